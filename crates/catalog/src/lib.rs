@@ -1,0 +1,1 @@
+//! Embedded AWS service authorization reference: actions, access levels, resource types and condition keys.

@@ -1,0 +1,1 @@
+//! Least-privilege policy generation from declared intent and from CloudTrail activity.

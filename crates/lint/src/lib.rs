@@ -1,0 +1,1 @@
+//! Least-privilege linter and guardrails over policies, roles and SCPs.

@@ -1,0 +1,1 @@
+//! Desired-versus-live diff per account, ordered changes, saved plans with digests and fingerprints.

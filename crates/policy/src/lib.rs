@@ -1,0 +1,1 @@
+//! IAM policy document model: parsing with source spans, canonical form, semantic equivalence, ARNs, wildcards and sizes.

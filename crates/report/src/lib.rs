@@ -1,0 +1,1 @@
+//! Drift reports and auditor evidence bundles, rendered as JSON, Markdown, HTML, CSV and tables.

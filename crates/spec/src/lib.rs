@@ -1,0 +1,1 @@
+//! YAML definitions of roles, policies, boundaries and SCPs, their targets, variables and exceptions.

@@ -1,0 +1,10 @@
+//! `cargo xtask apply`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`apply` is not implemented yet")
+}

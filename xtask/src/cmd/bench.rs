@@ -1,0 +1,10 @@
+//! `cargo xtask bench …`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum Command {}
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {}
+}

@@ -1,0 +1,10 @@
+//! `cargo xtask demo`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`demo` is not implemented yet")
+}

@@ -1,0 +1,85 @@
+//! `cargo xtask`: Warden's command line. Parses arguments and calls into the libraries.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Organization-wide AWS IAM policy-as-code.
+#[derive(Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the main job against a local emulator with a seeded organization.
+    Demo(cmd::demo::Args),
+    /// Run every check and test, as CI does.
+    Ci(cmd::ci::Args),
+    /// Work with single IAM policy documents.
+    #[command(subcommand)]
+    Policy(cmd::policy::Command),
+    /// Query or refresh the embedded AWS action catalog.
+    #[command(subcommand)]
+    Catalog(cmd::catalog::Command),
+    /// Lint definitions, policy JSON files or account exports.
+    Lint(cmd::lint::Args),
+    /// Generate or check the committed JSON schemas for the definition files.
+    Schema(cmd::schema::Args),
+    /// Compare definitions with live IAM and show the changes.
+    Plan(cmd::plan::Args),
+    /// Apply a saved plan (or plan and confirm).
+    Apply(cmd::apply::Args),
+    /// Read-only drift report for scheduled jobs.
+    Drift(cmd::drift::Args),
+    /// Export an auditor evidence bundle.
+    Evidence(cmd::evidence::Args),
+    /// Evaluate a request offline through the AWS decision chain.
+    Simulate(cmd::simulate::Args),
+    /// Generate least-privilege policies from intent or activity.
+    Generate(cmd::generate::Args),
+    /// Propose removing granted actions a role never used.
+    Refine(cmd::refine::Args),
+    /// Benchmarks with figures for the notes.
+    #[command(subcommand)]
+    Bench(cmd::bench::Command),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Ci(args) => cmd::ci::run(args),
+        Command::Policy(command) => cmd::policy::run(command),
+        Command::Catalog(command) => cmd::catalog::run(command),
+        Command::Lint(args) => cmd::lint::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Apply(args) => cmd::apply::run(args),
+        Command::Drift(args) => cmd::drift::run(args),
+        Command::Evidence(args) => cmd::evidence::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
+        Command::Refine(args) => cmd::refine::run(args),
+        Command::Bench(command) => cmd::bench::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            // Exit code 2: bad input or usage, as documented for every command.
+            ExitCode::from(2)
+        }
+    }
+}
