@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs moto server into the project-local venv `.venv/` (git-ignored). Idempotent.
+# The pinned version is what the emulator notes in ../shared/reference/aws-emulator.md describe.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MOTO_VERSION="${WARDEN_MOTO_VERSION:-5.2.5}"
+if [ -x .venv/bin/moto_server ] && .venv/bin/python -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+  exit 0
+fi
+python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
