@@ -1,1 +1,8 @@
 //! Least-privilege policy generation from declared intent and from CloudTrail activity.
+
+pub mod err;
+pub mod intent;
+pub mod statement;
+pub mod trust;
+
+pub use err::{CloudTrailError, IntentError, Pos, TrustError};
