@@ -40,10 +40,16 @@ pub struct Values<T = String> {
 
 impl<T> Values<T> {
     pub fn one(item: T) -> Self {
-        Values { items: vec![item], single: true }
+        Values {
+            items: vec![item],
+            single: true,
+        }
     }
     pub fn list(items: Vec<T>) -> Self {
-        Values { items, single: false }
+        Values {
+            items,
+            single: false,
+        }
     }
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
         self.items.iter()
@@ -194,5 +200,198 @@ impl ConditionValue {
             ConditionValue::Bool(false) => std::borrow::Cow::Borrowed("false"),
             ConditionValue::Number(n) => std::borrow::Cow::Borrowed(n),
         }
+    }
+}
+
+impl PolicyDocument {
+    /// A document with the given statements, `Version` 2012-10-17 and `Statement` as a list.
+    pub fn new(statements: Vec<Statement>) -> Self {
+        PolicyDocument {
+            version: Some(Version::V2012_10_17),
+            id: None,
+            statements,
+            statement_is_object: false,
+        }
+    }
+
+    /// Whether policy variables (`${…}`) are substituted: only under `2012-10-17`.
+    pub fn supports_variables(&self) -> bool {
+        self.version == Some(Version::V2012_10_17)
+    }
+}
+
+impl ActionClause {
+    /// The element name and its values.
+    pub fn parts(&self) -> (&'static str, &Values) {
+        match self {
+            ActionClause::Action(values) => ("Action", values),
+            ActionClause::NotAction(values) => ("NotAction", values),
+        }
+    }
+
+    /// The patterns, whichever element was written.
+    pub fn values(&self) -> &Values {
+        self.parts().1
+    }
+
+    /// `NotAction` rather than `Action`.
+    pub fn is_not(&self) -> bool {
+        matches!(self, ActionClause::NotAction(_))
+    }
+}
+
+impl ResourceClause {
+    /// The element name and its values.
+    pub fn parts(&self) -> (&'static str, &Values) {
+        match self {
+            ResourceClause::Resource(values) => ("Resource", values),
+            ResourceClause::NotResource(values) => ("NotResource", values),
+        }
+    }
+
+    /// The patterns, whichever element was written.
+    pub fn values(&self) -> &Values {
+        self.parts().1
+    }
+
+    /// `NotResource` rather than `Resource`.
+    pub fn is_not(&self) -> bool {
+        matches!(self, ResourceClause::NotResource(_))
+    }
+}
+
+impl PrincipalClause {
+    /// The element name and the principal.
+    pub fn parts(&self) -> (&'static str, &Principal) {
+        match self {
+            PrincipalClause::Principal(principal) => ("Principal", principal),
+            PrincipalClause::NotPrincipal(principal) => ("NotPrincipal", principal),
+        }
+    }
+
+    /// The principal, whichever element was written.
+    pub fn principal(&self) -> &Principal {
+        self.parts().1
+    }
+
+    /// `NotPrincipal` rather than `Principal`.
+    pub fn is_not(&self) -> bool {
+        matches!(self, PrincipalClause::NotPrincipal(_))
+    }
+}
+
+impl Principal {
+    /// `"Principal": "*"`.
+    pub fn is_any(&self) -> bool {
+        matches!(self, Principal::Any)
+    }
+
+    /// Identifiers of one type, as written (empty for `*`).
+    pub fn ids(&self, principal_type: PrincipalType) -> impl Iterator<Item = &str> {
+        let values = match self {
+            Principal::Any => None,
+            Principal::Typed(typed) => typed
+                .iter()
+                .find(|(kind, _)| *kind == principal_type)
+                .map(|(_, values)| values),
+        };
+        values
+            .into_iter()
+            .flat_map(|v| v.iter().map(String::as_str))
+    }
+
+    /// `AWS` identifiers as written: account ids, ARNs, `*`.
+    pub fn aws_ids(&self) -> impl Iterator<Item = &str> {
+        self.ids(PrincipalType::Aws)
+    }
+
+    /// `AWS` identifiers with bare account ids turned into `arn:aws:iam::ID:root`.
+    pub fn aws_arns(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        self.aws_ids().map(normalize_aws_principal)
+    }
+
+    /// `Service` identifiers, e.g. `ec2.amazonaws.com`.
+    pub fn service_ids(&self) -> impl Iterator<Item = &str> {
+        self.ids(PrincipalType::Service)
+    }
+
+    /// `Federated` identifiers: OIDC/SAML provider ARNs or `cognito-identity.amazonaws.com`.
+    pub fn federated_ids(&self) -> impl Iterator<Item = &str> {
+        self.ids(PrincipalType::Federated)
+    }
+
+    /// `CanonicalUser` identifiers (S3).
+    pub fn canonical_user_ids(&self) -> impl Iterator<Item = &str> {
+        self.ids(PrincipalType::CanonicalUser)
+    }
+
+    /// Account ids named by `AWS` identifiers (bare ids and any `arn:…:iam::ID:…`).
+    pub fn aws_account_ids(&self) -> impl Iterator<Item = &str> {
+        self.aws_ids().filter_map(|id| {
+            if is_account_id(id) {
+                return Some(id);
+            }
+            let mut parts = id.splitn(6, ':');
+            let (arn, _partition, service, _region, account) = (
+                parts.next()?,
+                parts.next()?,
+                parts.next()?,
+                parts.next()?,
+                parts.next()?,
+            );
+            (arn == "arn" && service == "iam" && is_account_id(account)).then_some(account)
+        })
+    }
+}
+
+/// Whether `text` is a 12-digit AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Turns a bare account id into the equivalent `arn:aws:iam::ID:root` (the `aws` partition);
+/// other identifiers are returned unchanged. IAM itself stores the ARN form.
+pub fn normalize_aws_principal(id: &str) -> std::borrow::Cow<'_, str> {
+    normalize_aws_principal_in(id, "aws")
+}
+
+/// [`normalize_aws_principal`] for another partition (`aws-cn`, `aws-us-gov`).
+pub fn normalize_aws_principal_in<'a>(id: &'a str, partition: &str) -> std::borrow::Cow<'a, str> {
+    if is_account_id(id) {
+        std::borrow::Cow::Owned(format!("arn:{partition}:iam::{id}:root"))
+    } else {
+        std::borrow::Cow::Borrowed(id)
+    }
+}
+
+impl ConditionOperator {
+    /// The base operator in AWS's spelling (e.g. `stringlike` → `StringLike`), or as written
+    /// when unknown.
+    pub fn canonical_base(&self) -> &str {
+        crate::parse::CONDITION_OPERATORS
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(&self.base))
+            .copied()
+            .unwrap_or(&self.base)
+    }
+
+    /// Negated operators match when the key is absent, and several values are NOR.
+    pub fn is_negated(&self) -> bool {
+        self.canonical_base().contains("Not")
+    }
+}
+
+impl std::fmt::Display for ConditionOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.qualifier {
+            Some(SetQualifier::ForAllValues) => f.write_str("ForAllValues:")?,
+            Some(SetQualifier::ForAnyValue) => f.write_str("ForAnyValue:")?,
+            None => {}
+        }
+        f.write_str(&self.base)?;
+        if self.if_exists {
+            f.write_str("IfExists")?;
+        }
+        Ok(())
     }
 }

@@ -115,9 +115,17 @@ mod tests {
         assert!(matches("s3:Get*", "s3:GetObject", Case::Insensitive));
         assert!(matches("s3:get*", "S3:GETOBJECT", Case::Insensitive));
         assert!(!matches("s3:Get*", "s3:PutObject", Case::Insensitive));
-        assert!(matches("ec2:?escribe*", "ec2:DescribeInstances", Case::Insensitive));
+        assert!(matches(
+            "ec2:?escribe*",
+            "ec2:DescribeInstances",
+            Case::Insensitive
+        ));
         assert!(!matches("ec2:?escribe*", "ec2:escribeX", Case::Insensitive));
-        assert!(matches("*:Describe*", "ec2:DescribeVpcs", Case::Insensitive));
+        assert!(matches(
+            "*:Describe*",
+            "ec2:DescribeVpcs",
+            Case::Insensitive
+        ));
         assert!(matches("a*b*c", "aXXbYYc", Case::Sensitive));
         assert!(!matches("a*b*c", "aXXbYY", Case::Sensitive));
         assert!(matches("a**", "a", Case::Sensitive));
@@ -127,7 +135,11 @@ mod tests {
     fn resources_are_case_sensitive() {
         let pattern = "arn:aws:s3:::Bucket/*";
         assert!(matches(pattern, "arn:aws:s3:::Bucket/key", Case::Sensitive));
-        assert!(!matches(pattern, "arn:aws:s3:::bucket/key", Case::Sensitive));
+        assert!(!matches(
+            pattern,
+            "arn:aws:s3:::bucket/key",
+            Case::Sensitive
+        ));
     }
 
     #[test]

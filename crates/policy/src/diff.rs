@@ -1,0 +1,292 @@
+//! Semantic diff between two documents: which statements changed (by canonical form) and, per
+//! effect, which actions, resources, principals and conditions appear or disappear.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::model::{Effect, PolicyDocument, Statement, Version};
+
+/// What changed between two documents. Empty exactly when they are [`crate::equivalent`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct PolicyDiff {
+    /// `Version` changed (`None` inside means absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<Change>,
+    /// `Id` changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Change>,
+    /// Statements (canonical form) only in the new document.
+    pub statements_added: Vec<Statement>,
+    /// Statements (canonical form) only in the old document.
+    pub statements_removed: Vec<Statement>,
+    /// Summary over all `Allow` statements.
+    pub allow: ElementChanges,
+    /// Summary over all `Deny` statements.
+    pub deny: ElementChanges,
+}
+
+/// An old and a new value of a scalar element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Items mentioned by the statements of one effect in the new document but not the old
+/// (`gained`/`added`) and the reverse (`lost`/`removed`). Entries of `NotAction`,
+/// `NotResource` and `NotPrincipal` are prefixed with `!`. Actions are lowercased, principals
+/// written `TYPE id` (or `*`), conditions `Operator key [values]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ElementChanges {
+    pub actions_gained: Vec<String>,
+    pub actions_lost: Vec<String>,
+    pub resources_gained: Vec<String>,
+    pub resources_lost: Vec<String>,
+    pub principals_gained: Vec<String>,
+    pub principals_lost: Vec<String>,
+    pub conditions_added: Vec<String>,
+    pub conditions_removed: Vec<String>,
+}
+
+impl ElementChanges {
+    /// Nothing gained or lost.
+    pub fn is_empty(&self) -> bool {
+        self.rows().iter().all(|(_, items)| items.is_empty())
+    }
+
+    fn rows(&self) -> [(&'static str, &Vec<String>); 8] {
+        [
+            ("actions gained", &self.actions_gained),
+            ("actions lost", &self.actions_lost),
+            ("resources gained", &self.resources_gained),
+            ("resources lost", &self.resources_lost),
+            ("principals gained", &self.principals_gained),
+            ("principals lost", &self.principals_lost),
+            ("conditions added", &self.conditions_added),
+            ("conditions removed", &self.conditions_removed),
+        ]
+    }
+}
+
+impl PolicyDiff {
+    /// No difference in meaning.
+    pub fn is_empty(&self) -> bool {
+        self.version.is_none()
+            && self.id.is_none()
+            && self.statements_added.is_empty()
+            && self.statements_removed.is_empty()
+    }
+}
+
+/// Compares two documents by meaning (see [`crate::canonical`]).
+pub fn diff(old: &PolicyDocument, new: &PolicyDocument) -> PolicyDiff {
+    let old_canonical = old.canonicalize();
+    let new_canonical = new.canonicalize();
+    let keyed = |doc: &PolicyDocument| -> Vec<(String, Statement)> {
+        doc.statements
+            .iter()
+            .map(|s| (s.to_json_string(), s.clone()))
+            .collect()
+    };
+    let old_statements = keyed(&old_canonical);
+    let new_statements = keyed(&new_canonical);
+    let old_keys: BTreeSet<&str> = old_statements.iter().map(|(k, _)| k.as_str()).collect();
+    let new_keys: BTreeSet<&str> = new_statements.iter().map(|(k, _)| k.as_str()).collect();
+    let only = |statements: &[(String, Statement)], other: &BTreeSet<&str>| {
+        statements
+            .iter()
+            .filter(|(key, _)| !other.contains(key.as_str()))
+            .map(|(_, statement)| statement.clone())
+            .collect::<Vec<_>>()
+    };
+    let version_text = |v: Option<Version>| v.map(|v| v.as_str().to_string());
+    PolicyDiff {
+        version: (old.version != new.version).then(|| Change {
+            old: version_text(old.version),
+            new: version_text(new.version),
+        }),
+        id: (old.id != new.id).then(|| Change {
+            old: old.id.clone(),
+            new: new.id.clone(),
+        }),
+        statements_added: only(&new_statements, &old_keys),
+        statements_removed: only(&old_statements, &new_keys),
+        allow: element_changes(&old_canonical, &new_canonical, Effect::Allow),
+        deny: element_changes(&old_canonical, &new_canonical, Effect::Deny),
+    }
+}
+
+/// The items one effect's statements mention, by category.
+#[derive(Default)]
+struct Mentioned {
+    actions: BTreeSet<String>,
+    resources: BTreeSet<String>,
+    principals: BTreeSet<String>,
+    conditions: BTreeSet<String>,
+}
+
+fn mentioned(document: &PolicyDocument, effect: Effect) -> Mentioned {
+    let mut out = Mentioned::default();
+    let not = |is_not: bool| if is_not { "!" } else { "" };
+    for statement in document.statements.iter().filter(|s| s.effect == effect) {
+        let prefix = not(statement.action.is_not());
+        for action in statement.action.values().iter() {
+            out.actions.insert(format!("{prefix}{action}"));
+        }
+        if let Some(resource) = &statement.resource {
+            let prefix = not(resource.is_not());
+            for item in resource.values().iter() {
+                out.resources.insert(format!("{prefix}{item}"));
+            }
+        }
+        if let Some(clause) = &statement.principal {
+            let prefix = not(clause.is_not());
+            match clause.principal() {
+                crate::model::Principal::Any => {
+                    out.principals.insert(format!("{prefix}*"));
+                }
+                crate::model::Principal::Typed(typed) => {
+                    for (kind, ids) in typed {
+                        for id in ids.iter() {
+                            out.principals
+                                .insert(format!("{prefix}{} {id}", kind.as_str()));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(condition) = &statement.condition {
+            for block in &condition.blocks {
+                for entry in &block.entries {
+                    let values: Vec<String> = entry
+                        .values
+                        .iter()
+                        .map(|v| v.as_text().into_owned())
+                        .collect();
+                    out.conditions
+                        .insert(format!("{} {} {values:?}", block.operator, entry.key));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn element_changes(old: &PolicyDocument, new: &PolicyDocument, effect: Effect) -> ElementChanges {
+    let before = mentioned(old, effect);
+    let after = mentioned(new, effect);
+    let minus = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).cloned().collect();
+    ElementChanges {
+        actions_gained: minus(&after.actions, &before.actions),
+        actions_lost: minus(&before.actions, &after.actions),
+        resources_gained: minus(&after.resources, &before.resources),
+        resources_lost: minus(&before.resources, &after.resources),
+        principals_gained: minus(&after.principals, &before.principals),
+        principals_lost: minus(&before.principals, &after.principals),
+        conditions_added: minus(&after.conditions, &before.conditions),
+        conditions_removed: minus(&before.conditions, &after.conditions),
+    }
+}
+
+impl fmt::Display for PolicyDiff {
+    /// One line per change; empty when there is none.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |value: &Option<String>| match value {
+            Some(text) => format!("`{text}`"),
+            None => "(absent)".to_string(),
+        };
+        if let Some(change) = &self.version {
+            writeln!(f, "version: {} -> {}", show(&change.old), show(&change.new))?;
+        }
+        if let Some(change) = &self.id {
+            writeln!(f, "id: {} -> {}", show(&change.old), show(&change.new))?;
+        }
+        for statement in &self.statements_removed {
+            writeln!(f, "- statement {}", statement.to_json_string())?;
+        }
+        for statement in &self.statements_added {
+            writeln!(f, "+ statement {}", statement.to_json_string())?;
+        }
+        for (effect, changes) in [("allow", &self.allow), ("deny", &self.deny)] {
+            for (label, items) in changes.rows() {
+                if items.is_empty() {
+                    continue;
+                }
+                let list: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();
+                writeln!(f, "{effect} {label}: {}", list.join(", "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_policy;
+
+    #[test]
+    fn reformatting_gives_an_empty_diff() {
+        let a = parse_policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#).unwrap();
+        let b = parse_policy("{\n \"Statement\": [ {\"Resource\": [\"*\"], \"Action\": [\"S3:getobject\"], \"Effect\": \"Allow\"} ],\n \"Version\": \"2012-10-17\"}").unwrap();
+        let d = diff(&a, &b);
+        assert!(d.is_empty(), "{d}");
+        assert_eq!(d.to_string(), "");
+    }
+
+    #[test]
+    fn summarises_gains_and_losses_per_effect() {
+        let a = parse_policy(r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::a/*"},
+            {"Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#).unwrap();
+        let b = parse_policy(r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/*"},
+            {"Effect":"Deny","NotAction":"iam:*","Resource":"*"}]}"#).unwrap();
+        let d = diff(&a, &b);
+        assert!(!d.is_empty());
+        assert_eq!(d.statements_added.len(), 2);
+        assert_eq!(d.statements_removed.len(), 2);
+        assert_eq!(d.allow.actions_gained, ["s3:putobject"]);
+        assert_eq!(d.allow.actions_lost, ["s3:listbucket"]);
+        assert_eq!(d.allow.resources_gained, ["arn:aws:s3:::b/*"]);
+        assert_eq!(d.allow.resources_lost, ["arn:aws:s3:::a/*"]);
+        assert_eq!(
+            d.deny.conditions_removed,
+            [r#"Bool aws:multifactorauthpresent ["false"]"#]
+        );
+        assert!(d.deny.actions_gained.is_empty());
+        let text = d.to_string();
+        assert!(
+            text.contains("allow actions gained: `s3:putobject`"),
+            "{text}"
+        );
+        assert!(text.contains("deny conditions removed"), "{text}");
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["allow"]["actions_lost"][0], "s3:listbucket");
+        assert_eq!(json["statements_added"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn version_and_principal_changes_are_reported() {
+        let a = parse_policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}"#).unwrap();
+        let b = parse_policy(r#"{"Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}"#).unwrap();
+        let d = diff(&a, &b);
+        assert_eq!(
+            d.version,
+            Some(Change {
+                old: Some("2012-10-17".into()),
+                new: None
+            })
+        );
+        assert_eq!(
+            d.allow.principals_lost,
+            ["AWS arn:aws:iam::111122223333:root"]
+        );
+        assert_eq!(
+            d.allow.principals_gained,
+            ["!AWS arn:aws:iam::111122223333:root"]
+        );
+    }
+}
