@@ -1,0 +1,57 @@
+//! Reading CloudTrail log files from a directory tree (`.json` and `.json.gz`), the only file
+//! access of this crate; everything else works on text.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::cloudtrail::{TrailEvent, parse_log};
+use crate::err::CloudTrailError;
+
+/// Every `.json` and `.json.gz` file under `dir`, sorted by path, parsed into events.
+pub fn read_trail_dir(dir: &Path) -> Result<Vec<TrailEvent>, CloudTrailError> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    let mut events = Vec::new();
+    for file in files {
+        let text = read_text(&file)?;
+        events.extend(parse_log(&text, &file)?);
+    }
+    Ok(events)
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CloudTrailError> {
+    let io_error = |source| CloudTrailError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io_error)? {
+        let path = entry.map_err(io_error)?.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else if let Some(name) = path.file_name().and_then(|name| name.to_str())
+            && (name.ends_with(".json") || name.ends_with(".json.gz"))
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_text(path: &Path) -> Result<String, CloudTrailError> {
+    let io_error = |source| CloudTrailError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(io_error)?;
+    if path.extension().is_some_and(|ext| ext == "gz") {
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .map_err(io_error)?;
+        Ok(text)
+    } else {
+        String::from_utf8(bytes)
+            .map_err(|err| io_error(std::io::Error::new(std::io::ErrorKind::InvalidData, err)))
+    }
+}
