@@ -1,0 +1,198 @@
+//! Reaching a member account: AssumeRole with an ExternalId, then verifying that the access
+//! role's own trust policy requires that ExternalId.
+
+use std::time::SystemTime;
+
+use aws_sdk_iam::config::Credentials;
+
+use crate::client::Aws;
+use crate::document::decode_document;
+use crate::err::{AwsError, api_error};
+use crate::ids::{ExternalId, SessionDuration, SessionName};
+use crate::trust::{TrustProblem, check_external_id};
+
+/// IAM in one account, acting through a role. Mutating calls refuse to touch `protected_role`
+/// (the role this client came through) as a last line of defense.
+#[derive(Clone, Debug)]
+pub struct AccountClient {
+    pub(crate) account_id: String,
+    pub(crate) partition: &'static str,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) protected_role: String,
+    pub(crate) session_arn: Option<String>,
+}
+
+impl AccountClient {
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The role this client acts through; mutations refuse to touch it.
+    pub fn protected_role(&self) -> &str {
+        &self.protected_role
+    }
+
+    /// The assumed-role session ARN, when known.
+    pub fn session_arn(&self) -> Option<&str> {
+        self.session_arn.as_deref()
+    }
+
+    pub fn partition(&self) -> &'static str {
+        self.partition
+    }
+
+    /// `arn:aws:iam::ACCOUNT:policy{path}{name}`.
+    pub fn policy_arn(&self, path: &str, name: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:policy{}{name}",
+            self.partition, self.account_id, path
+        )
+    }
+
+    pub(crate) fn guard(&self, role_name: &str) -> Result<(), AwsError> {
+        if role_name.eq_ignore_ascii_case(&self.protected_role) {
+            return Err(AwsError::ProtectedRole {
+                account_id: self.account_id.clone(),
+                role_name: role_name.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The decoded trust policy of a role (one GetRole call).
+    pub async fn trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
+        let out = self
+            .iam
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|err| api_error(&self.account_id, "GetRole", err))?;
+        let raw = out
+            .role()
+            .and_then(|role| role.assume_role_policy_document())
+            .ok_or_else(|| {
+                AwsError::missing(&self.account_id, "GetRole", "AssumeRolePolicyDocument")
+            })?;
+        decode_document(raw).map_err(|message| AwsError::TrustUnreadable {
+            account_id: self.account_id.clone(),
+            role_name: role_name.to_owned(),
+            message,
+        })
+    }
+}
+
+/// What Warden needs to reach member accounts.
+#[derive(Debug, Clone)]
+pub struct AccessRole {
+    /// Role name in every member account (path `/`), e.g. `WardenAccess`.
+    pub role_name: String,
+    pub external_id: ExternalId,
+    pub session_name: SessionName,
+    pub duration: SessionDuration,
+}
+
+impl Aws {
+    /// AssumeRole into `account_id` (always with the ExternalId), then GetRole on the access role
+    /// and refuse it unless its trust policy requires this ExternalId with `StringEquals`.
+    /// Two calls: `sts:AssumeRole`, `iam:GetRole`.
+    pub async fn assume_access_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        external_id: &ExternalId,
+        session_name: &SessionName,
+        duration: SessionDuration,
+    ) -> Result<AccountClient, AwsError> {
+        let client = self
+            .assume_unchecked(
+                account_id,
+                role_name,
+                Some(external_id),
+                session_name,
+                duration,
+            )
+            .await?;
+        let trust = client.trust_policy(role_name).await?;
+        check_external_id(&trust, external_id).map_err(|problem| match problem {
+            TrustProblem::Unreadable(message) => AwsError::TrustUnreadable {
+                account_id: account_id.to_owned(),
+                role_name: role_name.to_owned(),
+                message,
+            },
+            TrustProblem::NoExternalId(detail) => AwsError::TrustWithoutExternalId {
+                account_id: account_id.to_owned(),
+                role_name: role_name.to_owned(),
+                detail,
+            },
+            TrustProblem::Mismatch => AwsError::ExternalIdMismatch {
+                account_id: account_id.to_owned(),
+                role_name: role_name.to_owned(),
+            },
+        })?;
+        Ok(client)
+    }
+
+    /// AssumeRole without checking the role's trust; `external_id` is `None` only for fixtures
+    /// acting through `OrganizationAccountAccessRole`.
+    pub(crate) async fn assume_unchecked(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        external_id: Option<&ExternalId>,
+        session_name: &SessionName,
+        duration: SessionDuration,
+    ) -> Result<AccountClient, AwsError> {
+        let role_arn = format!(
+            "arn:{}:iam::{account_id}:role/{role_name}",
+            self.partition()
+        );
+        let mut request = self
+            .sts
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name(session_name.as_str())
+            .duration_seconds(i32::try_from(duration.as_secs()).unwrap_or(900));
+        if let Some(external_id) = external_id {
+            request = request.external_id(external_id.expose());
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|err| api_error(account_id, "AssumeRole", err))?;
+        let credentials = out
+            .credentials()
+            .ok_or_else(|| AwsError::missing(account_id, "AssumeRole", "Credentials"))?;
+        let expiry = SystemTime::try_from(*credentials.expiration()).ok();
+        let credentials = Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_owned()),
+            expiry,
+            "warden-assume-role",
+        );
+        Ok(AccountClient {
+            account_id: account_id.to_owned(),
+            partition: self.partition(),
+            iam: self.iam_with_credentials(credentials),
+            protected_role: role_name.to_owned(),
+            session_arn: out.assumed_role_user().map(|user| user.arn().to_owned()),
+        })
+    }
+
+    /// Like [`Aws::assume_access_role`] with the settings bundled in `access`.
+    pub async fn assume_with(
+        &self,
+        account_id: &str,
+        access: &AccessRole,
+    ) -> Result<AccountClient, AwsError> {
+        self.assume_access_role(
+            account_id,
+            &access.role_name,
+            &access.external_id,
+            &access.session_name,
+            access.duration,
+        )
+        .await
+    }
+}

@@ -1,0 +1,117 @@
+//! The `Aws` handle: one SDK configuration (credentials, region, endpoint, adaptive retries)
+//! and the management-account clients for STS and Organizations.
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_iam::config::Credentials;
+
+use crate::err::{AwsError, CALLER, api_error};
+use crate::options::{AwsOptions, partition_for_region};
+
+/// Entry point to AWS. Cheap to clone; clones share connections and configuration.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    pub(crate) options: AwsOptions,
+    pub(crate) sdk_config: aws_config::SdkConfig,
+    pub(crate) region: String,
+    pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) organizations: aws_sdk_organizations::Client,
+}
+
+/// Who the caller is (`sts:GetCallerIdentity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account_id: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+impl Aws {
+    /// Loads configuration from the standard chain (environment, profile, SSO, IMDS, …) with
+    /// the overrides in `options`. Fails before any call when the region is not allowed.
+    pub async fn connect(options: AwsOptions) -> Result<Self, AwsError> {
+        if let Some(region) = &options.region {
+            options.check_region(region)?;
+        }
+        let mut retry = RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1));
+        if let Some(backoff) = options.initial_backoff {
+            retry = retry.with_initial_backoff(backoff);
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &options.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        if let Some(credentials) = &options.credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                credentials.access_key_id.clone(),
+                credentials.secret_access_key.clone(),
+                None,
+                None,
+                "warden-static",
+            ));
+        }
+        let sdk_config = loader.load().await;
+        let region = sdk_config
+            .region()
+            .map(|region| region.as_ref().to_owned())
+            .ok_or(AwsError::NoRegion)?;
+        options.check_region(&region)?;
+        Ok(Self {
+            sts: aws_sdk_sts::Client::new(&sdk_config),
+            organizations: aws_sdk_organizations::Client::new(&sdk_config),
+            options,
+            sdk_config,
+            region,
+        })
+    }
+
+    /// The same handle for another region; fails before any call when it is not allowed.
+    pub async fn for_region(&self, region: &str) -> Result<Self, AwsError> {
+        self.options.check_region(region)?;
+        Self::connect(AwsOptions {
+            region: Some(region.to_owned()),
+            ..self.options.clone()
+        })
+        .await
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn options(&self) -> &AwsOptions {
+        &self.options
+    }
+
+    pub fn partition(&self) -> &'static str {
+        partition_for_region(&self.region)
+    }
+
+    pub async fn caller_identity(&self) -> Result<CallerIdentity, AwsError> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|err| api_error(CALLER, "GetCallerIdentity", err))?;
+        Ok(CallerIdentity {
+            account_id: out.account().unwrap_or_default().to_owned(),
+            arn: out.arn().unwrap_or_default().to_owned(),
+            user_id: out.user_id().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// An IAM client for one account acting with temporary credentials.
+    pub(crate) fn iam_with_credentials(&self, credentials: Credentials) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::config::Builder::from(&self.sdk_config)
+            .credentials_provider(credentials)
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+}

@@ -1,0 +1,156 @@
+//! Errors of the AWS adapter. Every message about an account names the account id.
+
+use std::fmt::Debug;
+
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+
+/// Pseudo account id used in messages about calls made with the caller's own credentials.
+pub const CALLER: &str = "management";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error("region `{region}` is not allowed (allowed: {allowed})")]
+    RegionNotAllowed { region: String, allowed: String },
+    #[error("no AWS region configured; pass a region or set `AWS_REGION`")]
+    NoRegion,
+    #[error("account {account_id}: `{operation}` failed: {message}")]
+    Api {
+        account_id: String,
+        operation: &'static str,
+        /// The AWS error code, e.g. `NoSuchEntity` or `Throttling`.
+        code: Option<String>,
+        message: String,
+    },
+    #[error(
+        "account {account_id}: access role `{role_name}` trust policy does not require `sts:ExternalId` with `StringEquals` ({detail}); Warden refuses to use it"
+    )]
+    TrustWithoutExternalId {
+        account_id: String,
+        role_name: String,
+        detail: String,
+    },
+    #[error(
+        "account {account_id}: access role `{role_name}` trust policy requires an ExternalId other than the configured one"
+    )]
+    ExternalIdMismatch {
+        account_id: String,
+        role_name: String,
+    },
+    #[error(
+        "account {account_id}: access role `{role_name}` trust policy is unreadable: {message}"
+    )]
+    TrustUnreadable {
+        account_id: String,
+        role_name: String,
+        message: String,
+    },
+    #[error(
+        "account {account_id}: refusing to change role `{role_name}`: Warden reaches the account through it"
+    )]
+    ProtectedRole {
+        account_id: String,
+        role_name: String,
+    },
+    #[error(
+        "account {account_id}: managed policy `{policy_arn}` is still attached to {attachments} entities"
+    )]
+    PolicyAttached {
+        account_id: String,
+        policy_arn: String,
+        attachments: u32,
+    },
+    #[error("invalid ExternalId: {reason}")]
+    InvalidExternalId { reason: String },
+    #[error("invalid role session name `{value}`: {reason}")]
+    InvalidSessionName { value: String, reason: String },
+    #[error("session duration {seconds} s is outside {min}–{max} s")]
+    InvalidSessionDuration { seconds: u32, min: u32, max: u32 },
+    #[error("account {account_id}: `{operation}` response has no `{field}`")]
+    MissingField {
+        account_id: String,
+        operation: &'static str,
+        field: &'static str,
+    },
+    #[error("account {account_id}: {what} is not valid JSON: {message}")]
+    Document {
+        account_id: String,
+        what: String,
+        message: String,
+    },
+    #[error("account {account_id}: could not read the account: {message}")]
+    Task { account_id: String, message: String },
+    #[error("account {account_id}: credentials: {message}")]
+    Credentials { account_id: String, message: String },
+    #[error("fixture: {message}")]
+    Fixture { message: String },
+}
+
+impl AwsError {
+    /// The account the error is about, when there is one.
+    pub fn account_id(&self) -> Option<&str> {
+        match self {
+            Self::Api { account_id, .. }
+            | Self::TrustWithoutExternalId { account_id, .. }
+            | Self::ExternalIdMismatch { account_id, .. }
+            | Self::TrustUnreadable { account_id, .. }
+            | Self::ProtectedRole { account_id, .. }
+            | Self::PolicyAttached { account_id, .. }
+            | Self::MissingField { account_id, .. }
+            | Self::Document { account_id, .. }
+            | Self::Task { account_id, .. }
+            | Self::Credentials { account_id, .. } => Some(account_id),
+            _ => None,
+        }
+    }
+
+    /// A security finding about the account's setup rather than an operational failure: the
+    /// caller reports it as a finding (e.g. an access role whose trust lacks an ExternalId).
+    pub fn is_finding(&self) -> bool {
+        matches!(
+            self,
+            Self::TrustWithoutExternalId { .. }
+                | Self::ExternalIdMismatch { .. }
+                | Self::TrustUnreadable { .. }
+        )
+    }
+
+    /// The AWS error code of a failed call.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn missing(account_id: &str, operation: &'static str, field: &'static str) -> Self {
+        Self::MissingField {
+            account_id: account_id.to_owned(),
+            operation,
+            field,
+        }
+    }
+}
+
+/// Converts an SDK error into [`AwsError::Api`], keeping the AWS error code.
+pub(crate) fn api_error<E, R>(
+    account_id: &str,
+    operation: &'static str,
+    err: SdkError<E, R>,
+) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug,
+{
+    let code = err.code().map(str::to_owned);
+    let message = match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => aws_sdk_iam::error::DisplayErrorContext(&err).to_string(),
+    };
+    AwsError::Api {
+        account_id: account_id.to_owned(),
+        operation,
+        code,
+        message,
+    }
+}
