@@ -1,0 +1,31 @@
+//! Errors of the plan crate: reading saved plans, refusing stale or unsafe ones.
+
+/// Why a saved plan cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("invalid plan file: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("not a warden plan (format is `{found}`, expected `warden-plan`)")]
+    WrongFormat { found: String },
+    #[error("plan format version {found} is not supported (this warden reads version {supported})")]
+    UnsupportedVersion { found: u32, supported: u32 },
+    #[error(
+        "plan is stale: definitions changed since it was made (plan digest `{planned}`, repository digest `{current}`); run plan again"
+    )]
+    DefinitionsChanged { planned: String, current: String },
+}
+
+/// Why one account's (or the organization's) part of a plan must not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefusalReason {
+    #[error(
+        "live state changed since the plan was made (fingerprint `{planned}` then, `{current}` now); run plan again"
+    )]
+    Stale { planned: String, current: String },
+    #[error("change `{change}` would touch `{name}`, which Warden does not manage")]
+    Unmanaged { change: String, name: String },
+    #[error("change `{change}` would touch the access role `{name}`")]
+    AccessRole { change: String, name: String },
+    #[error("quota: {0}")]
+    Quota(String),
+}

@@ -1,0 +1,329 @@
+//! Checks made again right before apply, on the freshly read live state: the plan is not
+//! stale, touches only what Warden owns (never the access role), and the state it leads to
+//! stays within IAM and Organizations quotas.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::account::{AccountPlan, fingerprint_account};
+use crate::change::Change;
+use crate::desired::Ownership;
+use crate::err::RefusalReason;
+use crate::live::{LiveAccount, LiveScp};
+use crate::scp::{ScpPlan, fingerprint_scps};
+use crate::simulate::simulate_account;
+
+/// IAM and Organizations quotas (AWS defaults; the adjustable ones can be raised here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Characters without whitespace (adjustable to 4,096).
+    pub trust_policy_chars: usize,
+    /// All inline policies of one role together, without whitespace.
+    pub role_inline_chars: usize,
+    /// One customer managed policy, without whitespace.
+    pub managed_policy_chars: usize,
+    /// Adjustable to 20.
+    pub managed_policies_per_role: usize,
+    pub tags_per_role: usize,
+    pub tag_key_chars: usize,
+    pub tag_value_chars: usize,
+    pub role_name_chars: usize,
+    pub path_chars: usize,
+    pub description_chars: usize,
+    pub min_session_seconds: u32,
+    pub max_session_seconds: u32,
+    /// Counted as sent, whitespace included.
+    pub scp_chars: usize,
+    pub scps_per_target: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            trust_policy_chars: 2048,
+            role_inline_chars: 10_240,
+            managed_policy_chars: 6144,
+            managed_policies_per_role: 10,
+            tags_per_role: 50,
+            tag_key_chars: 128,
+            tag_value_chars: 256,
+            role_name_chars: 64,
+            path_chars: 512,
+            description_chars: 1000,
+            min_session_seconds: 3600,
+            max_session_seconds: 43_200,
+            scp_chars: 5120,
+            scps_per_target: 5,
+        }
+    }
+}
+
+/// IAM counts policy sizes without whitespace.
+pub fn iam_size(document: &str) -> usize {
+    warden_policy::size::iam_characters(document)
+}
+
+/// Everything that forbids applying this account's plan to `live` (empty: go ahead).
+pub fn check_account(
+    plan: &AccountPlan,
+    live: &LiveAccount,
+    ownership: &Ownership,
+    limits: &Limits,
+) -> Vec<RefusalReason> {
+    let current = fingerprint_account(live);
+    if current != plan.fingerprint {
+        return vec![RefusalReason::Stale {
+            planned: plan.fingerprint.clone(),
+            current,
+        }];
+    }
+    let mut refusals = check_ownership(plan, live, ownership);
+    if !refusals.is_empty() {
+        return refusals;
+    }
+    match simulate_account(live, &plan.changes, ownership) {
+        Ok(after) => refusals.extend(check_quotas(plan, &after, limits)),
+        Err(err) => refusals.push(RefusalReason::Quota(format!(
+            "the plan cannot be applied in order: {err}"
+        ))),
+    }
+    refusals
+}
+
+/// Every change must concern a role or policy Warden owns, or create a new one.
+pub fn check_ownership(
+    plan: &AccountPlan,
+    live: &LiveAccount,
+    ownership: &Ownership,
+) -> Vec<RefusalReason> {
+    let mut refusals = Vec::new();
+    for change in &plan.changes {
+        if let Some(role) = change.role() {
+            if ownership.is_access_role(role) {
+                refusals.push(RefusalReason::AccessRole {
+                    change: change.to_string(),
+                    name: role.to_string(),
+                });
+                continue;
+            }
+            if let Some(existing) = live.role(role) {
+                let owned = ownership.tagged(&existing.tags) && !existing.is_service_linked();
+                if !owned || matches!(change, Change::CreateRole { .. }) {
+                    refusals.push(RefusalReason::Unmanaged {
+                        change: change.to_string(),
+                        name: existing.name.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(arn) = change.managed_policy_arn(&plan.account_id) {
+            let existing = live
+                .policies
+                .iter()
+                .find(|p| p.arn.eq_ignore_ascii_case(&arn));
+            let owned_or_new = match (change, existing) {
+                (Change::CreatePolicy { name, .. }, _) => live.policy(name).is_none(),
+                (_, Some(policy)) => ownership.marks(&policy.tags, policy.description.as_deref()),
+                (_, None) => false,
+            };
+            if !owned_or_new {
+                refusals.push(RefusalReason::Unmanaged {
+                    change: change.to_string(),
+                    name: arn,
+                });
+            }
+        }
+    }
+    refusals
+}
+
+fn check_quotas(plan: &AccountPlan, after: &LiveAccount, limits: &Limits) -> Vec<RefusalReason> {
+    let mut problems = Vec::new();
+    let touched_roles: BTreeSet<String> = plan
+        .changes
+        .iter()
+        .filter_map(|c| c.role())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    for role in after
+        .roles
+        .iter()
+        .filter(|r| touched_roles.contains(&r.name.to_ascii_lowercase()))
+    {
+        let name = &role.name;
+        let mut limit = |what: String, found: usize, max: usize| {
+            if found > max {
+                problems.push(RefusalReason::Quota(format!(
+                    "role `{name}`: {what} is {found}, the limit is {max}"
+                )));
+            }
+        };
+        limit(
+            "the name length".into(),
+            name.chars().count(),
+            limits.role_name_chars,
+        );
+        limit(
+            "the path length".into(),
+            role.path.chars().count(),
+            limits.path_chars,
+        );
+        let description = role.description.as_deref().unwrap_or("");
+        limit(
+            "the description length".into(),
+            description.chars().count(),
+            limits.description_chars,
+        );
+        limit(
+            "the trust policy size".into(),
+            iam_size(&role.trust_policy),
+            limits.trust_policy_chars,
+        );
+        let inline: usize = role.inline_policies.values().map(|d| iam_size(d)).sum();
+        limit(
+            "the size of all inline policies".into(),
+            inline,
+            limits.role_inline_chars,
+        );
+        limit(
+            "the number of attached managed policies".into(),
+            role.attached_policy_arns.len(),
+            limits.managed_policies_per_role,
+        );
+        limit(
+            "the number of tags".into(),
+            role.tags.len(),
+            limits.tags_per_role,
+        );
+        for (key, value) in &role.tags {
+            limit(
+                format!("the length of tag key `{key}`"),
+                key.chars().count(),
+                limits.tag_key_chars,
+            );
+            limit(
+                format!("the length of the value of tag `{key}`"),
+                value.chars().count(),
+                limits.tag_value_chars,
+            );
+        }
+        let session = role
+            .max_session_duration
+            .unwrap_or(limits.min_session_seconds);
+        if !(limits.min_session_seconds..=limits.max_session_seconds).contains(&session) {
+            problems.push(RefusalReason::Quota(format!(
+                "role `{name}`: max session duration {session} s is outside {}–{} s",
+                limits.min_session_seconds, limits.max_session_seconds
+            )));
+        }
+    }
+    for change in &plan.changes {
+        let (name, document) = match change {
+            Change::CreatePolicy { name, document, .. } => (name.clone(), document),
+            Change::CreatePolicyVersion { arn, document, .. } => (
+                crate::change::policy_name_from_arn(arn).to_string(),
+                document,
+            ),
+            _ => continue,
+        };
+        let size = iam_size(document);
+        if size > limits.managed_policy_chars {
+            problems.push(RefusalReason::Quota(format!(
+                "managed policy `{name}`: the document is {size} characters, the limit is {}",
+                limits.managed_policy_chars
+            )));
+        }
+    }
+    problems
+}
+
+/// Everything that forbids applying the SCP part of a plan to the organization's live SCPs.
+pub fn check_scps(
+    plan: &ScpPlan,
+    live: &[LiveScp],
+    ownership: &Ownership,
+    limits: &Limits,
+) -> Vec<RefusalReason> {
+    let current = fingerprint_scps(live);
+    if current != plan.fingerprint {
+        return vec![RefusalReason::Stale {
+            planned: plan.fingerprint.clone(),
+            current,
+        }];
+    }
+    let mut refusals = Vec::new();
+    let mut attached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for scp in live {
+        for target in &scp.targets {
+            attached
+                .entry(target.clone())
+                .or_default()
+                .insert(scp.name.to_ascii_lowercase());
+        }
+    }
+    for change in &plan.changes {
+        let existing_id = match change {
+            Change::UpdateScp { policy_id, .. }
+            | Change::DetachScp { policy_id, .. }
+            | Change::DeleteScp { policy_id, .. } => Some(policy_id),
+            Change::AttachScp { policy_id, .. } => policy_id.as_ref(),
+            _ => None,
+        };
+        if let Some(id) = existing_id {
+            let owned = live.iter().find(|scp| &scp.id == id).is_some_and(|scp| {
+                !scp.aws_managed && ownership.marks(&BTreeMap::new(), Some(&scp.description))
+            });
+            if !owned {
+                refusals.push(RefusalReason::Unmanaged {
+                    change: change.to_string(),
+                    name: id.clone(),
+                });
+            }
+        }
+        match change {
+            Change::CreateScp { name, document, .. } | Change::UpdateScp { name, document, .. } => {
+                if live.iter().any(|scp| scp.name.eq_ignore_ascii_case(name))
+                    && matches!(change, Change::CreateScp { .. })
+                {
+                    refusals.push(RefusalReason::Unmanaged {
+                        change: change.to_string(),
+                        name: name.clone(),
+                    });
+                }
+                let size = document.chars().count();
+                if size > limits.scp_chars {
+                    refusals.push(RefusalReason::Quota(format!(
+                        "scp `{name}`: the document is {size} characters as sent, the limit is {}",
+                        limits.scp_chars
+                    )));
+                }
+            }
+            Change::AttachScp {
+                name, target_id, ..
+            } => {
+                attached
+                    .entry(target_id.clone())
+                    .or_default()
+                    .insert(name.to_ascii_lowercase());
+            }
+            Change::DetachScp {
+                name, target_id, ..
+            } => {
+                attached
+                    .entry(target_id.clone())
+                    .or_default()
+                    .remove(&name.to_ascii_lowercase());
+            }
+            _ => {}
+        }
+    }
+    for (target, names) in attached {
+        if names.len() > limits.scps_per_target {
+            refusals.push(RefusalReason::Quota(format!(
+                "target `{target}` would have {} SCPs attached, the limit is {}",
+                names.len(),
+                limits.scps_per_target
+            )));
+        }
+    }
+    refusals
+}
