@@ -1,2 +1,3 @@
 //! The one end-to-end test binary; each area is a module.
 mod tidy;
+mod policy;
