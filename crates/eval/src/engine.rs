@@ -1,0 +1,631 @@
+//! The decision chain: explicit deny, organization policies, resource policy, identity policies
+//! capped by the permissions boundary and the session policy.
+
+use warden_policy::{Effect, PolicyDocument};
+
+use crate::compile::{
+    CompiledLayer, CompiledPolicy, Diagnostic, GrantKind, PrincipalMode, StatementOutcome,
+    StatementRef,
+};
+use crate::decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};
+use crate::request::{PrincipalKind, Request};
+
+/// A policy document with the label used in explanations (`inline:deploy`, an ARN, a file…).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabeledPolicy {
+    pub label: String,
+    pub document: PolicyDocument,
+}
+
+impl LabeledPolicy {
+    pub fn new(label: impl Into<String>, document: PolicyDocument) -> LabeledPolicy {
+        LabeledPolicy {
+            label: label.into(),
+            document,
+        }
+    }
+}
+
+/// Every policy that can take part in one principal's requests.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicySet {
+    /// Inline and attached managed policies (group policies too, for users).
+    pub identity: Vec<LabeledPolicy>,
+    pub permissions_boundary: Option<LabeledPolicy>,
+    /// SCPs per level: root first, then each OU, then the account. Every level must allow.
+    pub scps: Vec<Vec<LabeledPolicy>>,
+    /// RCPs per level, like `scps`, for the resource's account.
+    pub rcps: Vec<Vec<LabeledPolicy>>,
+    /// The resource-based policy (the role trust policy for `sts:AssumeRole`).
+    pub resource_policy: Option<LabeledPolicy>,
+    /// The session policy passed to AssumeRole/GetFederationToken.
+    pub session_policy: Option<LabeledPolicy>,
+}
+
+/// A [`PolicySet`] compiled for fast repeated evaluation. Immutable and `Sync`: share it across
+/// threads.
+#[derive(Debug, Clone)]
+pub struct CompiledPolicySet {
+    identity: CompiledLayer,
+    boundary: Option<CompiledLayer>,
+    session: Option<CompiledLayer>,
+    scps: Box<[CompiledLayer]>,
+    rcps: Box<[CompiledLayer]>,
+    resource: Option<CompiledLayer>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A layer that did not allow, for explanations.
+#[derive(Debug, Clone, Copy)]
+struct Gap {
+    layer: Layer,
+    level: Option<usize>,
+    message: &'static str,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    kind: DecisionKind,
+    gaps: [Option<Gap>; 2],
+    /// The identity-side allow (identity ∧ boundary ∧ session) counted toward the decision.
+    identity_counted: bool,
+    resource_counted: bool,
+}
+
+impl Outcome {
+    fn deny() -> Outcome {
+        Outcome {
+            kind: DecisionKind::ExplicitDeny,
+            gaps: [None, None],
+            identity_counted: false,
+            resource_counted: false,
+        }
+    }
+
+    fn implicit(first: Gap, second: Option<Gap>) -> Outcome {
+        Outcome {
+            kind: DecisionKind::ImplicitDeny,
+            gaps: [Some(first), second],
+            identity_counted: false,
+            resource_counted: false,
+        }
+    }
+}
+
+/// A statement that matched (or nearly matched), for explanations.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    layer: Layer,
+    level: Option<usize>,
+    at: StatementRef,
+    effect: Effect,
+    outcome: StatementOutcome,
+}
+
+/// Collects hits when explaining; does nothing (and lets scans stop early) when only deciding.
+trait Recorder {
+    const EXPLAIN: bool;
+    fn hit(&mut self, hit: Hit);
+    fn not_applicable(&mut self, layer: Layer, message: &'static str);
+}
+
+struct Quiet;
+
+impl Recorder for Quiet {
+    const EXPLAIN: bool = false;
+    fn hit(&mut self, _hit: Hit) {}
+    fn not_applicable(&mut self, _layer: Layer, _message: &'static str) {}
+}
+
+#[derive(Default)]
+struct Explain {
+    hits: Vec<Hit>,
+    not_applicable: Vec<(Layer, &'static str)>,
+}
+
+impl Recorder for Explain {
+    const EXPLAIN: bool = true;
+    fn hit(&mut self, hit: Hit) {
+        self.hits.push(hit);
+    }
+    fn not_applicable(&mut self, layer: Layer, message: &'static str) {
+        self.not_applicable.push((layer, message));
+    }
+}
+
+/// What one layer says about a request.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scan {
+    deny: bool,
+    allow: bool,
+    grant: Option<GrantKind>,
+    not_principal_deny: bool,
+}
+
+fn scan<R: Recorder>(
+    layer: &CompiledLayer,
+    which: Layer,
+    level: Option<usize>,
+    request: &Request,
+    recorder: &mut R,
+) -> Scan {
+    let mut result = Scan::default();
+    for (at, _policy, statement) in layer.candidates(request.service()) {
+        let outcome = statement.evaluate(request);
+        let hit = Hit {
+            layer: which,
+            level,
+            at,
+            effect: statement.effect,
+            outcome,
+        };
+        match (outcome, statement.effect) {
+            (StatementOutcome::NoMatch, _) => continue,
+            (StatementOutcome::Matched(_), Effect::Deny) => {
+                result.deny = true;
+                if !R::EXPLAIN {
+                    return result;
+                }
+            }
+            (StatementOutcome::Matched(kind), Effect::Allow) => {
+                result.allow = true;
+                result.grant = result.grant.max(Some(kind));
+            }
+            (StatementOutcome::NotPrincipalDeny, _) => result.not_principal_deny = true,
+            (StatementOutcome::UnknownOperator, _) => {}
+        }
+        recorder.hit(hit);
+    }
+    result
+}
+
+/// Actions on an IAM role whose trust policy must allow the caller, even in the same account.
+const TRUST_ACTIONS: [&str; 6] = [
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+    "sts:setcontext",
+];
+
+/// Role trust policies and KMS key policies must allow explicitly; naming the account only
+/// delegates to identity policies.
+fn resource_policy_required(request: &Request) -> bool {
+    let resource = &*request.resource;
+    let is_role = resource.starts_with("arn:")
+        && resource.split(':').nth(2) == Some("iam")
+        && resource
+            .split(':')
+            .nth(5)
+            .is_some_and(|r| r.starts_with("role/"));
+    if is_role && TRUST_ACTIONS.contains(&&*request.action_lower) {
+        return true;
+    }
+    request.service() == "kms"
+        && resource.split(':').nth(2) == Some("kms")
+        && resource
+            .split(':')
+            .nth(5)
+            .is_some_and(|r| r.starts_with("key/"))
+}
+
+impl CompiledPolicySet {
+    pub fn compile(set: &PolicySet) -> CompiledPolicySet {
+        let mut diagnostics = Vec::new();
+        let mut layer = |policies: &[LabeledPolicy], mode: PrincipalMode| {
+            CompiledLayer::new(
+                policies
+                    .iter()
+                    .map(|p| CompiledPolicy::compile(&p.label, &p.document, mode, &mut diagnostics))
+                    .collect(),
+            )
+        };
+        let identity = layer(&set.identity, PrincipalMode::Ignore);
+        let boundary = set
+            .permissions_boundary
+            .as_ref()
+            .map(|p| layer(std::slice::from_ref(p), PrincipalMode::Ignore));
+        let session = set
+            .session_policy
+            .as_ref()
+            .map(|p| layer(std::slice::from_ref(p), PrincipalMode::Ignore));
+        let scps = set
+            .scps
+            .iter()
+            .map(|level| layer(level, PrincipalMode::Ignore))
+            .collect();
+        let rcps = set
+            .rcps
+            .iter()
+            .map(|level| layer(level, PrincipalMode::Require))
+            .collect();
+        let resource = set
+            .resource_policy
+            .as_ref()
+            .map(|p| layer(std::slice::from_ref(p), PrincipalMode::Require));
+        CompiledPolicySet {
+            identity,
+            boundary,
+            session,
+            scps,
+            rcps,
+            resource,
+            diagnostics,
+        }
+    }
+
+    /// Problems found while compiling: unknown operators, invalid values, missing `Principal`.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The decision only: no explanation, no allocation.
+    pub fn decide(&self, request: &Request) -> DecisionKind {
+        self.run(request, &mut Quiet).kind
+    }
+
+    /// The decision with the statements that made it.
+    pub fn evaluate(&self, request: &Request) -> Decision {
+        let mut explain = Explain::default();
+        let outcome = self.run(request, &mut explain);
+        Decision {
+            decision: outcome.kind,
+            reasons: self.reasons(request, &outcome, &explain),
+        }
+    }
+
+    fn run<R: Recorder>(&self, request: &Request, recorder: &mut R) -> Outcome {
+        let principal = &request.principal;
+        let aws_identity = !matches!(
+            principal.kind,
+            PrincipalKind::Service | PrincipalKind::Federated
+        );
+        let scps_apply =
+            aws_identity && !request.principal_in_management_account && !principal.service_linked;
+        let rcps_apply = !request.resource_in_management_account && !principal.service_linked;
+        if !self.scps.is_empty() && !scps_apply {
+            recorder.not_applicable(Layer::Scp, scp_exemption(request));
+        }
+        if !self.rcps.is_empty() && !rcps_apply {
+            recorder.not_applicable(Layer::Rcp, rcp_exemption(request));
+        }
+        let mut denied = false;
+        let mut scan_layer =
+            |layer: &CompiledLayer, which: Layer, level: Option<usize>, denied: &mut bool| {
+                let result = scan(layer, which, level, request, recorder);
+                *denied |= result.deny;
+                result
+            };
+
+        // Explicit deny in any applicable policy wins; the fast path stops at the first one.
+        let resource = self
+            .resource
+            .as_ref()
+            .map(|l| scan_layer(l, Layer::Resource, None, &mut denied));
+        let identity_layers = aws_identity.then_some(());
+        let identity = identity_layers
+            .map(|()| scan_layer(&self.identity, Layer::Identity, None, &mut denied))
+            .unwrap_or_default();
+        let boundary = match (&self.boundary, aws_identity) {
+            (Some(l), true) => Some(scan_layer(l, Layer::Boundary, None, &mut denied)),
+            _ => None,
+        };
+        let session = match (&self.session, aws_identity) {
+            (Some(l), true) => Some(scan_layer(l, Layer::Session, None, &mut denied)),
+            _ => None,
+        };
+        // "NotPrincipal with Deny always denies a principal that has a permissions boundary."
+        if boundary.is_some() && resource.is_some_and(|r| r.not_principal_deny) {
+            denied = true;
+        }
+        if denied && !R::EXPLAIN {
+            return Outcome::deny();
+        }
+        let mut scp_gap = None;
+        if scps_apply {
+            for (level, layer) in self.scps.iter().enumerate() {
+                let result = scan_layer(layer, Layer::Scp, Some(level), &mut denied);
+                if !result.allow && scp_gap.is_none() {
+                    scp_gap = Some(level);
+                }
+                if denied && !R::EXPLAIN {
+                    return Outcome::deny();
+                }
+            }
+        }
+        let mut rcp_gap = None;
+        if rcps_apply {
+            for (level, layer) in self.rcps.iter().enumerate() {
+                let result = scan_layer(layer, Layer::Rcp, Some(level), &mut denied);
+                if !result.allow && rcp_gap.is_none() {
+                    rcp_gap = Some(level);
+                }
+                if denied && !R::EXPLAIN {
+                    return Outcome::deny();
+                }
+            }
+        }
+        if denied {
+            return Outcome::deny();
+        }
+        if let Some(level) = scp_gap {
+            let message = "no SCP at this level allows the action (every level from the root to the account must)";
+            return Outcome::implicit(
+                Gap {
+                    layer: Layer::Scp,
+                    level: Some(level),
+                    message,
+                },
+                None,
+            );
+        }
+        if let Some(level) = rcp_gap {
+            let message = "no RCP at this level allows the action (every level from the root to the account must)";
+            return Outcome::implicit(
+                Gap {
+                    layer: Layer::Rcp,
+                    level: Some(level),
+                    message,
+                },
+                None,
+            );
+        }
+        self.grant(
+            request,
+            aws_identity,
+            identity.allow,
+            boundary,
+            session,
+            resource,
+        )
+    }
+
+    /// Whether some policy grants the request, once no deny and no organization gap stopped it.
+    fn grant(
+        &self,
+        request: &Request,
+        aws_identity: bool,
+        identity_allow: bool,
+        boundary: Option<Scan>,
+        session: Option<Scan>,
+        resource: Option<Scan>,
+    ) -> Outcome {
+        let boundary_ok = boundary.is_none_or(|b| b.allow);
+        let session_ok = session.is_none_or(|s| s.allow);
+        let identity_capped = identity_allow && boundary_ok && session_ok;
+        let grant = resource.and_then(|r| r.grant);
+        let allow = |identity_counted: bool, resource_counted: bool| Outcome {
+            kind: DecisionKind::Allow,
+            gaps: [None, None],
+            identity_counted,
+            resource_counted,
+        };
+        let identity_gap = || {
+            if !identity_allow {
+                Gap {
+                    layer: Layer::Identity,
+                    level: None,
+                    message: "no identity-based policy allows the action",
+                }
+            } else if !boundary_ok {
+                Gap {
+                    layer: Layer::Boundary,
+                    level: None,
+                    message: "the permissions boundary does not allow the action",
+                }
+            } else {
+                Gap {
+                    layer: Layer::Session,
+                    level: None,
+                    message: "the session policy does not allow the action",
+                }
+            }
+        };
+        let cap_gap = || {
+            if !boundary_ok {
+                Gap {
+                    layer: Layer::Boundary,
+                    level: None,
+                    message: "the resource policy names the role, not the session: the permissions boundary must allow too",
+                }
+            } else {
+                Gap {
+                    layer: Layer::Session,
+                    level: None,
+                    message: "the resource policy names the role, not the session: the session policy must allow too",
+                }
+            }
+        };
+        let resource_gap = |message| Gap {
+            layer: Layer::Resource,
+            level: None,
+            message,
+        };
+
+        if !aws_identity {
+            return match grant {
+                Some(_) => allow(false, true),
+                None => Outcome::implicit(
+                    resource_gap(if resource.is_some() {
+                        "the resource policy does not allow this principal"
+                    } else {
+                        "a service or federated principal needs a resource policy (trust policy) that allows it"
+                    }),
+                    None,
+                ),
+            };
+        }
+        if !request.same_account() {
+            return match (identity_capped, grant) {
+                (true, Some(_)) => allow(true, true),
+                (false, Some(_)) => Outcome::implicit(identity_gap(), None),
+                (capped, None) => Outcome::implicit(
+                    resource_gap(if resource.is_some() {
+                        "cross-account access needs the resource policy to allow the principal"
+                    } else {
+                        "cross-account access needs a resource policy that allows the principal; none was given"
+                    }),
+                    (!capped).then(identity_gap),
+                ),
+            };
+        }
+        if resource_policy_required(request) {
+            return match grant {
+                Some(GrantKind::Direct) => allow(false, true),
+                Some(GrantKind::Underlying) if boundary_ok && session_ok => allow(false, true),
+                Some(GrantKind::Underlying) => Outcome::implicit(cap_gap(), None),
+                Some(GrantKind::Account) if identity_capped => allow(true, true),
+                Some(GrantKind::Account) => Outcome::implicit(identity_gap(), None),
+                None => Outcome::implicit(
+                    resource_gap(if resource.is_some() {
+                        "role trust policies and KMS key policies must allow the principal (or its account) themselves"
+                    } else {
+                        "role trust policies and KMS key policies must allow the principal; none was given"
+                    }),
+                    None,
+                ),
+            };
+        }
+        match grant {
+            _ if identity_capped => allow(
+                true,
+                matches!(grant, Some(GrantKind::Direct | GrantKind::Underlying)),
+            ),
+            Some(GrantKind::Direct) => allow(false, true),
+            Some(GrantKind::Underlying) if boundary_ok && session_ok => allow(false, true),
+            Some(GrantKind::Underlying) => Outcome::implicit(cap_gap(), None),
+            _ => Outcome::implicit(
+                identity_gap(),
+                resource
+                    .is_some()
+                    .then(|| resource_gap("the resource policy does not allow this principal")),
+            ),
+        }
+    }
+
+    fn layer(&self, layer: Layer, level: Option<usize>) -> Option<&CompiledLayer> {
+        match layer {
+            Layer::Identity => Some(&self.identity),
+            Layer::Boundary => self.boundary.as_ref(),
+            Layer::Session => self.session.as_ref(),
+            Layer::Resource => self.resource.as_ref(),
+            Layer::Scp => self.scps.get(level?),
+            Layer::Rcp => self.rcps.get(level?),
+        }
+    }
+
+    fn reasons(&self, request: &Request, outcome: &Outcome, explain: &Explain) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        let has_boundary = self.boundary.is_some();
+        for hit in &explain.hits {
+            let Some((policy, statement)) = self
+                .layer(hit.layer, hit.level)
+                .and_then(|layer| layer.statement(hit.at))
+            else {
+                continue;
+            };
+            let (kind, message) = match (hit.outcome, hit.effect, outcome.kind) {
+                (StatementOutcome::Matched(_), Effect::Deny, DecisionKind::ExplicitDeny) => {
+                    (ReasonKind::Deny, "explicit deny: overrides every allow".to_string())
+                }
+                (StatementOutcome::NotPrincipalDeny, _, DecisionKind::ExplicitDeny) if has_boundary => (
+                    ReasonKind::Deny,
+                    "`Deny` with `NotPrincipal` always denies a principal that has a permissions boundary".to_string(),
+                ),
+                (StatementOutcome::Matched(kind), Effect::Allow, DecisionKind::Allow) => {
+                    let counted = match hit.layer {
+                        Layer::Identity | Layer::Boundary | Layer::Session => outcome.identity_counted,
+                        Layer::Resource => outcome.resource_counted,
+                        Layer::Scp | Layer::Rcp => true,
+                    };
+                    if !counted {
+                        continue;
+                    }
+                    (ReasonKind::Allow, allow_message(hit.layer, kind))
+                }
+                (StatementOutcome::UnknownOperator, _, _) => (
+                    ReasonKind::Note,
+                    "statement skipped: its condition uses an unknown operator".to_string(),
+                ),
+                _ => continue,
+            };
+            reasons.push(Reason {
+                kind,
+                layer: hit.layer,
+                level: hit.level,
+                policy: Some(policy.label.to_string()),
+                statement: Some(statement.name.to_string()),
+                message,
+            });
+        }
+        for gap in outcome.gaps.iter().flatten() {
+            reasons.push(Reason {
+                kind: ReasonKind::NoAllow,
+                layer: gap.layer,
+                level: gap.level,
+                policy: None,
+                statement: None,
+                message: gap.message.to_string(),
+            });
+        }
+        for (layer, message) in &explain.not_applicable {
+            reasons.push(Reason {
+                kind: ReasonKind::NotApplicable,
+                layer: *layer,
+                level: None,
+                policy: None,
+                statement: None,
+                message: (*message).to_string(),
+            });
+        }
+        if outcome.kind == DecisionKind::Allow
+            && request.resource_account.is_none()
+            && request.resource.starts_with("arn:")
+        {
+            reasons.push(Reason {
+                kind: ReasonKind::Note,
+                layer: Layer::Resource,
+                level: None,
+                policy: None,
+                statement: None,
+                message: "the resource ARN names no account: assumed to be the principal's account"
+                    .into(),
+            });
+        }
+        reasons
+    }
+}
+
+fn allow_message(layer: Layer, kind: GrantKind) -> String {
+    match (layer, kind) {
+        (Layer::Resource, GrantKind::Direct) => "the resource policy allows this principal".into(),
+        (Layer::Resource, GrantKind::Underlying) => {
+            "the resource policy allows the principal's role (capped by boundary and session policy)".into()
+        }
+        (Layer::Resource, GrantKind::Account) => "the resource policy allows the principal's account".into(),
+        (Layer::Identity, _) => "an identity-based policy allows the action".into(),
+        (Layer::Boundary, _) => "the permissions boundary allows the action".into(),
+        (Layer::Session, _) => "the session policy allows the action".into(),
+        (Layer::Scp, _) => "an SCP at this level allows the action".into(),
+        (Layer::Rcp, _) => "an RCP at this level allows the action".into(),
+    }
+}
+
+fn scp_exemption(request: &Request) -> &'static str {
+    if request.principal.service_linked {
+        "SCPs do not apply to service-linked roles"
+    } else if request.principal_in_management_account {
+        "SCPs do not apply to the management account"
+    } else {
+        "SCPs do not apply to service and federated principals"
+    }
+}
+
+fn rcp_exemption(request: &Request) -> &'static str {
+    if request.principal.service_linked {
+        "RCPs do not apply to service-linked roles"
+    } else {
+        "RCPs do not apply to resources in the management account"
+    }
+}

@@ -1,0 +1,371 @@
+//! Precompiled IAM wildcard patterns and policy-variable templates, matched without allocating.
+//!
+//! `*` matches any run of characters (including none, and across `:` and `/`), `?` exactly one
+//! character. `${*}`, `${?}` and `${$}` are literal escapes. Policy variables (`${aws:username}`,
+//! `${aws:PrincipalTag/team, 'default'}`) are resolved from the request context; a value
+//! substituted from the context is always literal (a `*` in a user name is not a wildcard).
+
+use std::borrow::Cow;
+
+use crate::request::Context;
+
+/// One element of a compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token {
+    Literal(Box<str>),
+    AnyChar,
+    AnyRun,
+}
+
+/// A pattern with the common shapes special-cased so most matches are one comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Pattern {
+    /// `*`
+    Any,
+    /// No wildcard.
+    Exact(Box<str>),
+    /// `literal*`
+    Prefix(Box<str>),
+    /// Anything else.
+    General(Box<[Token]>),
+}
+
+impl Pattern {
+    /// Compiles a pattern; `wildcards = false` treats `*` and `?` as literal characters (the
+    /// `…Equals` operators), `lowercase` folds the pattern for case-insensitive matching.
+    pub(crate) fn compile(text: &str, wildcards: bool, lowercase: bool) -> Pattern {
+        let text: Cow<'_, str> = if lowercase {
+            Cow::Owned(text.to_lowercase())
+        } else {
+            Cow::Borrowed(text)
+        };
+        let tokens = tokenize(&text, wildcards);
+        Pattern::from_tokens(tokens)
+    }
+
+    fn from_tokens(tokens: Vec<Token>) -> Pattern {
+        match tokens.as_slice() {
+            [] => Pattern::Exact("".into()),
+            [Token::AnyRun] => Pattern::Any,
+            [Token::Literal(lit)] => Pattern::Exact(lit.clone()),
+            [Token::Literal(lit), Token::AnyRun] => Pattern::Prefix(lit.clone()),
+            _ => Pattern::General(tokens.into_boxed_slice()),
+        }
+    }
+
+    /// Does the pattern match all of `text` (case-sensitively; fold both sides beforehand for
+    /// case-insensitive matching)?
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        match self {
+            Pattern::Any => true,
+            Pattern::Exact(lit) => **lit == *text,
+            Pattern::Prefix(lit) => text.starts_with(&**lit),
+            Pattern::General(tokens) => match_tokens(tokens, text),
+        }
+    }
+
+    /// The literal part before the first wildcard (used to index actions by service).
+    pub(crate) fn literal_prefix(&self) -> &str {
+        match self {
+            Pattern::Any => "",
+            Pattern::Exact(lit) | Pattern::Prefix(lit) => lit,
+            Pattern::General(tokens) => match tokens.first() {
+                Some(Token::Literal(lit)) => lit,
+                _ => "",
+            },
+        }
+    }
+}
+
+fn tokenize(text: &str, wildcards: bool) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    let flush = |literal: &mut String, tokens: &mut Vec<Token>| {
+        if !literal.is_empty() {
+            tokens.push(Token::Literal(std::mem::take(literal).into_boxed_str()));
+        }
+    };
+    'outer: while let Some(ch) = rest.chars().next() {
+        for (escape, unescaped) in [("${*}", '*'), ("${?}", '?'), ("${$}", '$')] {
+            if let Some(after) = rest.strip_prefix(escape) {
+                literal.push(unescaped);
+                rest = after;
+                continue 'outer;
+            }
+        }
+        match ch {
+            '*' if wildcards => {
+                flush(&mut literal, &mut tokens);
+                // Consecutive stars are one star.
+                if tokens.last() != Some(&Token::AnyRun) {
+                    tokens.push(Token::AnyRun);
+                }
+            }
+            '?' if wildcards => {
+                flush(&mut literal, &mut tokens);
+                tokens.push(Token::AnyChar);
+            }
+            other => literal.push(other),
+        }
+        rest = &rest[ch.len_utf8()..];
+    }
+    flush(&mut literal, &mut tokens);
+    tokens
+}
+
+/// Greedy matching with backtracking to the last `*`: linear for typical patterns.
+fn match_tokens(tokens: &[Token], text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (mut t, mut p) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        match tokens.get(p) {
+            Some(Token::AnyRun) => {
+                star = Some((p, t));
+                p += 1;
+                continue;
+            }
+            Some(Token::AnyChar) if t < bytes.len() => {
+                t += char_len(bytes[t]);
+                p += 1;
+                continue;
+            }
+            Some(Token::Literal(lit)) if bytes[t..].starts_with(lit.as_bytes()) => {
+                t += lit.len();
+                p += 1;
+                continue;
+            }
+            None if t == bytes.len() => return true,
+            _ => {}
+        }
+        // Mismatch: let the last star swallow one more character, or fail.
+        match star {
+            Some((star_p, star_t)) if star_t < bytes.len() => {
+                let next = star_t + char_len(bytes[star_t]);
+                star = Some((star_p, next));
+                p = star_p + 1;
+                t = next;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Length of the UTF-8 sequence starting with `lead`.
+fn char_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// A piece of a template: literal pattern text or a policy variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    /// Pattern text, wildcards and escapes still in it.
+    Text(Box<str>),
+    Variable {
+        /// Lowercased context key.
+        key: Box<str>,
+        default: Option<Box<str>>,
+    },
+}
+
+/// A pattern or value that contains policy variables, resolved per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    pieces: Box<[Piece]>,
+    wildcards: bool,
+    lowercase: bool,
+}
+
+/// A compiled pattern, static or needing substitution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Matcher {
+    Static(Pattern),
+    Template(Template),
+}
+
+impl Matcher {
+    /// `variables` is false for documents without `Version: 2012-10-17`, where `${…}` is literal.
+    pub(crate) fn compile(
+        text: &str,
+        wildcards: bool,
+        lowercase: bool,
+        variables: bool,
+    ) -> Matcher {
+        if variables && let Some(template) = Template::parse(text, wildcards, lowercase) {
+            return Matcher::Template(template);
+        }
+        Matcher::Static(Pattern::compile(text, wildcards, lowercase))
+    }
+
+    /// Matches `text`; `None` when a policy variable has no value in the context (the caller
+    /// treats that as "does not match").
+    pub(crate) fn matches(&self, text: &str, context: &Context) -> Option<bool> {
+        match self {
+            Matcher::Static(pattern) => Some(pattern.matches(text)),
+            Matcher::Template(template) => {
+                let pattern = template.resolve(context)?;
+                Some(pattern.matches(text))
+            }
+        }
+    }
+
+    /// Resolves to a concrete pattern (borrowed when static).
+    pub(crate) fn resolve<'a>(&'a self, context: &Context) -> Option<Cow<'a, Pattern>> {
+        match self {
+            Matcher::Static(pattern) => Some(Cow::Borrowed(pattern)),
+            Matcher::Template(template) => template.resolve(context).map(Cow::Owned),
+        }
+    }
+}
+
+impl Template {
+    /// `None` when `text` has no policy variable.
+    fn parse(text: &str, wildcards: bool, lowercase: bool) -> Option<Template> {
+        let mut pieces = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        let mut any_variable = false;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            let inner = &after[..end];
+            literal.push_str(&rest[..start]);
+            if matches!(inner, "*" | "?" | "$") {
+                // Escape: keep it for the pattern tokenizer.
+                literal.push_str(&rest[start..start + 3 + end]);
+            } else {
+                any_variable = true;
+                if !literal.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut literal).into_boxed_str()));
+                }
+                let (key, default) = split_default(inner);
+                pieces.push(Piece::Variable {
+                    key: key.to_lowercase().into_boxed_str(),
+                    default: default.map(Into::into),
+                });
+            }
+            rest = &after[end + 1..];
+        }
+        if !any_variable {
+            return None;
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(literal.into_boxed_str()));
+        }
+        Some(Template {
+            pieces: pieces.into_boxed_slice(),
+            wildcards,
+            lowercase,
+        })
+    }
+
+    /// Substitutes the variables; values from the context are escaped so they stay literal.
+    fn resolve(&self, context: &Context) -> Option<Pattern> {
+        let mut text = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(part) => text.push_str(part),
+                Piece::Variable { key, default } => {
+                    let value = match context.single(key) {
+                        Some(value) => value,
+                        None => default.as_deref()?,
+                    };
+                    escape_into(value, &mut text);
+                }
+            }
+        }
+        Some(Pattern::compile(&text, self.wildcards, self.lowercase))
+    }
+}
+
+/// `aws:username, 'fallback'` → (`aws:username`, `fallback`).
+fn split_default(inner: &str) -> (&str, Option<&str>) {
+    match inner.split_once(',') {
+        Some((key, default)) => {
+            let default = default.trim();
+            let default = default
+                .strip_prefix('\'')
+                .and_then(|d| d.strip_suffix('\''))
+                .unwrap_or(default);
+            (key.trim(), Some(default))
+        }
+        None => (inner.trim(), None),
+    }
+}
+
+fn escape_into(value: &str, out: &mut String) {
+    for ch in value.chars() {
+        match ch {
+            '*' => out.push_str("${*}"),
+            '?' => out.push_str("${?}"),
+            '$' => out.push_str("${$}"),
+            other => out.push(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn like(pattern: &str, text: &str) -> bool {
+        Pattern::compile(pattern, true, false).matches(text)
+    }
+
+    #[test]
+    fn wildcards_match_like_iam() {
+        assert!(like("*", ""));
+        assert!(like("s3:Get*", "s3:GetObject"));
+        assert!(!like("s3:Get*", "s3:PutObject"));
+        assert!(like("ec2:?escribe*", "ec2:DescribeVpcs"));
+        assert!(!like("ec2:?escribe*", "ec2:escribe"));
+        assert!(like("a*b*c", "aXbYbZc"));
+        assert!(!like("a*b*c", "aXbYbZ"));
+        assert!(like("arn:aws:s3:::bucket/*/x", "arn:aws:s3:::bucket/a/b/x"));
+        assert!(like("*ä?", "xäö"));
+        assert!(!like("a?c", "ac"));
+        assert!(like("a**", "a"));
+    }
+
+    #[test]
+    fn equals_treats_star_literally() {
+        let pattern = Pattern::compile("a*", false, false);
+        assert!(pattern.matches("a*"));
+        assert!(!pattern.matches("ab"));
+    }
+
+    #[test]
+    fn escapes_are_literal() {
+        assert!(like("a${*}b", "a*b"));
+        assert!(!like("a${*}b", "aXb"));
+        assert!(like("cost${$}", "cost$"));
+    }
+
+    #[test]
+    fn templates_substitute_and_escape() {
+        let context = Context::from_pairs([("aws:username", vec!["j*e".to_string()])]);
+        let matcher = Matcher::compile("arn:aws:s3:::b/${aws:username}/*", true, false, true);
+        assert_eq!(
+            matcher.matches("arn:aws:s3:::b/j*e/k", &context),
+            Some(true)
+        );
+        // The `*` in the user name is literal.
+        assert_eq!(
+            matcher.matches("arn:aws:s3:::b/jXe/k", &context),
+            Some(false)
+        );
+        let missing = Matcher::compile("${aws:userid}", true, false, true);
+        assert_eq!(missing.matches("x", &context), None);
+        let defaulted = Matcher::compile("${aws:userid, 'none'}", true, false, true);
+        assert_eq!(defaulted.matches("none", &context), Some(true));
+        let literal = Matcher::compile("${aws:username}", true, false, false);
+        assert_eq!(literal.matches("${aws:username}", &context), Some(true));
+    }
+}

@@ -1,0 +1,418 @@
+//! The request being decided: who, what, on which resource, in which context.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::arn::Arn;
+use crate::err::RequestError;
+
+/// Request context: condition keys (case-insensitive) to one or several values.
+///
+/// An empty list is the same as an absent key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    values: HashMap<Box<str>, Box<[Box<str>]>>,
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Builds a context from `(key, values)` pairs.
+    pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Vec<String>)>) -> Context {
+        let mut context = Context::new();
+        for (key, values) in pairs {
+            context.insert(key.as_ref(), values);
+        }
+        context
+    }
+
+    /// Sets a key (replacing earlier values).
+    pub fn insert(&mut self, key: &str, values: Vec<String>) {
+        let values: Box<[Box<str>]> = values.into_iter().map(String::into_boxed_str).collect();
+        if values.is_empty() {
+            self.values.remove(key.to_lowercase().as_str());
+        } else {
+            self.values
+                .insert(key.to_lowercase().into_boxed_str(), values);
+        }
+    }
+
+    /// Sets a key only when it is not present.
+    fn insert_default(&mut self, key: &str, value: &str) {
+        let key = key.to_lowercase();
+        if !self.values.contains_key(key.as_str()) {
+            self.values
+                .insert(key.into_boxed_str(), Box::new([value.into()]));
+        }
+    }
+
+    /// The values of a key; `key` must already be lowercase.
+    pub(crate) fn get(&self, lowercase_key: &str) -> Option<&[Box<str>]> {
+        self.values.get(lowercase_key).map(|values| &**values)
+    }
+
+    /// The value of a single-valued key (`None` when absent or multi-valued).
+    pub(crate) fn single(&self, lowercase_key: &str) -> Option<&str> {
+        match self.get(lowercase_key)? {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up by any case.
+    pub fn values(&self, key: &str) -> Option<&[Box<str>]> {
+        self.get(&key.to_lowercase())
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// What kind of principal makes the request, derived from its ARN or name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// `arn:aws:iam::ID:root` or a bare account id.
+    Account,
+    /// `arn:aws:iam::ID:user/path/name`.
+    User,
+    /// `arn:aws:iam::ID:role/path/name`: treated as "a session of this role".
+    Role,
+    /// `arn:aws:sts::ID:assumed-role/name/session`.
+    AssumedRole,
+    /// `arn:aws:sts::ID:federated-user/name` (GetFederationToken).
+    FederatedUser,
+    /// `arn:aws:iam::ID:saml-provider/…` or `oidc-provider/…`, or a web identity provider name
+    /// such as `accounts.google.com`: the caller of AssumeRoleWithSAML/WebIdentity.
+    Federated,
+    /// `lambda.amazonaws.com` and friends.
+    Service,
+    /// Any other ARN (e.g. a resource acting as principal).
+    Other,
+}
+
+/// The identities a principal can be named by in a resource policy, most specific first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PrincipalIdentity {
+    pub(crate) kind: PrincipalKind,
+    /// The principal as given.
+    pub(crate) arn: Box<str>,
+    /// For a role session the role ARN (from `aws:PrincipalArn`, else built without a path);
+    /// for a federated user the IAM user ARN.
+    pub(crate) underlying: Option<Box<str>>,
+    /// For a role session, `role/<name>` without path, to match a role ARN with any path.
+    pub(crate) role_name: Option<Box<str>>,
+    pub(crate) account: Option<Box<str>>,
+    pub(crate) partition: Box<str>,
+    /// Service-linked roles are exempt from SCPs and RCPs.
+    pub(crate) service_linked: bool,
+}
+
+/// One authorization request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub(crate) principal: PrincipalIdentity,
+    /// As given (for messages).
+    pub(crate) action: Box<str>,
+    /// Lowercased once; actions match case-insensitively.
+    pub(crate) action_lower: Box<str>,
+    /// Length of the lowercased service prefix in `action_lower`.
+    pub(crate) service_len: usize,
+    pub(crate) resource: Box<str>,
+    pub(crate) resource_account: Option<Box<str>>,
+    pub(crate) context: Context,
+    pub(crate) principal_in_management_account: bool,
+    pub(crate) resource_in_management_account: bool,
+}
+
+impl Request {
+    /// A request from `principal` (ARN, account id or service principal name) to perform
+    /// `action` (`service:Name`) on `resource` (an ARN or `*`).
+    pub fn new(principal: &str, action: &str, resource: &str) -> Result<Request, RequestError> {
+        let principal = classify_principal(principal)?;
+        let (service, name) = action
+            .split_once(':')
+            .ok_or_else(|| RequestError::InvalidAction(action.to_string()))?;
+        if service.is_empty() || name.is_empty() || action.contains(['*', '?']) {
+            return Err(RequestError::InvalidAction(action.to_string()));
+        }
+        if resource.is_empty() {
+            return Err(RequestError::EmptyResource);
+        }
+        let resource_account = Arn::parse(resource)
+            .map(|arn| arn.account)
+            .filter(|account| !account.is_empty())
+            .map(Into::into);
+        Ok(Request {
+            principal,
+            action: action.into(),
+            action_lower: action.to_lowercase().into_boxed_str(),
+            service_len: service.to_lowercase().len(),
+            resource: resource.into(),
+            resource_account,
+            context: Context::new(),
+            principal_in_management_account: false,
+            resource_in_management_account: false,
+        })
+    }
+
+    /// Sets the account owning the resource (S3 ARNs, for one, carry none).
+    pub fn with_resource_account(mut self, account: &str) -> Request {
+        self.resource_account = Some(account.into());
+        self
+    }
+
+    /// Overrides the principal's account (normally derived from its ARN).
+    pub fn with_principal_account(mut self, account: &str) -> Request {
+        self.principal.account = Some(account.into());
+        self
+    }
+
+    /// Replaces the context. Call before [`Request::finish`] so derived keys are added.
+    pub fn with_context(mut self, context: Context) -> Request {
+        self.context = context;
+        self
+    }
+
+    /// The principal's account is the organization's management account: SCPs do not apply.
+    pub fn in_management_account(mut self, principal: bool, resource: bool) -> Request {
+        self.principal_in_management_account = principal;
+        self.resource_in_management_account = resource;
+        self
+    }
+
+    /// Adds the global condition keys AWS derives from the request when the caller did not set
+    /// them: `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:username`,
+    /// `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`, `aws:ResourceAccount`. Also
+    /// takes the role ARN (with path) of a session from `aws:PrincipalArn` when given.
+    pub fn finish(mut self) -> Request {
+        let principal = &mut self.principal;
+        if let (PrincipalKind::AssumedRole, Some(arn)) =
+            (&principal.kind, self.context.single("aws:principalarn"))
+        {
+            principal.underlying = Some(arn.into());
+            if arn.contains("/aws-service-role/") {
+                principal.service_linked = true;
+            }
+        }
+        let principal_arn = match principal.kind {
+            PrincipalKind::AssumedRole => principal.underlying.clone(),
+            PrincipalKind::Service | PrincipalKind::Federated => None,
+            _ => Some(principal.arn.clone()),
+        };
+        if let Some(arn) = principal_arn {
+            self.context.insert_default("aws:PrincipalArn", &arn);
+        }
+        if let Some(account) = principal.account.clone() {
+            self.context
+                .insert_default("aws:PrincipalAccount", &account);
+        }
+        let principal_type = match principal.kind {
+            PrincipalKind::Account => Some("Account"),
+            PrincipalKind::User => Some("User"),
+            PrincipalKind::Role | PrincipalKind::AssumedRole => Some("AssumedRole"),
+            PrincipalKind::FederatedUser => Some("FederatedUser"),
+            _ => None,
+        };
+        if let Some(principal_type) = principal_type {
+            self.context
+                .insert_default("aws:PrincipalType", principal_type);
+        }
+        if principal.kind == PrincipalKind::User
+            && let Some(name) = principal.arn.rsplit('/').next()
+        {
+            let name = name.to_string();
+            self.context.insert_default("aws:username", &name);
+        }
+        let is_service = principal.kind == PrincipalKind::Service;
+        self.context.insert_default(
+            "aws:PrincipalIsAWSService",
+            if is_service { "true" } else { "false" },
+        );
+        if is_service {
+            let name = self.principal.arn.clone();
+            self.context
+                .insert_default("aws:PrincipalServiceName", &name);
+        }
+        if let Some(account) = self.resource_account.clone() {
+            self.context.insert_default("aws:ResourceAccount", &account);
+        }
+        self
+    }
+
+    pub fn principal_kind(&self) -> &PrincipalKind {
+        &self.principal.kind
+    }
+
+    pub fn principal_account(&self) -> Option<&str> {
+        self.principal.account.as_deref()
+    }
+
+    pub fn resource_account(&self) -> Option<&str> {
+        self.resource_account.as_deref()
+    }
+
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// The lowercased service prefix of the action (`s3`).
+    pub(crate) fn service(&self) -> &str {
+        &self.action_lower[..self.service_len]
+    }
+
+    /// Principal and resource belong to the same account (unknown resource account: same).
+    pub(crate) fn same_account(&self) -> bool {
+        match (&self.principal.account, &self.resource_account) {
+            (Some(principal), Some(resource)) => principal == resource,
+            (None, Some(_)) => false,
+            _ => true,
+        }
+    }
+}
+
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn classify_principal(principal: &str) -> Result<PrincipalIdentity, RequestError> {
+    let base = |kind, arn: &str, account: Option<&str>, partition: &str| PrincipalIdentity {
+        kind,
+        arn: arn.into(),
+        underlying: None,
+        role_name: None,
+        account: account.map(Into::into),
+        partition: partition.into(),
+        service_linked: false,
+    };
+    if principal.is_empty() {
+        return Err(RequestError::InvalidPrincipal(principal.to_string()));
+    }
+    if is_account_id(principal) {
+        let arn = format!("arn:aws:iam::{principal}:root");
+        return Ok(base(PrincipalKind::Account, &arn, Some(principal), "aws"));
+    }
+    let Some(arn) = Arn::parse(principal) else {
+        if principal.contains(':') || principal.contains('/') {
+            return Err(RequestError::InvalidPrincipal(principal.to_string()));
+        }
+        let kind = if principal.ends_with(".amazonaws.com") || principal.ends_with(".amazon.com") {
+            PrincipalKind::Service
+        } else {
+            PrincipalKind::Federated
+        };
+        return Ok(base(kind, principal, None, "aws"));
+    };
+    let account = (!arn.account.is_empty()).then_some(arn.account);
+    let mut identity = base(PrincipalKind::Other, principal, account, arn.partition);
+    match (arn.service, arn.resource) {
+        ("iam", "root") => identity.kind = PrincipalKind::Account,
+        ("iam", resource) if resource.starts_with("user/") => identity.kind = PrincipalKind::User,
+        ("iam", resource) if resource.starts_with("role/") => {
+            identity.kind = PrincipalKind::Role;
+            identity.service_linked = resource.starts_with("role/aws-service-role/");
+        }
+        ("iam", resource)
+            if resource.starts_with("saml-provider/") || resource.starts_with("oidc-provider/") =>
+        {
+            identity.kind = PrincipalKind::Federated;
+        }
+        ("sts", resource) if resource.starts_with("assumed-role/") => {
+            let mut parts = resource.splitn(3, '/');
+            let (_, Some(name), Some(_session)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(RequestError::InvalidPrincipal(principal.to_string()));
+            };
+            identity.kind = PrincipalKind::AssumedRole;
+            identity.role_name = Some(format!("role/{name}").into());
+            identity.underlying =
+                Some(format!("arn:{}:iam::{}:role/{name}", arn.partition, arn.account).into());
+            identity.service_linked = name.starts_with("AWSServiceRoleFor");
+        }
+        ("sts", resource) if resource.starts_with("federated-user/") => {
+            identity.kind = PrincipalKind::FederatedUser;
+            let name = &resource["federated-user/".len()..];
+            identity.underlying =
+                Some(format!("arn:{}:iam::{}:user/{name}", arn.partition, arn.account).into());
+        }
+        _ => {}
+    }
+    Ok(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_principals() {
+        let session = Request::new(
+            "arn:aws:sts::111122223333:assumed-role/Dev/alice",
+            "s3:GetObject",
+            "*",
+        )
+        .unwrap()
+        .finish();
+        assert_eq!(session.principal.kind, PrincipalKind::AssumedRole);
+        assert_eq!(session.principal_account(), Some("111122223333"));
+        assert_eq!(
+            session.context.single("aws:principalarn"),
+            Some("arn:aws:iam::111122223333:role/Dev")
+        );
+        let account = Request::new("111122223333", "s3:GetObject", "*").unwrap();
+        assert_eq!(account.principal.kind, PrincipalKind::Account);
+        assert_eq!(&*account.principal.arn, "arn:aws:iam::111122223333:root");
+        let service = Request::new("lambda.amazonaws.com", "sts:AssumeRole", "*").unwrap();
+        assert_eq!(service.principal.kind, PrincipalKind::Service);
+        let linked = Request::new(
+            "arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX",
+            "s3:GetObject",
+            "*",
+        )
+        .unwrap();
+        assert!(linked.principal.service_linked);
+    }
+
+    #[test]
+    fn explicit_principal_arn_gives_the_role_path() {
+        let context = Context::from_pairs([(
+            "AWS:PrincipalArn",
+            vec!["arn:aws:iam::111122223333:role/team/Dev".to_string()],
+        )]);
+        let request = Request::new(
+            "arn:aws:sts::111122223333:assumed-role/Dev/alice",
+            "s3:GetObject",
+            "*",
+        )
+        .unwrap()
+        .with_context(context)
+        .finish();
+        assert_eq!(
+            request.principal.underlying.as_deref(),
+            Some("arn:aws:iam::111122223333:role/team/Dev")
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(Request::new("", "s3:GetObject", "*").is_err());
+        assert!(Request::new("arn:aws:iam::1:user/x", "GetObject", "*").is_err());
+        assert!(Request::new("arn:aws:iam::1:user/x", "s3:Get*", "*").is_err());
+        assert!(Request::new("arn:aws:iam::1:user/x", "s3:GetObject", "").is_err());
+    }
+}
