@@ -1,10 +1,148 @@
-//! `cargo xtask policy …`.
+//! `cargo xtask policy …`: normalize one policy document or compare two by meaning.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
+use warden_policy::{PolicyDiff, PolicyDocument};
+
 #[derive(clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Print the canonical form of a policy document (sorted, deduplicated, lowercased actions).
+    Normalize {
+        /// Policy JSON file.
+        file: PathBuf,
+        /// Print minified JSON (as sent to AWS) instead of indented JSON.
+        #[arg(long)]
+        minified: bool,
+    },
+    /// Compare two policy documents by meaning. Exit 0 when equivalent, 1 when different,
+    /// 2 on bad input.
+    Diff {
+        /// The old (e.g. live) policy JSON file.
+        old: PathBuf,
+        /// The new (e.g. desired) policy JSON file.
+        new: PathBuf,
+        /// Print the difference as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    match command {}
+    match command {
+        Command::Normalize { file, minified } => {
+            let canonical = read_policy(&file)?.canonicalize();
+            let text = if minified {
+                canonical.to_json_string()
+            } else {
+                canonical.to_json_pretty()
+            };
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { old, new, json } => {
+            let changes = compare(&old, &new)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&changes)?);
+            } else if changes.is_empty() {
+                println!("equivalent: no difference in meaning");
+            } else {
+                print!("{changes}");
+            }
+            Ok(if changes.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+/// Reads and parses a policy file; errors read `file:line:column: …`.
+fn read_policy(path: &Path) -> anyhow::Result<PolicyDocument> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let shown = path.display().to_string();
+    warden_policy::parse_policy(&text)
+        .map_err(|errors| anyhow::anyhow!("{}", errors.in_file(&shown)))
+}
+
+/// The semantic difference between two policy files.
+fn compare(old: &Path, new: &Path) -> anyhow::Result<PolicyDiff> {
+    let old = read_policy(old)?;
+    let new = read_policy(new)?;
+    Ok(warden_policy::diff(&old, &new))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("warden-policy-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn diff_of_reformatted_policies_is_empty() {
+        let dir = temp_dir("same");
+        let a = write(
+            &dir,
+            "a.json",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+        );
+        let b = write(
+            &dir,
+            "b.json",
+            "{\n  \"Statement\": [{\"Resource\": [\"*\"], \"Action\": \"S3:GETOBJECT\", \"Effect\": \"Allow\"}],\n  \"Version\": \"2012-10-17\"\n}\n",
+        );
+        assert!(compare(&a, &b).unwrap().is_empty());
+        let c = write(
+            &dir,
+            "c.json",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}}"#,
+        );
+        let changes = compare(&a, &c).unwrap();
+        assert_eq!(changes.allow.actions_gained, ["s3:putobject"]);
+        assert_eq!(changes.allow.actions_lost, ["s3:getobject"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn bad_input_names_file_line_and_column() {
+        let dir = temp_dir("bad");
+        let good = write(
+            &dir,
+            "good.json",
+            r#"{"Statement":{"Effect":"Allow","Action":"a:b"}}"#,
+        );
+        let bad = write(
+            &dir,
+            "bad.json",
+            "{\n  \"Statement\": {\"Effect\": \"allow\", \"Action\": \"a:b\"}\n}",
+        );
+        let message = compare(&good, &bad).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            format!(
+                "{}:2:27: `Statement.Effect`: effect must be `Allow` or `Deny`, found `allow`",
+                bad.display()
+            )
+        );
+        let missing = compare(&good, &dir.join("missing.json")).unwrap_err();
+        assert!(
+            format!("{missing:#}").starts_with("cannot read `"),
+            "{missing:#}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
