@@ -45,10 +45,26 @@ pub struct Intent {
     pub partition: Option<String>,
     /// Owner recorded on lint exceptions the generator adds.
     pub owner: Option<String>,
+    /// Permission boundary (a name in `boundaries/`) for the role definition.
+    pub boundary: Option<String>,
+    /// Accounts, OUs or account tags the role is deployed to; `account` when absent.
+    pub targets: Option<TargetsSpec>,
     /// Trust templates, same syntax as `--trust`.
     #[serde(default)]
     pub trust: Vec<Spanned<String>>,
     pub permissions: Vec<Spanned<Permission>>,
+}
+
+/// Where the role definition is deployed (the definitions' `targets`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsSpec {
+    #[serde(default)]
+    pub accounts: Vec<Scalar>,
+    #[serde(default)]
+    pub ous: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// One need: a service, what kind of access, on what, under which conditions.

@@ -1,0 +1,799 @@
+//! Intent → least-privilege statements, through the action catalog.
+//!
+//! For each permission of the intent: the actions are the access levels' actions of the service
+//! plus the explicit ones; each action is granted on the given resources whose resource type it
+//! accepts, grouped by resource type into statements. An action none of whose resource types
+//! the resources match is left out with a warning (never widened to `*`). Actions that accept no
+//! resource type at all get `Resource: "*"` only when the intent names them explicitly, in their
+//! own statement with a lint exception saying why. Conditions the intent states are checked
+//! against the catalog: an action that does not support a condition key is left out rather than
+//! granted without the condition.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use warden_catalog::{AccessLevel, Action, Catalog, ResourceType, Service};
+
+use crate::diag::Diagnostic;
+use crate::err::{IntentError, Pos};
+use crate::intent::{
+    ConditionSpec, Intent, Permission, ResourceSpec, canonical_access_level, pos_of,
+};
+use crate::statement::{GeneratedCondition, GeneratedException, GeneratedStatement, sid_from};
+use crate::trust::{TrustContext, TrustTemplate};
+
+/// Lint rule an unavoidable `Resource: "*"` statement is excepted from (warden-lint WL301).
+pub const RESOURCE_STAR_RULE: &str = "WL301";
+
+/// Settings that do not come from the intent file.
+#[derive(Debug, Clone, Default)]
+pub struct IntentOptions {
+    /// Role name; overrides the intent's `role`.
+    pub name: Option<String>,
+    /// Trust templates in addition to the intent's `trust`.
+    pub trust: Vec<String>,
+    pub external_id: Option<String>,
+    pub external_id_var: Option<String>,
+    /// `YYYY-MM-DD` written as `expires` of generated lint exceptions.
+    pub exception_expires: String,
+}
+
+/// A role's generated trust and permissions, before sizing into policies.
+#[derive(Debug, Clone)]
+pub struct GeneratedRole {
+    pub name: String,
+    pub description: Option<String>,
+    /// The account the role lives in, if the intent names one.
+    pub account: Option<String>,
+    pub boundary: Option<String>,
+    /// Target account ids or names, OUs and account tags for the definition.
+    pub target_accounts: Vec<String>,
+    pub target_ous: Vec<String>,
+    pub target_tags: Vec<String>,
+    /// Owner of generated lint exceptions.
+    pub owner: String,
+    pub exception_expires: String,
+    pub trust: Vec<GeneratedStatement>,
+    pub statements: Vec<GeneratedStatement>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Values that fill ARN variables: `${Partition}`, `${Region}`, `${Account}`.
+struct ArnContext {
+    partition: String,
+    region: Option<String>,
+    /// A literal account or the definitions' `${account_id}` variable.
+    account: String,
+}
+
+/// Generates the role for an intent. `path` names the intent file in errors and warnings.
+pub fn generate_from_intent(
+    intent: &Intent,
+    path: &Path,
+    catalog: &Catalog,
+    options: &IntentOptions,
+) -> Result<GeneratedRole, IntentError> {
+    let invalid = |pos: Pos, message: String| IntentError::Invalid {
+        path: path.to_owned(),
+        pos,
+        message,
+    };
+    let name = match (&options.name, &intent.role) {
+        (Some(name), _) => name.clone(),
+        (None, Some(role)) => role.value.clone(),
+        (None, None) => {
+            return Err(invalid(
+                Pos { line: 1, column: 1 },
+                "the intent names no `role`; add `role: NAME` or pass `--name`".into(),
+            ));
+        }
+    };
+    let account = intent
+        .account
+        .as_ref()
+        .map(|account| account.value.0.clone());
+    let context = ArnContext {
+        partition: intent.partition.clone().unwrap_or_else(|| "aws".into()),
+        region: intent.region.as_ref().map(|region| region.value.clone()),
+        account: account.clone().unwrap_or_else(|| "${account_id}".into()),
+    };
+    let mut warnings = Vec::new();
+    let mut statements: Vec<GeneratedStatement> = Vec::new();
+    for permission in &intent.permissions {
+        let generated = generate_permission(
+            &permission.value,
+            pos_of(permission),
+            catalog,
+            &context,
+            path,
+            &mut warnings,
+        )?;
+        statements.extend(generated);
+    }
+    make_sids_unique(&mut statements);
+    let owner = intent.owner.clone().unwrap_or_else(|| "unassigned".into());
+    if intent.owner.is_none()
+        && statements
+            .iter()
+            .any(|statement| !statement.exceptions.is_empty())
+    {
+        warnings.push(Diagnostic::new(
+            None,
+            "lint exceptions are owned by `unassigned`: set `owner` in the intent",
+        ));
+    }
+    let trust = trust_statements(
+        intent,
+        options,
+        &context,
+        account.as_deref(),
+        path,
+        &mut warnings,
+    )?;
+    let (target_accounts, target_ous, target_tags) = match &intent.targets {
+        Some(targets) => (
+            targets.accounts.iter().map(|a| a.0.clone()).collect(),
+            targets.ous.clone(),
+            targets.tags.clone(),
+        ),
+        None => (account.iter().cloned().collect(), vec![], vec![]),
+    };
+    if intent.boundary.is_none() {
+        warnings.push(Diagnostic::new(
+            None,
+            "no `boundary` in the intent: every non-admin role needs a permission boundary",
+        ));
+    }
+    Ok(GeneratedRole {
+        name,
+        description: intent.description.clone(),
+        account,
+        boundary: intent.boundary.clone(),
+        target_accounts,
+        target_ous,
+        target_tags,
+        owner,
+        exception_expires: options.exception_expires.clone(),
+        trust,
+        statements,
+        warnings: warnings
+            .into_iter()
+            .map(|w: Diagnostic| w.in_file(path))
+            .collect(),
+    })
+}
+
+fn trust_statements(
+    intent: &Intent,
+    options: &IntentOptions,
+    context: &ArnContext,
+    account: Option<&str>,
+    path: &Path,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<GeneratedStatement>, IntentError> {
+    let trust_context = TrustContext {
+        partition: context.partition.clone(),
+        account: Some(account.map_or_else(|| "${account_id}".to_owned(), str::to_owned)),
+        region: context.region.clone(),
+        external_id: options.external_id.clone(),
+        external_id_var: options.external_id_var.clone(),
+    };
+    let written = intent
+        .trust
+        .iter()
+        .map(|text| (text.value.clone(), Some(pos_of(text))));
+    let given = options.trust.iter().map(|text| (text.clone(), None));
+    let mut trust = Vec::new();
+    for (text, pos) in written.chain(given) {
+        let to_error = |err: crate::err::TrustError| IntentError::Invalid {
+            path: path.to_owned(),
+            pos: pos.unwrap_or_default(),
+            message: err.to_string(),
+        };
+        let output = TrustTemplate::parse(&text)
+            .and_then(|t| t.statement(&trust_context))
+            .map_err(to_error)?;
+        warnings.extend(
+            output
+                .warnings
+                .into_iter()
+                .map(|message| Diagnostic::new(pos, message)),
+        );
+        trust.push(output.statement);
+    }
+    if trust.is_empty() {
+        warnings.push(Diagnostic::new(
+            None,
+            "no trust template: add `trust` to the intent or pass `--trust`",
+        ));
+    }
+    Ok(trust)
+}
+
+/// A resource of the intent resolved to an ARN, with the type it was declared as.
+struct Resolved {
+    arn: String,
+    declared_type: Option<String>,
+    pos: Pos,
+}
+
+fn generate_permission(
+    need: &Permission,
+    need_pos: Pos,
+    catalog: &Catalog,
+    context: &ArnContext,
+    path: &Path,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<GeneratedStatement>, IntentError> {
+    let invalid = |pos: Pos, message: String| IntentError::Invalid {
+        path: path.to_owned(),
+        pos,
+        message,
+    };
+    let prefix = need.service.value.to_ascii_lowercase();
+    let service = catalog.service(&prefix).ok_or_else(|| {
+        invalid(
+            pos_of(&need.service),
+            format!("unknown service `{}`", need.service.value),
+        )
+    })?;
+    let resources = need
+        .resources
+        .iter()
+        .map(|spec| resolve_resource(&spec.value, pos_of(spec), service, context, path, warnings))
+        .collect::<Result<Vec<_>, _>>()?;
+    let explicit = explicit_actions(need, service, catalog, path)?;
+    let mut selected: Vec<(&Action, bool)> =
+        explicit.iter().map(|action| (*action, true)).collect();
+    let by_level = service.actions_by_access_level();
+    for level in &need.access {
+        let Some(level) = canonical_access_level(&level.value).and_then(AccessLevel::parse) else {
+            continue;
+        };
+        for action in by_level.get(&level).into_iter().flatten() {
+            if !selected
+                .iter()
+                .any(|(chosen, _)| chosen.name == action.name)
+            {
+                selected.push((action, false));
+            }
+        }
+    }
+    let conditions = need_conditions(need);
+    let mut groups: BTreeMap<GroupKey, Vec<&Action>> = BTreeMap::new();
+    let mut star_only: Vec<&Action> = Vec::new();
+    let mut left_out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut used = vec![false; resources.len()];
+    for (action, named) in selected {
+        let unsupported: Vec<&str> = conditions
+            .iter()
+            .filter(|condition| !catalog.condition_key_valid(action, &condition.key))
+            .map(|condition| condition.key.as_str())
+            .collect();
+        if let Some(key) = unsupported.first() {
+            let message = format!(
+                "`{}` left out: it does not support the condition key `{key}`",
+                action.full_name()
+            );
+            warnings.push(Diagnostic::new(Some(need_pos), message));
+            continue;
+        }
+        if !action.supports_resource_level_permissions() {
+            if named {
+                star_only.push(action);
+            } else {
+                left_out
+                    .entry("accept only `Resource: \"*\"`; name them under `actions` to grant them")
+                    .or_default()
+                    .push(action.full_name());
+            }
+            continue;
+        }
+        let mut matched_types: Vec<String> = Vec::new();
+        let mut matched_arns: Vec<String> = Vec::new();
+        for (index, resource) in resources.iter().enumerate() {
+            let types = resource_types_of(catalog, action, resource);
+            if !types.is_empty() {
+                used[index] = true;
+                matched_arns.push(resource.arn.clone());
+                matched_types.extend(types);
+            }
+        }
+        if matched_arns.is_empty() {
+            left_out
+                .entry("accept none of the given resources")
+                .or_default()
+                .push(action.full_name());
+            continue;
+        }
+        matched_types.sort();
+        matched_types.dedup();
+        groups
+            .entry(GroupKey {
+                resource_types: matched_types,
+                resources: matched_arns,
+            })
+            .or_default()
+            .push(action);
+    }
+    for (resource, _) in resources.iter().zip(&used).filter(|(_, used)| !**used) {
+        let message = format!(
+            "no selected action of `{}` accepts `{}`",
+            service.prefix, resource.arn
+        );
+        warnings.push(Diagnostic::new(Some(resource.pos), message));
+    }
+    for (why, mut actions) in left_out {
+        actions.sort();
+        let count = actions.len();
+        let message = format!(
+            "{count} {} action(s) left out: they {why}: {}",
+            service.prefix,
+            actions.join(", ")
+        );
+        warnings.push(Diagnostic::new(Some(need_pos), message));
+    }
+    let purpose = need
+        .purpose
+        .clone()
+        .unwrap_or_else(|| format!("The workload uses {}", service.name));
+    let mut statements = Vec::new();
+    for (key, actions) in groups {
+        statements.push(scoped_statement(
+            service,
+            &key,
+            &actions,
+            &conditions,
+            &purpose,
+            warnings,
+            need_pos,
+        ));
+    }
+    if !star_only.is_empty() {
+        statements.push(star_statement(service, &star_only, &conditions, &purpose));
+    }
+    if statements.is_empty() {
+        warnings.push(Diagnostic::new(
+            Some(need_pos),
+            format!("the permission for `{}` grants nothing", service.prefix),
+        ));
+    }
+    Ok(statements)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey {
+    resource_types: Vec<String>,
+    resources: Vec<String>,
+}
+
+/// The resource types of `action` that `resource` is: the declared type if the action accepts
+/// it, otherwise whatever the ARN matches.
+fn resource_types_of(catalog: &Catalog, action: &Action, resource: &Resolved) -> Vec<String> {
+    match &resource.declared_type {
+        Some(declared) => action
+            .resource_type(declared)
+            .map(|row| vec![row.name.clone()])
+            .unwrap_or_default(),
+        None => catalog
+            .resource_types_for_arn(action, &resource.arn)
+            .into_iter()
+            .map(|resource_type| resource_type.name.clone())
+            .collect(),
+    }
+}
+
+fn explicit_actions<'c>(
+    need: &Permission,
+    service: &'c Service,
+    catalog: &'c Catalog,
+    path: &Path,
+) -> Result<Vec<&'c Action>, IntentError> {
+    let mut actions = Vec::new();
+    for written in &need.actions {
+        let full = if written.value.contains(':') {
+            written.value.clone()
+        } else {
+            format!("{}:{}", service.prefix, written.value)
+        };
+        let action = catalog.action(&full).map_err(|err| IntentError::Invalid {
+            path: path.to_owned(),
+            pos: pos_of(written),
+            message: err.to_string(),
+        })?;
+        if !action.service.eq_ignore_ascii_case(&service.prefix) {
+            return Err(IntentError::Invalid {
+                path: path.to_owned(),
+                pos: pos_of(written),
+                message: format!(
+                    "action `{full}` belongs to `{}`, not to `{}`; list it under its own service",
+                    action.service, service.prefix
+                ),
+            });
+        }
+        actions.push(action);
+    }
+    Ok(actions)
+}
+
+fn need_conditions(need: &Permission) -> Vec<GeneratedCondition> {
+    let mut conditions: Vec<GeneratedCondition> = need
+        .resource_tags
+        .iter()
+        .map(|(key, value)| {
+            GeneratedCondition::new(
+                "StringEquals",
+                &format!("aws:ResourceTag/{key}"),
+                [value.0.clone()],
+            )
+        })
+        .collect();
+    conditions.extend(
+        need.conditions
+            .iter()
+            .map(|spec| condition_from(&spec.value)),
+    );
+    conditions
+}
+
+fn condition_from(spec: &ConditionSpec) -> GeneratedCondition {
+    let values: Vec<String> = spec.values.iter().map(|value| value.0.clone()).collect();
+    let operator = spec.operator.clone().unwrap_or_else(|| {
+        if values.iter().any(|value| value.contains(['*', '?'])) {
+            "StringLike".into()
+        } else {
+            "StringEquals".into()
+        }
+    });
+    GeneratedCondition {
+        operator,
+        key: spec.key.clone(),
+        values,
+    }
+}
+
+fn scoped_statement(
+    service: &Service,
+    key: &GroupKey,
+    actions: &[&Action],
+    conditions: &[GeneratedCondition],
+    purpose: &str,
+    warnings: &mut Vec<Diagnostic>,
+    pos: Pos,
+) -> GeneratedStatement {
+    let levels = levels_of(actions);
+    let mut names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
+    names.sort_by_key(|name| name.to_ascii_lowercase());
+    let mut conditions = conditions.to_vec();
+    if names
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case("iam:PassRole"))
+        && !conditions
+            .iter()
+            .any(|condition| condition.key.eq_ignore_ascii_case("iam:PassedToService"))
+    {
+        warnings.push(Diagnostic::new(
+            Some(pos),
+            "`iam:PassRole` without `iam:PassedToService`: add `conditions: [{key: iam:PassedToService, values: [SERVICE.amazonaws.com]}]` so the role can only be passed to the service that needs it",
+        ));
+    }
+    conditions.sort_by(|a, b| a.operator.cmp(&b.operator).then_with(|| a.key.cmp(&b.key)));
+    let types = key.resource_types.join(" ");
+    let justification = format!(
+        "{}: {} access to {} {} `{}`.",
+        sentence_start(purpose),
+        levels.join(" and "),
+        service.prefix,
+        plural_types(&key.resource_types),
+        key.resources.join("`, `")
+    );
+    GeneratedStatement {
+        sid: sid_from(&format!("{} {types} {}", service.prefix, levels.join(" "))),
+        principal: None,
+        actions: names,
+        resources: key.resources.clone(),
+        conditions,
+        justification,
+        exceptions: vec![],
+    }
+}
+
+fn star_statement(
+    service: &Service,
+    actions: &[&Action],
+    conditions: &[GeneratedCondition],
+    purpose: &str,
+) -> GeneratedStatement {
+    let mut names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
+    names.sort_by_key(|name| name.to_ascii_lowercase());
+    let reason = format!(
+        "{} accept no resource type in the service authorization reference: `Resource: \"*\"` is the only value that works",
+        names.join(", ")
+    );
+    GeneratedStatement {
+        sid: sid_from(&format!("{} account wide", service.prefix)),
+        principal: None,
+        justification: format!(
+            "{}: {} ({}), which cannot be scoped to resources.",
+            sentence_start(purpose),
+            names.join(", "),
+            levels_of(actions).join(" and ")
+        ),
+        actions: names,
+        resources: vec!["*".into()],
+        conditions: conditions.to_vec(),
+        exceptions: vec![GeneratedException {
+            rule: RESOURCE_STAR_RULE.into(),
+            reason,
+        }],
+    }
+}
+
+fn levels_of(actions: &[&Action]) -> Vec<&'static str> {
+    let mut levels: Vec<AccessLevel> = actions.iter().map(|action| action.access_level).collect();
+    levels.sort();
+    levels.dedup();
+    levels.into_iter().map(AccessLevel::as_str).collect()
+}
+
+fn plural_types(types: &[String]) -> String {
+    match types {
+        [one] => format!("{one} resources"),
+        many => format!("{} resources", many.join("/")),
+    }
+}
+
+fn sentence_start(text: &str) -> String {
+    let trimmed = text.trim().trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// Appends `2`, `3`, … to repeated Sids (Sids must be unique within a policy).
+fn make_sids_unique(statements: &mut [GeneratedStatement]) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for statement in statements {
+        let count = seen.entry(statement.sid.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            statement.sid = format!("{}{}", statement.sid, count);
+        }
+    }
+}
+
+/// Turns a resource of the intent into an ARN.
+fn resolve_resource(
+    spec: &ResourceSpec,
+    pos: Pos,
+    service: &Service,
+    context: &ArnContext,
+    path: &Path,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Resolved, IntentError> {
+    let invalid = |message: String| IntentError::Invalid {
+        path: path.to_owned(),
+        pos,
+        message,
+    };
+    match spec {
+        ResourceSpec::Arn(arn) => {
+            if arn == "*" {
+                return Err(invalid("`*` is not a resource: name the resources, or list account-wide actions under `actions` without resources".into()));
+            }
+            if !arn.starts_with("arn:") {
+                return Err(invalid(format!(
+                    "`{arn}` is not an ARN; write `arn:…` or `{{type: …, …}}`"
+                )));
+            }
+            Ok(Resolved {
+                arn: arn.clone(),
+                declared_type: None,
+                pos,
+            })
+        }
+        ResourceSpec::Typed {
+            resource_type,
+            fields,
+        } => {
+            let found = service.resource_type(resource_type).ok_or_else(|| {
+                let known: Vec<&str> = service
+                    .resource_types
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect();
+                invalid(format!(
+                    "`{}` has no resource type `{resource_type}`; it has {}",
+                    service.prefix,
+                    quote_list(&known)
+                ))
+            })?;
+            let arn = fill_arn(found, fields, context, pos, warnings).map_err(invalid)?;
+            Ok(Resolved {
+                arn,
+                declared_type: Some(found.name.clone()),
+                pos,
+            })
+        }
+    }
+}
+
+/// Fills the ARN format's `${Variables}` from the resource's fields and the context.
+fn fill_arn(
+    resource_type: &ResourceType,
+    fields: &BTreeMap<String, String>,
+    context: &ArnContext,
+    pos: Pos,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<String, String> {
+    let format = resource_type.arn_patterns.first().ok_or_else(|| {
+        format!(
+            "resource type `{}` has no ARN format in the catalog",
+            resource_type.name
+        )
+    })?;
+    let variables = arn_variables(format);
+    let mut assigned: BTreeMap<&str, &str> = BTreeMap::new();
+    for (field, value) in fields {
+        let variable = match_variable(field, &variables).ok_or_else(|| {
+            format!(
+                "`{}` ARNs (`{format}`) have no variable for `{field}`; use {}",
+                resource_type.name,
+                quote_list(&variables)
+            )
+        })?;
+        if assigned.insert(variable, value).is_some() {
+            return Err(format!("two fields name the ARN variable `{variable}`"));
+        }
+    }
+    let mut arn = String::new();
+    let mut rest = format.as_str();
+    while let Some(start) = rest.find("${") {
+        arn.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("malformed ARN format `{format}`"))?;
+        let variable = &after[..end];
+        let value = match (assigned.get(variable), variable) {
+            (Some(value), _) => (*value).to_owned(),
+            (None, "Partition") => context.partition.clone(),
+            (None, "Account" | "AccountId") => context.account.clone(),
+            (None, "Region") => match &context.region {
+                Some(region) => region.clone(),
+                None => {
+                    warnings.push(Diagnostic::new(
+                        Some(pos),
+                        format!(
+                            "no `region` in the intent: `{}` ARNs use `*` for the region",
+                            resource_type.name
+                        ),
+                    ));
+                    "*".into()
+                }
+            },
+            (None, other) => {
+                return Err(format!(
+                    "`{}` ARNs (`{format}`) need a value for `{other}`; write `\"*\"` to mean any",
+                    resource_type.name
+                ));
+            }
+        };
+        arn.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    arn.push_str(rest);
+    Ok(arn)
+}
+
+fn arn_variables(format: &str) -> Vec<&str> {
+    let mut variables = Vec::new();
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        variables.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    variables
+}
+
+/// Fields name ARN variables loosely: `bucket` → `BucketName`, `key` → `ObjectName`,
+/// `role` → `RoleNameWithPath`; exact names always work.
+fn match_variable<'v>(field: &str, variables: &[&'v str]) -> Option<&'v str> {
+    let normalize = |text: &str| {
+        text.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let wanted = normalize(field);
+    if let Some(exact) = variables
+        .iter()
+        .find(|variable| normalize(variable) == wanted)
+    {
+        return Some(exact);
+    }
+    if wanted == "key" || wanted == "object" {
+        return variables
+            .iter()
+            .find(|variable| normalize(variable) == "objectname")
+            .copied();
+    }
+    let by_prefix: Vec<&&str> = variables
+        .iter()
+        .filter(|variable| normalize(variable).starts_with(&wanted))
+        .collect();
+    match by_prefix.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    }
+}
+
+fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_match_variables() {
+        let vars = ["Partition", "BucketName", "ObjectName"];
+        assert_eq!(match_variable("bucket", &vars), Some("BucketName"));
+        assert_eq!(match_variable("key", &vars), Some("ObjectName"));
+        assert_eq!(match_variable("ObjectName", &vars), Some("ObjectName"));
+        assert_eq!(match_variable("region", &vars), None);
+        assert_eq!(
+            match_variable("role", &["Partition", "Account", "RoleNameWithPath"]),
+            Some("RoleNameWithPath")
+        );
+    }
+
+    #[test]
+    fn arn_fill() {
+        let object = ResourceType {
+            name: "object".into(),
+            arn_patterns: vec!["arn:${Partition}:s3:::${BucketName}/${ObjectName}".into()],
+            condition_keys: vec![],
+        };
+        let context = ArnContext {
+            partition: "aws".into(),
+            region: None,
+            account: "${account_id}".into(),
+        };
+        let fields: BTreeMap<String, String> = [
+            ("bucket".to_owned(), "acme-reports".to_owned()),
+            ("key".to_owned(), "exports/*".to_owned()),
+        ]
+        .into();
+        let mut warnings = vec![];
+        assert_eq!(
+            fill_arn(&object, &fields, &context, Pos::default(), &mut warnings).unwrap(),
+            "arn:aws:s3:::acme-reports/exports/*"
+        );
+        let only_bucket: BTreeMap<String, String> =
+            [("bucket".to_owned(), "acme".to_owned())].into();
+        let err = fill_arn(
+            &object,
+            &only_bucket,
+            &context,
+            Pos::default(),
+            &mut warnings,
+        )
+        .unwrap_err();
+        assert!(err.contains("need a value for `ObjectName`"), "{err}");
+        let unknown: BTreeMap<String, String> = [("bukket".to_owned(), "acme".to_owned())].into();
+        assert!(
+            fill_arn(&object, &unknown, &context, Pos::default(), &mut warnings)
+                .unwrap_err()
+                .contains("no variable for `bukket`")
+        );
+    }
+}
