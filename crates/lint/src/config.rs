@@ -1,0 +1,70 @@
+//! Settings the rules read: allowed regions, required tags, administrator roles and IAM quotas.
+//! Filled from `warden.yaml` by the caller; the defaults are AWS's default quotas.
+
+use serde::{Deserialize, Serialize};
+
+/// IAM and Organizations quotas (AWS defaults; some are adjustable per account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct Quotas {
+    /// Role trust policy, characters without whitespace (adjustable to 4,096).
+    pub trust_policy_chars: usize,
+    /// All inline policies of one role together, characters without whitespace.
+    pub inline_policies_chars: usize,
+    /// One customer managed policy, characters without whitespace.
+    pub managed_policy_chars: usize,
+    /// Managed policies attached to one role (adjustable to 20).
+    pub attached_policies_per_role: usize,
+    /// One SCP, characters as sent (minified JSON, whitespace counted).
+    pub scp_chars: usize,
+    /// SCPs attached to one root, OU or account.
+    pub scps_per_target: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Quotas {
+        Quotas {
+            trust_policy_chars: 2_048,
+            inline_policies_chars: 10_240,
+            managed_policy_chars: 6_144,
+            attached_policies_per_role: 10,
+            scp_chars: 5_120,
+            scps_per_target: 5,
+        }
+    }
+}
+
+/// What the organization requires, from `warden.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct LintConfig {
+    /// Regions resources and `aws:RequestedRegion` may name; empty means no restriction.
+    pub allowed_regions: Vec<String>,
+    /// Tag keys every role must carry.
+    pub required_tags: Vec<String>,
+    /// Role names (IAM wildcards allowed) that are administrators: no boundary required.
+    pub admin_roles: Vec<String>,
+    pub quotas: Quotas,
+}
+
+impl LintConfig {
+    /// Is `role_name` declared an administrator role?
+    pub fn is_admin_role(&self, role_name: &str) -> bool {
+        self.admin_roles.iter().any(|pattern| {
+            warden_policy::wildcard::matches(
+                pattern,
+                role_name,
+                warden_policy::wildcard::Case::Insensitive,
+            )
+        })
+    }
+
+    /// Is `region` allowed? Always true when no list is configured.
+    pub fn region_allowed(&self, region: &str) -> bool {
+        self.allowed_regions.is_empty()
+            || self
+                .allowed_regions
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(region))
+    }
+}

@@ -1,0 +1,64 @@
+//! Plain-text report for people: one line per finding, `file:line:col severity rule message`,
+//! grouped by file, with a summary line. Excepted findings are counted, not listed.
+
+use std::fmt::Write;
+
+use crate::finding::{Finding, Summary};
+
+pub fn render(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let mut current_file: Option<&str> = None;
+    for finding in findings.iter().filter(|finding| finding.is_active()) {
+        if current_file != Some(finding.file.as_str()) {
+            if current_file.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", finding.file);
+            current_file = Some(&finding.file);
+        }
+        let mut context = Vec::new();
+        if let Some(account) = &finding.account {
+            context.push(format!("account {account}"));
+        }
+        if let Some(principal) = &finding.principal {
+            context.push(principal.clone());
+        }
+        let context = if context.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", context.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  {}:{:<4} {:<7} {}  {}{context}",
+            finding.line,
+            finding.column,
+            finding.severity.as_str(),
+            finding.rule,
+            finding.message
+        );
+    }
+    let summary = Summary::of(findings);
+    if current_file.is_some() {
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{} {}, {} {}, {} info, {} excepted",
+        summary.errors,
+        plural(summary.errors, "error"),
+        summary.warnings,
+        plural(summary.warnings, "warning"),
+        summary.infos,
+        summary.excepted
+    );
+    out
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}

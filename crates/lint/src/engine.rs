@@ -1,0 +1,106 @@
+//! Runs every rule over a subject in parallel and applies exceptions.
+
+use rayon::prelude::*;
+
+use crate::finding::{AppliedException, Finding, sort_findings};
+use crate::registry;
+use crate::rule::{DocumentCx, Env, ExceptionCx, RoleCx, Rule, SubjectCx};
+use crate::subject::{Exception, PolicySubject, RoleSubject, Subject, format_date};
+
+/// Lints everything in `subject`; findings covered by a live exception are kept but marked.
+pub fn lint_subject(subject: &Subject, env: &Env<'_>) -> Vec<Finding> {
+    let rules = registry::all();
+    let mut findings = document_findings(subject, env, rules);
+    findings.par_extend(subject.roles.par_iter().flat_map_iter(|role| {
+        let cx = RoleCx { env, role };
+        let mut out = Vec::new();
+        for rule in rules {
+            rule.check_role(&cx, &mut out);
+        }
+        out
+    }));
+    let cx = SubjectCx { env, subject };
+    for rule in rules {
+        rule.check_subject(&cx, &mut findings);
+    }
+    let exception_cx = ExceptionCx {
+        env,
+        exceptions: &subject.exceptions,
+        findings: &findings,
+    };
+    let mut exception_findings = Vec::new();
+    for rule in rules {
+        rule.check_exceptions(&exception_cx, &mut exception_findings);
+    }
+    apply_exceptions(&mut findings, &subject.exceptions, env.today);
+    findings.extend(exception_findings);
+    sort_findings(&mut findings);
+    findings.dedup();
+    findings
+}
+
+/// Every document with the role it belongs to (trust and inline policies), in parallel.
+fn document_findings(
+    subject: &Subject,
+    env: &Env<'_>,
+    rules: &[&'static dyn Rule],
+) -> Vec<Finding> {
+    let mut documents: Vec<(&PolicySubject, Option<&RoleSubject>)> = subject
+        .policies
+        .iter()
+        .map(|policy| (policy, None))
+        .collect();
+    for role in &subject.roles {
+        documents.extend(
+            role.trust
+                .iter()
+                .chain(&role.inline)
+                .map(|policy| (policy, Some(role))),
+        );
+    }
+    documents
+        .par_iter()
+        .flat_map_iter(|(policy, role)| {
+            let cx = DocumentCx {
+                env,
+                policy,
+                role: *role,
+            };
+            let mut out = Vec::new();
+            for rule in rules {
+                rule.check_document(&cx, &mut out);
+            }
+            out
+        })
+        .collect()
+}
+
+/// Is `exception` live on `today` (the expiry day itself still counts)?
+pub(crate) fn is_live(exception: &Exception, today: time::Date) -> bool {
+    exception.expires >= today
+}
+
+/// Does `exception` cover `finding`: same rule, same Sid, same principal when it names one?
+pub(crate) fn covers(exception: &Exception, finding: &Finding) -> bool {
+    exception.rule.eq_ignore_ascii_case(&finding.rule)
+        && finding.sid.as_deref() == Some(exception.sid.as_str())
+        && exception
+            .principal
+            .as_ref()
+            .is_none_or(|principal| finding.principal.as_ref() == Some(principal))
+}
+
+fn apply_exceptions(findings: &mut [Finding], exceptions: &[Exception], today: time::Date) {
+    for finding in findings.iter_mut() {
+        let live = exceptions
+            .iter()
+            .find(|exception| is_live(exception, today) && covers(exception, finding));
+        if let Some(exception) = live {
+            finding.excepted = Some(AppliedException {
+                reason: exception.reason.clone(),
+                owner: exception.owner.clone(),
+                expires: format_date(exception.expires),
+            });
+        }
+    }
+}

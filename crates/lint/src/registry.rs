@@ -1,0 +1,125 @@
+//! Every rule, by id. Ids are stable: a retired rule's id is never reused.
+
+use crate::rule::{Rule, RuleMeta};
+use crate::rules::*;
+
+static RULES: &[&dyn Rule] = &[
+    // WL1xx structure
+    &missing_sid::MissingSid,
+    &duplicate_sid::DuplicateSid,
+    &policy_version::PolicyVersion,
+    // WL2xx actions
+    &action_wildcard_service::ActionWildcardService,
+    &action_wildcard_all::ActionWildcardAll,
+    &not_action_allow::NotActionAllow,
+    &unknown_service::UnknownService,
+    &unknown_action::UnknownAction,
+    &wildcard_matches_nothing::WildcardMatchesNothing,
+    // WL3xx resources
+    &resource_star::ResourceStar,
+    &resource_arn_mismatch::ResourceArnMismatch,
+    &malformed_arn::MalformedArn,
+    // WL4xx conditions
+    &condition_key_not_applicable::ConditionKeyNotApplicable,
+    &condition_type_mismatch::ConditionTypeMismatch,
+    // WL5xx trust
+    &trust_cross_account_external_id::TrustCrossAccountExternalId,
+    &trust_service_confused_deputy::TrustServiceConfusedDeputy,
+    &trust_oidc_unscoped::TrustOidcUnscoped,
+    &trust_wildcard_principal::TrustWildcardPrincipal,
+    // WL6xx escalation
+    &pass_role_unscoped::PassRoleUnscoped,
+    &privilege_escalation::PrivilegeEscalation,
+    &credential_exposure::CredentialExposure,
+    &data_exfiltration::DataExfiltration,
+    // WL7xx guardrails
+    &missing_permission_boundary::MissingPermissionBoundary,
+    &missing_required_tags::MissingRequiredTags,
+    &region_not_allowed::RegionNotAllowed,
+    &exception_expired::ExceptionExpired,
+    &exception_unused::ExceptionUnused,
+    // WL8xx quotas
+    &quota_trust_policy::QuotaTrustPolicy,
+    &quota_inline_policies::QuotaInlinePolicies,
+    &quota_managed_policy::QuotaManagedPolicy,
+    &quota_attached_policies::QuotaAttachedPolicies,
+    &quota_scp_size::QuotaScpSize,
+    &quota_scp_count::QuotaScpCount,
+    // WL9xx hygiene
+    &ai_tool_mention::AiToolMention,
+];
+
+/// Every rule, in id order.
+pub fn all() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+/// Every rule's metadata, in id order.
+pub fn metas() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES.iter().map(|rule| rule.meta())
+}
+
+/// The rule with this id (case-insensitive), e.g. `WL201`.
+pub fn by_id(id: &str) -> Option<&'static RuleMeta> {
+    metas().find(|meta| meta.id.eq_ignore_ascii_case(id))
+}
+
+/// Documentation address of a rule, for SARIF `helpUri` and the table footer.
+pub fn help_uri(meta: &RuleMeta) -> String {
+    format!(
+        "https://github.com/warden-iam/warden/blob/main/docs/rules.md#{}",
+        meta.id.to_ascii_lowercase()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_match_their_group() {
+        let metas: Vec<_> = metas().collect();
+        assert!(metas.len() >= 30);
+        let ids: HashSet<_> = metas.iter().map(|meta| meta.id).collect();
+        assert_eq!(ids.len(), metas.len(), "duplicate rule id");
+        let names: HashSet<_> = metas.iter().map(|meta| meta.name).collect();
+        assert_eq!(names.len(), metas.len(), "duplicate rule name");
+        for pair in metas.windows(2) {
+            assert!(
+                pair[0].id < pair[1].id,
+                "{} before {}",
+                pair[0].id,
+                pair[1].id
+            );
+        }
+        for meta in &metas {
+            let digit = meta.id.as_bytes()[2] - b'0';
+            assert_eq!(
+                digit,
+                meta.group as u8 + 1,
+                "{} is in group {:?}",
+                meta.id,
+                meta.group
+            );
+            assert!(
+                meta.summary
+                    .chars()
+                    .next()
+                    .is_some_and(|c| !c.is_uppercase()),
+                "{}",
+                meta.id
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_by_id() {
+        assert_eq!(
+            by_id("wl202").map(|meta| meta.name),
+            Some("action-wildcard-all")
+        );
+        assert!(by_id("WL999").is_none());
+    }
+}

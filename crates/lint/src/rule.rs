@@ -1,0 +1,195 @@
+//! The rule interface: a rule's fixed metadata and the checks it runs at each level (document,
+//! role, whole subject, exceptions), with the context each level sees.
+
+use warden_catalog::Catalog;
+use warden_policy::Statement;
+
+use crate::config::LintConfig;
+use crate::facts::Facts;
+use crate::finding::{Finding, Severity};
+use crate::subject::{Exception, Location, PolicySubject, RoleSubject, Subject};
+
+/// The area a rule belongs to; the hundreds digit of its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Group {
+    Structure,
+    Actions,
+    Resources,
+    Conditions,
+    Trust,
+    Escalation,
+    Guardrails,
+    Quotas,
+    Hygiene,
+}
+
+impl Group {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Structure => "structure",
+            Group::Actions => "actions",
+            Group::Resources => "resources",
+            Group::Conditions => "conditions",
+            Group::Trust => "trust",
+            Group::Escalation => "escalation",
+            Group::Guardrails => "guardrails",
+            Group::Quotas => "quotas",
+            Group::Hygiene => "hygiene",
+        }
+    }
+}
+
+/// A rule's fixed description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `WL201`. Never reused.
+    pub id: &'static str,
+    /// Kebab-case name, e.g. `action-wildcard-service`.
+    pub name: &'static str,
+    pub group: Group,
+    /// Default severity; a finding may be lowered (e.g. when conditions scope the statement).
+    pub severity: Severity,
+    /// One line, lowercase.
+    pub summary: &'static str,
+}
+
+/// What every check sees: the catalog, the configuration and the date exceptions are judged on.
+pub struct Env<'a> {
+    pub facts: Facts<'a>,
+    pub config: &'a LintConfig,
+    pub today: time::Date,
+    /// Account of the roles and policies, when known.
+    pub account: Option<&'a str>,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        config: &'a LintConfig,
+        today: time::Date,
+        account: Option<&'a str>,
+    ) -> Env<'a> {
+        Env {
+            facts: Facts::new(catalog),
+            config,
+            today,
+            account,
+        }
+    }
+
+    /// A finding of `meta`'s rule at `location`, at the rule's default severity.
+    pub fn finding(
+        &self,
+        meta: &RuleMeta,
+        location: &Location,
+        principal: Option<&str>,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule: meta.id.to_string(),
+            severity: meta.severity,
+            message,
+            file: location.file.clone(),
+            line: location.line,
+            column: location.column,
+            account: self.account.map(str::to_string),
+            principal: principal.map(str::to_string),
+            sid: None,
+            excepted: None,
+        }
+    }
+}
+
+/// One policy document, and the role it belongs to when it is a role's trust or inline policy.
+pub struct DocumentCx<'a> {
+    pub env: &'a Env<'a>,
+    pub policy: &'a PolicySubject,
+    pub role: Option<&'a RoleSubject>,
+}
+
+impl DocumentCx<'_> {
+    /// The principal findings are reported on: the role, or the policy itself.
+    pub fn principal(&self) -> &str {
+        self.role
+            .map_or(self.policy.name.as_str(), |role| role.name.as_str())
+    }
+
+    /// A finding on statement `index` (with its Sid and position).
+    pub fn statement_finding(&self, meta: &RuleMeta, index: usize, message: String) -> Finding {
+        let location = self.policy.statement_location(index);
+        let mut finding = self
+            .env
+            .finding(meta, &location, Some(self.principal()), message);
+        finding.sid = self
+            .policy
+            .document
+            .statements
+            .get(index)
+            .and_then(|statement| statement.sid.clone());
+        finding
+    }
+
+    /// A finding on the document as a whole.
+    pub fn document_finding(&self, meta: &RuleMeta, message: String) -> Finding {
+        self.env
+            .finding(meta, &self.policy.location, Some(self.principal()), message)
+    }
+
+    /// Statements with their index.
+    pub fn statements(&self) -> impl Iterator<Item = (usize, &Statement)> {
+        self.policy.document.statements.iter().enumerate()
+    }
+
+    /// Words naming a statement in messages: its Sid, or its position.
+    pub fn statement_label(&self, index: usize) -> String {
+        match self
+            .policy
+            .document
+            .statements
+            .get(index)
+            .and_then(|s| s.sid.as_deref())
+        {
+            Some(sid) => format!("statement `{sid}`"),
+            None => format!("statement {}", index + 1),
+        }
+    }
+}
+
+/// One role with all its policies.
+pub struct RoleCx<'a> {
+    pub env: &'a Env<'a>,
+    pub role: &'a RoleSubject,
+}
+
+impl RoleCx<'_> {
+    pub fn role_finding(&self, meta: &RuleMeta, message: String) -> Finding {
+        self.env
+            .finding(meta, &self.role.location, Some(&self.role.name), message)
+    }
+}
+
+/// Everything linted together.
+pub struct SubjectCx<'a> {
+    pub env: &'a Env<'a>,
+    pub subject: &'a Subject,
+}
+
+/// The exceptions, and the findings of every other rule before exceptions were applied.
+pub struct ExceptionCx<'a> {
+    pub env: &'a Env<'a>,
+    pub exceptions: &'a [Exception],
+    pub findings: &'a [Finding],
+}
+
+/// A lint rule. Implement the levels the rule looks at; the others do nothing.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    fn check_document(&self, _cx: &DocumentCx<'_>, _out: &mut Vec<Finding>) {}
+
+    fn check_role(&self, _cx: &RoleCx<'_>, _out: &mut Vec<Finding>) {}
+
+    fn check_subject(&self, _cx: &SubjectCx<'_>, _out: &mut Vec<Finding>) {}
+
+    fn check_exceptions(&self, _cx: &ExceptionCx<'_>, _out: &mut Vec<Finding>) {}
+}

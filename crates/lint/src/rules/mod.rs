@@ -1,0 +1,239 @@
+//! The lint rules, one per file, and small helpers they share for reading statements.
+
+pub mod action_wildcard_all;
+pub mod action_wildcard_service;
+pub mod ai_tool_mention;
+pub mod condition_key_not_applicable;
+pub mod condition_type_mismatch;
+pub mod credential_exposure;
+pub mod data_exfiltration;
+pub mod duplicate_sid;
+pub mod exception_expired;
+pub mod exception_unused;
+pub mod malformed_arn;
+pub mod missing_permission_boundary;
+pub mod missing_required_tags;
+pub mod missing_sid;
+pub mod not_action_allow;
+pub mod pass_role_unscoped;
+pub mod policy_version;
+pub mod privilege_escalation;
+pub mod quota_attached_policies;
+pub mod quota_inline_policies;
+pub mod quota_managed_policy;
+pub mod quota_scp_count;
+pub mod quota_scp_size;
+pub mod quota_trust_policy;
+pub mod region_not_allowed;
+pub mod resource_arn_mismatch;
+pub mod resource_star;
+pub mod trust_cross_account_external_id;
+pub mod trust_oidc_unscoped;
+pub mod trust_service_confused_deputy;
+pub mod trust_wildcard_principal;
+pub mod unknown_action;
+pub mod unknown_service;
+pub mod wildcard_matches_nothing;
+
+use warden_policy::{ActionClause, ConditionValue, Effect, ResourceClause, Statement};
+
+/// The `Action` values of an `Allow` statement (not `NotAction`, not `Deny`).
+pub(crate) fn allowed_actions(statement: &Statement) -> Option<&[String]> {
+    match (&statement.effect, &statement.action) {
+        (Effect::Allow, ActionClause::Action(actions)) => Some(&actions.items),
+        _ => None,
+    }
+}
+
+/// The `Action` or `NotAction` values, whichever is written.
+pub(crate) fn action_values(statement: &Statement) -> &[String] {
+    match &statement.action {
+        ActionClause::Action(values) | ActionClause::NotAction(values) => &values.items,
+    }
+}
+
+/// The `Resource` values (not `NotResource`).
+pub(crate) fn resources(statement: &Statement) -> &[String] {
+    match &statement.resource {
+        Some(ResourceClause::Resource(values)) => &values.items,
+        _ => &[],
+    }
+}
+
+/// True when the statement applies to every resource: `Resource: "*"` or `NotResource`.
+pub(crate) fn applies_to_all_resources(statement: &Statement) -> bool {
+    match &statement.resource {
+        Some(ResourceClause::Resource(values)) => values.iter().any(|resource| resource == "*"),
+        Some(ResourceClause::NotResource(_)) => true,
+        None => false,
+    }
+}
+
+/// Every condition key of the statement with the base operator it is tested with.
+pub(crate) fn condition_entries(
+    statement: &Statement,
+) -> impl Iterator<
+    Item = (
+        &warden_policy::ConditionOperator,
+        &warden_policy::ConditionEntry,
+    ),
+> {
+    statement
+        .condition
+        .iter()
+        .flat_map(|condition| condition.blocks.iter())
+        .flat_map(|block| {
+            block
+                .entries
+                .iter()
+                .map(move |entry| (&block.operator, entry))
+        })
+}
+
+/// Is the key tested with an operator that requires it to be present and match (not negated,
+/// not `IfExists`, not `Null`)?
+pub(crate) fn positively_tests_key(statement: &Statement, key: &str) -> bool {
+    condition_entries(statement)
+        .any(|(operator, entry)| entry.key.eq_ignore_ascii_case(key) && is_positive(operator))
+}
+
+/// Values of `key` under positive operators.
+pub(crate) fn positive_values<'a>(
+    statement: &'a Statement,
+    key: &'a str,
+) -> impl Iterator<Item = &'a ConditionValue> {
+    condition_entries(statement)
+        .filter(move |(operator, entry)| {
+            entry.key.eq_ignore_ascii_case(key) && is_positive(operator)
+        })
+        .flat_map(|(_, entry)| entry.values.iter())
+}
+
+/// Operators that only match when the key is present and equal or like the values.
+pub(crate) fn is_positive(operator: &warden_policy::ConditionOperator) -> bool {
+    !operator.if_exists
+        && !operator.base.contains("Not")
+        && !operator.base.eq_ignore_ascii_case("Null")
+}
+
+/// Keys that confine a statement to resources the organization controls; a `Resource: "*"` so
+/// scoped is much less broad.
+pub(crate) fn is_scoping_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.starts_with("aws:resourcetag/")
+        || key.ends_with(":resourcetag/")
+        || key.contains(":resourcetag/")
+        || key == "aws:resourceaccount"
+        || key == "aws:resourceorgid"
+        || key == "aws:resourceorgpaths"
+        || key.contains(":existingobjecttag/")
+        || key == "s3:prefix"
+}
+
+/// True when a positive condition scopes the statement to tagged or owned resources.
+pub(crate) fn scoped_by_condition(statement: &Statement) -> bool {
+    condition_entries(statement)
+        .any(|(operator, entry)| is_positive(operator) && is_scoping_key(&entry.key))
+}
+
+/// Lists up to three names in backticks, with "and N more".
+pub(crate) fn name_some(names: &[String]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(3)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    let mut text = shown.join(", ");
+    if names.len() > 3 {
+        text.push_str(&format!(" and {} more", names.len() - 3));
+    }
+    text
+}
+
+/// A value contains a policy variable (`${aws:username}`), so it cannot be judged statically.
+pub(crate) fn has_policy_variable(value: &str) -> bool {
+    value.contains("${")
+}
+
+/// Principals of one type named by an `Allow` statement's `Principal` (not `NotPrincipal`).
+pub(crate) fn principals_of(
+    statement: &Statement,
+    wanted: warden_policy::PrincipalType,
+) -> impl Iterator<Item = &String> {
+    let typed = match (&statement.effect, &statement.principal) {
+        (
+            Effect::Allow,
+            Some(warden_policy::PrincipalClause::Principal(warden_policy::Principal::Typed(typed))),
+        ) => typed.as_slice(),
+        _ => &[],
+    };
+    typed
+        .iter()
+        .filter(move |(principal_type, _)| *principal_type == wanted)
+        .flat_map(|(_, values)| values.iter())
+}
+
+/// The account an `AWS` principal names: a bare account id or the account field of an ARN.
+pub(crate) fn principal_account(principal: &str) -> Option<&str> {
+    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(principal);
+    }
+    let mut parts = principal.strip_prefix("arn:")?.splitn(5, ':');
+    let account = parts.nth(3)?;
+    (!account.is_empty()).then_some(account)
+}
+
+/// The actions of `set` that an `Allow` statement grants through its patterns (`*` excluded:
+/// WL202 reports it), by wildcard match, without expanding anything.
+pub(crate) fn granted_from(statement: &Statement, set: &[&str]) -> Vec<String> {
+    let Some(patterns) = allowed_actions(statement) else {
+        return Vec::new();
+    };
+    set.iter()
+        .filter(|action| {
+            patterns.iter().any(|pattern| {
+                pattern != "*"
+                    && pattern != "*:*"
+                    && warden_policy::wildcard::matches(
+                        pattern,
+                        action,
+                        warden_policy::wildcard::Case::Insensitive,
+                    )
+            })
+        })
+        .map(|action| (*action).to_string())
+        .collect()
+}
+
+/// True when a resource value reaches more than one named resource: `*`, or a wildcard that is
+/// not confined by a policy variable (`user/${aws:username}` is self-service).
+pub(crate) fn resource_is_broad(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    if has_policy_variable(resource) {
+        return false;
+    }
+    let name = resource.splitn(6, ':').nth(5).unwrap_or(resource);
+    name.contains('*')
+}
+
+/// True when the statement applies to broad resources (see [`resource_is_broad`]) or to all but
+/// some (`NotResource`).
+pub(crate) fn statement_is_broad(statement: &Statement) -> bool {
+    match &statement.resource {
+        Some(ResourceClause::Resource(values)) => {
+            values.iter().any(|resource| resource_is_broad(resource))
+        }
+        Some(ResourceClause::NotResource(_)) => true,
+        None => false,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    /// Parses a policy value in tests.
+    pub(crate) fn document(value: &serde_json::Value) -> warden_policy::PolicyDocument {
+        warden_policy::parse_value(value).unwrap()
+    }
+}

@@ -1,0 +1,107 @@
+//! WL301: `Resource: "*"` on actions that could name their resources.
+
+use warden_catalog::AccessLevel;
+
+use crate::finding::{Finding, Severity};
+use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
+use crate::subject::PolicyKind;
+
+/// ## What it does
+/// Flags `Allow` statements of identity policies with `Resource: "*"` that grant actions which
+/// support resource-level permissions. Actions that only work with `*` (for example
+/// `ecr:GetAuthorizationToken`, `sts:GetCallerIdentity`, `s3:ListAllMyBuckets`) are never
+/// flagged: the catalog says which actions accept a resource type.
+///
+/// Severity follows what is at stake: an error when write or permissions-management actions are
+/// granted on every resource; a warning for read, list and tagging; info when a condition scopes
+/// the statement to owned or tagged resources (`aws:ResourceTag/…`, `aws:ResourceAccount`,
+/// `aws:ResourceOrgID`).
+///
+/// ## Why is this bad?
+/// The role can act on every resource of that type in the account (and in other accounts whose
+/// resource policies trust it), not only on the ones the workload owns.
+///
+/// ## Example
+/// ```json
+/// {"Sid": "Queue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}
+/// ```
+///
+/// ## Fix
+/// Name the resources (`arn:aws:sqs:eu-west-1:111122223333:orders`), or scope with a
+/// `aws:ResourceTag` condition. If `*` is really needed, record an exception for the `Sid`.
+pub struct ResourceStar;
+
+static META: RuleMeta = RuleMeta {
+    id: "WL301",
+    name: "resource-star",
+    group: Group::Resources,
+    severity: Severity::Error,
+    summary: "`Resource: \"*\"` on actions that support resource-level permissions",
+};
+
+impl Rule for ResourceStar {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
+        if cx.policy.kind != PolicyKind::Identity {
+            return;
+        }
+        for (index, statement) in cx.statements() {
+            let Some(patterns) = super::allowed_actions(statement) else {
+                continue;
+            };
+            if !super::resources(statement)
+                .iter()
+                .any(|resource| resource == "*")
+            {
+                continue;
+            }
+            // `Action: "*"` is reported by WL202; expanding it would only repeat that.
+            let scoped_actions: Vec<_> = cx
+                .env
+                .facts
+                .expand_known(patterns)
+                .into_iter()
+                .filter(|action| action.supports_resource_level_permissions())
+                .collect();
+            if scoped_actions.is_empty() {
+                continue;
+            }
+            let writes = scoped_actions.iter().any(|action| {
+                matches!(
+                    action.access_level,
+                    AccessLevel::Write | AccessLevel::PermissionsManagement
+                )
+            });
+            let severity = if super::scoped_by_condition(statement) {
+                Severity::Info
+            } else if writes {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let names: Vec<String> = scoped_actions
+                .iter()
+                .map(|action| action.full_name())
+                .collect();
+            let mut finding = cx.statement_finding(
+                &META,
+                index,
+                format!(
+                    "{} grants {} on `*`; {} resource-level permissions, name the resources",
+                    cx.statement_label(index),
+                    super::name_some(&names),
+                    if names.len() == 1 {
+                        "it supports"
+                    } else {
+                        "they support"
+                    },
+                ),
+            );
+            finding.severity = severity;
+            out.push(finding);
+        }
+    }
+}

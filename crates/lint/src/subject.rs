@@ -1,0 +1,325 @@
+//! What gets linted, independent of where it came from: policy documents, roles with their
+//! attached policies, SCP targets and exceptions. Policy JSON files, account exports and rendered
+//! definitions are all turned into these types first.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use warden_policy::PolicyDocument;
+
+use crate::err::LintError;
+
+/// Which kind of policy a document is; rules depend on it (a trust policy has a `Principal` and
+/// no `Resource`, an SCP never grants, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// Identity-based: inline or managed, attached to a role, user or group.
+    Identity,
+    /// A role's trust policy (`AssumeRolePolicyDocument`).
+    Trust,
+    /// A resource-based policy (bucket, queue, key, …).
+    Resource,
+    /// A permission boundary.
+    Boundary,
+    /// A service control policy.
+    ServiceControl,
+}
+
+impl PolicyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "identity",
+            PolicyKind::Trust => "trust",
+            PolicyKind::Resource => "resource",
+            PolicyKind::Boundary => "boundary",
+            PolicyKind::ServiceControl => "scp",
+        }
+    }
+
+    /// Policies that grant permissions to the principal they are attached to.
+    pub fn grants_to_holder(self) -> bool {
+        matches!(self, PolicyKind::Identity)
+    }
+
+    /// Guesses the kind of a standalone policy: one with a `Principal` is a trust or resource
+    /// policy (trust when every action is an `sts:Assume…`), otherwise identity-based.
+    pub fn infer(document: &PolicyDocument) -> PolicyKind {
+        let with_principal: Vec<_> = document
+            .statements
+            .iter()
+            .filter(|statement| statement.principal.is_some())
+            .collect();
+        if with_principal.is_empty() {
+            return PolicyKind::Identity;
+        }
+        let all_assume = with_principal
+            .iter()
+            .all(|statement| match &statement.action {
+                warden_policy::ActionClause::Action(actions) => actions.iter().all(|action| {
+                    action.to_ascii_lowercase().starts_with("sts:assumerole")
+                        || action.eq_ignore_ascii_case("sts:TagSession")
+                        || action.eq_ignore_ascii_case("sts:SetSourceIdentity")
+                        || action.eq_ignore_ascii_case("sts:SetContext")
+                }),
+                warden_policy::ActionClause::NotAction(_) => false,
+            });
+        if all_assume {
+            PolicyKind::Trust
+        } else {
+            PolicyKind::Resource
+        }
+    }
+}
+
+/// A position in a source file. `line` and `column` are 1-based, 0 when unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Location {
+    pub fn new(file: impl Into<String>, line: u32, column: u32) -> Location {
+        Location {
+            file: file.into(),
+            line,
+            column,
+        }
+    }
+
+    /// The start of a file.
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: file.into(),
+            line: 1,
+            column: 1,
+        }
+    }
+}
+
+/// Sizes IAM checks quotas against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSize {
+    /// Characters of the minified JSON (what Warden sends; SCPs count this).
+    pub minified: usize,
+    /// Characters other than whitespace (identity and trust policy quotas count this).
+    pub non_whitespace: usize,
+}
+
+impl DocumentSize {
+    /// Measures a document the way Warden sends it (minified JSON).
+    pub fn of(document: &PolicyDocument) -> DocumentSize {
+        DocumentSize {
+            minified: warden_policy::size::organizations_characters(document),
+            non_whitespace: warden_policy::size::iam_document_characters(document),
+        }
+    }
+}
+
+/// One policy document to lint, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicySubject {
+    /// Policy name (managed or inline), or the file name for a standalone document.
+    pub name: String,
+    pub kind: PolicyKind,
+    pub document: PolicyDocument,
+    /// Where the document starts; statement positions come from the statements' spans when the
+    /// document was parsed from this file, or from `statement_locations`.
+    pub location: Location,
+    /// Per-statement positions for documents whose statements were parsed from another form
+    /// (YAML definitions); empty when the statements carry their own spans.
+    pub statement_locations: Vec<Location>,
+    pub size: DocumentSize,
+}
+
+impl PolicySubject {
+    /// Parses a policy JSON text; statement positions point into `file`.
+    pub fn from_json_text(
+        name: impl Into<String>,
+        kind: Option<PolicyKind>,
+        file: impl Into<String>,
+        text: &str,
+    ) -> Result<PolicySubject, LintError> {
+        let file = file.into();
+        let document = warden_policy::parse_policy(text)
+            .map_err(|errors| LintError::policy(&file, &errors))?;
+        let kind = kind.unwrap_or_else(|| PolicyKind::infer(&document));
+        let size = DocumentSize::of(&document);
+        Ok(PolicySubject {
+            name: name.into(),
+            kind,
+            document,
+            location: Location::file(file),
+            statement_locations: Vec::new(),
+            size,
+        })
+    }
+
+    /// Parses a policy from a JSON value (an account export, a rendered definition).
+    pub fn from_value(
+        name: impl Into<String>,
+        kind: PolicyKind,
+        location: Location,
+        value: &serde_json::Value,
+    ) -> Result<PolicySubject, LintError> {
+        let document = warden_policy::parse_value(value)
+            .map_err(|errors| LintError::policy_at(&location, &errors))?;
+        let size = DocumentSize::of(&document);
+        Ok(PolicySubject {
+            name: name.into(),
+            kind,
+            document,
+            location,
+            statement_locations: Vec::new(),
+            size,
+        })
+    }
+
+    /// Where statement `index` starts, as precisely as known.
+    pub fn statement_location(&self, index: usize) -> Location {
+        if let Some(location) = self.statement_locations.get(index) {
+            return location.clone();
+        }
+        match self.document.statements.get(index) {
+            Some(statement) if statement.span.line > 0 => Location {
+                file: self.location.file.clone(),
+                line: statement.span.line,
+                column: statement.span.column,
+            },
+            _ => self.location.clone(),
+        }
+    }
+}
+
+/// A managed policy attached to a role: its ARN, and its document when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachedPolicy {
+    pub name: String,
+    pub arn: String,
+    pub document: Option<PolicySubject>,
+}
+
+/// A role with everything that decides what it can do and who can become it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleSubject {
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub location: Location,
+    pub trust: Option<PolicySubject>,
+    pub inline: Vec<PolicySubject>,
+    pub managed: Vec<AttachedPolicy>,
+    /// ARN (or name) of the permission boundary.
+    pub boundary: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// Declared as an administrator role (exempt from the boundary guardrail).
+    pub admin: bool,
+    /// AWS service-linked role (`/aws-service-role/`): AWS owns it, most guardrails do not apply.
+    pub service_linked: bool,
+}
+
+impl RoleSubject {
+    pub fn new(name: impl Into<String>, location: Location) -> RoleSubject {
+        RoleSubject {
+            name: name.into(),
+            path: "/".to_string(),
+            description: None,
+            location,
+            trust: None,
+            inline: Vec::new(),
+            managed: Vec::new(),
+            boundary: None,
+            tags: BTreeMap::new(),
+            admin: false,
+            service_linked: false,
+        }
+    }
+
+    /// The permission policies (inline and attached managed with a known document).
+    pub fn permission_policies(&self) -> impl Iterator<Item = &PolicySubject> {
+        self.inline.iter().chain(
+            self.managed
+                .iter()
+                .filter_map(|attached| attached.document.as_ref()),
+        )
+    }
+}
+
+/// SCPs attached to one root, OU or account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScpTarget {
+    /// Id or name of the root, OU or account.
+    pub target: String,
+    pub location: Location,
+    pub policies: Vec<String>,
+}
+
+/// A documented exception to one rule for one statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exception {
+    pub rule: String,
+    pub sid: String,
+    pub reason: String,
+    pub owner: String,
+    /// Last day the exception is valid.
+    #[serde(with = "crate::subject::date_format")]
+    pub expires: time::Date,
+    /// Only findings on this role (or policy) name, when set.
+    #[serde(default)]
+    pub principal: Option<String>,
+    #[serde(default)]
+    pub location: Location,
+}
+
+/// `YYYY-MM-DD` dates in serde.
+pub(crate) mod date_format {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(date: &time::Date, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<time::Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        time::Date::parse(&text, FORMAT).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Formats a date as `YYYY-MM-DD`.
+pub fn format_date(date: time::Date) -> String {
+    date.format(date_format::FORMAT).unwrap_or_default()
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(text, date_format::FORMAT).ok()
+}
+
+/// Free text a person wrote (descriptions, justifications, reasons), checked for hygiene.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextField {
+    /// What the text is, for messages: `description of role \`deploy\``.
+    pub what: String,
+    pub text: String,
+    pub location: Location,
+    pub principal: Option<String>,
+}
+
+/// Everything linted together: one account's roles and policies (or a set of loose documents).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Subject {
+    /// The account the roles live in, when known (needed to tell cross-account principals).
+    pub account: Option<String>,
+    pub roles: Vec<RoleSubject>,
+    /// Standalone documents: policy files, customer managed policies, boundaries, SCPs.
+    pub policies: Vec<PolicySubject>,
+    pub scp_targets: Vec<ScpTarget>,
+    pub exceptions: Vec<Exception>,
+    pub texts: Vec<TextField>,
+}
