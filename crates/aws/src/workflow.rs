@@ -1,0 +1,540 @@
+//! Plan and apply across the organization: read live state in parallel, plan on all cores,
+//! and apply a saved plan account by account after re-reading and re-checking each one.
+//!
+//! The xtask `plan`/`apply` commands and the demo call these; nothing here prints.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use warden_plan::audit::AuditRecord;
+use warden_plan::change::Change;
+use warden_plan::desired::Ownership;
+use warden_plan::guard::{self, Limits};
+use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeResult};
+use warden_plan::saved::{Plan, PlanHeader, Unreadable};
+use warden_plan::{AccountPlan, ScpPlan, from_spec, live::LiveAccount};
+use warden_spec::org::{Account, Organization};
+use warden_spec::{Definitions, SpecErrors};
+
+use crate::account::{AccessRole, AccountClient};
+use crate::apply::{NewManagedPolicy, NewRole};
+use crate::client::Aws;
+use crate::err::AwsError;
+use crate::parallel::{AccountResult, ProgressEvent, ReadRequest};
+
+/// Account id used for the SCP part of reports and audit records.
+pub const ORGANIZATION: &str = "organization";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("definitions do not render:\n{0}")]
+    Render(String),
+    #[error("no account matches the selection ({0})")]
+    NoAccounts(String),
+}
+
+impl From<SpecErrors> for WorkflowError {
+    fn from(errors: SpecErrors) -> Self {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        WorkflowError::Render(lines.join("\n"))
+    }
+}
+
+/// What to plan and how to reach the accounts.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub access: AccessRole,
+    pub concurrency: usize,
+    /// Only these account ids (all when both filters are empty).
+    pub accounts: Vec<String>,
+    /// Only accounts under these OU paths (`Root/Workloads`) or OU ids.
+    pub ous: Vec<String>,
+    /// Commit, dirty flag and time for the plan header.
+    pub commit: Option<String>,
+    pub dirty: bool,
+    pub created_at: String,
+}
+
+/// A plan with the inventory and live state it was computed from.
+#[derive(Debug, Clone)]
+pub struct PlanOutcome {
+    pub plan: Plan,
+    pub organization: Organization,
+    pub live: Vec<LiveAccount>,
+}
+
+/// Whether an account is selected by `--account`/`--ou` filters (none: every account).
+pub fn selected(
+    account: &Account,
+    organization: &Organization,
+    accounts: &[String],
+    ous: &[String],
+) -> bool {
+    if accounts.is_empty() && ous.is_empty() {
+        return true;
+    }
+    let by_id = accounts
+        .iter()
+        .any(|id| id == &account.id || id == &account.name);
+    let ancestry = organization.ancestry(&account.id);
+    let by_ou = ous.iter().any(|ou| {
+        let path = ou.trim_end_matches('/');
+        account.ou_path == path
+            || account.ou_path.starts_with(&format!("{path}/"))
+            || ancestry.contains(ou)
+    });
+    by_id || by_ou
+}
+
+/// Inventory, parallel read of the selected member accounts (and the SCPs when no filter is
+/// given), then the plan computed on all cores. Accounts that cannot be read are listed in
+/// `plan.unreadable` and do not stop the others.
+pub async fn plan_organization(
+    aws: &Aws,
+    definitions: &Definitions,
+    request: &PlanRequest,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<PlanOutcome, WorkflowError> {
+    let organization = aws.inventory().await?;
+    let ownership = from_spec::ownership(&definitions.config);
+    let only: Vec<String> = organization
+        .accounts
+        .iter()
+        .filter(|account| selected(account, &organization, &request.accounts, &request.ous))
+        .map(|account| account.id.clone())
+        .collect();
+    if only.is_empty() {
+        let mut what = request.accounts.clone();
+        what.extend(request.ous.iter().cloned());
+        return Err(WorkflowError::NoAccounts(what.join(", ")));
+    }
+    let mut read = ReadRequest::new(request.access.clone(), request.concurrency);
+    read.only_accounts = only;
+    let whole_organization = request.accounts.is_empty() && request.ous.is_empty();
+    let (outcomes, scps) = tokio::join!(aws.read_accounts(&organization, &read, progress), async {
+        if whole_organization {
+            Some(aws.read_scps().await)
+        } else {
+            None
+        }
+    });
+
+    let mut pairs = Vec::new();
+    let mut live_accounts = Vec::new();
+    let mut unreadable = Vec::new();
+    for outcome in outcomes {
+        match outcome.result {
+            AccountResult::Read(live) => {
+                let Some(account) = organization.account(&outcome.account_id) else {
+                    continue;
+                };
+                let rendered = definitions.render_for_account(&organization, account)?;
+                pairs.push((from_spec::desired_account(&rendered), live.clone()));
+                live_accounts.push(live);
+            }
+            AccountResult::Failed(err) => unreadable.push(Unreadable {
+                account_id: outcome.account_id,
+                account_name: outcome.account_name,
+                reason: err.to_string(),
+            }),
+            AccountResult::Skipped { reason } => {
+                if outcome.account_id != organization.management_account_id {
+                    unreadable.push(Unreadable {
+                        account_id: outcome.account_id,
+                        account_name: outcome.account_name,
+                        reason: format!("skipped: {reason}"),
+                    });
+                }
+            }
+        }
+    }
+    let accounts = warden_plan::plan_accounts(&pairs, &ownership);
+    let organization_plan = match scps {
+        Some(live_scps) => {
+            let rendered = definitions.render_scps(&organization)?;
+            Some(warden_plan::plan_scps(
+                &from_spec::desired_scps(&rendered),
+                &live_scps?,
+                &ownership,
+            ))
+        }
+        None => None,
+    };
+    let mut plan = Plan::new(PlanHeader {
+        created_at: request.created_at.clone(),
+        commit: request.commit.clone(),
+        dirty: request.dirty,
+        definitions_digest: definitions.digest(),
+        management_account_id: organization.management_account_id.clone(),
+        access_role_name: definitions.config.access_role_name.clone(),
+        managed_marker: ownership.marker(),
+    });
+    plan.accounts = accounts;
+    plan.organization = organization_plan;
+    plan.unreadable = unreadable;
+    Ok(PlanOutcome {
+        plan,
+        organization,
+        live: live_accounts,
+    })
+}
+
+/// How to apply a plan.
+#[derive(Clone)]
+pub struct ApplyRequest {
+    pub access: AccessRole,
+    pub ownership: Ownership,
+    pub limits: Limits,
+    pub concurrency: usize,
+    /// Current time (RFC 3339) for audit records.
+    pub clock: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Receives one record per attempted change, right after the call returns.
+    pub audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
+}
+
+/// Applies exactly the changes of `plan`. Each account is re-read first and refused when its
+/// fingerprint changed, when a change would touch what Warden does not own, or when a quota
+/// would be broken. Within an account changes run in plan order and stop at the first error;
+/// other accounts continue. The caller checks the definitions digest and lint beforehand.
+pub async fn apply_plan(aws: &Aws, plan: &Plan, request: &ApplyRequest) -> ApplyReport {
+    let limit = Arc::new(Semaphore::new(request.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, account) in plan.accounts.iter().enumerate() {
+        if account.changes.is_empty() {
+            continue;
+        }
+        let aws = aws.clone();
+        let account = account.clone();
+        let request = request.clone();
+        let limit = Arc::clone(&limit);
+        let commit = plan.commit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            (
+                index,
+                apply_account(&aws, &account, &request, commit.as_deref()).await,
+            )
+        });
+    }
+    let organization = match &plan.organization {
+        Some(scps) if !scps.changes.is_empty() => {
+            Some(apply_scps(aws, scps, request, plan.commit.as_deref()).await)
+        }
+        _ => None,
+    };
+    let mut accounts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => accounts.push(result),
+            Err(err) => tracing::error!("apply task failed: {err}"),
+        }
+    }
+    // A task that died leaves its account out of `accounts`: report it as not applied.
+    let done: Vec<usize> = accounts.iter().map(|(index, _)| *index).collect();
+    for (index, account) in plan.accounts.iter().enumerate() {
+        if !account.changes.is_empty() && !done.contains(&index) {
+            accounts.push((
+                index,
+                AccountApplyReport::untouched(
+                    &account.account_id,
+                    &account.account_name,
+                    &account.changes,
+                    ApplyStatus::Failed(vec!["the apply task stopped unexpectedly".into()]),
+                ),
+            ));
+        }
+    }
+    accounts.sort_by_key(|(index, _)| *index);
+    ApplyReport {
+        accounts: accounts.into_iter().map(|(_, report)| report).collect(),
+        organization,
+    }
+}
+
+async fn apply_account(
+    aws: &Aws,
+    plan: &AccountPlan,
+    request: &ApplyRequest,
+    commit: Option<&str>,
+) -> AccountApplyReport {
+    let failed = |err: AwsError| {
+        AccountApplyReport::untouched(
+            &plan.account_id,
+            &plan.account_name,
+            &plan.changes,
+            ApplyStatus::Failed(vec![err.to_string()]),
+        )
+    };
+    let client = match aws.assume_with(&plan.account_id, &request.access).await {
+        Ok(client) => client,
+        Err(err) => return failed(err),
+    };
+    let live = match client.read_account().await {
+        Ok(live) => live,
+        Err(err) => return failed(err),
+    };
+    let refusals = guard::check_account(plan, &live, &request.ownership, &request.limits);
+    if !refusals.is_empty() {
+        let reasons = refusals.iter().map(ToString::to_string).collect();
+        return AccountApplyReport::untouched(
+            &plan.account_id,
+            &plan.account_name,
+            &plan.changes,
+            ApplyStatus::Refused(reasons),
+        );
+    }
+    let mut executor = |change: Change| {
+        let client = client.clone();
+        async move { execute_account_change(&client, &change).await }
+    };
+    run_changes(
+        &plan.account_id,
+        &plan.account_name,
+        &plan.changes,
+        request,
+        commit,
+        &mut executor,
+    )
+    .await
+}
+
+/// Runs changes in order, stopping at the first failure; audits each attempt.
+async fn run_changes<F, Fut>(
+    account_id: &str,
+    account_name: &str,
+    changes: &[Change],
+    request: &ApplyRequest,
+    commit: Option<&str>,
+    execute: &mut F,
+) -> AccountApplyReport
+where
+    F: FnMut(Change) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    let mut report =
+        AccountApplyReport::untouched(account_id, account_name, changes, ApplyStatus::Applied);
+    for outcome in &mut report.changes {
+        let result = execute(outcome.change.clone()).await;
+        let (result, audit_result) = match result {
+            Ok(()) => (ChangeResult::Applied, "ok".to_string()),
+            Err(err) => (
+                ChangeResult::Failed(err.to_string()),
+                format!("error: {err}"),
+            ),
+        };
+        (request.audit)(AuditRecord {
+            time: (request.clock)(),
+            account: account_id.to_string(),
+            change: outcome.change.clone(),
+            commit: commit.map(str::to_string),
+            result: audit_result,
+        });
+        let failed = matches!(result, ChangeResult::Failed(_));
+        outcome.result = result;
+        if failed {
+            report.status = ApplyStatus::Failed(vec![format!("stopped at `{}`", outcome.change)]);
+            break;
+        }
+    }
+    report
+}
+
+fn wrong_target(account_id: &str, change: &Change) -> AwsError {
+    AwsError::Api {
+        account_id: account_id.to_string(),
+        operation: "Apply",
+        code: None,
+        message: format!("`{change}` is an SCP change in an account plan"),
+    }
+}
+
+/// One plan change as IAM calls in the account.
+async fn execute_account_change(client: &AccountClient, change: &Change) -> Result<(), AwsError> {
+    match change {
+        Change::CreatePolicy {
+            name,
+            path,
+            description,
+            document,
+            tags,
+            ..
+        } => {
+            let policy = NewManagedPolicy {
+                name: name.clone(),
+                path: path.clone(),
+                document: document.clone(),
+                description: Some(description.clone()),
+                tags: tags.clone(),
+            };
+            client.create_policy(&policy).await.map(drop)
+        }
+        // The primitive re-lists versions and prunes the oldest non-default one itself.
+        Change::CreatePolicyVersion { arn, document, .. } => {
+            client.create_policy_version(arn, document).await.map(drop)
+        }
+        Change::DeletePolicy { arn, .. } => client.delete_policy(arn).await,
+        Change::CreateRole {
+            name,
+            path,
+            description,
+            trust,
+            boundary_arn,
+            tags,
+            max_session_duration,
+        } => {
+            let role = NewRole {
+                name: name.clone(),
+                path: path.clone(),
+                trust_policy: trust.clone(),
+                description: Some(description.clone()).filter(|d| !d.is_empty()),
+                max_session_duration: Some(*max_session_duration),
+                permissions_boundary_arn: boundary_arn.clone(),
+                tags: tags.clone(),
+            };
+            client.create_role(&role).await.map(drop)
+        }
+        Change::UpdateTrust { role, document, .. } => {
+            client.update_assume_role_policy(role, document).await
+        }
+        Change::UpdateRole {
+            role,
+            description,
+            max_session_duration,
+        } => {
+            client
+                .update_role(role, Some(description), Some(*max_session_duration))
+                .await
+        }
+        Change::PutInlinePolicy {
+            role,
+            policy_name,
+            document,
+            ..
+        } => client.put_role_policy(role, policy_name, document).await,
+        Change::DeleteInlinePolicy { role, policy_name } => {
+            client.delete_role_policy(role, policy_name).await
+        }
+        Change::AttachPolicy { role, arn } => client.attach_role_policy(role, arn).await,
+        Change::DetachPolicy { role, arn } => client.detach_role_policy(role, arn).await,
+        Change::PutBoundary { role, arn } => client.put_role_permissions_boundary(role, arn).await,
+        Change::DeleteBoundary { role } => client.delete_role_permissions_boundary(role).await,
+        Change::TagRole { role, tags } => client.tag_role(role, tags).await,
+        Change::UntagRole { role, keys } => client.untag_role(role, keys).await,
+        Change::DeleteRole { role } => client.delete_role(role).await,
+        Change::CreateScp { .. }
+        | Change::UpdateScp { .. }
+        | Change::AttachScp { .. }
+        | Change::DetachScp { .. }
+        | Change::DeleteScp { .. } => Err(wrong_target(client.account_id(), change)),
+    }
+}
+
+async fn apply_scps(
+    aws: &Aws,
+    plan: &ScpPlan,
+    request: &ApplyRequest,
+    commit: Option<&str>,
+) -> AccountApplyReport {
+    let name = "service control policies";
+    let live = match aws.read_scps().await {
+        Ok(live) => live,
+        Err(err) => {
+            return AccountApplyReport::untouched(
+                ORGANIZATION,
+                name,
+                &plan.changes,
+                ApplyStatus::Failed(vec![err.to_string()]),
+            );
+        }
+    };
+    let refusals = guard::check_scps(plan, &live, &request.ownership, &request.limits);
+    if !refusals.is_empty() {
+        let reasons = refusals.iter().map(ToString::to_string).collect();
+        return AccountApplyReport::untouched(
+            ORGANIZATION,
+            name,
+            &plan.changes,
+            ApplyStatus::Refused(reasons),
+        );
+    }
+    // Ids of SCPs created by this plan, for the attachments that follow.
+    let created: Arc<tokio::sync::Mutex<BTreeMap<String, String>>> = Arc::default();
+    let mut executor = |change: Change| {
+        let aws = aws.clone();
+        let created = Arc::clone(&created);
+        async move { execute_scp_change(&aws, &change, &created).await }
+    };
+    run_changes(
+        ORGANIZATION,
+        name,
+        &plan.changes,
+        request,
+        commit,
+        &mut executor,
+    )
+    .await
+}
+
+async fn execute_scp_change(
+    aws: &Aws,
+    change: &Change,
+    created: &tokio::sync::Mutex<BTreeMap<String, String>>,
+) -> Result<(), AwsError> {
+    match change {
+        Change::CreateScp {
+            name,
+            description,
+            document,
+            ..
+        } => {
+            let id = aws.create_scp(name, description, document).await?;
+            created.lock().await.insert(name.clone(), id);
+            Ok(())
+        }
+        Change::UpdateScp {
+            policy_id,
+            description,
+            document,
+            ..
+        } => {
+            aws.update_scp(policy_id, None, Some(description), Some(document))
+                .await
+        }
+        Change::AttachScp {
+            name,
+            policy_id,
+            target_id,
+        } => {
+            let id = match policy_id {
+                Some(id) => id.clone(),
+                None => created
+                    .lock()
+                    .await
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| AwsError::Api {
+                        account_id: ORGANIZATION.to_string(),
+                        operation: "AttachPolicy",
+                        code: None,
+                        message: format!("SCP `{name}` was not created by this apply"),
+                    })?,
+            };
+            aws.attach_scp(&id, target_id).await
+        }
+        Change::DetachScp {
+            policy_id,
+            target_id,
+            ..
+        } => aws.detach_scp(policy_id, target_id).await,
+        Change::DeleteScp { policy_id, .. } => aws.delete_scp(policy_id).await,
+        _ => Err(AwsError::Api {
+            account_id: ORGANIZATION.to_string(),
+            operation: "Apply",
+            code: None,
+            message: format!("`{change}` is not an SCP change"),
+        }),
+    }
+}
