@@ -16,6 +16,7 @@ mod parallel;
 mod read;
 mod scp;
 mod trust;
+pub mod workflow;
 
 pub use account::{AccessRole, AccountClient};
 pub use apply::{MAX_POLICY_VERSIONS, NewManagedPolicy, NewRole};
