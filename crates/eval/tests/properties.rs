@@ -1,5 +1,10 @@
 //! Property tests: monotonicity of the decision chain over generated policies and requests.
 
+#![expect(
+    clippy::expect_used,
+    reason = "generated requests are valid by construction"
+)]
+
 use proptest::prelude::*;
 use warden_eval::{CompiledPolicySet, Context, DecisionKind, LabeledPolicy, PolicySet, Request};
 use warden_policy::{
@@ -72,15 +77,14 @@ fn condition_strategy() -> impl Strategy<Value = Option<Condition>> {
     ]);
     let vals = prop::sample::subsequence(vec!["blue", "red", "true", "b*"], 1..3);
     prop::option::of((operators, keys, vals).prop_map(
-        |((qualifier, base, if_exists), key, vals)| {
-            Condition {
-                blocks: vec![ConditionBlock {
-                    operator: ConditionOperator {
-                        qualifier,
-                        base: base.into(),
-                        if_exists,
-                    },
-                    entries: vec![ConditionEntry {
+        |((qualifier, base, if_exists), key, vals)| Condition {
+            blocks: vec![ConditionBlock {
+                operator: ConditionOperator {
+                    qualifier,
+                    base: base.into(),
+                    if_exists,
+                },
+                entries: vec![ConditionEntry {
                         key: key.into(),
                         values: Values::list(
                             vals.into_iter()
@@ -89,8 +93,7 @@ fn condition_strategy() -> impl Strategy<Value = Option<Condition>> {
                         ),
                         span: Span::default(),
                     }],
-                }],
-            }
+            }],
         },
     ))
 }
