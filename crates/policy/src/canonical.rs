@@ -8,7 +8,7 @@
 //! - a list containing `*` becomes `["*"]`, and entries covered by a `prefix*` entry of the same
 //!   list are dropped (`["s3:*", "s3:getobject"]` → `["s3:*"]`);
 //! - `AWS` principals: bare account ids become `arn:aws:iam::ID:root`;
-//! - conditions: operator names in AWS spelling, condition key names lowercased, values
+//! - conditions: condition key names lowercased (operator names are case-sensitive), values
 //!   compared as text (`true` ≡ `"true"`), values of `…IgnoreCase` operators lowercased,
 //!   empty condition maps dropped.
 //!
@@ -175,11 +175,7 @@ struct FlatEntry {
 fn canonical_condition(condition: &Condition) -> Option<Condition> {
     let mut flat: Vec<FlatEntry> = Vec::new();
     for block in &condition.blocks {
-        let operator = ConditionOperator {
-            qualifier: block.operator.qualifier,
-            base: block.operator.canonical_base().to_string(),
-            if_exists: block.operator.if_exists,
-        };
+        let operator = block.operator.clone();
         let ignore_case = operator.base.ends_with("IgnoreCase");
         let operator_name = operator.to_string();
         for entry in &block.entries {

@@ -60,11 +60,14 @@ pub enum PolicyErrorKind {
     )]
     InvalidPrincipalString { found: String },
     /// A condition operator IAM does not know.
-    #[error("unknown condition operator `{found}`")]
-    UnknownConditionOperator { found: String },
+    #[error("unknown condition operator `{found}`{}", suggestion_text(&.suggestion.as_deref()))]
+    UnknownConditionOperator {
+        found: String,
+        suggestion: Option<String>,
+    },
 }
 
-fn suggestion_text(suggestion: &Option<&'static str>) -> String {
+fn suggestion_text(suggestion: &Option<&str>) -> String {
     match suggestion {
         Some(name) => format!(" (did you mean `{name}`?)"),
         None => String::new(),

@@ -19,6 +19,9 @@ pub mod size;
 pub mod variables;
 pub mod wildcard;
 
+#[cfg(test)]
+mod proptests;
+
 pub use canonical::equivalent;
 pub use diff::{PolicyDiff, diff};
 pub use err::{ArnError, MissingVariable, PolicyError, PolicyErrorKind, PolicyErrors};

@@ -365,19 +365,10 @@ pub fn normalize_aws_principal_in<'a>(id: &'a str, partition: &str) -> std::borr
 }
 
 impl ConditionOperator {
-    /// The base operator in AWS's spelling (e.g. `stringlike` → `StringLike`), or as written
-    /// when unknown.
-    pub fn canonical_base(&self) -> &str {
-        crate::parse::CONDITION_OPERATORS
-            .iter()
-            .find(|known| known.eq_ignore_ascii_case(&self.base))
-            .copied()
-            .unwrap_or(&self.base)
-    }
-
-    /// Negated operators match when the key is absent, and several values are NOR.
+    /// Negated operators (`StringNotEquals`, `NotIpAddress`, …) match when the key is absent,
+    /// and several values are NOR.
     pub fn is_negated(&self) -> bool {
-        self.canonical_base().contains("Not")
+        self.base.contains("Not")
     }
 }
 

@@ -148,27 +148,22 @@ pub(crate) const CONDITION_OPERATORS: [&str; 27] = [
     "Null",
 ];
 
-/// Parses a condition operator name such as `ForAnyValue:StringLikeIfExists`. Qualifier,
-/// base and suffix match case-insensitively; `base` keeps the written spelling.
+/// Parses a condition operator name such as `ForAnyValue:StringLikeIfExists`. IAM matches
+/// operator names case-sensitively (`stringEquals` is rejected as an invalid condition type).
 pub fn parse_condition_operator(name: &str) -> Option<ConditionOperator> {
-    let (qualifier, rest) = split_prefix_ignore_case(name, "ForAllValues:")
-        .map(|rest| (Some(SetQualifier::ForAllValues), rest))
-        .or_else(|| {
-            split_prefix_ignore_case(name, "ForAnyValue:")
-                .map(|rest| (Some(SetQualifier::ForAnyValue), rest))
-        })
-        .unwrap_or((None, name));
-    let (base, if_exists) = match rest.len().checked_sub("IfExists".len()) {
-        Some(cut) if rest.is_char_boundary(cut) && rest[cut..].eq_ignore_ascii_case("IfExists") => {
-            (&rest[..cut], true)
-        }
-        _ => (rest, false),
+    let (qualifier, rest) = if let Some(rest) = name.strip_prefix("ForAllValues:") {
+        (Some(SetQualifier::ForAllValues), rest)
+    } else if let Some(rest) = name.strip_prefix("ForAnyValue:") {
+        (Some(SetQualifier::ForAnyValue), rest)
+    } else {
+        (None, name)
     };
-    let known = CONDITION_OPERATORS
-        .iter()
-        .any(|operator| operator.eq_ignore_ascii_case(base));
+    let (base, if_exists) = match rest.strip_suffix("IfExists") {
+        Some(base) => (base, true),
+        None => (rest, false),
+    };
     // `Null` tests presence, so `NullIfExists` has no meaning and IAM rejects it.
-    if !known || (if_exists && base.eq_ignore_ascii_case("Null")) {
+    if !CONDITION_OPERATORS.contains(&base) || (if_exists && base == "Null") {
         return None;
     }
     Some(ConditionOperator {
@@ -178,10 +173,20 @@ pub fn parse_condition_operator(name: &str) -> Option<ConditionOperator> {
     })
 }
 
-fn split_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+/// The correctly spelled operator for a name that differs only in case, for error hints.
+fn suggest_condition_operator(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let mut candidates = Vec::new();
+    for qualifier in ["", "ForAllValues:", "ForAnyValue:"] {
+        for base in CONDITION_OPERATORS {
+            for suffix in ["", "IfExists"] {
+                candidates.push(format!("{qualifier}{base}{suffix}"));
+            }
+        }
+    }
+    candidates
+        .into_iter()
+        .find(|candidate| candidate.to_ascii_lowercase() == lower)
 }
 
 /// Whether IAM accepts `character` in a policy document.
@@ -635,6 +640,7 @@ impl<'s> Grammar<'s> {
                 self.error(
                     PolicyErrorKind::UnknownConditionOperator {
                         found: name.to_string(),
+                        suggestion: suggest_condition_operator(name),
                     },
                     &block_path,
                     member.key_offset,
@@ -929,11 +935,18 @@ mod tests {
         );
         assert!(parse_condition_operator("NullIfExists").is_none());
         assert!(parse_condition_operator("ForAllValues:").is_none());
+        assert!(parse_condition_operator("stringEquals").is_none());
         assert_eq!(
-            parse_condition_operator("stringlike")
-                .unwrap()
-                .canonical_base(),
-            "StringLike"
+            suggest_condition_operator("forallvalues:stringequalsifexists").as_deref(),
+            Some("ForAllValues:StringEqualsIfExists")
+        );
+        let errors = parse_policy(
+            r#"{"Statement":{"Effect":"Allow","Action":"a:b","Condition":{"stringEquals":{"k":"v"}}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "1:60: `Statement.Condition.stringEquals`: unknown condition operator `stringEquals` (did you mean `StringEquals`?)"
         );
     }
 }

@@ -1,0 +1,2 @@
+//! Criterion bench: parse and canonicalize every AWS managed policy in the corpus.
+fn main() {}
