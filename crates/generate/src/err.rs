@@ -77,3 +77,12 @@ pub enum CloudTrailError {
     #[error("invalid date `{0}`, expected `YYYY-MM-DD` or an RFC 3339 time")]
     BadDate(String),
 }
+
+/// Generation from an intent failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Intent(#[from] IntentError),
+    #[error(transparent)]
+    TooLarge(#[from] crate::size::TooLarge),
+}

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use warden_catalog::condition::key_matches;
 use warden_catalog::{AccessLevel, Action, Catalog, ResourceType, Service};
 
 use crate::diag::Diagnostic;
@@ -265,21 +266,20 @@ fn generate_permission(
     let mut left_out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     let mut used = vec![false; resources.len()];
     for (action, named) in selected {
-        let unsupported: Vec<&str> = conditions
-            .iter()
-            .filter(|condition| !catalog.condition_key_valid(action, &condition.key))
-            .map(|condition| condition.key.as_str())
-            .collect();
-        if let Some(key) = unsupported.first() {
-            let message = format!(
-                "`{}` left out: it does not support the condition key `{key}`",
-                action.full_name()
-            );
-            warnings.push(Diagnostic::new(Some(need_pos), message));
-            continue;
-        }
         if !action.supports_resource_level_permissions() {
             if named {
+                if let Some(key) = conditions
+                    .iter()
+                    .find(|condition| !supports_condition_key(catalog, action, &condition.key))
+                {
+                    let message = format!(
+                        "`{}` left out: it does not support the condition key `{}`",
+                        action.full_name(),
+                        key.key
+                    );
+                    warnings.push(Diagnostic::new(Some(need_pos), message));
+                    continue;
+                }
                 star_only.push(action);
             } else {
                 left_out
@@ -304,6 +304,18 @@ fn generate_permission(
                 .entry("accept none of the given resources")
                 .or_default()
                 .push(action.full_name());
+            continue;
+        }
+        if let Some(key) = conditions
+            .iter()
+            .find(|condition| !supports_condition_key(catalog, action, &condition.key))
+        {
+            let message = format!(
+                "`{}` left out: it does not support the condition key `{}`",
+                action.full_name(),
+                key.key
+            );
+            warnings.push(Diagnostic::new(Some(need_pos), message));
             continue;
         }
         matched_types.sort();
@@ -365,6 +377,28 @@ fn generate_permission(
 struct GroupKey {
     resource_types: Vec<String>,
     resources: Vec<String>,
+}
+
+/// Can a condition on `key` ever be true for `action`? Tag keys are global keys, yet only
+/// actions whose resource types (or requests) carry tags provide them, so they must be listed
+/// for the action itself; other keys are what the catalog accepts.
+fn supports_condition_key(catalog: &Catalog, action: &Action, key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    let tag_key = lower.starts_with("aws:resourcetag/")
+        || lower.starts_with("aws:requesttag/")
+        || lower == "aws:tagkeys";
+    if !tag_key {
+        return catalog.condition_key_valid(action, key);
+    }
+    let listed = |keys: &[String]| keys.iter().any(|candidate| key_matches(candidate, key));
+    let service = catalog.service(&action.service);
+    listed(&action.condition_keys)
+        || action.resource_types.iter().any(|row| {
+            listed(&row.condition_keys)
+                || service
+                    .and_then(|service| service.resource_type(&row.name))
+                    .is_some_and(|resource| listed(&resource.condition_keys))
+        })
 }
 
 /// The resource types of `action` that `resource` is: the declared type if the action accepts
@@ -482,7 +516,7 @@ fn scoped_statement(
     let justification = format!(
         "{}: {} access to {} {} `{}`.",
         sentence_start(purpose),
-        levels.join(" and "),
+        join_words(&levels),
         service.prefix,
         plural_types(&key.resource_types),
         key.resources.join("`, `")
@@ -506,9 +540,14 @@ fn star_statement(
 ) -> GeneratedStatement {
     let mut names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
     names.sort_by_key(|name| name.to_ascii_lowercase());
+    let verb = if names.len() == 1 {
+        "accepts"
+    } else {
+        "accept"
+    };
     let reason = format!(
-        "{} accept no resource type in the service authorization reference: `Resource: \"*\"` is the only value that works",
-        names.join(", ")
+        "{} {verb} no resource type in the service authorization reference: `Resource: \"*\"` is the only value that works",
+        names.join(", "),
     );
     GeneratedStatement {
         sid: sid_from(&format!("{} account wide", service.prefix)),
@@ -517,7 +556,7 @@ fn star_statement(
             "{}: {} ({}), which cannot be scoped to resources.",
             sentence_start(purpose),
             names.join(", "),
-            levels_of(actions).join(" and ")
+            join_words(&levels_of(actions))
         ),
         actions: names,
         resources: vec!["*".into()],
@@ -534,6 +573,15 @@ fn levels_of(actions: &[&Action]) -> Vec<&'static str> {
     levels.sort();
     levels.dedup();
     levels.into_iter().map(AccessLevel::as_str).collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_words(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 fn plural_types(types: &[String]) -> String {
