@@ -4,6 +4,8 @@
 //! The xtask `plan`/`apply` commands and the demo call these; nothing here prints.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -14,6 +16,7 @@ use warden_plan::guard::{self, Limits};
 use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeResult};
 use warden_plan::saved::{Plan, PlanHeader, Unreadable};
 use warden_plan::{AccountPlan, ScpPlan, from_spec, live::LiveAccount};
+use warden_spec::defs::Config;
 use warden_spec::org::{Account, Organization};
 use warden_spec::{Definitions, SpecErrors};
 
@@ -21,6 +24,7 @@ use crate::account::{AccessRole, AccountClient};
 use crate::apply::{NewManagedPolicy, NewRole};
 use crate::client::Aws;
 use crate::err::AwsError;
+use crate::ids::{ExternalId, SessionDuration, SessionName};
 use crate::parallel::{AccountResult, ProgressEvent, ReadRequest};
 
 /// Account id used for the SCP part of reports and audit records.
@@ -34,6 +38,109 @@ pub enum WorkflowError {
     Render(String),
     #[error("no account matches the selection ({0})")]
     NoAccounts(String),
+    #[error(
+        "environment variable `{variable}` (named by `access.external_id_env` in warden.yaml) is not set; Warden always assumes the access role with an ExternalId"
+    )]
+    ExternalIdMissing { variable: String },
+    #[error("environment variable `{variable}` does not hold a valid ExternalId: {reason}")]
+    ExternalIdInvalid { variable: String, reason: String },
+    #[error("audit log `{path}`: {message}")]
+    Audit { path: String, message: String },
+}
+
+/// The ExternalId from the environment variable `warden.yaml` names. The value is never
+/// printed; errors name only the variable.
+pub fn external_id_from_env(variable: &str) -> Result<ExternalId, WorkflowError> {
+    let value = std::env::var(variable)
+        .ok()
+        .filter(|value| !value.is_empty());
+    let Some(value) = value else {
+        return Err(WorkflowError::ExternalIdMissing {
+            variable: variable.to_string(),
+        });
+    };
+    ExternalId::new(value).map_err(|err| WorkflowError::ExternalIdInvalid {
+        variable: variable.to_string(),
+        reason: match err {
+            AwsError::InvalidExternalId { reason } => reason,
+            other => other.to_string(),
+        },
+    })
+}
+
+/// How to reach member accounts, from `warden.yaml` and the environment: the access role name,
+/// the ExternalId from its variable, and a session name naming the commit.
+pub fn access_role(config: &Config, commit: Option<&str>) -> Result<AccessRole, WorkflowError> {
+    Ok(AccessRole {
+        role_name: config.access_role_name.clone(),
+        external_id: external_id_from_env(&config.external_id_env)?,
+        session_name: SessionName::for_commit(commit)?,
+        duration: SessionDuration::default(),
+    })
+}
+
+/// The local audit log, `.warden/audit.jsonl`: one JSON line per attempted change, appended
+/// and flushed as each call returns.
+pub struct AuditLog {
+    path: PathBuf,
+    file: std::sync::Mutex<std::fs::File>,
+}
+
+impl AuditLog {
+    pub fn open(path: &Path) -> Result<AuditLog, WorkflowError> {
+        let failed = |err: std::io::Error| WorkflowError::Audit {
+            path: path.display().to_string(),
+            message: err.to_string(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(failed)?;
+        Ok(AuditLog {
+            path: path.to_path_buf(),
+            file: std::sync::Mutex::new(file),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record; a write failure is logged, never fatal to the apply in progress.
+    pub fn append(&self, record: &AuditRecord) {
+        let Ok(mut line) = serde_json::to_string(record) else {
+            return;
+        };
+        line.push('\n');
+        let mut file = match self.file.lock() {
+            Ok(file) => file,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Err(err) = file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
+            tracing::error!(
+                "could not append to the audit log {}: {err}",
+                self.path.display()
+            );
+        }
+    }
+
+    /// A sink for [`ApplyRequest::audit`].
+    pub fn sink(self: Arc<Self>) -> Arc<dyn Fn(AuditRecord) + Send + Sync> {
+        Arc::new(move |record| self.append(&record))
+    }
+}
+
+/// Current UTC time as RFC 3339.
+pub fn now_rfc3339() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    warden_plan::audit::rfc3339_utc(seconds)
 }
 
 impl From<SpecErrors> for WorkflowError {

@@ -1,10 +1,117 @@
-//! `cargo xtask apply`.
+//! `cargo xtask apply [PLAN]`: apply a saved plan exactly (refusing stale ones), or plan now
+//! and ask for confirmation (`--auto-approve` in CI). Every attempted change is appended to
+//! `.warden/audit.jsonl`.
 
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use warden_aws::workflow::{self, ApplyRequest, AuditLog};
+use warden_plan::render::{RenderOptions, render_table};
+use warden_plan::report::render_apply_report;
+use warden_plan::{Limits, from_spec};
+
+use crate::cmd::plan::{
+    Connection, connect, git_commit, load_definitions, plan_with, read_plan_file, runtime,
+};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A plan saved by `cargo xtask plan --out FILE`; without it, plan now and confirm.
+    pub plan: Option<PathBuf>,
+    /// Apply without asking (for CI); only meaningful without a plan file.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Only this account (id or name) when planning now; repeatable.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Only accounts under this OU when planning now; repeatable.
+    #[arg(long = "ou", value_name = "PATH")]
+    pub ous: Vec<String>,
+    /// Repository with warden.yaml and the definitions.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    #[command(flatten)]
+    pub connection: Connection,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`apply` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match apply_command(&args) {
+        Ok(code) => Ok(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
+    let definitions = load_definitions(&args.root)?;
+    let (commit, _) = git_commit(&args.root);
+    let access = workflow::access_role(&definitions.config, commit.as_deref())?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let aws = connect(&definitions, &args.connection).await?;
+        let plan = match &args.plan {
+            Some(path) => {
+                let plan = read_plan_file(path)?;
+                plan.check_definitions(&definitions.digest())?;
+                plan
+            }
+            None => {
+                let outcome =
+                    plan_with(&aws, &definitions, &args.root, &args.accounts, &args.ous).await?;
+                print!("{}", render_table(&outcome.plan, RenderOptions::default()));
+                if !outcome.plan.has_changes() {
+                    println!("Nothing to apply.");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                if !args.auto_approve && !confirm()? {
+                    println!("Apply cancelled.");
+                    return Ok(ExitCode::from(1));
+                }
+                outcome.plan
+            }
+        };
+        let audit = Arc::new(AuditLog::open(&args.root.join(".warden/audit.jsonl"))?);
+        let request = ApplyRequest {
+            access,
+            ownership: from_spec::ownership(&definitions.config),
+            limits: Limits::default(),
+            concurrency: usize::try_from(definitions.config.concurrency)
+                .unwrap_or(16)
+                .max(1),
+            clock: Arc::new(workflow::now_rfc3339),
+            audit: Arc::clone(&audit).sink(),
+        };
+        let report = workflow::apply_plan(&aws, &plan, &request).await;
+        print!("{}", render_apply_report(&report));
+        eprintln!("audit log: {}", audit.path().display());
+        Ok(if report.succeeded() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    })
+}
+
+/// Asks on the terminal; only `yes` approves. Without a terminal, refuses (use --auto-approve).
+fn confirm() -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to apply without confirmation: stdin is not a terminal (pass --auto-approve in CI)"
+        );
+    }
+    print!("Apply these changes? Only `yes` is accepted: ");
+    std::io::stdout()
+        .flush()
+        .context("could not write the prompt")?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("could not read the answer")?;
+    Ok(answer.trim() == "yes")
 }

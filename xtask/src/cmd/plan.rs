@@ -1,10 +1,220 @@
-//! `cargo xtask plan`.
+//! `cargo xtask plan`: compare the definitions with live IAM in every selected account and show
+//! (or save) the changes. Also holds what `apply` and `bench` share: connection flags, loading
+//! definitions, the git commit.
 
-use std::process::ExitCode;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+use warden_aws::workflow::{self, PlanOutcome, PlanRequest};
+use warden_aws::{Aws, AwsOptions, ProgressEvent};
+use warden_plan::render::{RenderOptions, render_json, render_table};
+use warden_spec::Definitions;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// How to reach AWS (or an emulator).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Connection {
+    /// AWS profile for the management account credentials.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Region for STS and Organizations (default: warden.yaml `regions.home`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Custom endpoint, e.g. a local moto server (static test credentials are then used).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+}
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Save the plan (JSON) for `cargo xtask apply FILE`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0: none, 1: error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Only this account (id or name); repeatable.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Only accounts under this OU path (`Root/Workloads`) or id; repeatable.
+    #[arg(long = "ou", value_name = "PATH")]
+    pub ous: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// List unmanaged roles and policies under each account.
+    #[arg(long)]
+    pub show_unmanaged: bool,
+    /// Repository with warden.yaml and the definitions.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    #[command(flatten)]
+    pub connection: Connection,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`plan` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match plan_command(&args) {
+        Ok(code) => Ok(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
+    let definitions = load_definitions(&args.root)?;
+    let runtime = runtime()?;
+    let outcome = runtime.block_on(async {
+        let aws = connect(&definitions, &args.connection).await?;
+        plan_with(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
+    })?;
+    let plan = &outcome.plan;
+    if let Some(path) = &args.out {
+        std::fs::write(path, plan.to_json())
+            .with_context(|| format!("could not write `{}`", path.display()))?;
+        eprintln!("plan saved to {}", path.display());
+    }
+    match args.format {
+        Format::Table => print!(
+            "{}",
+            render_table(
+                plan,
+                RenderOptions {
+                    show_unmanaged: args.show_unmanaged
+                }
+            )
+        ),
+        Format::Json => println!("{}", render_json(plan)),
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Loads and checks the definitions; errors carry file:line:column.
+pub fn load_definitions(root: &Path) -> anyhow::Result<Definitions> {
+    Definitions::load(root).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("definitions have errors:\n{}", lines.join("\n"))
+    })
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
+/// Connects with the flags, defaulting the region to warden.yaml's home region.
+pub async fn connect(definitions: &Definitions, connection: &Connection) -> anyhow::Result<Aws> {
+    let mut options = match &connection.endpoint_url {
+        Some(url) => AwsOptions::emulator(url.clone()),
+        None => AwsOptions::default(),
+    };
+    options.profile = connection.profile.clone();
+    options.region = connection
+        .region
+        .clone()
+        .or_else(|| Some(definitions.config.home_region.clone()));
+    if connection.endpoint_url.is_none() {
+        options.allowed_regions = definitions.config.allowed_regions.clone();
+    } else if let Some(region) = &options.region {
+        options.allowed_regions = vec![region.clone()];
+    }
+    Ok(Aws::connect(options).await?)
+}
+
+/// The plan for the selected accounts, with progress on stderr when it is a terminal. Lint
+/// errors in the definitions stop it before any AWS call.
+pub async fn plan_with(
+    aws: &Aws,
+    definitions: &Definitions,
+    root: &Path,
+    accounts: &[String],
+    ous: &[String],
+) -> anyhow::Result<PlanOutcome> {
+    let (commit, dirty) = git_commit(root);
+    // Refuse before any call when the ExternalId is missing.
+    let access = workflow::access_role(&definitions.config, commit.as_deref())?;
+    let request = PlanRequest {
+        access,
+        concurrency: usize::try_from(definitions.config.concurrency)
+            .unwrap_or(16)
+            .max(1),
+        accounts: accounts.to_vec(),
+        ous: ous.to_vec(),
+        commit,
+        dirty,
+        created_at: workflow::now_rfc3339(),
+    };
+    let show = std::io::stderr().is_terminal();
+    let progress = move |event: ProgressEvent| {
+        if let (
+            true,
+            ProgressEvent::Finished {
+                account_id,
+                status,
+                done,
+                total,
+            },
+        ) = (show, &event)
+        {
+            eprint!("\rread {done}/{total} accounts (last: {account_id} {status:?})   ");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let outcome = workflow::plan_organization(aws, definitions, &request, &progress).await?;
+    Ok(outcome)
+}
+
+/// `git rev-parse HEAD` of the definitions repository and whether its definition files have
+/// uncommitted changes; `(None, false)` outside a git checkout.
+pub fn git_commit(root: &Path) -> (Option<String>, bool) {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let Some(commit) = git(&["rev-parse", "HEAD"]).filter(|sha| sha.len() == 40) else {
+        return (None, false);
+    };
+    let dirty = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        "warden.yaml",
+        "policies",
+        "boundaries",
+        "scps",
+    ])
+    .is_some_and(|status| !status.is_empty());
+    (Some(commit), dirty)
+}
+
+/// Fails on anything but the plan format the command was given.
+pub fn read_plan_file(path: &Path) -> anyhow::Result<warden_plan::Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read plan `{}`", path.display()))?;
+    let plan = warden_plan::Plan::from_json(&text)
+        .with_context(|| format!("plan `{}`", path.display()))?;
+    if plan.accounts.is_empty() && plan.organization.is_none() {
+        bail!("plan `{}` covers no account", path.display());
+    }
+    Ok(plan)
 }
