@@ -1,5 +1,6 @@
 //! Least-privilege policy generation from declared intent and from CloudTrail activity.
 
+pub mod activity;
 pub mod cloudtrail;
 pub mod diag;
 pub mod err;

@@ -1,0 +1,167 @@
+//! Generation from CloudTrail fixtures: identity filtering, event mapping, denied calls, resources.
+
+use std::path::Path;
+
+use warden_catalog::Catalog;
+use warden_generate::activity::{observe, statements_from_activity};
+use warden_generate::cloudtrail::RoleArn;
+use warden_generate::io::read_trail_dir;
+use warden_generate::statement::document_json;
+
+fn activity(since: Option<&str>) -> (RoleArn, warden_generate::activity::Activity) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cloudtrail");
+    let events = read_trail_dir(&dir).unwrap();
+    assert_eq!(
+        events.len(),
+        20,
+        "both the .json and the .json.gz file are read"
+    );
+    let role = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
+    let activity = observe(&events, &role, since, Catalog::embedded());
+    (role, activity)
+}
+
+#[test]
+fn maps_events_to_catalog_actions() {
+    let (_, activity) = activity(Some("2026-11-01"));
+    let used: Vec<String> = activity.actions().into_iter().collect();
+    assert_eq!(
+        used,
+        [
+            "cloudwatch:PutMetricData",
+            "ecr:GetAuthorizationToken",
+            "ecs:RunTask",
+            "iam:GetRole",
+            "lambda:InvokeFunction",
+            "lambda:UpdateFunctionCode",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutObject",
+            "sts:AssumeRole",
+        ]
+    );
+    assert_eq!(
+        activity.events_of_role, 18,
+        "the admin role's event and the one before --since are not counted"
+    );
+    assert_eq!(
+        activity.renamed["s3.amazonaws.com ListObjectsV2"].0,
+        "s3:ListBucket"
+    );
+    assert_eq!(
+        activity.renamed["lambda.amazonaws.com UpdateFunctionCode20150331v2"].0,
+        "lambda:UpdateFunctionCode"
+    );
+    assert!(
+        activity
+            .not_identity_actions
+            .contains_key("sts.amazonaws.com GetCallerIdentity")
+    );
+    assert_eq!(
+        activity.unmapped["apigateway.amazonaws.com GetRestApis"],
+        "apigateway:GetRestApis"
+    );
+    assert!(
+        activity
+            .pass_role_hints
+            .contains("arn:aws:iam::111122223333:role/report-exporter-task")
+    );
+}
+
+#[test]
+fn denied_calls_are_reported_not_granted() {
+    let (role, activity) = activity(Some("2026-11-01"));
+    assert_eq!(activity.denied.len(), 1);
+    assert!(
+        activity
+            .denied
+            .keys()
+            .next()
+            .unwrap()
+            .starts_with("s3:DeleteObject")
+    );
+    let (statements, _) = statements_from_activity(&activity, &role, Catalog::embedded());
+    assert!(
+        !statements
+            .iter()
+            .any(|s| s.actions.iter().any(|a| a == "s3:DeleteObject"))
+    );
+}
+
+#[test]
+fn since_filters_old_events() {
+    let (_, all) = activity(None);
+    assert!(all.used.contains_key("dynamodb:DeleteTable"));
+    let (_, recent) = activity(Some("2026-11-01"));
+    assert!(!recent.used.contains_key("dynamodb:DeleteTable"));
+}
+
+#[test]
+fn statements_are_scoped_to_seen_resources() {
+    let (role, activity) = activity(Some("2026-11-01"));
+    let (statements, warnings) = statements_from_activity(&activity, &role, Catalog::embedded());
+    let find = |action: &str| {
+        statements
+            .iter()
+            .find(|s| s.actions.iter().any(|a| a == action))
+            .unwrap()
+    };
+    assert_eq!(
+        find("s3:ListBucket").resources,
+        vec!["arn:aws:s3:::acme-reports"]
+    );
+    let get = find("s3:GetObject");
+    assert_eq!(
+        get.resources,
+        vec![
+            "arn:aws:s3:::acme-reports/exports/2026-10-31.csv",
+            "arn:aws:s3:::acme-reports/exports/2026-11-01.csv"
+        ]
+    );
+    let put = find("s3:PutObject");
+    assert!(
+        put.resources
+            .contains(&"arn:aws:s3:::acme-archive/2026/11/01.csv".to_string()),
+        "{:?}",
+        put.resources
+    );
+    assert!(
+        !put.resources
+            .iter()
+            .any(|r| r == "arn:aws:s3:::acme-reports"),
+        "bucket ARNs are not object resources"
+    );
+    assert_eq!(
+        find("sts:AssumeRole").resources,
+        vec!["arn:aws:iam::444455556666:role/ledger-reader"]
+    );
+    assert_eq!(
+        find("iam:GetRole").resources,
+        vec!["arn:aws:iam::111122223333:role/report-exporter-task"]
+    );
+    assert_eq!(
+        find("lambda:UpdateFunctionCode").resources,
+        vec!["arn:aws:lambda:eu-west-1:111122223333:function:report-renderer"]
+    );
+    let star = find("ecr:GetAuthorizationToken");
+    assert_eq!(star.resources, vec!["*"]);
+    assert_eq!(star.exceptions.len(), 1);
+    assert!(find("cloudwatch:PutMetricData").is_resource_star());
+    let run_task = find("ecs:RunTask");
+    assert!(
+        run_task
+            .resources
+            .iter()
+            .all(|r| r.starts_with("arn:aws:ecs:eu-west-1:111122223333:")),
+        "{:?}",
+        run_task.resources
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.message.contains("`ecs:RunTask` was used")),
+        "{warnings:?}"
+    );
+    let json = document_json(&statements).to_string();
+    assert!(!json.contains("s3:*") && !json.contains("\"*:"), "{json}");
+}
