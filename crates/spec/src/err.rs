@@ -27,7 +27,7 @@ pub enum SpecErrorKind {
         expected: &'static str,
         found: String,
     },
-    #[error("duplicate {what} name `{name}`, already defined at {first}{note}")]
+    #[error("duplicate {what} `{name}`, already defined at {first}{note}")]
     DuplicateName {
         what: &'static str,
         name: String,

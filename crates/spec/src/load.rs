@@ -1020,7 +1020,7 @@ impl Loader {
         {
             self.invalid(file, list.pos, "a policy needs at least one statement");
         }
-        let mut sids: BTreeMap<&str, &Location> = BTreeMap::new();
+        let mut sids: BTreeMap<&str, Location> = BTreeMap::new();
         for statement in &statements {
             if let Some(sid) = &statement.sid {
                 let pos = statement.node.get("Sid").map_or(Pos::default(), |n| n.pos);
@@ -1030,12 +1030,12 @@ impl Loader {
                         SpecErrorKind::DuplicateName {
                             what: "statement Sid",
                             name: sid.clone(),
-                            first: (*first).clone(),
+                            first: first.clone(),
                             note: "",
                         },
                     );
                 } else {
-                    sids.insert(sid, &statement.location);
+                    sids.insert(sid, Location::new(file, pos));
                 }
             }
             self.statement_shape(file, statement, kind);
@@ -1112,20 +1112,20 @@ impl Loader {
     fn check_names(&mut self) {
         let mut roles = BTreeMap::new();
         for role in &self.roles {
-            if let Some(first) = roles.insert(role.name.to_ascii_lowercase(), role.source.clone()) {
-                self.errors
-                    .push(role.source.clone(), duplicate("role", &role.name, first));
+            if let Some(first) = first_seen(&mut roles, &role.name, &role.source) {
+                self.errors.push(
+                    role.source.clone(),
+                    duplicate("role name", &role.name, first),
+                );
             }
         }
         let mut policies = BTreeMap::new();
         for policy in self.managed_policies.iter().chain(&self.boundaries) {
-            if let Some(first) =
-                policies.insert(policy.name.to_ascii_lowercase(), policy.source.clone())
-            {
+            if let Some(first) = first_seen(&mut policies, &policy.name, &policy.source) {
                 let what = if policy.kind == Kind::Boundary {
-                    "boundary"
+                    "boundary name"
                 } else {
-                    "managed policy"
+                    "managed policy name"
                 };
                 self.errors
                     .push(policy.source.clone(), duplicate(what, &policy.name, first));
@@ -1133,9 +1133,9 @@ impl Loader {
         }
         let mut scps = BTreeMap::new();
         for scp in &self.scps {
-            if let Some(first) = scps.insert(scp.name.to_ascii_lowercase(), scp.source.clone()) {
+            if let Some(first) = first_seen(&mut scps, &scp.name, &scp.source) {
                 self.errors
-                    .push(scp.source.clone(), duplicate("SCP", &scp.name, first));
+                    .push(scp.source.clone(), duplicate("SCP name", &scp.name, first));
             }
         }
     }
@@ -1293,6 +1293,21 @@ impl Loader {
     }
 }
 
+/// The location a name (case-insensitive) was first seen at, recording it when new.
+fn first_seen(
+    seen: &mut BTreeMap<String, Location>,
+    name: &str,
+    location: &Location,
+) -> Option<Location> {
+    match seen.entry(name.to_ascii_lowercase()) {
+        std::collections::btree_map::Entry::Occupied(entry) => Some(entry.get().clone()),
+        std::collections::btree_map::Entry::Vacant(entry) => {
+            entry.insert(location.clone());
+            None
+        }
+    }
+}
+
 fn duplicate(what: &'static str, name: &str, first: Location) -> SpecErrorKind {
     SpecErrorKind::DuplicateName {
         what,
@@ -1366,11 +1381,8 @@ pub(crate) fn pos_at_path(statements: &[StatementSource], path: &str) -> Option<
             _ => None,
         };
         let Some((key_pos, child)) = next else { break };
-        pos = if matches!(child.value, Value::Map(_) | Value::Seq(_)) {
-            key_pos
-        } else {
-            child.pos
-        };
+        // Keys for elements (as unknown-field errors do), items for list positions.
+        pos = key_pos;
         node = child;
     }
     Some(pos)

@@ -107,3 +107,68 @@ fn repository_examples_load_and_render() {
     let scps = definitions.render_scps(&org).unwrap();
     assert_eq!(scps.len(), 2);
 }
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A fixture as a repository: its files, plus the base `warden.yaml` unless it has its own.
+fn fixture_repo(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures_dir().join(name), dir.path());
+    let _ = std::fs::remove_file(dir.path().join("expected.txt"));
+    if !dir.path().join("warden.yaml").exists() {
+        std::fs::copy(
+            fixtures_dir().join("base-warden.yaml"),
+            dir.path().join("warden.yaml"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// Every fixture directory holds bad input and `expected.txt`: the exact errors, one per line.
+#[test]
+fn bad_input_fixtures_report_every_error_with_its_position() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let repo = fixture_repo(&name);
+        let actual = match Definitions::load(repo.path()) {
+            Ok(_) => String::from("(loaded without errors)\n"),
+            Err(errors) => format!("{errors}\n"),
+        };
+        // After reviewing a change in messages: WARDEN_BLESS_FIXTURES=1 cargo test -p warden-spec
+        if std::env::var_os("WARDEN_BLESS_FIXTURES").is_some() {
+            std::fs::write(path.join("expected.txt"), &actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(path.join("expected.txt"))
+            .unwrap_or_else(|_| panic!("fixture `{name}` has no expected.txt"));
+        if actual != expected {
+            failures.push(format!(
+                "fixture `{name}`:\n--- expected\n{expected}--- actual\n{actual}"
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 12, "only {checked} fixtures found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -142,6 +142,17 @@ fn syntax_error(err: &serde_saphyr::Error) -> SyntaxError {
     let message = serde_saphyr::DefaultMessageFormatter
         .format_message(err)
         .into_owned();
+    // The library's advice names its own options; say what is wrong in the user's terms.
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        return SyntaxError {
+            pos,
+            message: format!("duplicate key `{key}`"),
+        };
+    }
     SyntaxError {
         pos,
         message: lowercase_first(&message),
