@@ -172,3 +172,383 @@ fn bad_input_fixtures_report_every_error_with_its_position() {
     assert!(checked >= 12, "only {checked} fixtures found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A repository from the base `warden.yaml` (or `config`) and the given files.
+fn repo_with(config: Option<&str>, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    match config {
+        Some(text) => std::fs::write(dir.path().join("warden.yaml"), text).unwrap(),
+        None => {
+            std::fs::copy(
+                fixtures_dir().join("base-warden.yaml"),
+                dir.path().join("warden.yaml"),
+            )
+            .unwrap();
+        }
+    }
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn role_yaml(name: &str, targets: &str) -> String {
+    format!(
+        "kind: Role\nname: {name}\ntargets:\n{targets}\ntrust:\n  - Effect: Allow\n    Principal: {{Service: ecs-tasks.amazonaws.com}}\n    Action: sts:AssumeRole\n"
+    )
+}
+
+fn targeted_accounts(definitions: &Definitions, org: &Organization, role: &str) -> Vec<String> {
+    let role = definitions.roles.iter().find(|r| r.name == role).unwrap();
+    org.accounts
+        .iter()
+        .filter(|account| definitions.targets_account(role, account, org))
+        .map(|account| account.name.clone())
+        .collect()
+}
+
+#[test]
+fn targeting_by_ou_path_id_account_and_tag_with_exclusions() {
+    let roles = [
+        role_yaml("by-path", "  ous: [Root/Workloads]"),
+        role_yaml("by-ou-id", "  ous: [ou-a1b2-workload]"),
+        role_yaml("by-root", "  ous: [Root]"),
+        role_yaml(
+            "excluding-dev",
+            "  ous: [Root/Workloads]\n  exclude:\n    ous: [Root/Workloads/Dev]",
+        ),
+        role_yaml("by-tag", "  tags: [Environment=prod]"),
+        role_yaml(
+            "by-name-and-id",
+            "  accounts: [payments-dev, \"410987654321\"]",
+        ),
+        role_yaml(
+            "tag-minus-account",
+            "  tags: [Project=payments]\n  exclude:\n    accounts: [\"210987654321\"]",
+        ),
+        role_yaml("path-prefix-is-not-a-parent", "  ous: [Root/Work]"),
+    ];
+    let files: Vec<(String, &str)> = roles
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (format!("policies/r{i}.yaml"), text.as_str()))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let repo = repo_with(None, &files);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let org = sample_org();
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "by-path"),
+        ["payments-prod", "payments-dev"]
+    );
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "by-ou-id"),
+        ["payments-prod", "payments-dev"]
+    );
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "by-root"),
+        [
+            "management",
+            "payments-prod",
+            "payments-dev",
+            "security-audit"
+        ]
+    );
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "excluding-dev"),
+        ["payments-prod"]
+    );
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "by-tag"),
+        ["payments-prod", "security-audit"]
+    );
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "by-name-and-id"),
+        ["payments-dev", "security-audit"]
+    );
+    assert_eq!(
+        targeted_accounts(&definitions, &org, "tag-minus-account"),
+        ["payments-dev"]
+    );
+    assert!(targeted_accounts(&definitions, &org, "path-prefix-is-not-a-parent").is_empty());
+}
+
+fn scp_yaml(name: &str, targets: &str) -> String {
+    format!(
+        "kind: Scp\nname: {name}\ntargets:\n{targets}\nstatements:\n  - Effect: Deny\n    Action: organizations:LeaveOrganization\n    Resource: \"*\"\n"
+    )
+}
+
+#[test]
+fn scps_attach_at_the_highest_level_that_excludes_nothing() {
+    let scps = [
+        scp_yaml("root", "  ous: [Root]"),
+        scp_yaml(
+            "root-but-security",
+            "  ous: [Root]\n  exclude:\n    ous: [Root/Security]",
+        ),
+        scp_yaml(
+            "workloads-but-one-account",
+            "  ous: [Root/Workloads]\n  exclude:\n    accounts: [payments-dev]",
+        ),
+        scp_yaml("prod-tag", "  tags: [Environment=prod]"),
+        scp_yaml(
+            "ou-and-account-inside",
+            "  ous: [Root/Workloads]\n  accounts: [payments-prod]",
+        ),
+    ];
+    let files: Vec<(String, &str)> = scps
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (format!("scps/s{i}.yaml"), text.as_str()))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let repo = repo_with(None, &files);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let rendered = definitions.render_scps(&sample_org()).unwrap();
+    let targets: BTreeMap<&str, Vec<&str>> = rendered
+        .iter()
+        .map(|scp| {
+            (
+                scp.name.as_str(),
+                scp.target_ids.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(targets["root"], ["r-a1b2"]);
+    // The management account is never attached directly: SCPs do not apply to it.
+    assert_eq!(targets["root-but-security"], ["ou-a1b2-workload"]);
+    assert_eq!(targets["workloads-but-one-account"], ["ou-a1b2-prod0001"]);
+    assert_eq!(targets["prod-tag"], ["210987654321", "410987654321"]);
+    assert_eq!(targets["ou-and-account-inside"], ["ou-a1b2-workload"]);
+}
+
+const VARIABLES_CONFIG: &str = r#"
+organization: {management_account_id: "123456789012"}
+access: {role_name: WardenAccess, external_id_env: WARDEN_EXTERNAL_ID}
+regions: {allowed: [us-east-1, eu-west-1], home: eu-west-1}
+variables:
+  global: {environment: shared, tier: global, team: platform}
+  ous:
+    Root/Workloads: {tier: workloads}
+    Root/Workloads/Prod: {tier: prod}
+  accounts:
+    "310987654321": {tier: dev-account, only_dev: "yes"}
+"#;
+
+const VARIABLES_ROLE: &str = r#"kind: Role
+name: vars
+description: "${account_name} ${environment} ${tier} ${team} ${region} ${org_id}"
+targets:
+  ous: [Root/Workloads]
+trust:
+  - Effect: Allow
+    Principal: {AWS: "arn:aws:iam::${account_id}:root"}
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        "aws:PrincipalTag/${team}": "${aws:username}-${*}-${?}-${$}"
+"#;
+
+#[test]
+fn variables_follow_global_tag_ou_account_precedence() {
+    let repo = repo_with(
+        Some(VARIABLES_CONFIG),
+        &[("policies/vars.yaml", VARIABLES_ROLE)],
+    );
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let org = sample_org();
+    let prod = org.account("210987654321").unwrap();
+    let dev = org.account("310987654321").unwrap();
+    let description = |account| {
+        definitions.render_for_account(&org, account).unwrap().roles[0]
+            .description
+            .clone()
+            .unwrap()
+    };
+    // environment: tag beats global; tier: the deepest OU, then the account, wins.
+    assert_eq!(
+        description(prod),
+        "payments-prod prod prod platform eu-west-1 o-a1b2c3d4e5"
+    );
+    assert_eq!(
+        description(dev),
+        "payments-dev dev dev-account platform eu-west-1 o-a1b2c3d4e5"
+    );
+    let rendered = definitions.render_for_account(&org, prod).unwrap();
+    assert_eq!(
+        rendered.roles[0].trust.json["Statement"][0],
+        serde_json::json!({
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/platform": "${aws:username}-${*}-${?}-${$}"}}
+        })
+    );
+}
+
+#[test]
+fn a_variable_without_a_value_for_the_account_is_an_error_at_its_position() {
+    let role = VARIABLES_ROLE.replace("${team} ${region}", "${team} ${only_dev}");
+    let repo = repo_with(Some(VARIABLES_CONFIG), &[("policies/vars.yaml", &role)]);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let org = sample_org();
+    assert!(
+        definitions
+            .render_for_account(&org, org.account("310987654321").unwrap())
+            .is_ok()
+    );
+    let errors = definitions
+        .render_for_account(&org, org.account("210987654321").unwrap())
+        .unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "policies/vars.yaml:3:62: variable `only_dev` has no value for account `210987654321`; define it in `warden.yaml` variables"
+    );
+}
+
+#[test]
+fn policies_without_targets_follow_the_roles_that_use_them() {
+    let policy = "kind: ManagedPolicy\nname: shared\nstatements:\n  - Effect: Allow\n    Action: s3:GetObject\n    Resource: \"arn:aws:s3:::b-${account_id}/*\"\n";
+    let pinned = "kind: ManagedPolicy\nname: pinned\ntargets:\n  accounts: [payments-dev]\nstatements:\n  - Effect: Allow\n    Action: s3:GetObject\n    Resource: \"*\"\n";
+    let role = format!(
+        "{}managed_policies: [shared, pinned, arn:aws:iam::aws:policy/ReadOnlyAccess]\n",
+        role_yaml("app", "  ous: [Root/Workloads]")
+    );
+    let repo = repo_with(
+        None,
+        &[
+            ("policies/shared.yaml", policy),
+            ("policies/pinned.yaml", pinned),
+            ("policies/app.yaml", &role),
+        ],
+    );
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let org = sample_org();
+    let dev = definitions
+        .render_for_account(&org, org.account("310987654321").unwrap())
+        .unwrap();
+    assert_eq!(
+        dev.roles[0].managed_policy_arns,
+        [
+            "arn:aws:iam::310987654321:policy/shared",
+            "arn:aws:iam::310987654321:policy/pinned",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ]
+    );
+    let names: Vec<&str> = dev.policies.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["pinned", "shared"]);
+    let security = definitions
+        .render_for_account(&org, org.account("410987654321").unwrap())
+        .unwrap();
+    assert!(security.roles.is_empty() && security.policies.is_empty());
+    let errors = definitions
+        .render_for_account(&org, org.account("210987654321").unwrap())
+        .unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "policies/app.yaml:9:28: managed policy `pinned` is referenced here but does not target account `210987654321`; add the account to its targets or remove them"
+    );
+}
+
+#[test]
+fn digest_changes_with_any_definition_file() {
+    let role = role_yaml("app", "  ous: [Root]");
+    let repo = repo_with(None, &[("policies/app.yaml", &role)]);
+    let first = Definitions::load(repo.path()).unwrap().digest();
+    assert_eq!(first.len(), 64);
+    assert_eq!(Definitions::load(repo.path()).unwrap().digest(), first);
+    std::fs::write(
+        repo.path().join("policies/app.yaml"),
+        role.replace("Root]", "Root/Workloads]"),
+    )
+    .unwrap();
+    let changed = Definitions::load(repo.path()).unwrap().digest();
+    assert_ne!(changed, first);
+    std::fs::write(
+        repo.path().join("warden.yaml"),
+        std::fs::read_to_string(repo.path().join("warden.yaml")).unwrap() + "concurrency: 4\n",
+    )
+    .unwrap();
+    assert_ne!(Definitions::load(repo.path()).unwrap().digest(), changed);
+    let files: Vec<&str> = Definitions::load(repo.path())
+        .unwrap()
+        .files()
+        .map(|f| f.to_owned())
+        .collect::<Vec<_>>()
+        .leak()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(files, ["policies/app.yaml", "warden.yaml"]);
+}
+
+#[test]
+fn rendered_examples_for_the_production_payments_account() {
+    let definitions = Definitions::load(&workspace_root()).unwrap();
+    let org = sample_org();
+    let rendered = definitions
+        .render_for_account(&org, org.account("210987654321").unwrap())
+        .unwrap();
+    insta::assert_json_snapshot!("payments_prod", rendered);
+    insta::assert_json_snapshot!("scps", definitions.render_scps(&org).unwrap());
+}
+
+#[test]
+fn statements_keep_their_source_locations_and_justifications() {
+    let definitions = Definitions::load(&workspace_root()).unwrap();
+    let role = definitions
+        .roles
+        .iter()
+        .find(|r| r.name == "payments-github-deploy")
+        .unwrap();
+    assert_eq!(role.source.to_string(), "policies/github-deploy.yaml:3:1");
+    let trust = &role.trust[0];
+    assert_eq!(
+        trust.location.to_string(),
+        "policies/github-deploy.yaml:16:5"
+    );
+    assert_eq!(trust.sid.as_deref(), Some("GitHubActionsMainBranch"));
+    assert!(
+        trust
+            .justification
+            .as_deref()
+            .unwrap()
+            .starts_with("Only workflows on the protected main branch")
+    );
+    assert!(trust.json.get("justification").is_none());
+    let org = sample_org();
+    let rendered = definitions
+        .render_for_account(&org, org.account("210987654321").unwrap())
+        .unwrap();
+    let deploy = rendered
+        .roles
+        .iter()
+        .find(|r| r.name == "payments-github-deploy")
+        .unwrap();
+    assert_eq!(
+        deploy.trust.json["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
+        "repo:acme/payments:ref:refs/heads/main"
+    );
+    assert_eq!(
+        deploy.trust.parsed.statements.len(),
+        deploy.trust.statements.len()
+    );
+    assert!(deploy.justifications.contains_key("PassPaymentsTaskRoles"));
+    assert_eq!(
+        deploy.tags.get("warden:managed").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(
+        deploy.boundary_arn.as_deref(),
+        Some("arn:aws:iam::210987654321:policy/boundaries/workload-boundary")
+    );
+    let boundary = &definitions.boundaries[0];
+    assert_eq!(
+        boundary.exceptions[0].sid.as_deref(),
+        Some("AllowWorkloadServicesInAllowedRegions")
+    );
+    assert_eq!(boundary.exceptions[0].expires.to_string(), "2027-06-30");
+}
