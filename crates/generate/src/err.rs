@@ -85,4 +85,6 @@ pub enum GenerateError {
     Intent(#[from] IntentError),
     #[error(transparent)]
     TooLarge(#[from] crate::size::TooLarge),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }

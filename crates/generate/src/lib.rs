@@ -37,3 +37,89 @@ pub fn generate_from_intent_text(
     role.warnings.extend(warnings);
     Ok((role, layout))
 }
+
+/// Settings of generation from CloudTrail activity.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityOptions {
+    /// Role name in the output; the role ARN's name when absent.
+    pub name: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339 UTC: ignore earlier events.
+    pub since: Option<String>,
+    /// Trust templates for the output definition (activity says nothing about trust).
+    pub trust: Vec<String>,
+    pub external_id: Option<String>,
+    pub external_id_var: Option<String>,
+    pub exception_expires: String,
+    pub owner: Option<String>,
+}
+
+/// Generates a minimal role from the events of `role` and lays it out within `limits`.
+pub fn generate_from_activity(
+    events: &[cloudtrail::TrailEvent],
+    role: &cloudtrail::RoleArn,
+    catalog: &Catalog,
+    options: &ActivityOptions,
+    limits: SizeLimits,
+) -> Result<(GeneratedRole, Layout, activity::Activity), GenerateError> {
+    let activity = activity::observe(events, role, options.since.as_deref(), catalog);
+    let (statements, mut warnings) = activity::statements_from_activity(&activity, role, catalog);
+    let context = trust::TrustContext {
+        partition: role.partition.clone(),
+        account: Some(role.account.clone()),
+        region: activity.region.clone(),
+        external_id: options.external_id.clone(),
+        external_id_var: options.external_id_var.clone(),
+    };
+    let mut trust = Vec::new();
+    for text in &options.trust {
+        let output = trust::TrustTemplate::parse(text)?.statement(&context)?;
+        warnings.extend(
+            output
+                .warnings
+                .into_iter()
+                .map(|message| Diagnostic::new(None, message)),
+        );
+        trust.push(output.statement);
+    }
+    if trust.is_empty() {
+        warnings.push(Diagnostic::new(None, "no `--trust` given: the definition's trust is empty; copy the role's current trust or pass `--trust`"));
+    }
+    for (call, count) in &activity.denied {
+        warnings.push(Diagnostic::new(
+            None,
+            format!("denied {count} time(s), not granted: {call}"),
+        ));
+    }
+    for (event, tried) in &activity.unmapped {
+        warnings.push(Diagnostic::new(
+            None,
+            format!(
+                "`{event}` maps to no catalog action (tried `{tried}`): grant it by hand if needed"
+            ),
+        ));
+    }
+    for arn in &activity.pass_role_hints {
+        warnings.push(Diagnostic::new(None, format!("requests passed the role `{arn}`; `iam:PassRole` is not logged by CloudTrail, so grant it by hand if needed")));
+    }
+    let name = options.name.clone().unwrap_or_else(|| role.name.clone());
+    let (layout, layout_warnings) = size::layout(&name, &statements, catalog, limits)?;
+    warnings.extend(layout_warnings);
+    let generated = GeneratedRole {
+        name,
+        description: Some(format!(
+            "Generated from CloudTrail activity of {}",
+            role.arn()
+        )),
+        account: Some(role.account.clone()),
+        boundary: None,
+        target_accounts: vec![role.account.clone()],
+        target_ous: vec![],
+        target_tags: vec![],
+        owner: options.owner.clone().unwrap_or_else(|| "unassigned".into()),
+        exception_expires: options.exception_expires.clone(),
+        trust,
+        statements,
+        warnings,
+    };
+    Ok((generated, layout, activity))
+}

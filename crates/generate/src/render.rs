@@ -26,6 +26,9 @@ pub fn definitions_yaml(role: &GeneratedRole, layout: &Layout, source: &str) -> 
             out.push_str("---\n");
         }
         out.push_str(&to_yaml(document));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
     }
     out
 }

@@ -1,10 +1,194 @@
-//! `cargo xtask generate`.
+//! `cargo xtask generate`: least-privilege role definitions from an intent file or from CloudTrail.
+//!
+//! ```text
+//! cargo xtask generate --from examples/intent/report-exporter.yaml [--format yaml|json] [--name ROLE]
+//!     [--trust service:ecs-tasks.amazonaws.com] [--trust account:444455556666 --external-id-var vendor_external_id]
+//! cargo xtask generate --from-cloudtrail DIR --role arn:aws:iam::111122223333:role/app [--since 2026-11-01]
+//! ```
+//!
+//! Output goes to stdout (or `--out FILE`); warnings go to stderr. Exit 0 on success, 2 on bad
+//! input. Cross-account trust uses the definition variable `${external_id}` (rename it with
+//! `--external-id-var`) unless `--external-id` gives a literal.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use warden_catalog::Catalog;
+use warden_generate::cloudtrail::{RoleArn, parse_since};
+use warden_generate::io::read_trail_dir;
+use warden_generate::render::{definitions_yaml, policy_json, trust_json};
+use warden_generate::{ActivityOptions, GeneratedRole, IntentOptions, Layout, SizeLimits};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Warden definition YAML (loads with the other definitions).
+    Yaml,
+    /// Plain IAM policy JSON (the permissions; `--trust-json` for the trust policy).
+    Json,
+}
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Intent file (YAML) describing what the workload needs.
+    #[arg(
+        long,
+        conflicts_with = "from_cloudtrail",
+        required_unless_present = "from_cloudtrail"
+    )]
+    pub from: Option<PathBuf>,
+    /// Directory of CloudTrail log files (`.json`, `.json.gz`), searched recursively.
+    #[arg(long, requires = "role")]
+    pub from_cloudtrail: Option<PathBuf>,
+    /// Role whose sessions' activity to keep: `arn:aws:iam::ACCOUNT:role/[PATH/]NAME`.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Ignore events before this date (`YYYY-MM-DD` or RFC 3339 UTC).
+    #[arg(long, requires = "from_cloudtrail")]
+    pub since: Option<String>,
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: Format,
+    /// Role name (overrides the intent's `role`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Trust template, repeatable: `service:NAME.amazonaws.com`, `account:ID`, `github:ORG/REPO@REF`,
+    /// `github:ORG/REPO@environment:NAME`.
+    #[arg(long)]
+    pub trust: Vec<String>,
+    /// Literal ExternalId for `account:` trust (default: a definition variable).
+    #[arg(long, conflicts_with = "external_id_var")]
+    pub external_id: Option<String>,
+    /// Definition variable holding the ExternalId for `account:` trust (default `external_id`).
+    #[arg(long)]
+    pub external_id_var: Option<String>,
+    /// Owner of generated lint exceptions (activity mode; intents carry `owner`).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// With `--format json`: print the trust policy instead of the permissions.
+    #[arg(long)]
+    pub trust_json: bool,
+    /// Managed policies the role may attach (AWS default 10, adjustable to 20).
+    #[arg(long, default_value_t = 10)]
+    pub max_managed_policies: usize,
+    /// Write the output here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`generate` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded();
+    let limits = SizeLimits {
+        max_managed_policies: args.max_managed_policies,
+        ..SizeLimits::default()
+    };
+    let expires = date_in_days(365);
+    let (role, layout, source) = if let Some(path) = &args.from {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let options = IntentOptions {
+            name: args.name.clone(),
+            trust: args.trust.clone(),
+            external_id: args.external_id.clone(),
+            external_id_var: args.external_id_var.clone(),
+            exception_expires: expires,
+        };
+        let (role, layout) =
+            warden_generate::generate_from_intent_text(&text, path, catalog, &options, limits)?;
+        (role, layout, path.display().to_string())
+    } else {
+        let dir = args
+            .from_cloudtrail
+            .clone()
+            .context("`--from` or `--from-cloudtrail` is required")?;
+        let role_arn = RoleArn::parse(args.role.as_deref().unwrap_or_default())?;
+        let since = args.since.as_deref().map(parse_since).transpose()?;
+        let events = read_trail_dir(&dir)?;
+        let options = ActivityOptions {
+            name: args.name.clone(),
+            since,
+            trust: args.trust.clone(),
+            external_id: args.external_id.clone(),
+            external_id_var: args.external_id_var.clone(),
+            exception_expires: expires,
+            owner: args.owner.clone(),
+        };
+        let (role, layout, activity) =
+            warden_generate::generate_from_activity(&events, &role_arn, catalog, &options, limits)?;
+        eprintln!(
+            "read {} events, {} by {}; {} actions used",
+            activity.events_read,
+            activity.events_of_role,
+            role_arn.arn(),
+            activity.used.len()
+        );
+        (
+            role,
+            layout,
+            format!(
+                "CloudTrail activity of {} in {}",
+                role_arn.arn(),
+                dir.display()
+            ),
+        )
+    };
+    for warning in &role.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let output = render(&args, &role, &layout, &source)?;
+    match &args.out {
+        Some(path) => std::fs::write(path, output)
+            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => print!("{output}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render(
+    args: &Args,
+    role: &GeneratedRole,
+    layout: &Layout,
+    source: &str,
+) -> anyhow::Result<String> {
+    Ok(match args.format {
+        Format::Yaml => definitions_yaml(role, layout, source),
+        Format::Json if args.trust_json => serde_json::to_string_pretty(&trust_json(role))? + "\n",
+        Format::Json => serde_json::to_string_pretty(&policy_json(layout))? + "\n",
+    })
+}
+
+/// `YYYY-MM-DD` of today plus `days`, in UTC (for the expiry of generated exceptions).
+fn date_in_days(days: i64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let day = i64::try_from(now / 86_400).unwrap_or_default() + days;
+    let (year, month, date) = civil_from_days(day);
+    format!("{year:04}-{month:02}-{date:02}")
+}
+
+/// Days since 1970-01-01 → proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let date = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_517), (2026, 3, 5));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
 }
