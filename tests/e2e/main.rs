@@ -1,3 +1,5 @@
 //! The one end-to-end test binary; each area is a module.
 mod tidy;
 mod policy;
+mod aws;
+mod plan;

@@ -1,0 +1,620 @@
+//! Plan and apply against moto: convergence, drift, semantic comparison, stale plans, the
+//! ExternalId rules, ownership, SCPs and partial failure. Every test has its own moto server
+//! and checks live state read back from the emulator, not only Warden's own report.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
+use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
+use warden_aws::{
+    AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName,
+};
+use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
+use warden_plan::audit::AuditRecord;
+use warden_plan::live::LiveAccount;
+use warden_plan::report::{ApplyReport, ApplyStatus, ChangeResult};
+use warden_plan::{Change, Limits, Plan, from_spec};
+use warden_policy::{equivalent, parse_policy};
+use warden_spec::Definitions;
+
+const EXTERNAL_ID: &str = "e2e-plan-external-id";
+const ROLE: &str = "app-deployer";
+
+const CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_PLAN_UNSET_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+concurrency: 4
+admin_roles: [WardenAccess]
+"#;
+
+const BOUNDARY: &str = r#"
+kind: Boundary
+name: standard-boundary
+path: /boundaries/
+description: Caps workload roles.
+statements:
+  - Sid: Cap
+    Effect: Allow
+    Action: [s3:*, ec2:Describe*]
+    Resource: "*"
+"#;
+
+const SHARED_POLICY: &str = r#"
+kind: ManagedPolicy
+name: shared-read
+path: /
+description: Describe EC2.
+statements:
+  - Sid: Describe
+    Effect: Allow
+    Action: ec2:DescribeInstances
+    Resource: "*"
+"#;
+
+const ROLE_DEF: &str = r#"
+kind: Role
+name: app-deployer
+path: /
+description: Deploys the app.
+targets:
+  ous: [Root/Workloads]
+boundary: standard-boundary
+managed_policies: [shared-read]
+tags:
+  team: platform
+trust:
+  - Sid: Pipeline
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::999999999999:role/pipeline"
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        sts:ExternalId: pipeline-xid-42
+inline_policies:
+  artifacts:
+    - Sid: Artifacts
+      Effect: Allow
+      Action: [s3:GetObject, s3:PutObject]
+      Resource: "arn:aws:s3:::artifacts-${account_id}/*"
+"#;
+
+const SCP_DEF: &str = r#"
+kind: Scp
+name: deny-leave
+description: Accounts stay in the organization.
+targets:
+  ous: [Root/Workloads]
+statements:
+  - Sid: DenyLeave
+    Effect: Deny
+    Action: organizations:LeaveOrganization
+    Resource: "*"
+"#;
+
+/// One emulator, a seeded organization and a definitions repository.
+struct World {
+    _server: MotoServer,
+    aws: Aws,
+    org: SeededOrg,
+    repo: tempfile::TempDir,
+    proxy: Option<FaultProxy>,
+}
+
+fn write(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn external_id() -> ExternalId {
+    ExternalId::new(EXTERNAL_ID).unwrap()
+}
+
+fn access() -> AccessRole {
+    AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id: external_id(),
+        session_name: SessionName::new("warden-e2e").unwrap(),
+        duration: SessionDuration::default(),
+    }
+}
+
+async fn world(accounts: Vec<SeedAccount>, with_proxy: bool) -> World {
+    let server = warden_e2e::moto();
+    let proxy =
+        with_proxy.then(|| FaultProxy::start(server.addr(), FaultConfig::default()).unwrap());
+    let endpoint = proxy
+        .as_ref()
+        .map_or_else(|| server.endpoint_url(), FaultProxy::endpoint_url);
+    let options = AwsOptions {
+        max_attempts: 2,
+        initial_backoff: Some(Duration::from_millis(10)),
+        ..AwsOptions::emulator(endpoint)
+    };
+    let aws = Aws::connect(options).await.unwrap();
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into()],
+        accounts,
+        access_role_name: "WardenAccess".into(),
+        external_id: external_id(),
+    };
+    let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "warden.yaml", CONFIG);
+    write(repo.path(), "boundaries/standard-boundary.yaml", BOUNDARY);
+    write(repo.path(), "policies/shared-read.yaml", SHARED_POLICY);
+    write(repo.path(), "policies/app-deployer.yaml", ROLE_DEF);
+    write(repo.path(), "scps/deny-leave.yaml", SCP_DEF);
+    World {
+        _server: server,
+        aws,
+        org,
+        repo,
+        proxy,
+    }
+}
+
+fn two_accounts() -> Vec<SeedAccount> {
+    vec![
+        SeedAccount::new("dev", "Workloads"),
+        SeedAccount::new("prod", "Workloads"),
+    ]
+}
+
+impl World {
+    fn definitions(&self) -> Definitions {
+        Definitions::load(self.repo.path()).unwrap_or_else(|errors| {
+            panic!(
+                "{}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    }
+
+    fn id(&self, name: &str) -> String {
+        self.org.account_id(name).unwrap().to_string()
+    }
+
+    async fn plan(&self) -> Plan {
+        let request = PlanRequest {
+            access: access(),
+            concurrency: 4,
+            accounts: Vec::new(),
+            ous: Vec::new(),
+            commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            dirty: false,
+            created_at: workflow::now_rfc3339(),
+        };
+        workflow::plan_organization(&self.aws, &self.definitions(), &request, &|_| {})
+            .await
+            .unwrap()
+            .plan
+    }
+
+    async fn apply(&self, plan: &Plan) -> (ApplyReport, Vec<AuditRecord>) {
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&records);
+        let request = ApplyRequest {
+            access: access(),
+            ownership: from_spec::ownership(&self.definitions().config),
+            limits: Limits::default(),
+            concurrency: 4,
+            clock: Arc::new(workflow::now_rfc3339),
+            audit: Arc::new(move |record| sink.lock().unwrap().push(record)),
+        };
+        let report = workflow::apply_plan(&self.aws, plan, &request).await;
+        let records = records.lock().unwrap().clone();
+        (report, records)
+    }
+
+    async fn admin(&self, account: &str) -> AccountClient {
+        fixture::admin_client(&self.aws, &self.id(account))
+            .await
+            .unwrap()
+    }
+
+    async fn live(&self, account: &str) -> LiveAccount {
+        self.admin(account).await.read_account().await.unwrap()
+    }
+}
+
+fn same(a: &str, b: &str) -> bool {
+    equivalent(&parse_policy(a).unwrap(), &parse_policy(b).unwrap())
+}
+
+fn changes_for<'a>(plan: &'a Plan, account_id: &str) -> &'a [Change] {
+    plan.accounts
+        .iter()
+        .find(|a| a.account_id == account_id)
+        .map_or(&[], |a| &a.changes)
+}
+
+/// Plan, apply, read back every object from the emulator, plan again: nothing left to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_apply_plan_converges_and_scps_are_applied() {
+    let world = world(two_accounts(), false).await;
+    let plan = world.plan().await;
+    assert!(plan.unreadable.is_empty(), "{:?}", plan.unreadable);
+    assert_eq!(plan.accounts.len(), 2);
+    for account in &plan.accounts {
+        assert!(
+            account
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::CreateRole { name, .. } if name == ROLE))
+        );
+    }
+    let (report, audit) = world.apply(&plan).await;
+    assert!(
+        report.succeeded(),
+        "{}",
+        warden_plan::report::render_apply_report(&report)
+    );
+    assert_eq!(audit.len(), report.applied_changes());
+    assert!(audit.iter().all(|r| r.result == "ok" && r.commit.is_some()));
+
+    for name in ["dev", "prod"] {
+        let id = world.id(name);
+        let live = world.live(name).await;
+        let role = live.role(ROLE).expect("role created");
+        assert_eq!(
+            role.tags.get("warden:managed").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(role.tags.get("team").map(String::as_str), Some("platform"));
+        assert!(
+            role.trust_policy.contains("pipeline-xid-42"),
+            "trust condition kept: {}",
+            role.trust_policy
+        );
+        assert_eq!(
+            role.permissions_boundary_arn.as_deref(),
+            Some(format!("arn:aws:iam::{id}:policy/boundaries/standard-boundary").as_str())
+        );
+        assert_eq!(
+            role.attached_policy_arns,
+            vec![format!("arn:aws:iam::{id}:policy/shared-read")]
+        );
+        let expected = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Artifacts","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::artifacts-{id}/*"}}]}}"#
+        );
+        assert!(
+            same(&role.inline_policies["artifacts"], &expected),
+            "{}",
+            role.inline_policies["artifacts"]
+        );
+        assert!(live.policy("shared-read").is_some() && live.policy("standard-boundary").is_some());
+        assert!(
+            live.role("WardenAccess").is_some(),
+            "the access role is untouched"
+        );
+    }
+    let scps = world.aws.read_scps().await.unwrap();
+    let scp = scps
+        .iter()
+        .find(|s| s.name == "deny-leave")
+        .expect("SCP created");
+    let workloads = world.org.ous["Root/Workloads"].clone();
+    assert_eq!(scp.targets, vec![workloads.clone()]);
+    assert!(scp.content.contains("organizations:LeaveOrganization"));
+
+    let again = world.plan().await;
+    assert!(
+        !again.has_changes(),
+        "{}",
+        warden_plan::render::render_table(&again, Default::default())
+    );
+
+    // An SCP definition change becomes an update (and a new attachment), applied and read back.
+    let changed = SCP_DEF.replace(
+        "Action: organizations:LeaveOrganization",
+        "Action: [organizations:LeaveOrganization, account:CloseAccount]",
+    );
+    write(world.repo.path(), "scps/deny-leave.yaml", &changed);
+    let plan = world.plan().await;
+    let scp_changes = &plan.organization.as_ref().unwrap().changes;
+    assert!(
+        matches!(&scp_changes[..], [Change::UpdateScp { delta, .. }] if !delta.other.is_empty() || !delta.actions_gained.is_empty()),
+        "{scp_changes:#?}"
+    );
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    let scps = world.aws.read_scps().await.unwrap();
+    let scp = scps.iter().find(|s| s.name == "deny-leave").unwrap();
+    assert!(
+        scp.content.contains("account:CloseAccount"),
+        "{}",
+        scp.content
+    );
+    assert!(!world.plan().await.has_changes());
+}
+
+async fn converged(world: &World) {
+    let plan = world.plan().await;
+    let (report, _) = world.apply(&plan).await;
+    assert!(
+        report.succeeded(),
+        "{}",
+        warden_plan::report::render_apply_report(&report)
+    );
+}
+
+/// An inline policy edited in the account is drift: planned with what it gains and loses,
+/// and apply restores the definition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_band_change_is_detected_and_reverted() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], false).await;
+    converged(&world).await;
+    let admin = world.admin("dev").await;
+    admin
+        .put_role_policy(ROLE, "artifacts", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#)
+        .await
+        .unwrap();
+    let plan = world.plan().await;
+    let changes = changes_for(&plan, &world.id("dev"));
+    let [
+        Change::PutInlinePolicy {
+            policy_name,
+            delta: Some(delta),
+            ..
+        },
+    ] = changes
+    else {
+        panic!("{changes:#?}")
+    };
+    assert_eq!(policy_name, "artifacts");
+    assert_eq!(delta.actions_lost, vec!["s3:*"]);
+    assert_eq!(delta.actions_gained, vec!["s3:getobject", "s3:putobject"]);
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    let live = world.live("dev").await;
+    assert!(!live.role(ROLE).unwrap().inline_policies["artifacts"].contains("s3:*"));
+    assert!(!world.plan().await.has_changes());
+}
+
+/// Reordered keys and lists, a one-item list for a string, different case in action names:
+/// the same policy, so no change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reformatted_but_equivalent_policy_is_not_reported() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], false).await;
+    converged(&world).await;
+    let id = world.id("dev");
+    let reformatted = format!(
+        r#"{{
+  "Statement": [ {{ "Resource": ["arn:aws:s3:::artifacts-{id}/*"], "Action": ["S3:PutObject", "s3:getobject"], "Effect": "Allow", "Sid": "Artifacts" }} ],
+  "Version": "2012-10-17"
+}}"#
+    );
+    let admin = world.admin("dev").await;
+    admin
+        .put_role_policy(ROLE, "artifacts", &reformatted)
+        .await
+        .unwrap();
+    assert!(
+        world.live("dev").await.role(ROLE).unwrap().inline_policies["artifacts"]
+            .contains("S3:PutObject")
+    );
+    let plan = world.plan().await;
+    assert!(
+        !plan.has_changes(),
+        "{}",
+        warden_plan::render::render_table(&plan, Default::default())
+    );
+}
+
+/// A plan whose account changed after planning is refused without any call that changes it;
+/// a plan from other definitions is refused before apply starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_plan_is_refused() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], false).await;
+    let plan = world.plan().await;
+    let admin = world.admin("dev").await;
+    let stray = NewRole {
+        name: "created-after-plan".into(),
+        path: "/".into(),
+        trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+        ..NewRole::default()
+    };
+    admin.create_role(&stray).await.unwrap();
+    let (report, audit) = world.apply(&plan).await;
+    let account = &report.accounts[0];
+    assert!(
+        matches!(&account.status, ApplyStatus::Refused(reasons) if reasons[0].contains("live state changed")),
+        "{:?}",
+        account.status
+    );
+    assert!(
+        account
+            .changes
+            .iter()
+            .all(|c| c.result == ChangeResult::NotAttempted)
+    );
+    // The SCP part is checked on its own and was not stale; nothing touched the account.
+    assert!(
+        audit
+            .iter()
+            .all(|record| record.account == workflow::ORGANIZATION),
+        "{audit:#?}"
+    );
+    let live = world.live("dev").await;
+    assert!(
+        live.role(ROLE).is_none() && live.policy("shared-read").is_none(),
+        "nothing applied"
+    );
+
+    let saved = Plan::from_json(&plan.to_json()).unwrap();
+    assert!(
+        saved
+            .check_definitions(&world.definitions().digest())
+            .is_ok()
+    );
+    write(
+        world.repo.path(),
+        "policies/shared-read.yaml",
+        &SHARED_POLICY.replace("DescribeInstances", "DescribeVolumes"),
+    );
+    let err = saved
+        .check_definitions(&world.definitions().digest())
+        .unwrap_err();
+    assert!(err.to_string().contains("definitions changed"), "{err}");
+}
+
+/// Without the ExternalId variable Warden refuses to start, naming the variable only.
+#[test]
+fn missing_external_id_env_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "warden.yaml", CONFIG);
+    let definitions = Definitions::load(root.path()).unwrap();
+    let err = workflow::access_role(&definitions.config, None).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("`WARDEN_E2E_PLAN_UNSET_EXTERNAL_ID`"),
+        "{message}"
+    );
+    assert!(message.contains("not set"), "{message}");
+}
+
+/// An access role that does not require the ExternalId is refused: that account is reported as
+/// not read, with the reason, and the other account is planned and applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_role_without_external_id_condition_is_refused() {
+    let mut lax = SeedAccount::new("lax", "Workloads");
+    lax.access = AccessSeed::WithoutExternalId;
+    let world = world(vec![SeedAccount::new("dev", "Workloads"), lax], false).await;
+    let plan = world.plan().await;
+    assert_eq!(plan.unreadable.len(), 1, "{:?}", plan.unreadable);
+    assert_eq!(plan.unreadable[0].account_id, world.id("lax"));
+    assert!(
+        plan.unreadable[0].reason.contains("ExternalId"),
+        "{}",
+        plan.unreadable[0].reason
+    );
+    assert!(
+        !plan.unreadable[0].reason.contains(EXTERNAL_ID),
+        "the ExternalId is never printed"
+    );
+    assert_eq!(plan.accounts.len(), 1);
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    assert!(world.live("dev").await.role(ROLE).is_some());
+    assert!(
+        world.live("lax").await.role(ROLE).is_none(),
+        "nothing is done through a lax access role"
+    );
+}
+
+/// A role with a defined name but no marker tag is a conflict; an unmanaged role is listed.
+/// Neither is changed by apply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmanaged_and_conflicting_roles_are_untouched() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], false).await;
+    let admin = world.admin("dev").await;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let wide =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    for name in [ROLE, "hand-made"] {
+        let role = NewRole {
+            name: name.into(),
+            path: "/".into(),
+            trust_policy: trust.into(),
+            ..NewRole::default()
+        };
+        fixture::create_role_with_policies(&admin, &role, &[("mine", wide)], &[])
+            .await
+            .unwrap();
+    }
+    let before = world.live("dev").await;
+    let plan = world.plan().await;
+    let account = &plan.accounts[0];
+    assert!(
+        account
+            .conflicts
+            .iter()
+            .any(|c| c.name == ROLE && c.reason.contains("not managed by Warden"))
+    );
+    assert!(account.unmanaged.iter().any(|u| u.name == "hand-made"));
+    assert!(
+        account.changes.iter().all(|c| c.role().is_none()),
+        "{:#?}",
+        account.changes
+    );
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    let after = world.live("dev").await;
+    for name in [ROLE, "hand-made", "WardenAccess"] {
+        assert_eq!(
+            before.role(name),
+            after.role(name),
+            "role `{name}` unchanged"
+        );
+    }
+    assert!(
+        after.policy("shared-read").is_some(),
+        "managed policies were still created"
+    );
+}
+
+/// One account failing during apply does not stop the other; the report says which changes
+/// were applied where, and a re-run converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_account_failing_does_not_stop_the_others() {
+    let world = world(two_accounts(), true).await;
+    let plan = world.plan().await;
+    assert_eq!(plan.accounts.len(), 2);
+    let proxy = world.proxy.as_ref().unwrap();
+    let prod = world.id("prod");
+    proxy.set_faults(FaultConfig {
+        broken_accounts: BTreeSet::from([prod.clone()]),
+        ..FaultConfig::default()
+    });
+    let (report, _) = world.apply(&plan).await;
+    assert!(!report.succeeded());
+    let dev_report = report
+        .accounts
+        .iter()
+        .find(|a| a.account_id == world.id("dev"))
+        .unwrap();
+    let prod_report = report
+        .accounts
+        .iter()
+        .find(|a| a.account_id == prod)
+        .unwrap();
+    assert_eq!(dev_report.status, ApplyStatus::Applied);
+    assert!(
+        matches!(prod_report.status, ApplyStatus::Failed(_)),
+        "{:?}",
+        prod_report.status
+    );
+    assert!(
+        prod_report
+            .changes
+            .iter()
+            .all(|c| c.result != ChangeResult::Applied)
+    );
+    let text = warden_plan::report::render_apply_report(&report);
+    assert!(text.contains("INCOMPLETE"), "{text}");
+
+    proxy.set_faults(FaultConfig::default());
+    assert!(world.live("dev").await.role(ROLE).is_some());
+    assert!(world.live("prod").await.role(ROLE).is_none());
+    let plan = world.plan().await;
+    assert!(changes_for(&plan, &world.id("dev")).is_empty());
+    assert!(!changes_for(&plan, &prod).is_empty());
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    assert!(!world.plan().await.has_changes());
+}
