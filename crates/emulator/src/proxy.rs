@@ -28,6 +28,9 @@ pub struct FaultConfig {
     pub drop_every: u64,
     /// Close the connection on every request attributed to these account ids.
     pub broken_accounts: BTreeSet<String>,
+    /// Throttle requests above this rate per account (requests per second, burst of one
+    /// second), as AWS does per account and API; `None`: no rate limit.
+    pub rate_limit_per_account: Option<u32>,
 }
 
 /// What the proxy saw. Accounts are account ids when known (from `x-moto-account-id`, the
@@ -74,6 +77,26 @@ struct Shared {
     counter: AtomicU64,
     /// Access key id → account id, learned from AssumeRole responses.
     keys: Mutex<HashMap<String, String>>,
+    /// Token buckets of the per-account rate limit: account → (tokens, last refill).
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl Shared {
+    /// Takes a token from the account's bucket; false when the account is over its rate.
+    fn within_rate(&self, account: &str, rate: u32) -> bool {
+        let rate = f64::from(rate.max(1));
+        let now = Instant::now();
+        let mut buckets = lock(&self.buckets);
+        let (tokens, last) = buckets.entry(account.to_owned()).or_insert((rate, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(rate);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -623,7 +646,13 @@ async fn serve_connection(
         let number = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let info = classify(&request, &lock(&shared.keys));
         let faults = lock(&shared.faults).clone();
-        let fault = choose_fault(number, &info, &faults);
+        let mut fault = choose_fault(number, &info, &faults);
+        if fault == Fault::None
+            && let Some(rate) = faults.rate_limit_per_account
+            && !shared.within_rate(&info.account, rate)
+        {
+            fault = Fault::Throttle;
+        }
         record(&shared, &info, fault);
         if !faults.latency.is_zero() {
             tokio::time::sleep(faults.latency).await;
@@ -755,6 +784,16 @@ mod tests {
             ..FaultConfig::default()
         };
         assert_eq!(choose_fault(1, &info, &broken), Fault::Drop);
+    }
+
+    #[test]
+    fn rate_limit_throttles_bursts_per_account() {
+        let shared = Shared::default();
+        let allowed = (0..10).filter(|_| shared.within_rate("1", 4)).count();
+        assert_eq!(allowed, 4);
+        assert!(shared.within_rate("2", 4), "accounts have separate buckets");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(shared.within_rate("1", 4), "tokens refill over time");
     }
 
     #[test]
