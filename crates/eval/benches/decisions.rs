@@ -1,2 +1,260 @@
-//! placeholder
-fn main() {}
+//! Decisions per second: a role with a few policies, a boundary and two SCP levels; and the AWS
+//! managed policies corpus as identity policies (one policy per principal, and all at once).
+
+#![expect(clippy::expect_used, reason = "benchmark fixtures are known-good")]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
+use warden_eval::{CompiledPolicySet, Context, LabeledPolicy, PolicySet, Request};
+use warden_policy::PolicyDocument;
+
+const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/Deploy/ci";
+
+fn doc(json: &str) -> PolicyDocument {
+    warden_policy::parse_policy(json).expect("benchmark policy parses")
+}
+
+fn role_set() -> PolicySet {
+    let identity = [
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"ReadBuckets","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::artifacts","arn:aws:s3:::artifacts/*"]},
+            {"Sid":"WriteOwnPrefix","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::artifacts/${aws:PrincipalTag/team}/*"},
+            {"Sid":"DenyInsecure","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["ecr:GetAuthorizationToken","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],"Resource":"*"},
+            {"Effect":"Allow","Action":["lambda:UpdateFunctionCode","lambda:GetFunction"],"Resource":"arn:aws:lambda:*:111122223333:function:app-*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":["eu-west-1","eu-central-1"]}}},
+            {"Effect":"Allow","Action":"cloudwatch:PutMetricData","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}}]}"#,
+    ];
+    let boundary = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":["s3:*","ecr:*","lambda:*","logs:*","cloudwatch:*"],"Resource":"*"},
+        {"Effect":"Deny","Action":["iam:*","organizations:*"],"Resource":"*"}]}"#;
+    let root_scp = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+        {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","eu-central-1","us-east-1"]},"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/OrgAdmin"}}}]}"#;
+    let ou_scp = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["account:*","billing:*"],"Resource":"*"},
+        {"Effect":"Deny","Action":["cloudtrail:StopLogging","cloudtrail:DeleteTrail"],"Resource":"*"}]}"#;
+    PolicySet {
+        identity: identity
+            .iter()
+            .enumerate()
+            .map(|(i, json)| LabeledPolicy::new(format!("identity-{i}"), doc(json)))
+            .collect(),
+        permissions_boundary: Some(LabeledPolicy::new("boundary", doc(boundary))),
+        scps: vec![
+            vec![LabeledPolicy::new("root", doc(root_scp))],
+            vec![LabeledPolicy::new("ou", doc(ou_scp))],
+        ],
+        ..PolicySet::default()
+    }
+}
+
+fn role_requests() -> Vec<Request> {
+    let cases = [
+        ("s3:GetObject", "arn:aws:s3:::artifacts/blue/app.zip"),
+        ("s3:PutObject", "arn:aws:s3:::artifacts/blue/app.zip"),
+        ("s3:PutObject", "arn:aws:s3:::artifacts/red/app.zip"),
+        ("s3:DeleteBucket", "arn:aws:s3:::artifacts"),
+        ("ecr:GetAuthorizationToken", "*"),
+        (
+            "lambda:UpdateFunctionCode",
+            "arn:aws:lambda:eu-west-1:111122223333:function:app-api",
+        ),
+        (
+            "logs:PutLogEvents",
+            "arn:aws:logs:eu-west-1:111122223333:log-group:/app:*",
+        ),
+        ("cloudwatch:PutMetricData", "*"),
+        ("iam:CreateRole", "arn:aws:iam::111122223333:role/x"),
+        ("ec2:RunInstances", "*"),
+    ];
+    let regions = ["eu-west-1", "us-west-2", "eu-central-1"];
+    let mut requests = Vec::new();
+    for (index, (action, resource)) in cases.iter().cycle().take(1000).enumerate() {
+        let mut context = Context::new();
+        context.insert("aws:SecureTransport", vec![(index % 7 != 0).to_string()]);
+        context.insert(
+            "aws:RequestedRegion",
+            vec![regions[index % regions.len()].to_string()],
+        );
+        context.insert("aws:PrincipalTag/team", vec!["blue".to_string()]);
+        context.insert(
+            "aws:SourceIp",
+            vec![
+                if index % 2 == 0 {
+                    "10.1.2.3"
+                } else {
+                    "2001:db8::7"
+                }
+                .to_string(),
+            ],
+        );
+        requests.push(
+            Request::new(SESSION, action, resource)
+                .expect("valid request")
+                .with_context(context)
+                .finish(),
+        );
+    }
+    requests
+}
+
+fn corpus_path() -> PathBuf {
+    match std::env::var_os("WARDEN_CORPUS") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.warden/corpus/aws-managed-policies.json"),
+    }
+}
+
+/// The managed policies of the corpus and a sample of the actions they name.
+fn corpus() -> (Vec<LabeledPolicy>, Vec<String>) {
+    let path = corpus_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "corpus `{}` is missing: run `cargo xtask ci` (it prepares it) or set WARDEN_CORPUS",
+            path.display()
+        );
+        std::process::exit(2);
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).expect("corpus is JSON");
+    let mut policies = Vec::new();
+    let mut actions = Vec::new();
+    for (name, entry) in value.as_object().expect("corpus is an object") {
+        let Ok(document) = warden_policy::parse_value(&entry["document"]) else {
+            continue;
+        };
+        for statement in &document.statements {
+            if let warden_policy::ActionClause::Action(values) = &statement.action {
+                actions.extend(
+                    values
+                        .iter()
+                        .filter(|a| !a.contains(['*', '?']) && a.contains(':'))
+                        .cloned(),
+                );
+            }
+        }
+        policies.push(LabeledPolicy::new(name.clone(), document));
+    }
+    actions.sort();
+    actions.dedup();
+    (policies, actions)
+}
+
+fn requests_for(actions: &[String], count: usize) -> Vec<Request> {
+    let step = (actions.len() / count).max(1);
+    actions
+        .iter()
+        .step_by(step)
+        .take(count)
+        .map(|action| {
+            Request::new(SESSION, action, "arn:aws:s3:::some-bucket/key")
+                .expect("valid request")
+                .with_context(Context::new())
+                .finish()
+        })
+        .collect()
+}
+
+fn bench_role(c: &mut Criterion) {
+    let set = CompiledPolicySet::compile(&role_set());
+    let requests = role_requests();
+    let mut group = c.benchmark_group("role");
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("decide", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter(|r| set.decide(black_box(r)).is_allow())
+                .count()
+        })
+    });
+    group.bench_function("decide_parallel", |b| {
+        b.iter(|| {
+            requests
+                .par_iter()
+                .with_min_len(64)
+                .filter(|r| set.decide(black_box(r)).is_allow())
+                .count()
+        })
+    });
+    group.bench_function("evaluate_with_reasons", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .map(|r| set.evaluate(black_box(r)).reasons.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+fn bench_corpus(c: &mut Criterion) {
+    let (policies, actions) = corpus();
+    let requests = requests_for(&actions, 200);
+    // One principal per managed policy, each asked the same 200 requests.
+    let sets: Vec<CompiledPolicySet> = policies
+        .iter()
+        .map(|policy| {
+            CompiledPolicySet::compile(&PolicySet {
+                identity: vec![policy.clone()],
+                ..PolicySet::default()
+            })
+        })
+        .collect();
+    let all = CompiledPolicySet::compile(&PolicySet {
+        identity: policies.clone(),
+        ..PolicySet::default()
+    });
+    let mut group = c.benchmark_group("corpus");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements((sets.len() * requests.len()) as u64));
+    group.bench_function("each_managed_policy", |b| {
+        b.iter(|| {
+            sets.iter()
+                .map(|set| {
+                    requests
+                        .iter()
+                        .filter(|r| set.decide(black_box(r)).is_allow())
+                        .count()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("each_managed_policy_parallel", |b| {
+        b.iter(|| {
+            sets.par_iter()
+                .map(|set| {
+                    requests
+                        .iter()
+                        .filter(|r| set.decide(black_box(r)).is_allow())
+                        .count()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.throughput(Throughput::Elements(requests.len() as u64));
+    group.bench_function("all_managed_policies_at_once", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter(|r| all.decide(black_box(r)).is_allow())
+                .count()
+        })
+    });
+    group.finish();
+    c.bench_function("corpus/compile_all", |b| {
+        b.iter(|| {
+            CompiledPolicySet::compile(&PolicySet {
+                identity: policies.clone(),
+                ..PolicySet::default()
+            })
+        })
+    });
+}
+
+criterion_group!(benches, bench_role, bench_corpus);
+criterion_main!(benches);

@@ -114,24 +114,52 @@ fn tokenize(text: &str, wildcards: bool) -> Vec<Token> {
     tokens
 }
 
+/// A token as the matcher sees it: borrowed, so templates can be matched without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenRef<'a> {
+    Literal(&'a str),
+    AnyChar,
+    AnyRun,
+}
+
+trait AsTokenRef {
+    fn as_token_ref(&self) -> TokenRef<'_>;
+}
+
+impl AsTokenRef for Token {
+    fn as_token_ref(&self) -> TokenRef<'_> {
+        match self {
+            Token::Literal(lit) => TokenRef::Literal(lit),
+            Token::AnyChar => TokenRef::AnyChar,
+            Token::AnyRun => TokenRef::AnyRun,
+        }
+    }
+}
+
+impl AsTokenRef for TokenRef<'_> {
+    fn as_token_ref(&self) -> TokenRef<'_> {
+        *self
+    }
+}
+
 /// Greedy matching with backtracking to the last `*`: linear for typical patterns.
-fn match_tokens(tokens: &[Token], text: &str) -> bool {
+fn match_tokens<T: AsTokenRef>(tokens: &[T], text: &str) -> bool {
     let bytes = text.as_bytes();
     let (mut t, mut p) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     loop {
-        match tokens.get(p) {
-            Some(Token::AnyRun) => {
+        match tokens.get(p).map(AsTokenRef::as_token_ref) {
+            Some(TokenRef::AnyRun) => {
                 star = Some((p, t));
                 p += 1;
                 continue;
             }
-            Some(Token::AnyChar) if t < bytes.len() => {
+            Some(TokenRef::AnyChar) if t < bytes.len() => {
                 t += char_len(bytes[t]);
                 p += 1;
                 continue;
             }
-            Some(Token::Literal(lit)) if bytes[t..].starts_with(lit.as_bytes()) => {
+            Some(TokenRef::Literal(lit)) if bytes[t..].starts_with(lit.as_bytes()) => {
                 t += lit.len();
                 p += 1;
                 continue;
@@ -178,9 +206,21 @@ enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Template {
     pieces: Box<[Piece]>,
+    /// The pieces tokenized, variables as placeholders: matched without allocating.
+    tokens: Box<[TemplateToken]>,
     wildcards: bool,
     lowercase: bool,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TemplateToken {
+    Token(Token),
+    /// Index into `pieces` of a `Piece::Variable`.
+    Variable(usize),
+}
+
+/// Templates with more tokens than this are resolved by building a pattern.
+const MAX_STACK_TOKENS: usize = 24;
 
 /// A compiled pattern, static or needing substitution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,10 +248,7 @@ impl Matcher {
     pub(crate) fn matches(&self, text: &str, context: &Context) -> Option<bool> {
         match self {
             Matcher::Static(pattern) => Some(pattern.matches(text)),
-            Matcher::Template(template) => {
-                let pattern = template.resolve(context)?;
-                Some(pattern.matches(text))
-            }
+            Matcher::Template(template) => template.matches(text, context),
         }
     }
 
@@ -259,11 +296,56 @@ impl Template {
         if !literal.is_empty() {
             pieces.push(Piece::Text(literal.into_boxed_str()));
         }
+        let mut tokens = Vec::new();
+        for (index, piece) in pieces.iter().enumerate() {
+            match piece {
+                Piece::Text(text) => {
+                    let text = if lowercase {
+                        text.to_lowercase()
+                    } else {
+                        text.to_string()
+                    };
+                    tokens.extend(
+                        tokenize(&text, wildcards)
+                            .into_iter()
+                            .map(TemplateToken::Token),
+                    );
+                }
+                Piece::Variable { .. } => tokens.push(TemplateToken::Variable(index)),
+            }
+        }
         Some(Template {
             pieces: pieces.into_boxed_slice(),
+            tokens: tokens.into_boxed_slice(),
             wildcards,
             lowercase,
         })
+    }
+
+    /// The value of variable piece `index`, or its default.
+    fn variable<'a>(&'a self, index: usize, context: &'a Context) -> Option<&'a str> {
+        let Some(Piece::Variable { key, default }) = self.pieces.get(index) else {
+            return None;
+        };
+        context.single(key).or(default.as_deref())
+    }
+
+    /// Matches with the variables substituted as literals, on the stack when the template is
+    /// small and case-sensitive.
+    fn matches(&self, text: &str, context: &Context) -> Option<bool> {
+        if self.lowercase || self.tokens.len() > MAX_STACK_TOKENS {
+            return Some(self.resolve(context)?.matches(text));
+        }
+        let mut stack = [TokenRef::AnyRun; MAX_STACK_TOKENS];
+        for (slot, token) in stack.iter_mut().zip(self.tokens.iter()) {
+            *slot = match token {
+                TemplateToken::Token(token) => token.as_token_ref(),
+                TemplateToken::Variable(index) => {
+                    TokenRef::Literal(self.variable(*index, context)?)
+                }
+            };
+        }
+        Some(match_tokens(&stack[..self.tokens.len()], text))
     }
 
     /// Substitutes the variables; values from the context are escaped so they stay literal.

@@ -1,10 +1,12 @@
 //! The request being decided: who, what, on which resource, in which context.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use serde::Serialize;
 
 use crate::arn::Arn;
+use crate::compile::FnvHasher;
 use crate::err::RequestError;
 
 /// Request context: condition keys (case-insensitive) to one or several values.
@@ -12,7 +14,7 @@ use crate::err::RequestError;
 /// An empty list is the same as an absent key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    values: HashMap<Box<str>, Box<[Box<str>]>>,
+    values: HashMap<Box<str>, Box<[Box<str>]>, BuildHasherDefault<FnvHasher>>,
 }
 
 impl Context {
