@@ -1,5 +1,5 @@
-//! Reading CloudTrail log files from a directory tree (`.json` and `.json.gz`), the only file
-//! access of this crate; everything else works on text.
+//! Reading CloudTrail log files (`.json` and `.json.gz`) and definition YAML from directory
+//! trees, the only file access of this crate; everything else works on text.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,9 @@ use crate::err::CloudTrailError;
 /// Every `.json` and `.json.gz` file under `dir`, sorted by path, parsed into events.
 pub fn read_trail_dir(dir: &Path) -> Result<Vec<TrailEvent>, CloudTrailError> {
     let mut files = Vec::new();
-    collect_files(dir, &mut files)?;
+    collect(dir, &mut files, &|name| {
+        name.ends_with(".json") || name.ends_with(".json.gz")
+    })?;
     files.sort();
     let mut events = Vec::new();
     for file in files {
@@ -20,7 +22,11 @@ pub fn read_trail_dir(dir: &Path) -> Result<Vec<TrailEvent>, CloudTrailError> {
     Ok(events)
 }
 
-fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CloudTrailError> {
+fn collect(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<(), CloudTrailError> {
     let io_error = |source| CloudTrailError::Io {
         path: dir.to_owned(),
         source,
@@ -28,9 +34,9 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CloudTrailE
     for entry in std::fs::read_dir(dir).map_err(io_error)? {
         let path = entry.map_err(io_error)?.path();
         if path.is_dir() {
-            collect_files(&path, files)?;
+            collect(&path, files, wanted)?;
         } else if let Some(name) = path.file_name().and_then(|name| name.to_str())
-            && (name.ends_with(".json") || name.ends_with(".json.gz"))
+            && wanted(name)
         {
             files.push(path);
         }
@@ -54,4 +60,30 @@ fn read_text(path: &Path) -> Result<String, CloudTrailError> {
         String::from_utf8(bytes)
             .map_err(|err| io_error(std::io::Error::new(std::io::ErrorKind::InvalidData, err)))
     }
+}
+
+/// Every YAML document in the `.yaml`/`.yml` files under `dir` (definition files), as JSON values.
+pub fn read_definition_documents(dir: &Path) -> Result<Vec<serde_json::Value>, CloudTrailError> {
+    let mut files = Vec::new();
+    collect(dir, &mut files, &|name| {
+        name.ends_with(".yaml") || name.ends_with(".yml")
+    })?;
+    files.sort();
+    let mut documents = Vec::new();
+    for path in files {
+        let text = read_text(&path)?;
+        let parsed: Vec<serde_json::Value> =
+            serde_saphyr::from_multiple(&text).map_err(|err| CloudTrailError::Json {
+                path: path.clone(),
+                line: err
+                    .location()
+                    .map_or(0, |l| usize::try_from(l.line()).unwrap_or_default()),
+                column: err
+                    .location()
+                    .map_or(0, |l| usize::try_from(l.column()).unwrap_or_default()),
+                message: err.to_string(),
+            })?;
+        documents.extend(parsed.into_iter().filter(|document| !document.is_null()));
+    }
+    Ok(documents)
 }

@@ -7,6 +7,7 @@ pub mod err;
 pub mod from_intent;
 pub mod intent;
 pub mod io;
+pub mod refine;
 pub mod render;
 pub mod size;
 pub mod statement;

@@ -1,10 +1,118 @@
-//! `cargo xtask refine`.
+//! `cargo xtask refine ROLE --cloudtrail DIR [--definitions .]`: proposes removing granted
+//! actions the role never used, as YAML statements to paste over the definition's.
+//!
+//! The role's sessions are recognised by its ARN: `--role-arn`, or built from `--account` (or
+//! the definition's only target account) and the definition's `path`. Exit 0 when nothing is
+//! unused, 1 when there are proposals, 2 on bad input.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::{Context, bail};
+use serde_json::Value;
+use warden_catalog::Catalog;
+use warden_generate::activity::observe;
+use warden_generate::cloudtrail::{RoleArn, parse_since};
+use warden_generate::io::{read_definition_documents, read_trail_dir};
+use warden_generate::refine::{granted_statements, proposals_yaml, propose};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`refine` is not implemented yet")
+#[derive(clap::Args)]
+pub struct Args {
+    /// Role name as defined in `policies/`.
+    pub role: String,
+    /// Directory of CloudTrail log files (`.json`, `.json.gz`), searched recursively.
+    #[arg(long)]
+    pub cloudtrail: PathBuf,
+    /// Root of the definitions repository.
+    #[arg(long, default_value = ".")]
+    pub definitions: PathBuf,
+    /// The deployed role's ARN (default: from `--account` or the definition's target account).
+    #[arg(long)]
+    pub role_arn: Option<String>,
+    /// Account whose copy of the role to look at.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Ignore events before this date (`YYYY-MM-DD` or RFC 3339 UTC).
+    #[arg(long)]
+    pub since: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::embedded();
+    let documents = read_definition_documents(&args.definitions.join("policies"))?;
+    let definition = documents
+        .iter()
+        .find(|document| {
+            document.get("kind").and_then(Value::as_str) == Some("Role")
+                && document
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| name.eq_ignore_ascii_case(&args.role))
+        })
+        .with_context(|| {
+            format!(
+                "no role definition named `{}` under `{}`",
+                args.role,
+                args.definitions.join("policies").display()
+            )
+        })?;
+    let role_arn = match &args.role_arn {
+        Some(arn) => RoleArn::parse(arn)?,
+        None => RoleArn::parse(&derived_arn(definition, &args)?)?,
+    };
+    let granted = granted_statements(&documents, &args.role).map_err(anyhow::Error::msg)?;
+    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let events = read_trail_dir(&args.cloudtrail)?;
+    let activity = observe(&events, &role_arn, since.as_deref(), catalog);
+    if activity.events_of_role == 0 {
+        bail!(
+            "no events of `{}` in `{}`: refusing to propose removing everything",
+            role_arn.arn(),
+            args.cloudtrail.display()
+        );
+    }
+    let proposals = propose(&granted, &activity.actions(), catalog);
+    let window = match (&activity.first_seen, &activity.last_seen) {
+        (Some(first), Some(last)) => format!(
+            "between {first} and {last} ({} events)",
+            activity.events_of_role
+        ),
+        _ => String::new(),
+    };
+    print!("{}", proposals_yaml(&args.role, &proposals, &window));
+    for (call, count) in &activity.denied {
+        eprintln!("note: denied {count} time(s): {call}");
+    }
+    Ok(if proposals.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn derived_arn(definition: &Value, args: &Args) -> anyhow::Result<String> {
+    let targets: Vec<&str> = definition
+        .pointer("/targets/accounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let account = match (&args.account, targets.as_slice()) {
+        (Some(account), _) => account.clone(),
+        (None, [only]) => (*only).to_owned(),
+        _ => bail!(
+            "the role targets several accounts or none by id: pass `--account` or `--role-arn`"
+        ),
+    };
+    let path = definition
+        .get("path")
+        .and_then(Value::as_str)
+        .unwrap_or("/");
+    let name = definition
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(&args.role);
+    Ok(format!("arn:aws:iam::{account}:role{path}{name}"))
 }

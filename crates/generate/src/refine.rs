@@ -1,0 +1,292 @@
+//! Refinement: which granted actions a role never used, and the statements without them.
+//!
+//! Granted actions are the role definition's Allow statements (inline policies and the Warden
+//! managed policies it attaches), wildcards expanded through the catalog; used actions come from
+//! [`crate::activity`]. A wildcard whose every match was used stays as written; otherwise it is
+//! replaced by the matches that were used. Deny statements, `NotAction` and actions the catalog
+//! does not know are left alone.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+use warden_catalog::Catalog;
+use warden_policy::wildcard::has_wildcard;
+
+/// Actions CloudTrail never records: authorization-only permissions checked inside another call
+/// (`iam:PassRole` is checked when ECS, Lambda, … receive a role ARN). They are never proposed for
+/// removal.
+pub const UNOBSERVABLE_ACTIONS: [&str; 1] = ["iam:passrole"];
+
+/// One Allow statement of the role's definition, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantedStatement {
+    /// `inline_policies.NAME` or `managed_policies.NAME`.
+    pub policy: String,
+    pub statement: Map<String, Value>,
+}
+
+impl GrantedStatement {
+    pub fn sid(&self) -> Option<&str> {
+        self.statement.get("Sid").and_then(Value::as_str)
+    }
+
+    fn actions(&self) -> Vec<String> {
+        match self.statement.get("Action") {
+            Some(Value::String(one)) => vec![one.clone()],
+            Some(Value::Array(many)) => many
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// A proposed change to one statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub policy: String,
+    pub sid: Option<String>,
+    /// Granted (expanded) actions that were never used.
+    pub unused: Vec<String>,
+    /// The statement with the new `Action`, or `None` when nothing in it was used.
+    pub replacement: Option<Map<String, Value>>,
+}
+
+/// The Allow statements of role `role` in definition documents (parsed YAML of `policies/`).
+pub fn granted_statements(
+    documents: &[Value],
+    role: &str,
+) -> Result<Vec<GrantedStatement>, String> {
+    let is = |document: &Value, kind: &str, name: &str| {
+        document.get("kind").and_then(Value::as_str) == Some(kind)
+            && document
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|found| found.eq_ignore_ascii_case(name))
+    };
+    let definition = documents
+        .iter()
+        .find(|document| is(document, "Role", role))
+        .ok_or_else(|| format!("no role definition named `{role}`"))?;
+    let mut granted = Vec::new();
+    if let Some(Value::Object(inline)) = definition.get("inline_policies") {
+        for (name, statements) in inline {
+            push_allows(&mut granted, &format!("inline_policies.{name}"), statements);
+        }
+    }
+    for name in definition
+        .get("managed_policies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if let Some(policy) = documents
+            .iter()
+            .find(|document| is(document, "ManagedPolicy", name))
+        {
+            push_allows(
+                &mut granted,
+                &format!("managed_policies.{name}"),
+                policy.get("statements").unwrap_or(&Value::Null),
+            );
+        }
+    }
+    Ok(granted)
+}
+
+fn push_allows(granted: &mut Vec<GrantedStatement>, policy: &str, statements: &Value) {
+    for statement in statements
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+    {
+        if statement.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && statement.contains_key("Action")
+        {
+            granted.push(GrantedStatement {
+                policy: policy.to_owned(),
+                statement: statement.clone(),
+            });
+        }
+    }
+}
+
+/// Proposals for the statements that grant actions outside `used` (canonical or lowercase names).
+pub fn propose(
+    granted: &[GrantedStatement],
+    used: &BTreeSet<String>,
+    catalog: &Catalog,
+) -> Vec<Proposal> {
+    let mut used: BTreeSet<String> = used.iter().map(|name| name.to_ascii_lowercase()).collect();
+    used.extend(UNOBSERVABLE_ACTIONS.iter().map(|name| (*name).to_owned()));
+    let mut proposals = Vec::new();
+    for statement in granted {
+        let mut kept: Vec<String> = Vec::new();
+        let mut unused: Vec<String> = Vec::new();
+        for pattern in statement.actions() {
+            let Ok(matches) = catalog.expand(&pattern) else {
+                kept.push(pattern);
+                continue;
+            };
+            if matches.is_empty() {
+                kept.push(pattern);
+                continue;
+            }
+            let (in_use, idle): (Vec<&warden_catalog::Action>, Vec<&warden_catalog::Action>) =
+                matches
+                    .into_iter()
+                    .partition(|action| used.contains(&action.full_name().to_ascii_lowercase()));
+            if idle.is_empty() {
+                kept.push(pattern);
+            } else {
+                unused.extend(idle.iter().map(|action| action.full_name()));
+                if has_wildcard(&pattern) {
+                    kept.extend(in_use.iter().map(|action| action.full_name()));
+                } else if !in_use.is_empty() {
+                    kept.push(pattern);
+                }
+            }
+        }
+        if unused.is_empty() {
+            continue;
+        }
+        unused.sort();
+        unused.dedup();
+        kept.dedup();
+        let replacement = (!kept.is_empty()).then(|| {
+            let mut replaced = statement.statement.clone();
+            let action = if kept.len() == 1 {
+                json!(kept[0])
+            } else {
+                json!(kept)
+            };
+            replaced.insert("Action".into(), action);
+            replaced
+        });
+        proposals.push(Proposal {
+            policy: statement.policy.clone(),
+            sid: statement.sid().map(str::to_owned),
+            unused,
+            replacement,
+        });
+    }
+    proposals
+}
+
+/// The proposals as YAML a reviewer can paste over the statements in the definition file.
+pub fn proposals_yaml(role: &str, proposals: &[Proposal], window: &str) -> String {
+    let mut out = format!("# Refinement of role `{role}` from CloudTrail activity {window}.\n");
+    out.push_str("# Actions used rarely (quarterly jobs, incident tooling) may be missing from a short trail, and\n");
+    out.push_str("# data events (S3 objects, DynamoDB items, Lambda invocations) appear only if the trail logs them.\n");
+    if proposals.is_empty() {
+        out.push_str("# Every granted action was used: nothing to remove.\n");
+        return out;
+    }
+    for proposal in proposals {
+        let sid = proposal.sid.as_deref().unwrap_or("(no Sid)");
+        out.push_str(&format!(
+            "\n# {} / {sid}: never used: {}\n",
+            proposal.policy,
+            proposal.unused.join(", ")
+        ));
+        match &proposal.replacement {
+            Some(statement) => {
+                let text = serde_saphyr::to_string(&vec![Value::Object(statement.clone())])
+                    .unwrap_or_default();
+                out.push_str(&text);
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str("# remove the statement: none of its actions was used\n"),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn definition() -> Vec<Value> {
+        vec![
+            json!({"kind": "Role", "name": "app", "inline_policies": {"app": [
+                {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:Get*", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*", "justification": "x"},
+                {"Sid": "Queue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
+                {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
+            ]}, "managed_policies": ["app-extra"]}),
+            json!({"kind": "ManagedPolicy", "name": "app-extra", "statements": [
+                {"Sid": "Logs", "Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}
+            ]}),
+        ]
+    }
+
+    #[test]
+    fn unused_actions_are_proposed_for_removal() {
+        let granted = granted_statements(&definition(), "APP").unwrap();
+        assert_eq!(granted.len(), 3, "the Deny statement is not a grant");
+        let used: BTreeSet<String> = ["s3:GetObject", "s3:PutObject", "logs:PutLogEvents"]
+            .map(String::from)
+            .into();
+        assert!(
+            propose(
+                &granted_statements(
+                    &[
+                        json!({"kind": "Role", "name": "p", "inline_policies": {"p": [
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}})
+                    ],
+                    "p"
+                )
+                .unwrap(),
+                &used,
+                Catalog::embedded()
+            )
+            .is_empty(),
+            "PassRole is never logged, so never proposed for removal"
+        );
+        let proposals = propose(&granted, &used, Catalog::embedded());
+        assert_eq!(proposals.len(), 2);
+        let objects = &proposals[0];
+        assert_eq!(objects.sid.as_deref(), Some("Objects"));
+        assert!(objects.unused.contains(&"s3:GetObjectAcl".to_string()));
+        assert!(!objects.unused.contains(&"s3:GetObject".to_string()));
+        let replacement = objects.replacement.as_ref().unwrap();
+        assert_eq!(
+            replacement["Action"],
+            json!(["s3:GetObject", "s3:PutObject"])
+        );
+        assert_eq!(
+            replacement["justification"],
+            json!("x"),
+            "other fields are kept"
+        );
+        let queue = &proposals[1];
+        assert_eq!(queue.unused, vec!["sqs:SendMessage"]);
+        assert!(queue.replacement.is_none());
+        let yaml = proposals_yaml("app", &proposals, "between a and b");
+        assert!(yaml.contains("# remove the statement"), "{yaml}");
+    }
+
+    #[test]
+    fn fully_used_wildcards_stay() {
+        let catalog = Catalog::embedded();
+        let all_get: BTreeSet<String> = catalog
+            .expand("s3:Get*")
+            .unwrap()
+            .iter()
+            .map(|a| a.full_name())
+            .chain([
+                "s3:PutObject".into(),
+                "sqs:SendMessage".into(),
+                "logs:PutLogEvents".into(),
+            ])
+            .collect();
+        let granted = granted_statements(&definition(), "app").unwrap();
+        assert!(propose(&granted, &all_get, catalog).is_empty());
+        assert!(granted_statements(&definition(), "other").is_err());
+    }
+}
