@@ -4,6 +4,8 @@
 //! [`Definitions::render_for_account`] and [`Definitions::render_scps`] produce what Warden
 //! deploys; [`schema::schemas`] gives the JSON schemas of the file formats.
 
+mod check_config;
+mod convert;
 pub mod de;
 pub mod defs;
 pub mod err;
@@ -12,7 +14,9 @@ pub mod model;
 pub mod org;
 pub mod render;
 pub mod schema;
+mod statements;
 pub mod target;
+mod var_check;
 pub mod vars;
 pub mod yaml;
 

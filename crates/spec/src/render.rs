@@ -9,9 +9,11 @@ use crate::defs::{
     Exception, Location, ManagedPolicy, PolicyRef, Role, StatementSource, Targeted, Template,
 };
 use crate::err::{SpecError, SpecErrorKind, SpecErrors};
-use crate::load::{Definitions, FoundRef, document_json, pos_at_path, precise_location};
+use crate::load::Definitions;
 use crate::model::Kind;
 use crate::org::{Account, Organization};
+use crate::statements::{document_json, pos_at_path};
+use crate::var_check::{FoundRef, precise_location};
 use crate::yaml::{Node, Pos, Value};
 use crate::{target, vars};
 

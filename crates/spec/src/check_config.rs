@@ -1,0 +1,272 @@
+//! Checks of `warden.yaml`: ids, names, regions, variables and tags.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::de::{Located, from_node};
+use crate::defs::{Config, Location, Tag, Variables};
+use crate::err::SpecErrorKind;
+use crate::load::documents;
+use crate::load::{Loader, SourceFile};
+use crate::model::ConfigFile;
+use crate::yaml::Pos;
+use crate::{target, vars};
+
+impl Loader {
+    pub(crate) fn config(&mut self, file: &SourceFile) -> Option<Config> {
+        let documents = documents(file, &mut self.errors);
+        let Some(document) = documents.first() else {
+            if self.errors.is_empty() {
+                self.invalid(
+                    &file.path,
+                    Pos { line: 1, column: 1 },
+                    "`warden.yaml` is empty",
+                );
+            }
+            return None;
+        };
+        if let Some(extra) = documents.get(1) {
+            self.invalid(&file.path, extra.pos, "`warden.yaml` holds one document");
+        }
+        match from_node::<ConfigFile>(document) {
+            Ok(parsed) => self.check_config(&file.path, parsed),
+            Err(err) => {
+                self.format_error(&file.path, err, document.pos);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn check_config(&mut self, file: &str, parsed: ConfigFile) -> Option<Config> {
+        let before = self.errors.len();
+        let management = &parsed.organization.management_account_id;
+        if !is_account_id(management) {
+            self.invalid(
+                file,
+                management.pos,
+                format!(
+                    "account id `{}` must be 12 digits (quote it)",
+                    management.value
+                ),
+            );
+        }
+        if let Some(id) = &parsed.organization.id {
+            let well_formed = id.strip_prefix("o-").is_some_and(|rest| {
+                (10..=32).contains(&rest.len())
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            if !well_formed {
+                self.invalid(
+                    file,
+                    id.pos,
+                    format!(
+                        "organization id `{}` must look like `o-a1b2c3d4e5`",
+                        id.value
+                    ),
+                );
+            }
+        }
+        self.check_role_name(file, &parsed.access.role_name);
+        let env = &parsed.access.external_id_env;
+        if !is_identifier(env) {
+            self.invalid(
+                file,
+                env.pos,
+                format!("`{}` is not an environment variable name", env.value),
+            );
+        }
+        self.check_regions(file, &parsed);
+        if !(1..=256).contains(&parsed.concurrency.value) {
+            self.invalid(
+                file,
+                parsed.concurrency.pos,
+                "concurrency must be between 1 and 256",
+            );
+        }
+        let variables = self.check_variable_settings(file, &parsed);
+        for required in &parsed.tags.required {
+            self.check_tag_key(file, required.pos, required);
+        }
+        for admin in &parsed.admin_roles {
+            self.check_role_name(file, admin);
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Config {
+            management_account_id: management.value.clone(),
+            organization_id: parsed.organization.id.map(|id| id.value),
+            access_role_name: parsed.access.role_name.value,
+            external_id_env: parsed.access.external_id_env.value,
+            allowed_regions: parsed
+                .regions
+                .allowed
+                .into_iter()
+                .map(|r| r.value)
+                .collect(),
+            home_region: parsed.regions.home.value,
+            concurrency: parsed.concurrency.value,
+            variables,
+            managed_marker: Tag {
+                key: parsed.tags.managed_marker.key,
+                value: parsed.tags.managed_marker.value,
+            },
+            required_tags: parsed.tags.required.into_iter().map(|t| t.value).collect(),
+            admin_roles: parsed.admin_roles.into_iter().map(|r| r.value).collect(),
+            source: Location::new(file, Pos { line: 1, column: 1 }),
+        })
+    }
+
+    pub(crate) fn check_regions(&mut self, file: &str, parsed: &ConfigFile) {
+        let regions = &parsed.regions;
+        let mut seen = BTreeSet::new();
+        for region in &regions.allowed {
+            if !is_region(region) {
+                self.invalid(
+                    file,
+                    region.pos,
+                    format!(
+                        "`{}` is not a region name such as `us-east-1`",
+                        region.value
+                    ),
+                );
+            }
+            if !seen.insert(region.value.as_str()) {
+                self.invalid(
+                    file,
+                    region.pos,
+                    format!("region `{}` is listed twice", region.value),
+                );
+            }
+        }
+        if regions.allowed.is_empty() {
+            self.invalid(
+                file,
+                Pos { line: 1, column: 1 },
+                "`regions.allowed` must name at least one region",
+            );
+        }
+        if !seen.contains(regions.home.value.as_str()) {
+            self.invalid(
+                file,
+                regions.home.pos,
+                format!(
+                    "home region `{}` is not in `regions.allowed`",
+                    regions.home.value
+                ),
+            );
+        }
+    }
+
+    pub(crate) fn check_variable_settings(&mut self, file: &str, parsed: &ConfigFile) -> Variables {
+        let settings = &parsed.variables;
+        let global = self.variable_level(file, &settings.global);
+        let mut ous = BTreeMap::new();
+        for (path, values) in &settings.ous {
+            match target::parse_ou(path) {
+                Ok(crate::defs::OuSelector::Path(_)) => {}
+                Ok(crate::defs::OuSelector::Id(_)) => self.invalid(
+                    file,
+                    path.pos,
+                    format!("variables are set by OU path, not id: `{}`", path.value),
+                ),
+                Err(reason) => self.errors.push(
+                    Location::new(file, path.pos),
+                    SpecErrorKind::InvalidTarget {
+                        target: path.value.clone(),
+                        reason,
+                    },
+                ),
+            }
+            ous.insert(path.value.clone(), self.variable_level(file, values));
+        }
+        let mut accounts = BTreeMap::new();
+        for (account, values) in &settings.accounts {
+            if !is_account_id(account) {
+                self.invalid(
+                    file,
+                    account.pos,
+                    format!(
+                        "account id `{}` must be 12 digits (quote it)",
+                        account.value
+                    ),
+                );
+            }
+            accounts.insert(account.value.clone(), self.variable_level(file, values));
+        }
+        Variables {
+            global,
+            ous,
+            accounts,
+        }
+    }
+
+    pub(crate) fn variable_level(
+        &mut self,
+        file: &str,
+        values: &BTreeMap<Located<String>, Located<String>>,
+    ) -> BTreeMap<String, String> {
+        let mut level = BTreeMap::new();
+        for (name, value) in values {
+            if !is_identifier(name) {
+                self.invalid(
+                    file,
+                    name.pos,
+                    format!(
+                        "variable name `{}` must be letters, digits and `_`",
+                        name.value
+                    ),
+                );
+            } else if vars::BUILTIN.contains(&name.as_str())
+                && !matches!(name.as_str(), "project" | "environment")
+            {
+                self.invalid(
+                    file,
+                    name.pos,
+                    format!("`{}` is a built-in variable and cannot be set", name.value),
+                );
+            }
+            level.insert(name.value.clone(), value.value.clone());
+        }
+        level
+    }
+}
+
+pub(crate) fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub(crate) fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+pub(crate) fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_recognized() {
+        assert!(is_region("us-east-1"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(is_region("ap-southeast-2"));
+        assert!(!is_region("useast1"));
+        assert!(!is_region("US-EAST-1"));
+    }
+}
