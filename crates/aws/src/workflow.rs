@@ -645,3 +645,89 @@ async fn execute_scp_change(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use warden_spec::org::{AccountStatus, OrganizationalUnit};
+
+    use super::*;
+
+    fn org() -> Organization {
+        let account = |id: &str, parent: &str, path: &str| Account {
+            id: id.into(),
+            name: format!("acct-{id}"),
+            email: None,
+            status: AccountStatus::Active,
+            parent_id: parent.into(),
+            ou_path: path.into(),
+            tags: BTreeMap::new(),
+        };
+        Organization {
+            id: "o-example".into(),
+            management_account_id: "123456789012".into(),
+            root_id: "r-root".into(),
+            accounts: vec![
+                account("111111111111", "ou-prod", "Root/Workloads/Prod"),
+                account("222222222222", "ou-work", "Root/Workloads"),
+                account("333333333333", "r-root", "Root"),
+            ],
+            organizational_units: vec![
+                OrganizationalUnit {
+                    id: "ou-work".into(),
+                    name: "Workloads".into(),
+                    parent_id: "r-root".into(),
+                    path: "Root/Workloads".into(),
+                },
+                OrganizationalUnit {
+                    id: "ou-prod".into(),
+                    name: "Prod".into(),
+                    parent_id: "ou-work".into(),
+                    path: "Root/Workloads/Prod".into(),
+                },
+            ],
+        }
+    }
+
+    fn picked(accounts: &[&str], ous: &[&str]) -> Vec<String> {
+        let org = org();
+        let accounts: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+        let ous: Vec<String> = ous.iter().map(ToString::to_string).collect();
+        org.accounts
+            .iter()
+            .filter(|a| selected(a, &org, &accounts, &ous))
+            .map(|a| a.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn account_and_ou_filters_select_by_id_name_path_and_ou_id() {
+        assert_eq!(picked(&[], &[]).len(), 3);
+        assert_eq!(picked(&["333333333333"], &[]), vec!["333333333333"]);
+        assert_eq!(picked(&["acct-111111111111"], &[]), vec!["111111111111"]);
+        assert_eq!(
+            picked(&[], &["Root/Workloads"]),
+            vec!["111111111111", "222222222222"]
+        );
+        assert_eq!(picked(&[], &["Root/Workloads/Prod/"]), vec!["111111111111"]);
+        assert_eq!(
+            picked(&[], &["ou-work"]),
+            vec!["111111111111", "222222222222"]
+        );
+        assert!(
+            picked(&[], &["Root/Work"]).is_empty(),
+            "a path prefix is not an OU"
+        );
+    }
+
+    #[test]
+    fn missing_external_id_names_the_variable() {
+        let err = external_id_from_env("WARDEN_TEST_VARIABLE_THAT_IS_NEVER_SET").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`WARDEN_TEST_VARIABLE_THAT_IS_NEVER_SET`"),
+            "{err}"
+        );
+    }
+}
