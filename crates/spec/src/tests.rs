@@ -545,10 +545,27 @@ fn statements_keep_their_source_locations_and_justifications() {
         deploy.boundary_arn.as_deref(),
         Some("arn:aws:iam::210987654321:policy/boundaries/workload-boundary")
     );
-    let boundary = &definitions.boundaries[0];
-    assert_eq!(
-        boundary.exceptions[0].sid.as_deref(),
-        Some("AllowWorkloadServicesInAllowedRegions")
+}
+
+#[test]
+fn exceptions_are_data_with_rule_sid_owner_and_expiry() {
+    let role = format!(
+        "{}inline_policies:\n  p:\n    - Sid: Logs\n      Effect: Allow\n      Action: logs:DescribeLogGroups\n      Resource: \"*\"\nexceptions:\n  - rule: resource-star\n    sid: Logs\n    reason: DescribeLogGroups lists every group of the account.\n    owner: platform@acme.example\n    expires: 2027-01-31\n  - rule: WL701\n    reason: Migrating to the workload boundary.\n    owner: platform@acme.example\n    expires: 2026-12-31\n",
+        role_yaml("app", "  ous: [Root]")
     );
-    assert_eq!(boundary.exceptions[0].expires.to_string(), "2027-06-30");
+    let repo = repo_with(None, &[("policies/app.yaml", &role)]);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let exceptions = &definitions.roles[0].exceptions;
+    assert_eq!(exceptions.len(), 2);
+    assert_eq!(exceptions[0].rule, "resource-star");
+    assert_eq!(exceptions[0].sid.as_deref(), Some("Logs"));
+    assert_eq!(exceptions[0].owner, "platform@acme.example");
+    assert_eq!(exceptions[0].expires, time::macros::date!(2027 - 01 - 31));
+    assert_eq!(exceptions[0].location.to_string(), "policies/app.yaml:16:5");
+    assert_eq!(exceptions[1].sid, None);
+    let org = sample_org();
+    let rendered = definitions
+        .render_for_account(&org, org.account("210987654321").unwrap())
+        .unwrap();
+    assert_eq!(&rendered.roles[0].exceptions, exceptions);
 }
