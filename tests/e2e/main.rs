@@ -3,3 +3,5 @@ mod tidy;
 mod policy;
 mod aws;
 mod plan;
+mod catalog;
+mod generate;

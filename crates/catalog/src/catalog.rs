@@ -254,10 +254,22 @@ impl Catalog {
                 .collect());
         }
         let tokens = wildcard::parse_pattern(action_part);
+        // Cheap pre-filter on the literal head (`Describe` of `Describe*`) before the full match.
+        let head_len = action_part
+            .find(['*', '?', '$'])
+            .unwrap_or(action_part.len());
+        let head = &action_part.as_bytes()[..head_len];
         Ok(services
             .into_iter()
             .flat_map(|service| &service.actions)
-            .filter(|action| wildcard::matches_tokens(&tokens, &action.name, Case::Insensitive))
+            .filter(|action| {
+                action
+                    .name
+                    .as_bytes()
+                    .get(..head.len())
+                    .is_some_and(|start| start.eq_ignore_ascii_case(head))
+                    && wildcard::matches_tokens(&tokens, &action.name, Case::Insensitive)
+            })
             .collect())
     }
 

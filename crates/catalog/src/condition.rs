@@ -10,7 +10,7 @@ use crate::model::ConditionKey;
 
 /// Does the key name `key` (as written in a policy) fit the catalog name `template`?
 pub fn key_matches(template: &str, key: &str) -> bool {
-    if !template.contains(['$', '<']) {
+    if !template.contains(['$', '<']) && !ends_with_tag_key(template) {
         return template.eq_ignore_ascii_case(key);
     }
     let pieces = template_pieces(template);
@@ -41,7 +41,23 @@ enum Piece<'a> {
     Placeholder,
 }
 
+/// Two services write the tag-key part literally: `secretsmanager:ResourceTag/tag-key`,
+/// `ssm:resourceTag/tag-key` (as the IAM docs do in prose).
+fn ends_with_tag_key(template: &str) -> bool {
+    let bytes = template.as_bytes();
+    bytes.len() > TAG_KEY.len()
+        && bytes[bytes.len() - TAG_KEY.len()..].eq_ignore_ascii_case(TAG_KEY.as_bytes())
+}
+
+const TAG_KEY: &str = "/tag-key";
+
 fn template_pieces(template: &str) -> Vec<Piece<'_>> {
+    if ends_with_tag_key(template) {
+        let head = &template[..template.len() - TAG_KEY.len() + 1];
+        let mut pieces = template_pieces(head);
+        pieces.push(Piece::Placeholder);
+        return pieces;
+    }
     let bytes = template.as_bytes();
     let mut pieces = Vec::new();
     let mut literal_start = 0;
@@ -137,6 +153,20 @@ mod tests {
             "agent.${Domain}.buildkite.dev:pipeline_slug",
             "agent.acme.buildkite.dev:pipeline_slug"
         ));
+    }
+
+    #[test]
+    fn a_literal_tag_key_suffix_is_a_placeholder() {
+        assert!(key_matches(
+            "secretsmanager:ResourceTag/tag-key",
+            "secretsmanager:ResourceTag/Owner"
+        ));
+        assert!(key_matches(
+            "ssm:resourceTag/tag-key",
+            "ssm:ResourceTag/env"
+        ));
+        assert!(!key_matches("ssm:resourceTag/tag-key", "ssm:ResourceTag/"));
+        assert!(is_template("ssm:resourceTag/tag-key"));
     }
 
     #[test]
