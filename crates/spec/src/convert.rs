@@ -265,6 +265,16 @@ impl Loader {
         let mut out = BTreeMap::new();
         for (key, value) in tags {
             self.check_tag_key(file, key.pos, key);
+            if self.marker_key.as_deref() == Some(key.as_str()) {
+                self.invalid(
+                    file,
+                    key.pos,
+                    format!(
+                        "tag `{}` is Warden's managed marker and is set by Warden",
+                        key.value
+                    ),
+                );
+            }
             if value.chars().count() > 256 {
                 self.invalid(
                     file,

@@ -58,6 +58,9 @@ pub enum SpecErrorKind {
     AccountVariableInScp { name: String },
     #[error("malformed variable `{text}`: {reason}")]
     MalformedVariable { text: String, reason: &'static str },
+    /// A target selector or variable level that names nothing in the organization.
+    #[error("`{target}` matches nothing in the organization: {reason}")]
+    UnresolvedTarget { target: String, reason: String },
     #[error(
         "{what} `{name}` is referenced here but does not target account `{account}`; add the account to its targets or remove them"
     )]

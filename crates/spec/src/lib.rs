@@ -13,6 +13,7 @@ mod load;
 pub mod model;
 pub mod org;
 pub mod render;
+mod resolve;
 pub mod schema;
 mod statements;
 pub mod target;

@@ -63,6 +63,7 @@ impl Definitions {
                 None
             }
         };
+        loader.marker_key = config.as_ref().map(|c| c.managed_marker.key.clone());
         for file in files.iter().filter(|file| file.path != CONFIG_FILE) {
             loader.definitions_file(file);
         }
@@ -208,6 +209,8 @@ pub(crate) struct Loader {
     pub(crate) managed_policies: Vec<ManagedPolicy>,
     pub(crate) boundaries: Vec<ManagedPolicy>,
     pub(crate) scps: Vec<Scp>,
+    /// The managed marker tag key, which definitions may not set themselves.
+    pub(crate) marker_key: Option<String>,
 }
 
 /// Parses a file's YAML documents, reporting syntax errors.

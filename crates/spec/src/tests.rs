@@ -569,3 +569,43 @@ fn exceptions_are_data_with_rule_sid_owner_and_expiry() {
         .unwrap();
     assert_eq!(&rendered.roles[0].exceptions, exceptions);
 }
+
+#[test]
+fn selectors_naming_nothing_in_the_organization_are_reported() {
+    let role = role_yaml(
+        "app",
+        "  ous: [Root/Workloads/Prd, ou-a1b2-workload]\n  accounts: [payments-prd, \"999999999999\"]\n  tags: [Environment=staging, Project=payments]",
+    );
+    let repo = repo_with(None, &[("policies/app.yaml", &role)]);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let found: Vec<String> = definitions
+        .unresolved_targets(&sample_org())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "policies/app.yaml:5:14: `payments-prd` matches nothing in the organization: no account has this name",
+            "policies/app.yaml:5:28: `999999999999` matches nothing in the organization: no account has this id",
+            "policies/app.yaml:4:9: `Root/Workloads/Prd` matches nothing in the organization: no OU has this path",
+            "policies/app.yaml:6:10: `Environment=staging` matches nothing in the organization: no account has this tag",
+        ]
+    );
+    let clean = Definitions::load(&workspace_root()).unwrap();
+    assert!(clean.unresolved_targets(&sample_org()).is_empty());
+}
+
+#[test]
+fn definitions_cannot_set_the_managed_marker_tag() {
+    let role = format!(
+        "{}tags:\n  warden:managed: \"false\"\n",
+        role_yaml("app", "  ous: [Root]")
+    );
+    let repo = repo_with(None, &[("policies/app.yaml", &role)]);
+    let errors = Definitions::load(repo.path()).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "policies/app.yaml:10:3: tag `warden:managed` is Warden's managed marker and is set by Warden"
+    );
+}

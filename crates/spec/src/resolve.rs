@@ -1,0 +1,105 @@
+//! Checks the definitions against a live organization: target selectors and variable levels that
+//! name no account, OU or tag there (usually typos, which would otherwise target nothing).
+
+use crate::defs::{AccountSelector, Location, OuSelector, Selectors, Targets};
+use crate::err::{SpecError, SpecErrorKind};
+use crate::load::Definitions;
+use crate::org::Organization;
+
+impl Definitions {
+    /// Every selector (included or excluded) and every variable level that matches nothing in
+    /// `org`. Not an error by itself (an OU may be empty for now); the linter and plan decide.
+    pub fn unresolved_targets(&self, org: &Organization) -> Vec<SpecError> {
+        let mut found = Vec::new();
+        let targets = self
+            .roles
+            .iter()
+            .map(|role| &role.targets)
+            .chain(
+                self.managed_policies
+                    .iter()
+                    .chain(&self.boundaries)
+                    .filter_map(|p| p.targets.as_ref()),
+            )
+            .chain(self.scps.iter().map(|scp| &scp.targets));
+        for targets in targets {
+            unresolved_in(targets, org, &mut found);
+        }
+        let config = &self.config.source;
+        for path in self.config.variables.ous.keys() {
+            if !ou_path_exists(org, path) {
+                found.push(unresolved(config, path, "no OU has this path"));
+            }
+        }
+        for id in self.config.variables.accounts.keys() {
+            if org.account(id).is_none() {
+                found.push(unresolved(config, id, "no account has this id"));
+            }
+        }
+        found
+    }
+}
+
+fn unresolved_in(targets: &Targets, org: &Organization, found: &mut Vec<SpecError>) {
+    for selectors in [&targets.include, &targets.exclude] {
+        unresolved_selectors(selectors, org, found);
+    }
+}
+
+fn unresolved_selectors(selectors: &Selectors, org: &Organization, found: &mut Vec<SpecError>) {
+    for selector in &selectors.accounts {
+        let (text, exists, reason) = match &selector.value {
+            AccountSelector::Id(id) => (id, org.account(id).is_some(), "no account has this id"),
+            AccountSelector::Name(name) => (
+                name,
+                org.accounts.iter().any(|a| a.name == *name),
+                "no account has this name",
+            ),
+        };
+        if !exists {
+            found.push(unresolved(&selector.location, text, reason));
+        }
+    }
+    for selector in &selectors.ous {
+        let (text, exists, reason) = match &selector.value {
+            OuSelector::Id(id) => (
+                id,
+                *id == org.root_id || org.organizational_units.iter().any(|ou| ou.id == *id),
+                "no OU or root has this id",
+            ),
+            OuSelector::Path(path) => (path, ou_path_exists(org, path), "no OU has this path"),
+        };
+        if !exists {
+            found.push(unresolved(&selector.location, text, reason));
+        }
+    }
+    for selector in &selectors.tags {
+        let tag = &selector.value;
+        if !org
+            .accounts
+            .iter()
+            .any(|a| a.tags.get(&tag.key) == Some(&tag.value))
+        {
+            let text = format!("{}={}", tag.key, tag.value);
+            found.push(unresolved(
+                &selector.location,
+                &text,
+                "no account has this tag",
+            ));
+        }
+    }
+}
+
+fn ou_path_exists(org: &Organization, path: &str) -> bool {
+    path == "Root" || org.organizational_units.iter().any(|ou| ou.path == path)
+}
+
+fn unresolved(location: &Location, target: &str, reason: &str) -> SpecError {
+    SpecError::new(
+        location.clone(),
+        SpecErrorKind::UnresolvedTarget {
+            target: target.to_owned(),
+            reason: reason.to_owned(),
+        },
+    )
+}
