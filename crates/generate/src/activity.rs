@@ -244,18 +244,35 @@ pub fn statements_from_activity(
         });
     }
     for (service, actions) in star {
+        // WL301 flags `*` only for actions that have resource types; an exception anywhere else
+        // would be reported as covering nothing (WL705).
+        let scoped_by_type = actions
+            .iter()
+            .filter_map(|name| catalog.action(name).ok())
+            .any(Action::supports_resource_level_permissions);
         let reason = format!(
-            "the calls of {} name no resource (the actions have no resource type, or only optional ones): `Resource: \"*\"` is the only value that works",
+            "the calls of {} named no resource (the actions have no resource type, or only optional ones): `Resource: \"*\"` is the only value that works",
             actions.join(", ")
         );
+        let exceptions = if scoped_by_type {
+            vec![GeneratedException {
+                rule: RESOURCE_STAR_RULE.into(),
+                reason: reason.clone(),
+            }]
+        } else {
+            vec![]
+        };
         statements.push(GeneratedStatement {
             sid: sid_from(&format!("{service} account wide used")),
             principal: None,
             actions,
             resources: vec!["*".into()],
             conditions: vec![],
-            justification: format!("Used by sessions of `{}` {window} (CloudTrail); these actions cannot be scoped to resources.", role.name),
-            exceptions: vec![GeneratedException { rule: RESOURCE_STAR_RULE.into(), reason }],
+            justification: format!(
+                "Used by sessions of `{}` {window} (CloudTrail); {reason}.",
+                role.name
+            ),
+            exceptions,
         });
     }
     dedupe_sids(&mut statements);

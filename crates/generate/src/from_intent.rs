@@ -20,10 +20,11 @@ use crate::err::{IntentError, Pos};
 use crate::intent::{
     ConditionSpec, Intent, Permission, ResourceSpec, canonical_access_level, pos_of,
 };
-use crate::statement::{GeneratedCondition, GeneratedException, GeneratedStatement, sid_from};
+use crate::statement::{GeneratedCondition, GeneratedStatement, sid_from};
 use crate::trust::{TrustContext, TrustTemplate};
 
-/// Lint rule an unavoidable `Resource: "*"` statement is excepted from (warden-lint WL301).
+/// Lint rule a `Resource: "*"` statement is excepted from (warden-lint WL301) when it grants
+/// actions that have resource types but were called without naming one (activity output).
 pub const RESOURCE_STAR_RULE: &str = "WL301";
 
 /// Settings that do not come from the intent file.
@@ -47,6 +48,8 @@ pub struct GeneratedRole {
     /// The account the role lives in, if the intent names one.
     pub account: Option<String>,
     pub boundary: Option<String>,
+    pub path: Option<String>,
+    pub tags: BTreeMap<String, String>,
     /// Target account ids or names, OUs and account tags for the definition.
     pub target_accounts: Vec<String>,
     pub target_ous: Vec<String>,
@@ -150,6 +153,12 @@ pub fn generate_from_intent(
         description: intent.description.clone(),
         account,
         boundary: intent.boundary.clone(),
+        path: intent.path.clone(),
+        tags: intent
+            .tags
+            .iter()
+            .map(|(key, value)| (key.clone(), value.0.clone()))
+            .collect(),
         target_accounts,
         target_ous,
         target_tags,
@@ -545,15 +554,11 @@ fn star_statement(
     } else {
         "accept"
     };
-    let reason = format!(
-        "{} {verb} no resource type in the service authorization reference: `Resource: \"*\"` is the only value that works",
-        names.join(", "),
-    );
     GeneratedStatement {
         sid: sid_from(&format!("{} account wide", service.prefix)),
         principal: None,
         justification: format!(
-            "{}: {} ({}), which cannot be scoped to resources.",
+            "{}: {} ({}) {verb} no resource type in the service authorization reference, so `Resource: \"*\"` is the only value that works.",
             sentence_start(purpose),
             names.join(", "),
             join_words(&levels_of(actions))
@@ -561,10 +566,9 @@ fn star_statement(
         actions: names,
         resources: vec!["*".into()],
         conditions: conditions.to_vec(),
-        exceptions: vec![GeneratedException {
-            rule: RESOURCE_STAR_RULE.into(),
-            reason,
-        }],
+        // WL301 never flags actions without resource types and WL705 flags exceptions that cover
+        // no finding: the reason lives in the justification instead.
+        exceptions: vec![],
     }
 }
 

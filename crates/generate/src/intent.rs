@@ -45,6 +45,11 @@ pub struct Intent {
     pub partition: Option<String>,
     /// Owner recorded on lint exceptions the generator adds.
     pub owner: Option<String>,
+    /// IAM path of the role (`/workloads/`); `/` when absent.
+    pub path: Option<String>,
+    /// Role tags (`warden.yaml` may require some, e.g. `Project`, `Environment`, `Service`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, Scalar>,
     /// Permission boundary (a name in `boundaries/`) for the role definition.
     pub boundary: Option<String>,
     /// Accounts, OUs or account tags the role is deployed to; `account` when absent.

@@ -52,6 +52,8 @@ pub struct ActivityOptions {
     pub external_id_var: Option<String>,
     pub exception_expires: String,
     pub owner: Option<String>,
+    /// Role tags for the definition.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// Generates a minimal role from the events of `role` and lays it out within `limits`.
@@ -113,6 +115,8 @@ pub fn generate_from_activity(
         )),
         account: Some(role.account.clone()),
         boundary: None,
+        path: (role.path != "/").then(|| role.path.clone()),
+        tags: options.tags.clone(),
         target_accounts: vec![role.account.clone()],
         target_ous: vec![],
         target_tags: vec![],

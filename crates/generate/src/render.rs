@@ -60,6 +60,9 @@ fn role_document(role: &GeneratedRole, layout: &Layout) -> Value {
     let mut document = Map::new();
     document.insert("kind".into(), json!("Role"));
     document.insert("name".into(), json!(role.name));
+    if let Some(path) = &role.path {
+        document.insert("path".into(), json!(path));
+    }
     if let Some(description) = &role.description {
         document.insert("description".into(), json!(description));
     }
@@ -86,6 +89,9 @@ fn role_document(role: &GeneratedRole, layout: &Layout) -> Value {
     }
     if let Some(boundary) = &role.boundary {
         document.insert("boundary".into(), json!(boundary));
+    }
+    if !role.tags.is_empty() {
+        document.insert("tags".into(), json!(role.tags));
     }
     if !exceptions.is_empty() {
         document.insert("exceptions".into(), Value::Array(exceptions));

@@ -145,8 +145,21 @@ fn statements_are_scoped_to_seen_resources() {
     );
     let star = find("ecr:GetAuthorizationToken");
     assert_eq!(star.resources, vec!["*"]);
-    assert_eq!(star.exceptions.len(), 1);
-    assert!(find("cloudwatch:PutMetricData").is_resource_star());
+    assert!(
+        star.exceptions.is_empty(),
+        "no resource type: WL301 does not flag it"
+    );
+    let metrics = find("cloudwatch:PutMetricData");
+    assert!(
+        metrics.is_resource_star(),
+        "its resource type is optional and the calls named none"
+    );
+    assert_eq!(
+        metrics.exceptions.len(),
+        1,
+        "WL301 flags it: the exception says why"
+    );
+    assert_eq!(metrics.exceptions[0].rule, "WL301");
     let run_task = find("ecs:RunTask");
     assert!(
         run_task

@@ -65,6 +65,9 @@ pub struct Args {
     /// Owner of generated lint exceptions (activity mode; intents carry `owner`).
     #[arg(long)]
     pub owner: Option<String>,
+    /// Role tag `KEY=VALUE`, repeatable (activity mode; intents carry `tags`).
+    #[arg(long = "tag", value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
     /// With `--format json`: print the trust policy instead of the permissions.
     #[arg(long)]
     pub trust_json: bool,
@@ -112,6 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             external_id_var: args.external_id_var.clone(),
             exception_expires: expires,
             owner: args.owner.clone(),
+            tags: args.tags.iter().cloned().collect(),
         };
         let (role, layout, activity) =
             warden_generate::generate_from_activity(&events, &role_arn, catalog, &options, limits)?;
@@ -155,6 +159,13 @@ fn render(
         Format::Json if args.trust_json => serde_json::to_string_pretty(&trust_json(role))? + "\n",
         Format::Json => serde_json::to_string_pretty(&policy_json(layout))? + "\n",
     })
+}
+
+fn parse_tag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("invalid tag `{text}`, expected `KEY=VALUE`")),
+    }
 }
 
 /// `YYYY-MM-DD` of today plus `days`, in UTC (for the expiry of generated exceptions).
