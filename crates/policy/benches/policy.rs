@@ -65,7 +65,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for text in &texts {
                 let document = warden_policy::parse_policy(black_box(text)).expect("parses");
-                black_box(document.canonicalize());
+                black_box(document.into_canonical());
             }
         })
     });

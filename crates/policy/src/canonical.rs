@@ -29,20 +29,23 @@ use crate::model::{
 impl PolicyDocument {
     /// The canonical form (idempotent: canonicalizing it again changes nothing).
     pub fn canonicalize(&self) -> PolicyDocument {
-        let mut keyed: Vec<(String, Statement)> = self
+        self.clone().into_canonical()
+    }
+
+    /// The canonical form, reusing this document's strings (no copy when the caller no longer
+    /// needs the document as written, e.g. right after parsing).
+    pub fn into_canonical(self) -> PolicyDocument {
+        let mut statements: Vec<Statement> = self
             .statements
-            .iter()
-            .map(|statement| {
-                let canonical = canonical_statement(statement);
-                (canonical.to_json_string(), canonical)
-            })
+            .into_iter()
+            .map(into_canonical_statement)
             .collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        keyed.dedup_by(|a, b| a.0 == b.0);
+        statements.sort_by(compare_statements);
+        statements.dedup_by(|a, b| compare_statements(a, b) == Ordering::Equal);
         PolicyDocument {
             version: self.version,
-            id: self.id.clone(),
-            statements: keyed.into_iter().map(|(_, statement)| statement).collect(),
+            id: self.id,
+            statements,
             statement_is_object: false,
         }
     }
@@ -60,40 +63,64 @@ pub fn equivalent(a: &PolicyDocument, b: &PolicyDocument) -> bool {
 
 /// One statement in canonical form (also used by the diff).
 pub fn canonical_statement(statement: &Statement) -> Statement {
+    into_canonical_statement(statement.clone())
+}
+
+fn into_canonical_statement(statement: Statement) -> Statement {
     Statement {
-        sid: statement.sid.clone(),
+        sid: statement.sid,
         effect: statement.effect,
-        principal: statement.principal.as_ref().map(canonical_principal_clause),
-        action: match &statement.action {
+        principal: statement.principal.map(|clause| match clause {
+            PrincipalClause::Principal(p) => PrincipalClause::Principal(canonical_principal(p)),
+            PrincipalClause::NotPrincipal(p) => {
+                PrincipalClause::NotPrincipal(canonical_principal(p))
+            }
+        }),
+        action: match statement.action {
             ActionClause::Action(values) => ActionClause::Action(canonical_actions(values)),
             ActionClause::NotAction(values) => ActionClause::NotAction(canonical_actions(values)),
         },
-        resource: statement.resource.as_ref().map(|clause| match clause {
+        resource: statement.resource.map(|clause| match clause {
             ResourceClause::Resource(values) => {
-                ResourceClause::Resource(canonical_patterns(values.items.clone()))
+                ResourceClause::Resource(canonical_patterns(values.items))
             }
             ResourceClause::NotResource(values) => {
-                ResourceClause::NotResource(canonical_patterns(values.items.clone()))
+                ResourceClause::NotResource(canonical_patterns(values.items))
             }
         }),
-        condition: statement.condition.as_ref().and_then(canonical_condition),
+        condition: statement.condition.and_then(canonical_condition),
         span: Span::default(),
     }
 }
 
-fn canonical_actions(values: &Values) -> Values {
-    canonical_patterns(values.iter().map(|action| action.to_lowercase()).collect())
+fn canonical_actions(mut values: Values) -> Values {
+    for action in &mut values.items {
+        lowercase_in_place(action);
+    }
+    canonical_patterns(values.items)
+}
+
+/// Lowercases without allocating for ASCII text (all action names and condition keys in
+/// practice).
+fn lowercase_in_place(text: &mut String) {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+    } else {
+        *text = text.to_lowercase();
+    }
 }
 
 /// Sorted, deduplicated, `*` absorbing everything, `prefix*` absorbing what starts with
 /// `prefix`.
 fn canonical_patterns(mut items: Vec<String>) -> Values {
     if items.iter().any(|item| item == "*") {
-        return Values::list(vec!["*".to_string()]);
+        items.clear();
+        items.push("*".to_string());
+        return Values::list(items);
     }
     items.sort_unstable();
     items.dedup();
-    let mut covered = vec![false; items.len()];
+    let mut covered: Vec<bool> = Vec::new();
     for (index, pattern) in items.iter().enumerate() {
         let Some(prefix) = plain_prefix_star(pattern) else {
             continue;
@@ -105,12 +132,17 @@ fn canonical_patterns(mut items: Vec<String>) -> Values {
                 break;
             }
             if other != index {
+                if covered.is_empty() {
+                    covered = vec![false; items.len()];
+                }
                 covered[other] = true;
             }
         }
     }
-    let mut covered = covered.into_iter();
-    items.retain(|_| !covered.next().unwrap_or(false));
+    if !covered.is_empty() {
+        let mut covered = covered.into_iter();
+        items.retain(|_| !covered.next().unwrap_or(false));
+    }
     Values::list(items)
 }
 
@@ -121,30 +153,21 @@ fn plain_prefix_star(pattern: &str) -> Option<&str> {
     (!prefix.contains(['*', '?', '$'])).then_some(prefix)
 }
 
-fn canonical_principal_clause(clause: &PrincipalClause) -> PrincipalClause {
-    match clause {
-        PrincipalClause::Principal(principal) => {
-            PrincipalClause::Principal(canonical_principal(principal))
-        }
-        PrincipalClause::NotPrincipal(principal) => {
-            PrincipalClause::NotPrincipal(canonical_principal(principal))
-        }
-    }
-}
-
-fn canonical_principal(principal: &Principal) -> Principal {
+fn canonical_principal(principal: Principal) -> Principal {
     let Principal::Typed(typed) = principal else {
         return Principal::Any;
     };
     let mut merged: Vec<(PrincipalType, Vec<String>)> = Vec::with_capacity(typed.len());
     for (kind, values) in typed {
-        let ids = values.iter().map(|id| match kind {
-            PrincipalType::Aws => normalize_aws_principal(id).into_owned(),
-            _ => id.clone(),
+        let ids = values.items.into_iter().map(|id| match kind {
+            PrincipalType::Aws if crate::model::is_account_id(&id) => {
+                normalize_aws_principal(&id).into_owned()
+            }
+            _ => id,
         });
-        match merged.iter_mut().find(|(seen, _)| seen == kind) {
+        match merged.iter_mut().find(|(seen, _)| *seen == kind) {
             Some((_, existing)) => existing.extend(ids),
-            None => merged.push((*kind, ids.collect())),
+            None => merged.push((kind, ids.collect())),
         }
     }
     merged.sort_by_key(|(kind, _)| *kind);
@@ -166,38 +189,39 @@ fn canonical_principal(principal: &Principal) -> Principal {
 /// One condition test in canonical form, before regrouping into blocks.
 struct FlatEntry {
     operator: ConditionOperator,
-    operator_name: String,
     key: String,
     written_key: String,
     values: Vec<String>,
 }
 
-fn canonical_condition(condition: &Condition) -> Option<Condition> {
+fn canonical_condition(condition: Condition) -> Option<Condition> {
     let mut flat: Vec<FlatEntry> = Vec::new();
-    for block in &condition.blocks {
-        let operator = block.operator.clone();
-        let ignore_case = operator.base.ends_with("IgnoreCase");
-        let operator_name = operator.to_string();
-        for entry in &block.entries {
+    for block in condition.blocks {
+        let ignore_case = block.operator.base.ends_with("IgnoreCase");
+        for entry in block.entries {
             let mut values: Vec<String> = entry
                 .values
-                .iter()
+                .items
+                .into_iter()
                 .map(|value| {
-                    let text = value.as_text();
+                    let mut text = match value {
+                        ConditionValue::String(text) | ConditionValue::Number(text) => text,
+                        ConditionValue::Bool(value) => value.to_string(),
+                    };
                     if ignore_case {
-                        text.to_lowercase()
-                    } else {
-                        text.into_owned()
+                        lowercase_in_place(&mut text);
                     }
+                    text
                 })
                 .collect();
             values.sort_unstable();
             values.dedup();
+            let mut key = entry.key.clone();
+            lowercase_in_place(&mut key);
             flat.push(FlatEntry {
-                operator: operator.clone(),
-                operator_name: operator_name.clone(),
-                key: entry.key.to_lowercase(),
-                written_key: entry.key.clone(),
+                operator: block.operator.clone(),
+                key,
+                written_key: entry.key,
                 values,
             });
         }
@@ -245,10 +269,99 @@ fn canonical_condition(condition: &Condition) -> Option<Condition> {
 }
 
 fn compare_flat(a: &FlatEntry, b: &FlatEntry) -> Ordering {
-    a.operator_name
-        .cmp(&b.operator_name)
+    compare_operators(&a.operator, &b.operator)
         .then_with(|| a.key.cmp(&b.key))
         .then_with(|| a.values.cmp(&b.values))
+}
+
+fn compare_operators(a: &ConditionOperator, b: &ConditionOperator) -> Ordering {
+    (a.qualifier, &a.base, a.if_exists).cmp(&(b.qualifier, &b.base, b.if_exists))
+}
+
+/// A total order on canonical statements, equal exactly when the statements are equal (spans
+/// are default in canonical form). Cheaper than comparing their JSON text.
+pub(crate) fn compare_statements(a: &Statement, b: &Statement) -> Ordering {
+    a.sid
+        .cmp(&b.sid)
+        .then_with(|| a.effect.cmp(&b.effect))
+        .then_with(|| compare_option(&a.principal, &b.principal, compare_principal_clauses))
+        .then_with(|| {
+            let (name_a, values_a) = a.action.parts();
+            let (name_b, values_b) = b.action.parts();
+            name_a
+                .cmp(name_b)
+                .then_with(|| compare_values(values_a, values_b))
+        })
+        .then_with(|| {
+            compare_option(&a.resource, &b.resource, |x, y| {
+                let (name_x, values_x) = x.parts();
+                let (name_y, values_y) = y.parts();
+                name_x
+                    .cmp(name_y)
+                    .then_with(|| compare_values(values_x, values_y))
+            })
+        })
+        .then_with(|| compare_option(&a.condition, &b.condition, compare_conditions))
+}
+
+fn compare_option<T>(
+    a: &Option<T>,
+    b: &Option<T>,
+    compare: impl Fn(&T, &T) -> Ordering,
+) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => compare(x, y),
+    }
+}
+
+fn compare_values(a: &Values, b: &Values) -> Ordering {
+    a.items.cmp(&b.items).then_with(|| a.single.cmp(&b.single))
+}
+
+fn compare_principal_clauses(a: &PrincipalClause, b: &PrincipalClause) -> Ordering {
+    let (name_a, principal_a) = a.parts();
+    let (name_b, principal_b) = b.parts();
+    name_a
+        .cmp(name_b)
+        .then_with(|| match (principal_a, principal_b) {
+            (Principal::Any, Principal::Any) => Ordering::Equal,
+            (Principal::Any, Principal::Typed(_)) => Ordering::Less,
+            (Principal::Typed(_), Principal::Any) => Ordering::Greater,
+            (Principal::Typed(x), Principal::Typed(y)) => {
+                for ((kind_x, values_x), (kind_y, values_y)) in x.iter().zip(y) {
+                    let order = kind_x
+                        .cmp(kind_y)
+                        .then_with(|| compare_values(values_x, values_y));
+                    if order != Ordering::Equal {
+                        return order;
+                    }
+                }
+                x.len().cmp(&y.len())
+            }
+        })
+}
+
+fn compare_conditions(a: &Condition, b: &Condition) -> Ordering {
+    let (blocks_a, blocks_b) = (&a.blocks, &b.blocks);
+    for (block_a, block_b) in blocks_a.iter().zip(blocks_b) {
+        let order = compare_operators(&block_a.operator, &block_b.operator).then_with(|| {
+            let mut order = block_a.entries.len().cmp(&block_b.entries.len());
+            for (x, y) in block_a.entries.iter().zip(&block_b.entries) {
+                order = order
+                    .then_with(|| x.key.cmp(&y.key))
+                    .then_with(|| x.values.single.cmp(&y.values.single))
+                    .then_with(|| x.values.items.cmp(&y.values.items));
+            }
+            order
+        });
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    blocks_a.len().cmp(&blocks_b.len())
 }
 
 #[cfg(test)]

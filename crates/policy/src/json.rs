@@ -29,11 +29,13 @@ pub(crate) enum Kind<'a> {
 }
 
 /// A decoded string; `escaped` tells whether the source used escapes (positions inside the
-/// string then no longer map one-to-one to source offsets).
+/// string then no longer map one-to-one to source offsets); `printable_ascii` that every
+/// character is in U+0020–U+007E (known while scanning, so callers can skip checks).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JsonStr<'a> {
     pub text: Cow<'a, str>,
     pub escaped: bool,
+    pub printable_ascii: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,29 +265,29 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<JsonStr<'a>, SyntaxError> {
         self.pos += 1;
         let start = self.pos;
-        // Fast path: scan to the closing quote; most policy strings have no escapes.
-        loop {
-            match self.bytes.get(self.pos) {
-                Some(b'"') => {
-                    let text = &self.source[start..self.pos];
-                    self.pos += 1;
-                    return Ok(JsonStr {
-                        text: Cow::Borrowed(text),
-                        escaped: false,
-                    });
-                }
-                Some(b'\\') => break,
-                Some(&byte) if byte < 0x20 => {
-                    return Err(self.error(format!(
-                        "control character u+{byte:04x} must be escaped inside a string"
-                    )));
-                }
-                Some(_) => self.pos += 1,
-                None => return Err(self.error("unterminated string")),
-            }
+        // Fast path: jump to the closing quote; most policy strings have no escapes.
+        let Some(length) = memchr::memchr2(b'"', b'\\', &self.bytes[start..]) else {
+            self.pos = self.bytes.len();
+            return Err(self.error("unterminated string"));
+        };
+        let end = start + length;
+        let segment = &self.bytes[start..end];
+        let printable_ascii = segment.iter().all(|&b| (0x20..0x7F).contains(&b));
+        if !printable_ascii && let Some(control) = segment.iter().position(|&b| b < 0x20) {
+            self.pos = start + control;
+            return Err(self.control_character(segment[control]));
         }
-        let mut text = String::with_capacity(self.pos - start + 16);
-        text.push_str(&self.source[start..self.pos]);
+        self.pos = end;
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos += 1;
+            return Ok(JsonStr {
+                text: Cow::Borrowed(&self.source[start..end]),
+                escaped: false,
+                printable_ascii,
+            });
+        }
+        let mut text = String::with_capacity(length + 16);
+        text.push_str(&self.source[start..end]);
         loop {
             let run_start = self.pos;
             while let Some(&byte) = self.bytes.get(self.pos) {
@@ -301,20 +303,23 @@ impl<'a> Parser<'a> {
                     return Ok(JsonStr {
                         text: Cow::Owned(text),
                         escaped: true,
+                        printable_ascii: false,
                     });
                 }
                 Some(b'\\') => {
                     let decoded = self.escape()?;
                     text.push(decoded);
                 }
-                Some(&byte) => {
-                    return Err(self.error(format!(
-                        "control character u+{byte:04x} must be escaped inside a string"
-                    )));
-                }
+                Some(&byte) => return Err(self.control_character(byte)),
                 None => return Err(self.error("unterminated string")),
             }
         }
+    }
+
+    fn control_character(&self, byte: u8) -> SyntaxError {
+        self.error(format!(
+            "control character u+{byte:04x} must be escaped inside a string"
+        ))
     }
 
     /// Decodes one escape starting at the backslash.
@@ -384,6 +389,7 @@ pub(crate) fn from_value(value: &serde_json::Value) -> Node<'_> {
         serde_json::Value::String(s) => Kind::String(JsonStr {
             text: Cow::Borrowed(s),
             escaped: false,
+            printable_ascii: false,
         }),
         serde_json::Value::Array(items) => Kind::Array(items.iter().map(from_value).collect()),
         serde_json::Value::Object(map) => Kind::Object(
@@ -392,6 +398,7 @@ pub(crate) fn from_value(value: &serde_json::Value) -> Node<'_> {
                     key: JsonStr {
                         text: Cow::Borrowed(key),
                         escaped: false,
+                        printable_ascii: false,
                     },
                     key_offset: None,
                     value: from_value(value),

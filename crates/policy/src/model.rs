@@ -183,7 +183,7 @@ pub enum SetQualifier {
 }
 
 /// A condition value as written: JSON allows strings, booleans and numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConditionValue {
     String(String),
     Bool(bool),

@@ -252,15 +252,20 @@ impl<'s> Grammar<'s> {
         );
     }
 
-    /// Reports keys seen earlier in the same object; returns which members to process.
+    /// Reports keys seen earlier in the same object; yields each key's first occurrence.
     fn unique_members<'n, 'a>(
         &mut self,
         members: &'n [Member<'a>],
         path: &Path<'_>,
-    ) -> Vec<&'n Member<'a>> {
-        let mut unique: Vec<&Member<'a>> = Vec::with_capacity(members.len());
-        for member in members {
-            if unique.iter().any(|seen| seen.key.text == member.key.text) {
+    ) -> impl Iterator<Item = &'n Member<'a>> + use<'n, 'a> {
+        let seen_before = |index: usize| {
+            let key = &members[index].key.text;
+            members[..index].iter().any(|seen| seen.key.text == *key)
+        };
+        let mut any_duplicate = false;
+        for (index, member) in members.iter().enumerate() {
+            if seen_before(index) {
+                any_duplicate = true;
                 self.error(
                     PolicyErrorKind::DuplicateKey {
                         key: member.key.text.to_string(),
@@ -268,17 +273,18 @@ impl<'s> Grammar<'s> {
                     &path.key(&member.key.text),
                     member.key_offset,
                 );
-            } else {
-                unique.push(member);
             }
         }
-        unique
+        members
+            .iter()
+            .enumerate()
+            .filter(move |(index, _)| !any_duplicate || !seen_before(*index))
+            .map(|(_, member)| member)
     }
 
     /// Checks the characters of a string against the set IAM accepts.
     fn check_chars(&mut self, text: &JsonStr<'_>, offset: Option<u32>, path: &Path<'_>) {
-        let bytes = text.text.as_bytes();
-        if bytes.iter().all(|&b| (0x20..0x7F).contains(&b)) {
+        if text.printable_ascii || text.text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
             return;
         }
         for (index, character) in text.text.char_indices() {
