@@ -1,0 +1,487 @@
+//! Generated policies end to end: they load as definitions, lint clean, and the evaluator allows
+//! what the intent asked for and denies the rest; trust templates and CloudTrail-based output too.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use warden_catalog::Catalog;
+use warden_eval::{CompiledPolicySet, Context, DecisionKind, LabeledPolicy, PolicySet, Request};
+use warden_generate::cloudtrail::RoleArn;
+use warden_generate::io::read_trail_dir;
+use warden_generate::render::{definitions_yaml, policy_json, trust_json};
+use warden_generate::size::expand_all;
+use warden_generate::{
+    ActivityOptions, GeneratedRole, IntentOptions, Layout, SizeLimits, generate_from_activity,
+    generate_from_intent_text,
+};
+use warden_lint::{Finding, LintConfig, LintOptions};
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/report-exporter";
+
+fn root() -> PathBuf {
+    warden_e2e::workspace_root()
+}
+
+fn options(trust: &[&str]) -> IntentOptions {
+    IntentOptions {
+        trust: trust.iter().map(ToString::to_string).collect(),
+        external_id: Some("vendor-7f3a91".into()),
+        exception_expires: "2027-11-25".into(),
+        ..IntentOptions::default()
+    }
+}
+
+fn from_intent(text: &str, trust: &[&str]) -> (GeneratedRole, Layout) {
+    generate_from_intent_text(
+        text,
+        Path::new("intent.yaml"),
+        Catalog::embedded(),
+        &options(trust),
+        SizeLimits::default(),
+    )
+    .unwrap_or_else(|err| panic!("{err}"))
+}
+
+fn example() -> String {
+    std::fs::read_to_string(root().join("examples/intent/report-exporter.yaml")).unwrap()
+}
+
+/// A definitions repository with the project's `warden.yaml` and boundary, plus `generated`.
+fn repository(generated: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("warden.yaml"), dir.path().join("warden.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("boundaries")).unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    std::fs::copy(
+        root().join("boundaries/workload-boundary.yaml"),
+        dir.path().join("boundaries/workload-boundary.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("policies/generated.yaml"), generated).unwrap();
+    dir
+}
+
+/// Loads the repository and lints the definitions; returns the findings that count.
+fn load_and_lint(generated: &str) -> Vec<Finding> {
+    let dir = repository(generated);
+    let definitions = warden_spec::Definitions::load(dir.path())
+        .unwrap_or_else(|errors| panic!("{errors}\n{generated}"));
+    let config = LintConfig::from_spec(&definitions.config);
+    let subject = warden_lint::spec_input::subject_from_definitions(&definitions, &config).unwrap();
+    let today = warden_lint::Date::from_ordinal_date(2026, 329).unwrap();
+    let options = LintOptions {
+        catalog: Catalog::embedded(),
+        config: &config,
+        today,
+    };
+    warden_lint::lint(&subject, &options)
+        .into_iter()
+        .filter(Finding::is_active)
+        .collect()
+}
+
+fn show(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:?} {}:{} {:?} {}",
+                f.rule, f.severity, f.file, f.line, f.sid, f.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn generated_role_loads_and_lints_clean() {
+    let (role, layout) = from_intent(&example(), &[]);
+    let yaml = definitions_yaml(&role, &layout, "examples/intent/report-exporter.yaml");
+    let findings = load_and_lint(&yaml);
+    assert!(findings.is_empty(), "{}\n{yaml}", show(&findings));
+}
+
+fn identity_set(layout: &Layout) -> CompiledPolicySet {
+    let json = policy_json(layout).to_string();
+    let document = warden_policy::parse_policy(&json).unwrap_or_else(|err| panic!("{err:?}"));
+    CompiledPolicySet::compile(&PolicySet {
+        identity: vec![LabeledPolicy::new("generated", document)],
+        ..PolicySet::default()
+    })
+}
+
+/// The identity policies plus a key policy that delegates to the account's IAM policies (the
+/// default key policy): KMS requires the key policy to allow as well.
+fn identity_set_with_key_policy(layout: &Layout) -> CompiledPolicySet {
+    let json = policy_json(layout).to_string();
+    let document = warden_policy::parse_policy(&json).unwrap_or_else(|err| panic!("{err:?}"));
+    let key_policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"EnableIamPolicies","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
+    let key_policy =
+        warden_policy::parse_policy(key_policy).unwrap_or_else(|err| panic!("{err:?}"));
+    CompiledPolicySet::compile(&PolicySet {
+        identity: vec![LabeledPolicy::new("generated", document)],
+        resource_policy: Some(LabeledPolicy::new("key policy", key_policy)),
+        ..PolicySet::default()
+    })
+}
+
+fn decide(
+    set: &CompiledPolicySet,
+    action: &str,
+    resource: &str,
+    context: &[(&str, &str)],
+) -> DecisionKind {
+    let context = Context::from_pairs(
+        context
+            .iter()
+            .map(|(key, value)| (*key, vec![(*value).to_string()])),
+    );
+    let request = Request::new(ROLE, action, resource)
+        .unwrap()
+        .with_resource_account("111122223333")
+        .with_context(context)
+        .finish();
+    set.decide(&request)
+}
+
+#[test]
+fn evaluator_allows_the_intent_and_denies_the_rest() {
+    let (_, layout) = from_intent(&example(), &[]);
+    let set = identity_set(&layout);
+    let with_key_policy = identity_set_with_key_policy(&layout);
+    let object = "arn:aws:s3:::acme-reports/exports/2026-11-01.csv";
+    let table = "arn:aws:dynamodb:eu-west-1:111122223333:table/finance-ledger";
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/0b7a1c9e-5f1d-4c55-9a3e-2f4b8d6c1a00";
+    let task_role = "arn:aws:iam::111122223333:role/report-exporter-task";
+    let allowed: [(&str, &str, &[(&str, &str)]); 9] = [
+        ("s3:GetObject", object, &[]),
+        ("s3:PutObject", object, &[]),
+        ("s3:ListBucket", "arn:aws:s3:::acme-reports", &[]),
+        ("dynamodb:GetItem", table, &[]),
+        ("dynamodb:Query", table, &[]),
+        ("kms:Decrypt", key, &[]),
+        ("kms:GenerateDataKey", key, &[]),
+        ("ecr:GetAuthorizationToken", "*", &[]),
+        (
+            "iam:PassRole",
+            task_role,
+            &[("iam:PassedToService", "ecs-tasks.amazonaws.com")],
+        ),
+    ];
+    for (action, resource, context) in allowed {
+        let set = if action.starts_with("kms:") {
+            &with_key_policy
+        } else {
+            &set
+        };
+        assert_eq!(
+            decide(set, action, resource, context),
+            DecisionKind::Allow,
+            "{action} on {resource}"
+        );
+    }
+    let denied: [(&str, &str, &[(&str, &str)]); 9] = [
+        ("s3:DeleteObject", object, &[]),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::acme-payroll/exports/2026-11-01.csv",
+            &[],
+        ),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::acme-reports/private/salaries.csv",
+            &[],
+        ),
+        ("s3:PutBucketPolicy", "arn:aws:s3:::acme-reports", &[]),
+        ("dynamodb:PutItem", table, &[]),
+        (
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/payroll",
+            &[],
+        ),
+        ("kms:ScheduleKeyDeletion", key, &[]),
+        (
+            "iam:PassRole",
+            task_role,
+            &[("iam:PassedToService", "lambda.amazonaws.com")],
+        ),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/admin",
+            &[("iam:PassedToService", "ecs-tasks.amazonaws.com")],
+        ),
+    ];
+    for (action, resource, context) in denied {
+        let set = if action.starts_with("kms:") {
+            &with_key_policy
+        } else {
+            &set
+        };
+        assert_eq!(
+            decide(set, action, resource, context),
+            DecisionKind::ImplicitDeny,
+            "{action} on {resource}"
+        );
+    }
+}
+
+#[test]
+fn trust_templates_lint_clean_and_admit_only_the_intended_callers() {
+    let text = example().replace("trust:\n  - service:ecs-tasks.amazonaws.com\n", "");
+    let templates = [
+        "service:ecs-tasks.amazonaws.com",
+        "account:444455556666",
+        "github:acme/reports@main",
+    ];
+    let (role, layout) = from_intent(&text, &templates);
+    assert_eq!(role.trust.len(), 3);
+    let yaml = definitions_yaml(&role, &layout, "trust test");
+    let findings = load_and_lint(&yaml);
+    assert!(findings.is_empty(), "{}\n{yaml}", show(&findings));
+
+    let trust = warden_policy::parse_policy(&trust_json(&role).to_string())
+        .unwrap_or_else(|err| panic!("{err:?}"));
+    // Cross-account callers also need their own identity policy to allow the call.
+    let partner_identity = warden_policy::parse_policy(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{ROLE}"}}]}}"#
+    ))
+    .unwrap_or_else(|err| panic!("{err:?}"));
+    let set = CompiledPolicySet::compile(&PolicySet {
+        identity: vec![LabeledPolicy::new("caller", partner_identity)],
+        resource_policy: Some(LabeledPolicy::new("trust", trust)),
+        ..PolicySet::default()
+    });
+    let assume = |principal: &str, action: &str, context: &[(&str, &str)]| {
+        let context = Context::from_pairs(
+            context
+                .iter()
+                .map(|(key, value)| (*key, vec![(*value).to_string()])),
+        );
+        let request = Request::new(principal, action, ROLE)
+            .unwrap()
+            .with_context(context)
+            .finish();
+        set.decide(&request)
+    };
+    let partner = "arn:aws:iam::444455556666:role/ledger-sync";
+    assert_eq!(
+        assume(
+            partner,
+            "sts:AssumeRole",
+            &[("sts:ExternalId", "vendor-7f3a91")]
+        ),
+        DecisionKind::Allow
+    );
+    assert_eq!(
+        assume(partner, "sts:AssumeRole", &[("sts:ExternalId", "guess")]),
+        DecisionKind::ImplicitDeny
+    );
+    assert_eq!(
+        assume(partner, "sts:AssumeRole", &[]),
+        DecisionKind::ImplicitDeny,
+        "no external id"
+    );
+    let stranger = "arn:aws:iam::999988887777:role/ledger-sync";
+    assert_eq!(
+        assume(
+            stranger,
+            "sts:AssumeRole",
+            &[("sts:ExternalId", "vendor-7f3a91")]
+        ),
+        DecisionKind::ImplicitDeny
+    );
+
+    let ecs = [
+        ("aws:SourceAccount", "111122223333"),
+        (
+            "aws:SourceArn",
+            "arn:aws:ecs:eu-west-1:111122223333:task/exporters/1",
+        ),
+    ];
+    assert_eq!(
+        assume("ecs-tasks.amazonaws.com", "sts:AssumeRole", &ecs),
+        DecisionKind::Allow
+    );
+    let confused = [
+        ("aws:SourceAccount", "999988887777"),
+        (
+            "aws:SourceArn",
+            "arn:aws:ecs:eu-west-1:999988887777:task/x/1",
+        ),
+    ];
+    assert_eq!(
+        assume("ecs-tasks.amazonaws.com", "sts:AssumeRole", &confused),
+        DecisionKind::ImplicitDeny
+    );
+
+    let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+    let main = [
+        (
+            "token.actions.githubusercontent.com:aud",
+            "sts.amazonaws.com",
+        ),
+        (
+            "token.actions.githubusercontent.com:sub",
+            "repo:acme/reports:ref:refs/heads/main",
+        ),
+    ];
+    assert_eq!(
+        assume(github, "sts:AssumeRoleWithWebIdentity", &main),
+        DecisionKind::Allow
+    );
+    let fork = [
+        (
+            "token.actions.githubusercontent.com:aud",
+            "sts.amazonaws.com",
+        ),
+        (
+            "token.actions.githubusercontent.com:sub",
+            "repo:mallory/reports:ref:refs/heads/main",
+        ),
+    ];
+    assert_eq!(
+        assume(github, "sts:AssumeRoleWithWebIdentity", &fork),
+        DecisionKind::ImplicitDeny
+    );
+    let branch = [
+        (
+            "token.actions.githubusercontent.com:aud",
+            "sts.amazonaws.com",
+        ),
+        (
+            "token.actions.githubusercontent.com:sub",
+            "repo:acme/reports:ref:refs/heads/feature",
+        ),
+    ];
+    assert_eq!(
+        assume(github, "sts:AssumeRoleWithWebIdentity", &branch),
+        DecisionKind::ImplicitDeny
+    );
+}
+
+#[test]
+fn activity_definition_loads_lints_clean_and_grants_only_what_was_used() {
+    let dir = root().join("crates/generate/tests/fixtures/cloudtrail");
+    let events = read_trail_dir(&dir).unwrap();
+    let role = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
+    let options = ActivityOptions {
+        since: Some("2026-11-01".into()),
+        trust: vec!["service:ecs-tasks.amazonaws.com".into()],
+        exception_expires: "2027-11-25".into(),
+        owner: Some("platform-team".into()),
+        tags: [
+            ("Project", "reports"),
+            ("Environment", "prod"),
+            ("Service", "report-exporter"),
+        ]
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .into(),
+        ..ActivityOptions::default()
+    };
+    let (mut generated, layout, _) = generate_from_activity(
+        &events,
+        &role,
+        Catalog::embedded(),
+        &options,
+        SizeLimits::default(),
+    )
+    .unwrap();
+    generated.boundary = Some("workload-boundary".into());
+    let yaml = definitions_yaml(&generated, &layout, "fixture trail");
+    let findings = load_and_lint(&yaml);
+    assert!(findings.is_empty(), "{}\n{yaml}", show(&findings));
+    let set = identity_set(&layout);
+    assert_eq!(
+        decide(
+            &set,
+            "s3:GetObject",
+            "arn:aws:s3:::acme-reports/exports/2026-11-01.csv",
+            &[]
+        ),
+        DecisionKind::Allow
+    );
+    assert_eq!(
+        decide(
+            &set,
+            "s3:DeleteObject",
+            "arn:aws:s3:::acme-reports/exports/2026-10-01.csv",
+            &[]
+        ),
+        DecisionKind::ImplicitDeny,
+        "denied in the trail, not granted"
+    );
+    assert_eq!(
+        decide(
+            &set,
+            "s3:GetObject",
+            "arn:aws:s3:::acme-reports/exports/2026-09-30.csv",
+            &[]
+        ),
+        DecisionKind::ImplicitDeny,
+        "objects never read"
+    );
+    assert_eq!(
+        decide(
+            &set,
+            "dynamodb:DeleteTable",
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/finance-ledger",
+            &[]
+        ),
+        DecisionKind::ImplicitDeny,
+        "before --since"
+    );
+}
+
+#[test]
+fn split_policies_load_and_keep_exactly_the_action_set() {
+    // Read access to many services' resources: too large for one inline policy.
+    let services = [
+        "ec2",
+        "rds",
+        "glue",
+        "sagemaker",
+        "dynamodb",
+        "lambda",
+        "sqs",
+        "sns",
+        "logs",
+        "kms",
+        "secretsmanager",
+        "ssm",
+    ];
+    let mut text = String::from(
+        "role: auditor\naccount: \"111122223333\"\nregion: eu-west-1\nowner: security\nboundary: workload-boundary\ntags: {Project: audit, Environment: prod, Service: auditor}\ntrust: [\"service:ecs-tasks.amazonaws.com\"]\npermissions:\n",
+    );
+    for service in services {
+        text.push_str(&format!("  - service: {service}\n    access: [List, Read]\n    resources: [\"arn:aws:{service}:eu-west-1:111122223333:*\"]\n"));
+    }
+    let (role, layout) = from_intent(&text, &[]);
+    let Layout::Managed(policies) = &layout else {
+        panic!("expected a split into managed policies")
+    };
+    assert!(policies.len() >= 2);
+    let catalog = Catalog::embedded();
+    let intended: BTreeSet<String> = role
+        .statements
+        .iter()
+        .flat_map(|s| s.actions.iter().map(|a| a.to_ascii_lowercase()))
+        .collect();
+    let granted: BTreeSet<String> = policies
+        .iter()
+        .flat_map(|p| expand_all(&p.actions(), catalog))
+        .collect();
+    assert_eq!(granted, intended);
+    for policy in policies {
+        assert!(
+            warden_generate::statement::iam_size(&policy.to_json()) <= 6_144,
+            "{}",
+            policy.name
+        );
+    }
+    let yaml = definitions_yaml(&role, &layout, "split test");
+    let findings: Vec<Finding> = load_and_lint(&yaml)
+        .into_iter()
+        .filter(|f| f.rule.starts_with("WL6") || f.rule == "WL301")
+        .collect();
+    assert!(findings.is_empty(), "{}", show(&findings));
+}
