@@ -205,7 +205,16 @@ pub async fn plan_organization(
     request: &PlanRequest,
     progress: &(dyn Fn(ProgressEvent) + Sync),
 ) -> Result<PlanOutcome, WorkflowError> {
-    let organization = aws.inventory().await?;
+    let whole_organization = request.accounts.is_empty() && request.ous.is_empty();
+    // SCPs need nothing from the inventory: read them while it runs.
+    let (organization, scps) = tokio::join!(aws.inventory(), async {
+        if whole_organization {
+            Some(aws.read_scps().await)
+        } else {
+            None
+        }
+    });
+    let organization = organization?;
     let ownership = from_spec::ownership(&definitions.config);
     let only: Vec<String> = organization
         .accounts
@@ -220,14 +229,7 @@ pub async fn plan_organization(
     }
     let mut read = ReadRequest::new(request.access.clone(), request.concurrency);
     read.only_accounts = only;
-    let whole_organization = request.accounts.is_empty() && request.ous.is_empty();
-    let (outcomes, scps) = tokio::join!(aws.read_accounts(&organization, &read, progress), async {
-        if whole_organization {
-            Some(aws.read_scps().await)
-        } else {
-            None
-        }
-    });
+    let outcomes = aws.read_accounts(&organization, &read, progress).await;
 
     let mut pairs = Vec::new();
     let mut live_accounts = Vec::new();

@@ -175,7 +175,6 @@ fn render_delta(out: &mut String, delta: &DocumentDelta) {
         ("actions lost", &delta.actions_lost),
         ("resources gained", &delta.resources_gained),
         ("resources lost", &delta.resources_lost),
-        ("also", &delta.other),
     ];
     let mut any = false;
     for (label, items) in lines {
@@ -184,11 +183,13 @@ fn render_delta(out: &mut String, delta: &DocumentDelta) {
             let _ = writeln!(out, "        {label}: {}", items.join(", "));
         }
     }
+    // Already `label: items` (principals, conditions, deny statements).
+    for line in &delta.other {
+        any = true;
+        let _ = writeln!(out, "        {line}");
+    }
     if !any {
-        let _ = writeln!(
-            out,
-            "        same actions and resources; conditions or principals differ"
-        );
+        let _ = writeln!(out, "        no change in actions, resources, principals or conditions (version, id or description only)");
     }
 }
 

@@ -119,6 +119,7 @@ struct Figures {
     latency: Duration,
     concurrency: usize,
     seed_time: Duration,
+    inventory_time: Duration,
     wall: Duration,
     plan_cpu: Duration,
     member_calls: Vec<(String, u64, Vec<(String, u64)>)>,
@@ -183,6 +184,9 @@ async fn measure(args: &PlanBench, server: &MotoServer, repo: &Path) -> anyhow::
         dirty: false,
         created_at: workflow::now_rfc3339(),
     };
+    let inventory_started = Instant::now();
+    aws.inventory().await?;
+    let inventory_time = inventory_started.elapsed();
     proxy.reset_stats();
     let started = Instant::now();
     let outcome = workflow::plan_organization(&aws, &definitions, &request, &|_| {}).await?;
@@ -247,6 +251,7 @@ async fn measure(args: &PlanBench, server: &MotoServer, repo: &Path) -> anyhow::
         latency,
         concurrency: args.concurrency,
         seed_time,
+        inventory_time,
         wall,
         plan_cpu,
         member_calls,
@@ -290,6 +295,11 @@ impl std::fmt::Display for Figures {
             self.seed_time
         )?;
         writeln!(f, "  read + plan wall time:          {:.2?}", self.wall)?;
+        writeln!(
+            f,
+            "    of which inventory (measured separately): {:.2?}",
+            self.inventory_time
+        )?;
         writeln!(f, "  planning step alone (rayon):    {:.2?}", self.plan_cpu)?;
         writeln!(
             f,
