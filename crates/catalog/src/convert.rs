@@ -432,6 +432,56 @@ mod tests {
         assert!(generated.condition_key_prefixes.contains("\"saml\""));
     }
 
+    /// A gzipped ustar archive with every file under `package/`, as `npm pack` writes it.
+    fn tarball(files: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut tar = Vec::new();
+        for (path, body) in files {
+            let mut header = vec![0u8; 512];
+            let name = format!("package/{path}");
+            header[..name.len()].copy_from_slice(name.as_bytes());
+            header[124..136].copy_from_slice(format!("{:011o}\0", body.len()).as_bytes());
+            header[156] = b'0';
+            header[257..263].copy_from_slice(b"ustar\0");
+            tar.extend_from_slice(&header);
+            tar.extend_from_slice(body);
+            tar.resize(tar.len().div_ceil(512) * 512, 0);
+        }
+        tar.extend_from_slice(&[0u8; 1024]);
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(&tar).unwrap();
+        gzip.finish().unwrap()
+    }
+
+    #[test]
+    fn converts_a_package_tarball_and_records_its_integrity() {
+        let bytes = tarball(&package("Write", "String"));
+        let generated = convert_tarball(&bytes).unwrap();
+        let manifest: Manifest = serde_json::from_str(&generated.manifest).unwrap();
+        assert_eq!(manifest.source.integrity, npm_integrity(&bytes));
+        assert!(manifest.source.integrity.starts_with("sha512-"));
+        assert_eq!(manifest.source.integrity.len(), "sha512-".len() + 88);
+        assert_eq!(
+            generated,
+            convert_files(&package("Write", "String"), &npm_integrity(&bytes)).unwrap()
+        );
+        assert!(matches!(
+            convert_tarball(b"not gzip"),
+            Err(ConvertError::Archive { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_package_files_are_named() {
+        let mut files = package("Write", "String");
+        files.remove("data/conditionKeys/zz.json");
+        let err = convert_files(&files, "x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "package has no `data/conditionKeys/zz.json`"
+        );
+    }
+
     #[test]
     fn conversion_is_deterministic() {
         let first = convert_files(&package("Write", "String"), "sha512-x").unwrap();

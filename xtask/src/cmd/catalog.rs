@@ -12,7 +12,7 @@ use serde_json::json;
 use warden_catalog::catalog::{
     CONDITION_KEY_PREFIXES_FILE, GLOBAL_CONDITION_KEYS_FILE, MANIFEST_FILE, SERVICES_FILE,
 };
-use warden_catalog::convert::{self, PACKAGE};
+use warden_catalog::convert::{self, Generated, PACKAGE};
 use warden_catalog::{Action, Catalog, DataFiles, Manifest};
 
 #[derive(clap::Subcommand)]
@@ -286,12 +286,11 @@ fn npm_pack(root: &Path, version: Option<&str>) -> anyhow::Result<(PathBuf, Pack
         .context("could not run `npm` (is Node.js installed?)")?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let reason = stderr
-            .lines()
-            .find(|line| line.contains("ERR"))
-            .unwrap_or("")
-            .trim();
-        bail!("`npm pack {spec}` failed ({}): {reason}", output.status);
+        bail!(
+            "`npm pack {spec}` failed ({}): {}",
+            output.status,
+            npm_error(&stderr)
+        );
     }
     let mut packed: Vec<Packed> = serde_json::from_slice(&output.stdout)
         .with_context(|| format!("unexpected output of `npm pack {spec} --json`"))?;
@@ -310,6 +309,25 @@ fn npm_pack(root: &Path, version: Option<&str>) -> anyhow::Result<(PathBuf, Pack
         );
     }
     Ok((path, packed))
+}
+
+/// The telling line of npm's error output (`FetchError: … ECONNREFUSED`, `404 Not Found`).
+fn npm_error(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| {
+            line.strip_prefix("npm error")
+                .or_else(|| line.strip_prefix("npm ERR!"))
+        })
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines
+        .iter()
+        .find(|line| line.contains("FetchError") || line.contains("404"))
+        .or(lines.first())
+        .copied()
+        .unwrap_or("no error output")
 }
 
 fn refresh(root: &Path, version: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -425,6 +443,17 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
         );
     }
     let generated = convert::convert_tarball(&bytes)?;
+    compare(&committed, &generated, &source.version)?;
+    eprintln!(
+        "catalog check: regenerated from {PACKAGE}@{} ({}) and compared byte for byte: identical",
+        source.version,
+        tarball.display()
+    );
+    Ok(())
+}
+
+/// Byte-for-byte comparison of the committed files with a fresh conversion.
+fn compare(committed: &Committed, generated: &Generated, version: &str) -> anyhow::Result<()> {
     let committed_files = [
         (MANIFEST_FILE, &committed.manifest),
         (SERVICES_FILE, &committed.services),
@@ -436,17 +465,11 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
     for ((name, fresh), (_, on_disk)) in generated.files().into_iter().zip(committed_files) {
         if fresh != on_disk.as_str() {
             bail!(
-                "`crates/catalog/data/{name}` is not what `cargo xtask catalog refresh --version {}` produces ({}): run it and commit the result",
-                source.version,
+                "`crates/catalog/data/{name}` is not what `cargo xtask catalog refresh --version {version}` produces ({}): run it and commit the result",
                 first_difference(on_disk, fresh)
             );
         }
     }
-    eprintln!(
-        "catalog check: regenerated from {PACKAGE}@{} ({}) and compared byte for byte: identical",
-        source.version,
-        tarball.display()
-    );
     Ok(())
 }
 
@@ -574,6 +597,90 @@ fn time_average(runs: u32, mut body: impl FnMut() -> usize) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn committed() -> Committed {
+        Committed::read(&super::super::ci::workspace_root()).unwrap()
+    }
+
+    /// A scratch workspace root holding a copy of the data, with `edit` applied.
+    fn scratch_root(name: &str, edit: impl FnOnce(&mut Committed)) -> PathBuf {
+        let root =
+            std::env::temp_dir().join(format!("warden-catalog-{name}-{}", std::process::id()));
+        let dir = data_dir(&root);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = committed();
+        edit(&mut files);
+        for (file, text) in [
+            (MANIFEST_FILE, &files.manifest),
+            (SERVICES_FILE, &files.services),
+            (CONDITION_KEY_PREFIXES_FILE, &files.condition_key_prefixes),
+            (GLOBAL_CONDITION_KEYS_FILE, &files.global_condition_keys),
+        ] {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn check_rejects_edited_data_before_any_download() {
+        let root = scratch_root("edited", |files| {
+            files.services =
+                files
+                    .services
+                    .replacen("\"access\":\"Read\"", "\"access\":\"Write\"", 1);
+        });
+        let err = check(&root).unwrap_err();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert!(
+            format!("{err:#}").contains("digest of `services.jsonl`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn check_rejects_a_manifest_without_a_version() {
+        let root = scratch_root("unversioned", |files| {
+            let version = Catalog::embedded().source().version.clone();
+            files.manifest = files.manifest.replace(&format!("\"{version}\""), "\"\"");
+        });
+        let err = check(&root).unwrap_err();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert!(
+            format!("{err:#}").contains("manifest does not record the source"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn compare_names_the_first_differing_service() {
+        let files = committed();
+        let mut generated = Generated {
+            manifest: files.manifest.clone(),
+            services: files.services.clone(),
+            condition_key_prefixes: files.condition_key_prefixes.clone(),
+            warnings: Vec::new(),
+        };
+        compare(&files, &generated, "v").unwrap();
+        generated.services = generated.services.replacen(
+            "{\"prefix\":\"s3\",\"name\":\"Amazon S3\"",
+            "{\"prefix\":\"s3\",\"name\":\"Amazon S4\"",
+            1,
+        );
+        let err = compare(&files, &generated, "v").unwrap_err().to_string();
+        assert!(
+            err.contains("`crates/catalog/data/services.jsonl`"),
+            "{err}"
+        );
+        assert!(err.contains("service `s3`"), "{err}");
+    }
+
+    #[test]
+    fn npm_errors_are_summarised() {
+        let stderr = "npm error code ECONNREFUSED\nnpm error FetchError: request to http://x failed\nnpm error   at y\n";
+        assert_eq!(npm_error(stderr), "FetchError: request to http://x failed");
+        assert_eq!(npm_error("npm error code E404\n"), "code E404");
+        assert_eq!(npm_error(""), "no error output");
+    }
 
     #[test]
     fn tarball_names_follow_npm() {
