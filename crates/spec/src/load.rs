@@ -10,7 +10,7 @@ use crate::convert::PolicyParts;
 use crate::de::{DeError, from_node};
 use crate::defs::{Config, Location, ManagedPolicy, PolicyRef, Role, Scp};
 use crate::err::{SpecErrorKind, SpecErrors};
-use crate::model::{BoundaryDef, Kind, ManagedPolicyDef, RoleDef, ScpDef};
+use crate::model::{BoundaryDef, Kind, ManagedPolicyDef, RoleDef, ScpDef, StatementDef};
 use crate::yaml::{Node, Pos, Value, parse_documents};
 
 /// The settings file at the repository root.
@@ -247,9 +247,23 @@ impl Loader {
         self.errors.push(
             Location::new(file, pos),
             SpecErrorKind::Format {
-                message: err.message,
+                message: with_suggestion(err.message),
             },
         );
+    }
+
+    /// A document that does not fit its format: serde stops at the first problem, so the
+    /// statements are also checked one by one to report problems in the others in the same run.
+    fn document_format_error(&mut self, file: &str, err: DeError, document: &Node) {
+        let first = err.pos;
+        self.format_error(file, err, document.pos);
+        for statement in statement_nodes(document) {
+            if let Err(err) = from_node::<StatementDef>(statement)
+                && err.pos != first
+            {
+                self.format_error(file, err, statement.pos);
+            }
+        }
     }
 
     pub(crate) fn invalid(&mut self, file: &str, pos: Pos, message: impl Into<String>) {
@@ -285,7 +299,7 @@ impl Loader {
                         let role = self.role(&file.path, def, &document);
                         self.roles.push(role);
                     }
-                    Err(err) => self.format_error(&file.path, err, document.pos),
+                    Err(err) => self.document_format_error(&file.path, err, &document),
                 },
                 Kind::ManagedPolicy => match from_node::<ManagedPolicyDef>(&document) {
                     Ok(def) => {
@@ -301,7 +315,7 @@ impl Loader {
                             self.managed_policy(&file.path, Kind::ManagedPolicy, parts, &document);
                         self.managed_policies.push(policy);
                     }
-                    Err(err) => self.format_error(&file.path, err, document.pos),
+                    Err(err) => self.document_format_error(&file.path, err, &document),
                 },
                 Kind::Boundary => match from_node::<BoundaryDef>(&document) {
                     Ok(def) => {
@@ -317,14 +331,14 @@ impl Loader {
                             self.managed_policy(&file.path, Kind::Boundary, parts, &document);
                         self.boundaries.push(policy);
                     }
-                    Err(err) => self.format_error(&file.path, err, document.pos),
+                    Err(err) => self.document_format_error(&file.path, err, &document),
                 },
                 Kind::Scp => match from_node::<ScpDef>(&document) {
                     Ok(def) => {
                         let scp = self.scp(&file.path, def, &document);
                         self.scps.push(scp);
                     }
-                    Err(err) => self.format_error(&file.path, err, document.pos),
+                    Err(err) => self.document_format_error(&file.path, err, &document),
                 },
             }
         }
@@ -450,6 +464,66 @@ impl Loader {
     }
 }
 
+/// Appends `(did you mean `x`?)` to serde's unknown-field message when one expected field is
+/// close to the typo (`Resources` → `Resource`, `Condtion` → `Condition`).
+fn with_suggestion(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((found, expected)) = rest.split_once('`') else {
+        return message;
+    };
+    let candidates = expected.split('`').skip(1).step_by(2);
+    let best = candidates
+        .map(|candidate| {
+            (
+                edit_distance(&found.to_lowercase(), &candidate.to_lowercase()),
+                candidate,
+            )
+        })
+        .min();
+    match best {
+        Some((distance, candidate)) if distance <= found.len().div_ceil(3) => {
+            format!("{message} (did you mean `{candidate}`?)")
+        }
+        _ => message,
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Statement nodes of a definition document: `trust`, `inline_policies.*` and `statements`.
+fn statement_nodes(document: &Node) -> Vec<&Node> {
+    let lists = ["trust", "statements"]
+        .iter()
+        .filter_map(|key| document.get(key))
+        .chain(
+            match document.get("inline_policies").map(|node| &node.value) {
+                Some(Value::Map(entries)) => entries.iter().map(|(_, node)| node).collect(),
+                _ => Vec::new(),
+            },
+        );
+    lists
+        .flat_map(|list| match &list.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 /// The location a name (case-insensitive) was first seen at, recording it when new.
 fn first_seen(
     seen: &mut BTreeMap<String, Location>,
@@ -477,6 +551,18 @@ fn duplicate(what: &'static str, name: &str, first: Location) -> SpecErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_fields_get_a_suggestion_when_close() {
+        let message = "unknown field `Resources`, expected one of `Sid`, `Resource`, `NotResource`";
+        assert_eq!(
+            with_suggestion(message.to_owned()),
+            format!("{message} (did you mean `Resource`?)")
+        );
+        let far = "unknown field `zzz`, expected one of `Sid`, `Effect`";
+        assert_eq!(with_suggestion(far.to_owned()), far);
+        assert_eq!(edit_distance("condtion", "condition"), 1);
+    }
 
     #[test]
     fn digest_depends_on_paths_and_contents() {
