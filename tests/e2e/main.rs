@@ -5,3 +5,5 @@ mod aws;
 mod plan;
 mod catalog;
 mod generate;
+mod eval;
+mod lint;

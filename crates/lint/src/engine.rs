@@ -61,11 +61,7 @@ fn document_findings(
     documents
         .par_iter()
         .flat_map_iter(|(policy, role)| {
-            let cx = DocumentCx {
-                env,
-                policy,
-                role: *role,
-            };
+            let cx = DocumentCx::new(env, policy, *role);
             let mut out = Vec::new();
             for rule in rules {
                 rule.check_document(&cx, &mut out);
@@ -75,15 +71,28 @@ fn document_findings(
         .collect()
 }
 
+/// The rule an exception names, by id (`WL301`) or name (`resource-star`).
+pub(crate) fn rule_named(rule: &str) -> Option<&'static crate::rule::RuleMeta> {
+    registry::by_id(rule)
+        .or_else(|| registry::metas().find(|meta| meta.name.eq_ignore_ascii_case(rule)))
+}
+
 /// Is `exception` live on `today` (the expiry day itself still counts)?
 pub(crate) fn is_live(exception: &Exception, today: time::Date) -> bool {
     exception.expires >= today
 }
 
-/// Does `exception` cover `finding`: same rule, same Sid, same principal when it names one?
+/// Does `exception` cover `finding`: same rule, same Sid (any Sid when it names none), same
+/// principal when it names one? An exception naming neither covers nothing.
 pub(crate) fn covers(exception: &Exception, finding: &Finding) -> bool {
-    exception.rule.eq_ignore_ascii_case(&finding.rule)
-        && finding.sid.as_deref() == Some(exception.sid.as_str())
+    if exception.sid.is_none() && exception.principal.is_none() {
+        return false;
+    }
+    rule_named(&exception.rule).is_some_and(|meta| meta.id == finding.rule)
+        && exception
+            .sid
+            .as_ref()
+            .is_none_or(|sid| finding.sid.as_ref() == Some(sid))
         && exception
             .principal
             .as_ref()

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod registry;
 pub mod rule;
 pub mod rules;
+pub mod spec_input;
 pub mod subject;
 
 pub use config::{LintConfig, Quotas};
@@ -24,6 +25,10 @@ pub use subject::{
     AttachedPolicy, DocumentSize, Exception, Location, PolicyKind, PolicySubject, RoleSubject,
     ScpTarget, Subject, TextField,
 };
+
+pub use spec_input::{lint_rendered_account, lint_rendered_scps};
+/// The date type of `LintOptions::today`, re-exported so callers need not depend on `time`.
+pub use time::Date;
 
 use warden_catalog::Catalog;
 
@@ -83,5 +88,7 @@ pub fn has_errors(findings: &[Finding]) -> bool {
     Summary::of(findings).has_errors()
 }
 
+#[cfg(test)]
+mod corpus_tests;
 #[cfg(test)]
 mod fixture_tests;

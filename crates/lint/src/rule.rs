@@ -1,7 +1,9 @@
 //! The rule interface: a rule's fixed metadata and the checks it runs at each level (document,
 //! role, whole subject, exceptions), with the context each level sees.
 
-use warden_catalog::Catalog;
+use std::cell::OnceCell;
+
+use warden_catalog::{Action, Catalog};
 use warden_policy::Statement;
 
 use crate::config::LintConfig;
@@ -105,6 +107,51 @@ pub struct DocumentCx<'a> {
     pub env: &'a Env<'a>,
     pub policy: &'a PolicySubject,
     pub role: Option<&'a RoleSubject>,
+    /// Expanded `Action` values per statement, computed once for all rules.
+    expansions: Vec<OnceCell<Vec<&'a Action>>>,
+}
+
+impl<'a> DocumentCx<'a> {
+    pub fn new(
+        env: &'a Env<'a>,
+        policy: &'a PolicySubject,
+        role: Option<&'a RoleSubject>,
+    ) -> DocumentCx<'a> {
+        let expansions = policy
+            .document
+            .statements
+            .iter()
+            .map(|_| OnceCell::new())
+            .collect();
+        DocumentCx {
+            env,
+            policy,
+            role,
+            expansions,
+        }
+    }
+
+    /// The known actions statement `index`'s `Action` names (wildcards expanded, `*` and
+    /// unknown names left out; empty for `NotAction`).
+    pub fn expanded_actions(&self, index: usize) -> &[&'a Action] {
+        let Some(cell) = self.expansions.get(index) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            match self
+                .policy
+                .document
+                .statements
+                .get(index)
+                .map(|statement| &statement.action)
+            {
+                Some(warden_policy::ActionClause::Action(patterns)) => {
+                    self.env.facts.expand_known(&patterns.items)
+                }
+                _ => Vec::new(),
+            }
+        })
+    }
 }
 
 impl DocumentCx<'_> {

@@ -256,17 +256,19 @@ pub struct ScpTarget {
     pub policies: Vec<String>,
 }
 
-/// A documented exception to one rule for one statement.
+/// A documented exception to one rule for one statement (or, without a Sid, for every
+/// statement of one role or policy).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exception {
     pub rule: String,
-    pub sid: String,
+    #[serde(default)]
+    pub sid: Option<String>,
     pub reason: String,
     pub owner: String,
     /// Last day the exception is valid.
     #[serde(with = "crate::subject::date_format")]
     pub expires: time::Date,
-    /// Only findings on this role (or policy) name, when set.
+    /// Only findings on this role (or policy) name, when set. Required when `sid` is `None`.
     #[serde(default)]
     pub principal: Option<String>,
     #[serde(default)]
@@ -288,6 +290,17 @@ pub(crate) mod date_format {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<time::Date, D::Error> {
         let text = String::deserialize(deserializer)?;
         time::Date::parse(&text, FORMAT).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Exception {
+    /// Words naming what the exception covers, for messages.
+    pub fn scope(&self) -> String {
+        match (&self.sid, &self.principal) {
+            (Some(sid), _) => format!("sid `{sid}`"),
+            (None, Some(principal)) => format!("`{principal}`"),
+            (None, None) => "nothing".to_string(),
+        }
     }
 }
 
@@ -322,4 +335,11 @@ pub struct Subject {
     pub scp_targets: Vec<ScpTarget>,
     pub exceptions: Vec<Exception>,
     pub texts: Vec<TextField>,
+}
+
+/// The UTC date of a Unix timestamp (the caller reads the clock; the library never does).
+pub fn date_from_unix_seconds(seconds: i64) -> Option<time::Date> {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .map(time::OffsetDateTime::date)
 }

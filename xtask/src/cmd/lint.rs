@@ -1,10 +1,278 @@
-//! `cargo xtask lint`.
+//! `cargo xtask lint [PATH...]`: lint the repository's definitions (rendered for every account
+//! of an organization file, or as written), policy JSON files, directories of them, or
+//! `GetAccountAuthorizationDetails` exports. Exit 0: no error-level finding; 1: errors; 2: bad
+//! input or usage.
 
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::{Context, bail};
+use warden_catalog::Catalog;
+use warden_lint::emit::{self, Format};
+use warden_lint::{
+    Finding, LintConfig, LintOptions, PolicyKind, PolicySubject, Subject, spec_input,
+};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`lint` is not implemented yet")
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    Identity,
+    Trust,
+    Resource,
+    Boundary,
+    Scp,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Policy JSON files, directories of them, account authorization details exports, or a
+    /// repository root with `warden.yaml`. Default: this repository's definitions.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Only this account (rendered definitions and exports).
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
+    /// The date exceptions are judged on, `YYYY-MM-DD` (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<String>,
+    /// Kind of single policy files (default: inferred; a `Principal` means trust or resource).
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+    /// Organization JSON (accounts, OUs, tags) to render the definitions for every targeted
+    /// account. Without it the definitions are linted as written.
+    #[arg(long, value_name = "FILE")]
+    org: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let today = today(args.today.as_deref())?;
+    let catalog = Catalog::embedded();
+    let mut findings = Vec::new();
+    if args.paths.is_empty() {
+        findings = lint_definitions(&super::ci::workspace_root(), &args, catalog, today)?;
+    }
+    for path in &args.paths {
+        findings.extend(lint_path(path, &args, catalog, today)?);
+    }
+    if let Some(account) = &args.account {
+        findings.retain(|finding| finding.account.as_deref().is_none_or(|id| id == account));
+    }
+    warden_lint::finding::sort_findings(&mut findings);
+    let format = match args.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    print!("{}", emit::render(format, &findings));
+    Ok(if warden_lint::has_errors(&findings) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn today(given: Option<&str>) -> anyhow::Result<warden_lint::Date> {
+    match given {
+        Some(text) => warden_lint::subject::parse_date(text)
+            .with_context(|| format!("`--today {text}` is not a date: expected `YYYY-MM-DD`")),
+        None => {
+            let seconds = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
+            warden_lint::subject::date_from_unix_seconds(i64::try_from(seconds)?)
+                .context("the system clock is out of range")
+        }
+    }
+}
+
+fn kind(args: &Args) -> Option<PolicyKind> {
+    args.kind.map(|kind| match kind {
+        KindArg::Identity => PolicyKind::Identity,
+        KindArg::Trust => PolicyKind::Trust,
+        KindArg::Resource => PolicyKind::Resource,
+        KindArg::Boundary => PolicyKind::Boundary,
+        KindArg::Scp => PolicyKind::ServiceControl,
+    })
+}
+
+fn lint_path(
+    path: &Path,
+    args: &Args,
+    catalog: &Catalog,
+    today: warden_lint::Date,
+) -> anyhow::Result<Vec<Finding>> {
+    if path.is_dir() {
+        if path.join(warden_spec::CONFIG_FILE).is_file() {
+            return lint_definitions(path, args, catalog, today);
+        }
+        return lint_directory(path, args, catalog, today);
+    }
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let file = display(path);
+    let config = LintConfig::default();
+    let options = LintOptions {
+        catalog,
+        config: &config,
+        today,
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "{file}:{}:{}: invalid json: {err}",
+            err.line(),
+            err.column()
+        )
+    })?;
+    if warden_lint::export::looks_like_export(&value) {
+        return Ok(warden_lint::lint_authorization_details(
+            &file, &text, &options,
+        )?);
+    }
+    Ok(warden_lint::lint_policy_text(
+        &file,
+        &text,
+        kind(args),
+        &options,
+    )?)
+}
+
+/// Every `*.json` below `dir`, linted together (in parallel); exports separately.
+fn lint_directory(
+    dir: &Path,
+    args: &Args,
+    catalog: &Catalog,
+    today: warden_lint::Date,
+) -> anyhow::Result<Vec<Finding>> {
+    let mut files = Vec::new();
+    collect_json(dir, &mut files)?;
+    if files.is_empty() {
+        bail!("`{}` contains no `.json` files", dir.display());
+    }
+    let config = LintConfig::default();
+    let options = LintOptions {
+        catalog,
+        config: &config,
+        today,
+    };
+    let mut subject = Subject::default();
+    let mut findings = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let file = display(&path);
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
+            anyhow::anyhow!(
+                "{file}:{}:{}: invalid json: {err}",
+                err.line(),
+                err.column()
+            )
+        })?;
+        if warden_lint::export::looks_like_export(&value) {
+            findings.extend(warden_lint::lint_authorization_details(
+                &file, &text, &options,
+            )?);
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .map_or_else(|| file.clone(), |stem| stem.to_string_lossy().into_owned());
+        subject.policies.push(PolicySubject::from_json_text(
+            name,
+            kind(args),
+            &file,
+            &text,
+        )?);
+    }
+    findings.extend(warden_lint::lint(&subject, &options));
+    Ok(findings)
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("cannot read directory `{}`", dir.display()))?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_json(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The repository's definitions: rendered for each account of `--org`, or as written.
+fn lint_definitions(
+    root: &Path,
+    args: &Args,
+    catalog: &Catalog,
+    today: warden_lint::Date,
+) -> anyhow::Result<Vec<Finding>> {
+    let definitions =
+        warden_spec::Definitions::load(root).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let config = LintConfig::from_spec(&definitions.config);
+    let Some(org_file) = &args.org else {
+        let subject = spec_input::subject_from_definitions(&definitions, &config)?;
+        return Ok(warden_lint::lint(
+            &subject,
+            &LintOptions {
+                catalog,
+                config: &config,
+                today,
+            },
+        ));
+    };
+    let text = fs::read_to_string(org_file)
+        .with_context(|| format!("cannot read `{}`", org_file.display()))?;
+    let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not an organization: {err}",
+            org_file.display(),
+            err.line(),
+            err.column()
+        )
+    })?;
+    if let Some(account) = &args.account
+        && org.account(account).is_none()
+    {
+        bail!("account `{account}` is not in `{}`", org_file.display());
+    }
+    let mut findings = Vec::new();
+    for account in &org.accounts {
+        if args.account.as_ref().is_some_and(|id| id != &account.id) {
+            continue;
+        }
+        let rendered = definitions
+            .render_for_account(&org, account)
+            .map_err(|errors| anyhow::anyhow!("{errors}"))?;
+        findings.extend(spec_input::lint_rendered_account(
+            &rendered, &config, catalog, today,
+        ));
+    }
+    let scps = definitions
+        .render_scps(&org)
+        .map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    findings.extend(spec_input::lint_rendered_scps(
+        &scps, &config, catalog, today,
+    ));
+    Ok(findings)
+}
+
+fn display(path: &Path) -> String {
+    path.strip_prefix("./")
+        .unwrap_or(path)
+        .display()
+        .to_string()
+        .replace('\\', "/")
 }

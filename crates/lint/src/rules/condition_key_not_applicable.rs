@@ -51,7 +51,7 @@ impl Rule for ConditionKeyNotApplicable {
             {
                 continue;
             }
-            let actions = cx.env.facts.expand_known(&patterns.items);
+            let actions = cx.expanded_actions(index);
             if actions.is_empty() {
                 continue;
             }

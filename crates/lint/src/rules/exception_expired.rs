@@ -47,14 +47,14 @@ impl Rule for ExceptionExpired {
                 &exception.location,
                 exception.principal.as_deref(),
                 format!(
-                    "exception for `{}` on sid `{}` (owner `{}`) expired on {}",
+                    "exception for `{}` on {} (owner `{}`) expired on {}",
                     exception.rule,
-                    exception.sid,
+                    exception.scope(),
                     exception.owner,
                     format_date(exception.expires)
                 ),
             );
-            finding.sid = Some(exception.sid.clone());
+            finding.sid.clone_from(&exception.sid);
             out.push(finding);
         }
     }

@@ -5,7 +5,8 @@ use crate::rule::{ExceptionCx, Group, Rule, RuleMeta};
 
 /// ## What it does
 /// Flags live exceptions for which no finding of that rule exists on that `Sid` (and role, when
-/// the exception names one).
+/// the exception names one), and exceptions naming a rule that does not exist. Exceptions name
+/// rules by id (`WL301`) or name (`resource-star`).
 ///
 /// ## Why is this bad?
 /// The statement was fixed, renamed or removed, or the exception names the wrong rule or Sid.
@@ -44,16 +45,25 @@ impl Rule for ExceptionUnused {
             {
                 continue;
             }
+            let message = if crate::engine::rule_named(&exception.rule).is_none() {
+                format!(
+                    "exception names unknown rule `{}`; use a rule id such as `WL301` or a name such as `resource-star`",
+                    exception.rule
+                )
+            } else {
+                format!(
+                    "exception for `{}` on {} covers no finding",
+                    exception.rule,
+                    exception.scope()
+                )
+            };
             let mut finding = cx.env.finding(
                 &META,
                 &exception.location,
                 exception.principal.as_deref(),
-                format!(
-                    "exception for `{}` on sid `{}` covers no finding",
-                    exception.rule, exception.sid
-                ),
+                message,
             );
-            finding.sid = Some(exception.sid.clone());
+            finding.sid.clone_from(&exception.sid);
             out.push(finding);
         }
     }

@@ -45,10 +45,45 @@ impl Rule for MalformedArn {
                 None => continue,
             };
             for resource in values.iter().filter(|resource| *resource != "*") {
-                if let Err(error) = Arn::parse(resource) {
-                    out.push(cx.statement_finding(&META, index, error.to_string()));
+                // Variables (`${aws:username}`, unrendered `${region}`) stand for valid text.
+                if let Err(error) = Arn::parse(&without_variables(resource)) {
+                    let message = error
+                        .to_string()
+                        .replace(&without_variables(resource), resource);
+                    out.push(cx.statement_finding(&META, index, message));
                 }
             }
         }
+    }
+}
+
+/// Replaces each `${…}` with a placeholder that is valid in every ARN part.
+fn without_variables(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push('x');
+        rest = &rest[start + length + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn variables_are_placeholders() {
+        assert_eq!(
+            super::without_variables("arn:aws:ecr:${region}:${account_id}:repository/a"),
+            "arn:aws:ecr:x:x:repository/a"
+        );
+        assert_eq!(
+            super::without_variables("arn:aws:s3:::b/${aws:username}/*"),
+            "arn:aws:s3:::b/x/*"
+        );
     }
 }

@@ -237,3 +237,50 @@ pub(crate) mod tests_support {
         warden_policy::parse_value(value).unwrap()
     }
 }
+
+#[cfg(test)]
+mod hand_kept_sets {
+    use warden_catalog::Catalog;
+
+    /// The escalation and exposure lists are the only hand-kept action lists: every entry must
+    /// exist in the catalog, or the rule silently checks nothing for it.
+    #[test]
+    fn every_listed_action_exists_in_the_catalog() {
+        let catalog = Catalog::embedded();
+        let lists: [(&str, &[&str]); 4] = [
+            (
+                "ESCALATING_ACTIONS",
+                super::privilege_escalation::ESCALATING_ACTIONS,
+            ),
+            (
+                "PASSED_ROLE_COMPUTE",
+                super::privilege_escalation::PASSED_ROLE_COMPUTE,
+            ),
+            (
+                "CREDENTIAL_ACTIONS",
+                super::credential_exposure::CREDENTIAL_ACTIONS,
+            ),
+            (
+                "EXFILTRATION_ACTIONS",
+                super::data_exfiltration::EXFILTRATION_ACTIONS,
+            ),
+        ];
+        let mut missing = Vec::new();
+        for (list, actions) in lists {
+            assert!(!actions.is_empty());
+            for action in actions {
+                match catalog.action(action) {
+                    // Canonical case, so messages quote the catalog's spelling.
+                    Ok(found) if found.full_name() == *action => {}
+                    Ok(found) => missing.push(format!(
+                        "{list}: `{action}` is spelled `{}`",
+                        found.full_name()
+                    )),
+                    Err(err) => missing.push(format!("{list}: {err}")),
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+        assert!(catalog.action("iam:PassRole").is_ok());
+    }
+}

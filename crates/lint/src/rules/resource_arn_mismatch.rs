@@ -43,10 +43,10 @@ impl Rule for ResourceArnMismatch {
             return;
         }
         for (index, statement) in cx.statements() {
-            let Some(patterns) = super::allowed_actions(statement) else {
+            if super::allowed_actions(statement).is_none() {
                 continue;
-            };
-            let actions = cx.env.facts.expand_known(patterns);
+            }
+            let actions = cx.expanded_actions(index);
             if actions.is_empty() {
                 continue;
             }

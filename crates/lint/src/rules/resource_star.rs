@@ -49,9 +49,9 @@ impl Rule for ResourceStar {
             return;
         }
         for (index, statement) in cx.statements() {
-            let Some(patterns) = super::allowed_actions(statement) else {
+            if super::allowed_actions(statement).is_none() {
                 continue;
-            };
+            }
             if !super::resources(statement)
                 .iter()
                 .any(|resource| resource == "*")
@@ -60,10 +60,8 @@ impl Rule for ResourceStar {
             }
             // `Action: "*"` is reported by WL202; expanding it would only repeat that.
             let scoped_actions: Vec<_> = cx
-                .env
-                .facts
-                .expand_known(patterns)
-                .into_iter()
+                .expanded_actions(index)
+                .iter()
                 .filter(|action| action.supports_resource_level_permissions())
                 .collect();
             if scoped_actions.is_empty() {
