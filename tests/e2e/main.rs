@@ -5,5 +5,4 @@ mod aws;
 mod plan;
 mod catalog;
 mod generate;
-mod eval;
 mod lint;
