@@ -5,4 +5,5 @@ mod aws;
 mod plan;
 mod catalog;
 mod generate;
+mod eval;
 mod lint;

@@ -1,10 +1,662 @@
-//! `cargo xtask simulate`.
+//! `cargo xtask simulate`: evaluate one request offline through the AWS decision chain and
+//! explain the decision.
 
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::{Map, Value};
+use warden_eval::{CompiledPolicySet, Context, Decision, LabeledPolicy, PolicySet, Request};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`simulate` is not implemented yet")
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+}
+
+/// Evaluate a request offline: identity policies, permissions boundary, SCPs and RCPs per
+/// level, resource policy (the trust policy for sts:AssumeRole) and session policy.
+#[derive(clap::Args)]
+#[command(after_help = REQUEST_HELP)]
+pub struct Args {
+    /// Request file (JSON, see below).
+    #[arg(long, value_name = "FILE", conflicts_with = "role")]
+    request: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Simulate a role from the definitions (with `--account`, `--action`, `--resource`).
+    #[arg(long, value_name = "NAME", requires_all = ["account", "action", "resource"])]
+    role: Option<String>,
+    /// Account the role is deployed to.
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
+    /// Action to evaluate, e.g. `s3:GetObject`.
+    #[arg(long, value_name = "ACTION")]
+    action: Option<String>,
+    /// Resource ARN (or `*`).
+    #[arg(long, value_name = "ARN")]
+    resource: Option<String>,
+    /// Account owning the resource, when its ARN does not say (S3).
+    #[arg(long, value_name = "ID")]
+    resource_account: Option<String>,
+    /// Context key, repeatable; a key given several times is multi-valued.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+    /// Organization JSON (accounts, OUs), as for `lint --org`; needed with `--role`.
+    #[arg(long, value_name = "FILE")]
+    org: Option<PathBuf>,
+    /// Repository root with `warden.yaml` (default: this repository).
+    #[arg(long, value_name = "DIR")]
+    definitions: Option<PathBuf>,
+    /// Resource-based policy JSON for `--role` (default: the trust policy of the target role
+    /// when the resource is a role in the definitions).
+    #[arg(long, value_name = "FILE")]
+    resource_policy: Option<PathBuf>,
+}
+
+const REQUEST_HELP: &str = r#"Request file:
+  {"principal": ARN | account id | service principal,   (required)
+   "action": "service:Action",                          (required)
+   "resource": ARN or "*",                              (required)
+   "resource_account": ID, "principal_account": ID,
+   "context": {KEY: "value" | ["v1", "v2"]},
+   "identity_policies": [DOC | {"label": NAME, "document": DOC}],
+   "permissions_boundary": DOC, "session_policy": DOC, "resource_policy": DOC,
+   "scps": [[DOC]], "rcps": [[DOC]],   (outer list: root, each OU, the account)
+   "management_account": bool}         (the principal's account is the management account)
+
+Exit status: 0 allowed, 1 denied (explicitly or implicitly), 2 bad input or usage."#;
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (set, request, source) = match (&args.request, &args.role) {
+        (Some(file), _) => {
+            let (set, request) = from_request_file(file, &args.context)?;
+            (set, request, file.display().to_string())
+        }
+        (None, Some(role)) => {
+            let (set, request) = from_definitions(role, &args)?;
+            (set, request, format!("role `{role}`"))
+        }
+        (None, None) => {
+            bail!("give `--request FILE` or `--role NAME --account ID --action A --resource R`")
+        }
+    };
+    let compiled = CompiledPolicySet::compile(&set);
+    for diagnostic in compiled.diagnostics() {
+        eprintln!(
+            "warning: {source}: policy `{}` statement `{}`: {}",
+            diagnostic.policy, diagnostic.statement, diagnostic.message
+        );
+    }
+    let decision = compiled.evaluate(&request);
+    match args.format {
+        FormatArg::Json => println!("{}", serde_json::to_string_pretty(&decision)?),
+        FormatArg::Table => print!("{}", render_table(&decision)),
+    }
+    Ok(if decision.decision.is_allow() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The decision, then one row per reason with aligned columns.
+fn render_table(decision: &Decision) -> String {
+    let header = ["KIND", "LAYER", "POLICY", "STATEMENT", "WHY"];
+    let rows: Vec<[String; 5]> = decision
+        .reasons
+        .iter()
+        .map(|reason| {
+            [
+                serde_json::to_value(reason.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                reason.layer_name(),
+                reason.policy.clone().unwrap_or_else(|| "-".into()),
+                reason.statement.clone().unwrap_or_else(|| "-".into()),
+                reason.message.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = format!("decision: {}\n", decision.decision);
+    if rows.is_empty() {
+        return out;
+    }
+    let line = |cells: [&str; 5]| {
+        let mut text = String::new();
+        for (index, cell) in cells.iter().enumerate() {
+            if index + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    out.push_str(&line(header));
+    for row in &rows {
+        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+    }
+    out
+}
+
+const KNOWN_KEYS: [&str; 14] = [
+    "principal",
+    "action",
+    "resource",
+    "resource_account",
+    "principal_account",
+    "context",
+    "identity_policies",
+    "permissions_boundary",
+    "scps",
+    "rcps",
+    "resource_policy",
+    "session_policy",
+    "management_account",
+    "$schema",
+];
+
+fn from_request_file(
+    file: &Path,
+    extra_context: &[String],
+) -> anyhow::Result<(PolicySet, Request)> {
+    let name = file.display().to_string();
+    let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
+    let value: Value = serde_json::from_str(&text).map_err(|err| {
+        anyhow!(
+            "{name}:{}:{}: invalid json: {err}",
+            err.line(),
+            err.column()
+        )
+    })?;
+    let Value::Object(object) = value else {
+        bail!("{name}: expected a JSON object with `principal`, `action` and `resource`");
+    };
+    parse_request_object(&name, &object, extra_context)
+}
+
+/// Builds the policy set and request from the request file's object; errors name the file and
+/// the JSON path of the offending element.
+fn parse_request_object(
+    name: &str,
+    object: &Map<String, Value>,
+    extra_context: &[String],
+) -> anyhow::Result<(PolicySet, Request)> {
+    if let Some(key) = object
+        .keys()
+        .find(|key| !KNOWN_KEYS.contains(&key.as_str()))
+    {
+        bail!(
+            "{name}: `{key}`: unknown key, expected one of {}",
+            KNOWN_KEYS[..13].join(", ")
+        );
+    }
+    let string = |key: &str, required: bool| -> anyhow::Result<Option<String>> {
+        match object.get(key) {
+            None | Some(Value::Null) if required => bail!("{name}: missing `{key}`"),
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(other) => bail!("{name}: `{key}`: expected a string, found {}", kind(other)),
+        }
+    };
+    let principal = string("principal", true)?.unwrap_or_default();
+    let action = string("action", true)?.unwrap_or_default();
+    let resource = string("resource", true)?.unwrap_or_default();
+    let mut request =
+        Request::new(&principal, &action, &resource).map_err(|err| anyhow!("{name}: {err}"))?;
+    if let Some(account) = string("resource_account", false)? {
+        request = request.with_resource_account(&account);
+    }
+    if let Some(account) = string("principal_account", false)? {
+        request = request.with_principal_account(&account);
+    }
+    let management = match object.get("management_account") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(other) => bail!(
+            "{name}: `management_account`: expected true or false, found {}",
+            kind(other)
+        ),
+    };
+    let same_account = request.resource_account().is_none()
+        || request.resource_account() == request.principal_account();
+    let mut context = match object.get("context") {
+        None | Some(Value::Null) => Context::new(),
+        Some(Value::Object(map)) => parse_context(name, map)?,
+        Some(other) => bail!(
+            "{name}: `context`: expected an object, found {}",
+            kind(other)
+        ),
+    };
+    add_flag_context(&mut context, extra_context)?;
+    let request = request
+        .with_context(context)
+        .in_management_account(management, management && same_account)
+        .finish();
+
+    let set = PolicySet {
+        identity: match object.get("identity_policies") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| labeled_policy(name, &format!("identity_policies[{i}]"), item))
+                .collect::<anyhow::Result<_>>()?,
+            Some(other) => bail!(
+                "{name}: `identity_policies`: expected a list, found {}",
+                kind(other)
+            ),
+        },
+        permissions_boundary: optional_policy(name, object, "permissions_boundary")?,
+        scps: levels(name, object, "scps")?,
+        rcps: levels(name, object, "rcps")?,
+        resource_policy: optional_policy(name, object, "resource_policy")?,
+        session_policy: optional_policy(name, object, "session_policy")?,
+    };
+    Ok((set, request))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn parse_context(name: &str, map: &Map<String, Value>) -> anyhow::Result<Context> {
+    let mut context = Context::new();
+    for (key, value) in map {
+        let scalar = |value: &Value| -> Option<String> {
+            match value {
+                Value::String(text) => Some(text.clone()),
+                Value::Bool(flag) => Some(flag.to_string()),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            }
+        };
+        let values = match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    scalar(item).ok_or_else(|| {
+                        anyhow!(
+                            "{name}: `context.{key}[{i}]`: expected a string, found {}",
+                            kind(item)
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            other => vec![scalar(other).ok_or_else(|| {
+                anyhow!(
+                    "{name}: `context.{key}`: expected a string or a list of strings, found {}",
+                    kind(other)
+                )
+            })?],
+        };
+        context.insert(key, values);
+    }
+    Ok(context)
+}
+
+/// `--context K=V` flags: repeated keys are multi-valued and replace the file's values.
+fn add_flag_context(context: &mut Context, flags: &[String]) -> anyhow::Result<()> {
+    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
+    for flag in flags {
+        let Some((key, value)) = flag.split_once('=') else {
+            bail!("`--context {flag}`: expected KEY=VALUE");
+        };
+        match grouped
+            .iter_mut()
+            .find(|(known, _)| known.eq_ignore_ascii_case(key))
+        {
+            Some((_, values)) => values.push(value.to_string()),
+            None => grouped.push((key.to_string(), vec![value.to_string()])),
+        }
+    }
+    for (key, values) in grouped {
+        context.insert(&key, values);
+    }
+    Ok(())
+}
+
+/// A policy document, or `{"label": …, "document": …}`.
+fn labeled_policy(name: &str, path: &str, value: &Value) -> anyhow::Result<LabeledPolicy> {
+    let (label, document) = match value {
+        Value::Object(map) if map.contains_key("document") && !map.contains_key("Statement") => {
+            let label = match map.get("label") {
+                Some(Value::String(label)) => label.clone(),
+                _ => path.to_string(),
+            };
+            (label, &map["document"])
+        }
+        _ => (path.to_string(), value),
+    };
+    let document = warden_policy::parse_value(document).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|error| {
+                let inner = if error.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{}", error.path)
+                };
+                format!("{name}: `{path}{inner}`: {}", error.kind)
+            })
+            .collect();
+        anyhow!("{}", lines.join("\n"))
+    })?;
+    Ok(LabeledPolicy::new(label, document))
+}
+
+fn optional_policy(
+    name: &str,
+    object: &Map<String, Value>,
+    key: &str,
+) -> anyhow::Result<Option<LabeledPolicy>> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => labeled_policy(name, key, value).map(Some),
+    }
+}
+
+fn levels(
+    name: &str,
+    object: &Map<String, Value>,
+    key: &str,
+) -> anyhow::Result<Vec<Vec<LabeledPolicy>>> {
+    let items = match object.get(key) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(other) => bail!(
+            "{name}: `{key}`: expected a list of levels (lists of policies), found {}",
+            kind(other)
+        ),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(level, item)| match item {
+            Value::Array(policies) => policies
+                .iter()
+                .enumerate()
+                .map(|(i, policy)| labeled_policy(name, &format!("{key}[{level}][{i}]"), policy))
+                .collect(),
+            other => bail!(
+                "{name}: `{key}[{level}]`: expected a list of policies for this level, found {}",
+                kind(other)
+            ),
+        })
+        .collect()
+}
+
+/// `--role NAME --account ID`: the role as the definitions render it for that account.
+fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, Request)> {
+    let (Some(account_id), Some(action), Some(resource)) =
+        (&args.account, &args.action, &args.resource)
+    else {
+        bail!("`--role` needs `--account`, `--action` and `--resource`");
+    };
+    let Some(org_file) = &args.org else {
+        bail!(
+            "`--role` needs `--org FILE` (organization JSON, as for `lint --org`) to render the definitions"
+        );
+    };
+    let root = args
+        .definitions
+        .clone()
+        .unwrap_or_else(super::ci::workspace_root);
+    let definitions =
+        warden_spec::Definitions::load(&root).map_err(|errors| anyhow!("{errors}"))?;
+    let text = fs::read_to_string(org_file)
+        .with_context(|| format!("cannot read `{}`", org_file.display()))?;
+    let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
+        anyhow!(
+            "{}:{}:{}: not an organization: {err}",
+            org_file.display(),
+            err.line(),
+            err.column()
+        )
+    })?;
+    let Some(account) = org.account(account_id) else {
+        bail!("account `{account_id}` is not in `{}`", org_file.display());
+    };
+    let rendered = definitions
+        .render_for_account(&org, account)
+        .map_err(|errors| anyhow!("{errors}"))?;
+    let Some(role) = rendered.roles.iter().find(|role| role.name == role_name) else {
+        let known: Vec<&str> = rendered
+            .roles
+            .iter()
+            .map(|role| role.name.as_str())
+            .collect();
+        bail!(
+            "role `{role_name}` is not deployed to account `{account_id}` (roles there: {})",
+            known.join(", ")
+        );
+    };
+    let mut corpus = AwsManagedPolicies::default();
+    let managed_document =
+        |arn: &str, corpus: &mut AwsManagedPolicies| -> anyhow::Result<LabeledPolicy> {
+            let customer = rendered
+                .policies
+                .iter()
+                .chain(&rendered.boundaries)
+                .find(|policy| policy.arn == arn);
+            match customer {
+                Some(policy) => Ok(LabeledPolicy::new(arn, policy.document.parsed.clone())),
+                None => corpus.get(arn),
+            }
+        };
+    let mut identity: Vec<LabeledPolicy> = role
+        .inline
+        .iter()
+        .map(|(name, document)| {
+            LabeledPolicy::new(format!("inline:{name}"), document.parsed.clone())
+        })
+        .collect();
+    for arn in &role.managed_policy_arns {
+        identity.push(managed_document(arn, &mut corpus)?);
+    }
+    let permissions_boundary = match &role.boundary_arn {
+        Some(arn) => Some(managed_document(arn, &mut corpus)?),
+        None => None,
+    };
+    let resource_policy = match &args.resource_policy {
+        Some(file) => {
+            let name = file.display().to_string();
+            let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
+            let document = warden_policy::parse_policy(&text)
+                .map_err(|errors| anyhow!("{}", errors.in_file(&name)))?;
+            Some(LabeledPolicy::new(name, document))
+        }
+        None => rendered
+            .roles
+            .iter()
+            .find(|target| target.arn(account_id) == *resource)
+            .map(|target| {
+                LabeledPolicy::new(
+                    format!("trust:{}", target.name),
+                    target.trust.parsed.clone(),
+                )
+            }),
+    };
+    let scps = scp_levels(&definitions, &org, account_id)?;
+    let role_arn = role.arn(account_id);
+    let principal = format!(
+        "arn:aws:sts::{account_id}:assumed-role/{}/warden-simulate",
+        role.name
+    );
+    let mut request = Request::new(&principal, action, resource).map_err(|err| anyhow!("{err}"))?;
+    if let Some(owner) = &args.resource_account {
+        request = request.with_resource_account(owner);
+    }
+    let mut context = Context::new();
+    context.insert("aws:PrincipalArn", vec![role_arn]);
+    context.insert("aws:PrincipalOrgID", vec![org.id.clone()]);
+    for (key, value) in &role.tags {
+        context.insert(&format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+    }
+    add_flag_context(&mut context, &args.context)?;
+    let management = org.management_account_id == *account_id;
+    let request = request
+        .with_context(context)
+        .in_management_account(management, management)
+        .finish();
+    let set = PolicySet {
+        identity,
+        permissions_boundary,
+        scps,
+        rcps: Vec::new(),
+        resource_policy,
+        session_policy: None,
+    };
+    Ok((set, request))
+}
+
+/// SCP levels from the root to the account. AWS attaches `FullAWSAccess` to every level by
+/// default and the definitions manage SCPs beside it, so each level starts with it.
+fn scp_levels(
+    definitions: &warden_spec::Definitions,
+    org: &warden_spec::Organization,
+    account_id: &str,
+) -> anyhow::Result<Vec<Vec<LabeledPolicy>>> {
+    let scps = definitions
+        .render_scps(org)
+        .map_err(|errors| anyhow!("{errors}"))?;
+    let full_access = warden_policy::parse_policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .map_err(|errors| anyhow!("{errors}"))?;
+    let mut ids = org.ancestry(account_id);
+    ids.push(account_id.to_string());
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let mut level = vec![LabeledPolicy::new(
+                format!("FullAWSAccess@{id}"),
+                full_access.clone(),
+            )];
+            level.extend(
+                scps.iter()
+                    .filter(|scp| scp.target_ids.iter().any(|target| target == id))
+                    .map(|scp| {
+                        LabeledPolicy::new(format!("scp:{}", scp.name), scp.document.parsed.clone())
+                    }),
+            );
+            level
+        })
+        .collect())
+}
+
+/// AWS managed policies from the corpus, read on first use.
+#[derive(Default)]
+struct AwsManagedPolicies {
+    loaded: Option<Map<String, Value>>,
+}
+
+impl AwsManagedPolicies {
+    fn get(&mut self, arn: &str) -> anyhow::Result<LabeledPolicy> {
+        let Some(name) = arn
+            .strip_prefix("arn:aws:iam::aws:policy/")
+            .and_then(|rest| rest.rsplit('/').next())
+        else {
+            bail!("managed policy `{arn}` is neither in the definitions nor an AWS managed policy");
+        };
+        if self.loaded.is_none() {
+            let path = match std::env::var_os("WARDEN_CORPUS") {
+                Some(path) => PathBuf::from(path),
+                None => {
+                    super::ci::workspace_root().join(".warden/corpus/aws-managed-policies.json")
+                }
+            };
+            let text = fs::read_to_string(&path).with_context(|| {
+                format!("cannot read the AWS managed policies corpus `{}` (run `cargo xtask ci` to prepare it)", path.display())
+            })?;
+            let Value::Object(map) = serde_json::from_str(&text)? else {
+                bail!("`{}` is not a JSON object", path.display());
+            };
+            self.loaded = Some(map);
+        }
+        let entry = self.loaded.as_ref().and_then(|map| map.get(name));
+        let Some(document) = entry.and_then(|entry| entry.get("document")) else {
+            bail!("AWS managed policy `{arn}` is not in the corpus");
+        };
+        let document =
+            warden_policy::parse_value(document).map_err(|errors| anyhow!("`{arn}`: {errors}"))?;
+        Ok(LabeledPolicy::new(arn, document))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> anyhow::Result<(PolicySet, Request)> {
+        let Value::Object(object) = serde_json::from_str(json)? else {
+            bail!("not an object")
+        };
+        parse_request_object("request.json", &object, &[])
+    }
+
+    #[test]
+    fn errors_name_the_location() {
+        let err = parse(r#"{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"*","identity_policies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]},{"Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}]}"#)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("request.json: `identity_policies[1].Statement[0].Effect`"),
+            "{err}"
+        );
+        let err = parse(r#"{"principal":"x","action":"s3:GetObject","resource":"*","sccps":[]}"#)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("`sccps`: unknown key"), "{err}");
+        let err = parse(r#"{"action":"s3:GetObject","resource":"*"}"#)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(err, "request.json: missing `principal`");
+    }
+
+    #[test]
+    fn builds_levels_and_context() {
+        let (set, request) = parse(
+            r#"{"principal":"arn:aws:sts::111122223333:assumed-role/Dev/s","action":"s3:GetObject","resource":"arn:aws:s3:::b/k",
+                "context":{"aws:SourceIp":"10.0.0.1","aws:TagKeys":["a","b"]},
+                "scps":[[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}],[]],
+                "identity_policies":[{"label":"inline:read","document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(set.scps.len(), 2);
+        assert_eq!(set.identity[0].label, "inline:read");
+        assert_eq!(
+            request.context().values("aws:tagkeys").map(<[_]>::len),
+            Some(2)
+        );
+        // The empty account level allows nothing.
+        let decision = CompiledPolicySet::compile(&set).evaluate(&request);
+        assert_eq!(decision.decision, warden_eval::DecisionKind::ImplicitDeny);
+        assert!(
+            render_table(&decision).contains("scp level 1"),
+            "{}",
+            render_table(&decision)
+        );
+    }
 }
