@@ -1,1 +1,41 @@
 //! Shared helpers for the end-to-end tests (emulator fixtures).
+
+use std::path::{Path, PathBuf};
+
+use warden_emulator::{MotoOptions, MotoServer, Venv};
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The project venv with moto; fails with what to run when it cannot be prepared.
+#[expect(
+    clippy::panic,
+    reason = "test fixture: a missing emulator must fail the test loudly"
+)]
+pub fn venv() -> Venv {
+    match warden_emulator::ensure_venv(&workspace_root()) {
+        Ok(venv) => venv,
+        Err(err) => panic!("moto is not available ({err}); run `cargo xtask ci` to prepare it"),
+    }
+}
+
+/// A fresh moto server of its own on a free loopback port; stopped when dropped.
+pub fn moto() -> MotoServer {
+    moto_with(MotoOptions::default())
+}
+
+#[expect(
+    clippy::panic,
+    reason = "test fixture: a missing emulator must fail the test loudly"
+)]
+pub fn moto_with(options: MotoOptions) -> MotoServer {
+    match MotoServer::start(&venv(), options) {
+        Ok(server) => server,
+        Err(err) => panic!("could not start moto server: {err}"),
+    }
+}

@@ -174,7 +174,7 @@ impl Aws {
         Ok(AccountClient {
             account_id: account_id.to_owned(),
             partition: self.partition(),
-            iam: self.iam_with_credentials(credentials),
+            iam: self.iam_with_credentials(account_id, credentials),
             protected_role: role_name.to_owned(),
             session_arn: out.assumed_role_user().map(|user| user.arn().to_owned()),
         })

@@ -1,18 +1,25 @@
 //! The `Aws` handle: one SDK configuration (credentials, region, endpoint, adaptive retries)
 //! and the management-account clients for STS and Organizations.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_iam::config::Credentials;
+use aws_sdk_iam::config::retry::RetryPartition;
 
 use crate::err::{AwsError, CALLER, api_error};
 use crate::options::{AwsOptions, partition_for_region};
+
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
 
 /// Entry point to AWS. Cheap to clone; clones share connections and configuration.
 #[derive(Clone, Debug)]
 pub struct Aws {
     pub(crate) options: AwsOptions,
     pub(crate) sdk_config: aws_config::SdkConfig,
+    /// Distinguishes this handle's retry partitions from other handles in the process.
+    pub(crate) instance: u64,
     pub(crate) region: String,
     pub(crate) sts: aws_sdk_sts::Client,
     pub(crate) organizations: aws_sdk_organizations::Client,
@@ -62,9 +69,19 @@ impl Aws {
             .map(|region| region.as_ref().to_owned())
             .ok_or(AwsError::NoRegion)?;
         options.check_region(&region)?;
+        let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        let sts = aws_sdk_sts::config::Builder::from(&sdk_config)
+            .retry_partition(RetryPartition::new(format!("warden-{instance}-sts")))
+            .build();
+        let organizations = aws_sdk_organizations::config::Builder::from(&sdk_config)
+            .retry_partition(RetryPartition::new(format!(
+                "warden-{instance}-organizations"
+            )))
+            .build();
         Ok(Self {
-            sts: aws_sdk_sts::Client::new(&sdk_config),
-            organizations: aws_sdk_organizations::Client::new(&sdk_config),
+            sts: aws_sdk_sts::Client::from_conf(sts),
+            organizations: aws_sdk_organizations::Client::from_conf(organizations),
+            instance,
             options,
             sdk_config,
             region,
@@ -107,10 +124,21 @@ impl Aws {
         })
     }
 
-    /// An IAM client for one account acting with temporary credentials.
-    pub(crate) fn iam_with_credentials(&self, credentials: Credentials) -> aws_sdk_iam::Client {
+    /// An IAM client for one account acting with temporary credentials. IAM throttles per
+    /// account, so each account gets its own retry partition: the adaptive rate limiter and the
+    /// retry quota (both process-wide per partition in the SDK) then slow down only the
+    /// throttled account instead of every account in the run.
+    pub(crate) fn iam_with_credentials(
+        &self,
+        account_id: &str,
+        credentials: Credentials,
+    ) -> aws_sdk_iam::Client {
         let config = aws_sdk_iam::config::Builder::from(&self.sdk_config)
             .credentials_provider(credentials)
+            .retry_partition(RetryPartition::new(format!(
+                "warden-{}-iam-{account_id}",
+                self.instance
+            )))
             .build();
         aws_sdk_iam::Client::from_conf(config)
     }

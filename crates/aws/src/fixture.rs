@@ -160,6 +160,17 @@ pub async fn create_role_with_policies(
     Ok(arn)
 }
 
+/// Closes a member account (it becomes suspended), e.g. to test that readers skip it.
+pub async fn close_account(aws: &Aws, account_id: &str) -> Result<(), AwsError> {
+    aws.organizations
+        .close_account()
+        .account_id(account_id)
+        .send()
+        .await
+        .map_err(|err| api_error(account_id, "CloseAccount", err))?;
+    Ok(())
+}
+
 /// Concurrent member-account setups while seeding.
 const SEED_CONCURRENCY: usize = 8;
 

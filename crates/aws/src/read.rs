@@ -144,7 +144,13 @@ impl AccountClient {
     }
 
     fn live_policy(&self, detail: &ManagedPolicyDetail) -> Result<LiveManagedPolicy, AwsError> {
-        let name = detail.policy_name().unwrap_or_default().to_owned();
+        // moto's GAAD omits PolicyName and PolicyId; the ARN ends with the name.
+        let arn = detail.arn().unwrap_or_default();
+        let name = detail
+            .policy_name()
+            .or_else(|| arn.rsplit('/').next())
+            .unwrap_or_default()
+            .to_owned();
         let default_version_id = detail.default_version_id().unwrap_or_default().to_owned();
         let mut versions: Vec<LivePolicyVersion> = detail
             .policy_version_list()
@@ -165,7 +171,7 @@ impl AccountClient {
         let document = self.decode(default_raw, || format!("managed policy `{name}`"))?;
         Ok(LiveManagedPolicy {
             path: detail.path().unwrap_or("/").to_owned(),
-            arn: detail.arn().unwrap_or_default().to_owned(),
+            arn: arn.to_owned(),
             policy_id: detail.policy_id().unwrap_or_default().to_owned(),
             description: detail
                 .description()
