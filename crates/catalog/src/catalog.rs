@@ -311,8 +311,7 @@ impl Catalog {
         if self.global_condition_key(key).is_some() {
             return true;
         }
-        let fits = |keys: &[String]| keys.iter().any(|candidate| key_matches(candidate, key));
-        if fits(&action.condition_keys) {
+        if self.condition_key_listed(action, key) {
             return true;
         }
         let oidc = &self.global.oidc_provider_keys;
@@ -320,7 +319,16 @@ impl Catalog {
             .actions
             .iter()
             .any(|name| name.eq_ignore_ascii_case(&action.full_name()));
-        if carries_oidc_claims && self.is_oidc_provider_key(key) {
+        carries_oidc_claims && self.is_oidc_provider_key(key)
+    }
+
+    /// Does the reference list `key` for `action` itself or for a resource type it accepts?
+    /// Stricter than [`Catalog::condition_key_valid`]: global keys count only when listed, so
+    /// `aws:ResourceTag/…` is false for an action whose resources carry no tags (a condition on
+    /// it would never see the key).
+    pub fn condition_key_listed(&self, action: &Action, key: &str) -> bool {
+        let fits = |keys: &[String]| keys.iter().any(|candidate| key_matches(candidate, key));
+        if fits(&action.condition_keys) {
             return true;
         }
         let service = self.service(&action.service);

@@ -278,6 +278,18 @@ fn condition_keys_of_actions_resources_and_globals() {
 }
 
 #[test]
+fn listed_keys_exclude_unlisted_global_tag_keys() {
+    let get_caller_identity = catalog().action("sts:GetCallerIdentity").unwrap();
+    assert!(catalog().condition_key_valid(get_caller_identity, "aws:ResourceTag/team"));
+    assert!(!catalog().condition_key_listed(get_caller_identity, "aws:ResourceTag/team"));
+    let get_object = catalog().action("s3:GetObject").unwrap();
+    // `object` lists aws:ResourceTag/${TagKey}.
+    assert!(catalog().condition_key_listed(get_object, "aws:ResourceTag/team"));
+    assert!(catalog().condition_key_listed(get_object, "s3:TlsVersion"));
+    assert!(!catalog().condition_key_listed(get_object, "aws:SourceIp"));
+}
+
+#[test]
 fn condition_key_types() {
     let kind = |key| catalog().condition_key_type(key);
     assert_eq!(kind("aws:SourceIp"), Some(ConditionKeyType::IpAddress));
