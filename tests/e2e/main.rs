@@ -7,3 +7,4 @@ mod catalog;
 mod generate;
 mod eval;
 mod lint;
+mod spec;
