@@ -224,7 +224,10 @@ async fn assume_and_read_return_roles_and_policies_with_decoded_documents() {
     );
     assert_eq!(role.tags.get("team").map(String::as_str), Some("orders"));
     assert_eq!(parse(&role.inline_policies["orders-table"]), parse(inline));
-    assert_eq!(role.attached_policy_arns, std::slice::from_ref(&boundary_arn));
+    assert_eq!(
+        role.attached_policy_arns,
+        std::slice::from_ref(&boundary_arn)
+    );
 
     // The access role is read too, with its ExternalId condition intact.
     let access_role = live.role(ACCESS_ROLE).unwrap();
@@ -1003,4 +1006,59 @@ async fn paginated_authorization_details_are_read_in_full_and_external_id_is_alw
         "{}",
         gaad[0]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_reads_overlap_latency_across_accounts() {
+    let server = moto();
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default()).unwrap();
+    let aws = connect(&proxy.endpoint_url()).await;
+    let accounts = 8;
+    fixture::seed_organization(
+        &aws,
+        &spec(
+            &["Workloads"],
+            (0..accounts)
+                .map(|n| SeedAccount::new(format!("member-{n}"), "Workloads"))
+                .collect(),
+        ),
+    )
+    .await
+    .unwrap();
+    let inventory = aws.inventory().await.unwrap();
+    let latency = Duration::from_millis(100);
+    proxy.set_faults(FaultConfig {
+        latency,
+        ..FaultConfig::default()
+    });
+
+    let mut timings = Vec::new();
+    for concurrency in [1, 8] {
+        proxy.reset_stats();
+        let started = Instant::now();
+        let outcomes = aws
+            .read_accounts(
+                &inventory,
+                &ReadRequest::new(access(), concurrency),
+                &|_| {},
+            )
+            .await;
+        let elapsed = started.elapsed();
+        let read = outcomes
+            .iter()
+            .filter(|o| matches!(o.result, AccountResult::Read(_)))
+            .count();
+        assert_eq!(read, accounts);
+        let stats = proxy.stats();
+        assert_eq!(stats.requests, 4 * accounts as u64);
+        eprintln!(
+            "{accounts} accounts, 100 ms latency, concurrency {concurrency}: {elapsed:?}, {} requests, proxy overhead {:?}/request",
+            stats.requests,
+            stats.mean_overhead()
+        );
+        timings.push(elapsed);
+    }
+    // Sequential: 8 accounts × 3 round trips (GAAD and ListRoles overlap) ≥ 2.4 s.
+    assert!(timings[0] >= latency * 24, "{timings:?}");
+    assert!(timings[1] * 3 < timings[0], "{timings:?}");
 }
