@@ -9,9 +9,13 @@ use crate::err::ArnError;
 /// empty (`arn:aws:s3:::bucket`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Arn {
+    /// `aws`, `aws-cn`, `aws-us-gov`, …
     pub partition: String,
+    /// Service namespace, e.g. `iam`, `s3`.
     pub service: String,
+    /// Region; empty for global services.
     pub region: String,
+    /// Account id; empty for S3 buckets, `aws` for AWS managed policies.
     pub account: String,
     /// Everything after the fifth colon, e.g. `role/path/name` or `function:f:1`.
     pub resource: String,

@@ -30,7 +30,9 @@ pub struct PolicyDiff {
 /// An old and a new value of a scalar element.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// The value before, `None` when absent.
     pub old: Option<String>,
+    /// The value after, `None` when absent.
     pub new: Option<String>,
 }
 
@@ -40,13 +42,21 @@ pub struct Change {
 /// written `TYPE id` (or `*`), conditions `Operator key [values]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ElementChanges {
+    /// Action patterns newly mentioned.
     pub actions_gained: Vec<String>,
+    /// Action patterns no longer mentioned.
     pub actions_lost: Vec<String>,
+    /// Resource patterns newly mentioned.
     pub resources_gained: Vec<String>,
+    /// Resource patterns no longer mentioned.
     pub resources_lost: Vec<String>,
+    /// Principals newly mentioned.
     pub principals_gained: Vec<String>,
+    /// Principals no longer mentioned.
     pub principals_lost: Vec<String>,
+    /// Condition tests newly present.
     pub conditions_added: Vec<String>,
+    /// Condition tests no longer present.
     pub conditions_removed: Vec<String>,
 }
 

@@ -8,6 +8,10 @@ use crate::model::Span;
 /// What is wrong with a policy document. Messages are lowercase with the user's input in
 /// backticks; the path and position are added by [`PolicyError`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[expect(
+    missing_docs,
+    reason = "variant fields are what the error message shows"
+)]
 pub enum PolicyErrorKind {
     /// The text is not JSON.
     #[error("invalid json: {message}")]
@@ -81,6 +85,7 @@ fn describe_char(character: char) -> String {
 /// One problem in a policy document: what, at which JSON path, and where in the source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {
+    /// What is wrong.
     pub kind: PolicyErrorKind,
     /// JSON path of the offending element, e.g. `Statement[2].Action`; empty for the document
     /// itself. Segments are joined with `.`, list indexes are `[i]`, and keys that contain
@@ -129,6 +134,8 @@ impl std::error::Error for PolicyError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", join_lines(.errors))]
 pub struct PolicyErrors {
+    /// In document order, except that an element's problems precede its statement's
+    /// missing-element problems.
     pub errors: Vec<PolicyError>,
 }
 
@@ -171,6 +178,10 @@ fn join_lines(errors: &[PolicyError]) -> String {
 
 /// Why a string is not an ARN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[expect(
+    missing_docs,
+    reason = "variants and fields are what the error message shows"
+)]
 pub enum ArnError {
     #[error("`{arn}` is not an arn: it must start with `arn:`")]
     MissingPrefix { arn: String },

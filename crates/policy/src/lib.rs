@@ -7,6 +7,8 @@
 //! assert!(warden_policy::diff(&a, &b).is_empty());
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod arn;
 pub mod canonical;
 pub mod diff;

@@ -5,23 +5,29 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Line and column (both 1-based) in the source text, with the JSON path of the element.
+/// Line and column (both 1-based, column in characters) in the source text. Default (0:0)
+/// when the element was built in code or parsed from a `serde_json::Value`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, counted in characters.
     pub column: u32,
 }
 
 /// `Version` of the policy language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Version {
+    /// The current language: policy variables are substituted.
     #[serde(rename = "2012-10-17")]
     V2012_10_17,
+    /// The old language (also what a missing `Version` means): `${…}` is literal text.
     #[serde(rename = "2008-10-17")]
     V2008_10_17,
 }
 
 impl Version {
+    /// The value as written in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V2012_10_17 => "2012-10-17",
@@ -33,30 +39,36 @@ impl Version {
 /// A string or a list of strings, remembering which was written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Values<T = String> {
+    /// The values in written order.
     pub items: Vec<T>,
     /// Written as a bare value rather than a list (only ever true with one item).
     pub single: bool,
 }
 
 impl<T> Values<T> {
+    /// A bare value (`"Action": "s3:GetObject"`).
     pub fn one(item: T) -> Self {
         Values {
             items: vec![item],
             single: true,
         }
     }
+    /// A list (`"Action": ["s3:GetObject"]`).
     pub fn list(items: Vec<T>) -> Self {
         Values {
             items,
             single: false,
         }
     }
+    /// The items in written order.
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
         self.items.iter()
     }
+    /// Number of items.
     pub fn len(&self) -> usize {
         self.items.len()
     }
+    /// No items (never the case for parsed documents).
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -65,20 +77,27 @@ impl<T> Values<T> {
 /// A whole policy document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDocument {
+    /// `Version`; `None` when absent (IAM then applies 2008-10-17 semantics).
     pub version: Option<Version>,
+    /// `Id`, an optional identifier.
     pub id: Option<String>,
+    /// `Statement`, in written order.
     pub statements: Vec<Statement>,
     /// `Statement` was written as a single object rather than a list.
     pub statement_is_object: bool,
 }
 
+/// `Effect` of a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Effect {
+    /// Grants (subject to every other policy in the chain).
     Allow,
+    /// Denies; an explicit deny anywhere wins.
     Deny,
 }
 
 impl Effect {
+    /// The value as written in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Effect::Allow => "Allow",
@@ -90,52 +109,74 @@ impl Effect {
 /// One statement. Exactly one of each pair (`Action`/`NotAction`, …) is present where present.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
+    /// `Sid`, the statement id.
     pub sid: Option<String>,
+    /// `Effect`.
     pub effect: Effect,
+    /// `Principal` or `NotPrincipal` (resource and trust policies only).
     pub principal: Option<PrincipalClause>,
+    /// `Action` or `NotAction`.
     pub action: ActionClause,
-    /// Absent in trust policies.
+    /// `Resource` or `NotResource`; absent in trust policies.
     pub resource: Option<ResourceClause>,
+    /// `Condition`.
     pub condition: Option<Condition>,
     /// Where the statement starts in the source (default when built in code).
     pub span: Span,
 }
 
+/// `Principal` or `NotPrincipal`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrincipalClause {
+    /// Applies to the named principals.
     Principal(Principal),
+    /// Applies to every principal except the named ones.
     NotPrincipal(Principal),
 }
 
+/// `Action` or `NotAction` (patterns with `*` and `?`, matched case-insensitively).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionClause {
+    /// Applies to the matching actions.
     Action(Values),
+    /// Applies to every action except the matching ones.
     NotAction(Values),
 }
 
+/// `Resource` or `NotResource` (ARN patterns, matched case-sensitively).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceClause {
+    /// Applies to the matching resources.
     Resource(Values),
+    /// Applies to every resource except the matching ones.
     NotResource(Values),
 }
 
 /// `"*"` or a map of principal type to identifiers, in written order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Principal {
+    /// `"*"`: everyone, including anonymous callers.
     Any,
+    /// `{"AWS": …, "Service": …}`: identifiers per type, in written order.
     Typed(Vec<(PrincipalType, Values)>),
 }
 
+/// Keys of a `Principal` map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PrincipalType {
+    /// `AWS`: accounts, IAM roles and users, assumed-role sessions, `*`.
     #[serde(rename = "AWS")]
     Aws,
+    /// `Service`: AWS service principals such as `ec2.amazonaws.com`.
     Service,
+    /// `Federated`: OIDC or SAML providers.
     Federated,
+    /// `CanonicalUser`: S3 canonical user ids.
     CanonicalUser,
 }
 
 impl PrincipalType {
+    /// The key as written in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             PrincipalType::Aws => "AWS",
@@ -149,43 +190,56 @@ impl PrincipalType {
 /// `Condition`: operator → key → values, in written order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
+    /// One block per operator; blocks are ANDed.
     pub blocks: Vec<ConditionBlock>,
 }
 
 /// One operator with its keys, e.g. `"ForAnyValue:StringLikeIfExists": {…}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConditionBlock {
+    /// The operator, e.g. `StringEquals`.
     pub operator: ConditionOperator,
+    /// Condition keys with their values; entries are ANDed.
     pub entries: Vec<ConditionEntry>,
 }
 
+/// One condition key with its values (ORed, NORed for negated operators).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConditionEntry {
     /// As written; condition key names are case-insensitive.
     pub key: String,
+    /// The values, as written.
     pub values: Values<ConditionValue>,
+    /// Where the key is written in the source.
     pub span: Span,
 }
 
 /// A parsed operator name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConditionOperator {
+    /// `ForAllValues:` or `ForAnyValue:` prefix.
     pub qualifier: Option<SetQualifier>,
     /// The base operator without qualifier or `IfExists`, e.g. `StringLike`, as written.
     pub base: String,
+    /// `…IfExists` suffix: true when the key is absent.
     pub if_exists: bool,
 }
 
+/// Set operators for multivalued condition keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SetQualifier {
+    /// Every request value must match (true for an empty or missing set).
     ForAllValues,
+    /// At least one request value must match (false for an empty or missing set).
     ForAnyValue,
 }
 
 /// A condition value as written: JSON allows strings, booleans and numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConditionValue {
+    /// A JSON string.
     String(String),
+    /// A JSON boolean.
     Bool(bool),
     /// The number's JSON text, kept exactly.
     Number(String),
