@@ -786,6 +786,38 @@ mod tests {
         assert_eq!(choose_fault(1, &info, &broken), Fault::Drop);
     }
 
+    #[tokio::test]
+    async fn responses_are_relayed_byte_for_byte_with_their_framing() {
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+        let mut reader = BufReader::new(&chunked[..]);
+        let first = read_response(&mut reader, "POST").await.unwrap();
+        assert!(!first.close);
+        let second = read_response(&mut reader, "POST").await.unwrap();
+        assert!(second.body.is_empty());
+        let mut relayed = first.raw();
+        relayed.extend(second.raw());
+        assert_eq!(relayed, chunked);
+
+        let unframed = b"HTTP/1.0 200 OK\r\n\r\nall of it";
+        let mut reader = BufReader::new(&unframed[..]);
+        let response = read_response(&mut reader, "GET").await.unwrap();
+        assert!(response.close);
+        assert_eq!(response.body, b"all of it");
+    }
+
+    #[tokio::test]
+    async fn keep_alive_requests_are_read_one_after_another() {
+        let two = b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcPOST / HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nde";
+        let mut reader = BufReader::new(&two[..]);
+        let first = read_request(&mut reader).await.unwrap().unwrap();
+        assert_eq!(first.body, b"abc");
+        assert!(!first.close);
+        let second = read_request(&mut reader).await.unwrap().unwrap();
+        assert_eq!(second.body, b"de");
+        assert!(second.close);
+        assert!(read_request(&mut reader).await.unwrap().is_none());
+    }
+
     #[test]
     fn rate_limit_throttles_bursts_per_account() {
         let shared = Shared::default();
