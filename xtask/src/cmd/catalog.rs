@@ -524,63 +524,49 @@ fn stats() -> anyhow::Result<ExitCode> {
     let cold_all = Instant::now();
     let all = catalog.expand("*")?.len();
     let expand_cold = cold_all.elapsed();
-    let warm = time_average(20, || {
-        catalog
-            .expand("*")
-            .map(|actions| actions.len())
-            .unwrap_or(0)
-    });
-    let get = time_average(200, || {
-        catalog
-            .expand("s3:Get*")
-            .map(|actions| actions.len())
-            .unwrap_or(0)
-    });
-    let describe = time_average(20, || {
-        catalog
-            .expand("*:Describe*")
-            .map(|actions| actions.len())
-            .unwrap_or(0)
-    });
+    let count = |pattern: &str| catalog.expand(pattern).map_or(0, |actions| actions.len());
+    let warm = time_average(20, || count("*"));
+    let describe = time_average(20, || count("*:Describe*"));
+    let get = time_average(200, || count("s3:Get*"));
     let names: Vec<String> = catalog
         .expand("*")?
         .iter()
         .map(|action| action.full_name())
         .collect();
     let lookups = Instant::now();
-    let mut found = 0usize;
-    for name in &names {
-        found += usize::from(catalog.action(&name.to_ascii_lowercase()).is_ok());
-    }
+    let found = names
+        .iter()
+        .filter(|name| catalog.action(&name.to_ascii_lowercase()).is_ok())
+        .count();
     let per_lookup = lookups.elapsed() / u32::try_from(names.len().max(1)).unwrap_or(u32::MAX);
-    println!(
-        "catalog {}@{}",
-        catalog.source().package,
-        catalog.source().version
-    );
-    println!("  index (Catalog::embedded, cold)        {indexed:>10.2?}");
-    println!(
-        "  first lookup {:<26}{first_lookup:>10.2?}",
-        action.full_name()
-    );
-    println!("  first lookup ec2:RunInstances (largest){largest_lookup:>10.2?}");
-    println!(
-        "  first access total                     {:>10.2?}",
-        indexed + first_lookup
-    );
-    println!("  expand `*` cold ({all} actions)       {expand_cold:>10.2?}");
-    println!("  expand `*` warm                        {warm:>10.2?}");
-    println!("  expand `*:Describe*` warm              {describe:>10.2?}");
-    println!("  expand `s3:Get*` warm                  {get:>10.2?}");
-    println!(
-        "  action lookup, lowercase ({found} of {})  {per_lookup:>10.2?} each",
-        names.len()
-    );
+    let rows = [
+        ("index (Catalog::embedded, cold)".to_string(), indexed),
+        (format!("first lookup {}", action.full_name()), first_lookup),
+        (
+            "first lookup ec2:RunInstances (largest line)".to_string(),
+            largest_lookup,
+        ),
+        ("index + first lookup".to_string(), indexed + first_lookup),
+        (format!("expand `*` cold ({all} actions)"), expand_cold),
+        ("expand `*` warm".to_string(), warm),
+        ("expand `*:Describe*` warm".to_string(), describe),
+        ("expand `s3:Get*` warm".to_string(), get),
+        (
+            format!("lookup of each action, lowercase ({found} found)"),
+            per_lookup,
+        ),
+    ];
+    let source = catalog.source();
+    let mut text = format!("catalog {}@{}\n", source.package, source.version);
+    for (label, duration) in rows {
+        let _ = writeln!(text, "  {label:<48}{duration:>12.2?}");
+    }
     if cfg!(debug_assertions) {
-        println!(
-            "  (debug build: use `cargo run --release -p xtask -- catalog stats` for real figures)"
+        text.push_str(
+            "  (debug build: `cargo run --release -p xtask -- catalog stats` for real figures)\n",
         );
     }
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
