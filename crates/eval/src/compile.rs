@@ -403,18 +403,21 @@ impl CompiledStatement {
     /// Full match; `NotPrincipalDeny` is returned only when everything but the principal
     /// matched, so the engine can apply the permissions-boundary rule.
     pub(crate) fn evaluate(&self, request: &Request) -> StatementOutcome {
-        if !self.matches_action(&request.action_lower) || !self.matches_resource(request) {
+        if !self.matches_action(&request.action_lower) {
             return StatementOutcome::NoMatch;
+        }
+        if !self.matches_resource(request) {
+            return StatementOutcome::ResourceMismatch;
         }
         let principal = self.match_principal(&request.principal);
         if principal == PrincipalOutcome::NoMatch {
-            return StatementOutcome::NoMatch;
+            return StatementOutcome::PrincipalMismatch;
         }
         if !self.condition.matches(&request.context) {
             return if self.condition.has_unknown_operator() {
                 StatementOutcome::UnknownOperator
             } else {
-                StatementOutcome::NoMatch
+                StatementOutcome::ConditionFailed
             };
         }
         match principal {
@@ -423,14 +426,26 @@ impl CompiledStatement {
             _ => StatementOutcome::Matched(GrantKind::Direct),
         }
     }
+
+    /// The first condition key that does not match (for explanations).
+    pub(crate) fn failing_condition_key(&self, request: &Request) -> Option<&str> {
+        self.condition.first_failing_key(&request.context)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StatementOutcome {
+    /// The action does not match.
     NoMatch,
     Matched(GrantKind),
     /// `Deny` + `NotPrincipal` listing the principal, otherwise matching.
     NotPrincipalDeny,
+    /// Action matched, resource did not.
+    ResourceMismatch,
+    /// Action and resource matched, the principal is not named.
+    PrincipalMismatch,
+    /// Action, resource and principal matched; the condition did not.
+    ConditionFailed,
     /// Action, resource and principal matched; the condition has an operator we do not know.
     UnknownOperator,
 }

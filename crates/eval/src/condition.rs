@@ -88,6 +88,8 @@ enum Operator {
 struct CompiledEntry {
     /// Lowercased: condition key names are case-insensitive.
     key: Box<str>,
+    /// As written, for explanations.
+    written_key: Box<str>,
     qualifier: Option<SetQualifier>,
     if_exists: bool,
     negated: bool,
@@ -128,6 +130,7 @@ impl CompiledCondition {
                 };
                 entries.push(CompiledEntry {
                     key: entry.key.to_lowercase().into_boxed_str(),
+                    written_key: entry.key.as_str().into(),
                     qualifier: block.operator.qualifier,
                     if_exists: block.operator.if_exists,
                     negated,
@@ -143,6 +146,14 @@ impl CompiledCondition {
     /// True when every entry matches.
     pub(crate) fn matches(&self, context: &Context) -> bool {
         self.entries.iter().all(|entry| entry.matches(context))
+    }
+
+    /// The key of the first entry that does not match.
+    pub(crate) fn first_failing_key(&self, context: &Context) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|entry| !entry.matches(context))
+            .map(|entry| &*entry.written_key)
     }
 
     pub(crate) fn has_unknown_operator(&self) -> bool {

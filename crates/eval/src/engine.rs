@@ -173,6 +173,14 @@ fn scan<R: Recorder>(
             }
             (StatementOutcome::NotPrincipalDeny, _) => result.not_principal_deny = true,
             (StatementOutcome::UnknownOperator, _) => {}
+            // Near misses only matter for explaining an implicit deny.
+            (
+                StatementOutcome::ResourceMismatch
+                | StatementOutcome::PrincipalMismatch
+                | StatementOutcome::ConditionFailed,
+                Effect::Allow,
+            ) if R::EXPLAIN => {}
+            (_, _) => continue,
         }
         recorder.hit(hit);
     }
@@ -263,6 +271,16 @@ impl CompiledPolicySet {
     /// The decision only: no explanation, no allocation.
     pub fn decide(&self, request: &Request) -> DecisionKind {
         self.run(request, &mut Quiet).kind
+    }
+
+    /// Decisions for many requests, spread over all cores.
+    pub fn decide_all(&self, requests: &[Request]) -> Vec<DecisionKind> {
+        use rayon::prelude::*;
+        requests
+            .par_iter()
+            .with_min_len(256)
+            .map(|request| self.decide(request))
+            .collect()
     }
 
     /// The decision with the statements that made it.
@@ -544,6 +562,23 @@ impl CompiledPolicySet {
                     }
                     (ReasonKind::Allow, allow_message(hit.layer, kind))
                 }
+                (
+                    StatementOutcome::ResourceMismatch
+                    | StatementOutcome::PrincipalMismatch
+                    | StatementOutcome::ConditionFailed,
+                    Effect::Allow,
+                    DecisionKind::ImplicitDeny,
+                ) => {
+                    let in_gap = outcome
+                        .gaps
+                        .iter()
+                        .flatten()
+                        .any(|gap| gap.layer == hit.layer && gap.level == hit.level);
+                    if !in_gap {
+                        continue;
+                    }
+                    (ReasonKind::Note, near_miss_message(hit.outcome, statement, request))
+                }
                 (StatementOutcome::UnknownOperator, _, _) => (
                     ReasonKind::Note,
                     "statement skipped: its condition uses an unknown operator".to_string(),
@@ -594,6 +629,32 @@ impl CompiledPolicySet {
             });
         }
         reasons
+    }
+}
+
+/// Why an `Allow` statement that names the action did not apply.
+fn near_miss_message(
+    outcome: StatementOutcome,
+    statement: &crate::compile::CompiledStatement,
+    request: &Request,
+) -> String {
+    match outcome {
+        StatementOutcome::ResourceMismatch => {
+            format!(
+                "allows the action but not the resource `{}`",
+                request.resource
+            )
+        }
+        StatementOutcome::PrincipalMismatch => {
+            format!(
+                "allows the action but does not name the principal `{}`",
+                request.principal.arn
+            )
+        }
+        _ => match statement.failing_condition_key(request) {
+            Some(key) => format!("allows the action but its condition on `{key}` is not met"),
+            None => "allows the action but its condition is not met".to_string(),
+        },
     }
 }
 

@@ -193,7 +193,8 @@ impl Request {
 
     /// Adds the global condition keys AWS derives from the request when the caller did not set
     /// them: `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:username`,
-    /// `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`, `aws:ResourceAccount`. Also
+    /// `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`, `aws:ResourceAccount`, and
+    /// `aws:RequestedRegion` from the resource ARN's region. Also
     /// takes the role ARN (with path) of a session from `aws:PrincipalArn` when given.
     pub fn finish(mut self) -> Request {
         let principal = &mut self.principal;
@@ -246,6 +247,14 @@ impl Request {
         }
         if let Some(account) = self.resource_account.clone() {
             self.context.insert_default("aws:ResourceAccount", &account);
+        }
+        // Requests go to the resource's regional endpoint.
+        let region = Arn::parse(&self.resource)
+            .map(|arn| arn.region)
+            .filter(|region| !region.is_empty() && *region != "*")
+            .map(str::to_string);
+        if let Some(region) = region {
+            self.context.insert_default("aws:RequestedRegion", &region);
         }
         self
     }
@@ -408,6 +417,49 @@ mod tests {
             request.principal.underlying.as_deref(),
             Some("arn:aws:iam::111122223333:role/team/Dev")
         );
+    }
+
+    #[test]
+    fn requested_region_defaults_to_the_resource_region() {
+        let resource = "arn:aws:dynamodb:eu-west-1:111122223333:table/t";
+        let derived = Request::new(
+            "arn:aws:iam::111122223333:user/a",
+            "dynamodb:GetItem",
+            resource,
+        )
+        .unwrap()
+        .finish();
+        assert_eq!(
+            derived.context.single("aws:requestedregion"),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            derived.context.single("aws:resourceaccount"),
+            Some("111122223333")
+        );
+        let explicit = Request::new(
+            "arn:aws:iam::111122223333:user/a",
+            "dynamodb:GetItem",
+            resource,
+        )
+        .unwrap()
+        .with_context(Context::from_pairs([(
+            "aws:RequestedRegion",
+            vec!["us-east-1".into()],
+        )]))
+        .finish();
+        assert_eq!(
+            explicit.context.single("aws:requestedregion"),
+            Some("us-east-1")
+        );
+        let global = Request::new(
+            "arn:aws:iam::111122223333:user/a",
+            "iam:GetRole",
+            "arn:aws:iam::111122223333:role/r",
+        )
+        .unwrap()
+        .finish();
+        assert_eq!(global.context.single("aws:requestedregion"), None);
     }
 
     #[test]

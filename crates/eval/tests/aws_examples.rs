@@ -596,3 +596,63 @@ fn resource_control_policies() {
         ),
     ]);
 }
+
+#[test]
+fn implicit_deny_names_the_near_misses() {
+    let identity = policy(
+        r#"{"Sid":"OtherBucket","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"},
+           {"Sid":"OnlyFromVpn","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},
+           {"Sid":"Unrelated","Effect":"Allow","Action":"ec2:*","Resource":"*"}"#,
+    );
+    let decision = Scenario::new(ALICE, "s3:GetObject", BUCKET_OBJECT)
+        .identity(&identity)
+        .context("aws:SourceIp", &["192.0.2.1"])
+        .evaluate();
+    assert_eq!(decision.decision, ImplicitDeny);
+    let notes: Vec<(&str, &str)> = decision
+        .reasons
+        .iter()
+        .filter(|r| r.kind == ReasonKind::Note)
+        .map(|r| (r.statement.as_deref().unwrap_or(""), r.message.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            (
+                "OtherBucket",
+                "allows the action but not the resource `arn:aws:s3:::example-bucket/key`"
+            ),
+            (
+                "OnlyFromVpn",
+                "allows the action but its condition on `aws:SourceIp` is not met"
+            ),
+        ],
+        "{decision}"
+    );
+}
+
+#[test]
+fn decisions_serialize_as_documented() {
+    let decision = Scenario::new(ALICE, "s3:GetObject", BUCKET_OBJECT)
+        .identity(&policy(
+            r#"{"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#,
+        ))
+        .identity(&policy(
+            r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#,
+        ))
+        .evaluate();
+    let json = serde_json::to_value(&decision).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "decision": "ExplicitDeny",
+            "reasons": [{
+                "kind": "deny",
+                "layer": "identity",
+                "policy": "identity-1",
+                "statement": "#0",
+                "message": "explicit deny: overrides every allow"
+            }]
+        })
+    );
+}
