@@ -1,5 +1,10 @@
 //! Generated policies end to end: they load as definitions, lint clean, and the evaluator allows
 //! what the intent asked for and denies the rest; trust templates and CloudTrail-based output too.
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions: a failure should stop the test"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,6 +20,9 @@ use warden_generate::{
     generate_from_intent_text,
 };
 use warden_lint::{Finding, LintConfig, LintOptions};
+
+/// Action, resource and request context of one evaluated request.
+type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/report-exporter";
 
@@ -153,7 +161,7 @@ fn evaluator_allows_the_intent_and_denies_the_rest() {
     let table = "arn:aws:dynamodb:eu-west-1:111122223333:table/finance-ledger";
     let key = "arn:aws:kms:eu-west-1:111122223333:key/0b7a1c9e-5f1d-4c55-9a3e-2f4b8d6c1a00";
     let task_role = "arn:aws:iam::111122223333:role/report-exporter-task";
-    let allowed: [(&str, &str, &[(&str, &str)]); 9] = [
+    let allowed: [Case; 9] = [
         ("s3:GetObject", object, &[]),
         ("s3:PutObject", object, &[]),
         ("s3:ListBucket", "arn:aws:s3:::acme-reports", &[]),
@@ -180,7 +188,7 @@ fn evaluator_allows_the_intent_and_denies_the_rest() {
             "{action} on {resource}"
         );
     }
-    let denied: [(&str, &str, &[(&str, &str)]); 9] = [
+    let denied: [Case; 9] = [
         ("s3:DeleteObject", object, &[]),
         (
             "s3:GetObject",

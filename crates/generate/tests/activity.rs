@@ -1,4 +1,5 @@
 //! Generation from CloudTrail fixtures: identity filtering, event mapping, denied calls, resources.
+#![expect(clippy::unwrap_used, reason = "test helpers outside #[test] functions: a failure should stop the test")]
 
 use std::path::Path;
 
