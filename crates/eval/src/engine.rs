@@ -389,10 +389,12 @@ impl CompiledPolicySet {
                 None,
             );
         }
+        // The root user holds every permission in its own account; SCPs still limit it.
+        let identity_allow = identity.allow || principal.kind == PrincipalKind::Account;
         self.grant(
             request,
             aws_identity,
-            identity.allow,
+            identity_allow,
             boundary,
             session,
             resource,
@@ -612,6 +614,19 @@ impl CompiledPolicySet {
                 policy: None,
                 statement: None,
                 message: (*message).to_string(),
+            });
+        }
+        if outcome.kind == DecisionKind::Allow
+            && outcome.identity_counted
+            && request.principal.kind == PrincipalKind::Account
+        {
+            reasons.push(Reason {
+                kind: ReasonKind::Allow,
+                layer: Layer::Identity,
+                level: None,
+                policy: None,
+                statement: None,
+                message: "the account's root user holds every permission in its account".into(),
             });
         }
         if outcome.kind == DecisionKind::Allow

@@ -376,6 +376,44 @@ fn trust(principal_json: &str, condition: &str) -> String {
     )
 }
 
+fn github_trust() -> String {
+    policy(
+        r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}}"#,
+    )
+}
+
+#[test]
+fn root_user() {
+    let root = "arn:aws:iam::111122223333:root";
+    run(vec![
+        case(
+            "root user needs no identity policy in its account",
+            Scenario::new(root, "s3:DeleteBucket", "arn:aws:s3:::b")
+                .resource_account("111122223333"),
+            Allow,
+            None,
+        ),
+        case(
+            "SCPs limit the root user of a member account",
+            Scenario::new(root, "s3:DeleteBucket", "arn:aws:s3:::b")
+                .scp_level(&[FULL_ACCESS, &deny("s3:DeleteBucket", "*")]),
+            ExplicitDeny,
+            Some((Layer::Scp, Some(0))),
+        ),
+        case(
+            "root user of another account needs the resource policy",
+            Scenario::new(
+                "arn:aws:iam::444455556666:root",
+                "s3:GetObject",
+                BUCKET_OBJECT,
+            )
+            .resource_account("111122223333"),
+            ImplicitDeny,
+            Some((Layer::Resource, None)),
+        ),
+    ]);
+}
+
 #[test]
 fn role_trust_and_key_policies() {
     let target = "arn:aws:iam::111122223333:role/Target";
@@ -477,6 +515,44 @@ fn role_trust_and_key_policies() {
                 .resource_policy(&trust(r#"{"Service":"lambda.amazonaws.com"}"#, "")),
             Allow,
             None,
+        ),
+        case(
+            "GitHub OIDC web identity with a matching subject",
+            Scenario::new(
+                "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+                "sts:AssumeRoleWithWebIdentity",
+                target,
+            )
+            .resource_policy(&github_trust())
+            .context(
+                "token.actions.githubusercontent.com:sub",
+                &["repo:acme/app:ref:refs/heads/main"],
+            )
+            .context(
+                "token.actions.githubusercontent.com:aud",
+                &["sts.amazonaws.com"],
+            ),
+            Allow,
+            None,
+        ),
+        case(
+            "GitHub OIDC web identity from another repository",
+            Scenario::new(
+                "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+                "sts:AssumeRoleWithWebIdentity",
+                target,
+            )
+            .resource_policy(&github_trust())
+            .context(
+                "token.actions.githubusercontent.com:sub",
+                &["repo:evil/app:ref:refs/heads/main"],
+            )
+            .context(
+                "token.actions.githubusercontent.com:aud",
+                &["sts.amazonaws.com"],
+            ),
+            ImplicitDeny,
+            Some((Layer::Resource, None)),
         ),
         case(
             "key policy naming the account plus identity allow",
