@@ -1062,3 +1062,31 @@ async fn parallel_reads_overlap_latency_across_accounts() {
     assert!(timings[0] >= latency * 24, "{timings:?}");
     assert!(timings[1] * 3 < timings[0], "{timings:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_call_times_out_and_names_the_account() {
+    let server = moto();
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default()).unwrap();
+    let (aws, org) = seeded(&server, vec![SeedAccount::new("slow", "Workloads/Prod")]).await;
+    drop(aws);
+    let mut options = AwsOptions::emulator(proxy.endpoint_url());
+    options.attempt_timeout = Duration::from_millis(300);
+    options.max_attempts = 2;
+    options.initial_backoff = Some(Duration::from_millis(10));
+    let aws = Aws::connect(options).await.unwrap();
+    proxy.set_faults(FaultConfig {
+        latency: Duration::from_secs(5),
+        ..FaultConfig::default()
+    });
+
+    let account_id = org.account_id("slow").unwrap();
+    let started = Instant::now();
+    let err = aws.assume_with(account_id, &access()).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.account_id(), Some(account_id));
+    assert_eq!(proxy.stats().calls_for_account(account_id), 2);
+}

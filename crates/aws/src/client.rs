@@ -44,7 +44,12 @@ impl Aws {
         if let Some(backoff) = options.initial_backoff {
             retry = retry.with_initial_backoff(backoff);
         }
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(options.attempt_timeout)
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry)
+            .timeout_config(timeouts);
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }

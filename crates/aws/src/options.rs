@@ -36,6 +36,9 @@ pub struct AwsOptions {
     pub max_attempts: u32,
     /// First retry backoff; the SDK default (1 s) when `None`.
     pub initial_backoff: Option<Duration>,
+    /// Limit for one attempt of a call, so a hung connection fails (and is retried) instead of
+    /// stalling an account forever.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for AwsOptions {
@@ -48,6 +51,7 @@ impl Default for AwsOptions {
             credentials: None,
             max_attempts: 8,
             initial_backoff: None,
+            attempt_timeout: Duration::from_secs(30),
         }
     }
 }

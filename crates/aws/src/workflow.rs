@@ -17,7 +17,8 @@ use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeRe
 use warden_plan::saved::{Plan, PlanHeader, Unreadable};
 use warden_plan::{AccountPlan, ScpPlan, from_spec, live::LiveAccount};
 use warden_spec::defs::Config;
-use warden_spec::org::{Account, Organization};
+use warden_spec::org::{Account, AccountStatus, Organization};
+use warden_spec::render::{RenderedAccount, RenderedScp};
 use warden_spec::{Definitions, SpecErrors};
 
 use crate::account::{AccessRole, AccountClient};
@@ -44,6 +45,8 @@ pub enum WorkflowError {
     ExternalIdMissing { variable: String },
     #[error("environment variable `{variable}` does not hold a valid ExternalId: {reason}")]
     ExternalIdInvalid { variable: String, reason: String },
+    #[error("lint errors block the plan:\n{0}")]
+    Lint(String),
     #[error("audit log `{path}`: {message}")]
     Audit { path: String, message: String },
 }
@@ -150,8 +153,12 @@ impl From<SpecErrors> for WorkflowError {
     }
 }
 
+/// Lints what would be deployed; `Err` (the findings as text) blocks plan and apply.
+pub type LintGate =
+    Arc<dyn Fn(&[RenderedAccount], &[RenderedScp]) -> Result<(), String> + Send + Sync>;
+
 /// What to plan and how to reach the accounts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PlanRequest {
     pub access: AccessRole,
     pub concurrency: usize,
@@ -159,6 +166,9 @@ pub struct PlanRequest {
     pub accounts: Vec<String>,
     /// Only accounts under these OU paths (`Root/Workloads`) or OU ids.
     pub ous: Vec<String>,
+    /// Refuses the plan when the rendered definitions have lint errors (checked before any
+    /// member account is read).
+    pub lint: Option<LintGate>,
     /// Commit, dirty flag and time for the plan header.
     pub commit: Option<String>,
     pub dirty: bool,
@@ -215,20 +225,29 @@ pub async fn plan_organization(
         }
     });
     let organization = organization?;
+    let rendered = render_selected(
+        definitions,
+        &organization,
+        &request.accounts,
+        &request.ous,
+        whole_organization,
+    )?;
+    if let Some(gate) = &request.lint {
+        gate(
+            &rendered.accounts,
+            rendered.scps.as_deref().unwrap_or_default(),
+        )
+        .map_err(WorkflowError::Lint)?;
+    }
     let ownership = from_spec::ownership(&definitions.config);
-    let only: Vec<String> = organization
+    let mut read = ReadRequest::new(request.access.clone(), request.concurrency);
+    read.only_accounts = rendered
         .accounts
         .iter()
-        .filter(|account| selected(account, &organization, &request.accounts, &request.ous))
-        .map(|account| account.id.clone())
+        .map(|r| r.account.id.clone())
         .collect();
-    if only.is_empty() {
-        let mut what = request.accounts.clone();
-        what.extend(request.ous.iter().cloned());
-        return Err(WorkflowError::NoAccounts(what.join(", ")));
-    }
-    let mut read = ReadRequest::new(request.access.clone(), request.concurrency);
-    read.only_accounts = only;
+    read.only_accounts
+        .extend(rendered.not_rendered.iter().cloned());
     let outcomes = aws.read_accounts(&organization, &read, progress).await;
 
     let mut pairs = Vec::new();
@@ -237,11 +256,14 @@ pub async fn plan_organization(
     for outcome in outcomes {
         match outcome.result {
             AccountResult::Read(live) => {
-                let Some(account) = organization.account(&outcome.account_id) else {
+                let Some(desired) = rendered
+                    .accounts
+                    .iter()
+                    .find(|r| r.account.id == outcome.account_id)
+                else {
                     continue;
                 };
-                let rendered = definitions.render_for_account(&organization, account)?;
-                pairs.push((from_spec::desired_account(&rendered), live.clone()));
+                pairs.push((from_spec::desired_account(desired), live.clone()));
                 live_accounts.push(live);
             }
             AccountResult::Failed(err) => unreadable.push(Unreadable {
@@ -261,16 +283,13 @@ pub async fn plan_organization(
         }
     }
     let accounts = warden_plan::plan_accounts(&pairs, &ownership);
-    let organization_plan = match scps {
-        Some(live_scps) => {
-            let rendered = definitions.render_scps(&organization)?;
-            Some(warden_plan::plan_scps(
-                &from_spec::desired_scps(&rendered),
-                &live_scps?,
-                &ownership,
-            ))
-        }
-        None => None,
+    let organization_plan = match (scps, &rendered.scps) {
+        (Some(live_scps), Some(desired)) => Some(warden_plan::plan_scps(
+            &from_spec::desired_scps(desired),
+            &live_scps?,
+            &ownership,
+        )),
+        _ => None,
     };
     let mut plan = Plan::new(PlanHeader {
         created_at: request.created_at.clone(),
@@ -289,6 +308,73 @@ pub async fn plan_organization(
         organization,
         live: live_accounts,
     })
+}
+
+/// The definitions rendered for the selected accounts (and the SCPs for the whole organization).
+#[derive(Debug, Clone)]
+pub struct RenderedSelection {
+    pub accounts: Vec<RenderedAccount>,
+    /// Selected accounts that are not active or are the management account: passed to the
+    /// reader, which reports why it skips them.
+    pub not_rendered: Vec<String>,
+    pub scps: Option<Vec<RenderedScp>>,
+}
+
+/// Renders the definitions for every selected active member account. Pure apart from the
+/// organization passed in.
+pub fn render_selected(
+    definitions: &Definitions,
+    organization: &Organization,
+    accounts: &[String],
+    ous: &[String],
+    with_scps: bool,
+) -> Result<RenderedSelection, WorkflowError> {
+    let chosen: Vec<&Account> = organization
+        .accounts
+        .iter()
+        .filter(|account| selected(account, organization, accounts, ous))
+        .collect();
+    if chosen.is_empty() {
+        let mut what = accounts.to_vec();
+        what.extend(ous.iter().cloned());
+        return Err(WorkflowError::NoAccounts(what.join(", ")));
+    }
+    let mut selection = RenderedSelection {
+        accounts: Vec::new(),
+        not_rendered: Vec::new(),
+        scps: None,
+    };
+    for account in chosen {
+        if account.status != AccountStatus::Active
+            || account.id == organization.management_account_id
+        {
+            selection.not_rendered.push(account.id.clone());
+        } else {
+            selection
+                .accounts
+                .push(definitions.render_for_account(organization, account)?);
+        }
+    }
+    if with_scps {
+        selection.scps = Some(definitions.render_scps(organization)?);
+    }
+    Ok(selection)
+}
+
+/// Inventory, rendering and the lint gate without reading member accounts: what apply runs
+/// before applying a saved plan, so lint errors block apply too.
+pub async fn check_lint(
+    aws: &Aws,
+    definitions: &Definitions,
+    gate: &LintGate,
+) -> Result<(), WorkflowError> {
+    let organization = aws.inventory().await?;
+    let rendered = render_selected(definitions, &organization, &[], &[], true)?;
+    gate(
+        &rendered.accounts,
+        rendered.scps.as_deref().unwrap_or_default(),
+    )
+    .map_err(WorkflowError::Lint)
 }
 
 /// How to apply a plan.
