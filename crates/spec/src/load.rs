@@ -182,6 +182,14 @@ fn collect_yaml(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut SpecErrors, r
                 continue;
             }
         };
+        // Editor backups and hidden files (`.#role.yaml`, `.cache/`) are not definitions.
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
         if path.is_dir() {
             collect_yaml(&path, paths, errors, root);
         } else if matches!(

@@ -609,3 +609,95 @@ fn definitions_cannot_set_the_managed_marker_tag() {
         "policies/app.yaml:10:3: tag `warden:managed` is Warden's managed marker and is set by Warden"
     );
 }
+
+/// Figures for the notes: `cargo test -p warden-spec --release -- --ignored --nocapture scale`.
+#[test]
+#[ignore = "measurement, run by hand"]
+fn scale_load_and_render_many_roles_for_many_accounts() {
+    let statement = "  - Sid: Read\n    Effect: Allow\n    Action: [s3:GetObject, s3:ListBucket]\n    Resource: \"arn:aws:s3:::${team}-${account_id}/*\"\n    justification: Reads its bucket.\n";
+    let mut files = Vec::new();
+    for file in 0..100 {
+        let documents: Vec<String> = (0..10)
+            .map(|i| {
+                format!(
+                    "{}boundary: b\ninline_policies:\n  p:\n{statement}",
+                    role_yaml(&format!("role-{file}-{i}"), "  ous: [Root/Workloads]")
+                )
+            })
+            .collect();
+        files.push((format!("policies/f{file}.yaml"), documents.join("---\n")));
+    }
+    files.push((
+        "boundaries/b.yaml".into(),
+        format!("kind: Boundary\nname: b\nstatements:\n{statement}"),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let repo = repo_with(None, &refs);
+    let started = std::time::Instant::now();
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let loaded = started.elapsed();
+    let mut org = sample_org();
+    for n in 0..500u64 {
+        let id = format!("{:012}", 600_000_000_000 + n);
+        org.accounts.push(account(
+            &id,
+            &format!("acct-{n}"),
+            "ou-a1b2-prod0001",
+            "Root/Workloads/Prod",
+            &[],
+        ));
+    }
+    let started = std::time::Instant::now();
+    let mut roles = 0;
+    for account in &org.accounts {
+        roles += definitions
+            .render_for_account(&org, account)
+            .unwrap()
+            .roles
+            .len();
+    }
+    let rendered = started.elapsed();
+    assert_eq!(definitions.roles.len(), 1000);
+    eprintln!(
+        "loaded 1000 roles in 101 files in {loaded:?}; rendered {roles} roles for {} accounts in {rendered:?}",
+        org.accounts.len()
+    );
+}
+
+#[test]
+fn anchors_and_aliases_share_statements_and_hidden_files_are_skipped() {
+    let files = format!(
+        "{}inline_policies:\n  a: &read\n    - Sid: Read\n      Effect: Allow\n      Action: s3:GetObject\n      Resource: \"*\"\n  b: *read\n",
+        role_yaml("app", "  ous: [Root]")
+    );
+    let files = files.as_str();
+    let repo = repo_with(
+        None,
+        &[
+            ("policies/roles.yaml", files),
+            ("policies/.#roles.yaml", "not: [yaml"),
+            ("policies/sub/.hidden/x.yaml", "broken: ["),
+        ],
+    );
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let inline = &definitions.roles[0].inline_policies;
+    assert_eq!(inline.len(), 2);
+    assert_eq!(inline[0].statements[0].json, inline[1].statements[0].json);
+    assert_eq!(
+        definitions.files().collect::<Vec<_>>(),
+        ["policies/roles.yaml", "warden.yaml"]
+    );
+    // YAML anchors do not cross documents: an alias to another document's anchor is an error.
+    let across = format!(
+        "{}---\nkind: Role\nname: b\ntargets: *t\ntrust: []\n",
+        role_yaml("a", "  ous: [Root]")
+    );
+    let repo = repo_with(None, &[("policies/roles.yaml", &across)]);
+    assert_eq!(
+        Definitions::load(repo.path()).unwrap_err().to_string(),
+        "policies/roles.yaml:12:10: alias references unknown anchor"
+    );
+}
