@@ -158,10 +158,16 @@ fn meaning_preserving_rewrite(document: &Value, rng: &mut Rng) -> Value {
                         let _ = key;
                         rewrite_condition_values(values, rng);
                     }
-                    // Condition key names are case-insensitive.
+                    // Condition key names are case-insensitive up to the `/` (tag keys are not).
                     let renamed: Vec<(String, Value)> = std::mem::take(entries)
                         .into_iter()
-                        .map(|(key, values)| (key.to_uppercase(), values))
+                        .map(|(key, values)| {
+                            let end = key.find('/').unwrap_or(key.len());
+                            (
+                                format!("{}{}", key[..end].to_uppercase(), &key[end..]),
+                                values,
+                            )
+                        })
                         .collect();
                     entries.extend(renamed);
                     shuffled_object(entries, rng);

@@ -8,13 +8,20 @@
 //! - a list containing `*` becomes `["*"]`, and entries covered by a `prefix*` entry of the same
 //!   list are dropped (`["s3:*", "s3:getobject"]` → `["s3:*"]`);
 //! - `AWS` principals: bare account ids become `arn:aws:iam::ID:root`;
-//! - conditions: condition key names lowercased (operator names are case-sensitive), values
+//! - conditions: condition key names lowercased up to the first `/` (the tag key in
+//!   `aws:ResourceTag/Team` keeps its case: tag keys are case-sensitive in many services;
+//!   operator names are case-sensitive in IAM), values
 //!   compared as text (`true` ≡ `"true"`), values of `…IgnoreCase` operators lowercased,
-//!   empty condition maps dropped.
+//!   empty condition maps dropped;
+//! - under `Version` 2012-10-17, policy variable names in resources and condition values are
+//!   lowercased the same way (`${aws:UserName}` → `${aws:username}`); defaults keep their case.
 //!
 //! What stays significant: `Version` (a missing `Version` means 2008-10-17 semantics, where
 //! `${…}` is not substituted, so it is not the same as `2012-10-17`), `Id`, every `Sid`, the
-//! effect, `Not…` versus positive elements, resource case, condition value case.
+//! effect, `Not…` versus positive elements, resource case, condition value case. A missing
+//! `Version` behaves like 2008-10-17 but is kept distinct from it, so editing the element
+//! always shows up. Statements are not merged across each other (two statements that together
+//! grant what one would are reported as different).
 //! `"Principal": "*"` and `{"AWS": "*"}` are kept apart (conservatively).
 
 use std::cmp::Ordering;
@@ -35,10 +42,11 @@ impl PolicyDocument {
     /// The canonical form, reusing this document's strings (no copy when the caller no longer
     /// needs the document as written, e.g. right after parsing).
     pub fn into_canonical(self) -> PolicyDocument {
+        let variables = self.supports_variables();
         let mut statements: Vec<Statement> = self
             .statements
             .into_iter()
-            .map(into_canonical_statement)
+            .map(|statement| into_canonical_statement(statement, variables))
             .collect();
         statements.sort_by(compare_statements);
         statements.dedup_by(|a, b| compare_statements(a, b) == Ordering::Equal);
@@ -61,12 +69,13 @@ pub fn equivalent(a: &PolicyDocument, b: &PolicyDocument) -> bool {
     a.version == b.version && a.id == b.id && a.canonicalize() == b.canonicalize()
 }
 
-/// One statement in canonical form (also used by the diff).
-pub fn canonical_statement(statement: &Statement) -> Statement {
-    into_canonical_statement(statement.clone())
+/// One statement in canonical form; `variables` tells whether the document substitutes
+/// policy variables (`Version` 2012-10-17).
+pub fn canonical_statement(statement: &Statement, variables: bool) -> Statement {
+    into_canonical_statement(statement.clone(), variables)
 }
 
-fn into_canonical_statement(statement: Statement) -> Statement {
+fn into_canonical_statement(statement: Statement, variables: bool) -> Statement {
     Statement {
         sid: statement.sid,
         effect: statement.effect,
@@ -80,15 +89,24 @@ fn into_canonical_statement(statement: Statement) -> Statement {
             ActionClause::Action(values) => ActionClause::Action(canonical_actions(values)),
             ActionClause::NotAction(values) => ActionClause::NotAction(canonical_actions(values)),
         },
-        resource: statement.resource.map(|clause| match clause {
-            ResourceClause::Resource(values) => {
-                ResourceClause::Resource(canonical_patterns(values.items))
-            }
-            ResourceClause::NotResource(values) => {
-                ResourceClause::NotResource(canonical_patterns(values.items))
+        resource: statement.resource.map(|clause| {
+            let canonical = |values: Values| {
+                let mut items = values.items;
+                if variables {
+                    items.iter_mut().for_each(canonical_variable_names);
+                }
+                canonical_patterns(items)
+            };
+            match clause {
+                ResourceClause::Resource(values) => ResourceClause::Resource(canonical(values)),
+                ResourceClause::NotResource(values) => {
+                    ResourceClause::NotResource(canonical(values))
+                }
             }
         }),
-        condition: statement.condition.and_then(canonical_condition),
+        condition: statement
+            .condition
+            .and_then(|condition| canonical_condition(condition, variables)),
         span: Span::default(),
     }
 }
@@ -108,6 +126,46 @@ fn lowercase_in_place(text: &mut String) {
     } else {
         *text = text.to_lowercase();
     }
+}
+
+/// Lowercases a condition key name up to the first `/`: key names are case-insensitive, but
+/// what follows the slash is often a tag key, which many services match case-sensitively.
+fn canonical_key_name(key: &mut String) {
+    let end = key.find('/').unwrap_or(key.len());
+    if key[..end].is_ascii() {
+        key[..end].make_ascii_lowercase();
+    } else {
+        *key = format!("{}{}", key[..end].to_lowercase(), &key[end..]);
+    }
+}
+
+/// Lowercases the key names of `${…}` policy variables (not their defaults, not escapes).
+fn canonical_variable_names(text: &mut String) {
+    if !text.contains("${") {
+        return;
+    }
+    let found = crate::variables::variables(text);
+    if found.is_empty() {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for variable in &found {
+        out.push_str(&text[copied..variable.range.start]);
+        let mut key = variable.key.to_string();
+        canonical_key_name(&mut key);
+        out.push_str("${");
+        out.push_str(&key);
+        if let Some(default) = variable.default {
+            out.push_str(", '");
+            out.push_str(default);
+            out.push('\'');
+        }
+        out.push('}');
+        copied = variable.range.end;
+    }
+    out.push_str(&text[copied..]);
+    *text = out;
 }
 
 /// Sorted, deduplicated, `*` absorbing everything, `prefix*` absorbing what starts with
@@ -194,7 +252,7 @@ struct FlatEntry {
     values: Vec<String>,
 }
 
-fn canonical_condition(condition: Condition) -> Option<Condition> {
+fn canonical_condition(condition: Condition, variables: bool) -> Option<Condition> {
     let mut flat: Vec<FlatEntry> = Vec::new();
     for block in condition.blocks {
         let ignore_case = block.operator.base.ends_with("IgnoreCase");
@@ -208,6 +266,9 @@ fn canonical_condition(condition: Condition) -> Option<Condition> {
                         ConditionValue::String(text) | ConditionValue::Number(text) => text,
                         ConditionValue::Bool(value) => value.to_string(),
                     };
+                    if variables {
+                        canonical_variable_names(&mut text);
+                    }
                     if ignore_case {
                         lowercase_in_place(&mut text);
                     }
@@ -217,7 +278,7 @@ fn canonical_condition(condition: Condition) -> Option<Condition> {
             values.sort_unstable();
             values.dedup();
             let mut key = entry.key.clone();
-            lowercase_in_place(&mut key);
+            canonical_key_name(&mut key);
             flat.push(FlatEntry {
                 operator: block.operator.clone(),
                 key,
@@ -232,8 +293,19 @@ fn canonical_condition(condition: Condition) -> Option<Condition> {
     if flat.is_empty() {
         return None;
     }
+    // Two different tests of one key (written in different case) cannot share a JSON key: such
+    // entries keep their written spelling, which JSON already made distinct.
+    let shares_key = |a: &FlatEntry, b: &FlatEntry| a.operator == b.operator && a.key == b.key;
+    let collides: Vec<bool> = (0..flat.len())
+        .map(|i| {
+            (i > 0 && shares_key(&flat[i - 1], &flat[i]))
+                || flat
+                    .get(i + 1)
+                    .is_some_and(|next| shares_key(&flat[i], next))
+        })
+        .collect();
     let mut blocks: Vec<ConditionBlock> = Vec::new();
-    for entry in flat {
+    for (entry, collides) in flat.into_iter().zip(collides) {
         let same_operator = blocks
             .last()
             .is_some_and(|block| block.operator == entry.operator);
@@ -246,9 +318,7 @@ fn canonical_condition(condition: Condition) -> Option<Condition> {
         let Some(block) = blocks.last_mut() else {
             continue;
         };
-        // Two different tests of one key (written in different case) cannot share a JSON
-        // key: the later one keeps its written spelling.
-        let key = if block.entries.iter().any(|e| e.key == entry.key) {
+        let key = if collides {
             entry.written_key
         } else {
             entry.key
@@ -460,8 +530,26 @@ mod tests {
     }
 
     #[test]
+    fn tag_keys_keep_their_case_and_variables_are_normalized() {
+        let a = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"a:b","Resource":"arn:aws:s3:::b/${aws:UserName}/${aws:PrincipalTag/Team, 'None'}/${*}","Condition":{"StringEquals":{"AWS:ResourceTag/Team":"${AWS:PrincipalTag/Team}"}}}}"#;
+        let b = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"a:b","Resource":"arn:aws:s3:::b/${aws:username}/${aws:principaltag/Team, 'None'}/${*}","Condition":{"StringEquals":{"aws:resourcetag/Team":"${aws:principaltag/Team}"}}}}"#;
+        assert!(same(a, b));
+        assert!(
+            doc(a)
+                .canonical_json()
+                .contains("${aws:principaltag/Team, 'None'}")
+        );
+        assert!(!same(a, &b.replace("resourcetag/Team", "resourcetag/team")));
+        assert!(!same(a, &b.replace("'None'", "'none'")));
+        // Under 2008-10-17 `${…}` is literal text, so case matters.
+        let a2008 = a.replace("2012-10-17", "2008-10-17");
+        let b2008 = b.replace("2012-10-17", "2008-10-17");
+        assert!(!same(&a2008, &b2008));
+    }
+
+    #[test]
     fn colliding_condition_keys_stay_separate_tests() {
-        let text = r#"{"Statement":{"Effect":"Allow","Action":"a:b","Condition":{"StringEquals":{"aws:PrincipalTag/x":"1","aws:principaltag/X":"2"}}}}"#;
+        let text = r#"{"Statement":{"Effect":"Allow","Action":"a:b","Condition":{"StringEquals":{"aws:SourceAccount":"1","aws:sourceaccount":"2"}}}}"#;
         let canonical = doc(text).canonicalize();
         let entries = &canonical.statements[0].condition.as_ref().unwrap().blocks[0].entries;
         assert_eq!(entries.len(), 2);

@@ -275,7 +275,9 @@ fn rewrite(document: &PolicyDocument, seed: u64) -> PolicyDocument {
             for block in &mut condition.blocks {
                 block.entries.reverse();
                 for entry in &mut block.entries {
-                    entry.key = entry.key.to_uppercase();
+                    // Key names are case-insensitive up to the `/` (tag keys are not).
+                    let end = entry.key.find('/').unwrap_or(entry.key.len());
+                    entry.key = format!("{}{}", entry.key[..end].to_uppercase(), &entry.key[end..]);
                     for value in &mut entry.values.items {
                         // Condition values compare as text.
                         *value = match &*value {
