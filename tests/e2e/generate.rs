@@ -493,3 +493,56 @@ fn split_policies_load_and_keep_exactly_the_action_set() {
         .collect();
     assert!(findings.is_empty(), "{}", show(&findings));
 }
+
+#[test]
+fn refine_proposes_removing_what_the_trail_never_used() {
+    let (role, layout) = from_intent(&example(), &[]);
+    let dir = repository(&definitions_yaml(&role, &layout, "refine test"));
+    let documents =
+        warden_generate::io::read_definition_documents(&dir.path().join("policies")).unwrap();
+    let granted =
+        warden_generate::refine::granted_statements(&documents, "report-exporter").unwrap();
+    let events = read_trail_dir(&root().join("crates/generate/tests/fixtures/cloudtrail")).unwrap();
+    let arn = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
+    let activity =
+        warden_generate::activity::observe(&events, &arn, Some("2026-11-01"), Catalog::embedded());
+    let proposals =
+        warden_generate::refine::propose(&granted, &activity.actions(), Catalog::embedded());
+    let unused: BTreeSet<&str> = proposals
+        .iter()
+        .flat_map(|p| p.unused.iter().map(String::as_str))
+        .collect();
+    assert!(unused.contains("s3:GetObjectAcl"));
+    assert!(unused.contains("dynamodb:Scan"));
+    assert!(
+        !unused.contains("s3:GetObject")
+            && !unused.contains("s3:PutObject")
+            && !unused.contains("s3:ListBucket")
+    );
+    assert!(
+        !unused.contains("iam:PassRole"),
+        "never logged, never proposed"
+    );
+    let objects = proposals
+        .iter()
+        .find(|p| p.sid.as_deref() == Some("S3ObjectListReadWrite"))
+        .unwrap();
+    let kept = &objects.replacement.as_ref().unwrap()["Action"];
+    assert_eq!(kept, &serde_json::json!(["s3:GetObject", "s3:PutObject"]));
+    // Every action the refined statements keep was used (or cannot be observed).
+    let used = activity.actions();
+    for proposal in &proposals {
+        for action in proposal.replacement.iter().flat_map(|r| {
+            r["Action"]
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| vec![r["Action"].clone()])
+        }) {
+            let action = action.as_str().unwrap();
+            assert!(
+                used.contains(action) || action == "iam:PassRole",
+                "{action}"
+            );
+        }
+    }
+}

@@ -27,6 +27,9 @@ use crate::trust::{TrustContext, TrustTemplate};
 /// actions that have resource types but were called without naming one (activity output).
 pub const RESOURCE_STAR_RULE: &str = "WL301";
 
+/// Role trust policy quota (characters without whitespace; adjustable to 4,096).
+pub const TRUST_POLICY_LIMIT: usize = 2_048;
+
 /// Settings that do not come from the intent file.
 #[derive(Debug, Clone, Default)]
 pub struct IntentOptions {
@@ -210,6 +213,12 @@ fn trust_statements(
                 .map(|message| Diagnostic::new(pos, message)),
         );
         trust.push(output.statement);
+    }
+    let trust_size = crate::statement::iam_size(&crate::statement::document_json(&trust));
+    if trust_size > TRUST_POLICY_LIMIT {
+        warnings.push(Diagnostic::new(None, format!(
+            "the trust policy has {trust_size} characters; IAM's default quota is {TRUST_POLICY_LIMIT} (adjustable to 4,096)"
+        )));
     }
     if trust.is_empty() {
         warnings.push(Diagnostic::new(

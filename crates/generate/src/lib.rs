@@ -1,4 +1,37 @@
 //! Least-privilege policy generation from declared intent and from CloudTrail activity.
+//!
+//! # From intent ([`intent`], [`from_intent`])
+//! An intent file says, per service, which access levels or actions a workload needs, on which
+//! resources (ARNs, or a catalog resource type with values for its ARN variables:
+//! `{type: object, bucket: acme-reports, key: "exports/*"}`) and under which conditions. Actions
+//! are always enumerated (never `service:*`) and grouped by resource type into statements with
+//! Sids and a justification sentence. An action whose resource types match none of the given
+//! resources is left out with a warning, never widened; `Resource: "*"` is used only for actions
+//! the catalog gives no resource type, and only when the intent names them explicitly. An action
+//! that does not support a requested condition key (tag keys are checked against the action's
+//! own lists, since `aws:ResourceTag` is global but only tagged resources provide it) is left out
+//! rather than granted without the condition.
+//!
+//! # Trust ([`trust`])
+//! `service:…` (with `aws:SourceAccount`/`aws:SourceArn`, except for services that do not send
+//! them), `account:ID` (with `sts:ExternalId`: the definition variable `${external_id}` by
+//! default, or a literal) and `github:ORG/REPO@REF` / `@environment:NAME` (OIDC `aud` and `sub`).
+//!
+//! # From activity ([`cloudtrail`], [`activity`], [`io`])
+//! CloudTrail records of the role's sessions are mapped to actions (event name under the
+//! service's prefix, with the documented exceptions in [`cloudtrail::EVENT_EXCEPTIONS`]) and
+//! validated against the catalog; AccessDenied calls are reported, not granted.
+//! [`refine`] compares a role definition's grants (wildcards expanded) with what was used.
+//!
+//! # Size ([`size`])
+//! Inline when the document fits 10,240 characters; otherwise managed policies of at most
+//! 6,144; only then wildcards that expand to exactly the same actions.
+//!
+//! # Lint exceptions
+//! WL301 (`resource-star`) never flags actions without resource types and WL705 flags exceptions
+//! that cover nothing, so generated statements carry an exception only where WL301 fires: an
+//! activity statement granting `*` to actions whose (optional) resource types the calls did not
+//! name. Elsewhere the justification says why `*` is needed.
 
 pub mod activity;
 pub mod cloudtrail;
