@@ -192,6 +192,7 @@ impl World {
     async fn plan(&self) -> Plan {
         let request = PlanRequest {
             access: access(),
+            lint: None,
             concurrency: 4,
             accounts: Vec::new(),
             ous: Vec::new(),

@@ -14,7 +14,8 @@ use warden_plan::report::render_apply_report;
 use warden_plan::{Limits, from_spec};
 
 use crate::cmd::plan::{
-    Connection, connect, git_commit, load_definitions, plan_with, read_plan_file, runtime,
+    Connection, connect, git_commit, lint_gate, load_definitions, plan_with, read_plan_file,
+    runtime,
 };
 
 #[derive(clap::Args)]
@@ -58,6 +59,7 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             Some(path) => {
                 let plan = read_plan_file(path)?;
                 plan.check_definitions(&definitions.digest())?;
+                workflow::check_lint(&aws, &definitions, &lint_gate(&definitions)).await?;
                 plan
             }
             None => {

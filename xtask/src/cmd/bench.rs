@@ -172,6 +172,7 @@ async fn measure(args: &PlanBench, server: &MotoServer, repo: &Path) -> anyhow::
             session_name: SessionName::new("warden-bench")?,
             duration: SessionDuration::default(),
         },
+        lint: None,
         concurrency: args.concurrency,
         accounts: Vec::new(),
         ous: Vec::new(),

@@ -7,10 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
-use warden_aws::workflow::{self, PlanOutcome, PlanRequest};
+use std::sync::Arc;
+
+use warden_aws::workflow::{self, LintGate, PlanOutcome, PlanRequest};
 use warden_aws::{Aws, AwsOptions, ProgressEvent};
+use warden_catalog::Catalog;
+use warden_lint::{Finding, LintConfig, Severity, lint_rendered_account, lint_rendered_scps};
 use warden_plan::render::{RenderOptions, render_json, render_table};
 use warden_spec::Definitions;
+use warden_spec::render::{RenderedAccount, RenderedScp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -148,6 +153,7 @@ pub async fn plan_with(
     let access = workflow::access_role(&definitions.config, commit.as_deref())?;
     let request = PlanRequest {
         access,
+        lint: Some(lint_gate(definitions)),
         concurrency: usize::try_from(definitions.config.concurrency)
             .unwrap_or(16)
             .max(1),
@@ -177,6 +183,37 @@ pub async fn plan_with(
     };
     let outcome = workflow::plan_organization(aws, definitions, &request, &progress).await?;
     Ok(outcome)
+}
+
+/// Lint of the rendered definitions with the embedded catalog, judged on today's date: error
+/// findings (not covered by a live exception) block plan and apply.
+pub fn lint_gate(definitions: &Definitions) -> LintGate {
+    let config = LintConfig::from_spec(&definitions.config);
+    Arc::new(move |accounts: &[RenderedAccount], scps: &[RenderedScp]| {
+        let today = today().map_err(|err| err.to_string())?;
+        let catalog = Catalog::embedded();
+        let mut findings: Vec<Finding> = Vec::new();
+        for account in accounts {
+            findings.extend(lint_rendered_account(account, &config, catalog, today));
+        }
+        findings.extend(lint_rendered_scps(scps, &config, catalog, today));
+        if !warden_lint::has_errors(&findings) {
+            return Ok(());
+        }
+        let errors: Vec<Finding> = findings
+            .into_iter()
+            .filter(|finding| finding.is_active() && finding.severity == Severity::Error)
+            .collect();
+        Err(warden_lint::emit::table::render(&errors))
+    })
+}
+
+fn today() -> anyhow::Result<warden_lint::Date> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    warden_lint::subject::date_from_unix_seconds(i64::try_from(seconds)?)
+        .context("the system clock is out of range")
 }
 
 /// `git rev-parse HEAD` of the definitions repository and whether its definition files have
