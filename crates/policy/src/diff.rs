@@ -300,3 +300,47 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+    use crate::parse::parse_policy;
+
+    const LIVE: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+     "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]},
+    {"Sid": "TLS", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+     "Condition": {"Bool": {"aws:SecureTransport": false}}}
+  ]
+}"#;
+
+    const DESIRED: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+     "Resource": ["arn:aws:s3:::data/*", "arn:aws:s3:::data"]},
+    {"Sid": "TLS", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+     "Condition": {"Bool": {"aws:SecureTransport": "false"},
+                   "StringNotEquals": {"aws:PrincipalAccount": "111122223333"}}}
+  ]
+}"#;
+
+    #[test]
+    fn diff_text() {
+        let changes = diff(&parse_policy(LIVE).unwrap(), &parse_policy(DESIRED).unwrap());
+        insta::assert_snapshot!(changes.to_string());
+    }
+
+    #[test]
+    fn diff_json() {
+        let changes = diff(&parse_policy(LIVE).unwrap(), &parse_policy(DESIRED).unwrap());
+        insta::assert_json_snapshot!(changes);
+    }
+
+    #[test]
+    fn canonical_pretty() {
+        insta::assert_snapshot!(parse_policy(DESIRED).unwrap().canonicalize().to_json_pretty());
+    }
+}
