@@ -1090,3 +1090,29 @@ async fn a_hung_call_times_out_and_names_the_account() {
     assert_eq!(err.account_id(), Some(account_id));
     assert_eq!(proxy.stats().calls_for_account(account_id), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_outside_the_allowed_ones_fails_before_any_call() {
+    // Nothing listens on port 9: any call would fail differently.
+    let mut options = AwsOptions::emulator("http://127.0.0.1:9");
+    options.region = Some("eu-west-1".to_owned());
+    let err = Aws::connect(options.clone()).await.unwrap_err();
+    assert!(
+        matches!(&err, AwsError::RegionNotAllowed { region, .. } if region == "eu-west-1"),
+        "{err}"
+    );
+    options.region = Some("us-east-1".to_owned());
+    let aws = Aws::connect(options).await.unwrap();
+    let err = aws.for_region("ap-south-1").await.unwrap_err();
+    assert!(matches!(err, AwsError::RegionNotAllowed { .. }), "{err}");
+}
+
+#[test]
+fn the_managed_policy_corpus_is_prepared_from_moto() {
+    let path = warden_emulator::ensure_corpus(&warden_e2e::workspace_root()).unwrap();
+    let corpus: serde_json::Map<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(corpus.len() > 1000, "{} policies", corpus.len());
+    let admin = &corpus["AdministratorAccess"];
+    assert_eq!(admin["document"]["Statement"][0]["Action"], json!("*"));
+}
