@@ -486,7 +486,7 @@ async fn scps_are_read_with_content_and_targets_and_can_be_managed() {
     assert_eq!(ours.name, "deny-leave");
     assert_eq!(ours.description, "still no leaving");
     assert!(!ours.aws_managed);
-    assert_eq!(ours.targets, [prod_ou.clone()]);
+    assert_eq!(ours.targets, std::slice::from_ref(&prod_ou));
     assert_eq!(parse(&ours.content), parse(&updated));
 
     aws.detach_scp(&id, &prod_ou).await.unwrap();
