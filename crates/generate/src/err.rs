@@ -87,4 +87,7 @@ pub enum GenerateError {
     TooLarge(#[from] crate::size::TooLarge),
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// The self-check found a generated document the policy parser rejects (a generator bug).
+    #[error("generated policy `{policy}` does not parse: {message}")]
+    SelfCheck { policy: String, message: String },
 }

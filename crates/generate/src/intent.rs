@@ -265,6 +265,24 @@ impl Intent {
                     ));
                 }
             }
+            for condition in &need.conditions {
+                if let Some(operator) = &condition.value.operator
+                    && warden_policy::parse::parse_condition_operator(operator).is_none()
+                {
+                    return Err(invalid(
+                        pos_of(condition),
+                        format!(
+                            "unknown condition operator `{operator}` (operators are case-sensitive, e.g. `StringEquals`, `ArnLike`, `ForAnyValue:StringLike`)"
+                        ),
+                    ));
+                }
+                if condition.value.values.is_empty() {
+                    return Err(invalid(
+                        pos_of(condition),
+                        format!("condition on `{}` has no values", condition.value.key),
+                    ));
+                }
+            }
             if need.access.is_empty() && need.actions.is_empty() {
                 return Err(invalid(
                     pos_of(permission),
@@ -372,6 +390,21 @@ permissions:
             .unwrap_err()
             .to_string();
         assert!(err.contains("has a wildcard"), "{err}");
+    }
+
+    #[test]
+    fn condition_operators_are_checked() {
+        let text = EXAMPLE.to_owned()
+            + "    conditions:\n      - {operator: stringEquals, key: aws:SourceVpc, values: [vpc-1]}\n";
+        let err = Intent::parse(&text, Path::new("i.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("i.yaml:12:9: unknown condition operator `stringEquals`"),
+            "{err}"
+        );
+        let good = text.replace("stringEquals", "ForAnyValue:StringLike");
+        assert!(Intent::parse(&good, Path::new("i.yaml")).is_ok());
     }
 
     #[test]

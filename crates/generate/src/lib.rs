@@ -69,6 +69,7 @@ pub fn generate_from_intent_text(
     let mut role = generate_from_intent(&intent, path, catalog, options)?;
     let (layout, warnings) = size::layout(&role.name, &role.statements, catalog, limits)?;
     role.warnings.extend(warnings);
+    self_check(&role, &layout)?;
     Ok((role, layout))
 }
 
@@ -159,5 +160,23 @@ pub fn generate_from_activity(
         statements,
         warnings,
     };
+    self_check(&generated, &layout)?;
     Ok((generated, layout, activity))
+}
+
+/// Every generated document must be valid policy JSON for the policy parser (trust included).
+fn self_check(role: &GeneratedRole, layout: &Layout) -> Result<(), GenerateError> {
+    let trust = (!role.trust.is_empty())
+        .then(|| ("trust".to_owned(), statement::document_json(&role.trust)));
+    let policies = layout
+        .policies()
+        .into_iter()
+        .map(|policy| (policy.name.clone(), policy.to_json()));
+    for (name, document) in trust.into_iter().chain(policies) {
+        warden_policy::parse_value(&document).map_err(|errors| GenerateError::SelfCheck {
+            policy: name.clone(),
+            message: errors.to_string(),
+        })?;
+    }
+    Ok(())
 }
