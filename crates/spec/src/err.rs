@@ -46,8 +46,12 @@ pub enum SpecErrorKind {
     InvalidValue { message: String },
     #[error("invalid policy statement: {message}")]
     InvalidStatement { message: String },
-    #[error("unknown variable `{name}`; known: {known}")]
-    UnknownVariable { name: String, known: String },
+    #[error("unknown variable `{name}`{}; known: {known}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownVariable {
+        name: String,
+        known: String,
+        suggestion: Option<String>,
+    },
     #[error(
         "variable `{name}` has no value for account `{account}`; define it in `warden.yaml` variables"
     )]

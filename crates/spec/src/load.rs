@@ -481,21 +481,27 @@ fn with_suggestion(message: String) -> String {
     let Some((found, expected)) = rest.split_once('`') else {
         return message;
     };
-    let candidates = expected.split('`').skip(1).step_by(2);
-    let best = candidates
+    match closest(found, expected.split('`').skip(1).step_by(2)) {
+        Some(candidate) => format!("{message} (did you mean `{candidate}`?)"),
+        None => message,
+    }
+}
+
+/// The candidate closest to a typo, when it is close enough to be what was meant.
+pub(crate) fn closest<'a>(
+    found: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<String> {
+    let found_lower = found.to_lowercase();
+    let (distance, candidate) = candidates
         .map(|candidate| {
             (
-                edit_distance(&found.to_lowercase(), &candidate.to_lowercase()),
+                edit_distance(&found_lower, &candidate.to_lowercase()),
                 candidate,
             )
         })
-        .min();
-    match best {
-        Some((distance, candidate)) if distance <= found.len().div_ceil(3) => {
-            format!("{message} (did you mean `{candidate}`?)")
-        }
-        _ => message,
-    }
+        .min()?;
+    (distance <= found.len().div_ceil(3)).then(|| candidate.to_owned())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

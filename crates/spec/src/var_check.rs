@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::defs::{Config, Location, Template};
+use crate::defs::{Config, Location, PolicyRef, Template};
 use crate::err::SpecErrorKind;
-use crate::load::{Loader, SourceFile};
+use crate::load::{Loader, SourceFile, closest};
 use crate::vars;
 use crate::yaml::{Node, Pos, Value};
 
@@ -57,6 +57,15 @@ impl Loader {
             for statement in statements {
                 collect_node_refs(&statement.location.file, &statement.node, &mut found);
             }
+            for reference in &role.managed_policies {
+                if let PolicyRef::Arn { arn, location } = reference {
+                    let pos = Pos {
+                        line: location.line,
+                        column: location.column,
+                    };
+                    push_refs(&location.file, pos, arn, &mut found);
+                }
+            }
         }
         for policy in self.managed_policies.iter().chain(&self.boundaries) {
             collect_template_refs(
@@ -93,6 +102,7 @@ impl Loader {
                     self.errors.push(
                         location,
                         SpecErrorKind::UnknownVariable {
+                            suggestion: closest(&name, known.iter().map(String::as_str)),
                             name,
                             known: known_list,
                         },
