@@ -21,6 +21,10 @@ pub struct PolicyDiff {
     pub statements_added: Vec<Statement>,
     /// Statements (canonical form) only in the old document.
     pub statements_removed: Vec<Statement>,
+    /// Removed and added statements that are recognisably the same statement edited (same
+    /// `Sid`, or the only removed and added statement of one effect), with what changed.
+    /// They also appear in `statements_added` and `statements_removed`.
+    pub statements_modified: Vec<StatementChange>,
     /// Summary over all `Allow` statements.
     pub allow: ElementChanges,
     /// Summary over all `Deny` statements.
@@ -34,6 +38,23 @@ pub struct Change {
     pub old: Option<String>,
     /// The value after, `None` when absent.
     pub new: Option<String>,
+}
+
+/// One statement edited in place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementChange {
+    /// The statement before (canonical form; also in `statements_removed`).
+    #[serde(skip)]
+    pub before: Statement,
+    /// The statement after (canonical form; also in `statements_added`).
+    #[serde(skip)]
+    pub after: Statement,
+    /// The statement's `Sid`, if it has one.
+    pub sid: Option<String>,
+    /// Its effect (the same on both sides).
+    pub effect: Effect,
+    /// What the statement gained and lost.
+    pub changes: ElementChanges,
 }
 
 /// Items mentioned by the statements of one effect in the new document but not the old
@@ -80,6 +101,14 @@ impl ElementChanges {
     }
 }
 
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl PolicyDiff {
     /// No difference in meaning.
     pub fn is_empty(&self) -> bool {
@@ -112,6 +141,21 @@ pub fn diff(old: &PolicyDocument, new: &PolicyDocument) -> PolicyDiff {
             .collect::<Vec<_>>()
     };
     let version_text = |v: Option<Version>| v.map(|v| v.as_str().to_string());
+    let statements_added = only(&new_statements, &old_keys);
+    let statements_removed = only(&old_statements, &new_keys);
+    let statements_modified = pair_statements(&statements_removed, &statements_added)
+        .into_iter()
+        .map(|(before, after)| StatementChange {
+            before: before.clone(),
+            after: after.clone(),
+            sid: after.sid.clone(),
+            effect: after.effect,
+            changes: changes_between(
+                mentioned(std::slice::from_ref(before), after.effect),
+                mentioned(std::slice::from_ref(after), after.effect),
+            ),
+        })
+        .collect();
     PolicyDiff {
         version: (old.version != new.version).then(|| Change {
             old: version_text(old.version),
@@ -121,11 +165,62 @@ pub fn diff(old: &PolicyDocument, new: &PolicyDocument) -> PolicyDiff {
             old: old.id.clone(),
             new: new.id.clone(),
         }),
-        statements_added: only(&new_statements, &old_keys),
-        statements_removed: only(&old_statements, &new_keys),
-        allow: element_changes(&old_canonical, &new_canonical, Effect::Allow),
-        deny: element_changes(&old_canonical, &new_canonical, Effect::Deny),
+        statements_added,
+        statements_removed,
+        statements_modified,
+        allow: changes_between(
+            mentioned(&old_canonical.statements, Effect::Allow),
+            mentioned(&new_canonical.statements, Effect::Allow),
+        ),
+        deny: changes_between(
+            mentioned(&old_canonical.statements, Effect::Deny),
+            mentioned(&new_canonical.statements, Effect::Deny),
+        ),
     }
+}
+
+/// Pairs removed with added statements: by unique `Sid` first, then the only remaining
+/// removed and added statement of an effect.
+fn pair_statements<'s>(
+    removed: &'s [Statement],
+    added: &'s [Statement],
+) -> Vec<(&'s Statement, &'s Statement)> {
+    let mut pairs = Vec::new();
+    let mut removed_left: Vec<&Statement> = removed.iter().collect();
+    let mut added_left: Vec<&Statement> = added.iter().collect();
+    let unique_sid = |list: &[&Statement], sid: &str| {
+        list.iter()
+            .filter(|s| s.sid.as_deref() == Some(sid))
+            .count()
+            == 1
+    };
+    let mut index = 0;
+    while index < removed_left.len() {
+        let before = removed_left[index];
+        let partner = before.sid.as_deref().and_then(|sid| {
+            if !unique_sid(&removed_left, sid) || !unique_sid(&added_left, sid) {
+                return None;
+            }
+            added_left.iter().position(|after| {
+                after.sid.as_deref() == Some(sid) && after.effect == before.effect
+            })
+        });
+        match partner {
+            Some(position) => {
+                pairs.push((before, added_left.remove(position)));
+                removed_left.remove(index);
+            }
+            None => index += 1,
+        }
+    }
+    for effect in [Effect::Allow, Effect::Deny] {
+        let before: Vec<_> = removed_left.iter().filter(|s| s.effect == effect).collect();
+        let after: Vec<_> = added_left.iter().filter(|s| s.effect == effect).collect();
+        if let ([before], [after]) = (before.as_slice(), after.as_slice()) {
+            pairs.push((**before, **after));
+        }
+    }
+    pairs
 }
 
 /// The items one effect's statements mention, by category.
@@ -137,10 +232,10 @@ struct Mentioned {
     conditions: BTreeSet<String>,
 }
 
-fn mentioned(document: &PolicyDocument, effect: Effect) -> Mentioned {
+fn mentioned(statements: &[Statement], effect: Effect) -> Mentioned {
     let mut out = Mentioned::default();
     let not = |is_not: bool| if is_not { "!" } else { "" };
-    for statement in document.statements.iter().filter(|s| s.effect == effect) {
+    for statement in statements.iter().filter(|s| s.effect == effect) {
         let prefix = not(statement.action.is_not());
         for action in statement.action.values().iter() {
             out.actions.insert(format!("{prefix}{action}"));
@@ -184,9 +279,7 @@ fn mentioned(document: &PolicyDocument, effect: Effect) -> Mentioned {
     out
 }
 
-fn element_changes(old: &PolicyDocument, new: &PolicyDocument, effect: Effect) -> ElementChanges {
-    let before = mentioned(old, effect);
-    let after = mentioned(new, effect);
+fn changes_between(before: Mentioned, after: Mentioned) -> ElementChanges {
     let minus = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).cloned().collect();
     ElementChanges {
         actions_gained: minus(&after.actions, &before.actions),
@@ -213,19 +306,49 @@ impl fmt::Display for PolicyDiff {
         if let Some(change) = &self.id {
             writeln!(f, "id: {} -> {}", show(&change.old), show(&change.new))?;
         }
+        for change in &self.statements_modified {
+            let name = match &change.sid {
+                Some(sid) => format!("`{sid}`"),
+                None => "without sid".to_string(),
+            };
+            let parts: Vec<String> = change
+                .changes
+                .rows()
+                .iter()
+                .filter(|(_, items)| !items.is_empty())
+                .map(|(label, items)| format!("{label} {}", quoted(items)))
+                .collect();
+            let effect = change.effect.as_str();
+            match parts.is_empty() {
+                // Only the grouping of the same items changed (e.g. a condition moved).
+                true => writeln!(f, "~ statement {name} ({effect}): rearranged")?,
+                false => writeln!(f, "~ statement {name} ({effect}): {}", parts.join("; "))?,
+            }
+        }
         for statement in &self.statements_removed {
-            writeln!(f, "- statement {}", statement.to_json_string())?;
+            if !self
+                .statements_modified
+                .iter()
+                .any(|c| c.before == *statement)
+            {
+                writeln!(f, "- statement {}", statement.to_json_string())?;
+            }
         }
         for statement in &self.statements_added {
-            writeln!(f, "+ statement {}", statement.to_json_string())?;
+            if !self
+                .statements_modified
+                .iter()
+                .any(|c| c.after == *statement)
+            {
+                writeln!(f, "+ statement {}", statement.to_json_string())?;
+            }
         }
         for (effect, changes) in [("allow", &self.allow), ("deny", &self.deny)] {
             for (label, items) in changes.rows() {
                 if items.is_empty() {
                     continue;
                 }
-                let list: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();
-                writeln!(f, "{effect} {label}: {}", list.join(", "))?;
+                writeln!(f, "{effect} {label}: {}", quoted(items))?;
             }
         }
         Ok(())
@@ -279,6 +402,39 @@ mod tests {
     }
 
     #[test]
+    fn pairs_edited_statements_and_lists_the_rest_in_full() {
+        let old = parse_policy(
+            r#"{"Statement":[
+            {"Effect":"Allow","Action":"a:one","Resource":"r1"},
+            {"Effect":"Allow","Action":"a:two","Resource":"r2"},
+            {"Sid":"S","Effect":"Deny","Action":"a:x","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let new = parse_policy(
+            r#"{"Statement":[
+            {"Effect":"Allow","Action":"a:one","Resource":"r3"},
+            {"Effect":"Allow","Action":"a:two","Resource":"r4"},
+            {"Sid":"S","Effect":"Deny","Action":["a:x","a:y"],"Resource":"*"},
+            {"Effect":"Deny","Action":"a:z","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let d = diff(&old, &new);
+        assert_eq!(d.statements_removed.len(), 3);
+        assert_eq!(d.statements_added.len(), 4);
+        // Only `S` pairs: two Allow statements changed on each side are ambiguous, and the
+        // new Deny statement has no counterpart.
+        assert_eq!(d.statements_modified.len(), 1);
+        assert_eq!(d.statements_modified[0].changes.actions_gained, ["a:y"]);
+        let text = d.to_string();
+        assert!(
+            text.contains("~ statement `S` (Deny): actions gained `a:y`"),
+            "{text}"
+        );
+        assert_eq!(text.matches("- statement ").count(), 2, "{text}");
+        assert_eq!(text.matches("+ statement ").count(), 3, "{text}");
+    }
+
+    #[test]
     fn version_and_principal_changes_are_reported() {
         let a = parse_policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}"#).unwrap();
         let b = parse_policy(r#"{"Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}"#).unwrap();
@@ -329,18 +485,29 @@ mod snapshots {
 
     #[test]
     fn diff_text() {
-        let changes = diff(&parse_policy(LIVE).unwrap(), &parse_policy(DESIRED).unwrap());
+        let changes = diff(
+            &parse_policy(LIVE).unwrap(),
+            &parse_policy(DESIRED).unwrap(),
+        );
         insta::assert_snapshot!(changes.to_string());
     }
 
     #[test]
     fn diff_json() {
-        let changes = diff(&parse_policy(LIVE).unwrap(), &parse_policy(DESIRED).unwrap());
+        let changes = diff(
+            &parse_policy(LIVE).unwrap(),
+            &parse_policy(DESIRED).unwrap(),
+        );
         insta::assert_json_snapshot!(changes);
     }
 
     #[test]
     fn canonical_pretty() {
-        insta::assert_snapshot!(parse_policy(DESIRED).unwrap().canonicalize().to_json_pretty());
+        insta::assert_snapshot!(
+            parse_policy(DESIRED)
+                .unwrap()
+                .canonicalize()
+                .to_json_pretty()
+        );
     }
 }
