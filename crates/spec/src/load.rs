@@ -236,7 +236,21 @@ pub(crate) fn documents(file: &SourceFile, errors: &mut SpecErrors) -> Vec<Node>
         }
     };
     match parse_documents(text) {
-        Ok(documents) => documents,
+        Ok(documents) => {
+            for document in &documents {
+                for (pos, written) in numbers_with_leading_zeros(document, text) {
+                    errors.push(
+                        Location::new(&file.path, pos),
+                        SpecErrorKind::InvalidValue {
+                            message: format!(
+                                "`{written}` is read as a number and loses its leading zero; quote it"
+                            ),
+                        },
+                    );
+                }
+            }
+            documents
+        }
         Err(syntax) => {
             errors.push(
                 Location::new(&file.path, syntax.pos),
@@ -247,6 +261,41 @@ pub(crate) fn documents(file: &SourceFile, errors: &mut SpecErrors) -> Vec<Node>
             Vec::new()
         }
     }
+}
+
+/// Unquoted numbers written with a leading zero (`012345678901`): YAML reads them as numbers,
+/// so an account id would silently become `12345678901`.
+fn numbers_with_leading_zeros(node: &Node, text: &str) -> Vec<(Pos, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Int(_) | Value::UInt(_) | Value::Float(_) => {
+                let written = written_at(text, node.pos);
+                let digits = written.strip_prefix('0').unwrap_or_default();
+                if digits.starts_with(|c: char| c.is_ascii_digit()) {
+                    found.push((node.pos, written));
+                }
+            }
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().map(|(_, value)| value)),
+            Value::Null | Value::Bool(_) | Value::Str(_) => {}
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The plain scalar written at a position (up to a delimiter).
+fn written_at(text: &str, pos: Pos) -> String {
+    let line = text
+        .lines()
+        .nth((pos.line as usize).saturating_sub(1))
+        .unwrap_or_default();
+    line.chars()
+        .skip((pos.column as usize).saturating_sub(1))
+        .take_while(|c| !matches!(c, ',' | ']' | '}' | '#' | ' ' | '\t'))
+        .collect()
 }
 
 impl Loader {

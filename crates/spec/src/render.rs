@@ -58,7 +58,7 @@ pub struct RenderedRole {
     pub path: String,
     pub description: Option<String>,
     pub trust: RenderedDocument,
-    /// Inline policies by name, in name order.
+    /// Inline policies by name, in written order.
     pub inline: Vec<(String, RenderedDocument)>,
     /// Warden policies resolved to `arn:aws:iam::<account>:policy<path><name>`, and ARNs as written.
     pub managed_policy_arns: Vec<String>,
