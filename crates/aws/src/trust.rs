@@ -2,15 +2,15 @@
 //! uses the role. AWS enforces the condition; emulators do not, and a role created by hand may
 //! lack it, so Warden verifies it itself.
 
-use serde_json::Value;
 use warden_policy::wildcard::{Case, matches};
+use warden_policy::{ActionClause, Effect, PrincipalType, Statement, parse_policy};
 
 use crate::ids::ExternalId;
 
 /// Why a trust policy is not acceptable for an access role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrustProblem {
-    /// Not JSON or not a policy.
+    /// Not a valid policy document.
     Unreadable(String),
     /// A statement lets an AWS principal assume the role without the condition.
     NoExternalId(String),
@@ -19,27 +19,26 @@ pub enum TrustProblem {
 }
 
 /// Every `Allow` statement granting `sts:AssumeRole` to an AWS principal (accounts, roles,
-/// users or `*`) must carry `StringEquals` on `sts:ExternalId` including `expected`.
-/// Statements for service or federated principals are not cross-account access by an AWS
-/// principal and are ignored; at least one AWS-principal statement must exist.
+/// users, `*` or a `NotPrincipal`) must carry `StringEquals` on `sts:ExternalId` including
+/// `expected`. Statements for service or federated principals are not access by an AWS
+/// principal and are ignored; at least one AWS-principal statement must exist. Parsed with the
+/// same strict parser as every other policy (duplicate keys are errors, as in IAM).
 pub fn check_external_id(document: &str, expected: &ExternalId) -> Result<(), TrustProblem> {
-    let policy: Value =
-        serde_json::from_str(document).map_err(|err| TrustProblem::Unreadable(err.to_string()))?;
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-        Some(item @ Value::Object(_)) => vec![item],
-        _ => return Err(TrustProblem::Unreadable("no `Statement`".to_owned())),
-    };
+    let policy = parse_policy(document)
+        .map_err(|errors| TrustProblem::Unreadable(errors.in_file("trust policy").to_string()))?;
     let mut aws_grants = 0;
     let mut mismatch = false;
-    for (index, statement) in statements.iter().enumerate() {
-        if !is_allow(statement) || !grants_assume_role(statement) || !has_aws_principal(statement) {
+    for (index, statement) in policy.statements.iter().enumerate() {
+        if statement.effect != Effect::Allow
+            || !grants_assume_role(statement)
+            || !has_aws_principal(statement)
+        {
             continue;
         }
         aws_grants += 1;
         let values = external_id_values(statement);
         if values.is_empty() {
-            let label = statement.get("Sid").and_then(Value::as_str).map_or_else(
+            let label = statement.sid.as_deref().map_or_else(
                 || format!("statement {}", index + 1),
                 |sid| format!("statement `{sid}`"),
             );
@@ -62,53 +61,48 @@ pub fn check_external_id(document: &str, expected: &ExternalId) -> Result<(), Tr
     Ok(())
 }
 
-fn is_allow(statement: &Value) -> bool {
-    statement.get("Effect").and_then(Value::as_str) == Some("Allow")
-}
-
-fn strings(value: Option<&Value>) -> Vec<&str> {
-    match value {
-        Some(Value::String(text)) => vec![text],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn grants_assume_role(statement: &Value) -> bool {
-    if let Some(not_action) = statement.get("NotAction") {
-        return !strings(Some(not_action))
+fn grants_assume_role(statement: &Statement) -> bool {
+    let matching = |patterns: &warden_policy::Values| {
+        patterns
             .iter()
-            .any(|pattern| matches(pattern, "sts:AssumeRole", Case::Insensitive));
-    }
-    strings(statement.get("Action"))
-        .iter()
-        .any(|pattern| matches(pattern, "sts:AssumeRole", Case::Insensitive))
-}
-
-fn has_aws_principal(statement: &Value) -> bool {
-    if statement.get("NotPrincipal").is_some() {
-        return true;
-    }
-    match statement.get("Principal") {
-        Some(Value::String(star)) => star == "*",
-        Some(Value::Object(map)) => map.contains_key("AWS"),
-        _ => false,
+            .any(|pattern| matches(pattern, "sts:AssumeRole", Case::Insensitive))
+    };
+    match &statement.action {
+        ActionClause::Action(patterns) => matching(patterns),
+        ActionClause::NotAction(patterns) => !matching(patterns),
     }
 }
 
-/// Values of `StringEquals` → `sts:ExternalId` (operator and key matched case-insensitively, as
-/// AWS does for condition keys).
-fn external_id_values(statement: &Value) -> Vec<String> {
-    let Some(Value::Object(condition)) = statement.get("Condition") else {
+fn has_aws_principal(statement: &Statement) -> bool {
+    let Some(clause) = &statement.principal else {
+        return false;
+    };
+    let principal = clause.principal();
+    clause.is_not() || principal.is_any() || principal.ids(PrincipalType::Aws).next().is_some()
+}
+
+/// Values of `StringEquals` (no set qualifier, no `IfExists`) → `sts:ExternalId`; condition
+/// key names are case-insensitive.
+fn external_id_values(statement: &Statement) -> Vec<String> {
+    let Some(condition) = &statement.condition else {
         return Vec::new();
     };
     condition
+        .blocks
         .iter()
-        .filter(|(operator, _)| operator.eq_ignore_ascii_case("StringEquals"))
-        .filter_map(|(_, block)| block.as_object())
-        .flat_map(|block| block.iter())
-        .filter(|(key, _)| key.eq_ignore_ascii_case("sts:ExternalId"))
-        .flat_map(|(_, values)| strings(Some(values)).into_iter().map(str::to_owned))
+        .filter(|block| {
+            block.operator.base == "StringEquals"
+                && block.operator.qualifier.is_none()
+                && !block.operator.if_exists
+        })
+        .flat_map(|block| block.entries.iter())
+        .filter(|entry| entry.key.eq_ignore_ascii_case("sts:ExternalId"))
+        .flat_map(|entry| {
+            entry
+                .values
+                .iter()
+                .map(|value| value.as_text().into_owned())
+        })
         .collect()
 }
 
