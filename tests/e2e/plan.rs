@@ -2,6 +2,12 @@
 //! ExternalId rules, ownership, SCPs and partial failure. Every test has its own moto server
 //! and checks live state read back from the emulator, not only Warden's own report.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions: failing loudly is the point"
+)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -189,7 +189,10 @@ fn render_delta(out: &mut String, delta: &DocumentDelta) {
         let _ = writeln!(out, "        {line}");
     }
     if !any {
-        let _ = writeln!(out, "        no change in actions, resources, principals or conditions (version, id or description only)");
+        let _ = writeln!(
+            out,
+            "        no change in actions, resources, principals or conditions (version, id or description only)"
+        );
     }
 }
 

@@ -100,11 +100,15 @@ impl ApplyReport {
 pub fn render_apply_report(report: &ApplyReport) -> String {
     let mut out = String::new();
     for account in report.all() {
-        let _ = writeln!(
-            out,
-            "Account {} ({})",
-            account.account_id, account.account_name
-        );
+        if account.account_id == "organization" {
+            let _ = writeln!(out, "Organization ({})", account.account_name);
+        } else {
+            let _ = writeln!(
+                out,
+                "Account {} ({})",
+                account.account_id, account.account_name
+            );
+        }
         match &account.status {
             ApplyStatus::Applied => {}
             ApplyStatus::Refused(reasons) => {
@@ -134,14 +138,26 @@ pub fn render_apply_report(report: &ApplyReport) -> String {
             account.count(|r| *r == ChangeResult::NotAttempted)
         );
     }
-    let verdict = if report.succeeded() {
-        "complete"
-    } else {
-        "INCOMPLETE: re-run plan and apply to converge"
+    let failed = report
+        .all()
+        .filter(|a| matches!(a.status, ApplyStatus::Failed(_)))
+        .count();
+    let refused = report
+        .all()
+        .filter(|a| matches!(a.status, ApplyStatus::Refused(_)))
+        .count();
+    let verdict = match (failed, refused) {
+        (0, 0) => "Apply complete".to_string(),
+        (0, refused) => format!(
+            "Apply REFUSED for {refused} part(s): nothing was changed there; make a new plan"
+        ),
+        (failed, _) => {
+            format!("Apply INCOMPLETE: {failed} part(s) failed; plan and apply again to converge")
+        }
     };
     let _ = writeln!(
         out,
-        "Apply {verdict}: {} change(s) applied",
+        "{verdict}: {} change(s) applied",
         report.applied_changes()
     );
     out

@@ -685,3 +685,47 @@ fn saved_plan_refuses_other_versions_and_changed_definitions() {
     assert!(err.to_string().contains("stale"), "{err}");
     assert_eq!(plan.summary().conflict, 2);
 }
+
+#[test]
+fn apply_report_rendering_says_what_was_applied_and_what_not() {
+    use crate::report::{
+        AccountApplyReport, ApplyReport, ApplyStatus, ChangeOutcome, ChangeResult,
+        render_apply_report,
+    };
+    let plan = plan_account(&desired(), &empty_live(), &ownership());
+    let mut partial = AccountApplyReport::untouched(
+        ACCOUNT,
+        "dev",
+        &plan.changes[..4],
+        ApplyStatus::Failed(vec!["stopped at `+ role deployer`".into()]),
+    );
+    partial.changes[0].result = ChangeResult::Applied;
+    partial.changes[1].result = ChangeResult::Applied;
+    partial.changes[2].result =
+        ChangeResult::Failed("account 111111111111: `CreateRole` failed: throttled".into());
+    let refused = AccountApplyReport::untouched(
+        "222222222222",
+        "prod",
+        &plan.changes[..1],
+        ApplyStatus::Refused(vec!["live state changed since the plan was made".into()]),
+    );
+    let done = AccountApplyReport {
+        account_id: "organization".into(),
+        account_name: "service control policies".into(),
+        status: ApplyStatus::Applied,
+        changes: vec![ChangeOutcome {
+            change: Change::DeleteScp {
+                name: "old".into(),
+                policy_id: "p-1".into(),
+            },
+            result: ChangeResult::Applied,
+        }],
+    };
+    let report = ApplyReport {
+        accounts: vec![partial, refused],
+        organization: Some(done),
+    };
+    assert!(!report.succeeded());
+    assert_eq!(report.applied_changes(), 3);
+    insta::assert_snapshot!(render_apply_report(&report));
+}

@@ -113,6 +113,9 @@ fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Calls the proxy saw for one member account: id, total, and by API action.
+type AccountCalls = (String, u64, Vec<(String, u64)>);
+
 struct Figures {
     accounts: usize,
     roles: usize,
@@ -123,7 +126,8 @@ struct Figures {
     baseline: Duration,
     wall: Duration,
     plan_cpu: Duration,
-    member_calls: Vec<(String, u64, Vec<(String, u64)>)>,
+    /// Per member account: id, calls, calls by action.
+    member_calls: Vec<AccountCalls>,
     management_calls: u64,
     management_actions: Vec<(String, u64)>,
     peak_rss_kib: Option<u64>,
