@@ -367,3 +367,74 @@ proptest! {
         prop_assert!(!crate::diff(&document, &changed).is_empty());
     }
 }
+
+/// JSON-ish text: the structural characters, policy words and a few awkward characters.
+fn json_like_text() -> impl Strategy<Value = String> {
+    let token = prop::sample::select(vec![
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"",
+        "\\",
+        "\\u00e9",
+        "\\ud83d",
+        "true",
+        "false",
+        "null",
+        "-1.5e3",
+        "0",
+        " ",
+        "\n",
+        "\t",
+        "\"Statement\"",
+        "\"Effect\"",
+        "\"Allow\"",
+        "\"Action\"",
+        "\"Condition\"",
+        "\"StringEquals\"",
+        "\"Principal\"",
+        "\"*\"",
+        "é",
+        "中",
+        "\u{1}",
+    ]);
+    prop::collection::vec(token, 0..60).prop_map(|tokens| tokens.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn parsing_never_panics_and_errors_have_positions(text in prop_oneof![any::<String>(), json_like_text()]) {
+        match parse_policy(&text) {
+            Ok(document) => {
+                // Whatever parses writes back to text that parses to the same document.
+                let again = parse_policy(&document.to_json_string()).unwrap();
+                prop_assert_eq!(again.to_json(), document.to_json());
+            }
+            Err(errors) => {
+                prop_assert!(!errors.errors.is_empty());
+                let lines = u32::try_from(text.lines().count().max(1)).unwrap();
+                for error in &errors.errors {
+                    let span = error.span.clone().unwrap();
+                    prop_assert!(span.line >= 1 && span.line <= lines + 1, "{error}");
+                    prop_assert!(span.column >= 1, "{error}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_documents_never_panic(document in document(), cut in any::<prop::sample::Index>(), insert in json_like_text()) {
+        let text = document.to_json_string();
+        let mut at = cut.index(text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mutated = format!("{}{}{}", &text[..at], insert, &text[at..]);
+        let _ = parse_policy(&mutated);
+    }
+}

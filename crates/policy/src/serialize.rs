@@ -130,6 +130,15 @@ fn principal_json(principal: &Principal) -> Value {
     }
 }
 
+impl std::str::FromStr for PolicyDocument {
+    type Err = crate::err::PolicyErrors;
+
+    /// Same as [`crate::parse_policy`].
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::parse::parse_policy(text)
+    }
+}
+
 impl serde::Serialize for PolicyDocument {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.to_json().serialize(serializer)
