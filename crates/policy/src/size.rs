@@ -3,7 +3,9 @@
 //!
 //! Limits are the AWS defaults from the IAM/STS quotas page ("IAM does not count white space
 //! when calculating the size of a policy against these quotas") and the Organizations quotas
-//! page (maximum SCP document size 5,120 characters).
+//! page (maximum SCP and RCP document size 5,120 characters). One third-party source reports
+//! the SCP limit as bytes; for ASCII documents the two agree, and [`organizations_bytes`]
+//! gives the stricter count for documents with Latin-1 characters.
 
 use crate::model::PolicyDocument;
 
@@ -39,6 +41,57 @@ pub fn organizations_characters(document: &PolicyDocument) -> usize {
     document.to_json_string().chars().count()
 }
 
+/// UTF-8 bytes of the minified document: the stricter reading of the Organizations limit.
+pub fn organizations_bytes(document: &PolicyDocument) -> usize {
+    document.to_json_string().len()
+}
+
+/// A size quota a document counts against, with how AWS measures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quota {
+    /// A role's trust policy ([`TRUST_POLICY_LIMIT`], whitespace not counted).
+    TrustPolicy,
+    /// All inline policies of one role together ([`ROLE_INLINE_TOTAL_LIMIT`]).
+    RoleInlinePolicies,
+    /// One customer managed policy or permission boundary ([`MANAGED_POLICY_LIMIT`]).
+    ManagedPolicy,
+    /// One service control policy ([`SCP_LIMIT`], every character counted).
+    ServiceControlPolicy,
+    /// One resource control policy ([`RCP_LIMIT`], every character counted).
+    ResourceControlPolicy,
+}
+
+impl Quota {
+    /// The AWS default limit (the trust policy quota can be raised to
+    /// [`TRUST_POLICY_MAX_ADJUSTED`]; pass the account's value where it was).
+    pub fn default_limit(self) -> usize {
+        match self {
+            Quota::TrustPolicy => TRUST_POLICY_LIMIT,
+            Quota::RoleInlinePolicies => ROLE_INLINE_TOTAL_LIMIT,
+            Quota::ManagedPolicy => MANAGED_POLICY_LIMIT,
+            Quota::ServiceControlPolicy => SCP_LIMIT,
+            Quota::ResourceControlPolicy => RCP_LIMIT,
+        }
+    }
+
+    /// Whether whitespace counts (Organizations) or not (IAM).
+    pub fn counts_whitespace(self) -> bool {
+        matches!(
+            self,
+            Quota::ServiceControlPolicy | Quota::ResourceControlPolicy
+        )
+    }
+
+    /// The size of `document` as this quota counts it, when sent minified.
+    pub fn measure(self, document: &PolicyDocument) -> usize {
+        if self.counts_whitespace() {
+            organizations_characters(document)
+        } else {
+            iam_document_characters(document)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +112,22 @@ mod tests {
     }
 
     #[test]
+    fn quotas_measure_as_aws_does() {
+        let document =
+            parse_policy(r#"{"Statement":{"Sid":"Team A","Effect":"Allow","Action":"s3:Get*"}}"#)
+                .unwrap();
+        let minified = document.to_json_string().len();
+        assert_eq!(Quota::ServiceControlPolicy.measure(&document), minified);
+        // The space inside `Team A` is whitespace too, and IAM does not count it.
+        assert_eq!(Quota::ManagedPolicy.measure(&document), minified - 1);
+        assert_eq!(Quota::TrustPolicy.default_limit(), 2_048);
+        assert_eq!(Quota::RoleInlinePolicies.default_limit(), 10_240);
+        assert_eq!(Quota::ManagedPolicy.default_limit(), 6_144);
+        assert_eq!(Quota::ServiceControlPolicy.default_limit(), 5_120);
+        assert!(!Quota::TrustPolicy.counts_whitespace());
+    }
+
+    #[test]
     fn counts_characters_not_bytes() {
         assert_eq!(iam_characters("é é"), 2);
         let document =
@@ -66,6 +135,10 @@ mod tests {
         assert_eq!(
             organizations_characters(&document),
             document.to_json_string().len() - 1
+        );
+        assert_eq!(
+            organizations_bytes(&document),
+            document.to_json_string().len()
         );
     }
 }
