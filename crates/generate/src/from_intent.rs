@@ -370,6 +370,7 @@ fn generate_permission(
     let mut statements = Vec::new();
     for (key, actions) in groups {
         statements.push(scoped_statement(
+            catalog,
             service,
             &key,
             &actions,
@@ -505,6 +506,7 @@ fn condition_from(spec: &ConditionSpec) -> GeneratedCondition {
 }
 
 fn scoped_statement(
+    catalog: &Catalog,
     service: &Service,
     key: &GroupKey,
     actions: &[&Action],
@@ -517,18 +519,7 @@ fn scoped_statement(
     let mut names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
     names.sort_by_key(|name| name.to_ascii_lowercase());
     let mut conditions = conditions.to_vec();
-    if names
-        .iter()
-        .any(|name| name.eq_ignore_ascii_case("iam:PassRole"))
-        && !conditions
-            .iter()
-            .any(|condition| condition.key.eq_ignore_ascii_case("iam:PassedToService"))
-    {
-        warnings.push(Diagnostic::new(
-            Some(pos),
-            "`iam:PassRole` without `iam:PassedToService`: add `conditions: [{key: iam:PassedToService, values: [SERVICE.amazonaws.com]}]` so the role can only be passed to the service that needs it",
-        ));
-    }
+    suggest_conditions(catalog, actions, &key.resources, &conditions, pos, warnings);
     conditions.sort_by(|a, b| a.operator.cmp(&b.operator).then_with(|| a.key.cmp(&b.key)));
     let types = key.resource_types.join(" ");
     let justification = format!(
@@ -547,6 +538,82 @@ fn scoped_statement(
         conditions,
         justification,
         exceptions: vec![],
+    }
+}
+
+/// Condition keys worth adding that the catalog offers for these actions, said as warnings:
+/// `iam:PassedToService` on `iam:PassRole`, `kms:ViaService` on KMS data-key and decrypt calls,
+/// and `aws:ResourceTag/…` when resources are named by wildcard, every action supports the key
+/// and the intent scopes by no tag.
+fn suggest_conditions(
+    catalog: &Catalog,
+    actions: &[&Action],
+    resources: &[String],
+    conditions: &[GeneratedCondition],
+    pos: Pos,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let has = |key: &str| {
+        conditions.iter().any(|condition| {
+            condition
+                .key
+                .to_ascii_lowercase()
+                .starts_with(&key.to_ascii_lowercase())
+        })
+    };
+    let named = |name: &str| {
+        actions
+            .iter()
+            .any(|action| action.full_name().eq_ignore_ascii_case(name))
+    };
+    if named("iam:PassRole") && !has("iam:PassedToService") {
+        warnings.push(Diagnostic::new(
+            Some(pos),
+            "`iam:PassRole` without `iam:PassedToService`: add `conditions: [{key: iam:PassedToService, values: [SERVICE.amazonaws.com]}]` so the role can only be passed to the service that needs it",
+        ));
+    }
+    let kms_data = [
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    ];
+    if kms_data.iter().any(|name| named(name))
+        && !has("kms:ViaService")
+        && !has("kms:EncryptionContext")
+    {
+        warnings.push(Diagnostic::new(
+            Some(pos),
+            "KMS data-key use without `kms:ViaService` or `kms:EncryptionContext:…`: if only a service (S3, Secrets Manager) uses the key for the role, add `{key: kms:ViaService, values: [s3.REGION.amazonaws.com]}`",
+        ));
+    }
+    let tag_key = "aws:ResourceTag/team";
+    let wildcard_names = resources.iter().any(|arn| arn.contains(['*', '?']));
+    if wildcard_names
+        && !has("aws:ResourceTag/")
+        && actions
+            .iter()
+            .all(|action| supports_condition_key(catalog, action, tag_key))
+    {
+        let mut names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
+        names.sort_by_key(|name| name.to_ascii_lowercase());
+        let shown = if names.len() > 3 {
+            format!("{} and {} more", names[..3].join(", "), names.len() - 3)
+        } else {
+            names.join(", ")
+        };
+        let verb = if names.len() == 1 {
+            "supports"
+        } else {
+            "support"
+        };
+        warnings.push(Diagnostic::new(
+            Some(pos),
+            format!(
+                "{shown} {verb} `aws:ResourceTag/…` and the resources are named by wildcard: `resource_tags` in the intent would also scope them by tag"
+            ),
+        ));
     }
 }
 
