@@ -610,63 +610,6 @@ fn definitions_cannot_set_the_managed_marker_tag() {
     );
 }
 
-/// Figures for the notes: `cargo test -p warden-spec --release -- --ignored --nocapture scale`.
-#[test]
-#[ignore = "measurement, run by hand"]
-fn scale_load_and_render_many_roles_for_many_accounts() {
-    let statement = "  - Sid: Read\n    Effect: Allow\n    Action: [s3:GetObject, s3:ListBucket]\n    Resource: \"arn:aws:s3:::${team}-${account_id}/*\"\n    justification: Reads its bucket.\n";
-    let mut files = Vec::new();
-    for file in 0..100 {
-        let documents: Vec<String> = (0..10)
-            .map(|i| {
-                format!(
-                    "{}boundary: b\ninline_policies:\n  p:\n{statement}",
-                    role_yaml(&format!("role-{file}-{i}"), "  ous: [Root/Workloads]")
-                )
-            })
-            .collect();
-        files.push((format!("policies/f{file}.yaml"), documents.join("---\n")));
-    }
-    files.push((
-        "boundaries/b.yaml".into(),
-        format!("kind: Boundary\nname: b\nstatements:\n{statement}"),
-    ));
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let repo = repo_with(None, &refs);
-    let started = std::time::Instant::now();
-    let definitions = Definitions::load(repo.path()).unwrap();
-    let loaded = started.elapsed();
-    let mut org = sample_org();
-    for n in 0..500u64 {
-        let id = format!("{:012}", 600_000_000_000 + n);
-        org.accounts.push(account(
-            &id,
-            &format!("acct-{n}"),
-            "ou-a1b2-prod0001",
-            "Root/Workloads/Prod",
-            &[],
-        ));
-    }
-    let started = std::time::Instant::now();
-    let mut roles = 0;
-    for account in &org.accounts {
-        roles += definitions
-            .render_for_account(&org, account)
-            .unwrap()
-            .roles
-            .len();
-    }
-    let rendered = started.elapsed();
-    assert_eq!(definitions.roles.len(), 1000);
-    eprintln!(
-        "loaded 1000 roles in 101 files in {loaded:?}; rendered {roles} roles for {} accounts in {rendered:?}",
-        org.accounts.len()
-    );
-}
-
 #[test]
 fn anchors_and_aliases_share_statements_and_hidden_files_are_skipped() {
     let files = format!(
@@ -700,4 +643,67 @@ fn anchors_and_aliases_share_statements_and_hidden_files_are_skipped() {
         Definitions::load(repo.path()).unwrap_err().to_string(),
         "policies/roles.yaml:12:10: alias references unknown anchor"
     );
+}
+
+/// Measurements print their figures (the only printing here, hence its own test-only module).
+#[cfg(test)]
+mod measurement {
+    use super::*;
+
+    /// Figures for the notes: `cargo test -p warden-spec --release -- --ignored --nocapture scale`.
+    #[test]
+    #[ignore = "measurement, run by hand"]
+    fn scale_load_and_render_many_roles_for_many_accounts() {
+        let statement = "  - Sid: Read\n    Effect: Allow\n    Action: [s3:GetObject, s3:ListBucket]\n    Resource: \"arn:aws:s3:::${team}-${account_id}/*\"\n    justification: Reads its bucket.\n";
+        let mut files = Vec::new();
+        for file in 0..100 {
+            let documents: Vec<String> = (0..10)
+                .map(|i| {
+                    format!(
+                        "{}boundary: b\ninline_policies:\n  p:\n{statement}",
+                        role_yaml(&format!("role-{file}-{i}"), "  ous: [Root/Workloads]")
+                    )
+                })
+                .collect();
+            files.push((format!("policies/f{file}.yaml"), documents.join("---\n")));
+        }
+        files.push((
+            "boundaries/b.yaml".into(),
+            format!("kind: Boundary\nname: b\nstatements:\n{statement}"),
+        ));
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let repo = repo_with(None, &refs);
+        let started = std::time::Instant::now();
+        let definitions = Definitions::load(repo.path()).unwrap();
+        let loaded = started.elapsed();
+        let mut org = sample_org();
+        for n in 0..500u64 {
+            let id = format!("{:012}", 600_000_000_000 + n);
+            org.accounts.push(account(
+                &id,
+                &format!("acct-{n}"),
+                "ou-a1b2-prod0001",
+                "Root/Workloads/Prod",
+                &[],
+            ));
+        }
+        let started = std::time::Instant::now();
+        let mut roles = 0;
+        for account in &org.accounts {
+            roles += definitions
+                .render_for_account(&org, account)
+                .unwrap()
+                .roles
+                .len();
+        }
+        let rendered = started.elapsed();
+        assert_eq!(definitions.roles.len(), 1000);
+        eprintln!(
+            "loaded 1000 roles in 101 files in {loaded:?}; rendered {roles} roles for {} accounts in {rendered:?}",
+            org.accounts.len()
+        );
+    }
 }

@@ -262,7 +262,6 @@ mod tests {
             parse_documents("a: 1\nb:\n  - x\n  - \"y\"\n---\nc: 012345678901\nd: 123456789012\n")
                 .unwrap();
         assert_eq!(docs.len(), 2);
-        eprintln!("{docs:#?}");
         let b = docs[0].get("b").unwrap();
         assert_eq!(b.pos, Pos { line: 3, column: 3 });
         let Value::Seq(items) = &b.value else {
