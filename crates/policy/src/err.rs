@@ -134,8 +134,8 @@ impl std::error::Error for PolicyError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", join_lines(.errors))]
 pub struct PolicyErrors {
-    /// In document order, except that an element's problems precede its statement's
-    /// missing-element problems.
+    /// In the order found, which is document order within each object except that duplicate
+    /// keys are reported first and missing elements last.
     pub errors: Vec<PolicyError>,
 }
 

@@ -55,11 +55,53 @@ pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
     }
     if !pattern.contains(['*', '?', '$']) {
         return match case {
-            Case::Insensitive => pattern.eq_ignore_ascii_case(text),
+            Case::Insensitive if pattern.is_ascii() && text.is_ascii() => {
+                pattern.eq_ignore_ascii_case(text)
+            }
+            Case::Insensitive => matches_tokens(&parse_pattern(pattern), text, case),
             Case::Sensitive => pattern == text,
         };
     }
+    if !pattern.contains('$') && pattern.is_ascii() && text.is_ascii() {
+        return matches_ascii(pattern.as_bytes(), text.as_bytes(), case);
+    }
     matches_tokens(&parse_pattern(pattern), text, case)
+}
+
+/// [`matches_tokens`] for ASCII pattern and text without escapes: no allocation, one byte is
+/// one character.
+fn matches_ascii(pattern: &[u8], text: &[u8], case: Case) -> bool {
+    let eq = |a: u8, b: u8| match case {
+        Case::Insensitive => a.eq_ignore_ascii_case(&b),
+        Case::Sensitive => a == b,
+    };
+    let (mut t, mut p) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(b'?') => {
+                p += 1;
+                t += 1;
+            }
+            Some(&c) if eq(c, text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((star_p, star_t)) => {
+                    p = star_p + 1;
+                    t = star_t + 1;
+                    star = Some((star_p, star_t + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// Matches pre-parsed tokens against `text` (greedy with backtracking on the last `*`; linear
@@ -140,6 +182,28 @@ mod tests {
             "arn:aws:s3:::bucket/key",
             Case::Sensitive
         ));
+    }
+
+    #[test]
+    fn non_ascii_text_matches_by_character() {
+        assert!(matches("caf?", "café", Case::Sensitive));
+        assert!(matches("CAFÉ", "café", Case::Insensitive));
+        assert!(!matches("caf?", "cafés", Case::Sensitive));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_path_agrees_with_tokens(
+            pattern in "[ab*?]{0,8}",
+            text in "[abAB]{0,10}",
+            insensitive in proptest::bool::ANY,
+        ) {
+            let case = if insensitive { Case::Insensitive } else { Case::Sensitive };
+            proptest::prop_assert_eq!(
+                matches(&pattern, &text, case),
+                matches_tokens(&parse_pattern(&pattern), &text, case)
+            );
+        }
     }
 
     #[test]
