@@ -369,15 +369,18 @@ fn generate_permission(
         .unwrap_or_else(|| format!("The workload uses {}", service.name));
     let mut statements = Vec::new();
     for (key, actions) in groups {
-        statements.push(scoped_statement(
+        let need = NeedCx {
             catalog,
             service,
+            purpose: &purpose,
+            pos: need_pos,
+        };
+        statements.push(scoped_statement(
+            &need,
             &key,
             &actions,
             &conditions,
-            &purpose,
             warnings,
-            need_pos,
         ));
     }
     if !star_only.is_empty() {
@@ -505,16 +508,27 @@ fn condition_from(spec: &ConditionSpec) -> GeneratedCondition {
     }
 }
 
+/// What a statement of one permission needs to know about it.
+struct NeedCx<'a> {
+    catalog: &'a Catalog,
+    service: &'a Service,
+    purpose: &'a str,
+    pos: Pos,
+}
+
 fn scoped_statement(
-    catalog: &Catalog,
-    service: &Service,
+    need: &NeedCx<'_>,
     key: &GroupKey,
     actions: &[&Action],
     conditions: &[GeneratedCondition],
-    purpose: &str,
     warnings: &mut Vec<Diagnostic>,
-    pos: Pos,
 ) -> GeneratedStatement {
+    let NeedCx {
+        catalog,
+        service,
+        purpose,
+        pos,
+    } = *need;
     let levels = levels_of(actions);
     let mut names: Vec<String> = actions.iter().map(|action| action.full_name()).collect();
     names.sort_by_key(|name| name.to_ascii_lowercase());
