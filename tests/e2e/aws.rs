@@ -1117,3 +1117,17 @@ fn the_managed_policy_corpus_is_prepared_from_moto() {
     let admin = &corpus["AdministratorAccess"];
     assert_eq!(admin["document"]["Statement"][0]["Action"], json!("*"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seeded_moto_server_repeats_its_generated_ids() {
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let server = warden_e2e::moto_with(warden_emulator::MotoOptions {
+            seed: Some(42),
+            ..warden_emulator::MotoOptions::default()
+        });
+        let (_, org) = seeded(&server, vec![SeedAccount::new("app", "Workloads/Prod")]).await;
+        ids.push((org.organization_id, org.ous, org.accounts));
+    }
+    assert_eq!(ids[0], ids[1]);
+}
