@@ -11,6 +11,10 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "test helper: a bad literal date is a bug in the test itself"
+)]
 fn day(text: &str) -> warden_lint::Date {
     warden_lint::subject::parse_date(text).expect("valid date")
 }

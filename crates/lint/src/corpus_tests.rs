@@ -109,21 +109,6 @@ fn aws_managed_policies_lint_in_parallel_without_noise() {
         })
         .collect();
     assert!(noisy.is_empty(), "star-only actions flagged: {noisy:#?}");
-    // A policy granting only `ecr:GetAuthorizationToken` on `*` passes WL301 and WL603.
-    let token_only = subject
-        .policies
-        .iter()
-        .filter(|policy| {
-            policy.document.statements.iter().all(|statement| {
-                crate::rules::allowed_actions(statement).is_some_and(|actions| {
-                    actions
-                        .iter()
-                        .all(|action| action.eq_ignore_ascii_case("ecr:GetAuthorizationToken"))
-                })
-            })
-        })
-        .count();
-    let _ = token_only;
     // Every rule that fires on the corpus fires on a minority of policies (no rule is noise).
     for (rule, count) in &by_rule {
         assert!(
@@ -138,4 +123,29 @@ fn aws_managed_policies_lint_in_parallel_without_noise() {
             && finding.principal.as_deref() == Some("AdministratorAccess")),
         "AdministratorAccess not reported by WL202"
     );
+}
+
+/// `WARDEN_LINT_PROFILE=1`: time each rule alone over the corpus, on one thread.
+#[test]
+fn profile_rules_on_the_corpus_when_asked() {
+    if std::env::var_os("WARDEN_LINT_PROFILE").is_none() {
+        return;
+    }
+    let subject = corpus_subject();
+    let config = LintConfig::default();
+    let catalog = warden_catalog::Catalog::embedded();
+    let env = crate::rule::Env::new(catalog, &config, crate::fixture_tests::today(), None);
+    for rule in crate::registry::all() {
+        let start = Instant::now();
+        let mut out = Vec::new();
+        for policy in &subject.policies {
+            let cx = crate::rule::DocumentCx::new(&env, policy, None);
+            rule.check_document(&cx, &mut out);
+        }
+        eprintln!(
+            "{} {:>8.1} ms",
+            rule.meta().id,
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
 }

@@ -52,30 +52,4 @@ impl<'a> Facts<'a> {
             Err(LookupError::UnknownAction { .. }) => Resolution::UnknownAction,
         }
     }
-
-    /// Every known action the patterns name (`*` and unknown names left out), without repeats.
-    pub fn expand_known(&self, patterns: &[String]) -> Vec<&'a Action> {
-        let mut actions: Vec<&'a Action> = Vec::new();
-        for pattern in patterns {
-            if let Resolution::Actions(found) = self.resolve(pattern) {
-                actions.extend(found);
-            }
-        }
-        actions.sort_by(|a, b| {
-            (a.service.as_str(), a.name.as_str()).cmp(&(b.service.as_str(), b.name.as_str()))
-        });
-        actions.dedup_by(|a, b| a.service == b.service && a.name == b.name);
-        actions
-    }
-
-    /// Do the patterns grant `action` (exact, case-insensitive), `*` included?
-    pub fn grants(&self, patterns: &[String], action: &str) -> bool {
-        patterns.iter().any(|pattern| {
-            warden_policy::wildcard::matches(
-                pattern,
-                action,
-                warden_policy::wildcard::Case::Insensitive,
-            )
-        })
-    }
 }

@@ -64,11 +64,17 @@ pub fn by_id(id: &str) -> Option<&'static RuleMeta> {
     metas().find(|meta| meta.id.eq_ignore_ascii_case(id))
 }
 
-/// Documentation address of a rule, for SARIF `helpUri` and the table footer.
+/// The source file documenting a rule: `rules/<name with underscores>.rs`.
+pub fn source_file(meta: &RuleMeta) -> String {
+    format!("crates/lint/src/rules/{}.rs", meta.name.replace('-', "_"))
+}
+
+/// Documentation address of a rule (its source file, whose doc comment is the documentation),
+/// for SARIF `helpUri`.
 pub fn help_uri(meta: &RuleMeta) -> String {
     format!(
-        "https://github.com/warden-iam/warden/blob/main/docs/rules.md#{}",
-        meta.id.to_ascii_lowercase()
+        "https://github.com/warden-iam/warden/blob/main/{}",
+        source_file(meta)
     )
 }
 
@@ -111,6 +117,40 @@ mod tests {
                 "{}",
                 meta.id
             );
+        }
+    }
+
+    /// One rule per file, named after the rule, documented with the four sections.
+    #[test]
+    fn every_rule_has_its_documented_file() {
+        let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for meta in metas() {
+            let path = workspace.join(source_file(meta));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            assert!(
+                text.starts_with(&format!("//! {}: ", meta.id)),
+                "{} must start with `//! {}: `",
+                path.display(),
+                meta.id
+            );
+            assert!(
+                text.contains(&format!("id: \"{}\"", meta.id)),
+                "{}",
+                path.display()
+            );
+            for section in [
+                "/// ## What it does",
+                "/// ## Why is this bad?",
+                "/// ## Example",
+                "/// ## Fix",
+            ] {
+                assert!(
+                    text.contains(section),
+                    "{} lacks `{section}`",
+                    path.display()
+                );
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use warden_catalog::{Action, Catalog};
 use warden_policy::Statement;
 
 use crate::config::LintConfig;
-use crate::facts::Facts;
+use crate::facts::{Facts, Resolution};
 use crate::finding::{Finding, Severity};
 use crate::subject::{Exception, Location, PolicySubject, RoleSubject, Subject};
 
@@ -107,7 +107,9 @@ pub struct DocumentCx<'a> {
     pub env: &'a Env<'a>,
     pub policy: &'a PolicySubject,
     pub role: Option<&'a RoleSubject>,
-    /// Expanded `Action` values per statement, computed once for all rules.
+    /// What each `Action`/`NotAction` pattern resolves to, per statement, computed once.
+    resolutions: Vec<OnceCell<Vec<Resolution<'a>>>>,
+    /// Known actions of each statement's `Action`, computed once for all rules.
     expansions: Vec<OnceCell<Vec<&'a Action>>>,
 }
 
@@ -117,39 +119,67 @@ impl<'a> DocumentCx<'a> {
         policy: &'a PolicySubject,
         role: Option<&'a RoleSubject>,
     ) -> DocumentCx<'a> {
-        let expansions = policy
-            .document
-            .statements
-            .iter()
-            .map(|_| OnceCell::new())
-            .collect();
+        let count = policy.document.statements.len();
         DocumentCx {
             env,
             policy,
             role,
-            expansions,
+            resolutions: (0..count).map(|_| OnceCell::new()).collect(),
+            expansions: (0..count).map(|_| OnceCell::new()).collect(),
         }
     }
 
+    /// What each `Action` (or `NotAction`) pattern of statement `index` names, in written order.
+    pub fn resolutions(&self, index: usize) -> &[Resolution<'a>] {
+        let Some(cell) = self.resolutions.get(index) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            self.policy
+                .document
+                .statements
+                .get(index)
+                .map_or_else(Vec::new, |statement| {
+                    crate::rules::action_values(statement)
+                        .iter()
+                        .map(|pattern| self.env.facts.resolve(pattern))
+                        .collect()
+                })
+        })
+    }
+
     /// The known actions statement `index`'s `Action` names (wildcards expanded, `*` and
-    /// unknown names left out; empty for `NotAction`).
+    /// unknown names left out, no repeats; empty for `NotAction`).
     pub fn expanded_actions(&self, index: usize) -> &[&'a Action] {
         let Some(cell) = self.expansions.get(index) else {
             return &[];
         };
         cell.get_or_init(|| {
-            match self
+            let is_action = self
                 .policy
                 .document
                 .statements
                 .get(index)
-                .map(|statement| &statement.action)
-            {
-                Some(warden_policy::ActionClause::Action(patterns)) => {
-                    self.env.facts.expand_known(&patterns.items)
-                }
-                _ => Vec::new(),
+                .is_some_and(|statement| {
+                    matches!(statement.action, warden_policy::ActionClause::Action(_))
+                });
+            if !is_action {
+                return Vec::new();
             }
+            let mut actions: Vec<&'a Action> = self
+                .resolutions(index)
+                .iter()
+                .flat_map(|resolution| match resolution {
+                    Resolution::Actions(found) => found.as_slice(),
+                    _ => &[],
+                })
+                .copied()
+                .collect();
+            actions.sort_by(|a, b| {
+                (a.service.as_str(), a.name.as_str()).cmp(&(b.service.as_str(), b.name.as_str()))
+            });
+            actions.dedup_by(|a, b| a.service == b.service && a.name == b.name);
+            actions
         })
     }
 }

@@ -191,9 +191,11 @@ pub(crate) fn granted_from(statement: &Statement, set: &[&str]) -> Vec<String> {
     };
     set.iter()
         .filter(|action| {
+            let service = action.split_once(':').map_or("", |(service, _)| service);
             patterns.iter().any(|pattern| {
                 pattern != "*"
                     && pattern != "*:*"
+                    && same_service_possible(pattern, service)
                     && warden_policy::wildcard::matches(
                         pattern,
                         action,
@@ -203,6 +205,16 @@ pub(crate) fn granted_from(statement: &Statement, set: &[&str]) -> Vec<String> {
         })
         .map(|action| (*action).to_string())
         .collect()
+}
+
+/// Cheap pre-check: can `pattern` name actions of `service` at all?
+fn same_service_possible(pattern: &str, service: &str) -> bool {
+    match pattern.split_once(':') {
+        Some((pattern_service, _)) if !pattern_service.contains(['*', '?']) => {
+            pattern_service.eq_ignore_ascii_case(service)
+        }
+        _ => true,
+    }
 }
 
 /// True when a resource value reaches more than one named resource: `*`, or a wildcard that is

@@ -1,5 +1,7 @@
 //! WL302: a resource ARN that matches no resource type of the statement's actions.
 
+use std::collections::HashSet;
+
 use warden_policy::arn::Arn;
 
 use crate::finding::{Finding, Severity};
@@ -54,9 +56,21 @@ impl Rule for ResourceArnMismatch {
                 if resource == "*" || Arn::parse(resource).is_err() {
                     continue;
                 }
-                // Actions without resource types only work with `*`: they match no ARN.
+                // Actions without resource types only work with `*`: they match no ARN. Actions
+                // with the same resource types give the same answer: ask once per set.
+                let arn_service = resource.split(':').nth(2).unwrap_or_default();
+                let mut asked: HashSet<(&str, Vec<&str>)> = HashSet::new();
                 let matches_some = actions.iter().any(|action| {
-                    action.supports_resource_level_permissions()
+                    if !action.supports_resource_level_permissions() {
+                        return false;
+                    }
+                    let types = action
+                        .resource_types
+                        .iter()
+                        .map(|row| row.name.as_str())
+                        .collect();
+                    asked.insert((action.service.as_str(), types))
+                        && service_possible(cx, action, arn_service)
                         && !cx
                             .env
                             .facts
@@ -79,4 +93,27 @@ impl Rule for ResourceArnMismatch {
             }
         }
     }
+}
+
+/// Cheap pre-check before the full ARN format match: with a literal service field, some
+/// resource type of the action must have an ARN format of that service.
+fn service_possible(
+    cx: &DocumentCx<'_>,
+    action: &warden_catalog::Action,
+    arn_service: &str,
+) -> bool {
+    if arn_service.contains(['*', '?', '$']) {
+        return true;
+    }
+    let Some(service) = cx.env.facts.catalog.service(&action.service) else {
+        return true;
+    };
+    action.resource_types.iter().any(|row| {
+        service.resource_type(&row.name).is_none_or(|resource| {
+            resource.arn_patterns.iter().any(|format| {
+                let format_service = format.split(':').nth(2).unwrap_or_default();
+                format_service.contains('$') || format_service.eq_ignore_ascii_case(arn_service)
+            })
+        })
+    })
 }

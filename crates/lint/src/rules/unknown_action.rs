@@ -37,8 +37,11 @@ impl Rule for UnknownAction {
 
     fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
         for (index, statement) in cx.statements() {
-            for action in super::action_values(statement) {
-                if matches!(cx.env.facts.resolve(action), Resolution::UnknownAction) {
+            for (action, resolution) in super::action_values(statement)
+                .iter()
+                .zip(cx.resolutions(index))
+            {
+                if matches!(resolution, Resolution::UnknownAction) {
                     out.push(cx.statement_finding(
                         &META,
                         index,

@@ -38,8 +38,11 @@ impl Rule for UnknownService {
 
     fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
         for (index, statement) in cx.statements() {
-            for action in super::action_values(statement) {
-                let problem = match cx.env.facts.resolve(action) {
+            for (action, resolution) in super::action_values(statement)
+                .iter()
+                .zip(cx.resolutions(index))
+            {
+                let problem = match resolution {
                     Resolution::UnknownService => {
                         let service = action
                             .split_once(':')
