@@ -215,6 +215,32 @@ impl Catalog {
             })
     }
 
+    /// The closest known name to a misspelled `service:Action` (`s3:GetObjects` →
+    /// `s3:GetObject`, `ec:DescribeInstances` → `ec2:DescribeInstances`), for "did you mean"
+    /// messages. `None` when the name is known, malformed, has wildcards or nothing is close
+    /// (edit distance at most 2, or a fifth of the name for long names).
+    pub fn suggest(&self, name: &str) -> Option<String> {
+        let (service_part, action_part) = split_action(name).ok()?;
+        if wildcard::has_wildcard(name) || self.action(name).is_ok() {
+            return None;
+        }
+        let service = match self.service(service_part) {
+            Some(service) => service,
+            None => {
+                let prefix = closest(service_part, self.service_prefixes())?;
+                self.service(prefix)?
+            }
+        };
+        let action = match service.action(action_part) {
+            Some(action) => action.name.as_str(),
+            None => closest(
+                action_part,
+                service.actions.iter().map(|action| action.name.as_str()),
+            )?,
+        };
+        Some(format!("{}:{action}", service.prefix))
+    }
+
     /// Every action an IAM action pattern matches (`s3:Get*`, `*:Describe*`, `ec2:?escribe*`,
     /// `*`), sorted by service then name. A service part that matches no service is
     /// `UnknownService`; a known service with no matching action gives `Ok(vec![])`.
@@ -408,6 +434,32 @@ impl Catalog {
                 .expect("catalog service line is unreadable: run `cargo xtask catalog check`")
         })
     }
+}
+
+/// The candidate nearest to `wanted` (case-insensitive edit distance), if near enough.
+fn closest<'c>(wanted: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (wanted.len() / 5).max(2);
+    candidates
+        .map(|candidate| (edit_distance(wanted, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance over ASCII-lowercased bytes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, &left) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, &right) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(!left.eq_ignore_ascii_case(&right));
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
 }
 
 fn split_action(input: &str) -> Result<(&str, &str), LookupError> {

@@ -244,6 +244,22 @@ fn unknown_services_and_actions_are_told_apart() {
 }
 
 #[test]
+fn misspelled_names_get_suggestions() {
+    let suggest = |name| catalog().suggest(name);
+    assert_eq!(suggest("s3:GetObjects").as_deref(), Some("s3:GetObject"));
+    assert_eq!(suggest("s3:getobjet").as_deref(), Some("s3:GetObject"));
+    assert_eq!(
+        suggest("ec:DescribeInstances").as_deref(),
+        Some("ec2:DescribeInstances")
+    );
+    assert_eq!(suggest("iam:PasRole").as_deref(), Some("iam:PassRole"));
+    assert_eq!(suggest("s3:GetObject"), None);
+    assert_eq!(suggest("s3:Get*"), None);
+    assert_eq!(suggest("s3:CompletelyDifferentThing"), None);
+    assert_eq!(suggest("nonsense"), None);
+}
+
+#[test]
 fn arns_pick_the_right_resource_type() {
     let get_object = catalog().action("s3:GetObject").unwrap();
     let types = |action, arn| -> Vec<String> {

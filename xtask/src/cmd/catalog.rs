@@ -82,7 +82,12 @@ fn show(name: &str, format: Format) -> anyhow::Result<ExitCode> {
     if warden_policy::wildcard::has_wildcard(name) {
         bail!("`{name}` is a pattern: use `cargo xtask catalog expand {name}`");
     }
-    let action = catalog.action(name)?;
+    let action = catalog
+        .action(name)
+        .map_err(|err| match catalog.suggest(name) {
+            Some(suggestion) => anyhow::anyhow!("{err}; did you mean `{suggestion}`?"),
+            None => err.into(),
+        })?;
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&action_json(catalog, action))? + "\n",
         Format::Text => render_action(catalog, action),
