@@ -2,6 +2,13 @@
 //!
 //! No SDK type appears in the public API: inputs and outputs are this crate's types, the pure
 //! organization types of `warden-spec` and the live-state types of `warden-plan`.
+//!
+//! Calls per member account read: `sts:AssumeRole` (always with the ExternalId), `iam:GetRole`
+//! (Warden checks the access role's trust requires that ExternalId, since emulators do not),
+//! `iam:GetAccountAuthorizationDetails` and `iam:ListRoles` (one page each up to ~100 roles and
+//! policies / 1,000 roles). Inventory: 2 + 2 per OU level node + 1 `ListTagsForResource` per
+//! account. Retries are adaptive with a retry partition per account, matching IAM's
+//! per-account throttling.
 
 mod account;
 mod apply;
