@@ -6,8 +6,9 @@
 //! Calls per member account read: `sts:AssumeRole` (always with the ExternalId), `iam:GetRole`
 //! (Warden checks the access role's trust requires that ExternalId, since emulators do not),
 //! `iam:GetAccountAuthorizationDetails` and `iam:ListRoles` (one page each up to ~100 roles and
-//! policies / 1,000 roles). Inventory: 2 + 2 per OU level node + 1 `ListTagsForResource` per
-//! account. Retries are adaptive with a retry partition per account, matching IAM's
+//! policies / 1,000 roles). Inventory: DescribeOrganization and ListRoots, per parent (root
+//! and each OU) ListOrganizationalUnitsForParent and ListAccountsForParent pages, and one
+//! ListTagsForResource per account. Retries are adaptive with a retry partition per account, matching IAM's
 //! per-account throttling.
 
 mod account;
