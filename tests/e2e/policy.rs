@@ -2,6 +2,13 @@
 //! idempotent canonical form, equivalence under meaning-preserving rewrites, and difference
 //! when an action or resource is dropped.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions: failing loudly is the point"
+)]
+
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
