@@ -54,14 +54,16 @@ fn example() -> String {
     std::fs::read_to_string(root().join("examples/intent/report-exporter.yaml")).unwrap()
 }
 
-/// A definitions repository with the project's `warden.yaml` and boundary, plus `generated`.
+/// A definitions repository with the generation tests' `warden.yaml` and boundary, plus
+/// `generated` as `policies/generated.yaml`.
 fn repository(generated: &str) -> tempfile::TempDir {
+    let fixture = root().join("crates/generate/tests/fixtures/definitions");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("warden.yaml"), dir.path().join("warden.yaml")).unwrap();
+    std::fs::copy(fixture.join("warden.yaml"), dir.path().join("warden.yaml")).unwrap();
     std::fs::create_dir_all(dir.path().join("boundaries")).unwrap();
     std::fs::create_dir_all(dir.path().join("policies")).unwrap();
     std::fs::copy(
-        root().join("boundaries/workload-boundary.yaml"),
+        fixture.join("boundaries/workload-boundary.yaml"),
         dir.path().join("boundaries/workload-boundary.yaml"),
     )
     .unwrap();
@@ -544,5 +546,41 @@ fn refine_proposes_removing_what_the_trail_never_used() {
                 "{action}"
             );
         }
+    }
+}
+
+#[test]
+fn every_example_intent_generates_a_clean_definition() {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples/intent"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 3, "{examples:?}");
+    for path in examples {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The fixture `warden.yaml` defines this variable for cross-account trust.
+        let options = IntentOptions {
+            external_id_var: Some("external_id".into()),
+            exception_expires: "2027-11-25".into(),
+            ..IntentOptions::default()
+        };
+        let (role, layout) = generate_from_intent_text(
+            &text,
+            &path,
+            Catalog::embedded(),
+            &options,
+            SizeLimits::default(),
+        )
+        .unwrap_or_else(|err| panic!("{err}"));
+        let yaml = definitions_yaml(&role, &layout, &path.display().to_string());
+        let findings = load_and_lint(&yaml);
+        assert!(
+            findings.is_empty(),
+            "{}: {}\n{yaml}",
+            path.display(),
+            show(&findings)
+        );
     }
 }
