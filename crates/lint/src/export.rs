@@ -285,12 +285,15 @@ fn inline_policy(
         &format!("{owner}.{}", policy.policy_name),
         &policy.policy_document,
     )?;
-    PolicySubject::from_value(
+    let mut inline = PolicySubject::from_value(
         &policy.policy_name,
         PolicyKind::Identity,
         location,
         &document,
-    )
+    )?;
+    // Inline policies count against their owner's total, not the managed policy quota.
+    inline.managed = false;
+    Ok(inline)
 }
 
 /// A document as an object, or as the URL-encoded JSON string the IAM API returns.

@@ -64,6 +64,7 @@ fn rendered_policy(
             .map(|origin| location(&origin.location))
             .collect(),
         size: DocumentSize::of(&document.parsed),
+        managed: kind != PolicyKind::Trust,
     }
 }
 

@@ -132,6 +132,9 @@ pub struct PolicySubject {
     /// (YAML definitions); empty when the statements carry their own spans.
     pub statement_locations: Vec<Location>,
     pub size: DocumentSize,
+    /// A standalone managed policy (customer managed, boundary, policy file) rather than a
+    /// user's or group's inline policy; only managed policies have the 6,144 quota.
+    pub managed: bool,
 }
 
 impl PolicySubject {
@@ -154,6 +157,7 @@ impl PolicySubject {
             location: Location::file(file),
             statement_locations: Vec::new(),
             size,
+            managed: true,
         })
     }
 
@@ -174,6 +178,7 @@ impl PolicySubject {
             location,
             statement_locations: Vec::new(),
             size,
+            managed: true,
         })
     }
 

@@ -51,9 +51,25 @@ pub struct Args {
     /// account. Without it the definitions are linted as written.
     #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
+    /// List the rules (id, default severity, group, name, summary) and exit.
+    #[arg(long)]
+    rules: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.rules {
+        for meta in warden_lint::registry::metas() {
+            println!(
+                "{}  {:<7}  {:<10}  {:<32}  {}",
+                meta.id,
+                meta.severity.as_str(),
+                meta.group.as_str(),
+                meta.name,
+                meta.summary
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let today = today(args.today.as_deref())?;
     let catalog = Catalog::embedded();
     let mut findings = Vec::new();

@@ -4,11 +4,12 @@ use crate::finding::{Finding, Severity};
 use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 use crate::subject::PolicyKind;
 
-/// Actions that return secrets or credentials. `ecr:GetAuthorizationToken` is deliberately not
-/// here: it only works with `Resource: "*"` and returns a token for the caller's own access.
+/// Actions that return secrets or credentials. `ecr:GetAuthorizationToken` (a registry token
+/// for the caller's own access) and `secretsmanager:BatchGetSecretValue` (which still needs
+/// `GetSecretValue` on each secret) are deliberately not here: they only work with
+/// `Resource: "*"`, so flagging them would ask for a fix that does not exist.
 pub(crate) const CREDENTIAL_ACTIONS: &[&str] = &[
     "secretsmanager:GetSecretValue",
-    "secretsmanager:BatchGetSecretValue",
     "ssm:GetParameter",
     "ssm:GetParameters",
     "ssm:GetParametersByPath",

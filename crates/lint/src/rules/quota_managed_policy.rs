@@ -34,6 +34,7 @@ impl Rule for QuotaManagedPolicy {
     fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
         // Role inline policies share the role's quota (WL802).
         if cx.role.is_some()
+            || !cx.policy.managed
             || !matches!(cx.policy.kind, PolicyKind::Identity | PolicyKind::Boundary)
         {
             return;
