@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use warden_policy::size::Quota;
 use warden_policy::{PolicyDiff, PolicyDocument};
 
 #[derive(clap::Subcommand)]
@@ -15,6 +16,18 @@ pub enum Command {
         /// Print minified JSON (as sent to AWS) instead of indented JSON.
         #[arg(long)]
         minified: bool,
+    },
+    /// Validate a policy document and measure it against an AWS size quota. Exit 0 when valid
+    /// and within the quota, 1 when over it, 2 on invalid input.
+    Check {
+        /// Policy JSON file.
+        file: PathBuf,
+        /// Which quota the document counts against.
+        #[arg(long, value_enum, default_value = "managed")]
+        quota: QuotaArg,
+        /// Override the quota's limit (e.g. a raised trust policy quota).
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// Compare two policy documents by meaning. Exit 0 when equivalent, 1 when different,
     /// 2 on bad input.
@@ -29,8 +42,45 @@ pub enum Command {
     },
 }
 
+/// Size quotas selectable on the command line.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum QuotaArg {
+    /// Role trust policy (2,048 non-whitespace characters by default).
+    Trust,
+    /// All inline policies of one role (10,240).
+    Inline,
+    /// Customer managed policy or permission boundary (6,144).
+    Managed,
+    /// Service control policy (5,120 characters, whitespace included).
+    Scp,
+    /// Resource control policy (5,120 characters, whitespace included).
+    Rcp,
+}
+
+impl From<QuotaArg> for Quota {
+    fn from(quota: QuotaArg) -> Quota {
+        match quota {
+            QuotaArg::Trust => Quota::TrustPolicy,
+            QuotaArg::Inline => Quota::RoleInlinePolicies,
+            QuotaArg::Managed => Quota::ManagedPolicy,
+            QuotaArg::Scp => Quota::ServiceControlPolicy,
+            QuotaArg::Rcp => Quota::ResourceControlPolicy,
+        }
+    }
+}
+
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Check { file, quota, limit } => {
+            let document = read_policy(&file)?;
+            let report = size_report(&document, quota.into(), limit);
+            println!("{}: {}", file.display(), report.message);
+            Ok(if report.fits {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Normalize { file, minified } => {
             let canonical = read_policy(&file)?.canonicalize();
             let text = if minified {
@@ -66,6 +116,36 @@ fn read_policy(path: &Path) -> anyhow::Result<PolicyDocument> {
     let shown = path.display().to_string();
     warden_policy::parse_policy(&text)
         .map_err(|errors| anyhow::anyhow!("{}", errors.in_file(&shown)))
+}
+
+/// The outcome of measuring a document against a quota.
+struct SizeReport {
+    fits: bool,
+    message: String,
+}
+
+fn size_report(document: &PolicyDocument, quota: Quota, limit: Option<usize>) -> SizeReport {
+    let limit = limit.unwrap_or(quota.default_limit());
+    let used = quota.measure(document);
+    let counted = if quota.counts_whitespace() {
+        "characters as sent minified"
+    } else {
+        "non-whitespace characters"
+    };
+    let statements = document.statements.len();
+    if used <= limit {
+        SizeReport {
+            fits: true,
+            message: format!("valid, {statements} statement(s), {used} of {limit} {counted}"),
+        }
+    } else {
+        SizeReport {
+            fits: false,
+            message: format!(
+                "valid but too large: {used} {counted}, the limit is {limit}; split it or remove redundant entries (`cargo xtask policy normalize` drops covered ones)"
+            ),
+        }
+    }
 }
 
 /// The semantic difference between two policy files.
@@ -115,6 +195,31 @@ mod tests {
         assert_eq!(changes.allow.actions_gained, ["s3:putobject"]);
         assert_eq!(changes.allow.actions_lost, ["s3:getobject"]);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn size_report_counts_as_the_quota_does() {
+        let document = warden_policy::parse_policy(
+            "{\n  \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\"}\n}",
+        )
+        .unwrap();
+        let minified = document.to_json_string().len();
+        let managed = size_report(&document, Quota::ManagedPolicy, None);
+        assert!(managed.fits);
+        assert_eq!(
+            managed.message,
+            format!("valid, 1 statement(s), {minified} of 6144 non-whitespace characters")
+        );
+        let scp = size_report(&document, Quota::ServiceControlPolicy, Some(minified - 1));
+        assert!(!scp.fits);
+        assert!(
+            scp.message.starts_with(&format!(
+                "valid but too large: {minified} characters as sent minified, the limit is {}",
+                minified - 1
+            )),
+            "{}",
+            scp.message
+        );
     }
 
     #[test]
