@@ -640,6 +640,15 @@ async fn proxy_counts_calls_per_account_and_injects_latency() {
         );
     }
     assert_eq!(stats.requests, 16);
+
+    // A selection reads only the named accounts.
+    proxy.reset_stats();
+    let mut only = ReadRequest::new(access(), 4);
+    only.only_accounts = vec![org.accounts[2].id.clone()];
+    let outcomes = aws.read_accounts(&inventory, &only, &|_| {}).await;
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].account_id, org.accounts[2].id);
+    assert_eq!(proxy.stats().requests, 4);
     eprintln!(
         "read calls per member account: 4; proxy overhead per request: {:?}",
         stats.mean_overhead()
