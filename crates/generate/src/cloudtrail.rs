@@ -196,6 +196,7 @@ const fn exception(
 
 const BUCKET_LISTING: &str = "S3 authorizes listing objects with the bucket-level action";
 const MULTIPART: &str = "S3 authorizes each step of a multipart upload with s3:PutObject";
+const BATCH: &str = "batch APIs are authorized with the single-item action";
 const BUCKET_CONFIG: &str =
     "S3 authorizes bucket configuration APIs with a configuration action of another name";
 
@@ -365,6 +366,99 @@ pub const EVENT_EXCEPTIONS: &[EventException] = &[
         BUCKET_CONFIG,
     ),
     exception(
+        "s3",
+        "ListBuckets",
+        &["s3:ListAllMyBuckets"],
+        "S3 authorizes ListBuckets with s3:ListAllMyBuckets",
+    ),
+    exception(
+        "s3",
+        "GetObjectLockConfiguration",
+        &["s3:GetBucketObjectLockConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "PutObjectLockConfiguration",
+        &["s3:PutBucketObjectLockConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "GetBucketAccelerateConfiguration",
+        &["s3:GetAccelerateConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "PutBucketAccelerateConfiguration",
+        &["s3:PutAccelerateConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "GetBucketAnalyticsConfiguration",
+        &["s3:GetAnalyticsConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "ListBucketAnalyticsConfigurations",
+        &["s3:GetAnalyticsConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "GetBucketInventoryConfiguration",
+        &["s3:GetInventoryConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "ListBucketInventoryConfigurations",
+        &["s3:GetInventoryConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "GetBucketMetricsConfiguration",
+        &["s3:GetMetricsConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "ListBucketMetricsConfigurations",
+        &["s3:GetMetricsConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "GetBucketIntelligentTieringConfiguration",
+        &["s3:GetIntelligentTieringConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception(
+        "s3",
+        "ListBucketIntelligentTieringConfigurations",
+        &["s3:GetIntelligentTieringConfiguration"],
+        BUCKET_CONFIG,
+    ),
+    exception("sqs", "SendMessageBatch", &["sqs:SendMessage"], BATCH),
+    exception("sqs", "DeleteMessageBatch", &["sqs:DeleteMessage"], BATCH),
+    exception(
+        "sqs",
+        "ChangeMessageVisibilityBatch",
+        &["sqs:ChangeMessageVisibility"],
+        BATCH,
+    ),
+    exception("sns", "PublishBatch", &["sns:Publish"], BATCH),
+    exception(
+        "dynamodb",
+        "TransactGetItems",
+        &["dynamodb:GetItem"],
+        "a read transaction is authorized per item with dynamodb:GetItem",
+    ),
+    exception(
         "lambda",
         "Invoke",
         &["lambda:InvokeFunction"],
@@ -448,6 +542,16 @@ pub fn event_actions(event: &TrailEvent) -> EventActions {
             note: Some(rule.why),
         };
     }
+    if prefix == "s3"
+        && let Some(versioned) = versioned_s3_action(event)
+    {
+        return EventActions::Actions {
+            actions: vec![versioned],
+            note: Some(
+                "S3 authorizes calls on a specific object version with the `…Version…` action",
+            ),
+        };
+    }
     if prefix == "lambda"
         && let Some(base) = strip_api_version(&event.event_name)
     {
@@ -460,6 +564,23 @@ pub fn event_actions(event: &TrailEvent) -> EventActions {
         actions: vec![format!("{prefix}:{}", event.event_name)],
         note: None,
     }
+}
+
+/// S3 object calls with a `versionId` need the version action (`GetObject` → `s3:GetObjectVersion`).
+fn versioned_s3_action(event: &TrailEvent) -> Option<String> {
+    let params = event.request_parameters.as_ref()?;
+    params.get("versionId").and_then(Value::as_str)?;
+    let versioned = match event.event_name.as_str() {
+        "GetObject" | "HeadObject" => "s3:GetObjectVersion",
+        "DeleteObject" => "s3:DeleteObjectVersion",
+        "GetObjectAcl" => "s3:GetObjectVersionAcl",
+        "PutObjectAcl" => "s3:PutObjectVersionAcl",
+        "GetObjectTagging" => "s3:GetObjectVersionTagging",
+        "PutObjectTagging" => "s3:PutObjectVersionTagging",
+        "DeleteObjectTagging" => "s3:DeleteObjectVersionTagging",
+        _ => return None,
+    };
+    Some(versioned.to_owned())
 }
 
 /// `UpdateFunctionCode20150331v2` → `UpdateFunctionCode`; `None` when there is no version suffix.
@@ -699,6 +820,45 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(actions("iam.amazonaws.com", "GetRole"), vec!["iam:GetRole"]);
+    }
+
+    #[test]
+    fn versions_and_batches() {
+        assert_eq!(
+            actions("sqs.amazonaws.com", "SendMessageBatch"),
+            vec!["sqs:SendMessage"]
+        );
+        assert_eq!(
+            actions("s3.amazonaws.com", "ListBuckets"),
+            vec!["s3:ListAllMyBuckets"]
+        );
+        let mut get = event("s3.amazonaws.com", "GetObject");
+        get.request_parameters =
+            Some(serde_json::json!({"bucketName": "b", "key": "k", "versionId": "3HL4kqtJ"}));
+        assert_eq!(
+            event_actions(&get),
+            EventActions::Actions {
+                actions: vec!["s3:GetObjectVersion".into()],
+                note: Some(
+                    "S3 authorizes calls on a specific object version with the `…Version…` action"
+                ),
+            }
+        );
+    }
+
+    #[test]
+    fn every_mapped_action_is_in_the_catalog() {
+        let catalog = warden_catalog::Catalog::embedded();
+        for rule in EVENT_EXCEPTIONS {
+            for action in rule.actions {
+                assert!(
+                    catalog.action(action).is_ok(),
+                    "`{action}` (for {} {}) is not in the catalog",
+                    rule.service,
+                    rule.event
+                );
+            }
+        }
     }
 
     #[test]
