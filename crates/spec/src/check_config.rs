@@ -183,7 +183,9 @@ impl Loader {
         }
         let mut accounts = BTreeMap::new();
         for (account, values) in &settings.accounts {
-            if !is_account_id(account) {
+            // Keys are account ids or names; all-digit keys must be well-formed ids.
+            let looks_like_id = account.value.chars().all(|c| c.is_ascii_digit());
+            if looks_like_id && !is_account_id(account) {
                 self.invalid(
                     file,
                     account.pos,

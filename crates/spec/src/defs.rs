@@ -94,7 +94,7 @@ pub struct Variables {
     pub global: BTreeMap<String, String>,
     /// OU path → variables.
     pub ous: BTreeMap<String, BTreeMap<String, String>>,
-    /// Account id → variables.
+    /// Account id or name → variables.
     pub accounts: BTreeMap<String, BTreeMap<String, String>>,
 }
 

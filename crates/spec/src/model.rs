@@ -77,7 +77,7 @@ pub struct VariableSettings {
     /// By OU path (`Root/Workloads/Prod`); applies to accounts anywhere below it.
     #[serde(default)]
     pub ous: BTreeMap<Located<String>, BTreeMap<Located<String>, Located<String>>>,
-    /// By account id.
+    /// By account id (12 digits, quoted) or account name.
     #[serde(default)]
     pub accounts: BTreeMap<Located<String>, BTreeMap<Located<String>, Located<String>>>,
 }

@@ -295,7 +295,13 @@ impl Definitions {
         for (_, level) in ou_levels {
             values.extend(level.clone());
         }
-        if let Some(level) = variables.accounts.get(&account.id) {
+        // Keyed by account id, or by name (ids change when an account is recreated, e.g. in
+        // an emulator; names are what people write).
+        let level = variables
+            .accounts
+            .get(&account.id)
+            .or_else(|| variables.accounts.get(&account.name));
+        if let Some(level) = level {
             values.extend(level.clone());
         }
         values.insert("account_id".into(), account.id.clone());

@@ -31,9 +31,10 @@ impl Definitions {
                 found.push(unresolved(config, path, "no OU has this path"));
             }
         }
-        for id in self.config.variables.accounts.keys() {
-            if org.account(id).is_none() {
-                found.push(unresolved(config, id, "no account has this id"));
+        for key in self.config.variables.accounts.keys() {
+            let named = org.accounts.iter().any(|account| account.name == *key);
+            if org.account(key).is_none() && !named {
+                found.push(unresolved(config, key, "no account has this id or name"));
             }
         }
         found

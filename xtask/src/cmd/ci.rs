@@ -17,17 +17,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = workspace_root();
     let started = Instant::now();
     if !args.skip_static {
-        step("format", || cargo(&root, &["fmt", "--all", "--", "--check"]))?;
+        step("format", || {
+            cargo(&root, &["fmt", "--all", "--", "--check"])
+        })?;
         step("clippy", || {
             cargo(
                 &root,
-                &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--locked",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
             )
         })?;
     }
     step("generated files", || check_generated(&root))?;
     step("emulator and corpus", || prepare_test_environment(&root))?;
-    step("tests", || cargo(&root, &["test", "--workspace", "--locked", "--no-fail-fast"]))?;
+    step("tests", || {
+        cargo(
+            &root,
+            &["test", "--workspace", "--locked", "--no-fail-fast"],
+        )
+    })?;
     eprintln!("ci: all checks passed in {:.0?}", started.elapsed());
     Ok(ExitCode::SUCCESS)
 }
@@ -63,31 +78,16 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 
 /// Committed generated files (catalog data, JSON schemas) must be what the generators produce.
 fn check_generated(root: &Path) -> anyhow::Result<()> {
-    let _ = root;
+    super::catalog::check(root).context("the committed catalog data is stale")?;
+    super::schema::check(root).context("the committed JSON schemas are stale")?;
     Ok(())
 }
 
 /// Installs moto into the project venv and extracts the managed-policy corpus, so tests that
 /// need them find them on a fresh machine.
 fn prepare_test_environment(root: &Path) -> anyhow::Result<()> {
-    let status = Command::new("bash")
-        .arg(root.join("scripts/moto-venv.sh"))
-        .status()
-        .context("could not run scripts/moto-venv.sh")?;
-    if !status.success() {
-        bail!("scripts/moto-venv.sh failed with {status}");
-    }
-    let corpus = root.join(".warden/corpus/aws-managed-policies.json");
-    if !corpus.exists() {
-        std::fs::create_dir_all(corpus.parent().unwrap_or(root))?;
-        let status = Command::new(root.join(".venv/bin/python"))
-            .arg(root.join("scripts/extract-corpus.py"))
-            .arg(&corpus)
-            .status()
-            .context("could not run scripts/extract-corpus.py")?;
-        if !status.success() {
-            bail!("scripts/extract-corpus.py failed with {status}");
-        }
-    }
+    warden_emulator::ensure_venv(root).context("could not install moto server into .venv")?;
+    let corpus = warden_emulator::ensure_corpus(root).context("could not extract the corpus")?;
+    eprintln!("ci: corpus at {}", corpus.display());
     Ok(())
 }
