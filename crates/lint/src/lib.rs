@@ -92,3 +92,5 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 mod corpus_tests;
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod rule_cases;

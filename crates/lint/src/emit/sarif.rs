@@ -70,6 +70,7 @@ pub struct SarifResult {
     pub rule_index: usize,
     pub level: &'static str,
     pub message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<SarifLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
@@ -149,19 +150,22 @@ pub fn log(findings: &[Finding]) -> Log {
             message: Text {
                 text: finding.message.clone(),
             },
-            locations: vec![SarifLocation {
-                physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: uri(&finding.file),
-                        uri_base_id: "%SRCROOT%",
+            locations: (!finding.file.is_empty())
+                .then(|| SarifLocation {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation {
+                            uri: uri(&finding.file),
+                            uri_base_id: "%SRCROOT%",
+                        },
+                        // GitHub rejects line 0: unknown positions point at the file's start.
+                        region: Region {
+                            start_line: finding.line.max(1),
+                            start_column: finding.column.max(1),
+                        },
                     },
-                    // GitHub rejects line 0: unknown positions point at the file's start.
-                    region: Region {
-                        start_line: finding.line.max(1),
-                        start_column: finding.column.max(1),
-                    },
-                },
-            }],
+                })
+                .into_iter()
+                .collect(),
             suppressions: finding
                 .excepted
                 .iter()
