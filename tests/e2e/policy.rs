@@ -434,3 +434,32 @@ fn equivalence_separates_different_managed_policies() {
     let distinct = canonical.windows(2).filter(|p| p[0].0 != p[1].0).count() + 1;
     assert!(distinct > 1_400, "only {distinct} distinct canonical forms");
 }
+
+#[test]
+fn actions_and_resources_locate_to_their_text() {
+    let mut located = 0;
+    for entry in corpus().iter().step_by(7) {
+        let text = serde_json::to_string_pretty(&entry.document).unwrap();
+        let document = parse(&entry.name, &text);
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, statement) in document.statements.iter().enumerate().take(3) {
+            let (element, values) = statement.action.parts();
+            for (j, value) in values.iter().enumerate().take(3) {
+                let path = format!("Statement[{i}].{element}[{j}]");
+                let span = warden_policy::locate(&text, &path)
+                    .unwrap_or_else(|| panic!("{}: {path} not found", entry.name));
+                let line = lines[span.line as usize - 1];
+                let at: String = line.chars().skip(span.column as usize - 1).collect();
+                assert!(
+                    at.starts_with(&format!("{value:?}")),
+                    "{}: {path} at {}:{} is `{at}`",
+                    entry.name,
+                    span.line,
+                    span.column
+                );
+                located += 1;
+            }
+        }
+    }
+    assert!(located > 300, "only {located} located");
+}
