@@ -294,11 +294,12 @@ mod hand_kept_sets {
         }
         assert!(missing.is_empty(), "{missing:#?}");
         assert!(catalog.action("iam:PassRole").is_ok());
-        // Exposure rules fire on `Resource: "*"`: an action that only works with `*` would be
+        // Exposure and single-action escalation fire on broad resources: an action that only works with `*` would be
         // flagged for something its owner cannot fix.
         for action in super::credential_exposure::CREDENTIAL_ACTIONS
             .iter()
             .chain(super::data_exfiltration::EXFILTRATION_ACTIONS)
+            .chain(super::privilege_escalation::ESCALATING_ACTIONS)
         {
             let found = catalog.action(action).unwrap();
             assert!(
