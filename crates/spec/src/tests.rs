@@ -390,6 +390,29 @@ fn variables_follow_global_tag_ou_account_precedence() {
 }
 
 #[test]
+fn account_variables_may_be_keyed_by_account_name() {
+    let config = VARIABLES_CONFIG.replace("\"310987654321\"", "payments-dev");
+    let repo = repo_with(Some(&config), &[("policies/vars.yaml", VARIABLES_ROLE)]);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let org = sample_org();
+    let dev = org.account("310987654321").unwrap();
+    let rendered = definitions.render_for_account(&org, dev).unwrap();
+    assert_eq!(
+        rendered.roles[0].description.as_deref(),
+        Some("payments-dev dev dev-account platform eu-west-1 o-a1b2c3d4e5")
+    );
+    assert!(definitions.unresolved_targets(&org).is_empty());
+    // An all-digit key is an id and must be well-formed.
+    let config = VARIABLES_CONFIG.replace("\"310987654321\"", "\"31098765432\"");
+    let repo = repo_with(Some(&config), &[("policies/vars.yaml", VARIABLES_ROLE)]);
+    let errors = Definitions::load(repo.path()).unwrap_err().to_string();
+    assert!(
+        errors.contains("account id `31098765432` must be 12 digits"),
+        "{errors}"
+    );
+}
+
+#[test]
 fn a_variable_without_a_value_for_the_account_is_an_error_at_its_position() {
     let role = VARIABLES_ROLE.replace("${team} ${region}", "${team} ${only_dev}");
     let repo = repo_with(Some(VARIABLES_CONFIG), &[("policies/vars.yaml", &role)]);
