@@ -28,7 +28,7 @@ use crate::trust::{TrustContext, TrustTemplate};
 pub const RESOURCE_STAR_RULE: &str = "WL301";
 
 /// Role trust policy quota (characters without whitespace; adjustable to 4,096).
-pub const TRUST_POLICY_LIMIT: usize = 2_048;
+pub const TRUST_POLICY_LIMIT: usize = warden_policy::size::TRUST_POLICY_LIMIT;
 
 /// Settings that do not come from the intent file.
 #[derive(Debug, Clone, Default)]

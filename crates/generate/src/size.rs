@@ -31,8 +31,8 @@ pub struct SizeLimits {
 impl Default for SizeLimits {
     fn default() -> Self {
         SizeLimits {
-            managed: 6_144,
-            inline_total: 10_240,
+            managed: warden_policy::size::MANAGED_POLICY_LIMIT,
+            inline_total: warden_policy::size::ROLE_INLINE_TOTAL_LIMIT,
             max_managed_policies: 10,
         }
     }
@@ -166,7 +166,9 @@ fn split_statement(statement: &GeneratedStatement, limit: usize) -> Vec<Generate
         return vec![statement.clone()];
     }
     let mut parts: Vec<GeneratedStatement> = Vec::new();
+    // Measure with the longest Sid a part can get, so the suffix added below cannot overflow.
     let mut current = GeneratedStatement {
+        sid: format!("{}Part{}", statement.sid, statement.actions.len()),
         actions: vec![],
         ..statement.clone()
     };
