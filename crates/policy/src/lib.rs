@@ -1,5 +1,15 @@
 //! IAM policy document model: parsing with source spans, canonical form, semantic equivalence, ARNs, wildcards and sizes.
 //!
+//! - [`parse_policy`] (text, with line and column) and [`parse_value`] (decoded JSON, e.g. from
+//!   YAML) build a [`PolicyDocument`] or return every problem at once ([`PolicyErrors`]).
+//! - [`PolicyDocument::to_json`] / [`PolicyDocument::to_json_string`] write it back losslessly.
+//! - [`PolicyDocument::canonicalize`], [`equivalent`] and [`diff`] compare by meaning
+//!   ([`canonical`] lists what is normalized and what stays significant).
+//! - [`arn`], [`wildcard`], [`variables`] and [`size`] are the building blocks evaluation and
+//!   linting need; [`locate`] maps a JSON path back to a position for diagnostics.
+//!
+//! Pure: no I/O, no printing.
+//!
 //! ```
 //! let a = warden_policy::parse_policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#).unwrap();
 //! let b = warden_policy::parse_policy(r#"{"Statement":[{"Resource":["*"],"Action":["S3:getobject"],"Effect":"Allow"}],"Version":"2012-10-17"}"#).unwrap();
