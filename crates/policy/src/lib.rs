@@ -3,10 +3,10 @@
 //! - [`parse_policy`] (text, with line and column) and [`parse_value`] (decoded JSON, e.g. from
 //!   YAML) build a [`PolicyDocument`] or return every problem at once ([`PolicyErrors`]).
 //! - [`PolicyDocument::to_json`] / [`PolicyDocument::to_json_string`] write it back losslessly.
-//! - [`PolicyDocument::canonicalize`], [`equivalent`] and [`diff`] compare by meaning
+//! - [`PolicyDocument::canonicalize`], [`equivalent`] and [`diff()`] compare by meaning
 //!   ([`canonical`] lists what is normalized and what stays significant).
 //! - [`arn`], [`wildcard`], [`variables`] and [`size`] are the building blocks evaluation and
-//!   linting need; [`locate`] maps a JSON path back to a position for diagnostics.
+//!   linting need; [`locate()`] maps a JSON path back to a position for diagnostics.
 //!
 //! Pure: no I/O, no printing.
 //!
