@@ -43,6 +43,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             &["test", "--workspace", "--locked", "--no-fail-fast"],
         )
     })?;
+    // The first command a new user runs must keep working end to end.
+    step("demo", || {
+        match super::demo::run(super::demo::Args::default())? {
+            code if code == ExitCode::SUCCESS => Ok(()),
+            _ => bail!("`cargo xtask demo` did not converge"),
+        }
+    })?;
     eprintln!("ci: all checks passed in {:.0?}", started.elapsed());
     Ok(ExitCode::SUCCESS)
 }

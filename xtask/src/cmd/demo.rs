@@ -20,7 +20,7 @@ use warden_spec::Definitions;
 use super::ci::workspace_root;
 use super::plan::{git_commit, lint_gate, load_definitions, runtime};
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Default)]
 pub struct Args {
     /// Leave the emulator running afterwards and print how to point `cargo xtask plan` at it.
     #[arg(long)]
