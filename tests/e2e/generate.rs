@@ -379,6 +379,7 @@ fn activity_definition_loads_lints_clean_and_grants_only_what_was_used() {
         trust: vec!["service:ecs-tasks.amazonaws.com".into()],
         exception_expires: "2027-11-25".into(),
         owner: Some("platform-team".into()),
+        boundary: Some("workload-boundary".into()),
         tags: [
             ("Project", "reports"),
             ("Environment", "prod"),
@@ -388,7 +389,7 @@ fn activity_definition_loads_lints_clean_and_grants_only_what_was_used() {
         .into(),
         ..ActivityOptions::default()
     };
-    let (mut generated, layout, _) = generate_from_activity(
+    let (generated, layout, _) = generate_from_activity(
         &events,
         &role,
         Catalog::embedded(),
@@ -396,7 +397,6 @@ fn activity_definition_loads_lints_clean_and_grants_only_what_was_used() {
         SizeLimits::default(),
     )
     .unwrap();
-    generated.boundary = Some("workload-boundary".into());
     let yaml = definitions_yaml(&generated, &layout, "fixture trail");
     let findings = load_and_lint(&yaml);
     assert!(findings.is_empty(), "{}\n{yaml}", show(&findings));

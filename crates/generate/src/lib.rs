@@ -88,6 +88,8 @@ pub struct ActivityOptions {
     pub owner: Option<String>,
     /// Role tags for the definition.
     pub tags: std::collections::BTreeMap<String, String>,
+    /// Permission boundary (a name in `boundaries/`).
+    pub boundary: Option<String>,
 }
 
 /// Generates a minimal role from the events of `role` and lays it out within `limits`.
@@ -121,6 +123,12 @@ pub fn generate_from_activity(
     if trust.is_empty() {
         warnings.push(Diagnostic::new(None, "no `--trust` given: the definition's trust is empty; copy the role's current trust or pass `--trust`"));
     }
+    if options.boundary.is_none() {
+        warnings.push(Diagnostic::new(
+            None,
+            "no `--boundary`: every non-admin role needs a permission boundary",
+        ));
+    }
     for (call, count) in &activity.denied {
         warnings.push(Diagnostic::new(
             None,
@@ -148,7 +156,7 @@ pub fn generate_from_activity(
             role.arn()
         )),
         account: Some(role.account.clone()),
-        boundary: None,
+        boundary: options.boundary.clone(),
         path: (role.path != "/").then(|| role.path.clone()),
         tags: options.tags.clone(),
         target_accounts: vec![role.account.clone()],

@@ -1,5 +1,8 @@
 //! Generation from CloudTrail fixtures: identity filtering, event mapping, denied calls, resources.
-#![expect(clippy::unwrap_used, reason = "test helpers outside #[test] functions: a failure should stop the test")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failure should stop the test"
+)]
 
 use std::path::Path;
 
@@ -178,4 +181,30 @@ fn statements_are_scoped_to_seen_resources() {
     );
     let json = document_json(&statements).to_string();
     assert!(!json.contains("s3:*") && !json.contains("\"*:"), "{json}");
+}
+
+#[test]
+fn activity_definition_snapshot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cloudtrail");
+    let events = read_trail_dir(&dir).unwrap();
+    let role = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
+    let options = warden_generate::ActivityOptions {
+        since: Some("2026-11-01".into()),
+        trust: vec!["service:ecs-tasks.amazonaws.com".into()],
+        exception_expires: "2027-11-25".into(),
+        owner: Some("platform-team".into()),
+        ..warden_generate::ActivityOptions::default()
+    };
+    let (generated, layout, _) = warden_generate::generate_from_activity(
+        &events,
+        &role,
+        Catalog::embedded(),
+        &options,
+        warden_generate::SizeLimits::default(),
+    )
+    .unwrap();
+    let yaml = warden_generate::render::definitions_yaml(&generated, &layout, "the fixture trail");
+    insta::assert_snapshot!(yaml);
+    let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!("activity_warnings", warnings.join("\n"));
 }

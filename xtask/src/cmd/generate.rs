@@ -65,6 +65,9 @@ pub struct Args {
     /// Owner of generated lint exceptions (activity mode; intents carry `owner`).
     #[arg(long)]
     pub owner: Option<String>,
+    /// Permission boundary of the role (activity mode; intents carry `boundary`).
+    #[arg(long)]
+    pub boundary: Option<String>,
     /// Role tag `KEY=VALUE`, repeatable (activity mode; intents carry `tags`).
     #[arg(long = "tag", value_parser = parse_tag)]
     pub tags: Vec<(String, String)>,
@@ -116,6 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             exception_expires: expires,
             owner: args.owner.clone(),
             tags: args.tags.iter().cloned().collect(),
+            boundary: args.boundary.clone(),
         };
         let (role, layout, activity) =
             warden_generate::generate_from_activity(&events, &role_arn, catalog, &options, limits)?;
