@@ -286,15 +286,7 @@ fn generate_permission(
     for (action, named) in selected {
         if !action.supports_resource_level_permissions() {
             if named {
-                if let Some(key) = conditions
-                    .iter()
-                    .find(|condition| !supports_condition_key(catalog, action, &condition.key))
-                {
-                    let message = format!(
-                        "`{}` left out: it does not support the condition key `{}`",
-                        action.full_name(),
-                        key.key
-                    );
+                if let Some(message) = condition_gap(catalog, action, &conditions) {
                     warnings.push(Diagnostic::new(Some(need_pos), message));
                     continue;
                 }
@@ -324,15 +316,7 @@ fn generate_permission(
                 .push(action.full_name());
             continue;
         }
-        if let Some(key) = conditions
-            .iter()
-            .find(|condition| !supports_condition_key(catalog, action, &condition.key))
-        {
-            let message = format!(
-                "`{}` left out: it does not support the condition key `{}`",
-                action.full_name(),
-                key.key
-            );
+        if let Some(message) = condition_gap(catalog, action, &conditions) {
             warnings.push(Diagnostic::new(Some(need_pos), message));
             continue;
         }
@@ -399,6 +383,24 @@ fn generate_permission(
 struct GroupKey {
     resource_types: Vec<String>,
     resources: Vec<String>,
+}
+
+/// Why `action` must be left out: a requested condition key it does not support.
+fn condition_gap(
+    catalog: &Catalog,
+    action: &Action,
+    conditions: &[GeneratedCondition],
+) -> Option<String> {
+    conditions
+        .iter()
+        .find(|condition| !supports_condition_key(catalog, action, &condition.key))
+        .map(|condition| {
+            format!(
+                "`{}` left out: it does not support the condition key `{}`",
+                action.full_name(),
+                condition.key
+            )
+        })
 }
 
 /// Can a condition on `key` ever be true for `action`? Tag keys are global keys, yet only
