@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use rayon::prelude::*;
 use warden_eval::{CompiledPolicySet, Context, LabeledPolicy, PolicySet, Request};
 use warden_policy::PolicyDocument;
@@ -73,7 +73,7 @@ fn role_requests() -> Vec<Request> {
     ];
     let regions = ["eu-west-1", "us-west-2", "eu-central-1"];
     let mut requests = Vec::new();
-    for (index, (action, resource)) in cases.iter().cycle().take(1000).enumerate() {
+    for (index, (action, resource)) in cases.iter().cycle().take(10_000).enumerate() {
         let mut context = Context::new();
         context.insert("aws:SecureTransport", vec![(index % 7 != 0).to_string()]);
         context.insert(
@@ -163,6 +163,15 @@ fn bench_role(c: &mut Criterion) {
     let set = CompiledPolicySet::compile(&role_set());
     let requests = role_requests();
     let mut group = c.benchmark_group("role");
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("decide_1k", |b| {
+        b.iter(|| {
+            requests[..1000]
+                .iter()
+                .filter(|r| set.decide(black_box(r)).is_allow())
+                .count()
+        })
+    });
     group.throughput(Throughput::Elements(requests.len() as u64));
     group.bench_function("decide", |b| {
         b.iter(|| {
@@ -172,12 +181,11 @@ fn bench_role(c: &mut Criterion) {
                 .count()
         })
     });
-    group.bench_function("decide_parallel", |b| {
+    group.bench_function("decide_all_parallel", |b| {
         b.iter(|| {
-            requests
-                .par_iter()
-                .with_min_len(64)
-                .filter(|r| set.decide(black_box(r)).is_allow())
+            set.decide_all(black_box(&requests))
+                .iter()
+                .filter(|d| d.is_allow())
                 .count()
         })
     });
@@ -256,5 +264,85 @@ fn bench_corpus(c: &mut Criterion) {
     });
 }
 
+/// On-CPU nanoseconds of the current thread (`/proc/thread-self/schedstat`): other processes on
+/// a shared machine then do not count against the figure.
+fn thread_cpu_nanos() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// Prints decisions per second of on-CPU time, single thread, for the role and the corpus.
+fn cpu_time_figures() {
+    let measure = |name: &str, rounds: usize, decide: &dyn Fn() -> usize| {
+        let (Some(cpu_start), wall_start) = (thread_cpu_nanos(), std::time::Instant::now()) else {
+            return;
+        };
+        let decisions: usize = (0..rounds).map(|_| decide()).sum();
+        let cpu = thread_cpu_nanos()
+            .unwrap_or(cpu_start)
+            .saturating_sub(cpu_start)
+            .max(1);
+        let wall = wall_start.elapsed().as_nanos().max(1);
+        #[expect(clippy::cast_precision_loss, reason = "a rate for humans")]
+        let (per_cpu, per_wall) = (
+            decisions as f64 * 1e3 / cpu as f64,
+            decisions as f64 * 1e3 / wall as f64,
+        );
+        println!(
+            "{name}: {per_cpu:.2} M decisions/s on-CPU ({per_wall:.2} M/s wall), {decisions} decisions"
+        );
+    };
+    let set = CompiledPolicySet::compile(&role_set());
+    let requests = role_requests();
+    measure("role, 1k requests", 2000, &|| {
+        requests[..1000].iter().fold(0, |n, r| {
+            black_box(set.decide(black_box(r)));
+            n + 1
+        })
+    });
+    measure("role, 10k requests", 200, &|| {
+        requests.iter().fold(0, |n, r| {
+            black_box(set.decide(black_box(r)));
+            n + 1
+        })
+    });
+    let (policies, actions) = corpus();
+    let corpus_requests = requests_for(&actions, 200);
+    let sets: Vec<CompiledPolicySet> = policies
+        .iter()
+        .map(|policy| {
+            CompiledPolicySet::compile(&PolicySet {
+                identity: vec![policy.clone()],
+                ..PolicySet::default()
+            })
+        })
+        .collect();
+    measure("corpus, each managed policy", 5, &|| {
+        sets.iter()
+            .map(|set| {
+                corpus_requests.iter().fold(0, |n, r| {
+                    black_box(set.decide(black_box(r)));
+                    n + 1
+                })
+            })
+            .sum()
+    });
+    let all = CompiledPolicySet::compile(&PolicySet {
+        identity: policies.clone(),
+        ..PolicySet::default()
+    });
+    measure("corpus, all managed policies at once", 2000, &|| {
+        corpus_requests.iter().fold(0, |n, r| {
+            black_box(all.decide(black_box(r)));
+            n + 1
+        })
+    });
+}
+
 criterion_group!(benches, bench_role, bench_corpus);
-criterion_main!(benches);
+
+fn main() {
+    cpu_time_figures();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

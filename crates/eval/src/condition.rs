@@ -374,14 +374,14 @@ impl CompiledEntry {
             }
         };
         let result = match self.qualifier {
-            Some(SetQualifier::ForAllValues) => request_values.iter().all(|value| per_value(value)),
-            Some(SetQualifier::ForAnyValue) => request_values.iter().any(|value| per_value(value)),
-            None if request_values.len() == 1 => per_value(&request_values[0]),
+            Some(SetQualifier::ForAllValues) => request_values.iter().all(&per_value),
+            Some(SetQualifier::ForAnyValue) => request_values.iter().any(&per_value),
+            None if request_values.len() == 1 => request_values.iter().all(&per_value),
             None => {
                 // Multi-valued key without qualifier: any request value against the positive
                 // operator, negated as a whole.
                 let mut any = false;
-                for value in request_values {
+                for value in request_values.iter() {
                     match self.compare(value, context) {
                         ValueMatch::Match => any = true,
                         ValueMatch::MissingVariable => missing_variable.set(true),

@@ -21,17 +21,53 @@
 //! 5. Cross account: identity side (capped) and resource policy must both allow.
 //! 6. Otherwise implicit deny.
 //!
-//! # Simplifications
-//! - A principal given as a role ARN stands for "a session of this role".
+//! # Principals in resource policies
+//! `ID` and `arn:aws:iam::ID:root` are the same principal; they delegate to the account (for a
+//! request from another account the identity side must allow too; in the same account such a
+//! statement adds nothing beyond the identity policies). `"*"` and `{"AWS": "*"}` name everyone.
+//! A session `arn:aws:sts::ID:assumed-role/Name/session` is matched by its session ARN
+//! (uncapped grant), by its role ARN (capped grant) and by its account. `NotPrincipal` with
+//! `Deny` applies unless the session ARN, the role ARN and the account are all listed, and always
+//! applies to a principal with a permissions boundary (as AWS documents).
+//!
+//! # Conditions
+//! See the `condition` module: AND across keys and operators, OR across values (NOR when
+//! negated), negated operators and `…IfExists` match a missing key, `ForAllValues:` is true and
+//! `ForAnyValue:` false on a missing or empty set, `Null` tests presence, policy variables come
+//! from the context (a missing one makes the condition or resource not match, unless it has a
+//! default), actions match case-insensitively, resources and most values case-sensitively,
+//! condition key names case-insensitively.
+//!
+//! # Assumptions and simplifications
+//! - A principal given as a role ARN stands for "a session of this role". An account id (or
+//!   `:root` ARN) stands for the root user: it needs no identity policy in its own account.
 //! - A resource ARN without an account (S3) is in the principal's account unless
-//!   [`Request::with_resource_account`] says otherwise.
+//!   [`Request::with_resource_account`] says otherwise; the explanation says so.
 //! - A session ARN has no role path: a resource policy naming `role/path/Name` in the same
 //!   account matches the session of `Name` (role names are unique per account). Set
 //!   `aws:PrincipalArn` in the context to give the exact role ARN.
-//! - RCPs are applied to every service; AWS applies them only to the services that support them.
+//! - [`Request::finish`] adds global keys AWS would set when the caller did not:
+//!   `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:username` (users),
+//!   `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`, `aws:ResourceAccount`, and
+//!   `aws:RequestedRegion` from the resource ARN's region. Other keys (`aws:SourceIp`,
+//!   `aws:CurrentTime`, `aws:SecureTransport`, tags…) are only what the caller gives.
+//! - A multi-valued key used without `ForAllValues:`/`ForAnyValue:` matches when any of its
+//!   values matches (negated operators: when none does). AWS says such keys "require" a set
+//!   operator and does not document the unqualified behaviour.
+//! - A request value that does not parse for a typed operator (number, date, IP, bool, ARN)
+//!   matches nothing, for positive and negated operators alike.
+//! - An empty SCP or RCP level allows nothing (AWS never leaves a level without a policy).
+//! - RCPs are applied to every service; AWS applies them only to the services that support them
+//!   (S3, STS, KMS, SQS, Secrets Manager and a few more). They are skipped for resources in the
+//!   management account and for service-linked roles; SCPs are skipped for the management
+//!   account, service-linked roles (path `/aws-service-role/` or name `AWSServiceRoleFor…`) and
+//!   service or federated callers.
 //! - `Arn*` values containing policy variables are matched as a whole string, not per component.
-//! - No service-specific rules beyond trust and key policies (S3 ACLs, object ownership, VPC
-//!   endpoint policies, permission grants and KMS grants are not modelled).
+//! - Unknown condition operators never match; they are listed by
+//!   [`CompiledPolicySet::diagnostics`] and named in the reasons when they decided a statement.
+//! - Not modelled: S3 ACLs and object ownership, VPC endpoint policies, KMS grants, Lake
+//!   Formation and RAM shares, `aws:CalledVia` chains, and the per-service quirks of resource
+//!   policies other than role trust and KMS key policies.
 
 mod arn;
 mod compile;
@@ -47,4 +83,4 @@ pub use compile::Diagnostic;
 pub use decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};
 pub use engine::{CompiledPolicySet, LabeledPolicy, PolicySet};
 pub use err::RequestError;
-pub use request::{Context, PrincipalKind, Request};
+pub use request::{Context, ContextValues, PrincipalKind, Request};

@@ -647,7 +647,10 @@ mod tests {
         assert_eq!(set.scps.len(), 2);
         assert_eq!(set.identity[0].label, "inline:read");
         assert_eq!(
-            request.context().values("aws:tagkeys").map(<[_]>::len),
+            request
+                .context()
+                .values("aws:tagkeys")
+                .map(|values| values.len()),
             Some(2)
         );
         // The empty account level allows nothing.
