@@ -120,14 +120,7 @@ impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.decision)?;
         for reason in &self.reasons {
-            let kind = match reason.kind {
-                ReasonKind::Deny => "deny",
-                ReasonKind::Allow => "allow",
-                ReasonKind::NoAllow => "no allow",
-                ReasonKind::NotApplicable => "n/a",
-                ReasonKind::Note => "note",
-            };
-            write!(f, "  {kind:<8} {}", reason.layer_name())?;
+            write!(f, "  {:<14} {}", reason.kind.as_str(), reason.layer_name())?;
             if let Some(policy) = &reason.policy {
                 write!(f, " `{policy}`")?;
             }
@@ -137,5 +130,65 @@ impl fmt::Display for Decision {
             writeln!(f, ": {}", reason.message)?;
         }
         Ok(())
+    }
+}
+
+impl ReasonKind {
+    /// The name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonKind::Deny => "deny",
+            ReasonKind::Allow => "allow",
+            ReasonKind::NoAllow => "no_allow",
+            ReasonKind::NotApplicable => "not_applicable",
+            ReasonKind::Note => "note",
+        }
+    }
+}
+
+impl Decision {
+    /// The decision, then one row per reason with aligned columns, for terminals.
+    pub fn table(&self) -> String {
+        let header = ["KIND", "LAYER", "POLICY", "STATEMENT", "WHY"];
+        let rows: Vec<[String; 5]> = self
+            .reasons
+            .iter()
+            .map(|reason| {
+                [
+                    reason.kind.as_str().to_string(),
+                    reason.layer_name(),
+                    reason.policy.clone().unwrap_or_else(|| "-".into()),
+                    reason.statement.clone().unwrap_or_else(|| "-".into()),
+                    reason.message.clone(),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut out = format!("decision: {}\n", self.decision);
+        if rows.is_empty() {
+            return out;
+        }
+        let mut line = |cells: [&str; 5]| {
+            let mut text = String::new();
+            for (index, cell) in cells.iter().enumerate() {
+                text.push_str(cell);
+                if index + 1 < cells.len() {
+                    let pad = widths[index].saturating_sub(cell.chars().count()) + 2;
+                    text.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(header);
+        for row in &rows {
+            line([&row[0], &row[1], &row[2], &row[3], &row[4]]);
+        }
+        out
     }
 }

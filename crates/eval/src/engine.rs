@@ -538,6 +538,17 @@ impl CompiledPolicySet {
     fn reasons(&self, request: &Request, outcome: &Outcome, explain: &Explain) -> Vec<Reason> {
         let mut reasons = Vec::new();
         let has_boundary = self.boundary.is_some();
+        // What was missing comes first; the statements that nearly applied follow.
+        for gap in outcome.gaps.iter().flatten() {
+            reasons.push(Reason {
+                kind: ReasonKind::NoAllow,
+                layer: gap.layer,
+                level: gap.level,
+                policy: None,
+                statement: None,
+                message: gap.message.to_string(),
+            });
+        }
         for hit in &explain.hits {
             let Some((policy, statement)) = self
                 .layer(hit.layer, hit.level)
@@ -594,16 +605,6 @@ impl CompiledPolicySet {
                 policy: Some(policy.label.to_string()),
                 statement: Some(statement.name.to_string()),
                 message,
-            });
-        }
-        for gap in outcome.gaps.iter().flatten() {
-            reasons.push(Reason {
-                kind: ReasonKind::NoAllow,
-                layer: gap.layer,
-                level: gap.level,
-                policy: None,
-                statement: None,
-                message: gap.message.to_string(),
             });
         }
         for (layer, message) in &explain.not_applicable {

@@ -93,60 +93,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let decision = compiled.evaluate(&request);
     match args.format {
         FormatArg::Json => println!("{}", serde_json::to_string_pretty(&decision)?),
-        FormatArg::Table => print!("{}", render_table(&decision)),
+        FormatArg::Table => print!("{}", decision.table()),
     }
     Ok(if decision.decision.is_allow() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
-}
-
-/// The decision, then one row per reason with aligned columns.
-fn render_table(decision: &Decision) -> String {
-    let header = ["KIND", "LAYER", "POLICY", "STATEMENT", "WHY"];
-    let rows: Vec<[String; 5]> = decision
-        .reasons
-        .iter()
-        .map(|reason| {
-            [
-                serde_json::to_value(reason.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                reason.layer_name(),
-                reason.policy.clone().unwrap_or_else(|| "-".into()),
-                reason.statement.clone().unwrap_or_else(|| "-".into()),
-                reason.message.clone(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = format!("decision: {}\n", decision.decision);
-    if rows.is_empty() {
-        return out;
-    }
-    let line = |cells: [&str; 5]| {
-        let mut text = String::new();
-        for (index, cell) in cells.iter().enumerate() {
-            if index + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
-            }
-        }
-        text.trim_end().to_string() + "\n"
-    };
-    out.push_str(&line(header));
-    for row in &rows {
-        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
-    }
-    out
 }
 
 const KNOWN_KEYS: [&str; 14] = [
