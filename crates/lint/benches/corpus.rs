@@ -1,0 +1,72 @@
+//! Lint benchmark: the 1,582 AWS managed policies linted in parallel (rayon), cold and then
+//! under criterion. Reads `WARDEN_CORPUS` or `.warden/corpus/aws-managed-policies.json`.
+//!
+//! `cargo bench -p warden-lint` (release profile).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use criterion::Criterion;
+use warden_catalog::Catalog;
+use warden_lint::{LintConfig, LintOptions, Location, PolicyKind, PolicySubject, Subject};
+
+fn corpus() -> Subject {
+    let path = std::env::var_os("WARDEN_CORPUS").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.warden/corpus/aws-managed-policies.json")
+        },
+        PathBuf::from,
+    );
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "corpus `{}` is missing: run `cargo xtask ci`, which prepares it",
+            path.display()
+        );
+        std::process::exit(1);
+    };
+    let Ok(corpus) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text)
+    else {
+        eprintln!("corpus `{}` is not a JSON object", path.display());
+        std::process::exit(1);
+    };
+    let policies = corpus
+        .iter()
+        .filter_map(|(name, entry)| {
+            let location = Location::new(format!("aws-managed/{name}"), 1, 1);
+            PolicySubject::from_value(name, PolicyKind::Identity, location, &entry["document"]).ok()
+        })
+        .collect();
+    Subject {
+        policies,
+        ..Subject::default()
+    }
+}
+
+fn main() {
+    let subject = corpus();
+    let config = LintConfig::default();
+    let Some(today) = warden_lint::subject::parse_date("2026-06-01") else {
+        return;
+    };
+    let options = LintOptions {
+        catalog: Catalog::embedded(),
+        config: &config,
+        today,
+    };
+    let started = Instant::now();
+    let findings = warden_lint::lint(&subject, &options);
+    eprintln!(
+        "cold (catalog services parsed on first use): {} policies, {} findings in {:.1?} on {} threads",
+        subject.policies.len(),
+        findings.len(),
+        started.elapsed(),
+        rayon::current_num_threads()
+    );
+    let mut criterion = Criterion::default().sample_size(10).configure_from_args();
+    criterion.bench_function("lint 1,582 aws managed policies", |b| {
+        b.iter(|| black_box(warden_lint::lint(&subject, &options).len()))
+    });
+    criterion.final_summary();
+}
