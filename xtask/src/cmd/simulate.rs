@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Map, Value};
-use warden_eval::{CompiledPolicySet, Context, Decision, LabeledPolicy, PolicySet, Request};
+use warden_eval::{CompiledPolicySet, Context, LabeledPolicy, PolicySet, Request};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -610,9 +610,9 @@ mod tests {
         let decision = CompiledPolicySet::compile(&set).evaluate(&request);
         assert_eq!(decision.decision, warden_eval::DecisionKind::ImplicitDeny);
         assert!(
-            render_table(&decision).contains("scp level 1"),
+            decision.table().contains("scp level 1"),
             "{}",
-            render_table(&decision)
+            decision.table()
         );
     }
 }
