@@ -6,7 +6,9 @@
 )]
 
 use proptest::prelude::*;
-use warden_eval::{CompiledPolicySet, Context, DecisionKind, LabeledPolicy, PolicySet, Request};
+use warden_eval::{
+    CompiledPolicySet, Context, DecisionKind, LabeledPolicy, PolicySet, ReasonKind, Request,
+};
 use warden_policy::{
     ActionClause, Condition, ConditionBlock, ConditionEntry, ConditionOperator, ConditionValue,
     Effect, PolicyDocument, Principal, PrincipalClause, PrincipalType, ResourceClause, Span,
@@ -167,22 +169,28 @@ fn set_strategy() -> impl Strategy<Value = PolicySet> {
         prop::collection::vec(prop::collection::vec(policy_strategy(false), 1..3), 0..3),
         prop::option::of(policy_strategy(true)),
         prop::option::of(policy_strategy(false)),
+        prop::collection::vec(prop::collection::vec(policy_strategy(true), 1..3), 0..2),
     )
-        .prop_map(|(identity, boundary, scps, resource, session)| PolicySet {
-            identity: identity
-                .into_iter()
-                .enumerate()
-                .map(|(i, d)| labeled(&format!("identity-{i}"), d))
-                .collect(),
-            permissions_boundary: boundary.map(|d| labeled("boundary", d)),
-            scps: scps
-                .into_iter()
-                .map(|level| level.into_iter().map(|d| labeled("scp", d)).collect())
-                .collect(),
-            rcps: Vec::new(),
-            resource_policy: resource.map(|d| labeled("resource", d)),
-            session_policy: session.map(|d| labeled("session", d)),
-        })
+        .prop_map(
+            |(identity, boundary, scps, resource, session, rcps)| PolicySet {
+                identity: identity
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, d)| labeled(&format!("identity-{i}"), d))
+                    .collect(),
+                permissions_boundary: boundary.map(|d| labeled("boundary", d)),
+                scps: scps
+                    .into_iter()
+                    .map(|level| level.into_iter().map(|d| labeled("scp", d)).collect())
+                    .collect(),
+                rcps: rcps
+                    .into_iter()
+                    .map(|level| level.into_iter().map(|d| labeled("rcp", d)).collect())
+                    .collect(),
+                resource_policy: resource.map(|d| labeled("resource", d)),
+                session_policy: session.map(|d| labeled("session", d)),
+            },
+        )
 }
 
 fn request_strategy() -> impl Strategy<Value = Request> {
@@ -240,7 +248,7 @@ proptest! {
 
     #[test]
     fn adding_a_deny_never_grants(set in set_strategy(), request in request_strategy(),
-                                  deny in statement_strategy(false), target in 0usize..4) {
+                                  deny in statement_strategy(false), target in 0usize..5) {
         let before = decide(&set, &request);
         let mut deny = deny;
         deny.effect = Effect::Deny;
@@ -253,6 +261,13 @@ proptest! {
             },
             2 => match after_set.scps.first_mut() {
                 Some(level) => level.push(labeled("extra-deny", document(vec![deny]))),
+                None => after_set.identity.push(labeled("extra-deny", document(vec![deny]))),
+            },
+            3 => match after_set.resource_policy.as_mut() {
+                Some(resource) => {
+                    deny.principal = Some(PrincipalClause::Principal(Principal::Any));
+                    resource.document.statements.push(deny)
+                }
                 None => after_set.identity.push(labeled("extra-deny", document(vec![deny]))),
             },
             _ => match after_set.session_policy.as_mut() {
