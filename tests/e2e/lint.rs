@@ -287,3 +287,92 @@ fn bad_input_is_an_error_with_a_position() {
     assert!(err.starts_with("bad.json:3:"), "{err}");
     assert!(err.contains("`Maybe`"), "{err}");
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+const BAD_ROLE: &str = r#"kind: Role
+name: reports-writer
+description: Written with help from ChatGPT.
+targets:
+  accounts: [payments-dev]
+tags:
+  Project: payments
+trust:
+  - Sid: Vendor
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::999988887777:root"
+    Action: sts:AssumeRole
+inline_policies:
+  write:
+    - Sid: WriteEverywhere
+      Effect: Allow
+      Action: [s3:PutObject, iam:PassRole]
+      Resource: "*"
+    - Sid: Typo
+      Effect: Allow
+      Action: s3:GetObjects
+      Resource: "arn:aws:s3:::reports/*"
+"#;
+
+#[test]
+fn a_bad_definition_is_reported_at_its_yaml_lines() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("warden.yaml"), repo.path().join("warden.yaml")).unwrap();
+    for dir in ["policies", "boundaries", "scps"] {
+        copy_dir(&root().join(dir), &repo.path().join(dir));
+    }
+    std::fs::write(repo.path().join("policies/reports-writer.yaml"), BAD_ROLE).unwrap();
+    let definitions =
+        warden_spec::Definitions::load(repo.path()).unwrap_or_else(|errors| panic!("{errors}"));
+    let config = LintConfig::from_spec(&definitions.config);
+    let org_text =
+        std::fs::read_to_string(root().join("crates/lint/tests/fixtures/org/sample-org.json"))
+            .unwrap();
+    let org: warden_spec::Organization = serde_json::from_str(&org_text).unwrap();
+    let account = org
+        .accounts
+        .iter()
+        .find(|account| account.name == "payments-dev")
+        .unwrap();
+    let rendered = definitions
+        .render_for_account(&org, account)
+        .unwrap_or_else(|errors| panic!("{errors}"));
+    let findings = spec_input::lint_rendered_account(
+        &rendered,
+        &config,
+        Catalog::embedded(),
+        day("2026-06-01"),
+    );
+    let at = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f.rule == rule && f.principal.as_deref() == Some("reports-writer"))
+            .map(|f| (f.file.as_str(), f.line, f.column, f.account.as_deref()))
+    };
+    let file = "policies/reports-writer.yaml";
+    assert_eq!(
+        at("WL501"),
+        Some((file, 9, 5, Some(account.id.as_str()))),
+        "{findings:#?}"
+    );
+    assert_eq!(at("WL301").map(|f| (f.0, f.1)), Some((file, 16)));
+    assert_eq!(at("WL205").map(|f| (f.0, f.1)), Some((file, 20)));
+    assert!(at("WL701").is_some(), "no boundary");
+    assert!(
+        at("WL702").is_some(),
+        "missing Environment and Service tags"
+    );
+    assert!(at("WL901").is_some(), "ChatGPT in the description");
+    assert!(warden_lint::has_errors(&findings));
+}

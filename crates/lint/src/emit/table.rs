@@ -28,11 +28,10 @@ pub fn render(findings: &[Finding]) -> String {
         } else {
             format!(" [{}]", context.join(", "))
         };
+        let position = format!("{}:{}", finding.line, finding.column);
         let _ = writeln!(
             out,
-            "  {}:{:<4} {:<7} {}  {}{context}",
-            finding.line,
-            finding.column,
+            "  {position:<8} {:<7} {}  {}{context}",
             finding.severity.as_str(),
             finding.rule,
             finding.message
