@@ -232,14 +232,18 @@ fn request_strategy() -> impl Strategy<Value = Request> {
         )
 }
 
+/// Decides, checking that the explained path agrees and explains itself.
 fn decide(set: &PolicySet, request: &Request) -> DecisionKind {
     let compiled = CompiledPolicySet::compile(set);
     let fast = compiled.decide(request);
-    assert_eq!(
-        fast,
-        compiled.evaluate(request).decision,
-        "decide and evaluate disagree"
-    );
+    let decision = compiled.evaluate(request);
+    assert_eq!(fast, decision.decision, "decide and evaluate disagree");
+    let has = |kind: ReasonKind| decision.reasons.iter().any(|reason| reason.kind == kind);
+    match fast {
+        DecisionKind::Allow => assert!(has(ReasonKind::Allow), "{decision}"),
+        DecisionKind::ExplicitDeny => assert!(has(ReasonKind::Deny), "{decision}"),
+        DecisionKind::ImplicitDeny => assert!(has(ReasonKind::NoAllow), "{decision}"),
+    }
     fast
 }
 
