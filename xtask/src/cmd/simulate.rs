@@ -67,7 +67,14 @@ const REQUEST_HELP: &str = r#"Request file:
    "scps": [[DOC]], "rcps": [[DOC]],   (outer list: root, each OU, the account)
    "management_account": bool}         (the principal's account is the management account)
 
-Exit status: 0 allowed, 1 denied (explicitly or implicitly), 2 bad input or usage."#;
+With --role NAME --account ID --org FILE: the role as the definitions render it for that
+account (inline and managed policies, AWS managed ones from the corpus, its boundary), SCP
+levels from the root to the account (FullAWSAccess, attached by default, plus the definitions'
+SCPs), the caller a session of the role with aws:PrincipalArn, aws:PrincipalOrgID and
+aws:PrincipalTag/* set, and the target role's trust policy when the resource is a role.
+
+Exit status: 0 allowed, 1 denied (explicitly or implicitly), 2 bad input or usage.
+"#;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (set, request, source) = match (&args.request, &args.role) {
