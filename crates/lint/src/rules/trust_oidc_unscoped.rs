@@ -11,7 +11,8 @@ use crate::subject::PolicyKind;
 /// than SAML): the provider's `aud` and `sub` claims must both be tested with a positive
 /// operator. A missing `sub`, or one that matches every subject (`*`, `repo:*`), is an error;
 /// a `sub` that matches every ref of a repository (`repo:org/app:*`) or every repository of an
-/// organization (`repo:org/*`) is a warning.
+/// organization (`repo:org/*`), or any other wildcard subject (EKS
+/// `system:serviceaccount:*`), is a warning.
 ///
 /// ## Why is this bad?
 /// The provider issues tokens to everyone who uses it: without `sub`, any GitHub repository in
@@ -109,6 +110,14 @@ fn problems(statement: &warden_policy::Statement, host: &str) -> Vec<(Severity, 
             Severity::Warning,
             format!("with `{sub_key}` `{broad}`, which matches every branch, tag and pull request"),
         ));
+    } else if let Some(broad) = subjects
+        .iter()
+        .find(|subject| !subject.starts_with("repo:") && subject.contains(['*', '?']))
+    {
+        found.push((
+            Severity::Warning,
+            format!("with `{sub_key}` `{broad}`, a wildcard that matches many subjects (for EKS, name the namespace and service account)"),
+        ));
     }
     found
 }
@@ -144,5 +153,20 @@ mod tests {
         assert!(matches_every_ref("repo:acme/*"));
         assert!(!matches_every_ref("repo:acme/app:ref:refs/heads/main"));
         assert!(!matches_every_ref("repo:acme/app:environment:prod"));
+    }
+
+    #[test]
+    fn eks_service_account_wildcards_are_warnings() {
+        let statement = warden_policy::parse_value(&serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+            "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"},
+            "Condition": {"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com"},
+                          "StringLike": {"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:*"}}}]}))
+        .unwrap()
+        .statements
+        .remove(0);
+        let found = problems(&statement, "oidc.eks.eu-west-1.amazonaws.com/id/ABC");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Severity::Warning);
     }
 }
