@@ -30,6 +30,12 @@ pub enum IntentError {
         pos: Pos,
         message: String,
     },
+    /// A `--trust` template given on the command line.
+    #[error("`--trust {template}`: {reason}")]
+    Trust {
+        template: String,
+        reason: TrustError,
+    },
 }
 
 /// A `--trust` template that cannot be turned into a trust statement.

@@ -198,10 +198,16 @@ fn trust_statements(
     let given = options.trust.iter().map(|text| (text.clone(), None));
     let mut trust = Vec::new();
     for (text, pos) in written.chain(given) {
-        let to_error = |err: crate::err::TrustError| IntentError::Invalid {
-            path: path.to_owned(),
-            pos: pos.unwrap_or_default(),
-            message: err.to_string(),
+        let to_error = |err: crate::err::TrustError| match pos {
+            Some(pos) => IntentError::Invalid {
+                path: path.to_owned(),
+                pos,
+                message: err.to_string(),
+            },
+            None => IntentError::Trust {
+                template: text.clone(),
+                reason: err,
+            },
         };
         let output = TrustTemplate::parse(&text)
             .and_then(|t| t.statement(&trust_context))
