@@ -4,6 +4,23 @@
 //! rule of the [`registry`] runs over it in parallel; live exceptions mark findings as excepted
 //! instead of dropping them; emitters in [`emit`] render the result. Pure: no I/O, no clock
 //! (`today` is an input).
+//!
+//! Entry points:
+//! - [`lint`]: any [`Subject`] (roles with their policies, standalone documents, SCP targets,
+//!   exceptions);
+//! - [`lint_policy_text`]: one policy JSON text, positions from its spans;
+//! - [`lint_authorization_details`]: a `GetAccountAuthorizationDetails` export;
+//! - [`lint_rendered_account`] / [`lint_rendered_scps`]: what plan and apply call before
+//!   deploying; refuse when [`has_errors`];
+//! - [`spec_input::subject_from_definitions`]: the definitions as written, without an
+//!   organization to render them for.
+//!
+//! Rules live one per file in [`rules`], each a unit struct with its id, name, group, default
+//! severity and documentation (`## What it does`, `## Why is this bad?`, `## Example`, `## Fix`).
+//! The only hand-kept action lists are the escalation and exposure sets, checked against the
+//! catalog by a test; everything else about actions (wildcard expansion, access levels,
+//! resource-level permissions, ARN formats, condition keys and their types) comes from
+//! `warden-catalog`.
 
 pub mod config;
 pub mod emit;
