@@ -402,3 +402,48 @@ fn dedupe_sids(statements: &mut [GeneratedStatement]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_keys_under_one_prefix_become_a_prefix_wildcard() {
+        let keys: Vec<String> = (1..=5)
+            .map(|day| format!("arn:aws:s3:::acme/exports/2026-11-0{day}.csv"))
+            .collect();
+        let mut resources = keys.clone();
+        resources.push("arn:aws:s3:::acme/other/one.csv".into());
+        resources.push("arn:aws:s3:::acme".into());
+        let mut warnings = Vec::new();
+        let out = generalize_object_keys(resources, "s3:GetObject", &mut warnings);
+        assert_eq!(
+            out,
+            vec![
+                "arn:aws:s3:::acme",
+                "arn:aws:s3:::acme/exports/*",
+                "arn:aws:s3:::acme/other/one.csv"
+            ]
+        );
+        assert_eq!(warnings.len(), 1);
+        let few = generalize_object_keys(keys[..3].to_vec(), "s3:GetObject", &mut warnings);
+        assert_eq!(
+            few,
+            keys[..3].to_vec(),
+            "up to {OBJECT_KEYS_PER_PREFIX} keys stay exact"
+        );
+    }
+
+    #[test]
+    fn type_wide_arns_fill_account_and_region() {
+        assert_eq!(
+            fill_wide(
+                "arn:${Partition}:ecs:${Region}:${Account}:task-definition/${TaskDefinitionFamilyName}:${TaskDefinitionRevisionNumber}",
+                "aws",
+                "111122223333",
+                "eu-west-1"
+            ),
+            "arn:aws:ecs:eu-west-1:111122223333:task-definition/*:*"
+        );
+    }
+}
