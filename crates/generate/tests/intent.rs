@@ -1,5 +1,8 @@
 //! Generation from intent files: rendered definitions (snapshots), scoping, exceptions and errors.
-#![expect(clippy::unwrap_used, reason = "test helpers outside #[test] functions: a failure should stop the test")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failure should stop the test"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
