@@ -2,6 +2,7 @@
 //!
 //! No AWS SDK here: the emulator is plain processes and sockets on 127.0.0.1.
 
+pub mod browser;
 mod err;
 mod moto;
 mod proxy;

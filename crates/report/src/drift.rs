@@ -1,0 +1,427 @@
+//! The drift report model: per account, what the repository would change and why (objects not
+//! yet live versus live objects that differ), conflicts, unmanaged objects, unreadable accounts
+//! and lint findings, with totals. Built from a plan (never applied) and lint findings.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use warden_lint::{Finding, Severity};
+use warden_plan::{AccountPlan, Action, Change, Conflict, Plan, Unmanaged, Unreadable};
+use warden_spec::org::Organization;
+
+pub const DRIFT_FORMAT: &str = "warden-drift";
+pub const DRIFT_FORMAT_VERSION: u32 = 1;
+
+/// When `cargo xtask drift` exits non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailOn {
+    /// Exit 0 whatever is found.
+    Never,
+    /// Exit 2 on any change, conflict or unreadable account (1 still wins for errors).
+    Drift,
+    /// Exit 1 only when an account could not be read.
+    Error,
+}
+
+/// Why the repository would make a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Difference {
+    /// The object (role, policy, SCP) does not exist live: defined since the last apply, or
+    /// deleted out of band.
+    NotLive,
+    /// The object exists live and differs from the repository: changed out of band, or the
+    /// repository changed since the last apply. This is drift.
+    Differs,
+    /// A Warden-managed object exists live that the repository no longer defines.
+    NotInRepo,
+}
+
+impl Difference {
+    pub fn label(self) -> &'static str {
+        match self {
+            Difference::NotLive => "not live",
+            Difference::Differs => "live differs",
+            Difference::NotInRepo => "not in repo",
+        }
+    }
+}
+
+/// One change the repository would make, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub action: Action,
+    /// `role`, `inline`, `trust`, `policy`, … (the plan table's kind column).
+    pub kind: String,
+    pub subject: String,
+    pub difference: Difference,
+    /// What a document change grants or removes, one line each (`+ s3:GetObject`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detail: Vec<String>,
+}
+
+/// Whether an account is in sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    InSync,
+    Drift,
+    Conflict,
+    Unreadable,
+}
+
+impl AccountStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::InSync => "in sync",
+            AccountStatus::Drift => "drift",
+            AccountStatus::Conflict => "conflict",
+            AccountStatus::Unreadable => "unreadable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDrift {
+    pub account_id: String,
+    pub account_name: String,
+    /// `Root/Workloads/Prod`; empty when the account is not in the inventory.
+    pub ou_path: String,
+    pub status: AccountStatus,
+    pub changes: Vec<ChangeRow>,
+    pub conflicts: Vec<Conflict>,
+    pub unmanaged: Vec<Unmanaged>,
+    /// Why the account could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl AccountDrift {
+    pub fn count(&self, difference: Difference) -> usize {
+        self.changes
+            .iter()
+            .filter(|change| change.difference == difference)
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftTotals {
+    pub accounts: usize,
+    pub accounts_in_sync: usize,
+    pub accounts_with_drift: usize,
+    pub unreadable: usize,
+    pub changes: usize,
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub not_live: usize,
+    pub differs: usize,
+    pub not_in_repo: usize,
+    pub conflicts: usize,
+    pub unmanaged: usize,
+    pub lint_errors: usize,
+    pub lint_warnings: usize,
+    pub lint_excepted: usize,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftReport {
+    /// Always `warden-drift`.
+    pub format: String,
+    pub format_version: u32,
+    /// When live state was read (RFC 3339, UTC).
+    pub generated_at: String,
+    pub warden_version: String,
+    pub commit: Option<String>,
+    pub dirty: bool,
+    pub definitions_digest: String,
+    pub management_account_id: String,
+    pub totals: DriftTotals,
+    /// Member accounts, by name then id; unreadable ones included with the reason.
+    pub accounts: Vec<AccountDrift>,
+    /// SCP changes and conflicts (`account_id` is `organization`), when SCPs were planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<AccountDrift>,
+}
+
+impl DriftReport {
+    /// The report of a plan and the lint findings of the same definitions. Findings are placed
+    /// under the account they concern; the others (SCPs) under the organization.
+    pub fn build(plan: &Plan, organization: &Organization, findings: &[Finding]) -> DriftReport {
+        let mut accounts: Vec<AccountDrift> = plan
+            .accounts
+            .iter()
+            .map(|account| account_drift(account, organization, findings))
+            .collect();
+        accounts.extend(
+            plan.unreadable
+                .iter()
+                .map(|unreadable| unreadable_drift(unreadable, organization, findings)),
+        );
+        accounts.sort_by(|a, b| {
+            (&a.account_name, &a.account_id).cmp(&(&b.account_name, &b.account_id))
+        });
+        let org_findings: Vec<Finding> = findings
+            .iter()
+            .filter(|finding| {
+                finding
+                    .account
+                    .as_ref()
+                    .is_none_or(|id| !accounts.iter().any(|a| &a.account_id == id))
+            })
+            .cloned()
+            .collect();
+        let organization_drift = match &plan.organization {
+            Some(scps) => {
+                let rows = change_rows(&scps.changes);
+                let status = status_of(&rows, &scps.conflicts, None);
+                Some(AccountDrift {
+                    account_id: "organization".into(),
+                    account_name: "Service control policies".into(),
+                    ou_path: String::new(),
+                    status,
+                    changes: rows,
+                    conflicts: scps.conflicts.clone(),
+                    unmanaged: scps.unmanaged.clone(),
+                    unreadable: None,
+                    findings: org_findings,
+                })
+            }
+            None if !org_findings.is_empty() => Some(AccountDrift {
+                account_id: "organization".into(),
+                account_name: "Service control policies".into(),
+                ou_path: String::new(),
+                status: AccountStatus::InSync,
+                changes: Vec::new(),
+                conflicts: Vec::new(),
+                unmanaged: Vec::new(),
+                unreadable: None,
+                findings: org_findings,
+            }),
+            None => None,
+        };
+        let mut report = DriftReport {
+            format: DRIFT_FORMAT.into(),
+            format_version: DRIFT_FORMAT_VERSION,
+            generated_at: plan.created_at.clone(),
+            warden_version: crate::WARDEN_VERSION.into(),
+            commit: plan.commit.clone(),
+            dirty: plan.dirty,
+            definitions_digest: plan.definitions_digest.clone(),
+            management_account_id: plan.management_account_id.clone(),
+            totals: DriftTotals::default(),
+            accounts,
+            organization: organization_drift,
+        };
+        report.totals = totals(&report);
+        report
+    }
+
+    /// Any change, conflict or unreadable account.
+    pub fn has_drift(&self) -> bool {
+        self.totals.changes > 0 || self.totals.conflicts > 0 || self.totals.unreadable > 0
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.totals.unreadable > 0
+    }
+
+    /// The process exit code for `--fail-on`: 1 for unreadable accounts (errors), 2 for drift
+    /// when asked, else 0.
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        match fail_on {
+            FailOn::Never => 0,
+            FailOn::Error => u8::from(self.has_errors()),
+            FailOn::Drift if self.has_drift() => 2,
+            FailOn::Drift => 0,
+        }
+    }
+
+    /// Every account section including the organization's, in display order.
+    pub fn sections(&self) -> impl Iterator<Item = &AccountDrift> {
+        self.accounts.iter().chain(self.organization.as_ref())
+    }
+}
+
+fn account_drift(
+    account: &AccountPlan,
+    organization: &Organization,
+    findings: &[Finding],
+) -> AccountDrift {
+    let rows = change_rows(&account.changes);
+    AccountDrift {
+        account_id: account.account_id.clone(),
+        account_name: account.account_name.clone(),
+        ou_path: ou_path(organization, &account.account_id),
+        status: status_of(&rows, &account.conflicts, None),
+        changes: rows,
+        conflicts: account.conflicts.clone(),
+        unmanaged: account.unmanaged.clone(),
+        unreadable: None,
+        findings: findings_of(findings, &account.account_id),
+    }
+}
+
+fn unreadable_drift(
+    unreadable: &Unreadable,
+    organization: &Organization,
+    findings: &[Finding],
+) -> AccountDrift {
+    AccountDrift {
+        account_id: unreadable.account_id.clone(),
+        account_name: unreadable.account_name.clone(),
+        ou_path: ou_path(organization, &unreadable.account_id),
+        status: AccountStatus::Unreadable,
+        changes: Vec::new(),
+        conflicts: Vec::new(),
+        unmanaged: Vec::new(),
+        unreadable: Some(unreadable.reason.clone()),
+        findings: findings_of(findings, &unreadable.account_id),
+    }
+}
+
+fn ou_path(organization: &Organization, account_id: &str) -> String {
+    organization
+        .account(account_id)
+        .map(|account| account.ou_path.clone())
+        .unwrap_or_default()
+}
+
+fn findings_of(findings: &[Finding], account_id: &str) -> Vec<Finding> {
+    findings
+        .iter()
+        .filter(|finding| finding.account.as_deref() == Some(account_id))
+        .cloned()
+        .collect()
+}
+
+fn status_of(
+    rows: &[ChangeRow],
+    conflicts: &[Conflict],
+    unreadable: Option<&str>,
+) -> AccountStatus {
+    if unreadable.is_some() {
+        AccountStatus::Unreadable
+    } else if !conflicts.is_empty() {
+        AccountStatus::Conflict
+    } else if !rows.is_empty() {
+        AccountStatus::Drift
+    } else {
+        AccountStatus::InSync
+    }
+}
+
+/// Classifies each change: changes that create an object, or touch a role or SCP the same plan
+/// creates, are `NotLive`; deleting a whole object is `NotInRepo`; everything else is a live
+/// object differing from the repository.
+pub fn change_rows(changes: &[Change]) -> Vec<ChangeRow> {
+    let created: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::CreateRole { name, .. } | Change::CreateScp { name, .. } => {
+                Some(name.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+        .collect();
+    changes
+        .iter()
+        .map(|change| ChangeRow {
+            action: change.action(),
+            kind: change.object_kind().to_string(),
+            subject: change.subject(),
+            difference: difference_of(change, &created),
+            detail: detail_lines(change),
+        })
+        .collect()
+}
+
+fn difference_of(change: &Change, created: &BTreeSet<String>) -> Difference {
+    match change {
+        Change::CreateRole { .. } | Change::CreatePolicy { .. } | Change::CreateScp { .. } => {
+            Difference::NotLive
+        }
+        Change::AttachScp { name, .. } if created.contains(&name.to_ascii_lowercase()) => {
+            Difference::NotLive
+        }
+        Change::DeleteRole { .. } | Change::DeletePolicy { .. } | Change::DeleteScp { .. } => {
+            Difference::NotInRepo
+        }
+        other => match other.role() {
+            Some(role) if created.contains(&role.to_ascii_lowercase()) => Difference::NotLive,
+            _ => Difference::Differs,
+        },
+    }
+}
+
+fn detail_lines(change: &Change) -> Vec<String> {
+    let Some(delta) = change.delta() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    lines.extend(delta.actions_gained.iter().map(|a| format!("+ action {a}")));
+    lines.extend(delta.actions_lost.iter().map(|a| format!("- action {a}")));
+    lines.extend(
+        delta
+            .resources_gained
+            .iter()
+            .map(|r| format!("+ resource {r}")),
+    );
+    lines.extend(
+        delta
+            .resources_lost
+            .iter()
+            .map(|r| format!("- resource {r}")),
+    );
+    lines.extend(delta.other.iter().map(|o| format!("~ {o}")));
+    lines
+}
+
+fn totals(report: &DriftReport) -> DriftTotals {
+    let mut totals = DriftTotals {
+        accounts: report.accounts.len(),
+        ..DriftTotals::default()
+    };
+    for section in report.sections() {
+        match section.status {
+            AccountStatus::InSync if section.account_id != "organization" => {
+                totals.accounts_in_sync += 1;
+            }
+            AccountStatus::Unreadable => totals.unreadable += 1,
+            AccountStatus::Drift | AccountStatus::Conflict
+                if section.account_id != "organization" =>
+            {
+                totals.accounts_with_drift += 1;
+            }
+            _ => {}
+        }
+        totals.changes += section.changes.len();
+        for row in &section.changes {
+            match row.action {
+                Action::Create => totals.create += 1,
+                Action::Update => totals.update += 1,
+                Action::Delete => totals.delete += 1,
+            }
+            match row.difference {
+                Difference::NotLive => totals.not_live += 1,
+                Difference::Differs => totals.differs += 1,
+                Difference::NotInRepo => totals.not_in_repo += 1,
+            }
+        }
+        totals.conflicts += section.conflicts.len();
+        totals.unmanaged += section.unmanaged.len();
+        for finding in &section.findings {
+            match (finding.is_active(), finding.severity) {
+                (false, _) => totals.lint_excepted += 1,
+                (true, Severity::Error) => totals.lint_errors += 1,
+                (true, Severity::Warning) => totals.lint_warnings += 1,
+                (true, Severity::Info) => {}
+            }
+        }
+    }
+    totals
+}

@@ -1,0 +1,539 @@
+//! Auditor evidence for one account: per role, the rendered trust and permission policies,
+//! effective permissions by service and access level, each statement's justification, the
+//! boundary and the SCPs in force, lint results and exceptions, whether live state matched the
+//! repository, and (with CloudTrail) which granted actions were never used.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use warden_catalog::{AccessLevel, Catalog};
+use warden_lint::{Finding, Severity};
+use warden_plan::Plan;
+use warden_spec::defs::Exception;
+use warden_spec::org::Organization;
+use warden_spec::render::{
+    RenderedAccount, RenderedDocument, RenderedManagedPolicy, RenderedRole, RenderedScp,
+};
+
+use crate::permissions::{ActionLevels, LevelCounts, PermissionSummary, effective_actions};
+use crate::usage::UsageIndex;
+
+/// Longest action lists written per role; the counts are always complete.
+pub const MAX_LISTED_ACTIONS: usize = 2000;
+
+/// What evidence is computed against. `today` is `YYYY-MM-DD` (exceptions expire by it).
+pub struct EvidenceContext<'a> {
+    pub catalog: &'a Catalog,
+    pub organization: &'a Organization,
+    pub scps: &'a [RenderedScp],
+    /// The read-only plan of the same definitions: live match per role.
+    pub plan: Option<&'a Plan>,
+    pub findings: &'a [Finding],
+    pub usage: Option<&'a UsageIndex>,
+    pub today: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScpInForce {
+    pub name: String,
+    /// The root, OU or account id it is attached to.
+    pub target_id: String,
+    /// `Root`, the OU path or the account name.
+    pub target: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LiveMatch {
+    /// Live IAM matched the repository for this role (no change planned).
+    Matched,
+    /// The plan would change the role or a policy it uses.
+    Differs { changes: Vec<String> },
+    /// A live object of the same name is not Warden's.
+    Conflict { reason: String },
+    /// The account could not be read.
+    NotRead { reason: String },
+    /// No live read was made for this account.
+    NotChecked,
+}
+
+impl LiveMatch {
+    pub fn label(&self) -> &'static str {
+        match self {
+            LiveMatch::Matched => "matched",
+            LiveMatch::Differs { .. } => "differs",
+            LiveMatch::Conflict { .. } => "conflict",
+            LiveMatch::NotRead { .. } => "not read",
+            LiveMatch::NotChecked => "not checked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyEvidence {
+    /// `inline`, `managed`, `aws_managed` or `boundary`.
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The rendered document; `None` for AWS managed policies.
+    pub document: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementEvidence {
+    /// `trust`, `inline NAME`, `managed NAME` or `boundary NAME`.
+    pub policy: String,
+    pub sid: Option<String>,
+    pub effect: String,
+    pub justification: Option<String>,
+    /// `file:line:column` of the statement in the repository.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionEvidence {
+    pub rule: String,
+    pub sid: Option<String>,
+    pub owner: String,
+    pub reason: String,
+    pub expires: String,
+    /// Not expired on the evidence date.
+    pub in_force: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintCounts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub excepted: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageEvidence {
+    /// Events made by the role in the period.
+    pub events: usize,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// Granted actions the role used.
+    pub used: Vec<String>,
+    /// Actions the role used that its policies do not grant (allowed elsewhere, e.g. by a
+    /// resource policy, or a mapping gap).
+    pub used_not_granted: Vec<String>,
+    /// Granted actions never used, counted per access level.
+    pub unused_count: usize,
+    pub unused_levels: LevelCounts,
+    /// The first [`MAX_LISTED_ACTIONS`] unused actions.
+    pub unused: Vec<String>,
+    /// Calls refused for lack of permission: `action (source Event)` → count.
+    pub denied: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleEvidence {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub source: String,
+    pub max_session_duration: u32,
+    pub trust_policy: serde_json::Value,
+    pub permission_policies: Vec<PolicyEvidence>,
+    pub boundary: Option<PolicyEvidence>,
+    pub statements: Vec<StatementEvidence>,
+    pub permissions: PermissionSummary,
+    /// The first [`MAX_LISTED_ACTIONS`] effective actions, sorted.
+    pub granted_actions: Vec<String>,
+    pub lint: LintCounts,
+    pub findings: Vec<Finding>,
+    pub exceptions: Vec<ExceptionEvidence>,
+    pub live: LiveMatch,
+    /// `None` without CloudTrail input.
+    pub usage: Option<UsageEvidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountEvidence {
+    pub account_id: String,
+    pub account_name: String,
+    pub ou_path: String,
+    /// Root down to the parent OU (ids).
+    pub ancestry: Vec<String>,
+    pub scps: Vec<ScpInForce>,
+    /// Why the account could not be read, when it could not.
+    pub unreadable: Option<String>,
+    /// Live roles Warden does not manage.
+    pub unmanaged: Vec<String>,
+    pub roles: Vec<RoleEvidence>,
+    /// Findings on the account's managed policies and boundaries.
+    pub policy_findings: Vec<Finding>,
+}
+
+/// Evidence for one rendered account.
+pub fn account_evidence(
+    context: &EvidenceContext<'_>,
+    account: &RenderedAccount,
+) -> AccountEvidence {
+    let id = &account.account.id;
+    let ancestry = context.organization.ancestry(id);
+    let scps = scps_in_force(context, id, &ancestry);
+    let unreadable = context.plan.and_then(|plan| {
+        plan.unreadable
+            .iter()
+            .find(|u| &u.account_id == id)
+            .map(|u| u.reason.clone())
+    });
+    let account_plan = context
+        .plan
+        .and_then(|plan| plan.accounts.iter().find(|a| &a.account_id == id));
+    let unmanaged = account_plan
+        .map(|plan| {
+            plan.unmanaged
+                .iter()
+                .map(|u| format!("{} {}", u.kind, u.name))
+                .collect()
+        })
+        .unwrap_or_default();
+    let account_findings: Vec<&Finding> = context
+        .findings
+        .iter()
+        .filter(|f| f.account.as_deref() == Some(id.as_str()))
+        .collect();
+    let role_names: BTreeSet<String> = account
+        .roles
+        .iter()
+        .map(|r| r.name.to_ascii_lowercase())
+        .collect();
+    let roles = account
+        .roles
+        .iter()
+        .map(|role| {
+            role_evidence(
+                context,
+                account,
+                role,
+                &account_findings,
+                unreadable.as_deref(),
+            )
+        })
+        .collect();
+    AccountEvidence {
+        account_id: id.clone(),
+        account_name: account.account.name.clone(),
+        ou_path: account.account.ou_path.clone(),
+        ancestry,
+        scps,
+        unreadable,
+        unmanaged,
+        roles,
+        policy_findings: account_findings
+            .into_iter()
+            .filter(|f| {
+                f.principal
+                    .as_ref()
+                    .is_none_or(|p| !role_names.contains(&p.to_ascii_lowercase()))
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
+fn scps_in_force(
+    context: &EvidenceContext<'_>,
+    account_id: &str,
+    ancestry: &[String],
+) -> Vec<ScpInForce> {
+    let organization = context.organization;
+    let target_name = |target: &str| -> String {
+        if target == organization.root_id {
+            return "Root".into();
+        }
+        if let Some(ou) = organization
+            .organizational_units
+            .iter()
+            .find(|ou| ou.id == target)
+        {
+            return ou.path.clone();
+        }
+        organization
+            .account(target)
+            .map_or_else(|| target.to_string(), |a| a.name.clone())
+    };
+    let mut found = Vec::new();
+    for level in ancestry.iter().map(String::as_str).chain([account_id]) {
+        for scp in context
+            .scps
+            .iter()
+            .filter(|scp| scp.target_ids.iter().any(|t| t == level))
+        {
+            found.push(ScpInForce {
+                name: scp.name.clone(),
+                target_id: level.to_string(),
+                target: target_name(level),
+            });
+        }
+    }
+    found
+}
+
+fn role_evidence(
+    context: &EvidenceContext<'_>,
+    account: &RenderedAccount,
+    role: &RenderedRole,
+    account_findings: &[&Finding],
+    unreadable: Option<&str>,
+) -> RoleEvidence {
+    let arn = format!(
+        "arn:aws:iam::{}:role{}{}",
+        account.account.id, role.path, role.name
+    );
+    let managed_by_arn = |arn: &str| -> Option<&RenderedManagedPolicy> {
+        account
+            .policies
+            .iter()
+            .chain(&account.boundaries)
+            .find(|p| p.arn == arn)
+    };
+    let mut statements = statement_rows("trust", &role.trust);
+    let mut policies = Vec::new();
+    let mut identity = Vec::new();
+    let mut not_expanded = Vec::new();
+    let mut exceptions: Vec<&Exception> = role.exceptions.iter().collect();
+    for (name, document) in &role.inline {
+        statements.extend(statement_rows(&format!("inline {name}"), document));
+        identity.push(&document.parsed);
+        policies.push(PolicyEvidence {
+            kind: "inline".into(),
+            name: name.clone(),
+            arn: None,
+            document: Some(document.json.clone()),
+        });
+    }
+    for managed_arn in &role.managed_policy_arns {
+        match managed_by_arn(managed_arn) {
+            Some(policy) => {
+                statements.extend(statement_rows(
+                    &format!("managed {}", policy.name),
+                    &policy.document,
+                ));
+                identity.push(&policy.document.parsed);
+                exceptions.extend(&policy.exceptions);
+                policies.push(PolicyEvidence {
+                    kind: "managed".into(),
+                    name: policy.name.clone(),
+                    arn: Some(policy.arn.clone()),
+                    document: Some(policy.document.json.clone()),
+                });
+            }
+            None => {
+                not_expanded.push(managed_arn.clone());
+                policies.push(PolicyEvidence {
+                    kind: "aws_managed".into(),
+                    name: warden_plan::change::policy_name_from_arn(managed_arn).to_string(),
+                    arn: Some(managed_arn.clone()),
+                    document: None,
+                });
+            }
+        }
+    }
+    let boundary_policy = role
+        .boundary_arn
+        .as_deref()
+        .map(|arn| (arn, managed_by_arn(arn)));
+    let boundary = boundary_policy.map(|(arn, policy)| match policy {
+        Some(policy) => {
+            statements.extend(statement_rows(
+                &format!("boundary {}", policy.name),
+                &policy.document,
+            ));
+            PolicyEvidence {
+                kind: "boundary".into(),
+                name: policy.name.clone(),
+                arn: Some(arn.to_string()),
+                document: Some(policy.document.json.clone()),
+            }
+        }
+        None => PolicyEvidence {
+            kind: "boundary".into(),
+            name: warden_plan::change::policy_name_from_arn(arn).to_string(),
+            arn: Some(arn.to_string()),
+            document: None,
+        },
+    });
+    let boundary_document = boundary_policy
+        .and_then(|(_, policy)| policy)
+        .map(|p| &p.document.parsed);
+    let effective = effective_actions(context.catalog, &identity, boundary_document);
+    let mut permissions = PermissionSummary::of(&effective.actions);
+    permissions.unknown_patterns = effective.unknown_patterns;
+    permissions.not_expanded = not_expanded;
+    let findings: Vec<Finding> = account_findings
+        .iter()
+        .filter(|f| {
+            f.principal
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&role.name))
+        })
+        .map(|f| (*f).clone())
+        .collect();
+    let usage = context
+        .usage
+        .and_then(|usage| usage.activity(&arn, context.catalog))
+        .map(|activity| usage_evidence(&effective.actions, &activity));
+    RoleEvidence {
+        name: role.name.clone(),
+        path: role.path.clone(),
+        arn,
+        description: role.description.clone(),
+        source: role.source.to_string(),
+        max_session_duration: role.max_session_duration,
+        trust_policy: role.trust.json.clone(),
+        permission_policies: policies,
+        boundary,
+        statements,
+        granted_actions: effective
+            .actions
+            .keys()
+            .take(MAX_LISTED_ACTIONS)
+            .cloned()
+            .collect(),
+        permissions,
+        lint: lint_counts(&findings),
+        findings,
+        exceptions: exceptions
+            .into_iter()
+            .map(|exception| ExceptionEvidence {
+                rule: exception.rule.clone(),
+                sid: exception.sid.clone(),
+                owner: exception.owner.clone(),
+                reason: exception.reason.clone(),
+                expires: exception.expires.to_string(),
+                in_force: exception.expires.to_string() >= context.today,
+                source: exception.location.to_string(),
+            })
+            .collect(),
+        live: live_match(context, account, role, unreadable),
+        usage,
+    }
+}
+
+fn statement_rows(policy: &str, document: &RenderedDocument) -> Vec<StatementEvidence> {
+    document
+        .parsed
+        .statements
+        .iter()
+        .enumerate()
+        .map(|(index, statement)| {
+            let origin = document.statements.get(index);
+            StatementEvidence {
+                policy: policy.to_string(),
+                sid: statement.sid.clone(),
+                effect: statement.effect.as_str().to_string(),
+                justification: origin.and_then(|o| o.justification.clone()),
+                source: origin.map(|o| o.location.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+fn lint_counts(findings: &[Finding]) -> LintCounts {
+    let mut counts = LintCounts::default();
+    for finding in findings {
+        match (finding.is_active(), finding.severity) {
+            (false, _) => counts.excepted += 1,
+            (true, Severity::Error) => counts.errors += 1,
+            (true, Severity::Warning) => counts.warnings += 1,
+            (true, Severity::Info) => counts.infos += 1,
+        }
+    }
+    counts
+}
+
+fn live_match(
+    context: &EvidenceContext<'_>,
+    account: &RenderedAccount,
+    role: &RenderedRole,
+    unreadable: Option<&str>,
+) -> LiveMatch {
+    if let Some(reason) = unreadable {
+        return LiveMatch::NotRead {
+            reason: reason.to_string(),
+        };
+    }
+    let Some(plan) = context.plan.and_then(|plan| {
+        plan.accounts
+            .iter()
+            .find(|a| a.account_id == account.account.id)
+    }) else {
+        return LiveMatch::NotChecked;
+    };
+    if let Some(conflict) = plan
+        .conflicts
+        .iter()
+        .find(|c| c.kind == "role" && c.name.eq_ignore_ascii_case(&role.name))
+    {
+        return LiveMatch::Conflict {
+            reason: conflict.reason.clone(),
+        };
+    }
+    let used_policies: BTreeSet<&str> = role
+        .managed_policy_arns
+        .iter()
+        .chain(&role.boundary_arn)
+        .map(String::as_str)
+        .collect();
+    let changes: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|change| {
+            change
+                .role()
+                .is_some_and(|r| r.eq_ignore_ascii_case(&role.name))
+                || change
+                    .managed_policy_arn(&account.account.id)
+                    .is_some_and(|arn| used_policies.contains(arn.as_str()))
+        })
+        .map(ToString::to_string)
+        .collect();
+    if changes.is_empty() {
+        LiveMatch::Matched
+    } else {
+        LiveMatch::Differs { changes }
+    }
+}
+
+fn usage_evidence(
+    granted: &ActionLevels,
+    activity: &warden_generate::activity::Activity,
+) -> UsageEvidence {
+    let used_actions = activity.actions();
+    let (used, used_not_granted): (Vec<String>, Vec<String>) = used_actions
+        .iter()
+        .cloned()
+        .partition(|name| granted.contains_key(name));
+    let unused: Vec<(&String, &AccessLevel)> = granted
+        .iter()
+        .filter(|(name, _)| !used_actions.contains(*name))
+        .collect();
+    UsageEvidence {
+        events: activity.events_of_role,
+        first_seen: activity.first_seen.clone(),
+        last_seen: activity.last_seen.clone(),
+        used,
+        used_not_granted,
+        unused_count: unused.len(),
+        unused_levels: LevelCounts::of(unused.iter().map(|(_, level)| *level)),
+        unused: unused
+            .iter()
+            .take(MAX_LISTED_ACTIONS)
+            .map(|(name, _)| (*name).clone())
+            .collect(),
+        denied: activity
+            .denied
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect(),
+    }
+}

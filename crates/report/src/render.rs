@@ -1,0 +1,486 @@
+//! Drift report renderers: JSON for machines, GitHub-flavoured Markdown for a PR or issue
+//! comment (a `<details>` block per account), one self-contained HTML page, and a plain table
+//! for terminals. Pure functions of [`DriftReport`].
+
+use std::fmt::Write as _;
+
+use warden_lint::Finding;
+
+use crate::drift::{AccountDrift, AccountStatus, DriftReport};
+use crate::html::{self, escape};
+
+/// Pretty JSON of the whole model.
+pub fn drift_json(report: &DriftReport) -> String {
+    // Plain data with string keys: serialization cannot fail.
+    let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn provenance_line(report: &DriftReport) -> String {
+    let commit = match &report.commit {
+        Some(commit) if report.dirty => format!("{commit} (uncommitted changes)"),
+        Some(commit) => commit.clone(),
+        None => "not a git checkout".into(),
+    };
+    format!(
+        "read at {} · commit {commit} · Warden {}",
+        report.generated_at, report.warden_version
+    )
+}
+
+/// Escapes text for a Markdown table cell.
+fn md_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn status_icon(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::InSync => "✅",
+        AccountStatus::Drift => "⚠️",
+        AccountStatus::Conflict => "❗",
+        AccountStatus::Unreadable => "⛔",
+    }
+}
+
+/// GitHub-flavoured Markdown: summary, an overview table and a collapsible block per account
+/// that has something to show.
+pub fn drift_markdown(report: &DriftReport) -> String {
+    let t = &report.totals;
+    let mut out = String::new();
+    let _ = writeln!(out, "## Warden drift report\n");
+    let _ = writeln!(out, "{}\n", md_cell(&provenance_line(report)));
+    let verdict = if report.has_drift() {
+        "**Drift found.**"
+    } else {
+        "**No drift:** live IAM matches the repository."
+    };
+    let _ = writeln!(
+        out,
+        "{verdict} {} accounts: {} in sync, {} with drift, {} unreadable. {} changes ({} live differs, {} not live, {} not in repo), {} conflicts, {} unmanaged, lint {} errors / {} warnings / {} excepted.\n",
+        t.accounts,
+        t.accounts_in_sync,
+        t.accounts_with_drift,
+        t.unreadable,
+        t.changes,
+        t.differs,
+        t.not_live,
+        t.not_in_repo,
+        t.conflicts,
+        t.unmanaged,
+        t.lint_errors,
+        t.lint_warnings,
+        t.lint_excepted
+    );
+    out.push_str("| Account | OU | Status | Live differs | Not live | Not in repo | Conflicts | Unmanaged | Lint |\n");
+    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for section in report.sections() {
+        let _ = writeln!(
+            out,
+            "| {} `{}` | {} | {} {} | {} | {} | {} | {} | {} | {} |",
+            md_cell(&section.account_name),
+            md_cell(&section.account_id),
+            md_cell(&section.ou_path),
+            status_icon(section.status),
+            section.status.label(),
+            section.count(crate::Difference::Differs),
+            section.count(crate::Difference::NotLive),
+            section.count(crate::Difference::NotInRepo),
+            section.conflicts.len(),
+            section.unmanaged.len(),
+            active_findings(&section.findings),
+        );
+    }
+    for section in report.sections().filter(|section| has_content(section)) {
+        markdown_section(&mut out, section);
+    }
+    out
+}
+
+fn has_content(section: &AccountDrift) -> bool {
+    !section.changes.is_empty()
+        || !section.conflicts.is_empty()
+        || !section.unmanaged.is_empty()
+        || section.unreadable.is_some()
+        || !section.findings.is_empty()
+}
+
+fn active_findings(findings: &[Finding]) -> usize {
+    findings.iter().filter(|f| f.is_active()).count()
+}
+
+fn markdown_section(out: &mut String, section: &AccountDrift) {
+    let _ = writeln!(
+        out,
+        "\n<details>\n<summary>{} {} <code>{}</code> — {}</summary>\n",
+        status_icon(section.status),
+        escape(&section.account_name),
+        escape(&section.account_id),
+        section.status.label()
+    );
+    if let Some(reason) = &section.unreadable {
+        let _ = writeln!(out, "Could not be read: {}\n", md_cell(reason));
+    }
+    if !section.changes.is_empty() {
+        out.push_str("| | Kind | Object | Why | Detail |\n|---|---|---|---|---|\n");
+        for row in &section.changes {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | `{}` | {} | {} |",
+                row.action.symbol(),
+                md_cell(&row.kind),
+                md_cell(&row.subject),
+                row.difference.label(),
+                md_cell(&row.detail.join("; "))
+            );
+        }
+        out.push('\n');
+    }
+    if !section.conflicts.is_empty() {
+        out.push_str("**Conflicts** (left unchanged):\n\n");
+        for conflict in &section.conflicts {
+            let _ = writeln!(
+                out,
+                "- {} `{}`: {}",
+                md_cell(&conflict.kind),
+                md_cell(&conflict.name),
+                md_cell(&conflict.reason)
+            );
+        }
+        out.push('\n');
+    }
+    if !section.unmanaged.is_empty() {
+        out.push_str("**Unmanaged** (not in the repository, never changed by Warden):\n\n");
+        for item in &section.unmanaged {
+            let _ = writeln!(out, "- {} `{}`", md_cell(&item.kind), md_cell(&item.name));
+        }
+        out.push('\n');
+    }
+    if !section.findings.is_empty() {
+        out.push_str("| Lint | Severity | Where | Message |\n|---|---|---|---|\n");
+        for finding in &section.findings {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md_cell(&finding.rule),
+                severity_text(finding),
+                md_cell(&finding_place(finding)),
+                md_cell(&finding.message)
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str("</details>\n");
+}
+
+fn severity_text(finding: &Finding) -> String {
+    match &finding.excepted {
+        Some(exception) => format!(
+            "{} (excepted by {} until {})",
+            finding.severity.as_str(),
+            exception.owner,
+            exception.expires
+        ),
+        None => finding.severity.as_str().to_string(),
+    }
+}
+
+fn finding_place(finding: &Finding) -> String {
+    let mut place = finding.file.clone();
+    if finding.line > 0 {
+        let _ = write!(place, ":{}:{}", finding.line, finding.column);
+    }
+    if let Some(principal) = &finding.principal {
+        let _ = write!(place, " {principal}");
+    }
+    if let Some(sid) = &finding.sid {
+        let _ = write!(place, " [{sid}]");
+    }
+    place
+}
+
+/// One self-contained HTML page (inline CSS, no scripts).
+pub fn drift_html(report: &DriftReport) -> String {
+    let t = &report.totals;
+    let mut out = String::new();
+    html::page_start(&mut out, "Warden drift report");
+    out.push_str("<h1>Warden drift report</h1>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">{}</p>",
+        escape(&provenance_line(report))
+    );
+    let (class, verdict) = if report.has_drift() {
+        ("bad", "Drift found")
+    } else {
+        ("ok", "No drift: live IAM matches the repository")
+    };
+    let _ = writeln!(out, "<p class=\"{class}\"><strong>{verdict}.</strong></p>");
+    out.push_str("<table>\n");
+    html::header(
+        &mut out,
+        &[
+            "Accounts",
+            "In sync",
+            "With drift",
+            "Unreadable",
+            "Changes",
+            "Live differs",
+            "Not live",
+            "Not in repo",
+            "Conflicts",
+            "Unmanaged",
+            "Lint errors",
+            "Lint warnings",
+            "Excepted",
+        ],
+    );
+    html::row(
+        &mut out,
+        &[
+            t.accounts,
+            t.accounts_in_sync,
+            t.accounts_with_drift,
+            t.unreadable,
+            t.changes,
+            t.differs,
+            t.not_live,
+            t.not_in_repo,
+            t.conflicts,
+            t.unmanaged,
+            t.lint_errors,
+            t.lint_warnings,
+            t.lint_excepted,
+        ]
+        .map(|n| n.to_string()),
+    );
+    out.push_str("</table>\n<h2>Accounts</h2>\n<table>\n");
+    html::header(
+        &mut out,
+        &[
+            "Account",
+            "Id",
+            "OU",
+            "Status",
+            "Changes",
+            "Conflicts",
+            "Unmanaged",
+            "Lint",
+        ],
+    );
+    for section in report.sections() {
+        let id = html::anchor(&["account", &section.account_id]);
+        html::row(
+            &mut out,
+            &[
+                format!("<a href=\"#{id}\">{}</a>", escape(&section.account_name)),
+                format!("<code>{}</code>", escape(&section.account_id)),
+                escape(&section.ou_path),
+                format!("{} {}", status_icon(section.status), section.status.label()),
+                section.changes.len().to_string(),
+                section.conflicts.len().to_string(),
+                section.unmanaged.len().to_string(),
+                active_findings(&section.findings).to_string(),
+            ],
+        );
+    }
+    out.push_str("</table>\n");
+    for section in report.sections() {
+        html_section(&mut out, section);
+    }
+    html::page_end(&mut out);
+    out
+}
+
+fn html_section(out: &mut String, section: &AccountDrift) {
+    let id = html::anchor(&["account", &section.account_id]);
+    let _ = writeln!(
+        out,
+        "<h2 id=\"{id}\">{} <code>{}</code></h2>\n<p>{} {}{}</p>",
+        escape(&section.account_name),
+        escape(&section.account_id),
+        status_icon(section.status),
+        section.status.label(),
+        if section.ou_path.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", escape(&section.ou_path))
+        }
+    );
+    if let Some(reason) = &section.unreadable {
+        let _ = writeln!(
+            out,
+            "<p class=\"bad\">Could not be read: {}</p>",
+            escape(reason)
+        );
+    }
+    if !section.changes.is_empty() {
+        out.push_str("<h3>Changes the repository would make</h3>\n<table>\n");
+        html::header(out, &["", "Kind", "Object", "Why", "Detail"]);
+        for row in &section.changes {
+            html::row(
+                out,
+                &[
+                    format!("<code>{}</code>", row.action.symbol()),
+                    escape(&row.kind),
+                    format!("<code>{}</code>", escape(&row.subject)),
+                    row.difference.label().into(),
+                    row.detail
+                        .iter()
+                        .map(|line| escape(line))
+                        .collect::<Vec<_>>()
+                        .join("<br>"),
+                ],
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    if !section.conflicts.is_empty() {
+        out.push_str("<h3>Conflicts (left unchanged)</h3>\n<ul>\n");
+        for conflict in &section.conflicts {
+            let _ = writeln!(
+                out,
+                "<li>{} <code>{}</code>: {}</li>",
+                escape(&conflict.kind),
+                escape(&conflict.name),
+                escape(&conflict.reason)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    if !section.unmanaged.is_empty() {
+        out.push_str("<h3>Unmanaged (never changed by Warden)</h3>\n<ul>\n");
+        for item in &section.unmanaged {
+            let _ = writeln!(
+                out,
+                "<li>{} <code>{}</code></li>",
+                escape(&item.kind),
+                escape(&item.name)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    if !section.findings.is_empty() {
+        out.push_str("<h3>Lint</h3>\n<table>\n");
+        html::header(out, &["Rule", "Severity", "Where", "Message"]);
+        for finding in &section.findings {
+            html::row(
+                out,
+                &[
+                    escape(&finding.rule),
+                    escape(&severity_text(finding)),
+                    escape(&finding_place(finding)),
+                    escape(&finding.message),
+                ],
+            );
+        }
+        out.push_str("</table>\n");
+    }
+}
+
+/// Plain text for terminals: one line per account, then the details of those with findings.
+pub fn drift_table(report: &DriftReport) -> String {
+    let t = &report.totals;
+    let mut out = String::new();
+    let _ = writeln!(out, "Warden drift report — {}", provenance_line(report));
+    let rows: Vec<[String; 6]> = report
+        .sections()
+        .map(|section| {
+            [
+                section.account_name.clone(),
+                section.account_id.clone(),
+                section.status.label().to_string(),
+                section.changes.len().to_string(),
+                section.conflicts.len().to_string(),
+                section.unmanaged.len().to_string(),
+            ]
+        })
+        .collect();
+    let headers = [
+        "ACCOUNT",
+        "ID",
+        "STATUS",
+        "CHANGES",
+        "CONFLICTS",
+        "UNMANAGED",
+    ];
+    let mut widths = headers.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut String, cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(out, "{}", padded.join("  ").trim_end());
+    };
+    line(&mut out, &headers);
+    for row in &rows {
+        line(&mut out, &row.each_ref().map(String::as_str));
+    }
+    for section in report.sections().filter(|s| has_content(s)) {
+        let _ = writeln!(
+            out,
+            "\n{} ({}): {}",
+            section.account_name,
+            section.account_id,
+            section.status.label()
+        );
+        if let Some(reason) = &section.unreadable {
+            let _ = writeln!(out, "  unreadable: {reason}");
+        }
+        for row in &section.changes {
+            let _ = writeln!(
+                out,
+                "  {} {} {} [{}]",
+                row.action.symbol(),
+                row.kind,
+                row.subject,
+                row.difference.label()
+            );
+            for detail in &row.detail {
+                let _ = writeln!(out, "      {detail}");
+            }
+        }
+        for conflict in &section.conflicts {
+            let _ = writeln!(
+                out,
+                "  ! {} {}: {}",
+                conflict.kind, conflict.name, conflict.reason
+            );
+        }
+        for item in &section.unmanaged {
+            let _ = writeln!(out, "  ? unmanaged {} {}", item.kind, item.name);
+        }
+        for finding in &section.findings {
+            let _ = writeln!(
+                out,
+                "  {} {} {}: {}",
+                finding.rule,
+                severity_text(finding),
+                finding_place(finding),
+                finding.message
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} accounts: {} in sync, {} with drift, {} unreadable; {} changes, {} conflicts, {} unmanaged",
+        t.accounts,
+        t.accounts_in_sync,
+        t.accounts_with_drift,
+        t.unreadable,
+        t.changes,
+        t.conflicts,
+        t.unmanaged
+    );
+    out
+}

@@ -1,0 +1,243 @@
+//! Snapshot and behaviour tests of the drift report over a hand-made plan.
+
+use std::collections::BTreeMap;
+
+use warden_lint::{AppliedException, Finding, Severity};
+use warden_plan::change::DocumentDelta;
+use warden_plan::{
+    AccountPlan, Change, Conflict, Plan, PlanHeader, ScpPlan, Unmanaged, Unreadable,
+};
+use warden_spec::org::{Account, AccountStatus, Organization};
+
+use crate::drift::{Difference, DriftReport, FailOn};
+use crate::render::{drift_html, drift_json, drift_markdown, drift_table};
+
+fn account(id: &str, name: &str, ou: &str) -> Account {
+    Account {
+        id: id.into(),
+        name: name.into(),
+        email: None,
+        status: AccountStatus::Active,
+        parent_id: "ou-prod".into(),
+        ou_path: ou.into(),
+        tags: BTreeMap::new(),
+    }
+}
+
+fn organization() -> Organization {
+    Organization {
+        id: "o-example".into(),
+        management_account_id: "123456789012".into(),
+        root_id: "r-root".into(),
+        accounts: vec![
+            account("111111111111", "payments-prod", "Root/Workloads/Prod"),
+            account("222222222222", "shared-services", "Root/Workloads/Prod"),
+            account("333333333333", "legacy", "Root/Legacy"),
+        ],
+        organizational_units: Vec::new(),
+    }
+}
+
+fn finding(rule: &str, severity: Severity, account: Option<&str>, excepted: bool) -> Finding {
+    Finding {
+        rule: rule.into(),
+        severity,
+        message: format!("`{rule}` says something | with a pipe"),
+        file: "policies/deploy.yaml".into(),
+        line: 12,
+        column: 5,
+        account: account.map(str::to_string),
+        principal: Some("deployer".into()),
+        sid: Some("Deploy".into()),
+        excepted: excepted.then(|| AppliedException {
+            reason: "vendor needs it".into(),
+            owner: "team-payments".into(),
+            expires: "2027-01-31".into(),
+        }),
+    }
+}
+
+fn plan() -> Plan {
+    let mut plan = Plan::new(PlanHeader {
+        created_at: "2026-11-25T03:00:00Z".into(),
+        commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        dirty: false,
+        definitions_digest: "sha256:abc".into(),
+        management_account_id: "123456789012".into(),
+        access_role_name: "WardenAccess".into(),
+        managed_marker: "warden:managed=true".into(),
+    });
+    let widened = DocumentDelta {
+        actions_gained: vec![],
+        actions_lost: vec!["dynamodb:DeleteTable".into()],
+        resources_gained: vec![],
+        resources_lost: vec!["*".into()],
+        other: vec![],
+    };
+    plan.accounts = vec![
+        AccountPlan {
+            account_id: "111111111111".into(),
+            account_name: "payments-prod".into(),
+            fingerprint: "f1".into(),
+            changes: vec![
+                Change::CreateRole {
+                    name: "reporter".into(),
+                    path: "/".into(),
+                    description: "Reports".into(),
+                    trust: "{}".into(),
+                    boundary_arn: None,
+                    tags: BTreeMap::new(),
+                    max_session_duration: 3600,
+                },
+                Change::PutInlinePolicy {
+                    role: "reporter".into(),
+                    policy_name: "read".into(),
+                    document: "{}".into(),
+                    delta: None,
+                },
+                Change::PutInlinePolicy {
+                    role: "deployer".into(),
+                    policy_name: "deploy".into(),
+                    document: "{}".into(),
+                    delta: Some(widened),
+                },
+                Change::DeleteRole {
+                    role: "old-role".into(),
+                },
+            ],
+            conflicts: vec![Conflict {
+                kind: "role".into(),
+                name: "api-task".into(),
+                reason: "exists but is not managed by Warden".into(),
+            }],
+            unmanaged: vec![Unmanaged {
+                kind: "role".into(),
+                name: "legacy-batch".into(),
+            }],
+        },
+        AccountPlan {
+            account_id: "222222222222".into(),
+            account_name: "shared-services".into(),
+            fingerprint: "f2".into(),
+            changes: vec![],
+            conflicts: vec![],
+            unmanaged: vec![],
+        },
+    ];
+    plan.unreadable = vec![Unreadable {
+        account_id: "333333333333".into(),
+        account_name: "legacy".into(),
+        reason: "AccessDenied assuming `WardenAccess`".into(),
+    }];
+    plan.organization = Some(ScpPlan {
+        fingerprint: "f0".into(),
+        changes: vec![Change::AttachScp {
+            name: "deny-leave".into(),
+            policy_id: Some("p-1".into()),
+            target_id: "ou-prod".into(),
+        }],
+        conflicts: vec![],
+        unmanaged: vec![],
+    });
+    plan
+}
+
+fn report() -> DriftReport {
+    let findings = vec![
+        finding("WL101", Severity::Error, Some("111111111111"), false),
+        finding("WL201", Severity::Warning, Some("111111111111"), true),
+        finding("WL301", Severity::Warning, None, false),
+    ];
+    DriftReport::build(&plan(), &organization(), &findings)
+}
+
+#[test]
+fn changes_are_classified_by_what_exists_live() {
+    let report = report();
+    let prod = &report.accounts[0];
+    assert_eq!(prod.account_name, "legacy", "sorted by name");
+    let prod = report
+        .accounts
+        .iter()
+        .find(|a| a.account_name == "payments-prod")
+        .map(|a| a.changes.iter().map(|c| c.difference).collect::<Vec<_>>());
+    assert_eq!(
+        prod,
+        Some(vec![
+            Difference::NotLive,
+            Difference::NotLive,
+            Difference::Differs,
+            Difference::NotInRepo
+        ])
+    );
+    let t = report.totals;
+    assert_eq!(
+        (
+            t.accounts,
+            t.accounts_in_sync,
+            t.accounts_with_drift,
+            t.unreadable
+        ),
+        (3, 1, 1, 1)
+    );
+    assert_eq!(
+        (t.changes, t.differs, t.not_live, t.not_in_repo),
+        (5, 2, 2, 1)
+    );
+    assert_eq!((t.conflicts, t.unmanaged), (1, 1));
+    assert_eq!((t.lint_errors, t.lint_warnings, t.lint_excepted), (1, 1, 1));
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let report = report();
+    assert_eq!(report.exit_code(FailOn::Never), 0);
+    assert_eq!(report.exit_code(FailOn::Drift), 2);
+    assert_eq!(report.exit_code(FailOn::Error), 1);
+    let mut quiet = plan();
+    quiet.accounts.truncate(0);
+    quiet.unreadable.clear();
+    quiet.organization = None;
+    let empty = DriftReport::build(&quiet, &organization(), &[]);
+    assert_eq!(empty.exit_code(FailOn::Drift), 0);
+    assert_eq!(empty.exit_code(FailOn::Error), 0);
+}
+
+#[test]
+fn json_round_trips() {
+    let report = report();
+    let text = drift_json(&report);
+    let back: Result<DriftReport, _> = serde_json::from_str(&text);
+    assert_eq!(back.ok(), Some(report));
+}
+
+#[test]
+fn markdown_snapshot() {
+    let text = drift_markdown(&report());
+    assert!(
+        !text.contains("says something | with"),
+        "pipes in cells are escaped"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn html_snapshot() {
+    let text = drift_html(&report());
+    assert!(!text.contains("<script"), "no scripts");
+    assert!(
+        !text.contains("http://") && !text.contains("https://"),
+        "no external assets"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn table_snapshot() {
+    insta::assert_snapshot!(drift_table(&report()));
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!(drift_json(&report()));
+}
