@@ -11,7 +11,7 @@ use warden_policy::{PolicyDiff, PolicyDocument};
 pub enum Command {
     /// Print the canonical form of a policy document (sorted, deduplicated, lowercased actions).
     Normalize {
-        /// Policy JSON file.
+        /// Policy JSON file (`-` for stdin).
         file: PathBuf,
         /// Print minified JSON (as sent to AWS) instead of indented JSON.
         #[arg(long)]
@@ -109,11 +109,19 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads and parses a policy file; errors read `file:line:column: …`.
+/// Reads and parses a policy file (`-` for stdin); errors read `file:line:column: …`.
 fn read_policy(path: &Path) -> anyhow::Result<PolicyDocument> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let shown = path.display().to_string();
+    let text = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("cannot read the policy from stdin")?
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?
+    };
+    let shown = if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
     warden_policy::parse_policy(&text)
         .map_err(|errors| anyhow::anyhow!("{}", errors.in_file(&shown)))
 }
