@@ -1,5 +1,5 @@
 //! Lint benchmark: the 1,582 AWS managed policies linted in parallel (rayon), cold and then
-//! under criterion. Reads `WARDEN_CORPUS` or `.warden/corpus/aws-managed-policies.json`.
+//! under criterion, with the number of findings per rule (a check that rules are not noisy). Reads `WARDEN_CORPUS` or `.warden/corpus/aws-managed-policies.json`.
 //!
 //! `cargo bench -p warden-lint` (release profile).
 
@@ -64,6 +64,17 @@ fn main() {
         started.elapsed(),
         rayon::current_num_threads()
     );
+    let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
+    for finding in &findings {
+        *by_rule.entry(finding.rule.as_str()).or_default() += 1;
+    }
+    let mut top: Vec<_> = by_rule.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    eprintln!("findings by rule:");
+    for (rule, count) in top {
+        let name = warden_lint::registry::by_id(rule).map_or("", |meta| meta.name);
+        eprintln!("  {rule} {name:<32} {count}");
+    }
     let mut criterion = Criterion::default().sample_size(10).configure_from_args();
     criterion.bench_function("lint 1,582 aws managed policies", |b| {
         b.iter(|| black_box(warden_lint::lint(&subject, &options).len()))
