@@ -584,3 +584,39 @@ fn every_example_intent_generates_a_clean_definition() {
         );
     }
 }
+
+#[test]
+fn one_role_trust_admits_that_role_only() {
+    let text = example().replace("trust:\n  - service:ecs-tasks.amazonaws.com\n", "");
+    let (role, layout) = from_intent(&text, &["account:444455556666:role/sync/ledger-sync"]);
+    let yaml = definitions_yaml(&role, &layout, "one-role trust test");
+    let findings = load_and_lint(&yaml);
+    assert!(findings.is_empty(), "{}\n{yaml}", show(&findings));
+    let trust = warden_policy::parse_policy(&trust_json(&role).to_string()).unwrap();
+    let decide = |principal: &str| {
+        let identity = warden_policy::parse_policy(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{ROLE}"}}]}}"#
+        ))
+        .unwrap();
+        let set = CompiledPolicySet::compile(&PolicySet {
+            identity: vec![LabeledPolicy::new("caller", identity)],
+            resource_policy: Some(LabeledPolicy::new("trust", trust.clone())),
+            ..PolicySet::default()
+        });
+        let context = Context::from_pairs([("sts:ExternalId", vec!["vendor-7f3a91".to_string()])]);
+        set.decide(
+            &Request::new(principal, "sts:AssumeRole", ROLE)
+                .unwrap()
+                .with_context(context)
+                .finish(),
+        )
+    };
+    assert_eq!(
+        decide("arn:aws:iam::444455556666:role/sync/ledger-sync"),
+        DecisionKind::Allow
+    );
+    assert_eq!(
+        decide("arn:aws:iam::444455556666:role/sync/other-job"),
+        DecisionKind::ImplicitDeny
+    );
+}

@@ -47,7 +47,7 @@ pub enum TrustError {
     UnknownKind(String),
     #[error("invalid service principal `{0}`, expected a name like `ecs-tasks.amazonaws.com`")]
     BadService(String),
-    #[error("invalid account id `{0}`, expected 12 digits")]
+    #[error("invalid account `{0}`, expected 12 digits, optionally followed by `:role/NAME`")]
     BadAccount(String),
     #[error(
         "invalid github subject `{0}`, expected `ORG/REPO@BRANCH`, `ORG/REPO@refs/tags/TAG` or `ORG/REPO@environment:NAME`"

@@ -5,7 +5,8 @@
 //!   (ArnLike, `arn:PARTITION:SERVICE:REGION:ACCOUNT:*`) against the confused deputy problem —
 //!   except for the services in [`SERVICES_WITHOUT_SOURCE_KEYS`], which do not send those keys
 //!   when they assume a role; adding the conditions there would make the role unusable.
-//! - `account:ID`: the account's root principal with `sts:ExternalId`. The value is a definition
+//! - `account:ID` (the account's root: its administrators decide who may assume) or
+//!   `account:ID:role/NAME` (one role of it) with `sts:ExternalId`. The value is a definition
 //!   variable placeholder (`${external_id}` unless `--external-id-var` names another) resolved per
 //!   target account by the definitions, or a literal given with `--external-id`.
 //! - `github:ORG/REPO@REF`: the account's `token.actions.githubusercontent.com` OIDC provider with
@@ -43,7 +44,11 @@ const SOURCE_ARN_PREFIX: [(&str, &str); 3] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrustTemplate {
     Service(String),
-    Account(String),
+    /// An account, and optionally one role in it (`role/PATH/NAME`) instead of its root.
+    Account {
+        account: String,
+        role: Option<String>,
+    },
     Github {
         repository: String,
         subject: GithubSubject,
@@ -96,13 +101,7 @@ impl TrustTemplate {
                     Err(TrustError::BadService(rest.to_owned()))
                 }
             }
-            "account" => {
-                if is_account_id(rest) {
-                    Ok(TrustTemplate::Account(rest.to_owned()))
-                } else {
-                    Err(TrustError::BadAccount(rest.to_owned()))
-                }
-            }
+            "account" => parse_account(rest),
             "github" => parse_github(rest),
             _ => Err(TrustError::UnknownKind(text.to_owned())),
         }
@@ -112,7 +111,9 @@ impl TrustTemplate {
     pub fn statement(&self, context: &TrustContext) -> Result<TrustOutput, TrustError> {
         match self {
             TrustTemplate::Service(service) => Ok(service_statement(service, context)),
-            TrustTemplate::Account(account) => account_statement(account, context),
+            TrustTemplate::Account { account, role } => {
+                account_statement(account, role.as_deref(), context)
+            }
             TrustTemplate::Github {
                 repository,
                 subject,
@@ -202,7 +203,38 @@ fn service_statement(service: &str, context: &TrustContext) -> TrustOutput {
     }
 }
 
-fn account_statement(account: &str, context: &TrustContext) -> Result<TrustOutput, TrustError> {
+/// `ID` or `ID:role/[PATH/]NAME`.
+fn parse_account(rest: &str) -> Result<TrustTemplate, TrustError> {
+    let (account, role) = match rest.split_once(':') {
+        Some((account, role)) => (account, Some(role)),
+        None => (rest, None),
+    };
+    if !is_account_id(account) {
+        return Err(TrustError::BadAccount(rest.to_owned()));
+    }
+    let role_ok = |role: &str| {
+        role.strip_prefix("role/").is_some_and(|name| {
+            !name.is_empty()
+                && !name.ends_with('/')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+        })
+    };
+    match role {
+        Some(role) if !role_ok(role) => Err(TrustError::BadAccount(rest.to_owned())),
+        _ => Ok(TrustTemplate::Account {
+            account: account.to_owned(),
+            role: role.map(str::to_owned),
+        }),
+    }
+}
+
+fn account_statement(
+    account: &str,
+    role: Option<&str>,
+    context: &TrustContext,
+) -> Result<TrustOutput, TrustError> {
     let mut warnings = Vec::new();
     let external_id = match &context.external_id {
         Some(literal) => {
@@ -226,10 +258,19 @@ fn account_statement(account: &str, context: &TrustContext) -> Result<TrustOutpu
     }
     Ok(TrustOutput {
         statement: GeneratedStatement {
-            sid: format!("TrustAccount{account}"),
+            sid: match role {
+                Some(role) => sid_from(&format!(
+                    "Trust {account} {}",
+                    role.rsplit('/').next().unwrap_or(role)
+                )),
+                None => format!("TrustAccount{account}"),
+            },
             principal: Some(GeneratedPrincipal {
                 kind: "AWS".into(),
-                ids: vec![format!("arn:{}:iam::{account}:root", context.partition)],
+                ids: vec![match role {
+                    Some(role) => format!("arn:{}:iam::{account}:{role}", context.partition),
+                    None => format!("arn:{}:iam::{account}:root", context.partition),
+                }],
             }),
             actions: vec!["sts:AssumeRole".into()],
             resources: vec![],
@@ -238,9 +279,14 @@ fn account_statement(account: &str, context: &TrustContext) -> Result<TrustOutpu
                 "sts:ExternalId",
                 [external_id],
             )],
-            justification: format!(
-                "Principals of account {account} that their administrators allow may assume this role, only when they present the agreed external id."
-            ),
+            justification: match role {
+                Some(role) => format!(
+                    "Only `{role}` of account {account} may assume this role, and only with the agreed external id."
+                ),
+                None => format!(
+                    "Principals of account {account} that their administrators allow may assume this role, only when they present the agreed external id."
+                ),
+            },
             exceptions: vec![],
         },
         warnings,

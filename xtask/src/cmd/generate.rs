@@ -52,7 +52,7 @@ pub struct Args {
     /// Role name (overrides the intent's `role`).
     #[arg(long)]
     pub name: Option<String>,
-    /// Trust template, repeatable: `service:NAME.amazonaws.com`, `account:ID`, `github:ORG/REPO@REF`,
+    /// Trust template, repeatable: `service:NAME.amazonaws.com`, `account:ID[:role/NAME]`, `github:ORG/REPO@REF`,
     /// `github:ORG/REPO@environment:NAME`.
     #[arg(long)]
     pub trust: Vec<String>,
