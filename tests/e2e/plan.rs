@@ -223,7 +223,10 @@ impl World {
             clock: Arc::new(workflow::now_rfc3339),
             audit: Arc::new(move |record| sink.lock().unwrap().push(record)),
         };
-        let report = workflow::apply_plan(&self.aws, plan, &request).await;
+        let desired = workflow::desired_state(&self.aws, &self.definitions(), None)
+            .await
+            .unwrap();
+        let report = workflow::apply_plan_verified(&self.aws, plan, &request, &desired).await;
         let records = records.lock().unwrap().clone();
         (report, records)
     }
@@ -624,4 +627,33 @@ async fn one_account_failing_does_not_stop_the_others() {
     let (report, _) = world.apply(&plan).await;
     assert!(report.succeeded());
     assert!(!world.plan().await.has_changes());
+}
+
+/// A saved plan edited by hand (same digest, same live state) is refused: its changes are not
+/// what the definitions give.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edited_plan_is_refused() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], false).await;
+    let mut plan = Plan::from_json(&world.plan().await.to_json()).unwrap();
+    let changes = &mut plan.accounts[0].changes;
+    let Some(Change::PutInlinePolicy { document, .. }) = changes
+        .iter_mut()
+        .find(|c| matches!(c, Change::PutInlinePolicy { .. }))
+    else {
+        panic!("{changes:#?}")
+    };
+    *document =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+            .into();
+    let (report, _) = world.apply(&plan).await;
+    let account = &report.accounts[0];
+    assert!(
+        matches!(&account.status, ApplyStatus::Refused(reasons) if reasons[0].contains("not what the definitions produce")),
+        "{:?}",
+        account.status
+    );
+    assert!(
+        world.live("dev").await.role(ROLE).is_none(),
+        "nothing applied"
+    );
 }

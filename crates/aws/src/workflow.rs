@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
+use warden_plan::RefusalReason;
 use warden_plan::audit::AuditRecord;
 use warden_plan::change::Change;
-use warden_plan::desired::Ownership;
+use warden_plan::desired::{DesiredAccount, DesiredScp, Ownership};
 use warden_plan::guard::{self, Limits};
 use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeResult};
 use warden_plan::saved::{Plan, PlanHeader, Unreadable};
@@ -361,22 +362,6 @@ pub fn render_selected(
     Ok(selection)
 }
 
-/// Inventory, rendering and the lint gate without reading member accounts: what apply runs
-/// before applying a saved plan, so lint errors block apply too.
-pub async fn check_lint(
-    aws: &Aws,
-    definitions: &Definitions,
-    gate: &LintGate,
-) -> Result<(), WorkflowError> {
-    let organization = aws.inventory().await?;
-    let rendered = render_selected(definitions, &organization, &[], &[], true)?;
-    gate(
-        &rendered.accounts,
-        rendered.scps.as_deref().unwrap_or_default(),
-    )
-    .map_err(WorkflowError::Lint)
-}
-
 /// How to apply a plan.
 #[derive(Clone)]
 pub struct ApplyRequest {
@@ -390,11 +375,69 @@ pub struct ApplyRequest {
     pub audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
 }
 
+/// The definitions rendered for every active member account and the organization's SCPs.
+#[derive(Debug, Clone, Default)]
+pub struct DesiredState {
+    pub accounts: BTreeMap<String, DesiredAccount>,
+    pub scps: Vec<DesiredScp>,
+}
+
+/// Inventory, rendering and the lint gate, without reading member accounts: what apply runs
+/// first, so lint errors block apply and the saved plan can be checked against the definitions.
+pub async fn desired_state(
+    aws: &Aws,
+    definitions: &Definitions,
+    gate: Option<&LintGate>,
+) -> Result<DesiredState, WorkflowError> {
+    let organization = aws.inventory().await?;
+    let rendered = render_selected(definitions, &organization, &[], &[], true)?;
+    let scps = rendered.scps.unwrap_or_default();
+    if let Some(gate) = gate {
+        gate(&rendered.accounts, &scps).map_err(WorkflowError::Lint)?;
+    }
+    Ok(DesiredState {
+        accounts: rendered
+            .accounts
+            .iter()
+            .map(|account| {
+                (
+                    account.account.id.clone(),
+                    from_spec::desired_account(account),
+                )
+            })
+            .collect(),
+        scps: from_spec::desired_scps(&scps),
+    })
+}
+
 /// Applies exactly the changes of `plan`. Each account is re-read first and refused when its
 /// fingerprint changed, when a change would touch what Warden does not own, or when a quota
 /// would be broken. Within an account changes run in plan order and stop at the first error;
 /// other accounts continue. The caller checks the definitions digest and lint beforehand.
+///
+/// Prefer [`apply_plan_verified`]: it also refuses changes the definitions do not produce.
 pub async fn apply_plan(aws: &Aws, plan: &Plan, request: &ApplyRequest) -> ApplyReport {
+    apply(aws, plan, request, None).await
+}
+
+/// [`apply_plan`], and each part's saved changes must equal a fresh plan of `desired` (from
+/// [`desired_state`]) against the state just re-read. With the same definitions digest and live
+/// fingerprint anything else means the plan file was edited, so that part is refused.
+pub async fn apply_plan_verified(
+    aws: &Aws,
+    plan: &Plan,
+    request: &ApplyRequest,
+    desired: &DesiredState,
+) -> ApplyReport {
+    apply(aws, plan, request, Some(Arc::new(desired.clone()))).await
+}
+
+async fn apply(
+    aws: &Aws,
+    plan: &Plan,
+    request: &ApplyRequest,
+    desired: Option<Arc<DesiredState>>,
+) -> ApplyReport {
     let limit = Arc::new(Semaphore::new(request.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, account) in plan.accounts.iter().enumerate() {
@@ -406,18 +449,27 @@ pub async fn apply_plan(aws: &Aws, plan: &Plan, request: &ApplyRequest) -> Apply
         let request = request.clone();
         let limit = Arc::clone(&limit);
         let commit = plan.commit.clone();
+        let desired = desired.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
+            let expected = desired.as_deref();
             (
                 index,
-                apply_account(&aws, &account, &request, commit.as_deref()).await,
+                apply_account(&aws, &account, &request, expected, commit.as_deref()).await,
             )
         });
     }
     let organization = match &plan.organization {
-        Some(scps) if !scps.changes.is_empty() => {
-            Some(apply_scps(aws, scps, request, plan.commit.as_deref()).await)
-        }
+        Some(scps) if !scps.changes.is_empty() => Some(
+            apply_scps(
+                aws,
+                scps,
+                request,
+                desired.as_deref(),
+                plan.commit.as_deref(),
+            )
+            .await,
+        ),
         _ => None,
     };
     let mut accounts = Vec::new();
@@ -453,6 +505,7 @@ async fn apply_account(
     aws: &Aws,
     plan: &AccountPlan,
     request: &ApplyRequest,
+    desired: Option<&DesiredState>,
     commit: Option<&str>,
 ) -> AccountApplyReport {
     let failed = |err: AwsError| {
@@ -471,7 +524,16 @@ async fn apply_account(
         Ok(live) => live,
         Err(err) => return failed(err),
     };
-    let refusals = guard::check_account(plan, &live, &request.ownership, &request.limits);
+    let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.limits);
+    if let (true, Some(desired)) = (refusals.is_empty(), desired) {
+        match desired.accounts.get(&plan.account_id) {
+            Some(account) => {
+                let fresh = warden_plan::plan_account(account, &live, &request.ownership);
+                refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));
+            }
+            None => refusals.push(RefusalReason::NoDefinitions),
+        }
+    }
     if !refusals.is_empty() {
         let reasons = refusals.iter().map(ToString::to_string).collect();
         return AccountApplyReport::untouched(
@@ -631,6 +693,7 @@ async fn apply_scps(
     aws: &Aws,
     plan: &ScpPlan,
     request: &ApplyRequest,
+    desired: Option<&DesiredState>,
     commit: Option<&str>,
 ) -> AccountApplyReport {
     let name = "service control policies";
@@ -645,7 +708,11 @@ async fn apply_scps(
             );
         }
     };
-    let refusals = guard::check_scps(plan, &live, &request.ownership, &request.limits);
+    let mut refusals = guard::check_scps(plan, &live, &request.ownership, &request.limits);
+    if let (true, Some(desired)) = (refusals.is_empty(), desired) {
+        let fresh = warden_plan::plan_scps(&desired.scps, &live, &request.ownership);
+        refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));
+    }
     if !refusals.is_empty() {
         let reasons = refusals.iter().map(ToString::to_string).collect();
         return AccountApplyReport::untouched(

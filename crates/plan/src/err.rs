@@ -28,4 +28,14 @@ pub enum RefusalReason {
     AccessRole { change: String, name: String },
     #[error("quota: {0}")]
     Quota(String),
+    #[error(
+        "the plan's changes are not what the definitions produce for the live state (first difference at change {index}: plan has `{planned}`, definitions give `{expected}`); the plan was edited or made by another Warden version"
+    )]
+    NotFromDefinitions {
+        index: usize,
+        planned: String,
+        expected: String,
+    },
+    #[error("the definitions no longer cover this account; run plan again")]
+    NoDefinitions,
 }

@@ -89,6 +89,30 @@ pub fn check_account(
     refusals
 }
 
+/// The saved changes must be exactly what planning the current definitions against the live
+/// state gives: with the same definitions digest and live fingerprint, anything else means the
+/// plan file was edited.
+pub fn check_reproducible(planned: &[Change], recomputed: &[Change]) -> Option<RefusalReason> {
+    if planned == recomputed {
+        return None;
+    }
+    let index = planned
+        .iter()
+        .zip(recomputed)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let show = |changes: &[Change]| {
+        changes
+            .get(index)
+            .map_or_else(|| "(nothing)".to_string(), ToString::to_string)
+    };
+    Some(RefusalReason::NotFromDefinitions {
+        index,
+        planned: show(planned),
+        expected: show(recomputed),
+    })
+}
+
 /// Every change must concern a role or policy Warden owns, or create a new one.
 pub fn check_ownership(
     plan: &AccountPlan,

@@ -729,3 +729,97 @@ fn apply_report_rendering_says_what_was_applied_and_what_not() {
     assert_eq!(report.applied_changes(), 3);
     insta::assert_snapshot!(render_apply_report(&report));
 }
+
+#[test]
+fn scp_swap_at_a_full_target_detaches_first_and_quotas_are_checked() {
+    let mut live = live_scps();
+    // `ou-prod` already carries five SCPs: FullAWSAccess, deny-regions and three others.
+    for n in 0..3 {
+        live.push(LiveScp {
+            id: format!("p-other{n}"),
+            name: format!("other-{n}"),
+            description: "theirs".into(),
+            content: allow(r#""*""#, "*").to_json_string(),
+            aws_managed: false,
+            targets: vec!["ou-prod".into()],
+        });
+    }
+    let mut wanted = desired_scps();
+    wanted.retain(|scp| scp.name == "deny-regions");
+    wanted[0].target_ids = BTreeSet::from(["ou-dev".to_string()]);
+    wanted.push(DesiredScp {
+        name: "deny-leave".into(),
+        description: "stay".into(),
+        document: allow(r#""s3:*""#, "*"),
+        target_ids: BTreeSet::from(["ou-prod".to_string()]),
+    });
+    let plan = plan_scps(&wanted, &live, &ownership());
+    let detach = position(
+        &plan.changes,
+        |c| matches!(c, Change::DetachScp { target_id, .. } if target_id == "ou-prod"),
+    );
+    let attach = position(
+        &plan.changes,
+        |c| matches!(c, Change::AttachScp { target_id, .. } if target_id == "ou-prod"),
+    );
+    assert!(detach < attach, "{:#?}", plan.changes);
+    assert!(check_scps(&plan, &live, &ownership(), &Limits::default()).is_empty());
+
+    let mut big = wanted.clone();
+    big[1].document = allow(
+        &format!(
+            "[{}]",
+            (0..400)
+                .map(|n| format!(r#""s3:Action{n}""#))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        "*",
+    );
+    big[1].target_ids.insert("ou-sandbox".into());
+    let plan = plan_scps(&big, &live, &ownership());
+    let refusals = check_scps(
+        &plan,
+        &live,
+        &ownership(),
+        &Limits {
+            scps_per_target: 1,
+            ..Limits::default()
+        },
+    );
+    let text: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("scp `deny-leave`: the document is")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("target `ou-prod` would have")),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn edited_changes_are_not_reproducible() {
+    let plan = plan_account(&desired(), &empty_live(), &ownership());
+    assert!(crate::guard::check_reproducible(&plan.changes, &plan.changes).is_none());
+    let mut edited = plan.changes.clone();
+    edited.insert(
+        3,
+        Change::AttachPolicy {
+            role: "deployer".into(),
+            arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+        },
+    );
+    let refusal = crate::guard::check_reproducible(&edited, &plan.changes).unwrap();
+    let text = refusal.to_string();
+    assert!(
+        text.contains("change 3") && text.contains("AdministratorAccess"),
+        "{text}"
+    );
+    assert!(
+        crate::guard::check_reproducible(&plan.changes[..2], &plan.changes).is_some(),
+        "a dropped change counts too"
+    );
+}

@@ -59,7 +59,6 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             Some(path) => {
                 let plan = read_plan_file(path)?;
                 plan.check_definitions(&definitions.digest())?;
-                workflow::check_lint(&aws, &definitions, &lint_gate(&definitions)).await?;
                 plan
             }
             None => {
@@ -77,6 +76,9 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                 outcome.plan
             }
         };
+        // Lint again and render the definitions: each account's changes must be what they give.
+        let desired =
+            workflow::desired_state(&aws, &definitions, Some(&lint_gate(&definitions))).await?;
         let audit = Arc::new(AuditLog::open(&args.root.join(".warden/audit.jsonl"))?);
         let request = ApplyRequest {
             access,
@@ -88,7 +90,7 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             clock: Arc::new(workflow::now_rfc3339),
             audit: Arc::clone(&audit).sink(),
         };
-        let report = workflow::apply_plan(&aws, &plan, &request).await;
+        let report = workflow::apply_plan_verified(&aws, &plan, &request, &desired).await;
         print!("{}", render_apply_report(&report));
         eprintln!("audit log: {}", audit.path().display());
         Ok(if report.succeeded() {
