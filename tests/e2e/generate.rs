@@ -620,3 +620,101 @@ fn one_role_trust_admits_that_role_only() {
         DecisionKind::ImplicitDeny
     );
 }
+
+/// Applies a unified diff to `text`, checking every context and removed line (a minimal `patch`).
+fn apply_unified_diff(text: &str, diff: &str) -> String {
+    let old: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut cursor = 0;
+    for line in diff.lines().skip(2) {
+        if let Some(header) = line.strip_prefix("@@ -") {
+            let start: usize = header.split([',', ' ']).next().unwrap().parse().unwrap();
+            while cursor < start - 1 {
+                out.push(old[cursor].to_owned());
+                cursor += 1;
+            }
+        } else if let Some(context) = line.strip_prefix(' ') {
+            assert_eq!(old[cursor], context, "context line {}", cursor + 1);
+            out.push(context.to_owned());
+            cursor += 1;
+        } else if let Some(removed) = line.strip_prefix('-') {
+            assert_eq!(old[cursor], removed, "removed line {}", cursor + 1);
+            cursor += 1;
+        } else if let Some(added) = line.strip_prefix('+') {
+            out.push(added.to_owned());
+        }
+    }
+    out.extend(old[cursor..].iter().map(|line| (*line).to_owned()));
+    out.join("\n") + "\n"
+}
+
+#[test]
+fn refine_diff_applies_and_the_result_loads_and_lints_clean() {
+    let (role, layout) = from_intent(&example(), &[]);
+    let original = definitions_yaml(&role, &layout, "refine diff test");
+    let dir = repository(&original);
+    let files = warden_generate::io::read_definition_files(&dir.path().join("policies")).unwrap();
+    let documents: Vec<serde_json::Value> = files
+        .iter()
+        .flat_map(|file| file.documents.clone())
+        .collect();
+    let granted =
+        warden_generate::refine::granted_statements(&documents, "report-exporter").unwrap();
+    let events = read_trail_dir(&root().join("crates/generate/tests/fixtures/cloudtrail")).unwrap();
+    let arn = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
+    let activity =
+        warden_generate::activity::observe(&events, &arn, Some("2026-11-01"), Catalog::embedded());
+    let proposals =
+        warden_generate::refine::propose(&granted, &activity.actions(), Catalog::embedded());
+    let edits: Vec<warden_generate::refine::Edit<'_>> = proposals
+        .iter()
+        .map(|p| warden_generate::refine::Edit {
+            sid: p.sid.as_deref().unwrap(),
+            replacement: p.replacement.as_ref(),
+        })
+        .collect();
+    let diff = warden_generate::refine::unified_diff("policies/generated.yaml", &original, &edits)
+        .unwrap();
+    let refined = apply_unified_diff(&original, &diff);
+    assert!(refined.len() < original.len());
+    let findings = load_and_lint(&refined);
+    assert!(findings.is_empty(), "{}\n{refined}", show(&findings));
+    let set = {
+        let dir = repository(&refined);
+        let documents =
+            warden_generate::io::read_definition_documents(&dir.path().join("policies")).unwrap();
+        let granted =
+            warden_generate::refine::granted_statements(&documents, "report-exporter").unwrap();
+        let statements: Vec<serde_json::Value> = granted
+            .iter()
+            .map(|g| serde_json::Value::Object(g.statement.clone()))
+            .collect();
+        let mut document = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+        for statement in document["Statement"].as_array_mut().unwrap() {
+            statement.as_object_mut().unwrap().remove("justification");
+        }
+        let parsed = warden_policy::parse_value(&document).unwrap();
+        CompiledPolicySet::compile(&PolicySet {
+            identity: vec![LabeledPolicy::new("refined", parsed)],
+            ..PolicySet::default()
+        })
+    };
+    let object = "arn:aws:s3:::acme-reports/exports/2026-11-01.csv";
+    assert_eq!(
+        decide(&set, "s3:GetObject", object, &[]),
+        DecisionKind::Allow,
+        "used, kept"
+    );
+    assert_eq!(
+        decide(&set, "s3:GetObjectAcl", object, &[]),
+        DecisionKind::ImplicitDeny,
+        "unused, removed"
+    );
+    let task_role = "arn:aws:iam::111122223333:role/report-exporter-task";
+    let pass = [("iam:PassedToService", "ecs-tasks.amazonaws.com")];
+    assert_eq!(
+        decide(&set, "iam:PassRole", task_role, &pass),
+        DecisionKind::Allow,
+        "never logged, kept"
+    );
+}

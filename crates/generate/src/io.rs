@@ -64,13 +64,29 @@ fn read_text(path: &Path) -> Result<String, CloudTrailError> {
 
 /// Every YAML document in the `.yaml`/`.yml` files under `dir` (definition files), as JSON values.
 pub fn read_definition_documents(dir: &Path) -> Result<Vec<serde_json::Value>, CloudTrailError> {
-    let mut files = Vec::new();
-    collect(dir, &mut files, &|name| {
+    Ok(read_definition_files(dir)?
+        .into_iter()
+        .flat_map(|file| file.documents)
+        .collect())
+}
+
+/// One definition file: its path, text and YAML documents.
+#[derive(Debug, Clone)]
+pub struct DefinitionFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub documents: Vec<serde_json::Value>,
+}
+
+/// The `.yaml`/`.yml` files under `dir`, sorted by path, with their documents.
+pub fn read_definition_files(dir: &Path) -> Result<Vec<DefinitionFile>, CloudTrailError> {
+    let mut paths = Vec::new();
+    collect(dir, &mut paths, &|name| {
         name.ends_with(".yaml") || name.ends_with(".yml")
     })?;
-    files.sort();
-    let mut documents = Vec::new();
-    for path in files {
+    paths.sort();
+    let mut files = Vec::new();
+    for path in paths {
         let text = read_text(&path)?;
         let parsed: Vec<serde_json::Value> =
             serde_saphyr::from_multiple(&text).map_err(|err| CloudTrailError::Json {
@@ -83,7 +99,15 @@ pub fn read_definition_documents(dir: &Path) -> Result<Vec<serde_json::Value>, C
                     .map_or(0, |l| usize::try_from(l.column()).unwrap_or_default()),
                 message: err.to_string(),
             })?;
-        documents.extend(parsed.into_iter().filter(|document| !document.is_null()));
+        let documents = parsed
+            .into_iter()
+            .filter(|document| !document.is_null())
+            .collect();
+        files.push(DefinitionFile {
+            path,
+            text,
+            documents,
+        });
     }
-    Ok(documents)
+    Ok(files)
 }

@@ -290,3 +290,178 @@ mod tests {
         assert!(granted_statements(&definition(), "other").is_err());
     }
 }
+
+/// One statement edit in a definition file: the statement's Sid and its replacement (`None`
+/// removes it).
+pub struct Edit<'a> {
+    pub sid: &'a str,
+    pub replacement: Option<&'a Map<String, Value>>,
+}
+
+/// A unified diff (`--- a/PATH`, `+++ b/PATH`, 3 lines of context) that applies `edits` to the
+/// definition file `text`, for statements written as list items starting with `- Sid: NAME`.
+/// Returns `None` when no edit found its statement.
+pub fn unified_diff(path: &str, text: &str, edits: &[Edit<'_>]) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut changes: Vec<(std::ops::Range<usize>, Vec<String>)> = edits
+        .iter()
+        .filter_map(|edit| {
+            let block = statement_block(&lines, edit.sid)?;
+            let indent = lines[block.start].len() - lines[block.start].trim_start().len();
+            let new_lines = edit
+                .replacement
+                .map(|statement| block_lines(statement, indent))
+                .unwrap_or_default();
+            Some((block, new_lines))
+        })
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    changes.sort_by_key(|(range, _)| range.start);
+    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
+    let mut offset: isize = 0;
+    let mut index = 0;
+    while index < changes.len() {
+        // Changes whose 3-line contexts touch go into one hunk.
+        let mut last = index;
+        while last + 1 < changes.len() && changes[last + 1].0.start <= changes[last].0.end + 6 {
+            last += 1;
+        }
+        let group = &changes[index..=last];
+        let start = group[0].0.start.saturating_sub(3);
+        let end = (group[last - index].0.end + 3).min(lines.len());
+        let mut body = String::new();
+        let mut cursor = start;
+        let mut new_count = 0;
+        for (range, new_lines) in group {
+            for line in &lines[cursor..range.start] {
+                body.push_str(&format!(" {line}\n"));
+                new_count += 1;
+            }
+            for line in &lines[range.clone()] {
+                body.push_str(&format!("-{line}\n"));
+            }
+            for line in new_lines {
+                body.push_str(&format!("+{line}\n"));
+                new_count += 1;
+            }
+            cursor = range.end;
+        }
+        for line in &lines[cursor..end] {
+            body.push_str(&format!(" {line}\n"));
+            new_count += 1;
+        }
+        let old_count = end - start;
+        let new_start = start as isize + offset + 1;
+        out.push_str(&format!(
+            "@@ -{},{old_count} +{new_start},{new_count} @@\n{body}",
+            start + 1
+        ));
+        offset += new_count as isize - old_count as isize;
+        index = last + 1;
+    }
+    Some(out)
+}
+
+/// Lines of the list item `- Sid: NAME` (to the next line indented as little or less).
+fn statement_block(lines: &[&str], sid: &str) -> Option<std::ops::Range<usize>> {
+    let start = lines.iter().position(|line| {
+        let trimmed = line.trim_start();
+        trimmed
+            .strip_prefix("- Sid:")
+            .map(|rest| rest.trim().trim_matches(['"', '\'']))
+            == Some(sid)
+    })?;
+    let indent = lines[start].len() - lines[start].trim_start().len();
+    let end = lines[start + 1..]
+        .iter()
+        .position(|line| {
+            let trimmed = line.trim_start();
+            !trimmed.is_empty() && line.len() - trimmed.len() <= indent
+        })
+        .map_or(lines.len(), |offset| start + 1 + offset);
+    Some(start..end)
+}
+
+/// The statement as a YAML list item indented by `indent` spaces.
+fn block_lines(statement: &Map<String, Value>, indent: usize) -> Vec<String> {
+    let text = serde_saphyr::to_string(&vec![Value::Object(statement.clone())]).unwrap_or_default();
+    text.lines()
+        .map(|line| format!("{}{line}", " ".repeat(indent)))
+        .collect()
+}
+
+#[cfg(test)]
+mod diff_tests {
+    use super::*;
+
+    const FILE: &str = "kind: Role
+name: app
+inline_policies:
+  app:
+    - Sid: Objects
+      Effect: Allow
+      Action: [s3:GetObject, s3:GetObjectAcl]
+      Resource: arn:aws:s3:::b/*
+    - Sid: Queue
+      Effect: Allow
+      Action: sqs:SendMessage
+      Resource: \"*\"
+boundary: workload-boundary
+";
+
+    #[test]
+    fn diff_replaces_and_removes_statements() {
+        let mut objects = Map::new();
+        objects.insert("Sid".into(), json!("Objects"));
+        objects.insert("Effect".into(), json!("Allow"));
+        objects.insert("Action".into(), json!("s3:GetObject"));
+        objects.insert("Resource".into(), json!("arn:aws:s3:::b/*"));
+        let edits = [
+            Edit {
+                sid: "Objects",
+                replacement: Some(&objects),
+            },
+            Edit {
+                sid: "Queue",
+                replacement: None,
+            },
+        ];
+        let diff = unified_diff("policies/app.yaml", FILE, &edits).unwrap();
+        assert_eq!(
+            diff,
+            "--- a/policies/app.yaml
++++ b/policies/app.yaml
+@@ -2,12 +2,8 @@
+ name: app
+ inline_policies:
+   app:
+-    - Sid: Objects
+-      Effect: Allow
+-      Action: [s3:GetObject, s3:GetObjectAcl]
+-      Resource: arn:aws:s3:::b/*
++    - Sid: Objects
++      Effect: Allow
++      Action: s3:GetObject
++      Resource: arn:aws:s3:::b/*
+-    - Sid: Queue
+-      Effect: Allow
+-      Action: sqs:SendMessage
+-      Resource: \"*\"
+ boundary: workload-boundary
+"
+        );
+        assert!(
+            unified_diff(
+                "x",
+                FILE,
+                &[Edit {
+                    sid: "Missing",
+                    replacement: None
+                }]
+            )
+            .is_none()
+        );
+    }
+}

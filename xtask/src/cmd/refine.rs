@@ -13,8 +13,10 @@ use serde_json::Value;
 use warden_catalog::Catalog;
 use warden_generate::activity::observe;
 use warden_generate::cloudtrail::{RoleArn, parse_since};
-use warden_generate::io::{read_definition_documents, read_trail_dir};
-use warden_generate::refine::{granted_statements, proposals_yaml, propose};
+use warden_generate::io::{DefinitionFile, read_definition_files, read_trail_dir};
+use warden_generate::refine::{
+    Edit, Proposal, granted_statements, proposals_yaml, propose, unified_diff,
+};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,11 +37,18 @@ pub struct Args {
     /// Ignore events before this date (`YYYY-MM-DD` or RFC 3339 UTC).
     #[arg(long)]
     pub since: Option<String>,
+    /// Print a unified diff of the definition files instead of the new statements.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded();
-    let documents = read_definition_documents(&args.definitions.join("policies"))?;
+    let files = read_definition_files(&args.definitions.join("policies"))?;
+    let documents: Vec<Value> = files
+        .iter()
+        .flat_map(|file| file.documents.iter().cloned())
+        .collect();
     let definition = documents
         .iter()
         .find(|document| {
@@ -79,7 +88,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         _ => String::new(),
     };
-    print!("{}", proposals_yaml(&args.role, &proposals, &window));
+    if args.diff {
+        print!("{}", proposals_diff(&files, &args, &proposals)?);
+    } else {
+        print!("{}", proposals_yaml(&args.role, &proposals, &window));
+    }
     for (call, count) in &activity.denied {
         eprintln!("note: denied {count} time(s): {call}");
     }
@@ -115,4 +128,58 @@ fn derived_arn(definition: &Value, args: &Args) -> anyhow::Result<String> {
         .and_then(Value::as_str)
         .unwrap_or(&args.role);
     Ok(format!("arn:aws:iam::{account}:role{path}{name}"))
+}
+
+/// Unified diffs of the files that hold the proposed statements (inline policies in the role's
+/// file, managed policies in theirs).
+fn proposals_diff(
+    files: &[DefinitionFile],
+    args: &Args,
+    proposals: &[Proposal],
+) -> anyhow::Result<String> {
+    let holds = |file: &DefinitionFile, kind: &str, name: &str| {
+        file.documents.iter().any(|document| {
+            document.get("kind").and_then(Value::as_str) == Some(kind)
+                && document
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|found| found.eq_ignore_ascii_case(name))
+        })
+    };
+    let mut out = String::new();
+    for file in files {
+        let edits: Vec<Edit<'_>> = proposals
+            .iter()
+            .filter(|proposal| match proposal.policy.split_once('.') {
+                Some(("inline_policies", _)) => holds(file, "Role", &args.role),
+                Some(("managed_policies", name)) => holds(file, "ManagedPolicy", name),
+                _ => false,
+            })
+            .filter_map(|proposal| {
+                Some(Edit {
+                    sid: proposal.sid.as_deref()?,
+                    replacement: proposal.replacement.as_ref(),
+                })
+            })
+            .collect();
+        let label = file
+            .path
+            .strip_prefix(&args.definitions)
+            .unwrap_or(&file.path)
+            .display()
+            .to_string();
+        if let Some(diff) = unified_diff(&label, &file.text, &edits) {
+            out.push_str(&diff);
+        }
+    }
+    let without_sid = proposals
+        .iter()
+        .filter(|proposal| proposal.sid.is_none())
+        .count();
+    if without_sid > 0 {
+        eprintln!(
+            "note: {without_sid} statement(s) without a Sid cannot be located for the diff; run without `--diff`"
+        );
+    }
+    Ok(out)
 }
