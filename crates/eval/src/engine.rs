@@ -321,10 +321,12 @@ impl CompiledPolicySet {
             .resource
             .as_ref()
             .map(|l| scan_layer(l, Layer::Resource, None, &mut denied));
-        let identity_layers = aws_identity.then_some(());
-        let identity = identity_layers
-            .map(|()| scan_layer(&self.identity, Layer::Identity, None, &mut denied))
-            .unwrap_or_default();
+        // Identity-side policies exist only for AWS identities, not for services or web identities.
+        let identity = if aws_identity {
+            scan_layer(&self.identity, Layer::Identity, None, &mut denied)
+        } else {
+            Scan::default()
+        };
         let boundary = match (&self.boundary, aws_identity) {
             (Some(l), true) => Some(scan_layer(l, Layer::Boundary, None, &mut denied)),
             _ => None,
