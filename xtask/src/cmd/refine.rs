@@ -1,5 +1,7 @@
-//! `cargo xtask refine ROLE --cloudtrail DIR [--definitions .]`: proposes removing granted
-//! actions the role never used, as YAML statements to paste over the definition's.
+//! `cargo xtask refine ROLE --cloudtrail DIR [--definitions .] [--diff]`: proposes removing
+//! granted actions the role never used, as YAML statements to paste over the definition's, or
+//! with `--diff` as a unified diff of the definition files (`git apply`/`patch -p1` from the
+//! definitions root). `iam:PassRole` is never proposed: CloudTrail does not log it.
 //!
 //! The role's sessions are recognised by its ARN: `--role-arn`, or built from `--account` (or
 //! the definition's only target account) and the definition's `path`. Exit 0 when nothing is
