@@ -622,4 +622,159 @@ mod tests {
             decision.table()
         );
     }
+    /// A small repository: one role with a boundary, an OU-level SCP, in a temporary directory.
+    const FIXTURE: [(&str, &str); 5] = [
+        (
+            "boundaries/app-boundary.yaml",
+            r#"kind: Boundary
+name: app-boundary
+path: /boundaries/
+tags:
+  Project: app
+statements:
+  - Sid: S3AndLogs
+    Effect: Allow
+    Action: ["s3:*", "logs:*"]
+    Resource: "*"
+"#,
+        ),
+        (
+            "org.json",
+            r#"{"id": "o-test12345", "management_account_id": "123456789012", "root_id": "r-ab12",
+ "accounts": [
+  {"id": "123456789012", "name": "management", "email": null, "status": "Active", "parent_id": "r-ab12", "ou_path": "Root", "tags": {}},
+  {"id": "222233334444", "name": "app-prod", "email": null, "status": "Active", "parent_id": "ou-ab12-work0001", "ou_path": "Root/Workloads", "tags": {}}],
+ "organizational_units": [{"id": "ou-ab12-work0001", "name": "Workloads", "parent_id": "r-ab12", "path": "Root/Workloads"}]}
+"#,
+        ),
+        (
+            "policies/app.yaml",
+            r#"kind: Role
+name: app
+path: /workloads/
+targets:
+  ous: [Root/Workloads]
+boundary: app-boundary
+tags:
+  Project: app
+  Team: blue
+trust:
+  - Sid: Lambda
+    Effect: Allow
+    Principal:
+      Service: lambda.amazonaws.com
+    Action: sts:AssumeRole
+inline_policies:
+  data:
+    - Sid: OwnPrefix
+      Effect: Allow
+      Action: [s3:GetObject, s3:PutObject]
+      Resource: "arn:aws:s3:::data-${account_id}/${aws:PrincipalTag/Team}/*"
+    - Sid: Queues
+      Effect: Allow
+      Action: sqs:SendMessage
+      Resource: "*"
+"#,
+        ),
+        (
+            "scps/deny-delete.yaml",
+            r#"kind: Scp
+name: deny-delete
+targets:
+  ous: [Root/Workloads]
+tags:
+  Project: app
+statements:
+  - Sid: NoBucketDeletion
+    Effect: Deny
+    Action: s3:DeleteObject
+    Resource: "*"
+"#,
+        ),
+        (
+            "warden.yaml",
+            r#"organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+tags:
+  managed_marker:
+    key: "warden:managed"
+    value: "true"
+  required: [Project]
+admin_roles: [WardenAccess]
+"#,
+        ),
+    ];
+
+    fn role_args(root: &Path, action: &str, resource: &str) -> Args {
+        Args {
+            request: None,
+            format: FormatArg::Json,
+            role: Some("app".into()),
+            account: Some("222233334444".into()),
+            action: Some(action.into()),
+            resource: Some(resource.into()),
+            resource_account: None,
+            context: Vec::new(),
+            org: Some(root.join("org.json")),
+            definitions: Some(root.to_path_buf()),
+            resource_policy: None,
+        }
+    }
+
+    #[test]
+    fn role_form_renders_the_definitions() {
+        let root = std::env::temp_dir().join(format!("warden-simulate-{}", std::process::id()));
+        for (name, text) in FIXTURE {
+            let path = root.join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let decide = |action: &str, resource: &str| {
+            let (set, request) =
+                from_definitions("app", &role_args(&root, action, resource)).unwrap();
+            CompiledPolicySet::compile(&set).evaluate(&request)
+        };
+        // The role's `Team` tag fills `${aws:PrincipalTag/Team}`; the boundary and SCPs apply.
+        let own = decide("s3:GetObject", "arn:aws:s3:::data-222233334444/blue/x");
+        let other = decide("s3:GetObject", "arn:aws:s3:::data-222233334444/red/x");
+        let outside_boundary = decide("sqs:SendMessage", "arn:aws:sqs:us-east-1:222233334444:q");
+        let scp = decide("s3:DeleteObject", "arn:aws:s3:::data-222233334444/blue/x");
+        let trust = decide(
+            "sts:AssumeRole",
+            "arn:aws:iam::222233334444:role/workloads/app",
+        );
+        let _ = fs::remove_dir_all(&root);
+        use warden_eval::{DecisionKind::*, Layer};
+        assert_eq!(own.decision, Allow, "{own}");
+        assert_eq!(
+            own.reasons.iter().filter(|r| r.layer == Layer::Scp).count(),
+            3,
+            "{own}"
+        );
+        assert_eq!(other.decision, ImplicitDeny, "{other}");
+        assert_eq!(
+            outside_boundary.decision, ImplicitDeny,
+            "{outside_boundary}"
+        );
+        assert_eq!(
+            outside_boundary.reasons[0].layer,
+            Layer::Boundary,
+            "{outside_boundary}"
+        );
+        assert_eq!(scp.decision, ExplicitDeny, "{scp}");
+        assert_eq!(
+            scp.reasons[0].statement.as_deref(),
+            Some("NoBucketDeletion"),
+            "{scp}"
+        );
+        // The role's own session is not in its trust policy (only Lambda is).
+        assert_eq!(trust.decision, ImplicitDeny, "{trust}");
+        assert_eq!(trust.reasons[0].layer, Layer::Resource, "{trust}");
+    }
 }
