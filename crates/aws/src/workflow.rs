@@ -373,6 +373,30 @@ pub struct ApplyRequest {
     pub clock: Arc<dyn Fn() -> String + Send + Sync>,
     /// Receives one record per attempted change, right after the call returns.
     pub audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
+    /// The current definitions rendered for the organization ([`desired_state`]): each part's
+    /// saved changes must equal a fresh plan from them against the state just re-read, so an
+    /// edited plan file is refused. `None` skips that check.
+    pub desired: Option<Arc<DesiredState>>,
+}
+
+impl ApplyRequest {
+    /// Default quotas, the system clock, no edited-plan check (set `desired` for that).
+    pub fn new(
+        access: AccessRole,
+        ownership: Ownership,
+        concurrency: usize,
+        audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
+    ) -> ApplyRequest {
+        ApplyRequest {
+            access,
+            ownership,
+            limits: Limits::default(),
+            concurrency,
+            clock: Arc::new(now_rfc3339),
+            audit,
+            desired: None,
+        }
+    }
 }
 
 /// The definitions rendered for every active member account and the organization's SCPs.
@@ -415,21 +439,9 @@ pub async fn desired_state(
 /// would be broken. Within an account changes run in plan order and stop at the first error;
 /// other accounts continue. The caller checks the definitions digest and lint beforehand.
 ///
-/// Prefer [`apply_plan_verified`]: it also refuses changes the definitions do not produce.
+/// With `request.desired` set, it also refuses changes the definitions do not produce.
 pub async fn apply_plan(aws: &Aws, plan: &Plan, request: &ApplyRequest) -> ApplyReport {
-    apply(aws, plan, request, None).await
-}
-
-/// [`apply_plan`], and each part's saved changes must equal a fresh plan of `desired` (from
-/// [`desired_state`]) against the state just re-read. With the same definitions digest and live
-/// fingerprint anything else means the plan file was edited, so that part is refused.
-pub async fn apply_plan_verified(
-    aws: &Aws,
-    plan: &Plan,
-    request: &ApplyRequest,
-    desired: &DesiredState,
-) -> ApplyReport {
-    apply(aws, plan, request, Some(Arc::new(desired.clone()))).await
+    apply(aws, plan, request, request.desired.clone()).await
 }
 
 async fn apply(

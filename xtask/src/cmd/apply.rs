@@ -89,8 +89,9 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                 .max(1),
             clock: Arc::new(workflow::now_rfc3339),
             audit: Arc::clone(&audit).sink(),
+            desired: Some(Arc::new(desired)),
         };
-        let report = workflow::apply_plan_verified(&aws, &plan, &request, &desired).await;
+        let report = workflow::apply_plan(&aws, &plan, &request).await;
         print!("{}", render_apply_report(&report));
         eprintln!("audit log: {}", audit.path().display());
         Ok(if report.succeeded() {
