@@ -1,7 +1,15 @@
 //! Plan and apply across the organization: read live state in parallel, plan on all cores,
 //! and apply a saved plan account by account after re-reading and re-checking each one.
 //!
-//! The xtask `plan`/`apply` commands and the demo call these; nothing here prints.
+//! The xtask `plan`/`apply` commands and the demo call these; nothing here prints. The flow:
+//!
+//! 1. [`access_role`] (refuses without the ExternalId variable) and a [`LintGate`];
+//! 2. [`plan_organization`]: inventory and SCPs, render, lint, parallel read, plan (rayon);
+//! 3. show it with `warden_plan::render::render_table` or save `Plan::to_json`;
+//! 4. [`desired_state`] (inventory, render, lint again) and [`apply_plan`]: per account
+//!    re-read, fingerprint, ownership, quota and reproducibility checks, then the changes in
+//!    order, each audited through [`AuditLog`];
+//! 5. plan again: nothing left to do.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
