@@ -20,7 +20,7 @@ use warden_policy::{Condition, ConditionEntry, SetQualifier};
 use crate::arn::Arn;
 use crate::date::parse_epoch_millis;
 use crate::pattern::{Matcher, Pattern};
-use crate::request::Context;
+use crate::request::{Context, key_hash};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Comparison {
@@ -88,6 +88,7 @@ enum Operator {
 struct CompiledEntry {
     /// Lowercased: condition key names are case-insensitive.
     key: Box<str>,
+    key_hash: u64,
     /// As written, for explanations.
     written_key: Box<str>,
     qualifier: Option<SetQualifier>,
@@ -130,6 +131,7 @@ impl CompiledCondition {
                 };
                 entries.push(CompiledEntry {
                     key: entry.key.to_lowercase().into_boxed_str(),
+                    key_hash: key_hash(&entry.key.to_lowercase()),
                     written_key: entry.key.as_str().into(),
                     qualifier: block.operator.qualifier,
                     if_exists: block.operator.if_exists,
@@ -350,10 +352,10 @@ enum ValueMatch {
 impl CompiledEntry {
     fn matches(&self, context: &Context) -> bool {
         if let Operator::Null { values } = &self.operator {
-            let absent = context.get(&self.key).is_none();
+            let absent = context.get_hashed(self.key_hash, &self.key).is_none();
             return values.contains(&absent);
         }
-        let Some(request_values) = context.get(&self.key) else {
+        let Some(request_values) = context.get_hashed(self.key_hash, &self.key) else {
             return self.if_exists
                 || match self.qualifier {
                     Some(SetQualifier::ForAllValues) => true,

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::request::Context;
+use crate::request::{Context, key_hash};
 
 /// One element of a compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +198,7 @@ enum Piece {
     Variable {
         /// Lowercased context key.
         key: Box<str>,
+        hash: u64,
         default: Option<Box<str>>,
     },
 }
@@ -284,6 +285,7 @@ impl Template {
                 let (key, default) = split_default(inner);
                 pieces.push(Piece::Variable {
                     key: key.to_lowercase().into_boxed_str(),
+                    hash: key_hash(&key.to_lowercase()),
                     default: default.map(Into::into),
                 });
             }
@@ -324,10 +326,10 @@ impl Template {
 
     /// The value of variable piece `index`, or its default.
     fn variable<'a>(&'a self, index: usize, context: &'a Context) -> Option<&'a str> {
-        let Some(Piece::Variable { key, default }) = self.pieces.get(index) else {
+        let Some(Piece::Variable { key, hash, default }) = self.pieces.get(index) else {
             return None;
         };
-        context.single(key).or(default.as_deref())
+        context.single_hashed(*hash, key).or(default.as_deref())
     }
 
     /// Matches with the variables substituted as literals, on the stack when the template is
@@ -354,8 +356,8 @@ impl Template {
         for piece in &self.pieces {
             match piece {
                 Piece::Text(part) => text.push_str(part),
-                Piece::Variable { key, default } => {
-                    let value = match context.single(key) {
+                Piece::Variable { key, hash, default } => {
+                    let value = match context.single_hashed(*hash, key) {
                         Some(value) => value,
                         None => default.as_deref()?,
                     };

@@ -25,6 +25,8 @@ type Span = (u32, u32);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ContextEntry {
+    /// [`key_hash`] of the key: lookups compare hashes, not strings sharing an `aws:` prefix.
+    hash: u64,
     key: Span,
     /// `start..end` in [`Context::values`].
     values: Span,
@@ -59,6 +61,15 @@ impl<'a> ContextValues<'a> {
     }
 }
 
+/// FNV-1a of a lowercased key; compiled conditions compute it once.
+pub(crate) fn key_hash(lowercase_key: &str) -> u64 {
+    lowercase_key
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
 fn offset(length: usize) -> u32 {
     u32::try_from(length).unwrap_or(u32::MAX)
 }
@@ -81,9 +92,15 @@ impl Context {
         self.text.get(start as usize..end as usize).unwrap_or("")
     }
 
-    fn position(&self, lowercase_key: &str) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|entry| self.text_of(entry.key).cmp(lowercase_key))
+    /// Entries are sorted by hash; equal hashes are neighbours.
+    fn position(&self, hash: u64, lowercase_key: &str) -> Result<usize, usize> {
+        let start = self.entries.partition_point(|entry| entry.hash < hash);
+        self.entries[start..]
+            .iter()
+            .take_while(|entry| entry.hash == hash)
+            .position(|entry| self.text_of(entry.key) == lowercase_key)
+            .map(|offset| start + offset)
+            .ok_or(start)
     }
 
     fn push_text(&mut self, text: &str) -> Span {
@@ -95,7 +112,8 @@ impl Context {
     /// Sets a key (replacing earlier values; replaced text is not reclaimed).
     pub fn insert<S: AsRef<str>>(&mut self, key: &str, values: Vec<S>) {
         let key = key.to_lowercase();
-        let found = self.position(&key);
+        let hash = key_hash(&key);
+        let found = self.position(hash, &key);
         if values.is_empty() {
             if let Ok(at) = found {
                 self.entries.remove(at);
@@ -115,6 +133,7 @@ impl Context {
                 self.entries.insert(
                     at,
                     ContextEntry {
+                        hash,
                         key,
                         values: value_span,
                     },
@@ -125,14 +144,20 @@ impl Context {
 
     /// Sets a key only when it is not present.
     fn insert_default(&mut self, key: &str, value: &str) {
-        if self.position(&key.to_lowercase()).is_err() {
+        let key_lower = key.to_lowercase();
+        if self.position(key_hash(&key_lower), &key_lower).is_err() {
             self.insert(key, vec![value]);
         }
     }
 
     /// The values of a key; `key` must already be lowercase.
     pub(crate) fn get(&self, lowercase_key: &str) -> Option<ContextValues<'_>> {
-        let entry = self.entries.get(self.position(lowercase_key).ok()?)?;
+        self.get_hashed(key_hash(lowercase_key), lowercase_key)
+    }
+
+    /// [`Context::get`] with the key's [`key_hash`] computed beforehand.
+    pub(crate) fn get_hashed(&self, hash: u64, lowercase_key: &str) -> Option<ContextValues<'_>> {
+        let entry = self.entries.get(self.position(hash, lowercase_key).ok()?)?;
         let spans = self
             .values
             .get(entry.values.0 as usize..entry.values.1 as usize)?;
@@ -144,7 +169,12 @@ impl Context {
 
     /// The value of a single-valued key (`None` when absent or multi-valued).
     pub(crate) fn single(&self, lowercase_key: &str) -> Option<&str> {
-        let values = self.get(lowercase_key)?;
+        self.single_hashed(key_hash(lowercase_key), lowercase_key)
+    }
+
+    /// [`Context::single`] with the key's [`key_hash`] computed beforehand.
+    pub(crate) fn single_hashed(&self, hash: u64, lowercase_key: &str) -> Option<&str> {
+        let values = self.get_hashed(hash, lowercase_key)?;
         if values.len() == 1 {
             values.get(0)
         } else {
@@ -549,6 +579,22 @@ mod tests {
         .unwrap()
         .finish();
         assert_eq!(global.context.single("aws:requestedregion"), None);
+    }
+
+    #[test]
+    fn context_keys_are_case_insensitive_and_replaceable() {
+        let mut context = Context::new();
+        for index in 0..50 {
+            context.insert(&format!("Svc:Key{index}"), vec![format!("v{index}")]);
+        }
+        context.insert("SVC:KEY7", vec!["a".to_string(), "b".to_string()]);
+        context.insert("svc:key8", Vec::<String>::new());
+        assert_eq!(context.len(), 49);
+        assert_eq!(context.single("svc:key3"), Some("v3"));
+        assert_eq!(context.single("svc:key7"), None, "multi-valued");
+        let seven: Vec<&str> = context.values("Svc:Key7").unwrap().iter().collect();
+        assert_eq!(seven, ["a", "b"]);
+        assert!(context.values("svc:key8").is_none());
     }
 
     #[test]
