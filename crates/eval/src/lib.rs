@@ -1,8 +1,14 @@
 //! Offline AWS policy evaluation: the whole decision chain, with the statements that decided it.
 //!
 //! Build a [`PolicySet`], compile it once into a [`CompiledPolicySet`], then call
-//! [`CompiledPolicySet::decide`] (no explanation, no allocation on the hot path) or
-//! [`CompiledPolicySet::evaluate`] (with [`Reason`]s) for each [`Request`].
+//! [`CompiledPolicySet::decide`] (no explanation), [`CompiledPolicySet::decide_all`] (many
+//! requests over all cores) or [`CompiledPolicySet::evaluate`] (with [`Reason`]s) for each
+//! [`Request`] (built once with [`Request::new`] … [`Request::finish`]).
+//!
+//! Compiling lowercases action patterns, tokenizes wildcards, parses CIDRs, numbers and dates,
+//! hashes condition keys and indexes statements by service prefix, so `decide` does not
+//! allocate, except to fold an upper-case request value for `StringEqualsIgnoreCase` and to
+//! resolve policy variables inside `Arn*` values or case-insensitive operators.
 //!
 //! # Decision chain (IAM "Policy evaluation logic")
 //! 1. An explicit `Deny` in any applicable policy wins: identity policies, permissions
