@@ -8,3 +8,4 @@ mod generate;
 mod eval;
 mod lint;
 mod spec;
+mod report;

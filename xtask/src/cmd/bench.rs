@@ -24,6 +24,8 @@ use crate::cmd::plan::runtime;
 pub enum Command {
     /// Read + plan across a seeded organization behind a latency-adding proxy.
     Plan(PlanBench),
+    /// Evidence bundle for a synthetic organization (default 100 accounts × 50 roles).
+    Evidence(crate::cmd::evidence::BenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -45,6 +47,7 @@ pub struct PlanBench {
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Plan(args) => bench_plan(&args),
+        Command::Evidence(args) => crate::cmd::evidence::bench(&args),
     }
 }
 

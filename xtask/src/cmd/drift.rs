@@ -107,6 +107,27 @@ pub async fn read_only_plan(
     accounts: &[String],
     ous: &[String],
 ) -> anyhow::Result<(PlanOutcome, Vec<Finding>)> {
+    let outcome = plan_without_gate(aws, definitions, root, accounts, ous).await?;
+    let whole = accounts.is_empty() && ous.is_empty();
+    let rendered =
+        workflow::render_selected(definitions, &outcome.organization, accounts, ous, whole)?;
+    let findings = lint(
+        definitions,
+        &rendered.accounts,
+        rendered.scps.as_deref().unwrap_or_default(),
+    )?;
+    Ok((outcome, findings))
+}
+
+/// The plan of the selected accounts with no lint gate: a report must show accounts even when
+/// the definitions have lint errors.
+pub async fn plan_without_gate(
+    aws: &Aws,
+    definitions: &Definitions,
+    root: &Path,
+    accounts: &[String],
+    ous: &[String],
+) -> anyhow::Result<PlanOutcome> {
     let (commit, dirty) = git_commit(root);
     let request = PlanRequest {
         access: workflow::access_role(&definitions.config, commit.as_deref())?,
@@ -121,16 +142,7 @@ pub async fn read_only_plan(
         created_at: workflow::now_rfc3339(),
     };
     let quiet = |_event: ProgressEvent| {};
-    let outcome = workflow::plan_organization(aws, definitions, &request, &quiet).await?;
-    let whole = accounts.is_empty() && ous.is_empty();
-    let rendered =
-        workflow::render_selected(definitions, &outcome.organization, accounts, ous, whole)?;
-    let findings = lint(
-        definitions,
-        &rendered.accounts,
-        rendered.scps.as_deref().unwrap_or_default(),
-    )?;
-    Ok((outcome, findings))
+    Ok(workflow::plan_organization(aws, definitions, &request, &quiet).await?)
 }
 
 /// Every finding (active and excepted) of the rendered accounts and SCPs, judged today.

@@ -1,16 +1,25 @@
 //! `cargo xtask evidence`: export an auditor evidence bundle (index.html, per-account pages,
 //! roles.csv, evidence.json, MANIFEST.sha256). Reads live IAM read-only to record whether each
 //! role matched the repository; with `--cloudtrail`, compares granted with used actions.
+//! Accounts are rendered, linted and written one at a time, so memory stays flat with the
+//! number of accounts. Also `cargo xtask bench evidence`.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
+use anyhow::Context;
 use warden_catalog::Catalog;
-use warden_report::bundle::{BundleHeader, EvidenceWriter};
+use warden_lint::{LintConfig, lint_rendered_account};
+use warden_plan::Plan;
+use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
 use warden_report::evidence::{EvidenceContext, account_evidence};
 use warden_report::{Provenance, UsageIndex};
+use warden_spec::Definitions;
+use warden_spec::org::{AccountStatus, Organization};
 
-use super::drift::{read_only_plan, today};
+use super::drift::{plan_without_gate, today};
 use super::plan::{Connection, connect, load_definitions, runtime};
 
 #[derive(clap::Args)]
@@ -51,21 +60,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let (outcome, findings) = runtime()?.block_on(async {
+    let outcome = runtime()?.block_on(async {
         let aws = connect(&definitions, &args.connection).await?;
-        read_only_plan(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
+        plan_without_gate(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
     })?;
-    let whole = args.accounts.is_empty() && args.ous.is_empty();
-    let selection = warden_aws::workflow::render_selected(
-        &definitions,
-        &outcome.organization,
-        &args.accounts,
-        &args.ous,
-        whole,
-    )?;
-    let scps = definitions
-        .render_scps(&outcome.organization)
-        .map_err(|errors| anyhow::anyhow!("SCPs do not render: {errors:?}"))?;
     let catalog = Catalog::embedded();
     let source = catalog.source();
     let provenance = Provenance::read(
@@ -78,20 +76,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         provenance,
         usage: usage.as_ref().map(UsageIndex::period),
     };
-    let context = EvidenceContext {
-        catalog,
-        organization: &outcome.organization,
-        scps: &scps,
-        plan: Some(&outcome.plan),
-        findings: &findings,
-        usage: usage.as_ref(),
-        today: today()?.to_string(),
+    let selection = Selection {
+        accounts: &args.accounts,
+        ous: &args.ous,
     };
-    let mut writer = EvidenceWriter::create(&args.out, header)?;
-    for account in &selection.accounts {
-        writer.write_account(&account_evidence(&context, account))?;
-    }
-    let summary = writer.finish()?;
+    let summary = write_bundle(
+        &args.out,
+        header,
+        &definitions,
+        &outcome.organization,
+        Some(&outcome.plan),
+        usage.as_ref(),
+        &selection,
+    )?;
     println!(
         "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}",
         summary.accounts,
@@ -101,11 +98,64 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     println!(
-        "open {} ; verify with `cd {} && sha256sum -c MANIFEST.sha256`",
+        "open {}; verify with `cd {} && sha256sum -c MANIFEST.sha256`",
         args.out.join("index.html").display(),
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which accounts go into the bundle (`--account`/`--ou`; none: all).
+pub struct Selection<'a> {
+    pub accounts: &'a [String],
+    pub ous: &'a [String],
+}
+
+/// Renders, lints and writes each selected active member account in turn.
+pub fn write_bundle(
+    out: &Path,
+    header: BundleHeader,
+    definitions: &Definitions,
+    organization: &Organization,
+    plan: Option<&Plan>,
+    usage: Option<&UsageIndex>,
+    selection: &Selection<'_>,
+) -> anyhow::Result<BundleSummary> {
+    let catalog = Catalog::embedded();
+    let scps = definitions
+        .render_scps(organization)
+        .map_err(|errors| anyhow::anyhow!("the SCPs do not render:\n{errors:?}"))?;
+    let config = LintConfig::from_spec(&definitions.config);
+    let today = today()?;
+    let mut writer = EvidenceWriter::create(out, header)?;
+    for account in organization.accounts.iter().filter(|account| {
+        account.status == AccountStatus::Active
+            && account.id != organization.management_account_id
+            && warden_aws::workflow::selected(
+                account,
+                organization,
+                selection.accounts,
+                selection.ous,
+            )
+    }) {
+        let rendered = definitions
+            .render_for_account(organization, account)
+            .map_err(|errors| {
+                anyhow::anyhow!("account `{}` does not render:\n{errors:?}", account.id)
+            })?;
+        let findings = lint_rendered_account(&rendered, &config, catalog, today);
+        let context = EvidenceContext {
+            catalog,
+            organization,
+            scps: &scps,
+            plan,
+            findings: &findings,
+            usage,
+            today: today.to_string(),
+        };
+        writer.write_account(&account_evidence(&context, &rendered))?;
+    }
+    Ok(writer.finish()?)
 }
 
 fn count_trail_files(dir: &Path) -> usize {
@@ -124,4 +174,255 @@ fn count_trail_files(dir: &Path) -> usize {
             }
         })
         .sum()
+}
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Synthetic member accounts.
+    #[arg(long, default_value_t = 100)]
+    pub accounts: usize,
+    /// Roles per account.
+    #[arg(long, default_value_t = 50)]
+    pub roles: usize,
+    /// Synthetic CloudTrail events per role.
+    #[arg(long, default_value_t = 4)]
+    pub events_per_role: usize,
+}
+
+const BENCH_CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_BENCH_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+admin_roles: [WardenAccess]
+"#;
+
+const BENCH_BOUNDARY: &str = r#"
+kind: Boundary
+name: workload-boundary
+path: /boundaries/
+description: Caps workload roles.
+statements:
+  - Sid: Cap
+    Effect: Allow
+    Action: [s3:*, ec2:*, dynamodb:*, sqs:*, logs:*, kms:Decrypt]
+    Resource: "*"
+    justification: Workloads use storage, compute, queues, logs and decryption only.
+"#;
+
+/// Action patterns the synthetic roles draw from (wildcards of very different sizes).
+const BENCH_PATTERNS: [&str; 8] = [
+    "s3:Get*",
+    "ec2:Describe*",
+    "dynamodb:*",
+    "sqs:Send*",
+    "logs:*",
+    "kms:Decrypt",
+    "s3:PutObject",
+    "ec2:*Tags",
+];
+
+fn bench_role(index: usize) -> String {
+    let first = BENCH_PATTERNS[index % BENCH_PATTERNS.len()];
+    let second = BENCH_PATTERNS[(index * 3 + 1) % BENCH_PATTERNS.len()];
+    format!(
+        r#"kind: Role
+name: role-{index:03}
+path: /bench/
+description: Synthetic workload role {index}.
+targets:
+  ous: [Root]
+boundary: workload-boundary
+tags:
+  Project: bench
+trust:
+  - Sid: Service
+    Effect: Allow
+    Principal:
+      Service: ecs-tasks.amazonaws.com
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        aws:SourceAccount: "${{account_id}}"
+    justification: ECS tasks of this account only.
+inline_policies:
+  work:
+    - Sid: First
+      Effect: Allow
+      Action: {first}
+      Resource: "arn:aws:s3:::bench-${{account_id}}-{index}/*"
+      justification: Synthetic statement one.
+    - Sid: Second
+      Effect: Allow
+      Action: [{second}]
+      Resource: "arn:aws:s3:::bench-${{account_id}}-{index}"
+      justification: Synthetic statement two.
+"#
+    )
+}
+
+fn bench_organization(accounts: usize) -> Organization {
+    Organization {
+        id: "o-bench".into(),
+        management_account_id: "123456789012".into(),
+        root_id: "r-bench".into(),
+        accounts: (0..accounts)
+            .map(|index| warden_spec::org::Account {
+                id: format!("{:012}", 200_000_000_000_u64 + index as u64),
+                name: format!("account-{index:03}"),
+                email: None,
+                status: AccountStatus::Active,
+                parent_id: "r-bench".into(),
+                ou_path: "Root".into(),
+                tags: Default::default(),
+            })
+            .collect(),
+        organizational_units: Vec::new(),
+    }
+}
+
+fn bench_events(
+    organization: &Organization,
+    roles: usize,
+    per_role: usize,
+) -> anyhow::Result<Vec<warden_generate::cloudtrail::TrailEvent>> {
+    let names = [
+        ("s3.amazonaws.com", "GetObject"),
+        ("ec2.amazonaws.com", "DescribeInstances"),
+        ("sqs.amazonaws.com", "SendMessage"),
+        ("logs.amazonaws.com", "PutLogEvents"),
+    ];
+    let mut records = Vec::new();
+    for account in &organization.accounts {
+        for role in 0..roles {
+            for event in 0..per_role {
+                let (source, name) = names[(role + event) % names.len()];
+                records.push(serde_json::json!({
+                    "eventTime": format!("2026-11-{:02}T10:00:00Z", 1 + event % 20),
+                    "eventSource": source,
+                    "eventName": name,
+                    "awsRegion": "us-east-1",
+                    "recipientAccountId": account.id,
+                    "userIdentity": {
+                        "type": "AssumedRole",
+                        "arn": format!("arn:aws:sts::{}:assumed-role/role-{role:03}/s", account.id),
+                        "accountId": account.id,
+                        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{}:role/bench/role-{role:03}", account.id)}}
+                    }
+                }));
+            }
+        }
+    }
+    let text = serde_json::json!({ "Records": records }).to_string();
+    Ok(warden_generate::cloudtrail::parse_log(
+        &text,
+        Path::new("synthetic.json"),
+    )?)
+}
+
+/// Peak resident set size of this process (`VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `cargo xtask bench evidence`: a synthetic organization (N accounts × M roles, rendered from
+/// definitions in a temporary repository, CloudTrail events in memory) written as a bundle.
+pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let repo = std::env::temp_dir().join(format!("warden-bench-evidence-{}", std::process::id()));
+    let out = repo.join("bundle");
+    let result = bench_in(args, &repo, &out);
+    let _ = std::fs::remove_dir_all(&repo);
+    let report = result?;
+    print!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String> {
+    let write = |file: &str, text: &str| -> anyhow::Result<()> {
+        let path = repo.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("could not write `{}`", path.display()))
+    };
+    write("warden.yaml", BENCH_CONFIG)?;
+    write("boundaries/workload-boundary.yaml", BENCH_BOUNDARY)?;
+    for index in 0..args.roles {
+        write(
+            &format!("policies/role-{index:03}.yaml"),
+            &bench_role(index),
+        )?;
+    }
+    let definitions = load_definitions(repo)?;
+    let organization = bench_organization(args.accounts);
+    let events = bench_events(&organization, args.roles, args.events_per_role)?;
+    let event_count = events.len();
+    let usage = UsageIndex::new(events, 1, Some("2026-11-01".into()));
+    let rss_before = peak_rss_kib();
+    let header = BundleHeader {
+        provenance: Provenance {
+            warden_version: warden_report::WARDEN_VERSION.into(),
+            live_read_at: warden_aws::workflow::now_rfc3339(),
+            definitions_digest: definitions.digest(),
+            ..Provenance::default()
+        },
+        usage: Some(usage.period()),
+    };
+    let started = Instant::now();
+    let summary = write_bundle(
+        out,
+        header,
+        &definitions,
+        &organization,
+        None,
+        Some(&usage),
+        &Selection {
+            accounts: &[],
+            ous: &[],
+        },
+    )?;
+    let elapsed = started.elapsed();
+    let rss_after = peak_rss_kib();
+    let mut report = String::new();
+    let mib = |kib: Option<u64>| {
+        kib.map_or_else(
+            || "unavailable".to_string(),
+            |k| format!("{:.1} MiB", k as f64 / 1024.0),
+        )
+    };
+    let _ = writeln!(
+        report,
+        "evidence bench: {} accounts × {} roles, {} CloudTrail events in memory",
+        args.accounts, args.roles, event_count
+    );
+    let _ = writeln!(report, "  roles written:                 {}", summary.roles);
+    let _ = writeln!(
+        report,
+        "  files:                         {} ({:.1} MiB)",
+        summary.files.len(),
+        summary.bytes as f64 / 1_048_576.0
+    );
+    let _ = writeln!(
+        report,
+        "  wall time (render, lint, evidence, write, hash): {:.2} s ({:.2} ms per role)",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1000.0 / summary.roles.max(1) as f64
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory (VmHWM) before writing: {}",
+        mib(rss_before)
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory (VmHWM) after writing:  {}",
+        mib(rss_after)
+    );
+    Ok(report)
 }

@@ -1,0 +1,716 @@
+//! Drift report and evidence bundle end to end: a seeded organization in moto, a definitions
+//! repository in a git checkout, Warden applied once, then changes made out of band. Runs the
+//! real `cargo xtask drift` / `cargo xtask evidence` commands, checks the numbers against the
+//! catalog independently, verifies the manifest with `sha256sum -c`, and opens the HTML in
+//! headless Chromium, following every local link.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions: failing loudly is the point"
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use serde_json::Value;
+use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
+use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
+use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
+use warden_catalog::{AccessLevel, Catalog};
+use warden_emulator::MotoServer;
+use warden_emulator::browser::{dump_dom, ensure_chromium, file_url};
+use warden_plan::from_spec;
+use warden_spec::Definitions;
+
+const EXTERNAL_ID_ENV: &str = "WARDEN_E2E_REPORT_EXTERNAL_ID";
+const EXTERNAL_ID: &str = "e2e-report-external-id";
+
+const CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_REPORT_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+concurrency: 4
+admin_roles: [WardenAccess]
+"#;
+
+const BOUNDARY: &str = r#"
+kind: Boundary
+name: standard-boundary
+path: /boundaries/
+description: Caps workload roles at S3 and EC2 reads.
+statements:
+  - Sid: Cap
+    Effect: Allow
+    Action: [s3:*, ec2:Describe*]
+    Resource: "*"
+    justification: Workload roles never need more than S3 and EC2 describe calls.
+"#;
+
+const SHARED_POLICY: &str = r#"
+kind: ManagedPolicy
+name: shared-read
+path: /
+description: Describe EC2.
+statements:
+  - Sid: DescribeEc2
+    Effect: Allow
+    Action: ec2:Describe*
+    Resource: "*"
+    justification: The inventory job lists instances; Describe calls have no resource-level permissions.
+"#;
+
+const ROLE_DEF: &str = r#"
+kind: Role
+name: app-reader
+path: /apps/
+description: Reads the app's artifacts.
+targets:
+  ous: [Root/Workloads]
+boundary: standard-boundary
+managed_policies: [shared-read]
+trust:
+  - Sid: Pipeline
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::999999999999:role/pipeline"
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        sts:ExternalId: pipeline-xid-42
+    justification: The release pipeline assumes the role with its ExternalId.
+inline_policies:
+  artifacts:
+    - Sid: ReadArtifacts
+      Effect: Allow
+      Action: s3:Get*
+      Resource: "arn:aws:s3:::artifacts-${account_id}/*"
+      justification: The app reads its build artifacts.
+    - Sid: AppQueues
+      Effect: Allow
+      Action: sqs:*
+      Resource: "arn:aws:sqs:us-east-1:${account_id}:app-*"
+      justification: The app owns its queues (capped away by the boundary).
+exceptions:
+  - rule: WL201
+    sid: AppQueues
+    reason: The app creates and deletes its own queues.
+    owner: platform@acme.example
+    expires: 2099-12-31
+"#;
+
+const AUDITOR_DEF: &str = r#"
+kind: Role
+name: auditor
+path: /
+description: Read-only audit access.
+targets:
+  ous: [Root/Workloads]
+boundary: standard-boundary
+trust:
+  - Sid: AuditAccount
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::888888888888:root"
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        sts:ExternalId: audit-xid-7
+    justification: The audit account assumes the role with its ExternalId.
+inline_policies:
+  list:
+    - Sid: ListBuckets
+      Effect: Allow
+      Action: s3:ListAllMyBuckets
+      Resource: "*"
+      justification: Auditors list buckets; the action has no resource-level permissions.
+"#;
+
+const SCP_DEF: &str = r#"
+kind: Scp
+name: deny-leave
+description: Accounts stay in the organization.
+targets:
+  ous: [Root/Workloads]
+statements:
+  - Sid: DenyLeave
+    Effect: Deny
+    Action: organizations:LeaveOrganization
+    Resource: "*"
+"#;
+
+const ACCOUNT_ROOT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::ACCOUNT:root"},"Action":"sts:AssumeRole"}]}"#;
+
+struct World {
+    server: MotoServer,
+    aws: Aws,
+    org: SeededOrg,
+    repo: tempfile::TempDir,
+}
+
+fn write(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn git(root: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Ada Auditor",
+            "-c",
+            "user.email=ada@example.com",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn access() -> AccessRole {
+    AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
+        session_name: SessionName::new("warden-e2e-report").unwrap(),
+        duration: SessionDuration::default(),
+    }
+}
+
+/// Seeds two accounts, applies the definitions once, then changes things behind Warden's back:
+/// widens `app-reader`'s inline policy in prod and creates an unmanaged role in dev.
+async fn world() -> World {
+    let server = warden_e2e::moto();
+    let aws = Aws::connect(AwsOptions::emulator(server.endpoint_url()))
+        .await
+        .unwrap();
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into()],
+        accounts: vec![
+            SeedAccount::new("dev", "Workloads"),
+            SeedAccount::new("prod", "Workloads"),
+        ],
+        access_role_name: "WardenAccess".into(),
+        external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
+    };
+    let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "warden.yaml", CONFIG);
+    write(repo.path(), "boundaries/standard-boundary.yaml", BOUNDARY);
+    write(repo.path(), "policies/shared-read.yaml", SHARED_POLICY);
+    write(repo.path(), "policies/app-reader.yaml", ROLE_DEF);
+    write(repo.path(), "policies/auditor.yaml", AUDITOR_DEF);
+    write(repo.path(), "scps/deny-leave.yaml", SCP_DEF);
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "definitions"]);
+    let world = World {
+        server,
+        aws,
+        org,
+        repo,
+    };
+    world.apply_definitions().await;
+    world.drift_out_of_band().await;
+    world
+}
+
+impl World {
+    fn definitions(&self) -> Definitions {
+        Definitions::load(self.repo.path()).unwrap_or_else(|errors| panic!("{errors:?}"))
+    }
+
+    fn id(&self, name: &str) -> String {
+        self.org.account_id(name).unwrap().to_string()
+    }
+
+    async fn apply_definitions(&self) {
+        let definitions = self.definitions();
+        let request = PlanRequest {
+            access: access(),
+            lint: None,
+            concurrency: 4,
+            accounts: Vec::new(),
+            ous: Vec::new(),
+            commit: None,
+            dirty: false,
+            created_at: workflow::now_rfc3339(),
+        };
+        let outcome = workflow::plan_organization(&self.aws, &definitions, &request, &|_| {})
+            .await
+            .unwrap();
+        let apply = ApplyRequest::new(
+            access(),
+            from_spec::ownership(&definitions.config),
+            4,
+            Arc::new(|_| {}),
+        );
+        let report = workflow::apply_plan(&self.aws, &outcome.plan, &apply).await;
+        assert!(
+            report.succeeded(),
+            "{}",
+            warden_plan::report::render_apply_report(&report)
+        );
+    }
+
+    async fn drift_out_of_band(&self) {
+        let prod = fixture::admin_client(&self.aws, &self.id("prod"))
+            .await
+            .unwrap();
+        let widened = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReadArtifacts","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::artifacts-PROD/*"},{"Sid":"AppQueues","Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:PROD:app-*"},{"Sid":"ConsoleHotfix","Effect":"Allow","Action":"dynamodb:DeleteTable","Resource":"*"}]}"#
+            .replace("PROD", &self.id("prod"));
+        prod.put_role_policy("app-reader", "artifacts", &widened)
+            .await
+            .unwrap();
+        let dev_id = self.id("dev");
+        let dev = fixture::admin_client(&self.aws, &dev_id).await.unwrap();
+        fixture::create_role_with_policies(
+            &dev,
+            &NewRole {
+                name: "legacy-batch".into(),
+                path: "/".into(),
+                trust_policy: ACCOUNT_ROOT_TRUST.replace("ACCOUNT", &dev_id),
+                ..NewRole::default()
+            },
+            &[],
+            &[],
+        )
+        .await
+        .unwrap();
+    }
+
+    /// `cargo xtask ARGS… --root REPO --endpoint-url MOTO` with the ExternalId in the environment.
+    fn xtask(&self, args: &[&str]) -> Output {
+        let root = warden_e2e::workspace_root();
+        Command::new(env!("CARGO"))
+            .args(["run", "-q", "-p", "xtask", "--"])
+            .args(args)
+            .arg("--root")
+            .arg(self.repo.path())
+            .args(["--endpoint-url", &self.server.endpoint_url()])
+            .env(EXTERNAL_ID_ENV, EXTERNAL_ID)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    }
+}
+
+fn exit_code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn account<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == id)
+        .unwrap_or_else(|| panic!("no account {id} in {report:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
+    let world = world().await;
+    let out = tempfile::tempdir().unwrap();
+    let json_path = out.path().join("drift.json");
+    let run = world.xtask(&[
+        "drift",
+        "--format",
+        "json",
+        "--out",
+        json_path.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        exit_code(&run),
+        0,
+        "default exit is 0: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let commit = git(world.repo.path(), &["rev-parse", "HEAD"]);
+    assert_eq!(report["commit"], commit.as_str());
+    assert_eq!(report["dirty"], false);
+
+    let prod = account(&report, &world.id("prod"));
+    assert_eq!(prod["status"], "drift");
+    let changes = prod["changes"].as_array().unwrap();
+    let hotfix = changes
+        .iter()
+        .find(|c| c["subject"] == "app-reader/artifacts")
+        .unwrap_or_else(|| panic!("the widened inline policy is reported: {prod:#}"));
+    assert_eq!(hotfix["difference"], "differs");
+    assert_eq!(hotfix["action"], "update");
+    assert!(
+        hotfix["detail"].as_array().unwrap().iter().any(|d| d
+            .as_str()
+            .is_some_and(|d| d.eq_ignore_ascii_case("- action dynamodb:DeleteTable"))),
+        "the repository would take the hand-added action away: {hotfix:#}"
+    );
+    assert_eq!(
+        changes.len(),
+        1,
+        "nothing else differs in prod: {changes:#?}"
+    );
+
+    let dev = account(&report, &world.id("dev"));
+    assert_eq!(dev["status"], "in_sync");
+    assert!(
+        dev["unmanaged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["kind"] == "role" && u["name"] == "legacy-batch"),
+        "{dev:#}"
+    );
+    assert_eq!(report["totals"]["differs"], 1);
+    assert_eq!(report["totals"]["unreadable"], 0);
+    // The excepted WL201 finding is reported as excepted, not as a warning.
+    assert!(
+        report["totals"]["lint_excepted"].as_u64().unwrap() >= 2,
+        "{:#}",
+        report["totals"]
+    );
+
+    let drift = world.xtask(&["drift", "--fail-on", "drift", "--format", "markdown"]);
+    assert_eq!(
+        exit_code(&drift),
+        2,
+        "{}",
+        String::from_utf8_lossy(&drift.stderr)
+    );
+    let markdown = String::from_utf8_lossy(&drift.stdout);
+    assert!(
+        markdown.contains("<details>") && markdown.contains("legacy-batch"),
+        "{markdown}"
+    );
+    let errors_only = world.xtask(&["drift", "--fail-on", "error", "--format", "html"]);
+    assert_eq!(exit_code(&errors_only), 0, "drift alone is not an error");
+    assert!(String::from_utf8_lossy(&errors_only.stdout).starts_with("<!DOCTYPE html>"));
+}
+
+/// CloudTrail: app-reader in prod used s3:GetObject and ec2:DescribeInstances in the period,
+/// ec2:DescribeVpcs before it, and s3:ListBucket (not granted by its policies).
+fn cloudtrail(dir: &Path, prod: &str) {
+    let event = |time: &str, source: &str, name: &str| {
+        serde_json::json!({
+            "eventTime": time,
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "recipientAccountId": prod,
+            "userIdentity": {
+                "type": "AssumedRole",
+                "arn": format!("arn:aws:sts::{prod}:assumed-role/app-reader/run-1"),
+                "accountId": prod,
+                "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{prod}:role/apps/app-reader")}}
+            },
+            "requestParameters": {"bucketName": format!("artifacts-{prod}"), "key": "build/app.tar"}
+        })
+    };
+    std::fs::create_dir_all(dir.join("2026/11")).unwrap();
+    let first = serde_json::json!({"Records": [
+        event("2026-11-20T10:00:00Z", "s3.amazonaws.com", "GetObject"),
+        event("2026-11-20T10:01:00Z", "ec2.amazonaws.com", "DescribeInstances"),
+        event("2026-01-02T10:00:00Z", "ec2.amazonaws.com", "DescribeVpcs"),
+    ]});
+    std::fs::write(dir.join("2026/11/a.json"), first.to_string()).unwrap();
+    let second = serde_json::json!({"Records": [event("2026-11-21T09:00:00Z", "s3.amazonaws.com", "ListBucket")]});
+    let gz = dir.join("2026/11/b.json");
+    std::fs::write(&gz, second.to_string()).unwrap();
+    let status = Command::new("gzip").arg(&gz).status().unwrap();
+    assert!(status.success());
+}
+
+fn expanded(catalog: &Catalog, patterns: &[&str]) -> BTreeMap<String, AccessLevel> {
+    patterns
+        .iter()
+        .flat_map(|p| catalog.expand(p).unwrap())
+        .map(|a| (a.full_name(), a.access_level))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest() {
+    let chromium = ensure_chromium().unwrap_or_else(|err| {
+        panic!("headless chromium is required for this test ({err}); `cargo xtask ci` installs it")
+    });
+    let world = world().await;
+    let prod = world.id("prod");
+    let trail = tempfile::tempdir().unwrap();
+    cloudtrail(trail.path(), &prod);
+    let out = tempfile::tempdir().unwrap();
+    let bundle = out.path().join("bundle");
+    let run = world.xtask(&[
+        "evidence",
+        "--out",
+        bundle.to_str().unwrap(),
+        "--cloudtrail",
+        trail.path().to_str().unwrap(),
+        "--since",
+        "2026-11-01",
+    ]);
+    assert_eq!(
+        exit_code(&run),
+        0,
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    // Every role rendered for every account is in the evidence.
+    let evidence: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("evidence.json")).unwrap())
+            .unwrap();
+    assert_eq!(evidence["format"], "warden-evidence");
+    let provenance = &evidence["header"]["provenance"];
+    assert_eq!(
+        provenance["commit"],
+        git(world.repo.path(), &["rev-parse", "HEAD"]).as_str()
+    );
+    assert_eq!(provenance["author"], "Ada Auditor <ada@example.com>");
+    assert_eq!(provenance["clean"], true);
+    let accounts = evidence["accounts"].as_array().unwrap();
+    let found: BTreeSet<(String, String)> = accounts
+        .iter()
+        .flat_map(|a| {
+            a["roles"].as_array().unwrap().iter().map(move |r| {
+                (
+                    a["account_name"].as_str().unwrap().to_string(),
+                    r["name"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = ["dev", "prod"]
+        .iter()
+        .flat_map(|a| ["app-reader", "auditor"].map(|r| ((*a).to_string(), r.to_string())))
+        .collect();
+    assert_eq!(found, expected);
+
+    // Counts: identity (s3:Get*, sqs:*, ec2:Describe*) capped by the boundary (s3:*, ec2:Describe*).
+    let catalog = Catalog::embedded();
+    let granted = expanded(catalog, &["s3:Get*", "ec2:Describe*"]);
+    let prod_evidence = accounts
+        .iter()
+        .find(|a| a["account_id"] == prod.as_str())
+        .unwrap();
+    let role = prod_evidence["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "app-reader")
+        .unwrap();
+    let permissions = &role["permissions"];
+    assert_eq!(permissions["total"], granted.len());
+    let reads = granted
+        .values()
+        .filter(|l| **l == AccessLevel::Read)
+        .count();
+    let lists = granted
+        .values()
+        .filter(|l| **l == AccessLevel::List)
+        .count();
+    assert_eq!(permissions["levels"]["read"], reads);
+    assert_eq!(permissions["levels"]["list"], lists);
+    let services: Vec<&str> = permissions["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        services,
+        ["ec2", "s3"],
+        "sqs is capped away by the boundary"
+    );
+    assert_eq!(
+        role["live"]["state"], "differs",
+        "prod's inline policy was widened by hand"
+    );
+    let dev_evidence = accounts
+        .iter()
+        .find(|a| a["account_name"] == "dev")
+        .unwrap();
+    assert!(
+        dev_evidence["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["live"]["state"] == "matched")
+    );
+    assert!(
+        dev_evidence["unmanaged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u == "role legacy-batch")
+    );
+    let scps: Vec<&str> = prod_evidence["scps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(scps, ["deny-leave"]);
+    let justifications: Vec<&str> = role["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["justification"].as_str())
+        .collect();
+    assert!(
+        justifications.contains(&"The app reads its build artifacts."),
+        "{justifications:?}"
+    );
+    let exception = &role["exceptions"][0];
+    assert_eq!(
+        (
+            exception["owner"].as_str(),
+            exception["expires"].as_str(),
+            exception["in_force"].as_bool()
+        ),
+        (
+            Some("platform@acme.example"),
+            Some("2099-12-31"),
+            Some(true)
+        )
+    );
+
+    // Usage in the period: two granted actions used, ListBucket used but not granted.
+    let usage = &role["usage"];
+    assert_eq!(
+        usage["used"],
+        serde_json::json!(["ec2:DescribeInstances", "s3:GetObject"])
+    );
+    assert_eq!(
+        usage["used_not_granted"],
+        serde_json::json!(["s3:ListBucket"])
+    );
+    assert_eq!(usage["unused_count"], granted.len() - 2);
+    assert_eq!(usage["events"], 3, "the January event is before --since");
+
+    // The CSV has one row per account and role, with the same counts.
+    let csv = std::fs::read_to_string(bundle.join("roles.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + expected.len());
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{prod},")) && l.contains(",app-reader,"))
+        .unwrap();
+    assert!(
+        row.contains(&format!(",differs,{},", granted.len())),
+        "{row}"
+    );
+
+    // The manifest verifies with the real tool, and catches a changed file.
+    let check = Command::new("sha256sum")
+        .args(["-c", "MANIFEST.sha256"])
+        .current_dir(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let listed = String::from_utf8_lossy(&check.stdout)
+        .lines()
+        .filter(|l| l.ends_with(": OK"))
+        .count();
+    assert_eq!(
+        listed,
+        3 + accounts.len(),
+        "evidence.json, roles.csv, index.html and a page per account"
+    );
+    std::fs::write(bundle.join("roles.csv"), csv.replace("differs", "matched")).unwrap();
+    let tampered = Command::new("sha256sum")
+        .args(["-c", "--quiet", "MANIFEST.sha256"])
+        .current_dir(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        !tampered.status.success(),
+        "a changed file fails the manifest"
+    );
+
+    browse(&chromium, &bundle, &expected);
+}
+
+/// Opens index.html in headless Chromium, checks that accounts and roles are shown, and follows
+/// every local link: the file exists and, for `#fragment`, the loaded page has that id.
+fn browse(chromium: &Path, bundle: &Path, roles: &BTreeSet<(String, String)>) {
+    let mut doms: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut dom_of = |path: &Path| -> String {
+        let path = path.canonicalize().unwrap();
+        doms.entry(path.clone())
+            .or_insert_with(|| dump_dom(chromium, &file_url(&path, None).unwrap()).unwrap())
+            .clone()
+    };
+    let index = bundle.join("index.html");
+    let dom = dom_of(&index);
+    for (account, role) in roles {
+        assert!(
+            dom.contains(&format!(">{account}</a>")),
+            "account {account} listed"
+        );
+        assert!(dom.contains(&format!(">{role}</a>")), "role {role} listed");
+    }
+    let mut pages = vec![index];
+    let mut seen = BTreeSet::new();
+    let mut links_checked = 0;
+    while let Some(page) = pages.pop() {
+        if !seen.insert(page.canonicalize().unwrap()) {
+            continue;
+        }
+        let dom = dom_of(&page);
+        for href in hrefs(&dom) {
+            assert!(!href.starts_with("http"), "no external links: {href}");
+            let (file, fragment) = href.split_once('#').unwrap_or((href.as_str(), ""));
+            let target = if file.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(file)
+            };
+            assert!(
+                target.is_file(),
+                "{href} on {} points to a missing file",
+                page.display()
+            );
+            if !fragment.is_empty() {
+                let target_dom = dom_of(&target);
+                assert!(
+                    target_dom.contains(&format!("id=\"{fragment}\"")),
+                    "{href}: no element with id `{fragment}`"
+                );
+            }
+            if target.extension().is_some_and(|e| e == "html") {
+                pages.push(target);
+            }
+            links_checked += 1;
+        }
+    }
+    assert!(links_checked > 10, "only {links_checked} links followed");
+    assert_eq!(seen.len(), 3, "index and one page per account");
+}
+
+fn hrefs(dom: &str) -> Vec<String> {
+    dom.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once('"')
+                .map(|(href, _)| href.replace("&amp;", "&"))
+        })
+        .collect()
+}
