@@ -30,13 +30,13 @@ pub struct Args {
     #[arg(long, value_name = "NAME", requires_all = ["account", "action", "resource"])]
     role: Option<String>,
     /// Account the role is deployed to.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "request")]
     account: Option<String>,
     /// Action to evaluate, e.g. `s3:GetObject`.
-    #[arg(long, value_name = "ACTION")]
+    #[arg(long, value_name = "ACTION", conflicts_with = "request")]
     action: Option<String>,
     /// Resource ARN (or `*`).
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", conflicts_with = "request")]
     resource: Option<String>,
     /// Account owning the resource, when its ARN does not say (S3).
     #[arg(long, value_name = "ID")]
