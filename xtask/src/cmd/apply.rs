@@ -14,8 +14,8 @@ use warden_plan::report::render_apply_report;
 use warden_plan::{Limits, from_spec};
 
 use crate::cmd::plan::{
-    Connection, connect, git_commit, lint_gate, load_definitions, plan_with, read_plan_file,
-    runtime,
+    Connection, Format, connect, git_commit, lint_gate, load_definitions, plan_with,
+    read_plan_file, runtime,
 };
 
 #[derive(clap::Args)]
@@ -31,6 +31,9 @@ pub struct Args {
     /// Only accounts under this OU when planning now; repeatable.
     #[arg(long = "ou", value_name = "PATH")]
     pub ous: Vec<String>,
+    /// Report format: a table per account, or the report as JSON for machines.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
     /// Repository with warden.yaml and the definitions.
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
@@ -64,9 +67,14 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             None => {
                 let outcome =
                     plan_with(&aws, &definitions, &args.root, &args.accounts, &args.ous).await?;
-                print!("{}", render_table(&outcome.plan, RenderOptions::default()));
+                // Stdout carries only the report when it is JSON.
+                let table = render_table(&outcome.plan, RenderOptions::default());
+                match args.format {
+                    Format::Table => print!("{table}"),
+                    Format::Json => eprint!("{table}"),
+                }
                 if !outcome.plan.has_changes() {
-                    println!("Nothing to apply.");
+                    eprintln!("Nothing to apply.");
                     return Ok(ExitCode::SUCCESS);
                 }
                 if !args.auto_approve && !confirm()? {
@@ -92,7 +100,10 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             desired: Some(Arc::new(desired)),
         };
         let report = workflow::apply_plan(&aws, &plan, &request).await;
-        print!("{}", render_apply_report(&report));
+        match args.format {
+            Format::Table => print!("{}", render_apply_report(&report)),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        }
         eprintln!("audit log: {}", audit.path().display());
         Ok(if report.succeeded() {
             ExitCode::SUCCESS
