@@ -98,6 +98,12 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
         ),
         Format::Json => println!("{}", render_json(plan)),
     }
+    if !plan.unreadable.is_empty() {
+        eprintln!(
+            "warning: {} account(s) could not be read and are not covered by this plan",
+            plan.unreadable.len()
+        );
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
     } else {
