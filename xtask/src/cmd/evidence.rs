@@ -296,8 +296,10 @@ fn bench_events(
         ("sqs.amazonaws.com", "SendMessage"),
         ("logs.amazonaws.com", "PutLogEvents"),
     ];
-    let mut records = Vec::new();
+    let mut events = Vec::new();
+    // One log file per account, as CloudTrail delivers them: the text never holds everything.
     for account in &organization.accounts {
+        let mut records = Vec::new();
         for role in 0..roles {
             for event in 0..per_role {
                 let (source, name) = names[(role + event) % names.len()];
@@ -316,12 +318,13 @@ fn bench_events(
                 }));
             }
         }
+        let text = serde_json::json!({ "Records": records }).to_string();
+        events.extend(warden_generate::cloudtrail::parse_log(
+            &text,
+            Path::new("synthetic.json"),
+        )?);
     }
-    let text = serde_json::json!({ "Records": records }).to_string();
-    Ok(warden_generate::cloudtrail::parse_log(
-        &text,
-        Path::new("synthetic.json"),
-    )?)
+    Ok(events)
 }
 
 /// Peak resident set size of this process (`VmHWM`), in KiB.
