@@ -32,7 +32,7 @@ pub struct Connection {
     /// Region for STS and Organizations (default: warden.yaml `regions.home`).
     #[arg(long)]
     pub region: Option<String>,
-    /// Custom endpoint, e.g. a local moto server (static test credentials are then used).
+    /// Custom endpoint, e.g. a local moto server (on loopback, its static test credentials are used).
     #[arg(long)]
     pub endpoint_url: Option<String>,
 }
@@ -51,6 +51,7 @@ pub struct Args {
     /// Only accounts under this OU path (`Root/Workloads`) or id; repeatable.
     #[arg(long = "ou", value_name = "PATH")]
     pub ous: Vec<String>,
+    /// Output: tables for people, or the plan (the saved format) as JSON for machines.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// List unmanaged roles and policies under each account.
@@ -128,8 +129,14 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Connects with the flags, defaulting the region to warden.yaml's home region.
 pub async fn connect(definitions: &Definitions, connection: &Connection) -> anyhow::Result<Aws> {
+    // A loopback endpoint is an emulator: use its static test credentials. Any other endpoint
+    // (e.g. a VPC endpoint) keeps the normal credential chain.
     let mut options = match &connection.endpoint_url {
-        Some(url) => AwsOptions::emulator(url.clone()),
+        Some(url) if is_loopback(url) => AwsOptions::emulator(url.clone()),
+        Some(url) => AwsOptions {
+            endpoint_url: Some(url.clone()),
+            ..AwsOptions::default()
+        },
         None => AwsOptions::default(),
     };
     options.profile = connection.profile.clone();
@@ -137,12 +144,31 @@ pub async fn connect(definitions: &Definitions, connection: &Connection) -> anyh
         .region
         .clone()
         .or_else(|| Some(definitions.config.home_region.clone()));
-    if connection.endpoint_url.is_none() {
-        options.allowed_regions = definitions.config.allowed_regions.clone();
-    } else if let Some(region) = &options.region {
-        options.allowed_regions = vec![region.clone()];
-    }
+    let emulator = connection.endpoint_url.as_deref().is_some_and(is_loopback);
+    options.allowed_regions = match (&options.region, emulator) {
+        (Some(region), true) => vec![region.clone()],
+        _ => definitions.config.allowed_regions.clone(),
+    };
     Ok(Aws::connect(options).await?)
+}
+
+/// Whether the endpoint's host is `localhost`, `127.x.x.x` or `[::1]`.
+fn is_loopback(url: &str) -> bool {
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The plan for the selected accounts, with progress on stderr when it is a terminal. Lint
@@ -260,4 +286,19 @@ pub fn read_plan_file(path: &Path) -> anyhow::Result<warden_plan::Plan> {
         bail!("plan `{}` covers no account", path.display());
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_loopback_endpoints_count_as_emulators() {
+        assert!(super::is_loopback("http://127.0.0.1:5000"));
+        assert!(super::is_loopback("http://localhost:5000/"));
+        assert!(super::is_loopback("http://[::1]:5000"));
+        assert!(!super::is_loopback("https://iam.amazonaws.com"));
+        assert!(!super::is_loopback(
+            "https://vpce-123.sts.us-east-1.vpce.amazonaws.com"
+        ));
+        assert!(!super::is_loopback("http://127.0.0.1.example.com"));
+    }
 }
