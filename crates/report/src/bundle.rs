@@ -432,6 +432,12 @@ fn index_page(accounts: &[IndexAccount], header: &BundleHeader, summary: &Bundle
             escape(&account.name),
             escape(&account.id)
         );
+        if account.roles.is_empty() {
+            out.push_str(
+                "<p class=\"muted\">No role from the repository applies to this account.</p>\n",
+            );
+            continue;
+        }
         out.push_str("<table>\n");
         html::header(
             &mut out,

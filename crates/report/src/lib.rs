@@ -27,4 +27,6 @@ pub use usage::UsageIndex;
 pub const WARDEN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg(test)]
+mod evidence_tests;
+#[cfg(test)]
 mod tests;
