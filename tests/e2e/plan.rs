@@ -659,3 +659,81 @@ async fn edited_plan_is_refused() {
         "nothing applied"
     );
 }
+
+/// The gate xtask uses: error findings of the real linter on the rendered definitions.
+fn real_lint_gate(definitions: &Definitions) -> workflow::LintGate {
+    let config = warden_lint::LintConfig::from_spec(&definitions.config);
+    Arc::new(move |accounts, scps| {
+        let today = warden_lint::subject::date_from_unix_seconds(1_795_000_000).unwrap();
+        let catalog = warden_catalog::Catalog::embedded();
+        let mut findings = Vec::new();
+        for account in accounts {
+            findings.extend(warden_lint::lint_rendered_account(
+                account, &config, catalog, today,
+            ));
+        }
+        findings.extend(warden_lint::lint_rendered_scps(
+            scps, &config, catalog, today,
+        ));
+        if warden_lint::has_errors(&findings) {
+            Err(warden_lint::emit::table::render(&findings))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// A cross-account trust without an ExternalId is a lint error: the plan stops before any
+/// member account is reached (no AssumeRole into it), and nothing is changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_errors_block_the_plan_before_accounts_are_read() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], true).await;
+    let clean = real_lint_gate(&world.definitions());
+    let without_external_id = ROLE_DEF.replace(
+        "    Condition:\n      StringEquals:\n        sts:ExternalId: pipeline-xid-42\n",
+        "",
+    );
+    assert_ne!(without_external_id, ROLE_DEF);
+    write(
+        world.repo.path(),
+        "policies/app-deployer.yaml",
+        &without_external_id,
+    );
+    let definitions = world.definitions();
+    let request = PlanRequest {
+        access: access(),
+        lint: Some(real_lint_gate(&definitions)),
+        concurrency: 4,
+        accounts: Vec::new(),
+        ous: Vec::new(),
+        commit: None,
+        dirty: false,
+        created_at: workflow::now_rfc3339(),
+    };
+    let proxy = world.proxy.as_ref().unwrap();
+    proxy.reset_stats();
+    let result = workflow::plan_organization(&world.aws, &definitions, &request, &|_| {}).await;
+    let Err(err) = result else {
+        panic!("the plan was not blocked")
+    };
+    let message = err.to_string();
+    assert!(message.contains("lint errors block the plan"), "{message}");
+    assert!(message.contains("app-deployer"), "{message}");
+    assert_eq!(
+        proxy.stats().calls_for_account(&world.id("dev")),
+        0,
+        "no call reached the member account"
+    );
+    assert!(world.live("dev").await.role(ROLE).is_none());
+    // The definitions as the other tests use them pass the same gate.
+    write(world.repo.path(), "policies/app-deployer.yaml", ROLE_DEF);
+    let request = PlanRequest {
+        lint: Some(clean),
+        ..request
+    };
+    assert!(
+        workflow::plan_organization(&world.aws, &world.definitions(), &request, &|_| {})
+            .await
+            .is_ok()
+    );
+}
