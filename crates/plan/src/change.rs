@@ -134,11 +134,12 @@ pub enum Change {
     DeleteRole {
         role: String,
     },
+    /// CreatePolicy (Organizations). Ownership is the description mark: SCP tags are not read
+    /// back with the policy, so they would prove nothing.
     CreateScp {
         name: String,
         description: String,
         document: String,
-        tags: BTreeMap<String, String>,
     },
     /// UpdatePolicy: content and description.
     UpdateScp {

@@ -117,7 +117,6 @@ fn create_scp(scp: &DesiredScp, ownership: &Ownership, phases: &mut Phases) {
         name: scp.name.clone(),
         description: ownership.marked_description(&scp.description),
         document: doc::text(&scp.document),
-        tags: ownership.marker_tags(),
     });
     for target in &scp.target_ids {
         phases.attach.push(Change::AttachScp {
