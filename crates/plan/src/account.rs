@@ -147,6 +147,14 @@ fn plan_policies(
                     ownership.marker()
                 ),
             )),
+            Some(existing) if existing.name != policy.name => conflicts.push(conflict(
+                "policy",
+                &existing.name,
+                format!(
+                    "exists as `{}`; policy names are case-insensitive, rename the definition `{}` to match",
+                    existing.name, policy.name
+                ),
+            )),
             Some(existing) if existing.path != policy.path => conflicts.push(conflict(
                 "policy",
                 &existing.name,

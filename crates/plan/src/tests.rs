@@ -823,3 +823,30 @@ fn edited_changes_are_not_reproducible() {
         "a dropped change counts too"
     );
 }
+
+#[test]
+fn managed_policy_differing_only_in_case_is_a_conflict() {
+    let mut live = converged_live();
+    let policy = live
+        .policies
+        .iter_mut()
+        .find(|p| p.name == "shared-read")
+        .unwrap();
+    policy.name = "Shared-Read".into();
+    let mut wanted = desired();
+    wanted.policies[0].document = allow(r#""ec2:DescribeVolumes""#, "*");
+    let plan = plan_account(&wanted, &live, &ownership());
+    assert!(
+        !plan
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::CreatePolicyVersion { .. })),
+        "{:#?}",
+        plan.changes
+    );
+    assert!(
+        plan.conflicts
+            .iter()
+            .any(|c| c.name == "Shared-Read" && c.reason.contains("case-insensitive"))
+    );
+}
