@@ -16,6 +16,9 @@ pub struct Plan {
     /// Always `warden-plan`.
     pub format: String,
     pub format_version: u32,
+    /// The Warden that made it (`warden-plan` crate version).
+    #[serde(default)]
+    pub generator: String,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// `git rev-parse HEAD` of the definitions repository, if it is one.
@@ -101,6 +104,7 @@ impl Plan {
         Plan {
             format: PLAN_FORMAT.to_string(),
             format_version: PLAN_FORMAT_VERSION,
+            generator: format!("warden {}", env!("CARGO_PKG_VERSION")),
             created_at: header.created_at,
             commit: header.commit,
             dirty: header.dirty,

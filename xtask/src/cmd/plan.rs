@@ -83,8 +83,7 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
     })?;
     let plan = &outcome.plan;
     if let Some(path) = &args.out {
-        std::fs::write(path, plan.to_json())
-            .with_context(|| format!("could not write `{}`", path.display()))?;
+        write_atomically(path, &plan.to_json())?;
         eprintln!("plan saved to {}", path.display());
     }
     match args.format {
@@ -110,6 +109,17 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a plan.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text)
+        .with_context(|| format!("could not write `{}`", temporary.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("could not write `{}`", path.display()))
 }
 
 /// Loads and checks the definitions; errors carry file:line:column.
