@@ -20,8 +20,8 @@ use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
 use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
 use warden_catalog::{AccessLevel, Catalog};
-use warden_emulator::MotoServer;
 use warden_emulator::browser::{dump_dom, ensure_chromium, file_url};
+use warden_emulator::{MotoOptions, MotoServer};
 use warden_plan::from_spec;
 use warden_spec::Definitions;
 
@@ -114,6 +114,7 @@ description: Read-only audit access.
 targets:
   ous: [Root/Workloads]
 boundary: standard-boundary
+managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
 trust:
   - Sid: AuditAccount
     Effect: Allow
@@ -193,7 +194,11 @@ fn access() -> AccessRole {
 /// Seeds two accounts, applies the definitions once, then changes things behind Warden's back:
 /// widens `app-reader`'s inline policy in prod and creates an unmanaged role in dev.
 async fn world() -> World {
-    let server = warden_e2e::moto();
+    // AWS managed policies are attachable only when moto loads them.
+    let server = warden_e2e::moto_with(MotoOptions {
+        load_managed_policies: true,
+        ..MotoOptions::default()
+    });
     let aws = Aws::connect(AwsOptions::emulator(server.endpoint_url()))
         .await
         .unwrap();
@@ -435,6 +440,20 @@ fn cloudtrail(dir: &Path, prod: &str) {
     assert!(status.success());
 }
 
+/// The AWS managed policy corpus (`WARDEN_CORPUS` or `.warden/corpus/aws-managed-policies.json`).
+fn corpus() -> PathBuf {
+    let path = std::env::var_os("WARDEN_CORPUS").map_or_else(
+        || warden_emulator::corpus_path(&warden_e2e::workspace_root()),
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "cannot read the AWS managed policy corpus at {}; run `cargo xtask ci` to prepare it (or set WARDEN_CORPUS)",
+        path.display()
+    );
+    path
+}
+
 fn expanded(catalog: &Catalog, patterns: &[&str]) -> BTreeMap<String, AccessLevel> {
     patterns
         .iter()
@@ -454,8 +473,11 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
     cloudtrail(trail.path(), &prod);
     let out = tempfile::tempdir().unwrap();
     let bundle = out.path().join("bundle");
+    let corpus = corpus();
     let run = world.xtask(&[
         "evidence",
+        "--aws-managed-policies",
+        corpus.to_str().unwrap(),
         "--out",
         bundle.to_str().unwrap(),
         "--cloudtrail",
@@ -587,6 +609,48 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
             Some("2099-12-31"),
             Some(true)
         )
+    );
+
+    // The auditor's AWS managed ReadOnlyAccess is counted from its document, capped by the
+    // boundary: computed here from the corpus independently.
+    let corpus: Value = serde_json::from_str(&std::fs::read_to_string(&corpus).unwrap()).unwrap();
+    let cap = expanded(catalog, &["s3:*", "ec2:Describe*"]);
+    let mut auditor_actions = expanded(catalog, &["s3:ListAllMyBuckets"]);
+    for statement in corpus["ReadOnlyAccess"]["document"]["Statement"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(statement["Effect"], "Allow");
+        let actions = match &statement["Action"] {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(many) => many
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect(),
+            other => panic!("unexpected Action {other}"),
+        };
+        for action in actions {
+            for found in catalog.expand(&action).unwrap_or_default() {
+                auditor_actions.insert(found.full_name(), found.access_level);
+            }
+        }
+    }
+    auditor_actions.retain(|name, _| cap.contains_key(name));
+    let auditor = prod_evidence["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "auditor")
+        .unwrap();
+    assert_eq!(auditor["permissions"]["total"], auditor_actions.len());
+    assert!(
+        auditor_actions.len() > 100,
+        "ReadOnlyAccess grants many s3 and ec2 reads"
+    );
+    assert!(
+        auditor["permissions"].get("not_expanded").is_none(),
+        "{:#}",
+        auditor["permissions"]
     );
 
     // Usage in the period: two granted actions used, ListBucket used but not granted.

@@ -21,6 +21,16 @@ use crate::usage::UsageIndex;
 /// Longest action lists written per role; the counts are always complete.
 pub const MAX_LISTED_ACTIONS: usize = 2000;
 
+/// An AWS managed policy's document (from the managed policy corpus), by ARN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsManagedPolicy {
+    pub document: serde_json::Value,
+    pub parsed: warden_policy::PolicyDocument,
+}
+
+/// AWS managed policies by ARN (`arn:aws:iam::aws:policy/ReadOnlyAccess`).
+pub type AwsManagedPolicies = std::collections::BTreeMap<String, AwsManagedPolicy>;
+
 /// What evidence is computed against. `today` is `YYYY-MM-DD` (exceptions expire by it).
 pub struct EvidenceContext<'a> {
     pub catalog: &'a Catalog,
@@ -30,6 +40,8 @@ pub struct EvidenceContext<'a> {
     pub plan: Option<&'a Plan>,
     pub findings: &'a [Finding],
     pub usage: Option<&'a UsageIndex>,
+    /// Documents of AWS managed policies, to count what attaching them grants.
+    pub aws_managed: Option<&'a AwsManagedPolicies>,
     pub today: String,
 }
 
@@ -328,12 +340,16 @@ fn role_evidence(
                 });
             }
             None => {
-                not_expanded.push(managed_arn.clone());
+                let known = context.aws_managed.and_then(|all| all.get(managed_arn));
+                match known {
+                    Some(policy) => identity.push(&policy.parsed),
+                    None => not_expanded.push(managed_arn.clone()),
+                }
                 policies.push(PolicyEvidence {
                     kind: "aws_managed".into(),
                     name: warden_plan::change::policy_name_from_arn(managed_arn).to_string(),
                     arn: Some(managed_arn.clone()),
-                    document: None,
+                    document: known.map(|policy| policy.document.clone()),
                 });
             }
         }
@@ -362,9 +378,13 @@ fn role_evidence(
             document: None,
         },
     });
-    let boundary_document = boundary_policy
-        .and_then(|(_, policy)| policy)
-        .map(|p| &p.document.parsed);
+    let boundary_document = boundary_policy.and_then(|(arn, policy)| match policy {
+        Some(policy) => Some(&policy.document.parsed),
+        None => context
+            .aws_managed
+            .and_then(|all| all.get(arn))
+            .map(|policy| &policy.parsed),
+    });
     let effective = effective_actions(context.catalog, &identity, boundary_document);
     let mut permissions = PermissionSummary::of(&effective.actions);
     permissions.unknown_patterns = effective.unknown_patterns;

@@ -39,7 +39,7 @@ fn repository(root: &Path) -> Definitions {
     write(
         root,
         "policies/worker.yaml",
-        "kind: Role\nname: worker\npath: /apps/\ndescription: Processes <orders> & refunds.\ntargets:\n  ous: [Root/Apps]\nboundary: cap\ntrust:\n  - Sid: Ecs\n    Effect: Allow\n    Principal:\n      Service: ecs-tasks.amazonaws.com\n    Action: sts:AssumeRole\n    Condition:\n      StringEquals:\n        aws:SourceAccount: \"${account_id}\"\n    justification: ECS tasks of this account.\ninline_policies:\n  work:\n    - Sid: Objects\n      Effect: Allow\n      Action: [s3:GetObject, s3:PutObject, s3:DeleteBucket]\n      Resource: \"arn:aws:s3:::orders-${account_id}/*\"\n      justification: Reads and writes order files.\n    - Sid: Queues\n      Effect: Allow\n      Action: sqs:*\n      Resource: \"arn:aws:sqs:us-east-1:${account_id}:orders\"\n      justification: Owns the orders queue.\n    - Sid: Tables\n      Effect: Allow\n      Action: dynamodb:GetItem\n      Resource: \"*\"\nexceptions:\n  - rule: WL201\n    sid: Queues\n    reason: The worker manages its own queue.\n    owner: orders-team@example.com\n    expires: 2099-01-31\n",
+        "kind: Role\nname: worker\npath: /apps/\ndescription: Processes <orders> & refunds.\ntargets:\n  ous: [Root/Apps]\nboundary: cap\nmanaged_policies: [\"arn:aws:iam::aws:policy/TestBucketList\"]\ntrust:\n  - Sid: Ecs\n    Effect: Allow\n    Principal:\n      Service: ecs-tasks.amazonaws.com\n    Action: sts:AssumeRole\n    Condition:\n      StringEquals:\n        aws:SourceAccount: \"${account_id}\"\n    justification: ECS tasks of this account.\ninline_policies:\n  work:\n    - Sid: Objects\n      Effect: Allow\n      Action: [s3:GetObject, s3:PutObject, s3:DeleteBucket]\n      Resource: \"arn:aws:s3:::orders-${account_id}/*\"\n      justification: Reads and writes order files.\n    - Sid: Queues\n      Effect: Allow\n      Action: sqs:*\n      Resource: \"arn:aws:sqs:us-east-1:${account_id}:orders\"\n      justification: Owns the orders queue.\n    - Sid: Tables\n      Effect: Allow\n      Action: dynamodb:GetItem\n      Resource: \"*\"\nexceptions:\n  - rule: WL201\n    sid: Queues\n    reason: The worker manages its own queue.\n    owner: orders-team@example.com\n    expires: 2099-01-31\n",
     );
     write(
         root,
@@ -134,15 +134,17 @@ fn evidence_of_a_role_and_its_bundle() {
         plan: Some(&plan),
         findings: &findings,
         usage: Some(&usage),
+        aws_managed: Some(&aws_managed()),
         today: today.to_string(),
     };
     let evidence = account_evidence(&context, &account);
     let role = &evidence.roles[0];
 
-    // s3:GetObject, s3:PutObject and every sqs action; dynamodb is outside the boundary and
-    // s3:DeleteBucket is denied by it.
+    // s3:GetObject, s3:PutObject, s3:ListBucket (AWS managed) and every sqs action; dynamodb
+    // and kms are outside the boundary and s3:DeleteBucket is denied by it.
     let sqs = catalog.expand("sqs:*").unwrap().len();
-    assert_eq!(role.permissions.total, 2 + sqs);
+    assert_eq!(role.permissions.total, 3 + sqs);
+    assert!(role.permissions.not_expanded.is_empty());
     assert_eq!(
         role.permissions
             .services
@@ -203,6 +205,17 @@ fn evidence_of_a_role_and_its_bundle() {
     insta::assert_snapshot!("evidence_account_page", page);
     insta::assert_snapshot!("evidence_index", read("index.html"));
     insta::assert_snapshot!("evidence_roles_csv", read("roles.csv"));
+}
+
+fn aws_managed() -> crate::evidence::AwsManagedPolicies {
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "kms:Decrypt"], "Resource": "*"}
+    ]});
+    let parsed = warden_policy::parse_value(&document).unwrap();
+    BTreeMap::from([(
+        "arn:aws:iam::aws:policy/TestBucketList".to_string(),
+        crate::evidence::AwsManagedPolicy { document, parsed },
+    )])
 }
 
 fn usage_period() -> crate::usage::UsagePeriod {

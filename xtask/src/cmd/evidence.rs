@@ -14,7 +14,9 @@ use warden_catalog::Catalog;
 use warden_lint::{LintConfig, lint_rendered_account};
 use warden_plan::Plan;
 use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
-use warden_report::evidence::{EvidenceContext, account_evidence};
+use warden_report::evidence::{
+    AwsManagedPolicies, AwsManagedPolicy, EvidenceContext, account_evidence,
+};
 use warden_report::{Provenance, UsageIndex};
 use warden_spec::Definitions;
 use warden_spec::org::{AccountStatus, Organization};
@@ -39,11 +41,37 @@ pub struct Args {
     /// Only CloudTrail events on or after this date (`YYYY-MM-DD` or RFC 3339 UTC).
     #[arg(long, requires = "cloudtrail")]
     pub since: Option<String>,
+    /// AWS managed policy documents (`{"Name": {"path", "document"}}`, as
+    /// `.warden/corpus/aws-managed-policies.json`) to count what attached AWS managed policies
+    /// grant; without it they are listed as not counted.
+    #[arg(long, value_name = "FILE")]
+    pub aws_managed_policies: Option<PathBuf>,
     /// Repository with warden.yaml and the definitions.
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
     #[command(flatten)]
     pub connection: Connection,
+}
+
+/// Reads AWS managed policy documents keyed by name into a map keyed by ARN.
+fn read_aws_managed(path: &Path) -> anyhow::Result<AwsManagedPolicies> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read `{}`", path.display()))?;
+    let entries: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+        .with_context(|| format!("`{}` is not a JSON object of policies", path.display()))?;
+    let mut policies = AwsManagedPolicies::new();
+    for (name, entry) in entries {
+        let policy_path = entry["path"].as_str().unwrap_or("/");
+        let document = entry["document"].clone();
+        let parsed = warden_policy::parse_value(&document).map_err(|errors| {
+            anyhow::anyhow!("`{}`: policy `{name}`: {errors:?}", path.display())
+        })?;
+        policies.insert(
+            format!("arn:aws:iam::aws:policy{policy_path}{name}"),
+            AwsManagedPolicy { document, parsed },
+        );
+    }
+    Ok(policies)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -60,6 +88,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let aws_managed = args
+        .aws_managed_policies
+        .as_deref()
+        .map(read_aws_managed)
+        .transpose()?;
     let outcome = runtime()?.block_on(async {
         let aws = connect(&definitions, &args.connection).await?;
         plan_without_gate(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
@@ -80,15 +113,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         accounts: &args.accounts,
         ous: &args.ous,
     };
-    let summary = write_bundle(
-        &args.out,
-        header,
-        &definitions,
-        &outcome.organization,
-        Some(&outcome.plan),
-        usage.as_ref(),
-        &selection,
-    )?;
+    let inputs = Inputs {
+        definitions: &definitions,
+        organization: &outcome.organization,
+        plan: Some(&outcome.plan),
+        usage: usage.as_ref(),
+        aws_managed: aws_managed.as_ref(),
+        selection,
+    };
+    let summary = write_bundle(&args.out, header, &inputs)?;
     println!(
         "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}",
         summary.accounts,
@@ -111,16 +144,32 @@ pub struct Selection<'a> {
     pub ous: &'a [String],
 }
 
+/// What a bundle is made from.
+pub struct Inputs<'a> {
+    pub definitions: &'a Definitions,
+    pub organization: &'a Organization,
+    pub plan: Option<&'a Plan>,
+    pub usage: Option<&'a UsageIndex>,
+    pub aws_managed: Option<&'a AwsManagedPolicies>,
+    pub selection: Selection<'a>,
+}
+
 /// Renders, lints and writes each selected active member account in turn.
 pub fn write_bundle(
     out: &Path,
     header: BundleHeader,
-    definitions: &Definitions,
-    organization: &Organization,
-    plan: Option<&Plan>,
-    usage: Option<&UsageIndex>,
-    selection: &Selection<'_>,
+    inputs: &Inputs<'_>,
 ) -> anyhow::Result<BundleSummary> {
+    let Inputs {
+        definitions,
+        organization,
+        plan,
+        usage,
+        aws_managed,
+        selection,
+    } = inputs;
+    let (definitions, organization, plan, usage, aws_managed) =
+        (*definitions, *organization, *plan, *usage, *aws_managed);
     let catalog = Catalog::embedded();
     let scps = definitions
         .render_scps(organization)
@@ -151,6 +200,7 @@ pub fn write_bundle(
             plan,
             findings: &findings,
             usage,
+            aws_managed,
             today: today.to_string(),
         };
         writer.write_account(&account_evidence(&context, &rendered))?;
@@ -378,18 +428,18 @@ fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String>
         usage: Some(usage.period()),
     };
     let started = Instant::now();
-    let summary = write_bundle(
-        out,
-        header,
-        &definitions,
-        &organization,
-        None,
-        Some(&usage),
-        &Selection {
+    let inputs = Inputs {
+        definitions: &definitions,
+        organization: &organization,
+        plan: None,
+        usage: Some(&usage),
+        aws_managed: None,
+        selection: Selection {
             accounts: &[],
             ous: &[],
         },
-    )?;
+    };
+    let summary = write_bundle(out, header, &inputs)?;
     let elapsed = started.elapsed();
     let rss_after = peak_rss_kib();
     let mut report = String::new();
