@@ -78,10 +78,10 @@ pub fn drift_markdown(report: &DriftReport) -> String {
     );
     out.push_str("| Account | OU | Status | Live differs | Not live | Not in repo | Conflicts | Unmanaged | Lint |\n");
     out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    let mut rows: Vec<(String, bool)> = Vec::new();
     for section in report.sections() {
-        let _ = writeln!(
-            out,
-            "| {} `{}` | {} | {} {} | {} | {} | {} | {} | {} | {} |",
+        let row = format!(
+            "| {} `{}` | {} | {} {} | {} | {} | {} | {} | {} | {} |\n",
             md_cell(&section.account_name),
             md_cell(&section.account_id),
             md_cell(&section.ou_path),
@@ -94,12 +94,46 @@ pub fn drift_markdown(report: &DriftReport) -> String {
             section.unmanaged.len(),
             active_findings(&section.findings),
         );
+        rows.push((row, section.status == AccountStatus::InSync));
     }
+    let length: usize = rows.iter().map(|(row, _)| row.len()).sum();
+    // Very large organizations: the accounts in sync are counted, not listed.
+    if length > MARKDOWN_LIMIT / 2 {
+        for (row, _) in rows.iter().filter(|(_, in_sync)| !in_sync) {
+            out.push_str(row);
+        }
+        let _ = writeln!(
+            out,
+            "\n_{} accounts in sync are not listed._",
+            report.totals.accounts_in_sync
+        );
+    } else {
+        for (row, _) in &rows {
+            out.push_str(row);
+        }
+    }
+    let mut omitted = 0;
     for section in report.sections().filter(|section| has_content(section)) {
-        markdown_section(&mut out, section);
+        let mut block = String::new();
+        markdown_section(&mut block, section);
+        if out.len() + block.len() + MARKDOWN_NOTE_ROOM > MARKDOWN_LIMIT {
+            omitted += 1;
+        } else {
+            out.push_str(&block);
+        }
+    }
+    if omitted > 0 {
+        let _ = writeln!(
+            out,
+            "\n_Details of {omitted} accounts omitted to fit a comment; see the JSON or HTML report._"
+        );
     }
     out
 }
+
+/// GitHub refuses comments over 65,536 characters; details are dropped before that.
+pub const MARKDOWN_LIMIT: usize = 65_000;
+const MARKDOWN_NOTE_ROOM: usize = 200;
 
 fn has_content(section: &AccountDrift) -> bool {
     !section.changes.is_empty()

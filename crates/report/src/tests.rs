@@ -241,3 +241,29 @@ fn table_snapshot() {
 fn json_snapshot() {
     insta::assert_snapshot!(drift_json(&report()));
 }
+
+#[test]
+fn markdown_fits_a_comment_on_large_estates() {
+    let mut big = plan();
+    let template = big.accounts[0].clone();
+    big.accounts = (0..400)
+        .map(|index| {
+            let mut account = template.clone();
+            account.account_id = format!("{:012}", 400_000_000_000_u64 + index);
+            account.account_name = format!("account-{index:03}");
+            account
+        })
+        .collect();
+    let report = DriftReport::build(&big, &organization(), &[]);
+    let text = drift_markdown(&report);
+    assert!(
+        text.len() <= crate::render::MARKDOWN_LIMIT,
+        "{} bytes",
+        text.len()
+    );
+    assert!(text.contains("accounts omitted to fit a comment"));
+    assert!(
+        text.contains("| account-399 `400000000399`"),
+        "the overview keeps every account"
+    );
+}
