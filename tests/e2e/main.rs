@@ -1,11 +1,18 @@
 //! The one end-to-end test binary; each area is a module.
-mod tidy;
-mod policy;
+// Fixture helpers outside `#[test]` functions may fail loudly, as the tests themselves do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed fixture step should stop the test"
+)]
 mod aws;
-mod plan;
 mod catalog;
-mod generate;
 mod eval;
+mod generate;
 mod lint;
-mod spec;
+mod plan;
+mod policy;
 mod report;
+mod spec;
+mod tidy;

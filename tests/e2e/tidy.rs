@@ -44,7 +44,10 @@ fn every_rust_file_starts_with_a_module_doc() {
             !text.trim_start().starts_with("//!")
         })
         .collect();
-    assert!(offenders.is_empty(), "files without a leading `//!` line: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "files without a leading `//!` line: {offenders:#?}"
+    );
 }
 
 /// Library crates never print or exit: they return results and diagnostics.
@@ -53,9 +56,19 @@ fn libraries_never_print_or_exit() {
     let root = workspace_root();
     let mut files = Vec::new();
     rust_files(&root.join("crates"), &mut files);
-    let forbidden = ["println!(", "eprintln!(", "print!(", "eprint!(", "std::process::exit", "dbg!("];
+    let forbidden = [
+        "println!(",
+        "eprintln!(",
+        "print!(",
+        "eprint!(",
+        "std::process::exit",
+        "dbg!(",
+    ];
     let mut offenders = Vec::new();
-    for path in files.iter().filter(|p| p.components().any(|c| c.as_os_str() == "src")) {
+    for path in files
+        .iter()
+        .filter(|p| p.components().any(|c| c.as_os_str() == "src"))
+    {
         let text = fs::read_to_string(path).unwrap_or_default();
         // Unit tests may print; they follow `#[cfg(test)]`.
         let library_part = text.split("#[cfg(test)]").next().unwrap_or_default();
@@ -65,7 +78,10 @@ fn libraries_never_print_or_exit() {
             }
         }
     }
-    assert!(offenders.is_empty(), "library code that prints or exits: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "library code that prints or exits: {offenders:#?}"
+    );
 }
 
 fn crate_dependencies() -> BTreeMap<String, Vec<String>> {
@@ -112,7 +128,10 @@ fn only_the_aws_adapter_depends_on_the_sdk() {
         if krate == "warden-aws" {
             assert!(!sdk.is_empty(), "warden-aws should use the AWS SDK");
         } else {
-            assert!(sdk.is_empty(), "{krate} depends on {sdk:?}; only warden-aws may");
+            assert!(
+                sdk.is_empty(),
+                "{krate} depends on {sdk:?}; only warden-aws may"
+            );
         }
     }
 }
@@ -142,7 +161,10 @@ fn internal_dependencies_point_one_way() {
             let Some(theirs) = layer(dep) else {
                 panic!("{krate} depends on unknown internal crate {dep}");
             };
-            assert!(theirs < own, "{krate} (layer {own}) must not depend on {dep} (layer {theirs})");
+            assert!(
+                theirs < own,
+                "{krate} (layer {own}) must not depend on {dep} (layer {theirs})"
+            );
         }
     }
 }

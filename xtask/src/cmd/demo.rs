@@ -138,6 +138,7 @@ async fn demo(
         created_at: workflow::now_rfc3339(),
     };
     let audit = Arc::new(AuditLog::open(&root.join(".warden/demo/audit.jsonl"))?);
+    let desired = workflow::desired_state(&aws, definitions, Some(&lint_gate(definitions))).await?;
     let apply_request = ApplyRequest {
         access,
         ownership: from_spec::ownership(&definitions.config),
@@ -145,6 +146,7 @@ async fn demo(
         concurrency: plan_request.concurrency,
         clock: Arc::new(workflow::now_rfc3339),
         audit: Arc::clone(&audit).sink(),
+        desired: Some(Arc::new(desired)),
     };
     let plan = |request: PlanRequest| {
         let aws = &aws;
@@ -332,10 +334,10 @@ fn reformat_value(value: &mut serde_json::Value) {
             entries.reverse();
             for (key, mut inner) in entries {
                 reformat_value(&mut inner);
-                if matches!(key.as_str(), "Action" | "Resource") {
-                    if let serde_json::Value::String(single) = inner {
-                        inner = serde_json::Value::Array(vec![serde_json::Value::String(single)]);
-                    }
+                if matches!(key.as_str(), "Action" | "Resource")
+                    && let serde_json::Value::String(single) = inner
+                {
+                    inner = serde_json::Value::Array(vec![serde_json::Value::String(single)]);
                 }
                 map.insert(key, inner);
             }
