@@ -404,7 +404,30 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
     );
     let errors_only = world.xtask(&["drift", "--fail-on", "error", "--format", "html"]);
     assert_eq!(exit_code(&errors_only), 0, "drift alone is not an error");
-    assert!(String::from_utf8_lossy(&errors_only.stdout).starts_with("<!DOCTYPE html>"));
+    let html = String::from_utf8_lossy(&errors_only.stdout).to_string();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+
+    // The page renders in a browser, shows both accounts and every in-page link resolves.
+    let chromium = ensure_chromium().unwrap_or_else(|err| {
+        panic!("headless chromium is required for this test ({err}); `cargo xtask ci` installs it")
+    });
+    let page = out.path().join("drift.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = dump_dom(&chromium, &file_url(&page, None).unwrap()).unwrap();
+    for name in ["dev", "prod", "legacy-batch", "app-reader/artifacts"] {
+        assert!(dom.contains(name), "{name} shown");
+    }
+    let links = hrefs(&dom);
+    assert!(links.len() >= 3, "{links:?}");
+    for href in links {
+        let fragment = href
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("only in-page links: {href}"));
+        assert!(
+            dom.contains(&format!("id=\"{fragment}\"")),
+            "{href} resolves"
+        );
+    }
 }
 
 /// CloudTrail: app-reader in prod used s3:GetObject and ec2:DescribeInstances in the period,
