@@ -586,7 +586,7 @@ fn role_section(out: &mut String, role: &RoleEvidence) {
         p.total,
         p.services.len()
     );
-    out.push_str("<table>\n");
+    out.push_str("<p class=\"muted\">Actions the identity policies allow (wildcards and NotAction expanded with the action catalog), capped by the permission boundary, minus actions denied on every resource without conditions by these policies or the SCPs in force. Conditions and resource scoping are not narrowed: this is the most the role can do.</p>\n<table>\n");
     let levels: Vec<&str> = AccessLevel::ALL.iter().map(|l| l.as_str()).collect();
     let mut head = vec!["Service", "Total"];
     head.extend(&levels);

@@ -385,7 +385,23 @@ fn role_evidence(
             .and_then(|all| all.get(arn))
             .map(|policy| &policy.parsed),
     });
-    let effective = effective_actions(context.catalog, &identity, boundary_document);
+    let ancestry = context.organization.ancestry(&account.account.id);
+    let scp_documents: Vec<&warden_policy::PolicyDocument> = context
+        .scps
+        .iter()
+        .filter(|scp| {
+            scp.target_ids
+                .iter()
+                .any(|target| target == &account.account.id || ancestry.contains(target))
+        })
+        .map(|scp| &scp.document.parsed)
+        .collect();
+    let effective = effective_actions(
+        context.catalog,
+        &identity,
+        boundary_document,
+        &scp_documents,
+    );
     let mut permissions = PermissionSummary::of(&effective.actions);
     permissions.unknown_patterns = effective.unknown_patterns;
     permissions.not_expanded = not_expanded;

@@ -1,7 +1,7 @@
 //! Effective permissions of a role at the action level: the actions its identity policies
 //! allow (wildcards and `NotAction` expanded through the catalog), capped by its permission
-//! boundary, minus actions denied unconditionally on every resource. Counted by service and
-//! access level.
+//! boundary, minus actions denied unconditionally on every resource (by those policies or by the
+//! SCPs in force). Counted by service and access level.
 //!
 //! Conditional allows and resource scoping are kept (an auditor sees what the role can do at
 //! most); only unconditional `Resource: "*"` denies subtract.
@@ -116,11 +116,13 @@ pub struct Effective {
 }
 
 /// Actions `identity` allows, intersected with what `boundary` allows when there is one, minus
-/// unconditional denies on `*` in either.
+/// unconditional denies on `*` in either or in the SCPs in force (`scps`; only their denies are
+/// used: allow-list SCPs are not modelled).
 pub fn effective_actions(
     catalog: &Catalog,
     identity: &[&PolicyDocument],
     boundary: Option<&PolicyDocument>,
+    scps: &[&PolicyDocument],
 ) -> Effective {
     let mut unknown = Vec::new();
     let mut allowed = ActionLevels::new();
@@ -131,7 +133,12 @@ pub fn effective_actions(
         let cap = allowed_by(catalog, boundary, &mut unknown);
         allowed.retain(|name, _| cap.contains_key(name));
     }
-    for document in identity.iter().copied().chain(boundary) {
+    for document in identity
+        .iter()
+        .copied()
+        .chain(boundary)
+        .chain(scps.iter().copied())
+    {
         for name in denied_everywhere(catalog, document, &mut unknown).keys() {
             allowed.remove(name);
         }
@@ -228,11 +235,11 @@ mod tests {
         let boundary = doc(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}"#,
         );
-        let uncapped = effective_actions(catalog, &[&identity], None);
+        let uncapped = effective_actions(catalog, &[&identity], None, &[]);
         let expected = catalog.expand("s3:Get*").map(|a| a.len()).unwrap_or(0) + 1;
         assert_eq!(uncapped.actions.len(), expected);
         assert_eq!(uncapped.unknown_patterns, vec!["nosuch:Thing".to_string()]);
-        let capped = effective_actions(catalog, &[&identity], Some(&boundary));
+        let capped = effective_actions(catalog, &[&identity], Some(&boundary), &[]);
         assert_eq!(
             capped.actions.len(),
             expected - 2,
@@ -240,6 +247,19 @@ mod tests {
         );
         assert!(!capped.actions.contains_key("s3:GetObject"));
         assert!(capped.actions.keys().all(|name| name.starts_with("s3:Get")));
+        let scp = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetBucket*","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObjectAcl","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        let guarded = effective_actions(catalog, &[&identity], Some(&boundary), &[&scp]);
+        let bucket_reads = catalog
+            .expand("s3:GetBucket*")
+            .map(|a| a.len())
+            .unwrap_or(0);
+        assert_eq!(guarded.actions.len(), capped.actions.len() - bucket_reads);
+        assert!(
+            guarded.actions.contains_key("s3:GetObjectAcl"),
+            "conditional denies do not count"
+        );
     }
 
     #[test]
@@ -250,7 +270,7 @@ mod tests {
         );
         let all = catalog.expand("*").map(|a| a.len()).unwrap_or(0);
         let iam = catalog.expand("iam:*").map(|a| a.len()).unwrap_or(0);
-        let effective = effective_actions(catalog, &[&identity], None);
+        let effective = effective_actions(catalog, &[&identity], None, &[]);
         assert_eq!(effective.actions.len(), all - iam);
         let summary = PermissionSummary::of(&effective.actions);
         assert_eq!(summary.levels.total(), summary.total);
