@@ -168,3 +168,25 @@ fn internal_dependencies_point_one_way() {
         }
     }
 }
+
+/// Integration tests link into one binary per crate (`autotests = false`): every extra test
+/// binary links the whole dependency graph again.
+#[test]
+fn integration_tests_are_one_binary_per_crate() {
+    let root = workspace_root();
+    let mut offenders = Vec::new();
+    for entry in fs::read_dir(root.join("crates")).expect("crates/ exists").flatten() {
+        let tests = entry.path().join("tests");
+        let has_rust_tests = fs::read_dir(&tests)
+            .map(|dir| {
+                dir.flatten()
+                    .any(|file| file.path().extension().is_some_and(|ext| ext == "rs"))
+            })
+            .unwrap_or(false);
+        let manifest = fs::read_to_string(entry.path().join("Cargo.toml")).unwrap_or_default();
+        if has_rust_tests && !manifest.contains("autotests = false") {
+            offenders.push(entry.path().display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "crates with one test binary per file: {offenders:?}");
+}

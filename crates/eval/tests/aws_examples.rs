@@ -1,9 +1,8 @@
 //! Table-driven cases from AWS's "Policy evaluation logic", permissions boundary, session
 //! policy, NotAction/NotResource/NotPrincipal and role trust documentation.
 
-mod support;
 
-use support::*;
+use crate::support::*;
 use warden_eval::{DecisionKind, Layer, ReasonKind};
 
 use DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};

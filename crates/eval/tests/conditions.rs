@@ -1,9 +1,8 @@
 //! Condition operator edge cases from the IAM condition-operator documentation, table-driven:
 //! each row is an `Allow` statement with one `Condition` and the request context.
 
-mod support;
 
-use support::*;
+use crate::support::*;
 use warden_eval::{CompiledPolicySet, DecisionKind, LabeledPolicy, PolicySet, Request};
 
 /// (name, condition JSON, context, expected match)

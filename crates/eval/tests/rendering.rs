@@ -1,8 +1,7 @@
 //! Snapshots of rendered decisions (table and JSON) for representative requests.
 
-mod support;
 
-use support::*;
+use crate::support::*;
 
 fn scenarios() -> Vec<(&'static str, Scenario)> {
     let boundary = allow(r#"["s3:*","logs:*"]"#, "*");
