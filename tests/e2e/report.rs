@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use serde_json::Value;
-use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
+use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
 use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
 use warden_catalog::{AccessLevel, Catalog};
@@ -191,7 +191,7 @@ fn access() -> AccessRole {
     }
 }
 
-/// Seeds two accounts, applies the definitions once, then changes things behind Warden's back:
+/// Seeds two accounts (and `legacy`, whose access role is missing so it cannot be read), applies the definitions once, then changes things behind Warden's back:
 /// widens `app-reader`'s inline policy in prod and creates an unmanaged role in dev.
 async fn world() -> World {
     // AWS managed policies are attachable only when moto loads them.
@@ -202,11 +202,14 @@ async fn world() -> World {
     let aws = Aws::connect(AwsOptions::emulator(server.endpoint_url()))
         .await
         .unwrap();
+    let mut legacy = SeedAccount::new("legacy", "Workloads");
+    legacy.access = AccessSeed::Missing;
     let spec = SeedSpec {
         ous: vec!["Workloads".into()],
         accounts: vec![
             SeedAccount::new("dev", "Workloads"),
             SeedAccount::new("prod", "Workloads"),
+            legacy,
         ],
         access_role_name: "WardenAccess".into(),
         external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
@@ -382,7 +385,16 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         "{dev:#}"
     );
     assert_eq!(report["totals"]["differs"], 1);
-    assert_eq!(report["totals"]["unreadable"], 0);
+    assert_eq!(report["totals"]["unreadable"], 1);
+    let legacy = account(&report, &world.id("legacy"));
+    assert_eq!(legacy["status"], "unreadable");
+    assert!(
+        legacy["unreadable"]
+            .as_str()
+            .unwrap()
+            .contains("WardenAccess"),
+        "the reason names what failed: {legacy:#}"
+    );
     // The excepted WL201 finding is reported as excepted, not as a warning.
     assert!(
         report["totals"]["lint_excepted"].as_u64().unwrap() >= 2,
@@ -402,7 +414,23 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         markdown.contains("<details>") && markdown.contains("legacy-batch"),
         "{markdown}"
     );
-    let errors_only = world.xtask(&["drift", "--fail-on", "error", "--format", "html"]);
+    let unreadable = world.xtask(&["drift", "--fail-on", "error"]);
+    assert_eq!(
+        exit_code(&unreadable),
+        1,
+        "an unreadable account is an error"
+    );
+    let errors_only = world.xtask(&[
+        "drift",
+        "--fail-on",
+        "error",
+        "--format",
+        "html",
+        "--account",
+        "dev",
+        "--account",
+        "prod",
+    ]);
     assert_eq!(exit_code(&errors_only), 0, "drift alone is not an error");
     let html = String::from_utf8_lossy(&errors_only.stdout).to_string();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -418,7 +446,7 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         assert!(dom.contains(name), "{name} shown");
     }
     let links = hrefs(&dom);
-    assert!(links.len() >= 3, "{links:?}");
+    assert_eq!(links.len(), 2, "one per selected account: {links:?}");
     for href in links {
         let fragment = href
             .strip_prefix('#')
@@ -539,7 +567,7 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
             })
         })
         .collect();
-    let expected: BTreeSet<(String, String)> = ["dev", "prod"]
+    let expected: BTreeSet<(String, String)> = ["dev", "prod", "legacy"]
         .iter()
         .flat_map(|a| ["app-reader", "auditor"].map(|r| ((*a).to_string(), r.to_string())))
         .collect();
@@ -584,6 +612,19 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
     assert_eq!(
         role["live"]["state"], "differs",
         "prod's inline policy was widened by hand"
+    );
+    let legacy_evidence = accounts
+        .iter()
+        .find(|a| a["account_name"] == "legacy")
+        .unwrap();
+    assert!(legacy_evidence["unreadable"].is_string());
+    assert!(
+        legacy_evidence["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["live"]["state"] == "not_read"),
+        "roles of an unreadable account are not claimed to match"
     );
     let dev_evidence = accounts
         .iter()
@@ -789,7 +830,7 @@ fn browse(chromium: &Path, bundle: &Path, roles: &BTreeSet<(String, String)>) {
         }
     }
     assert!(links_checked > 10, "only {links_checked} links followed");
-    assert_eq!(seen.len(), 3, "index and one page per account");
+    assert_eq!(seen.len(), 4, "index and one page per account");
 }
 
 fn hrefs(dom: &str) -> Vec<String> {
