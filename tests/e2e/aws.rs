@@ -631,7 +631,6 @@ async fn proxy_counts_calls_per_account_and_injects_latency() {
             calls,
             &BTreeMap::from([
                 ("iam:GetAccountAuthorizationDetails".to_owned(), 1),
-                ("iam:GetRole".to_owned(), 1),
                 ("iam:ListRoles".to_owned(), 1),
                 ("sts:AssumeRole".to_owned(), 1),
             ]),
@@ -639,7 +638,7 @@ async fn proxy_counts_calls_per_account_and_injects_latency() {
             account.id
         );
     }
-    assert_eq!(stats.requests, 16);
+    assert_eq!(stats.requests, 12);
 
     // A selection reads only the named accounts.
     proxy.reset_stats();
@@ -648,9 +647,9 @@ async fn proxy_counts_calls_per_account_and_injects_latency() {
     let outcomes = aws.read_accounts(&inventory, &only, &|_| {}).await;
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0].account_id, org.accounts[2].id);
-    assert_eq!(proxy.stats().requests, 4);
+    assert_eq!(proxy.stats().requests, 3);
     eprintln!(
-        "read calls per member account: 4; proxy overhead per request: {:?}",
+        "read calls per member account: 3; proxy overhead per request: {:?}",
         stats.mean_overhead()
     );
 
@@ -696,7 +695,7 @@ async fn throttling_is_retried_by_the_sdk_for_query_and_json_protocols() {
     proxy.reset_stats();
     // AWS throttles by rate per account; the adaptive retry mode slows down to match.
     proxy.set_faults(FaultConfig {
-        rate_limit_per_account: Some(3),
+        rate_limit_per_account: Some(2),
         server_error_every: 7,
         ..FaultConfig::default()
     });
@@ -725,7 +724,7 @@ async fn throttling_is_retried_by_the_sdk_for_query_and_json_protocols() {
         .any(|action| action.starts_with("organizations:"));
     assert!(throttled_orgs);
     eprintln!(
-        "with 3 requests/s per account and every 7th request a 500: {} requests, {} throttled, {} server errors, all reads succeeded",
+        "with 2 requests/s per account and every 7th request a 500: {} requests, {} throttled, {} server errors, all reads succeeded",
         stats.requests, stats.throttled, stats.server_errors
     );
 }
@@ -1060,7 +1059,7 @@ async fn parallel_reads_overlap_latency_across_accounts() {
             .count();
         assert_eq!(read, accounts);
         let stats = proxy.stats();
-        assert_eq!(stats.requests, 4 * accounts as u64);
+        assert_eq!(stats.requests, 3 * accounts as u64);
         eprintln!(
             "{accounts} accounts, 100 ms latency, concurrency {concurrency}: {elapsed:?}, {} requests, proxy overhead {:?}/request",
             stats.requests,
@@ -1068,8 +1067,8 @@ async fn parallel_reads_overlap_latency_across_accounts() {
         );
         timings.push(elapsed);
     }
-    // Sequential: 8 accounts × 3 round trips (GAAD and ListRoles overlap) ≥ 2.4 s.
-    assert!(timings[0] >= latency * 24, "{timings:?}");
+    // Sequential: 8 accounts × 2 round trips (AssumeRole, then GAAD and ListRoles together).
+    assert!(timings[0] >= latency * 16, "{timings:?}");
     assert!(timings[1] * 2 < timings[0], "{timings:?}");
 }
 

@@ -175,7 +175,10 @@ fn internal_dependencies_point_one_way() {
 fn integration_tests_are_one_binary_per_crate() {
     let root = workspace_root();
     let mut offenders = Vec::new();
-    for entry in fs::read_dir(root.join("crates")).expect("crates/ exists").flatten() {
+    for entry in fs::read_dir(root.join("crates"))
+        .expect("crates/ exists")
+        .flatten()
+    {
         let tests = entry.path().join("tests");
         let has_rust_tests = fs::read_dir(&tests)
             .map(|dir| {
@@ -188,5 +191,8 @@ fn integration_tests_are_one_binary_per_crate() {
             offenders.push(entry.path().display().to_string());
         }
     }
-    assert!(offenders.is_empty(), "crates with one test binary per file: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "crates with one test binary per file: {offenders:?}"
+    );
 }

@@ -10,6 +10,7 @@ use crate::document::decode_document;
 use crate::err::{AwsError, api_error};
 use crate::ids::{ExternalId, SessionDuration, SessionName};
 use crate::trust::{TrustProblem, check_external_id};
+use warden_plan::live::LiveAccount;
 
 /// IAM in one account, acting through a role. Mutating calls refuse to touch `protected_role`
 /// (the role this client came through) as a last line of defense.
@@ -114,23 +115,37 @@ impl Aws {
             )
             .await?;
         let trust = client.trust_policy(role_name).await?;
-        check_external_id(&trust, external_id).map_err(|problem| match problem {
-            TrustProblem::Unreadable(message) => AwsError::TrustUnreadable {
-                account_id: account_id.to_owned(),
-                role_name: role_name.to_owned(),
-                message,
-            },
-            TrustProblem::NoExternalId(detail) => AwsError::TrustWithoutExternalId {
-                account_id: account_id.to_owned(),
-                role_name: role_name.to_owned(),
-                detail,
-            },
-            TrustProblem::Mismatch => AwsError::ExternalIdMismatch {
-                account_id: account_id.to_owned(),
-                role_name: role_name.to_owned(),
-            },
-        })?;
+        check_access_trust(account_id, role_name, &trust, external_id)?;
         Ok(client)
+    }
+
+    /// Assume the access role, read the account, and check the access role's trust policy from
+    /// what the read returned: three calls (`sts:AssumeRole`, `iam:GetAccountAuthorizationDetails`,
+    /// `iam:ListRoles`, the last two concurrent) instead of a separate `iam:GetRole`. Reading
+    /// changes nothing, so checking after the read is as safe as before it; the read is discarded
+    /// when the check fails.
+    pub async fn open_account(
+        &self,
+        account_id: &str,
+        access: &AccessRole,
+    ) -> Result<(AccountClient, LiveAccount), AwsError> {
+        let client = self
+            .assume_unchecked(
+                account_id,
+                &access.role_name,
+                Some(&access.external_id),
+                &access.session_name,
+                access.duration,
+            )
+            .await?;
+        let live = client.read_account().await?;
+        let trust = match live.role(&access.role_name) {
+            Some(role) => role.trust_policy.clone(),
+            // Not in the read (e.g. a filtered export): ask for it directly.
+            None => client.trust_policy(&access.role_name).await?,
+        };
+        check_access_trust(account_id, &access.role_name, &trust, &access.external_id)?;
+        Ok((client, live))
     }
 
     /// AssumeRole without checking the role's trust; `external_id` is `None` only for fixtures
@@ -195,4 +210,29 @@ impl Aws {
         )
         .await
     }
+}
+
+/// Refuses an access role whose trust does not require this ExternalId with `StringEquals`.
+fn check_access_trust(
+    account_id: &str,
+    role_name: &str,
+    trust: &str,
+    external_id: &ExternalId,
+) -> Result<(), AwsError> {
+    check_external_id(trust, external_id).map_err(|problem| match problem {
+        TrustProblem::Unreadable(message) => AwsError::TrustUnreadable {
+            account_id: account_id.to_owned(),
+            role_name: role_name.to_owned(),
+            message,
+        },
+        TrustProblem::NoExternalId(detail) => AwsError::TrustWithoutExternalId {
+            account_id: account_id.to_owned(),
+            role_name: role_name.to_owned(),
+            detail,
+        },
+        TrustProblem::Mismatch => AwsError::ExternalIdMismatch {
+            account_id: account_id.to_owned(),
+            role_name: role_name.to_owned(),
+        },
+    })
 }

@@ -205,8 +205,8 @@ impl Aws {
         account_id: &str,
         access: &AccessRole,
     ) -> Result<LiveAccount, AwsError> {
-        let client = self.assume_with(account_id, access).await?;
-        client.read_account().await
+        let (_, live) = self.open_account(account_id, access).await?;
+        Ok(live)
     }
 }
 

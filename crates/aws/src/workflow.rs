@@ -536,12 +536,8 @@ async fn apply_account(
             ApplyStatus::Failed(vec![err.to_string()]),
         )
     };
-    let client = match aws.assume_with(&plan.account_id, &request.access).await {
-        Ok(client) => client,
-        Err(err) => return failed(err),
-    };
-    let live = match client.read_account().await {
-        Ok(live) => live,
+    let (client, live) = match aws.open_account(&plan.account_id, &request.access).await {
+        Ok(opened) => opened,
         Err(err) => return failed(err),
     };
     let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.limits);

@@ -1,7 +1,6 @@
 //! Table-driven cases from AWS's "Policy evaluation logic", permissions boundary, session
 //! policy, NotAction/NotResource/NotPrincipal and role trust documentation.
 
-
 use crate::support::*;
 use warden_eval::{DecisionKind, Layer, ReasonKind};
 

@@ -1,7 +1,6 @@
 //! Condition operator edge cases from the IAM condition-operator documentation, table-driven:
 //! each row is an `Allow` statement with one `Condition` and the request context.
 
-
 use crate::support::*;
 use warden_eval::{CompiledPolicySet, DecisionKind, LabeledPolicy, PolicySet, Request};
 

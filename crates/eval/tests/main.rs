@@ -1,7 +1,7 @@
 //! Integration tests of warden-eval, one binary (modules per area) to keep link time down.
 
-mod support;
 mod aws_examples;
 mod conditions;
 mod properties;
 mod rendering;
+mod support;

@@ -1,6 +1,5 @@
 //! Snapshots of rendered decisions (table and JSON) for representative requests.
 
-
 use crate::support::*;
 
 fn scenarios() -> Vec<(&'static str, Scenario)> {
