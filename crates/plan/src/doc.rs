@@ -29,6 +29,9 @@ pub fn delta(live_text: &str, desired: &PolicyDocument) -> DocumentDelta {
     };
     let diff = warden_policy::diff(&live, desired);
     let allow = &diff.allow;
+    let actions = |names: &[String]| -> Vec<String> {
+        names.iter().map(|name| display_action(name)).collect()
+    };
     let mut other = Vec::new();
     let mut note = |label: &str, items: &[String]| {
         if !items.is_empty() {
@@ -40,8 +43,8 @@ pub fn delta(live_text: &str, desired: &PolicyDocument) -> DocumentDelta {
     note("conditions added", &allow.conditions_added);
     note("conditions removed", &allow.conditions_removed);
     let deny = &diff.deny;
-    note("deny actions added", &deny.actions_gained);
-    note("deny actions removed", &deny.actions_lost);
+    note("deny actions added", &actions(&deny.actions_gained));
+    note("deny actions removed", &actions(&deny.actions_lost));
     note("deny resources added", &deny.resources_gained);
     note("deny resources removed", &deny.resources_lost);
     note("deny principals added", &deny.principals_gained);
@@ -49,11 +52,21 @@ pub fn delta(live_text: &str, desired: &PolicyDocument) -> DocumentDelta {
     note("deny conditions added", &deny.conditions_added);
     note("deny conditions removed", &deny.conditions_removed);
     DocumentDelta {
-        actions_gained: allow.actions_gained.clone(),
-        actions_lost: allow.actions_lost.clone(),
+        actions_gained: actions(&allow.actions_gained),
+        actions_lost: actions(&allow.actions_lost),
         resources_gained: allow.resources_gained.clone(),
         resources_lost: allow.resources_lost.clone(),
         other,
+    }
+}
+
+/// An action as people write it: the canonical form compares case-insensitively and keeps
+/// names lowercase, so known actions take the catalog's spelling (`dynamodb:DeleteTable`).
+/// Patterns and unknown names are shown as they are.
+pub fn display_action(name: &str) -> String {
+    match warden_catalog::Catalog::embedded().action(name) {
+        Ok(action) => action.full_name(),
+        Err(_) => name.to_string(),
     }
 }
 

@@ -227,8 +227,8 @@ fn out_of_band_inline_change_is_an_update_with_gained_and_lost_actions() {
         panic!("{:#?}", plan.changes)
     };
     assert_eq!((role.as_str(), policy_name.as_str()), ("deployer", "s3"));
-    assert_eq!(delta.actions_gained, vec!["s3:listbucket"]);
-    assert_eq!(delta.actions_lost, vec!["s3:deleteobject"]);
+    assert_eq!(delta.actions_gained, vec!["s3:ListBucket"]);
+    assert_eq!(delta.actions_lost, vec!["s3:DeleteObject"]);
 }
 
 #[test]
