@@ -361,6 +361,10 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         .find(|c| c["subject"] == "app-reader/artifacts")
         .unwrap_or_else(|| panic!("the widened inline policy is reported: {prod:#}"));
     assert_eq!(hotfix["difference"], "differs");
+    assert_eq!(
+        hotfix["live_grants_more"], true,
+        "a hand-added action is more access"
+    );
     assert_eq!(hotfix["action"], "update");
     assert!(
         hotfix["detail"].as_array().unwrap().iter().any(|d| d

@@ -56,6 +56,11 @@ pub struct ChangeRow {
     pub kind: String,
     pub subject: String,
     pub difference: Difference,
+    /// Live IAM allows more than the repository here (an extra role, attachment or inline
+    /// policy, a missing boundary, or a document granting actions or resources the repository
+    /// does not): the drift an auditor looks at first.
+    #[serde(default)]
+    pub live_grants_more: bool,
     /// What a document change grants or removes, one line each (`+ s3:GetObject`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub detail: Vec<String>,
@@ -120,6 +125,8 @@ pub struct DriftTotals {
     pub not_live: usize,
     pub differs: usize,
     pub not_in_repo: usize,
+    /// Changes where live IAM allows more than the repository.
+    pub live_grants_more: usize,
     pub conflicts: usize,
     pub unmanaged: usize,
     pub lint_errors: usize,
@@ -335,6 +342,7 @@ pub fn change_rows(changes: &[Change]) -> Vec<ChangeRow> {
             kind: change.object_kind().to_string(),
             subject: change.subject(),
             difference: difference_of(change, &created),
+            live_grants_more: live_grants_more(change),
             detail: detail_lines(change),
         })
         .collect()
@@ -355,6 +363,21 @@ fn difference_of(change: &Change, created: &BTreeSet<String>) -> Difference {
             Some(role) if created.contains(&role.to_ascii_lowercase()) => Difference::NotLive,
             _ => Difference::Differs,
         },
+    }
+}
+
+/// Changes that take access away from live IAM. SCP changes are left out: a lost action in a
+/// deny statement means live denies more, not less.
+fn live_grants_more(change: &Change) -> bool {
+    match change {
+        Change::DetachPolicy { .. }
+        | Change::DeleteInlinePolicy { .. }
+        | Change::DeleteRole { .. }
+        | Change::PutBoundary { .. } => true,
+        other if other.is_scp() => false,
+        other => other.delta().is_some_and(|delta| {
+            !delta.actions_lost.is_empty() || !delta.resources_lost.is_empty()
+        }),
     }
 }
 
@@ -406,6 +429,7 @@ fn totals(report: &DriftReport) -> DriftTotals {
                 Action::Update => totals.update += 1,
                 Action::Delete => totals.delete += 1,
             }
+            totals.live_grants_more += usize::from(row.live_grants_more);
             match row.difference {
                 Difference::NotLive => totals.not_live += 1,
                 Difference::Differs => totals.differs += 1,

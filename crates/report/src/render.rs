@@ -61,7 +61,7 @@ pub fn drift_markdown(report: &DriftReport) -> String {
     };
     let _ = writeln!(
         out,
-        "{verdict} {} accounts: {} in sync, {} with drift, {} unreadable. {} changes ({} live differs, {} not live, {} not in repo), {} conflicts, {} unmanaged, lint {} errors / {} warnings / {} excepted.\n",
+        "{verdict} {} accounts: {} in sync, {} with drift, {} unreadable. {} changes ({} live differs, {} not live, {} not in repo; {} where live grants more), {} conflicts, {} unmanaged, lint {} errors / {} warnings / {} excepted.\n",
         t.accounts,
         t.accounts_in_sync,
         t.accounts_with_drift,
@@ -70,6 +70,7 @@ pub fn drift_markdown(report: &DriftReport) -> String {
         t.differs,
         t.not_live,
         t.not_in_repo,
+        t.live_grants_more,
         t.conflicts,
         t.unmanaged,
         t.lint_errors,
@@ -164,11 +165,16 @@ fn markdown_section(out: &mut String, section: &AccountDrift) {
         for row in &section.changes {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | `{}` | {} | {} |",
+                "| `{}` | {} | `{}` | {}{} | {} |",
                 row.action.symbol(),
                 md_cell(&row.kind),
                 md_cell(&row.subject),
                 row.difference.label(),
+                if row.live_grants_more {
+                    " ⚠️ live grants more"
+                } else {
+                    ""
+                },
                 md_cell(&row.detail.join("; "))
             );
         }
@@ -266,6 +272,7 @@ pub fn drift_html(report: &DriftReport) -> String {
             "Live differs",
             "Not live",
             "Not in repo",
+            "Live grants more",
             "Conflicts",
             "Unmanaged",
             "Lint errors",
@@ -284,6 +291,7 @@ pub fn drift_html(report: &DriftReport) -> String {
             t.differs,
             t.not_live,
             t.not_in_repo,
+            t.live_grants_more,
             t.conflicts,
             t.unmanaged,
             t.lint_errors,
@@ -362,7 +370,14 @@ fn html_section(out: &mut String, section: &AccountDrift) {
                     format!("<code>{}</code>", row.action.symbol()),
                     escape(&row.kind),
                     format!("<code>{}</code>", escape(&row.subject)),
-                    row.difference.label().into(),
+                    if row.live_grants_more {
+                        format!(
+                            "{} <strong class=\"bad\">live grants more</strong>",
+                            row.difference.label()
+                        )
+                    } else {
+                        row.difference.label().into()
+                    },
                     row.detail
                         .iter()
                         .map(|line| escape(line))
@@ -474,11 +489,16 @@ pub fn drift_table(report: &DriftReport) -> String {
         for row in &section.changes {
             let _ = writeln!(
                 out,
-                "  {} {} {} [{}]",
+                "  {} {} {} [{}{}]",
                 row.action.symbol(),
                 row.kind,
                 row.subject,
-                row.difference.label()
+                row.difference.label(),
+                if row.live_grants_more {
+                    ", live grants more"
+                } else {
+                    ""
+                }
             );
             for detail in &row.detail {
                 let _ = writeln!(out, "      {detail}");

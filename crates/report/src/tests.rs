@@ -185,6 +185,10 @@ fn changes_are_classified_by_what_exists_live() {
         (5, 2, 2, 1)
     );
     assert_eq!((t.conflicts, t.unmanaged), (1, 1));
+    assert_eq!(
+        t.live_grants_more, 2,
+        "the widened inline policy and the leftover role"
+    );
     assert_eq!((t.lint_errors, t.lint_warnings, t.lint_excepted), (1, 1, 1));
 }
 
