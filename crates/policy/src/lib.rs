@@ -38,6 +38,6 @@ mod proptests;
 pub use canonical::equivalent;
 pub use diff::{PolicyDiff, diff};
 pub use err::{ArnError, MissingVariable, PolicyError, PolicyErrorKind, PolicyErrors};
-pub use locate::locate;
+pub use locate::{DuplicateKey, duplicate_keys, locate};
 pub use model::*;
 pub use parse::{parse_policy, parse_value};

@@ -66,6 +66,82 @@ pub fn locate(text: &str, path: &str) -> Option<Span> {
     Some(Locator::new(text).span(offset))
 }
 
+/// A key written more than once in one JSON object. serde_json silently keeps the last value,
+/// so callers that decode with serde_json check for these first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// JSON path of the repeated key, in the format of [`crate::PolicyError::path`].
+    pub path: String,
+    /// The key as written.
+    pub key: String,
+    /// Where the repeated (second or later) occurrence is written.
+    pub span: Span,
+}
+
+/// Every repeated key in `text` (any JSON document, not only policies), in source order.
+/// Empty when the text is not JSON: the caller's own parser reports that.
+pub fn duplicate_keys(text: &str) -> Vec<DuplicateKey> {
+    let Ok(root) = json::parse(text) else {
+        return Vec::new();
+    };
+    let mut locator = Locator::new(text);
+    let mut found = Vec::new();
+    collect_duplicates(&root, &mut String::new(), &mut locator, &mut found);
+    found
+}
+
+fn collect_duplicates(
+    node: &Node<'_>,
+    path: &mut String,
+    locator: &mut Locator<'_>,
+    found: &mut Vec<DuplicateKey>,
+) {
+    let parent_len = path.len();
+    match &node.kind {
+        Kind::Object(members) => {
+            for (index, member) in members.iter().enumerate() {
+                push_key(path, &member.key.text);
+                let repeated = members[..index]
+                    .iter()
+                    .any(|seen| seen.key.text == member.key.text);
+                if repeated && let Some(offset) = member.key_offset {
+                    found.push(DuplicateKey {
+                        path: path.clone(),
+                        key: member.key.text.to_string(),
+                        span: locator.span(usize::try_from(offset).unwrap_or(usize::MAX)),
+                    });
+                }
+                collect_duplicates(&member.value, path, locator, found);
+                path.truncate(parent_len);
+            }
+        }
+        Kind::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push_str(&format!("[{index}]"));
+                collect_duplicates(item, path, locator, found);
+                path.truncate(parent_len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Appends `key` to a JSON path: `.key`, or `["key"]` when it holds characters a path uses.
+pub(crate) fn push_key(path: &mut String, key: &str) {
+    let plain = !key.is_empty()
+        && !key
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '"') || c.is_whitespace());
+    if plain {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    } else {
+        path.push_str(&format!("[{key:?}]"));
+    }
+}
+
 fn walk<'n, 'a>(node: &'n Node<'a>, segments: &[PathSegment]) -> Option<&'n Node<'a>> {
     let Some((first, rest)) = segments.split_first() else {
         return Some(node);
@@ -141,6 +217,33 @@ mod tests {
         assert_eq!(locate(TEXT, "Statement[1]"), None);
         assert_eq!(locate(TEXT, "Statement.Missing"), None);
         assert_eq!(locate("not json", "Statement"), None);
+    }
+
+    #[test]
+    fn finds_repeated_keys_at_any_depth() {
+        let text =
+            "{\"a\": [{\"Effect\": \"Deny\",\n \"Effect\": \"Allow\"}],\n \"b.c\": 1, \"b.c\": 2}";
+        let found = duplicate_keys(text);
+        assert_eq!(
+            found,
+            [
+                DuplicateKey {
+                    path: "a[0].Effect".into(),
+                    key: "Effect".into(),
+                    span: Span { line: 2, column: 2 },
+                },
+                DuplicateKey {
+                    path: "[\"b.c\"]".into(),
+                    key: "b.c".into(),
+                    span: Span {
+                        line: 3,
+                        column: 12
+                    },
+                },
+            ]
+        );
+        assert!(duplicate_keys("{\"a\": {\"a\": 1}}").is_empty());
+        assert!(duplicate_keys("not json").is_empty());
     }
 
     #[test]

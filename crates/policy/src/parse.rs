@@ -84,20 +84,7 @@ impl<'p> Path<'p> {
             match segment {
                 Segment::Root => {}
                 Segment::Index(index) => out.push_str(&format!("[{index}]")),
-                Segment::Key(key) => {
-                    let plain = !key.is_empty()
-                        && !key
-                            .chars()
-                            .any(|c| matches!(c, '.' | '[' | ']' | '"') || c.is_whitespace());
-                    if plain {
-                        if !out.is_empty() {
-                            out.push('.');
-                        }
-                        out.push_str(key);
-                    } else {
-                        out.push_str(&format!("[{key:?}]"));
-                    }
-                }
+                Segment::Key(key) => crate::locate::push_key(&mut out, key),
             }
         }
         out
