@@ -14,3 +14,41 @@ pub mod policy;
 pub mod refine;
 pub mod schema;
 pub mod simulate;
+
+/// A serde_json error as ``file:line:column: message``: `invalid json` for syntax errors,
+/// `not_what` (e.g. `not an organization`) when the JSON does not have the expected shape.
+/// serde_json appends ` at line L column C` to its message; the position leads instead.
+pub fn json_error(file: &str, err: &serde_json::Error, not_what: &str) -> anyhow::Error {
+    let (line, column) = (err.line(), err.column());
+    let message = err.to_string();
+    let message = message
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&message);
+    let what = match err.classify() {
+        serde_json::error::Category::Data => not_what,
+        _ => "invalid json",
+    };
+    anyhow::anyhow!("{file}:{line}:{column}: {what}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_errors_lead_with_the_position_once() {
+        let err = serde_json::from_str::<serde_json::Value>("{\"a\": 1,\n}").unwrap_err();
+        assert_eq!(
+            super::json_error("x.json", &err, "not a request").to_string(),
+            "x.json:2:1: invalid json: trailing comma"
+        );
+        #[derive(Debug, serde::Deserialize)]
+        #[expect(dead_code, reason = "only the shape matters")]
+        struct Named {
+            id: String,
+        }
+        let err = serde_json::from_str::<Named>("{\"name\": \"a\"}").unwrap_err();
+        assert_eq!(
+            super::json_error("org.json", &err, "not an organization").to_string(),
+            "org.json:1:13: not an organization: missing field `id`"
+        );
+    }
+}

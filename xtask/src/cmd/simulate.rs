@@ -90,6 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bail!("give `--request FILE` or `--role NAME --account ID --action A --resource R`")
         }
     };
+    warn_unknown_action(&source, request.action());
     let compiled = CompiledPolicySet::compile(&set);
     for diagnostic in compiled.diagnostics() {
         eprintln!(
@@ -107,6 +108,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// An action the catalog does not know is evaluated as written (the catalog may predate it),
+/// but a typo would match the same typo in a policy and read as a real decision.
+fn warn_unknown_action(source: &str, action: &str) {
+    let catalog = warden_catalog::Catalog::embedded();
+    if warden_policy::wildcard::has_wildcard(action) {
+        eprintln!("warning: {source}: action `{action}` has a wildcard; requests name one action");
+        return;
+    }
+    if let Err(err) = catalog.action(action) {
+        let hint = catalog
+            .suggest(action)
+            .map(|name| format!("; did you mean `{name}`?"))
+            .unwrap_or_default();
+        eprintln!("warning: {source}: {err}{hint} (evaluated as written)");
+    }
+}
+
+/// The request file's name and text, so that errors point at the offending element.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    name: &'a str,
+    text: Option<&'a str>,
+}
+
+impl Source<'_> {
+    /// ``file:line:column: `path` `` when the element is found in the text, else ``file: `path` ``.
+    fn at(&self, path: &str) -> String {
+        match self.text.and_then(|text| warden_policy::locate(text, path)) {
+            Some(span) => format!("{}:{}:{}: `{path}`", self.name, span.line, span.column),
+            None => format!("{}: `{path}`", self.name),
+        }
+    }
 }
 
 const KNOWN_KEYS: [&str; 14] = [
@@ -132,33 +167,53 @@ fn from_request_file(
 ) -> anyhow::Result<(PolicySet, Request)> {
     let name = file.display().to_string();
     let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
-    let value: Value = serde_json::from_str(&text).map_err(|err| {
-        anyhow!(
-            "{name}:{}:{}: invalid json: {err}",
-            err.line(),
-            err.column()
-        )
-    })?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|err| super::json_error(&name, &err, "not a request"))?;
+    // serde_json keeps the last of repeated keys; IAM rejects them, and a repeated `Effect`
+    // would silently flip a decision.
+    let duplicates = warden_policy::duplicate_keys(&text);
+    if !duplicates.is_empty() {
+        let lines: Vec<String> = duplicates
+            .iter()
+            .map(|duplicate| {
+                format!(
+                    "{name}:{}:{}: `{}`: duplicate key `{}`",
+                    duplicate.span.line, duplicate.span.column, duplicate.path, duplicate.key
+                )
+            })
+            .collect();
+        bail!("{}", lines.join("\n"));
+    }
     let Value::Object(object) = value else {
         bail!("{name}: expected a JSON object with `principal`, `action` and `resource`");
     };
-    parse_request_object(&name, &object, extra_context)
+    let source = Source {
+        name: &name,
+        text: Some(&text),
+    };
+    parse_request_object(source, &object, extra_context)
 }
 
 /// Builds the policy set and request from the request file's object; errors name the file and
 /// the JSON path of the offending element.
 fn parse_request_object(
-    name: &str,
+    source: Source<'_>,
     object: &Map<String, Value>,
     extra_context: &[String],
 ) -> anyhow::Result<(PolicySet, Request)> {
+    let name = source.name;
     if let Some(key) = object
         .keys()
         .find(|key| !KNOWN_KEYS.contains(&key.as_str()))
     {
+        let known: Vec<String> = KNOWN_KEYS[..13]
+            .iter()
+            .map(|key| format!("`{key}`"))
+            .collect();
         bail!(
-            "{name}: `{key}`: unknown key, expected one of {}",
-            KNOWN_KEYS[..13].join(", ")
+            "{}: unknown key, expected one of {}",
+            source.at(key),
+            known.join(", ")
         );
     }
     let string = |key: &str, required: bool| -> anyhow::Result<Option<String>> {
@@ -166,14 +221,18 @@ fn parse_request_object(
             None | Some(Value::Null) if required => bail!("{name}: missing `{key}`"),
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(other) => bail!("{name}: `{key}`: expected a string, found {}", kind(other)),
+            Some(other) => bail!(
+                "{}: expected a string, found {}",
+                source.at(key),
+                kind(other)
+            ),
         }
     };
     let principal = string("principal", true)?.unwrap_or_default();
     let action = string("action", true)?.unwrap_or_default();
     let resource = string("resource", true)?.unwrap_or_default();
-    let mut request =
-        Request::new(&principal, &action, &resource).map_err(|err| anyhow!("{name}: {err}"))?;
+    let mut request = Request::new(&principal, &action, &resource)
+        .map_err(|err| anyhow!("{}: {err}", source.at("principal")))?;
     if let Some(account) = string("resource_account", false)? {
         request = request.with_resource_account(&account);
     }
@@ -184,7 +243,8 @@ fn parse_request_object(
         None | Some(Value::Null) => false,
         Some(Value::Bool(flag)) => *flag,
         Some(other) => bail!(
-            "{name}: `management_account`: expected true or false, found {}",
+            "{}: expected true or false, found {}",
+            source.at("management_account"),
             kind(other)
         ),
     };
@@ -192,9 +252,10 @@ fn parse_request_object(
         || request.resource_account() == request.principal_account();
     let mut context = match object.get("context") {
         None | Some(Value::Null) => Context::new(),
-        Some(Value::Object(map)) => parse_context(name, map)?,
+        Some(Value::Object(map)) => parse_context(source, map)?,
         Some(other) => bail!(
-            "{name}: `context`: expected an object, found {}",
+            "{}: expected an object, found {}",
+            source.at("context"),
             kind(other)
         ),
     };
@@ -210,18 +271,19 @@ fn parse_request_object(
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| labeled_policy(name, &format!("identity_policies[{i}]"), item))
+                .map(|(i, item)| labeled_policy(source, &format!("identity_policies[{i}]"), item))
                 .collect::<anyhow::Result<_>>()?,
             Some(other) => bail!(
-                "{name}: `identity_policies`: expected a list, found {}",
+                "{}: expected a list, found {}",
+                source.at("identity_policies"),
                 kind(other)
             ),
         },
-        permissions_boundary: optional_policy(name, object, "permissions_boundary")?,
-        scps: levels(name, object, "scps")?,
-        rcps: levels(name, object, "rcps")?,
-        resource_policy: optional_policy(name, object, "resource_policy")?,
-        session_policy: optional_policy(name, object, "session_policy")?,
+        permissions_boundary: optional_policy(source, object, "permissions_boundary")?,
+        scps: levels(source, object, "scps")?,
+        rcps: levels(source, object, "rcps")?,
+        resource_policy: optional_policy(source, object, "resource_policy")?,
+        session_policy: optional_policy(source, object, "session_policy")?,
     };
     Ok((set, request))
 }
@@ -237,7 +299,7 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn parse_context(name: &str, map: &Map<String, Value>) -> anyhow::Result<Context> {
+fn parse_context(source: Source<'_>, map: &Map<String, Value>) -> anyhow::Result<Context> {
     let mut context = Context::new();
     for (key, value) in map {
         let scalar = |value: &Value| -> Option<String> {
@@ -255,7 +317,8 @@ fn parse_context(name: &str, map: &Map<String, Value>) -> anyhow::Result<Context
                 .map(|(i, item)| {
                     scalar(item).ok_or_else(|| {
                         anyhow!(
-                            "{name}: `context.{key}[{i}]`: expected a string, found {}",
+                            "{}: expected a string, found {}",
+                            source.at(&context_path(key, Some(i))),
                             kind(item)
                         )
                     })
@@ -263,7 +326,8 @@ fn parse_context(name: &str, map: &Map<String, Value>) -> anyhow::Result<Context
                 .collect::<anyhow::Result<Vec<_>>>()?,
             other => vec![scalar(other).ok_or_else(|| {
                 anyhow!(
-                    "{name}: `context.{key}`: expected a string or a list of strings, found {}",
+                    "{}: expected a string or a list of strings, found {}",
+                    source.at(&context_path(key, None)),
                     kind(other)
                 )
             })?],
@@ -271,6 +335,19 @@ fn parse_context(name: &str, map: &Map<String, Value>) -> anyhow::Result<Context
         context.insert(key, values);
     }
     Ok(context)
+}
+
+/// The JSON path of a context value; keys like `aws:RequestTag/a.b` need the quoted form.
+fn context_path(key: &str, index: Option<usize>) -> String {
+    let mut path = if key.contains(['.', '[', ']', '"']) || key.is_empty() {
+        format!("context[{key:?}]")
+    } else {
+        format!("context.{key}")
+    };
+    if let Some(index) = index {
+        path.push_str(&format!("[{index}]"));
+    }
+    path
 }
 
 /// `--context K=V` flags: repeated keys are multi-valued and replace the file's values.
@@ -295,16 +372,16 @@ fn add_flag_context(context: &mut Context, flags: &[String]) -> anyhow::Result<(
 }
 
 /// A policy document, or `{"label": …, "document": …}`.
-fn labeled_policy(name: &str, path: &str, value: &Value) -> anyhow::Result<LabeledPolicy> {
-    let (label, document) = match value {
+fn labeled_policy(source: Source<'_>, path: &str, value: &Value) -> anyhow::Result<LabeledPolicy> {
+    let (label, document, document_path) = match value {
         Value::Object(map) if map.contains_key("document") && !map.contains_key("Statement") => {
             let label = match map.get("label") {
                 Some(Value::String(label)) => label.clone(),
                 _ => path.to_string(),
             };
-            (label, &map["document"])
+            (label, &map["document"], format!("{path}.document"))
         }
-        _ => (path.to_string(), value),
+        _ => (path.to_string(), value, path.to_string()),
     };
     let document = warden_policy::parse_value(document).map_err(|errors| {
         let lines: Vec<String> = errors
@@ -315,7 +392,11 @@ fn labeled_policy(name: &str, path: &str, value: &Value) -> anyhow::Result<Label
                 } else {
                     format!(".{}", error.path)
                 };
-                format!("{name}: `{path}{inner}`: {}", error.kind)
+                format!(
+                    "{}: {}",
+                    source.at(&format!("{document_path}{inner}")),
+                    error.kind
+                )
             })
             .collect();
         anyhow!("{}", lines.join("\n"))
@@ -324,18 +405,18 @@ fn labeled_policy(name: &str, path: &str, value: &Value) -> anyhow::Result<Label
 }
 
 fn optional_policy(
-    name: &str,
+    source: Source<'_>,
     object: &Map<String, Value>,
     key: &str,
 ) -> anyhow::Result<Option<LabeledPolicy>> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => labeled_policy(name, key, value).map(Some),
+        Some(value) => labeled_policy(source, key, value).map(Some),
     }
 }
 
 fn levels(
-    name: &str,
+    source: Source<'_>,
     object: &Map<String, Value>,
     key: &str,
 ) -> anyhow::Result<Vec<Vec<LabeledPolicy>>> {
@@ -343,7 +424,8 @@ fn levels(
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
         Some(other) => bail!(
-            "{name}: `{key}`: expected a list of levels (lists of policies), found {}",
+            "{}: expected a list of levels (lists of policies), found {}",
+            source.at(key),
             kind(other)
         ),
     };
@@ -354,10 +436,11 @@ fn levels(
             Value::Array(policies) => policies
                 .iter()
                 .enumerate()
-                .map(|(i, policy)| labeled_policy(name, &format!("{key}[{level}][{i}]"), policy))
+                .map(|(i, policy)| labeled_policy(source, &format!("{key}[{level}][{i}]"), policy))
                 .collect(),
             other => bail!(
-                "{name}: `{key}[{level}]`: expected a list of policies for this level, found {}",
+                "{}: expected a list of policies for this level, found {}",
+                source.at(&format!("{key}[{level}]")),
                 kind(other)
             ),
         })
@@ -385,12 +468,7 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
     let text = fs::read_to_string(org_file)
         .with_context(|| format!("cannot read `{}`", org_file.display()))?;
     let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
-        anyhow!(
-            "{}:{}:{}: not an organization: {err}",
-            org_file.display(),
-            err.line(),
-            err.column()
-        )
+        super::json_error(&org_file.display().to_string(), &err, "not an organization")
     })?;
     let Some(account) = org.account(account_id) else {
         bail!("account `{account_id}` is not in `{}`", org_file.display());
@@ -570,7 +648,11 @@ mod tests {
         let Value::Object(object) = serde_json::from_str(json)? else {
             bail!("not an object")
         };
-        parse_request_object("request.json", &object, &[])
+        let source = Source {
+            name: "request.json",
+            text: None,
+        };
+        parse_request_object(source, &object, &[])
     }
 
     #[test]
@@ -593,6 +675,86 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert_eq!(err, "request.json: missing `principal`");
+    }
+
+    #[test]
+    fn request_file_errors_carry_line_and_column() {
+        let dir = std::env::temp_dir().join(format!("warden-request-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("request.json");
+        let request = r#"{
+  "principal": "arn:aws:iam::111122223333:user/a",
+  "action": "s3:GetObject",
+  "resource": "*",
+  "identity_policies": [{"label": "read", "document": {"Version": "2012-10-17",
+    "Statement": [{"Effect": "Alow", "Action": "s3:*", "Resource": "*"}]}}]
+}"#;
+        fs::write(&file, request).unwrap();
+        let err = from_request_file(&file, &[]).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "request.json:6:30: `identity_policies[0].document.Statement[0].Effect`: effect must be `Allow` or `Deny`, found `Alow`"
+            ),
+            "{err}"
+        );
+        fs::write(&file, request.replace("\"resource\"", "\"resorce\"")).unwrap();
+        let err = from_request_file(&file, &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("request.json:4:14: `resorce`: unknown key"),
+            "{err}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// serde_json keeps the last of repeated keys: a second `Effect` must not flip the decision.
+    #[test]
+    fn repeated_keys_in_a_request_file_are_errors() {
+        let dir = std::env::temp_dir().join(format!("warden-repeated-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("request.json");
+        fs::write(
+            &file,
+            r#"{"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject", "resource": "*",
+ "identity_policies": [{"Version": "2012-10-17",
+   "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Effect": "Allow"}]}]}"#,
+        )
+        .unwrap();
+        let err = from_request_file(&file, &[]).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "request.json:3:72: `identity_policies[0].Statement[0].Effect`: duplicate key `Effect`"
+            ),
+            "{err}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The sample requests under `examples/simulate/` decide as their README says.
+    #[test]
+    fn sample_requests_decide_as_documented() {
+        let examples = crate::cmd::ci::workspace_root().join("examples/simulate");
+        let decide = |file: &str, context: &[&str]| {
+            let context: Vec<String> = context.iter().map(|flag| flag.to_string()).collect();
+            let (set, request) = from_request_file(&examples.join(file), &context).unwrap();
+            CompiledPolicySet::compile(&set).evaluate(&request).decision
+        };
+        use warden_eval::DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};
+        assert_eq!(decide("cross-account-getobject.json", &[]), Allow);
+        assert_eq!(
+            decide(
+                "cross-account-getobject.json",
+                &["aws:SecureTransport=false"]
+            ),
+            ImplicitDeny
+        );
+        assert_eq!(decide("region-denied-by-scp.json", &[]), ExplicitDeny);
+        assert_eq!(
+            decide(
+                "region-denied-by-scp.json",
+                &["aws:RequestedRegion=eu-west-1"]
+            ),
+            Allow
+        );
     }
 
     #[test]
