@@ -38,7 +38,7 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: FormatArg,
-    /// Only this account (rendered definitions and exports).
+    /// Only this account, by id (or by name with `--org`): rendered definitions and exports.
     #[arg(long, value_name = "ID")]
     account: Option<String>,
     /// The date exceptions are judged on, `YYYY-MM-DD` (default: today, UTC).
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for path in &args.paths {
         findings.extend(lint_path(path, &args, catalog, today)?);
     }
-    if let Some(account) = &args.account {
+    if let Some(account) = account_filter(&args)? {
         findings.retain(|finding| finding.account.as_deref().is_none_or(|id| id == account));
     }
     warden_lint::finding::sort_findings(&mut findings);
@@ -141,13 +141,8 @@ fn lint_path(
         config: &config,
         today,
     };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
-        anyhow::anyhow!(
-            "{file}:{}:{}: invalid json: {err}",
-            err.line(),
-            err.column()
-        )
-    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|err| super::json_error(&file, &err, "invalid json"))?;
     if warden_lint::export::looks_like_export(&value) {
         return Ok(warden_lint::lint_authorization_details(
             &file, &text, &options,
@@ -185,13 +180,8 @@ fn lint_directory(
         let text = fs::read_to_string(&path)
             .with_context(|| format!("cannot read `{}`", path.display()))?;
         let file = display(&path);
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
-            anyhow::anyhow!(
-                "{file}:{}:{}: invalid json: {err}",
-                err.line(),
-                err.column()
-            )
-        })?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|err| super::json_error(&file, &err, "invalid json"))?;
         if warden_lint::export::looks_like_export(&value) {
             findings.extend(warden_lint::lint_authorization_details(
                 &file, &text, &options,
@@ -249,24 +239,14 @@ fn lint_definitions(
             },
         ));
     };
-    let text = fs::read_to_string(org_file)
-        .with_context(|| format!("cannot read `{}`", org_file.display()))?;
-    let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not an organization: {err}",
-            org_file.display(),
-            err.line(),
-            err.column()
-        )
-    })?;
-    if let Some(account) = &args.account
-        && org.account(account).is_none()
-    {
-        bail!("account `{account}` is not in `{}`", org_file.display());
-    }
+    let org = load_org(org_file)?;
+    let only = match &args.account {
+        Some(wanted) => Some(account_in_org(&org, wanted, org_file)?),
+        None => None,
+    };
     let mut findings = Vec::new();
     for account in &org.accounts {
-        if args.account.as_ref().is_some_and(|id| id != &account.id) {
+        if only.is_some_and(|id| id != account.id) {
             continue;
         }
         let rendered = definitions
@@ -285,10 +265,78 @@ fn lint_definitions(
     Ok(findings)
 }
 
+fn load_org(org_file: &Path) -> anyhow::Result<warden_spec::Organization> {
+    let text = fs::read_to_string(org_file)
+        .with_context(|| format!("cannot read `{}`", org_file.display()))?;
+    serde_json::from_str(&text).map_err(|err| {
+        super::json_error(&org_file.display().to_string(), &err, "not an organization")
+    })
+}
+
+/// The account id findings are kept for: `--account` as given, or resolved through `--org`
+/// when it names an account there.
+fn account_filter(args: &Args) -> anyhow::Result<Option<String>> {
+    let Some(wanted) = &args.account else {
+        return Ok(None);
+    };
+    let Some(org_file) = &args.org else {
+        return Ok(Some(wanted.clone()));
+    };
+    let org = load_org(org_file)?;
+    Ok(Some(account_in_org(&org, wanted, org_file)?.to_string()))
+}
+
+/// The id of the account `--account` names, by id or by name (as `plan --account` accepts).
+fn account_in_org<'o>(
+    org: &'o warden_spec::Organization,
+    wanted: &str,
+    org_file: &Path,
+) -> anyhow::Result<&'o str> {
+    org.accounts
+        .iter()
+        .find(|account| account.id == wanted || account.name == wanted)
+        .map(|account| account.id.as_str())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "account `{wanted}` is not in `{}` (give an account id or name)",
+                org_file.display()
+            )
+        })
+}
+
 fn display(path: &Path) -> String {
     path.strip_prefix("./")
         .unwrap_or(path)
         .display()
         .to_string()
         .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--account` takes an id or a name, as `plan --account` does; a name used to match no
+    /// account and was reported as missing from the organization.
+    #[test]
+    fn account_is_found_by_id_or_name() {
+        let org_file =
+            crate::cmd::ci::workspace_root().join("crates/lint/tests/fixtures/org/sample-org.json");
+        let org = load_org(&org_file).unwrap();
+        assert_eq!(
+            account_in_org(&org, "payments-prod", &org_file).unwrap(),
+            "210987654321"
+        );
+        assert_eq!(
+            account_in_org(&org, "210987654321", &org_file).unwrap(),
+            "210987654321"
+        );
+        let err = account_in_org(&org, "payments-qa", &org_file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("account `payments-qa` is not in `"),
+            "{err}"
+        );
+    }
 }
