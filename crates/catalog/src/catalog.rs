@@ -241,6 +241,15 @@ impl Catalog {
         Some(format!("{}:{action}", service.prefix))
     }
 
+    /// The known service prefix closest to a misspelled one (`ecrr` → `ecr`); `None` when the
+    /// prefix is known or nothing is close.
+    pub fn suggest_service(&self, prefix: &str) -> Option<&str> {
+        if self.service(prefix).is_some() {
+            return None;
+        }
+        closest(prefix, self.service_prefixes())
+    }
+
     /// Every action an IAM action pattern matches (`s3:Get*`, `*:Describe*`, `ec2:?escribe*`,
     /// `*`), sorted by service then name. A service part that matches no service is
     /// `UnknownService`; a known service with no matching action gives `Ok(vec![])`.
@@ -436,8 +445,9 @@ impl Catalog {
     }
 }
 
-/// The candidate nearest to `wanted` (case-insensitive edit distance), if near enough.
-fn closest<'c>(wanted: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+/// The candidate nearest to `wanted` (case-insensitive edit distance, at most 2 or a fifth of
+/// its length), for "did you mean" messages about any misspelled name.
+pub fn closest<'c>(wanted: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
     let limit = (wanted.len() / 5).max(2);
     candidates
         .map(|candidate| (edit_distance(wanted, candidate), candidate))

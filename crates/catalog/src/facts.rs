@@ -260,6 +260,19 @@ fn misspelled_names_get_suggestions() {
 }
 
 #[test]
+fn misspelled_service_prefixes_get_suggestions() {
+    let catalog = catalog();
+    assert_eq!(catalog.suggest_service("ecrr"), Some("ecr"));
+    assert_eq!(catalog.suggest_service("dynamdb"), Some("dynamodb"));
+    assert_eq!(
+        catalog.suggest_service("S3"),
+        None,
+        "a known prefix, any case"
+    );
+    assert_eq!(catalog.suggest_service("qqqqqqqqqq"), None);
+}
+
+#[test]
 fn arns_pick_the_right_resource_type() {
     let get_object = catalog().action("s3:GetObject").unwrap();
     let types = |action, arn| -> Vec<String> {
