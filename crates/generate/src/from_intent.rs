@@ -259,7 +259,13 @@ fn generate_permission(
     let service = catalog.service(&prefix).ok_or_else(|| {
         invalid(
             pos_of(&need.service),
-            format!("unknown service `{}`", need.service.value),
+            match catalog.suggest_service(&prefix) {
+                Some(known) => format!(
+                    "unknown service `{}`; did you mean `{known}`?",
+                    need.service.value
+                ),
+                None => format!("unknown service `{}`", need.service.value),
+            },
         )
     })?;
     let resources = need
@@ -463,7 +469,10 @@ fn explicit_actions<'c>(
         let action = catalog.action(&full).map_err(|err| IntentError::Invalid {
             path: path.to_owned(),
             pos: pos_of(written),
-            message: err.to_string(),
+            message: match catalog.suggest(&full) {
+                Some(known) => format!("{err}; did you mean `{known}`?"),
+                None => err.to_string(),
+            },
         })?;
         if !action.service.eq_ignore_ascii_case(&service.prefix) {
             return Err(IntentError::Invalid {

@@ -216,7 +216,7 @@ impl Intent {
             IntentError::Syntax {
                 path: path.to_owned(),
                 pos,
-                message: lowercase_first(&message),
+                message: with_known_fields(&lowercase_first(&message)),
             }
         })?;
         intent.validate(path)?;
@@ -313,6 +313,29 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// serde_saphyr writes ``unknown field `x`, expected one of a, b``: put the expected names in
+/// backticks like the rest of Warden's messages and suggest the one meant.
+fn with_known_fields(message: &str) -> String {
+    let Some((head, list)) = message.split_once(", expected one of ") else {
+        return message.to_string();
+    };
+    let Some(found) = head
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = list
+        .split(", ")
+        .map(|name| name.trim_matches('`'))
+        .collect();
+    let quoted: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
+    let hint = warden_catalog::catalog::closest(found, known.iter().copied())
+        .map(|name| format!(" (did you mean `{name}`?)"))
+        .unwrap_or_default();
+    format!("{head}, expected one of {}{hint}", quoted.join(", "))
+}
+
 fn lowercase_first(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
@@ -366,6 +389,21 @@ permissions:
             .to_string();
         assert!(err.starts_with("intent.yaml:5:5: "), "{err}");
         assert!(err.contains("purpse"), "{err}");
+    }
+
+    #[test]
+    fn unknown_field_lists_the_known_fields_and_suggests_one() {
+        let text = EXAMPLE.replace("    purpose:", "    purpse:");
+        let err = Intent::parse(&text, Path::new("intent.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected one of `service`, "), "{err}");
+        assert!(err.ends_with(" (did you mean `purpose`?)"), "{err}");
+        let text = EXAMPLE.replace("    purpose:", "    zzzzzzzzz:");
+        let err = Intent::parse(&text, Path::new("intent.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("did you mean"), "{err}");
     }
 
     #[test]

@@ -226,3 +226,18 @@ fn errors_point_at_the_intent() {
     ));
     assert!(err.contains("`*` is not a resource"), "{err}");
 }
+
+#[test]
+fn misspelled_services_and_actions_get_suggestions() {
+    let base = "role: r\naccount: \"111122223333\"\npermissions:\n  - service: ecr\n    actions: [ecr:GetAuthorizationToken]\n";
+    let err = error_of(&base.replace("service: ecr", "service: ecrr"));
+    assert_eq!(
+        err,
+        "bad.yaml:4:14: unknown service `ecrr`; did you mean `ecr`?"
+    );
+    let err = error_of(&base.replace("GetAuthorizationToken", "GetAuthorisationToken"));
+    assert!(
+        err.ends_with("; did you mean `ecr:GetAuthorizationToken`?"),
+        "{err}"
+    );
+}
