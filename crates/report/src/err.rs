@@ -18,6 +18,8 @@ pub enum ReportError {
     },
     #[error("git repository `{}`: {message}", path.display())]
     Git { path: PathBuf, message: String },
+    #[error("cloudtrail: {0}")]
+    Trail(String),
     #[error("evidence writer misuse: {0}")]
     State(String),
 }

@@ -416,8 +416,8 @@ fn role_evidence(
         .collect();
     let usage = context
         .usage
-        .and_then(|usage| usage.activity(&arn, context.catalog))
-        .map(|activity| usage_evidence(&effective.actions, &activity));
+        .and_then(|usage| usage.usage(&arn))
+        .map(|usage| usage_evidence(&effective.actions, &usage));
     RoleEvidence {
         name: role.name.clone(),
         path: role.path.clone(),
@@ -540,23 +540,20 @@ fn live_match(
     }
 }
 
-fn usage_evidence(
-    granted: &ActionLevels,
-    activity: &warden_generate::activity::Activity,
-) -> UsageEvidence {
-    let used_actions = activity.actions();
-    let (used, used_not_granted): (Vec<String>, Vec<String>) = used_actions
+fn usage_evidence(granted: &ActionLevels, usage: &crate::usage::RoleUsage) -> UsageEvidence {
+    let (used, used_not_granted): (Vec<String>, Vec<String>) = usage
+        .used
         .iter()
         .cloned()
         .partition(|name| granted.contains_key(name));
     let unused: Vec<(&String, &AccessLevel)> = granted
         .iter()
-        .filter(|(name, _)| !used_actions.contains(*name))
+        .filter(|(name, _)| !usage.used.contains(*name))
         .collect();
     UsageEvidence {
-        events: activity.events_of_role,
-        first_seen: activity.first_seen.clone(),
-        last_seen: activity.last_seen.clone(),
+        events: usage.events,
+        first_seen: usage.first_seen.clone(),
+        last_seen: usage.last_seen.clone(),
         used,
         used_not_granted,
         unused_count: unused.len(),
@@ -566,10 +563,6 @@ fn usage_evidence(
             .take(MAX_LISTED_ACTIONS)
             .map(|(name, _)| (*name).clone())
             .collect(),
-        denied: activity
-            .denied
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect(),
+        denied: usage.denied.iter().map(|(k, v)| (k.clone(), *v)).collect(),
     }
 }

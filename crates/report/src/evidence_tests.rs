@@ -105,7 +105,7 @@ fn usage() -> UsageIndex {
         event("2026-10-01T00:00:00Z", "s3.amazonaws.com", "PutObject"),
     );
     let events = warden_generate::cloudtrail::parse_log(&text, Path::new("t.json")).unwrap();
-    UsageIndex::new(events, 1, Some("2026-11-01".into()))
+    UsageIndex::new(events, 1, Some("2026-11-01".into()), Catalog::embedded())
 }
 
 #[test]

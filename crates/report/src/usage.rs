@@ -1,86 +1,197 @@
 //! CloudTrail usage: which actions each role actually used, for the evidence's unused
-//! permissions. Events are indexed by account once; each role is then matched with
-//! `warden_generate`'s session matching and event → action mapping.
+//! permissions. Events are reduced as they are read (file by file) into a small record per
+//! role session issuer, using `warden_generate`'s session matching and event → action mapping,
+//! so a long trail never sits in memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use warden_catalog::Catalog;
-use warden_generate::activity::{Activity, observe};
-use warden_generate::cloudtrail::{RoleArn, TrailEvent};
+use warden_generate::activity::observe;
+use warden_generate::cloudtrail::{RoleArn, TrailEvent, on_or_after, parse_log};
 
-/// CloudTrail events of role sessions, by account and role name, so each role's activity is
-/// read from its own events only (one pass over the trail, not one per role).
+use crate::err::ReportError;
+
+/// What one role did in the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleUsage {
+    /// Events made by the role in the period.
+    pub events: usize,
+    /// Canonical action names used (calls refused for lack of permission excluded).
+    pub used: BTreeSet<String>,
+    /// Calls refused for lack of permission: `action (source Event)` → count.
+    pub denied: BTreeMap<String, usize>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+impl RoleUsage {
+    fn merge(&mut self, other: RoleUsage) {
+        self.events += other.events;
+        self.used.extend(other.used);
+        for (call, count) in other.denied {
+            *self.denied.entry(call).or_default() += count;
+        }
+        self.first_seen = min_time(self.first_seen.take(), other.first_seen);
+        self.last_seen = max_time(self.last_seen.take(), other.last_seen);
+    }
+}
+
+fn min_time(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_time(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Which role made an event: the session issuer's ARN (with the role's path) when the record
+/// has one, else the account and role name of the assumed-role ARN (no path).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum RoleKey {
+    Issuer(String),
+    Assumed { account: String, name: String },
+}
+
+/// Per-role usage over the CloudTrail input.
 #[derive(Debug, Clone, Default)]
 pub struct UsageIndex {
-    by_role: BTreeMap<(String, String), Vec<TrailEvent>>,
+    by_role: BTreeMap<RoleKey, RoleUsage>,
     /// `YYYY-MM-DD` or RFC 3339: events before it are ignored.
     since: Option<String>,
     events: usize,
     files: usize,
+    first_event: Option<String>,
+    last_event: Option<String>,
 }
 
 /// What the index covered, for the evidence header.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsagePeriod {
+    /// Events read (all identities).
     pub events: usize,
     pub files: usize,
     pub since: Option<String>,
+    /// First and last role event in the period.
     pub first_event: Option<String>,
     pub last_event: Option<String>,
 }
 
 impl UsageIndex {
-    pub fn new(events: Vec<TrailEvent>, files: usize, since: Option<String>) -> UsageIndex {
-        let mut index = UsageIndex {
-            events: events.len(),
-            files,
+    pub fn empty(since: Option<String>) -> UsageIndex {
+        UsageIndex {
             since,
             ..UsageIndex::default()
-        };
-        for event in events {
-            if let Some(key) = role_key(&event) {
-                index.by_role.entry(key).or_default().push(event);
-            }
         }
+    }
+
+    /// An index of events already in memory (tests, benchmarks).
+    pub fn new(
+        events: Vec<TrailEvent>,
+        files: usize,
+        since: Option<String>,
+        catalog: &Catalog,
+    ) -> UsageIndex {
+        let mut index = UsageIndex::empty(since);
+        index.add_events(&events, catalog);
+        index.files = files;
         index
     }
 
+    /// Reads every `.json` and `.json.gz` file under `dir` (sorted), one at a time.
+    pub fn read_dir(
+        dir: &Path,
+        since: Option<String>,
+        catalog: &Catalog,
+    ) -> Result<UsageIndex, ReportError> {
+        let mut files = Vec::new();
+        collect_trail_files(dir, &mut files)?;
+        files.sort();
+        let mut index = UsageIndex::empty(since);
+        for file in &files {
+            let text = read_text(file)?;
+            let events =
+                parse_log(&text, file).map_err(|err| ReportError::Trail(err.to_string()))?;
+            index.add_events(&events, catalog);
+            index.files += 1;
+        }
+        Ok(index)
+    }
+
+    /// Reduces a batch of events (one log file) into the per-role records.
+    pub fn add_events(&mut self, events: &[TrailEvent], catalog: &Catalog) {
+        self.events += events.len();
+        let mut batches: BTreeMap<RoleKey, Vec<&TrailEvent>> = BTreeMap::new();
+        for event in events {
+            if let Some(key) = role_key(event) {
+                batches.entry(key).or_default().push(event);
+            }
+        }
+        for (key, batch) in batches {
+            let Some(role) = key_role(&key) else {
+                continue;
+            };
+            let owned: Vec<TrailEvent> = batch.into_iter().cloned().collect();
+            let activity = observe(&owned, &role, self.since.as_deref(), catalog);
+            let in_period = owned.iter().filter(|event| {
+                self.since
+                    .as_deref()
+                    .is_none_or(|since| on_or_after(event, since))
+            });
+            for event in in_period {
+                self.first_event =
+                    min_time(self.first_event.take(), Some(event.event_time.clone()));
+                self.last_event = max_time(self.last_event.take(), Some(event.event_time.clone()));
+            }
+            let usage = RoleUsage {
+                events: activity.events_of_role,
+                used: activity.actions(),
+                denied: activity.denied,
+                first_seen: activity.first_seen,
+                last_seen: activity.last_seen,
+            };
+            self.by_role.entry(key).or_default().merge(usage);
+        }
+    }
+
     pub fn period(&self) -> UsagePeriod {
-        let in_period = |event: &&TrailEvent| {
-            self.since
-                .as_deref()
-                .is_none_or(|since| event.event_time.as_str() >= since)
-        };
-        let times = || {
-            self.by_role
-                .values()
-                .flatten()
-                .filter(in_period)
-                .map(|event| event.event_time.as_str())
-        };
         UsagePeriod {
             events: self.events,
             files: self.files,
             since: self.since.clone(),
-            first_event: times().min().map(str::to_string),
-            last_event: times().max().map(str::to_string),
+            first_event: self.first_event.clone(),
+            last_event: self.last_event.clone(),
         }
     }
 
-    /// The activity of the role with this ARN; `None` when the ARN is not a role ARN.
-    pub fn activity(&self, role_arn: &str, catalog: &Catalog) -> Option<Activity> {
+    /// The usage of the role with this ARN (events naming its issuer ARN, and events of its
+    /// name without an issuer); `None` when the ARN is not a role ARN.
+    pub fn usage(&self, role_arn: &str) -> Option<RoleUsage> {
         let role = RoleArn::parse(role_arn).ok()?;
-        let key = (role.account.clone(), role.name.to_ascii_lowercase());
-        let events = self.by_role.get(&key).map_or(&[][..], Vec::as_slice);
-        Some(observe(events, &role, self.since.as_deref(), catalog))
+        let mut usage = RoleUsage::default();
+        if let Some(found) = self.by_role.get(&RoleKey::Issuer(role.arn())) {
+            usage.merge(found.clone());
+        }
+        let assumed = RoleKey::Assumed {
+            account: role.account.clone(),
+            name: role.name.to_ascii_lowercase(),
+        };
+        if let Some(found) = self.by_role.get(&assumed) {
+            usage.merge(found.clone());
+        }
+        Some(usage)
     }
 }
 
-/// `(account, lowercase role name)` of an event made with a role session: from the session
-/// issuer's ARN, else from the assumed-role ARN. The exact match (path included) is left to
-/// `RoleArn::made`.
-fn role_key(event: &TrailEvent) -> Option<(String, String)> {
+fn role_key(event: &TrailEvent) -> Option<RoleKey> {
     let identity = &event.user_identity;
     if identity.identity_type != "AssumedRole" {
         return None;
@@ -90,8 +201,8 @@ fn role_key(event: &TrailEvent) -> Option<(String, String)> {
         .as_ref()
         .and_then(|context| context.session_issuer.as_ref())
         .and_then(|issuer| issuer.arn.as_deref());
-    if let Some(role) = issuer.and_then(|arn| RoleArn::parse(arn).ok()) {
-        return Some((role.account, role.name.to_ascii_lowercase()));
+    if let Some(arn) = issuer {
+        return Some(RoleKey::Issuer(arn.to_string()));
     }
     // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
     let arn = identity.arn.as_deref()?;
@@ -102,7 +213,56 @@ fn role_key(event: &TrailEvent) -> Option<(String, String)> {
         .strip_prefix("assumed-role/")?
         .split('/')
         .next()?;
-    Some((account.to_string(), name.to_ascii_lowercase()))
+    Some(RoleKey::Assumed {
+        account: account.to_string(),
+        name: name.to_ascii_lowercase(),
+    })
+}
+
+/// The role a key stands for, for `observe`'s exact matching. Without an issuer ARN the path
+/// is unknown and irrelevant: matching then uses the assumed-role ARN, which has none.
+fn key_role(key: &RoleKey) -> Option<RoleArn> {
+    match key {
+        RoleKey::Issuer(arn) => RoleArn::parse(arn).ok(),
+        RoleKey::Assumed { account, name } => {
+            RoleArn::parse(&format!("arn:aws:iam::{account}:role/{name}")).ok()
+        }
+    }
+}
+
+fn collect_trail_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ReportError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ReportError::io(dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| ReportError::io(dir, e))?.path();
+        if path.is_dir() {
+            collect_trail_files(&path, files)?;
+        } else if path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.ends_with(".json") || name.ends_with(".json.gz"))
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_text(path: &Path) -> Result<String, ReportError> {
+    let bytes = std::fs::read(path).map_err(|e| ReportError::io(path, e))?;
+    if path.extension().is_some_and(|ext| ext == "gz") {
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .map_err(|e| ReportError::io(path, e))?;
+        Ok(text)
+    } else {
+        String::from_utf8(bytes).map_err(|e| {
+            ReportError::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -121,11 +281,11 @@ mod tests {
           {"eventTime":"2026-11-04T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/other/s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/other"}}}},
           {"eventTime":"2026-11-05T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"DeleteObject","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/app"}}
         ]}"#;
-        let index = UsageIndex::new(events(text), 1, None);
         let catalog = Catalog::embedded();
+        let index = UsageIndex::new(events(text), 1, None, catalog);
         let used = index
-            .activity("arn:aws:iam::111122223333:role/team/app", catalog)
-            .map(|activity| activity.actions().into_iter().collect::<Vec<_>>());
+            .usage("arn:aws:iam::111122223333:role/team/app")
+            .map(|usage| usage.used.into_iter().collect::<Vec<_>>());
         assert_eq!(
             used,
             Some(vec![
@@ -134,8 +294,8 @@ mod tests {
             ])
         );
         let wrong_path = index
-            .activity("arn:aws:iam::111122223333:role/app", catalog)
-            .map(|activity| activity.actions().len());
+            .usage("arn:aws:iam::111122223333:role/app")
+            .map(|usage| usage.used.len());
         assert_eq!(
             wrong_path,
             Some(1),

@@ -82,10 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(warden_generate::cloudtrail::parse_since)
         .transpose()?;
     let usage = match &args.cloudtrail {
-        Some(dir) => {
-            let events = warden_generate::io::read_trail_dir(dir)?;
-            Some(UsageIndex::new(events, count_trail_files(dir), since))
-        }
+        Some(dir) => Some(UsageIndex::read_dir(dir, since, Catalog::embedded())?),
         None => None,
     };
     let aws_managed = args
@@ -208,24 +205,6 @@ pub fn write_bundle(
     Ok(writer.finish()?)
 }
 
-fn count_trail_files(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|entry| entry.path())
-        .map(|path| {
-            if path.is_dir() {
-                count_trail_files(&path)
-            } else {
-                let name = path.to_string_lossy();
-                usize::from(name.ends_with(".json") || name.ends_with(".json.gz"))
-            }
-        })
-        .sum()
-}
-
 #[derive(clap::Args)]
 pub struct BenchArgs {
     /// Synthetic member accounts.
@@ -335,19 +314,20 @@ fn bench_organization(accounts: usize) -> Organization {
     }
 }
 
-fn bench_events(
+fn bench_usage(
     organization: &Organization,
     roles: usize,
     per_role: usize,
-) -> anyhow::Result<Vec<warden_generate::cloudtrail::TrailEvent>> {
+) -> anyhow::Result<UsageIndex> {
     let names = [
         ("s3.amazonaws.com", "GetObject"),
         ("ec2.amazonaws.com", "DescribeInstances"),
         ("sqs.amazonaws.com", "SendMessage"),
         ("logs.amazonaws.com", "PutLogEvents"),
     ];
-    let mut events = Vec::new();
-    // One log file per account, as CloudTrail delivers them: the text never holds everything.
+    let catalog = Catalog::embedded();
+    let mut usage = UsageIndex::empty(Some("2026-11-01".into()));
+    // One log file per account, as CloudTrail delivers them, reduced as it is read.
     for account in &organization.accounts {
         let mut records = Vec::new();
         for role in 0..roles {
@@ -369,12 +349,10 @@ fn bench_events(
             }
         }
         let text = serde_json::json!({ "Records": records }).to_string();
-        events.extend(warden_generate::cloudtrail::parse_log(
-            &text,
-            Path::new("synthetic.json"),
-        )?);
+        let events = warden_generate::cloudtrail::parse_log(&text, Path::new("synthetic.json"))?;
+        usage.add_events(&events, catalog);
     }
-    Ok(events)
+    Ok(usage)
 }
 
 /// Peak resident set size of this process (`VmHWM`), in KiB.
@@ -385,7 +363,7 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 /// `cargo xtask bench evidence`: a synthetic organization (N accounts × M roles, rendered from
-/// definitions in a temporary repository, CloudTrail events in memory) written as a bundle.
+/// definitions in a temporary repository, CloudTrail events reduced per account file) written as a bundle.
 pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let repo = std::env::temp_dir().join(format!("warden-bench-evidence-{}", std::process::id()));
     let out = repo.join("bundle");
@@ -414,9 +392,9 @@ fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String>
     }
     let definitions = load_definitions(repo)?;
     let organization = bench_organization(args.accounts);
-    let events = bench_events(&organization, args.roles, args.events_per_role)?;
-    let event_count = events.len();
-    let usage = UsageIndex::new(events, 1, Some("2026-11-01".into()));
+    let rss_start = peak_rss_kib();
+    let usage = bench_usage(&organization, args.roles, args.events_per_role)?;
+    let event_count = usage.period().events;
     let rss_before = peak_rss_kib();
     let header = BundleHeader {
         provenance: Provenance {
@@ -451,7 +429,7 @@ fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String>
     };
     let _ = writeln!(
         report,
-        "evidence bench: {} accounts × {} roles, {} CloudTrail events in memory",
+        "evidence bench: {} accounts × {} roles, {} CloudTrail events reduced per account file",
         args.accounts, args.roles, event_count
     );
     let _ = writeln!(report, "  roles written:                 {}", summary.roles);
@@ -469,12 +447,17 @@ fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String>
     );
     let _ = writeln!(
         report,
-        "  peak memory (VmHWM) before writing: {}",
+        "  peak memory (VmHWM) at start:           {}",
+        mib(rss_start)
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory (VmHWM) after CloudTrail:   {}",
         mib(rss_before)
     );
     let _ = writeln!(
         report,
-        "  peak memory (VmHWM) after writing:  {}",
+        "  peak memory (VmHWM) after the bundle:  {}",
         mib(rss_after)
     );
     Ok(report)
