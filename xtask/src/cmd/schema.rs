@@ -7,6 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 written or up to date, 1 `--check` found a stale, missing or \
+unexpected schema, 2 the schemas could not be read or written."
+)]
 pub struct Args {
     /// Compare the committed schemas with the generated ones instead of writing them.
     #[arg(long)]
@@ -16,7 +20,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = super::ci::workspace_root();
     if args.check {
-        check(&root)?;
+        if let Some(drift) = drift(&root)? {
+            eprintln!("error: {drift}");
+            return Ok(ExitCode::from(1));
+        }
         eprintln!(
             "schema: {} schemas up to date",
             warden_spec::schema::schemas().len()
@@ -40,18 +47,47 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Fails when a committed schema is missing, stale or unexpected (called by `cargo xtask ci`).
 pub fn check(root: &Path) -> anyhow::Result<()> {
+    match drift(root)? {
+        Some(drift) => bail!("{drift}"),
+        None => Ok(()),
+    }
+}
+
+/// What differs between the committed and generated schemas, as one message; `None` when
+/// they are identical. Errors only when `schemas/` cannot be read.
+fn drift(root: &Path) -> anyhow::Result<Option<String>> {
     let drift = warden_spec::schema::check_schemas(root).with_context(|| {
         format!(
             "could not read `{}`",
             root.join(warden_spec::schema::SCHEMA_DIR).display()
         )
     })?;
-    if !drift.is_empty() {
-        let lines: Vec<String> = drift.iter().map(ToString::to_string).collect();
-        bail!(
-            "{}; run `cargo xtask schema` and commit the result",
-            lines.join("; ")
-        );
+    if drift.is_empty() {
+        return Ok(None);
     }
-    Ok(())
+    let lines: Vec<String> = drift.iter().map(ToString::to_string).collect();
+    Ok(Some(format!(
+        "{}; run `cargo xtask schema` and commit the result",
+        lines.join("; ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--check` exits 1 on drift (a finding), not 2 (bad input): `drift` tells them apart.
+    #[test]
+    fn drift_is_a_finding_and_the_repository_has_none() {
+        assert_eq!(drift(&crate::cmd::ci::workspace_root()).unwrap(), None);
+        let root = std::env::temp_dir().join(format!("warden-schema-{}", std::process::id()));
+        std::fs::create_dir_all(root.join(warden_spec::schema::SCHEMA_DIR)).unwrap();
+        let message = drift(&root).unwrap().unwrap_or_default();
+        assert!(
+            message.ends_with("; run `cargo xtask schema` and commit the result"),
+            "{message}"
+        );
+        assert!(check(&root).is_err());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
