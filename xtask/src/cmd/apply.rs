@@ -19,6 +19,10 @@ use crate::cmd::plan::{
 };
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 applied (or nothing to apply), 1 error, a change that failed, \
+a stale plan or a cancelled confirmation."
+)]
 pub struct Args {
     /// A plan saved by `cargo xtask plan --out FILE`; without it, plan now and confirm.
     pub plan: Option<PathBuf>,

@@ -31,6 +31,9 @@ enum KindArg {
 }
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 no error-level finding, 1 error-level findings, 2 bad input or usage."
+)]
 pub struct Args {
     /// Policy JSON files, directories of them, account authorization details exports, or a
     /// repository root with `warden.yaml`. Default: this repository's definitions.

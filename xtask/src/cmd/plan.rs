@@ -38,6 +38,10 @@ pub struct Connection {
 }
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 planned (changes or not), 1 error (bad definitions, lint errors, \
+unreadable accounts, AWS failures); with --detailed-exitcode, 0 no changes, 1 error, 2 changes."
+)]
 pub struct Args {
     /// Save the plan (JSON) for `cargo xtask apply FILE`.
     #[arg(long)]
