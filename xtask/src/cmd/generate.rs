@@ -30,6 +30,7 @@ pub enum Format {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 generated (warnings on stderr), 2 bad input or usage.")]
 pub struct Args {
     /// Intent file (YAML) describing what the workload needs.
     #[arg(
@@ -47,6 +48,7 @@ pub struct Args {
     /// Ignore events before this date (`YYYY-MM-DD` or RFC 3339 UTC).
     #[arg(long, requires = "from_cloudtrail")]
     pub since: Option<String>,
+    /// Output format.
     #[arg(long, value_enum, default_value = "yaml")]
     pub format: Format,
     /// Role name (overrides the intent's `role`).

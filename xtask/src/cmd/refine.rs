@@ -21,6 +21,9 @@ use warden_generate::refine::{
 };
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 every granted action was used, 1 removals proposed, 2 bad input or usage."
+)]
 pub struct Args {
     /// Role name as defined in `policies/`.
     pub role: String,
@@ -62,9 +65,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .with_context(|| {
             format!(
-                "no role definition named `{}` under `{}`",
+                "no role definition named `{}` under `{}` (roles there: {})",
                 args.role,
-                args.definitions.join("policies").display()
+                args.definitions.join("policies").display(),
+                role_names(&documents)
             )
         })?;
     let role_arn = match &args.role_arn {
@@ -103,6 +107,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The role names defined in the documents, in backticks, for "no such role" messages.
+fn role_names(documents: &[Value]) -> String {
+    let names: Vec<String> = documents
+        .iter()
+        .filter(|document| document.get("kind").and_then(Value::as_str) == Some("Role"))
+        .filter_map(|document| document.get("name").and_then(Value::as_str))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn derived_arn(definition: &Value, args: &Args) -> anyhow::Result<String> {
@@ -184,4 +203,24 @@ fn proposals_diff(
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A misspelled role name is answered with the roles that exist.
+    #[test]
+    fn role_names_list_only_roles() {
+        let documents: Vec<Value> = vec![
+            serde_json::json!({"kind": "Role", "name": "payments-api-task"}),
+            serde_json::json!({"kind": "ManagedPolicy", "name": "payments-config-read"}),
+            serde_json::json!({"kind": "Role", "name": "payments-github-deploy"}),
+        ];
+        assert_eq!(
+            role_names(&documents),
+            "`payments-api-task`, `payments-github-deploy`"
+        );
+        assert_eq!(role_names(&[]), "none");
+    }
 }
