@@ -243,6 +243,16 @@ fn finding_place(finding: &Finding) -> String {
     place
 }
 
+/// The status as coloured text (no emoji: headless and print fonts often lack them).
+fn status_badge(status: AccountStatus) -> String {
+    let class = match status {
+        AccountStatus::InSync => "ok",
+        AccountStatus::Drift => "warn",
+        AccountStatus::Conflict | AccountStatus::Unreadable => "bad",
+    };
+    format!("<span class=\"{class}\">{}</span>", status.label())
+}
+
 /// One self-contained HTML page (inline CSS, no scripts).
 pub fn drift_html(report: &DriftReport) -> String {
     let t = &report.totals;
@@ -261,45 +271,28 @@ pub fn drift_html(report: &DriftReport) -> String {
     };
     let _ = writeln!(out, "<p class=\"{class}\"><strong>{verdict}.</strong></p>");
     out.push_str("<table>\n");
-    html::header(
-        &mut out,
-        &[
-            "Accounts",
-            "In sync",
-            "With drift",
-            "Unreadable",
-            "Changes",
-            "Live differs",
-            "Not live",
-            "Not in repo",
-            "Live grants more",
-            "Conflicts",
-            "Unmanaged",
-            "Lint errors",
-            "Lint warnings",
-            "Excepted",
-        ],
-    );
-    html::row(
-        &mut out,
-        &[
-            t.accounts,
-            t.accounts_in_sync,
-            t.accounts_with_drift,
-            t.unreadable,
-            t.changes,
-            t.differs,
-            t.not_live,
-            t.not_in_repo,
-            t.live_grants_more,
-            t.conflicts,
-            t.unmanaged,
-            t.lint_errors,
-            t.lint_warnings,
-            t.lint_excepted,
-        ]
-        .map(|n| n.to_string()),
-    );
+    let totals = [
+        ("Accounts", t.accounts),
+        ("In sync", t.accounts_in_sync),
+        ("With drift", t.accounts_with_drift),
+        ("Unreadable", t.unreadable),
+        ("Changes the repository would make", t.changes),
+        ("… live differs from the repository", t.differs),
+        ("… not live", t.not_live),
+        ("… not in the repository", t.not_in_repo),
+        ("… where live grants more", t.live_grants_more),
+        ("Conflicts", t.conflicts),
+        ("Unmanaged", t.unmanaged),
+        ("Lint errors", t.lint_errors),
+        ("Lint warnings", t.lint_warnings),
+        ("Lint findings excepted", t.lint_excepted),
+    ];
+    for (name, count) in totals {
+        html::row(
+            &mut out,
+            &[escape(name), format!("<strong>{count}</strong>")],
+        );
+    }
     out.push_str("</table>\n<h2>Accounts</h2>\n<table>\n");
     html::header(
         &mut out,
@@ -322,7 +315,7 @@ pub fn drift_html(report: &DriftReport) -> String {
                 format!("<a href=\"#{id}\">{}</a>", escape(&section.account_name)),
                 format!("<code>{}</code>", escape(&section.account_id)),
                 escape(&section.ou_path),
-                format!("{} {}", status_icon(section.status), section.status.label()),
+                status_badge(section.status),
                 section.changes.len().to_string(),
                 section.conflicts.len().to_string(),
                 section.unmanaged.len().to_string(),
@@ -342,11 +335,10 @@ fn html_section(out: &mut String, section: &AccountDrift) {
     let id = html::anchor(&["account", &section.account_id]);
     let _ = writeln!(
         out,
-        "<h2 id=\"{id}\">{} <code>{}</code></h2>\n<p>{} {}{}</p>",
+        "<h2 id=\"{id}\">{} <code>{}</code></h2>\n<p>{}{}</p>",
         escape(&section.account_name),
         escape(&section.account_id),
-        status_icon(section.status),
-        section.status.label(),
+        status_badge(section.status),
         if section.ou_path.is_empty() {
             String::new()
         } else {
