@@ -35,6 +35,11 @@ pub enum FailOnArg {
 }
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 report written (whatever it found), 1 Warden could not make the \
+report (bad definitions, AWS failures); with --fail-on drift, 2 on any change, conflict or \
+unreadable account; with --fail-on error, 1 also when an account could not be read."
+)]
 pub struct Args {
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

@@ -25,6 +25,10 @@ use super::drift::{plan_without_gate, today};
 use super::plan::{Connection, connect, load_definitions, runtime};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 bundle written (unreadable accounts are recorded in it), 2 bad \
+input or usage, or a failure to read AWS or write the bundle (then MANIFEST.sha256 is missing)."
+)]
 pub struct Args {
     /// Directory to write the bundle into (created; must be empty).
     #[arg(long)]
