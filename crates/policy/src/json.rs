@@ -109,6 +109,16 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `unexpected`, naming the usual cause when a `,` was just read and a closing bracket
+    /// follows: JSON allows no trailing comma, though many editors write one.
+    fn after_comma(&self, after_comma: bool, expected: &str) -> SyntaxError {
+        let mut error = self.unexpected(expected);
+        if after_comma && matches!(self.bytes.get(self.pos), Some(b'}' | b']')) {
+            error.message = format!("trailing comma: {}", error.message);
+        }
+        error
+    }
+
     fn skip_whitespace(&mut self) {
         while let Some(&byte) = self.bytes.get(self.pos) {
             if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
@@ -159,7 +169,7 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_whitespace();
             if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.unexpected("a string key"));
+                return Err(self.after_comma(!members.is_empty(), "a string key"));
             }
             let key_offset = self.offset();
             let key = self.string()?;
@@ -201,6 +211,9 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_whitespace();
+            if !items.is_empty() && self.bytes.get(self.pos) == Some(&b']') {
+                return Err(self.after_comma(true, "a json value"));
+            }
             items.push(self.value()?);
             self.skip_whitespace();
             match self.bytes.get(self.pos) {
@@ -504,6 +517,25 @@ mod tests {
         for bad in ["01x", "-", "1.", "1e", "+1"] {
             assert!(parse(bad).is_err(), "{bad} should fail");
         }
+    }
+
+    #[test]
+    fn trailing_commas_are_named() {
+        let err = parse("{\"a\": [1, 2,\n]}").unwrap_err();
+        assert_eq!(err.offset, 13);
+        assert_eq!(
+            err.message,
+            "trailing comma: expected a json value, found `]`"
+        );
+        let err = parse("{\"a\": 1,}").unwrap_err();
+        assert_eq!(
+            err.message,
+            "trailing comma: expected a string key, found `}`"
+        );
+        let err = parse("{}}").unwrap_err();
+        assert!(!err.message.contains("trailing comma"), "{}", err.message);
+        let err = parse("{\"a\": 1, 7}").unwrap_err();
+        assert_eq!(err.message, "expected a string key, found `7`");
     }
 
     #[test]
