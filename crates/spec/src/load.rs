@@ -219,6 +219,9 @@ pub(crate) struct Loader {
     pub(crate) scps: Vec<Scp>,
     /// The managed marker tag key, which definitions may not set themselves.
     pub(crate) marker_key: Option<String>,
+    /// Names (lowercase) of documents whose own errors are reported: references to them are
+    /// not reported again as dangling.
+    pub(crate) unparsed_names: BTreeSet<String>,
 }
 
 /// Parses a file's YAML documents, reporting syntax errors.
@@ -312,6 +315,9 @@ impl Loader {
     /// A document that does not fit its format: serde stops at the first problem, so the
     /// statements are also checked one by one to report problems in the others in the same run.
     fn document_format_error(&mut self, file: &str, err: DeError, document: &Node) {
+        if let Some(name) = document.get("name").and_then(Node::as_str) {
+            self.unparsed_names.insert(name.to_ascii_lowercase());
+        }
         let first = err.pos;
         self.format_error(file, err, document.pos);
         for statement in statement_nodes(document) {
@@ -476,10 +482,12 @@ impl Loader {
             .iter()
             .map(|p| p.name.to_ascii_lowercase())
             .collect();
+        let unparsed = &self.unparsed_names;
         let mut problems = Vec::new();
         for role in &self.roles {
             if let Some(boundary) = &role.boundary
                 && !boundary_names.contains(&boundary.value.to_ascii_lowercase())
+                && !unparsed.contains(&boundary.value.to_ascii_lowercase())
             {
                 let hint = if policy_names.contains(&boundary.value.to_ascii_lowercase()) {
                     "; it is a managed policy, a boundary belongs in `boundaries/` with `kind: Boundary`".to_owned()
@@ -498,6 +506,7 @@ impl Loader {
             for reference in &role.managed_policies {
                 if let PolicyRef::Warden { name, location } = reference
                     && !policy_names.contains(&name.to_ascii_lowercase())
+                    && !unparsed.contains(&name.to_ascii_lowercase())
                 {
                     let hint = if boundary_names.contains(&name.to_ascii_lowercase()) {
                         "; it is a boundary, reference it with `boundary:`".to_owned()

@@ -476,6 +476,36 @@ fn policies_without_targets_follow_the_roles_that_use_them() {
     );
 }
 
+/// A policy with its own error is reported once: the roles that reference it do not also get
+/// "does not exist", which sent readers looking for a missing file.
+#[test]
+fn references_to_a_definition_with_errors_are_not_reported_again() {
+    let policy = "kind: ManagedPolicy\nname: shared\ndescriptoin: typo\nstatements:\n  - Effect: Allow\n    Action: s3:GetObject\n    Resource: \"*\"\n";
+    let role = format!(
+        "{}managed_policies: [shared, absent]\n",
+        role_yaml("app", "  ous: [Root/Workloads]")
+    );
+    let repo = repo_with(
+        None,
+        &[
+            ("policies/shared.yaml", policy),
+            ("policies/app.yaml", &role),
+        ],
+    );
+    let errors = Definitions::load(repo.path()).unwrap_err().to_string();
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines.len(), 2, "{errors}");
+    assert!(
+        lines[0].starts_with("policies/app.yaml:9:")
+            && lines[0].contains("`absent` does not exist"),
+        "{errors}"
+    );
+    assert!(
+        lines[1].starts_with("policies/shared.yaml:3:1: unknown field `descriptoin`"),
+        "{errors}"
+    );
+}
+
 #[test]
 fn digest_changes_with_any_definition_file() {
     let role = role_yaml("app", "  ous: [Root]");
