@@ -530,10 +530,13 @@ impl Loader {
     }
 }
 
-/// Appends `(did you mean `x`?)` to serde's unknown-field message when one expected field is
-/// close to the typo (`Resources` → `Resource`, `Condtion` → `Condition`).
+/// Appends `(did you mean `x`?)` to serde's unknown-field or unknown-variant message when one
+/// expected name is close to the typo (`Resources` → `Resource`, `allow` → `Allow`).
 fn with_suggestion(message: String) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
         return message;
     };
     let Some((found, expected)) = rest.split_once('`') else {
@@ -634,6 +637,17 @@ mod tests {
         let far = "unknown field `zzz`, expected one of `Sid`, `Effect`";
         assert_eq!(with_suggestion(far.to_owned()), far);
         assert_eq!(edit_distance("condtion", "condition"), 1);
+    }
+
+    #[test]
+    fn unknown_variants_get_a_suggestion_when_close() {
+        let message = "unknown variant `allow`, expected `Allow` or `Deny`";
+        assert_eq!(
+            with_suggestion(message.to_owned()),
+            format!("{message} (did you mean `Allow`?)")
+        );
+        let far = "unknown variant `Maybe`, expected `Allow` or `Deny`";
+        assert_eq!(with_suggestion(far.to_owned()), far);
     }
 
     #[test]
