@@ -96,5 +96,9 @@ fn prepare_test_environment(root: &Path) -> anyhow::Result<()> {
     warden_emulator::ensure_venv(root).context("could not install moto server into .venv")?;
     let corpus = warden_emulator::ensure_corpus(root).context("could not extract the corpus")?;
     eprintln!("ci: corpus at {}", corpus.display());
+    // The evidence bundle's HTML is checked in a real headless browser.
+    let chromium = warden_emulator::browser::ensure_chromium()
+        .context("could not find or install chromium for the HTML tests")?;
+    eprintln!("ci: chromium at {}", chromium.display());
     Ok(())
 }
