@@ -145,12 +145,71 @@ where
     let message = match (err.code(), err.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
-        _ => aws_sdk_iam::error::DisplayErrorContext(&err).to_string(),
+        _ => source_chain(&err),
     };
     AwsError::Api {
         account_id: account_id.to_owned(),
         operation,
         code,
         message,
+    }
+}
+
+/// An error and its sources, each said once (`dispatch failure: io error: …: Connection
+/// refused (os error 111)`). The SDK's `DisplayErrorContext` appends the whole `Debug` form
+/// too, a screenful of struct syntax in a terminal.
+fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{message}")]
+    struct Layer {
+        message: &'static str,
+        #[source]
+        source: Option<Box<Layer>>,
+    }
+
+    fn layer(message: &'static str, source: Option<Layer>) -> Layer {
+        Layer {
+            message,
+            source: source.map(Box::new),
+        }
+    }
+
+    /// Connection failures read as one line of causes, without the SDK's Debug dump.
+    #[test]
+    fn source_chain_names_each_cause_once() {
+        let refused = layer("Connection refused (os error 111)", None);
+        let connect = layer(
+            "tcp connect error: Connection refused (os error 111)",
+            Some(refused),
+        );
+        let io = layer("io error", Some(connect));
+        let top = layer("dispatch failure", Some(io));
+        assert_eq!(
+            source_chain(&top),
+            "dispatch failure: io error: tcp connect error: Connection refused (os error 111)"
+        );
+        let bare = SdkError::<aws_sdk_iam::operation::get_role::GetRoleError, ()>::timeout_error(
+            layer("read timed out", None),
+        );
+        let text = source_chain(&bare);
+        assert!(text.ends_with("read timed out"), "{text}");
+        assert!(!text.contains('{'), "no Debug output: {text}");
     }
 }
