@@ -76,11 +76,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let today = today(args.today.as_deref())?;
     let catalog = Catalog::embedded();
     let mut findings = Vec::new();
+    let mut scope = Vec::new();
     if args.paths.is_empty() {
-        findings = lint_definitions(&super::ci::workspace_root(), &args, catalog, today)?;
+        findings = lint_definitions(
+            &super::ci::workspace_root(),
+            &args,
+            catalog,
+            today,
+            &mut scope,
+        )?;
     }
     for path in &args.paths {
-        findings.extend(lint_path(path, &args, catalog, today)?);
+        findings.extend(lint_path(path, &args, catalog, today, &mut scope)?);
     }
     if let Some(account) = account_filter(&args)? {
         findings.retain(|finding| finding.account.as_deref().is_none_or(|id| id == account));
@@ -91,6 +98,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
     };
+    // Say what was linted: "0 errors" alone does not tell an empty run from a clean one.
+    // Stderr, so that JSON and SARIF on stdout stay machine-readable.
+    if matches!(format, Format::Table) {
+        eprintln!("lint: {}", scope.join("; "));
+    }
     print!("{}", emit::render(format, &findings));
     Ok(if warden_lint::has_errors(&findings) {
         ExitCode::from(1)
@@ -128,12 +140,13 @@ fn lint_path(
     args: &Args,
     catalog: &Catalog,
     today: warden_lint::Date,
+    scope: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Finding>> {
     if path.is_dir() {
         if path.join(warden_spec::CONFIG_FILE).is_file() {
-            return lint_definitions(path, args, catalog, today);
+            return lint_definitions(path, args, catalog, today, scope);
         }
-        return lint_directory(path, args, catalog, today);
+        return lint_directory(path, args, catalog, today, scope);
     }
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -147,10 +160,12 @@ fn lint_path(
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|err| super::json_error(&file, &err, "invalid json"))?;
     if warden_lint::export::looks_like_export(&value) {
+        scope.push(format!("account export `{file}`"));
         return Ok(warden_lint::lint_authorization_details(
             &file, &text, &options,
         )?);
     }
+    scope.push(format!("policy file `{file}`"));
     Ok(warden_lint::lint_policy_text(
         &file,
         &text,
@@ -165,6 +180,7 @@ fn lint_directory(
     args: &Args,
     catalog: &Catalog,
     today: warden_lint::Date,
+    scope: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Finding>> {
     let mut files = Vec::new();
     collect_json(dir, &mut files)?;
@@ -202,7 +218,40 @@ fn lint_directory(
         )?);
     }
     findings.extend(warden_lint::lint(&subject, &options));
+    scope.push(format!(
+        "{} under `{}`",
+        count(subject.policies.len(), "policy file", "policy files"),
+        display(dir)
+    ));
     Ok(findings)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What the definitions hold, for the scope line: `4 roles, 1 managed policy, …`.
+fn definitions_scope(definitions: &warden_spec::Definitions, root: &Path) -> String {
+    format!(
+        "{}, {}, {}, {} in `{}`",
+        count(definitions.roles.len(), "role", "roles"),
+        count(
+            definitions.managed_policies.len(),
+            "managed policy",
+            "managed policies"
+        ),
+        count(definitions.boundaries.len(), "boundary", "boundaries"),
+        count(definitions.scps.len(), "SCP", "SCPs"),
+        relative_to_cwd(&root.join(warden_spec::CONFIG_FILE))
+    )
+}
+
+/// `path` relative to the working directory when it is below it (the default root is absolute).
+fn relative_to_cwd(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    display(relative.as_deref().unwrap_or(path))
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -227,11 +276,16 @@ fn lint_definitions(
     args: &Args,
     catalog: &Catalog,
     today: warden_lint::Date,
+    scope: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Finding>> {
     let definitions =
         warden_spec::Definitions::load(root).map_err(|errors| anyhow::anyhow!("{errors}"))?;
     let config = LintConfig::from_spec(&definitions.config);
+    let described = definitions_scope(&definitions, root);
     let Some(org_file) = &args.org else {
+        scope.push(format!(
+            "{described}, as written (`--org FILE` renders them per account)"
+        ));
         let subject = spec_input::subject_from_definitions(&definitions, &config)?;
         return Ok(warden_lint::lint(
             &subject,
@@ -248,10 +302,12 @@ fn lint_definitions(
         None => None,
     };
     let mut findings = Vec::new();
+    let mut rendered_accounts = 0;
     for account in &org.accounts {
         if only.is_some_and(|id| id != account.id) {
             continue;
         }
+        rendered_accounts += 1;
         let rendered = definitions
             .render_for_account(&org, account)
             .map_err(|errors| anyhow::anyhow!("{errors}"))?;
@@ -264,6 +320,11 @@ fn lint_definitions(
         .map_err(|errors| anyhow::anyhow!("{errors}"))?;
     findings.extend(spec_input::lint_rendered_scps(
         &scps, &config, catalog, today,
+    ));
+    scope.push(format!(
+        "{described}, rendered for {} of `{}`",
+        count(rendered_accounts, "account", "accounts"),
+        org_file.display()
     ));
     Ok(findings)
 }
@@ -318,6 +379,21 @@ fn display(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scope line counts what the definitions hold, so an empty run cannot pass for a
+    /// clean one.
+    #[test]
+    fn scope_counts_the_definitions() {
+        let root = crate::cmd::ci::workspace_root();
+        let definitions = warden_spec::Definitions::load(&root).unwrap();
+        let scope = definitions_scope(&definitions, &root);
+        let roles = definitions.roles.len();
+        assert!(roles > 1, "the repository defines several roles");
+        assert!(scope.starts_with(&format!("{roles} roles, ")), "{scope}");
+        assert!(scope.ends_with("warden.yaml`"), "{scope}");
+        assert_eq!(count(1, "SCP", "SCPs"), "1 SCP");
+        assert_eq!(count(0, "SCP", "SCPs"), "0 SCPs");
+    }
 
     /// `--account` takes an id or a name, as `plan --account` does; a name used to match no
     /// account and was reported as missing from the organization.
