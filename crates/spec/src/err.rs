@@ -115,6 +115,29 @@ impl SpecErrors {
         self.errors.is_empty()
     }
 
+    /// The errors with their files joined to `root`. Locations are relative to the repository
+    /// root; a command run elsewhere (`--root ../infra`) shows paths that open from where it
+    /// ran. `.` and an empty root change nothing.
+    pub fn rooted_at(mut self, root: &std::path::Path) -> SpecErrors {
+        if root.as_os_str().is_empty() || root == std::path::Path::new(".") {
+            return self;
+        }
+        let rebase = |location: &mut Location| {
+            location.file = root
+                .join(&location.file)
+                .display()
+                .to_string()
+                .replace('\\', "/");
+        };
+        for error in &mut self.errors {
+            rebase(&mut error.location);
+            if let SpecErrorKind::DuplicateName { first, .. } = &mut error.kind {
+                rebase(first);
+            }
+        }
+        self
+    }
+
     pub(crate) fn push(&mut self, location: Location, kind: SpecErrorKind) {
         self.errors.push(SpecError::new(location, kind));
     }

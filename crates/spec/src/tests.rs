@@ -506,6 +506,29 @@ fn references_to_a_definition_with_errors_are_not_reported_again() {
     );
 }
 
+/// Errors name files relative to the repository root; `rooted_at` makes them open from the
+/// directory a command ran in, duplicates' first definitions included.
+#[test]
+fn errors_can_be_rooted_where_the_command_ran() {
+    let role = role_yaml("app", "  ous: [Root/Workloads]");
+    let repo = repo_with(
+        None,
+        &[("policies/a.yaml", &role), ("policies/b.yaml", &role)],
+    );
+    let errors = Definitions::load(repo.path()).unwrap_err();
+    let unchanged = errors.clone().rooted_at(Path::new("."));
+    assert_eq!(unchanged, errors);
+    let rooted = errors.rooted_at(Path::new("../infra")).to_string();
+    assert!(
+        rooted.starts_with("../infra/policies/b.yaml:1:1: duplicate role name `app`"),
+        "{rooted}"
+    );
+    assert!(
+        rooted.contains("already defined at ../infra/policies/a.yaml:1:1"),
+        "{rooted}"
+    );
+}
+
 #[test]
 fn digest_changes_with_any_definition_file() {
     let role = role_yaml("app", "  ous: [Root]");
