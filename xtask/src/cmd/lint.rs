@@ -246,6 +246,20 @@ fn definitions_scope(definitions: &warden_spec::Definitions, root: &Path) -> Str
     )
 }
 
+/// Findings with their files joined to `root` as shown, when it is a directory below the
+/// working directory (SARIF resolves them against the checkout root). Unchanged for `.`, the
+/// working directory itself, or a root elsewhere (absolute paths are no SARIF `%SRCROOT%` uri).
+fn rooted(mut findings: Vec<Finding>, root: &str) -> Vec<Finding> {
+    if !root.is_empty() && root != "." && Path::new(root).is_relative() && !root.starts_with("..") {
+        for finding in &mut findings {
+            if !finding.file.is_empty() {
+                finding.file = format!("{}/{}", root.trim_end_matches('/'), finding.file);
+            }
+        }
+    }
+    findings
+}
+
 /// `path` relative to the working directory when it is below it (the default root is absolute).
 fn relative_to_cwd(path: &Path) -> String {
     let relative = std::env::current_dir()
@@ -278,8 +292,10 @@ fn lint_definitions(
     today: warden_lint::Date,
     scope: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Finding>> {
-    let definitions =
-        warden_spec::Definitions::load(root).map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    // Files are named as they open from the working directory (`lint ../infra`).
+    let shown = relative_to_cwd(root);
+    let definitions = warden_spec::Definitions::load(root)
+        .map_err(|errors| anyhow::anyhow!("{}", errors.rooted_at(Path::new(&shown))))?;
     let config = LintConfig::from_spec(&definitions.config);
     let described = definitions_scope(&definitions, root);
     let Some(org_file) = &args.org else {
@@ -287,14 +303,15 @@ fn lint_definitions(
             "{described}, as written (`--org FILE` renders them per account)"
         ));
         let subject = spec_input::subject_from_definitions(&definitions, &config)?;
-        return Ok(warden_lint::lint(
+        let findings = warden_lint::lint(
             &subject,
             &LintOptions {
                 catalog,
                 config: &config,
                 today,
             },
-        ));
+        );
+        return Ok(rooted(findings, &shown));
     };
     let org = load_org(org_file)?;
     let only = match &args.account {
@@ -326,7 +343,7 @@ fn lint_definitions(
         count(rendered_accounts, "account", "accounts"),
         org_file.display()
     ));
-    Ok(findings)
+    Ok(rooted(findings, &shown))
 }
 
 fn load_org(org_file: &Path) -> anyhow::Result<warden_spec::Organization> {
@@ -393,6 +410,29 @@ mod tests {
         assert!(scope.ends_with("warden.yaml`"), "{scope}");
         assert_eq!(count(1, "SCP", "SCPs"), "1 SCP");
         assert_eq!(count(0, "SCP", "SCPs"), "0 SCPs");
+    }
+
+    /// `lint infra` names files as they open from where it ran (and as SARIF resolves them).
+    #[test]
+    fn findings_are_rooted_where_lint_ran() {
+        let finding = |file: &str| Finding {
+            rule: "WL101".into(),
+            severity: warden_lint::Severity::Warning,
+            message: "statement 1 has no sid".into(),
+            file: file.into(),
+            line: 1,
+            column: 1,
+            account: None,
+            principal: None,
+            sid: None,
+            excepted: None,
+        };
+        let rebased = rooted(vec![finding("policies/a.yaml")], "infra/");
+        assert_eq!(rebased[0].file, "infra/policies/a.yaml");
+        for unchanged in [".", "", "/tmp/infra", "../infra"] {
+            let kept = rooted(vec![finding("policies/a.yaml")], unchanged);
+            assert_eq!(kept[0].file, "policies/a.yaml");
+        }
     }
 
     /// `--account` takes an id or a name, as `plan --account` does; a name used to match no

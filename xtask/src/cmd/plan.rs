@@ -129,6 +129,7 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Loads and checks the definitions; errors carry file:line:column.
 pub fn load_definitions(root: &Path) -> anyhow::Result<Definitions> {
     Definitions::load(root).map_err(|errors| {
+        let errors = errors.rooted_at(root);
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("definitions have errors:\n{}", lines.join("\n"))
     })

@@ -463,8 +463,8 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
         .definitions
         .clone()
         .unwrap_or_else(super::ci::workspace_root);
-    let definitions =
-        warden_spec::Definitions::load(&root).map_err(|errors| anyhow!("{errors}"))?;
+    let definitions = warden_spec::Definitions::load(&root)
+        .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
     let text = fs::read_to_string(org_file)
         .with_context(|| format!("cannot read `{}`", org_file.display()))?;
     let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
