@@ -29,7 +29,7 @@ pub struct Args {
     /// Simulate a role from the definitions (with `--account`, `--action`, `--resource`).
     #[arg(long, value_name = "NAME", requires_all = ["account", "action", "resource"])]
     role: Option<String>,
-    /// Account the role is deployed to.
+    /// Account the role is deployed to (id or name).
     #[arg(long, value_name = "ID", conflicts_with = "request")]
     account: Option<String>,
     /// Action to evaluate, e.g. `s3:GetObject`.
@@ -470,9 +470,18 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
     let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
         super::json_error(&org_file.display().to_string(), &err, "not an organization")
     })?;
-    let Some(account) = org.account(account_id) else {
-        bail!("account `{account_id}` is not in `{}`", org_file.display());
+    // By id or by name, as `plan --account` and `lint --account` take it.
+    let Some(account) = org
+        .accounts
+        .iter()
+        .find(|account| account.id == *account_id || account.name == *account_id)
+    else {
+        bail!(
+            "account `{account_id}` is not in `{}` (give an account id or name)",
+            org_file.display()
+        );
     };
+    let account_id = &account.id;
     let rendered = definitions
         .render_for_account(&org, account)
         .map_err(|errors| anyhow!("{errors}"))?;
@@ -938,5 +947,35 @@ admin_roles: [WardenAccess]
         // The role's own session is not in its trust policy (only Lambda is).
         assert_eq!(trust.decision, ImplicitDeny, "{trust}");
         assert_eq!(trust.reasons[0].layer, Layer::Resource, "{trust}");
+    }
+
+    /// `--account` takes the account's name too; it used to be "not in the organization".
+    #[test]
+    fn role_form_finds_the_account_by_name() {
+        let root =
+            std::env::temp_dir().join(format!("warden-simulate-name-{}", std::process::id()));
+        for (name, text) in FIXTURE {
+            let path = root.join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let resource = "arn:aws:s3:::data-222233334444/blue/x";
+        let mut by_name = role_args(&root, "s3:GetObject", resource);
+        by_name.account = Some("app-prod".into());
+        let (set, request) = from_definitions("app", &by_name).unwrap();
+        let mut unknown = role_args(&root, "s3:GetObject", resource);
+        unknown.account = Some("app-staging".into());
+        let err = from_definitions("app", &unknown).unwrap_err().to_string();
+        let _ = fs::remove_dir_all(&root);
+        let decision = CompiledPolicySet::compile(&set).evaluate(&request);
+        assert_eq!(
+            decision.decision,
+            warden_eval::DecisionKind::Allow,
+            "{decision}"
+        );
+        assert!(
+            err.starts_with("account `app-staging` is not in `"),
+            "{err}"
+        );
     }
 }
