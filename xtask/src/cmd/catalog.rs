@@ -99,18 +99,7 @@ fn show(name: &str, format: Format) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to stdout; a closed pipe (`… | head`) is not an error.
-fn emit(text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
-        _ => Ok(()),
-    }
-}
+use super::write_stdout as emit;
 
 fn expand(pattern: &str, format: Format) -> anyhow::Result<ExitCode> {
     let actions = Catalog::embedded().expand(pattern)?;

@@ -149,7 +149,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match &args.out {
         Some(path) => std::fs::write(path, output)
             .with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => print!("{output}"),
+        None => super::write_stdout(&output)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -61,16 +61,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.rules {
+        let mut text = String::new();
         for meta in warden_lint::registry::metas() {
-            println!(
-                "{}  {:<7}  {:<10}  {:<32}  {}",
+            text.push_str(&format!(
+                "{}  {:<7}  {:<10}  {:<32}  {}\n",
                 meta.id,
                 meta.severity.as_str(),
                 meta.group.as_str(),
                 meta.name,
                 meta.summary
-            );
+            ));
         }
+        super::write_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
     let today = today(args.today.as_deref())?;
@@ -103,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if matches!(format, Format::Table) {
         eprintln!("lint: {}", scope.join("; "));
     }
-    print!("{}", emit::render(format, &findings));
+    super::write_stdout(&emit::render(format, &findings))?;
     Ok(if warden_lint::has_errors(&findings) {
         ExitCode::from(1)
     } else {

@@ -15,6 +15,19 @@ pub mod refine;
 pub mod schema;
 pub mod simulate;
 
+/// Writes command output to stdout. A closed pipe (`… | head`) ends the output quietly; `print!`
+/// panics on it.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    write_quietly(&mut std::io::stdout().lock(), text)
+}
+
+fn write_quietly(out: &mut impl std::io::Write, text: &str) -> anyhow::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
 /// A serde_json error as ``file:line:column: message``: `invalid json` for syntax errors,
 /// `not_what` (e.g. `not an organization`) when the JSON does not have the expected shape.
 /// serde_json appends ` at line L column C` to its message; the position leads instead.
@@ -33,6 +46,29 @@ pub fn json_error(file: &str, err: &serde_json::Error, not_what: &str) -> anyhow
 
 #[cfg(test)]
 mod tests {
+    /// A writer whose reader went away (`… | head`), or that fails otherwise.
+    struct Failing(std::io::ErrorKind);
+
+    impl std::io::Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_output_quietly() {
+        let closed = super::write_quietly(&mut Failing(std::io::ErrorKind::BrokenPipe), "x");
+        assert!(closed.is_ok());
+        let full = super::write_quietly(&mut Failing(std::io::ErrorKind::StorageFull), "x");
+        assert!(full.is_err());
+        let mut written = Vec::new();
+        super::write_quietly(&mut written, "text\n").unwrap();
+        assert_eq!(written, b"text\n");
+    }
+
     #[test]
     fn json_errors_lead_with_the_position_once() {
         let err = serde_json::from_str::<serde_json::Value>("{\"a\": 1,\n}").unwrap_err();

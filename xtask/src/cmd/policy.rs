@@ -76,7 +76,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { file, quota, limit } => {
             let document = read_policy(&file)?;
             let report = size_report(&document, quota.into(), limit);
-            println!("{}: {}", file.display(), report.message);
+            super::write_stdout(&format!("{}: {}\n", file.display(), report.message))?;
             Ok(if report.fits {
                 ExitCode::SUCCESS
             } else {
@@ -91,17 +91,17 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 canonical.to_json_pretty()
             };
-            println!("{text}");
+            super::write_stdout(&format!("{text}\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, json } => {
             let changes = respelled(compare(&old, &new)?);
             if json {
-                println!("{}", serde_json::to_string_pretty(&changes)?);
+                super::write_stdout(&(serde_json::to_string_pretty(&changes)? + "\n"))?;
             } else if changes.is_empty() {
-                println!("equivalent: no difference in meaning");
+                super::write_stdout("equivalent: no difference in meaning\n")?;
             } else {
-                print!("{changes}");
+                super::write_stdout(&changes.to_string())?;
             }
             Ok(if changes.is_empty() {
                 ExitCode::SUCCESS

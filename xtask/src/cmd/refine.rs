@@ -95,9 +95,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => String::new(),
     };
     if args.diff {
-        print!("{}", proposals_diff(&files, &args, &proposals)?);
+        super::write_stdout(&proposals_diff(&files, &args, &proposals)?)?;
     } else {
-        print!("{}", proposals_yaml(&args.role, &proposals, &window));
+        super::write_stdout(&proposals_yaml(&args.role, &proposals, &window))?;
     }
     for (call, count) in &activity.denied {
         eprintln!("note: denied {count} time(s): {call}");

@@ -100,8 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let decision = compiled.evaluate(&request);
     match args.format {
-        FormatArg::Json => println!("{}", serde_json::to_string_pretty(&decision)?),
-        FormatArg::Table => print!("{}", decision.table()),
+        FormatArg::Json => super::write_stdout(&(serde_json::to_string_pretty(&decision)? + "\n"))?,
+        FormatArg::Table => super::write_stdout(&decision.table())?,
     }
     Ok(if decision.decision.is_allow() {
         ExitCode::SUCCESS
