@@ -74,7 +74,7 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                 // Stdout carries only the report when it is JSON.
                 let table = render_table(&outcome.plan, RenderOptions::default());
                 match args.format {
-                    Format::Table => print!("{table}"),
+                    Format::Table => super::write_stdout(&table)?,
                     Format::Json => eprint!("{table}"),
                 }
                 if !outcome.plan.has_changes() {
@@ -105,8 +105,10 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let report = workflow::apply_plan(&aws, &plan, &request).await;
         match args.format {
-            Format::Table => print!("{}", render_apply_report(&report)),
-            Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            Format::Table => super::write_stdout(&render_apply_report(&report))?,
+            Format::Json => {
+                super::write_stdout(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+            }
         }
         eprintln!("audit log: {}", audit.path().display());
         Ok(if report.succeeded() {

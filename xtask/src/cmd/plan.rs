@@ -91,16 +91,13 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("plan saved to {}", path.display());
     }
     match args.format {
-        Format::Table => print!(
-            "{}",
-            render_table(
-                plan,
-                RenderOptions {
-                    show_unmanaged: args.show_unmanaged
-                }
-            )
-        ),
-        Format::Json => println!("{}", render_json(plan)),
+        Format::Table => super::write_stdout(&render_table(
+            plan,
+            RenderOptions {
+                show_unmanaged: args.show_unmanaged,
+            },
+        ))?,
+        Format::Json => super::write_stdout(&(render_json(plan) + "\n"))?,
     }
     if !plan.unreadable.is_empty() {
         eprintln!(
