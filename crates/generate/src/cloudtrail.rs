@@ -81,11 +81,20 @@ struct LogFile {
 pub fn parse_log(text: &str, path: &std::path::Path) -> Result<Vec<TrailEvent>, CloudTrailError> {
     serde_json::from_str::<LogFile>(text)
         .map(|file| file.records)
-        .map_err(|err| CloudTrailError::Json {
-            path: path.to_owned(),
-            line: err.line(),
-            column: err.column(),
-            message: err.to_string(),
+        .map_err(|err| {
+            // serde_json ends its message with the position, which the error already leads
+            // with; at the end of input it reports column 0.
+            let message = err.to_string();
+            let message = message
+                .strip_suffix(&format!(" at line {} column {}", err.line(), err.column()))
+                .unwrap_or(&message)
+                .to_owned();
+            CloudTrailError::Json {
+                path: path.to_owned(),
+                line: err.line(),
+                column: err.column().max(1),
+                message,
+            }
         })
 }
 

@@ -93,6 +93,16 @@ pub enum GenerateError {
     TooLarge(#[from] crate::size::TooLarge),
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// The trail holds no allowed call of the role: there is nothing to grant.
+    #[error(
+        "no allowed call by `{role}` to generate from: {events_read} event(s) read, {events_of_role} by the role{since}; check `--role`, `--since` and the trail directory"
+    )]
+    NoActivity {
+        role: String,
+        events_read: usize,
+        events_of_role: usize,
+        since: String,
+    },
     /// The self-check found a generated document the policy parser rejects (a generator bug).
     #[error("generated policy `{policy}` does not parse: {message}")]
     SelfCheck { policy: String, message: String },

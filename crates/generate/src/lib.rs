@@ -102,6 +102,18 @@ pub fn generate_from_activity(
 ) -> Result<(GeneratedRole, Layout, activity::Activity), GenerateError> {
     let activity = activity::observe(events, role, options.since.as_deref(), catalog);
     let (statements, mut warnings) = activity::statements_from_activity(&activity, role, catalog);
+    if statements.is_empty() {
+        return Err(GenerateError::NoActivity {
+            role: role.arn(),
+            events_read: activity.events_read,
+            events_of_role: activity.events_of_role,
+            since: options
+                .since
+                .as_deref()
+                .map(|since| format!(" since `{since}`"))
+                .unwrap_or_default(),
+        });
+    }
     let context = trust::TrustContext {
         partition: role.partition.clone(),
         account: Some(role.account.clone()),

@@ -208,3 +208,41 @@ fn activity_definition_snapshot() {
     let warnings: Vec<String> = generated.warnings.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!("activity_warnings", warnings.join("\n"));
 }
+
+/// A role with no allowed call in the trail is said so, with the counts; it used to surface as
+/// the self-check's "generated policy does not parse: statement list must not be empty".
+#[test]
+fn a_role_without_activity_is_named_with_the_counts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cloudtrail");
+    let events = read_trail_dir(&dir).unwrap();
+    let role = RoleArn::parse("arn:aws:iam::111122223333:role/never-used").unwrap();
+    let options = warden_generate::ActivityOptions {
+        since: Some("2026-11-01".into()),
+        ..warden_generate::ActivityOptions::default()
+    };
+    let err = warden_generate::generate_from_activity(
+        &events,
+        &role,
+        Catalog::embedded(),
+        &options,
+        warden_generate::SizeLimits::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "no allowed call by `arn:aws:iam::111122223333:role/never-used` to generate from: 20 event(s) read, 0 by the role since `2026-11-01`; check `--role`, `--since` and the trail directory"
+    );
+}
+
+/// A truncated log file names its position once, with a column of at least 1.
+#[test]
+fn a_truncated_log_names_its_position_once() {
+    let err = warden_generate::cloudtrail::parse_log("{\"Records\": [\n", Path::new("t.json"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "t.json:2:1: not a CloudTrail log file: EOF while parsing a list"
+    );
+}
