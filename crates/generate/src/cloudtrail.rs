@@ -747,11 +747,30 @@ pub fn parse_since(text: &str) -> Result<String, CloudTrailError> {
             }
         });
     let rest_ok = bytes.len() == 10 || (bytes.get(10) == Some(&b'T') && text.ends_with('Z'));
-    if date_ok && rest_ok {
+    if date_ok && rest_ok && is_calendar_date(&text[..10]) {
         Ok(text.to_owned())
     } else {
         Err(CloudTrailError::BadDate(text.to_owned()))
     }
+}
+
+/// `YYYY-MM-DD` (digits already checked) names a real day: `2026-02-30` would silently
+/// compare as a time between February and March.
+fn is_calendar_date(date: &str) -> bool {
+    let number =
+        |range: std::ops::Range<usize>| date.get(range).and_then(|t| t.parse::<u32>().ok());
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 /// Did the call fail for lack of permission? Such events are reported, never granted.
@@ -942,6 +961,13 @@ mod tests {
         assert!(parse_since("2026-11-01").is_ok());
         assert!(parse_since("2026-11-01T10:00:00Z").is_ok());
         assert!(parse_since("11/01/2026").is_err());
+        // Days that do not exist are rejected rather than compared as text.
+        assert!(parse_since("2026-02-30").is_err());
+        assert!(parse_since("2026-13-01").is_err());
+        assert!(parse_since("2026-00-10").is_err());
+        assert!(parse_since("2028-02-29").is_ok());
+        assert!(parse_since("2100-02-29").is_err());
+        assert!(parse_since("2026-04-31T00:00:00Z").is_err());
         assert!(on_or_after(&event("s3.amazonaws.com", "x"), "2026-11-01"));
         assert!(!on_or_after(&event("s3.amazonaws.com", "x"), "2026-11-02"));
     }
