@@ -36,7 +36,7 @@ pub struct Args {
     /// The deployed role's ARN (default: from `--account` or the definition's target account).
     #[arg(long)]
     pub role_arn: Option<String>,
-    /// Account whose copy of the role to look at.
+    /// Account (12-digit id) whose copy of the role to look at.
     #[arg(long)]
     pub account: Option<String>,
     /// Ignore events before this date (`YYYY-MM-DD` or RFC 3339 UTC).
@@ -125,15 +125,21 @@ fn role_names(documents: &[Value]) -> String {
 }
 
 fn derived_arn(definition: &Value, args: &Args) -> anyhow::Result<String> {
+    let is_account_id =
+        |account: &str| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
     let targets: Vec<&str> = definition
         .pointer("/targets/accounts")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .filter(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|account| is_account_id(account))
         .collect();
     let account = match (&args.account, targets.as_slice()) {
+        // Without an organization file there is no name to look up: the ARN needs the id.
+        (Some(account), _) if !is_account_id(account) => {
+            bail!("`--account {account}`: expected a 12-digit account id (or pass `--role-arn`)")
+        }
         (Some(account), _) => account.clone(),
         (None, [only]) => (*only).to_owned(),
         _ => bail!(
@@ -222,5 +228,31 @@ mod tests {
             "`payments-api-task`, `payments-github-deploy`"
         );
         assert_eq!(role_names(&[]), "none");
+    }
+
+    /// An account name would build an ARN IAM never issues; it is refused by name.
+    #[test]
+    fn account_must_be_an_id() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let definition = serde_json::json!({"kind": "Role", "name": "app", "path": "/workloads/"});
+        let parse = |account: &str| {
+            Cli::parse_from(["refine", "app", "--cloudtrail", "t", "--account", account]).args
+        };
+        assert_eq!(
+            derived_arn(&definition, &parse("111122223333")).unwrap(),
+            "arn:aws:iam::111122223333:role/workloads/app"
+        );
+        let err = derived_arn(&definition, &parse("payments-prod"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`--account payments-prod`: expected a 12-digit account id (or pass `--role-arn`)"
+        );
     }
 }
