@@ -3,8 +3,9 @@
 /// Why a saved plan cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// Not a source: `{0}` already says it, and anyhow's `{:#}` would print it twice.
     #[error("invalid plan file: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("not a warden plan (format is `{found}`, expected `warden-plan`)")]
     WrongFormat { found: String },
     #[error("plan format version {found} is not supported (this warden reads version {supported})")]
@@ -13,6 +14,12 @@ pub enum PlanError {
         "plan is stale: definitions changed since it was made (plan digest `{planned}`, repository digest `{current}`); run plan again"
     )]
     DefinitionsChanged { planned: String, current: String },
+}
+
+impl From<serde_json::Error> for PlanError {
+    fn from(err: serde_json::Error) -> Self {
+        PlanError::Json(err)
+    }
 }
 
 /// Why one account's (or the organization's) part of a plan must not be applied.

@@ -686,6 +686,18 @@ fn saved_plan_refuses_other_versions_and_changed_definitions() {
     assert_eq!(plan.summary().conflict, 2);
 }
 
+/// A broken plan file says what is wrong once.
+#[test]
+fn invalid_plan_json_is_reported_once() {
+    let err = Plan::from_json("{\"format\":").unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid plan file: EOF"),
+        "{err}"
+    );
+    // No source: a chain printer (anyhow's `{:#}`) would repeat the message.
+    assert!(std::error::Error::source(&err).is_none());
+}
+
 #[test]
 fn apply_report_rendering_says_what_was_applied_and_what_not() {
     use crate::report::{
