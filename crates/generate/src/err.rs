@@ -66,10 +66,12 @@ pub enum TrustError {
 /// A CloudTrail file that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum CloudTrailError {
-    #[error("{}: {source}", path.display())]
+    /// `error` is deliberately not a `source`: the message already includes it, and anyhow's
+    /// `{:#}` would print it twice.
+    #[error("cannot read `{}`: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}:{line}:{column}: not a CloudTrail log file: {message}", path.display())]
     Json {

@@ -27,9 +27,9 @@ fn collect(
     files: &mut Vec<PathBuf>,
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<(), CloudTrailError> {
-    let io_error = |source| CloudTrailError::Io {
+    let io_error = |error| CloudTrailError::Io {
         path: dir.to_owned(),
-        source,
+        error,
     };
     for entry in std::fs::read_dir(dir).map_err(io_error)? {
         let path = entry.map_err(io_error)?.path();
@@ -45,9 +45,9 @@ fn collect(
 }
 
 fn read_text(path: &Path) -> Result<String, CloudTrailError> {
-    let io_error = |source| CloudTrailError::Io {
+    let io_error = |error| CloudTrailError::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
     let bytes = std::fs::read(path).map_err(io_error)?;
     if path.extension().is_some_and(|ext| ext == "gz") {

@@ -246,3 +246,16 @@ fn a_truncated_log_names_its_position_once() {
         "t.json:2:1: not a CloudTrail log file: EOF while parsing a list"
     );
 }
+
+/// A missing trail directory is named once, with the OS reason once (it used to repeat as the
+/// error's own source).
+#[test]
+fn a_missing_trail_directory_is_named_once() {
+    let err = read_trail_dir(Path::new("/nonexistent/warden-trail")).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("cannot read `/nonexistent/warden-trail`: "),
+        "{message}"
+    );
+    assert!(std::error::Error::source(&err).is_none(), "{message}");
+}
