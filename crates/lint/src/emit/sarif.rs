@@ -147,8 +147,13 @@ pub fn log(findings: &[Finding]) -> Log {
                 .position(|meta| meta.id == finding.rule)
                 .unwrap_or(0),
             level: level(finding.severity),
+            // The same definition rendered for several accounts gives one result per account at
+            // one location: the account (as the table shows it) tells them apart.
             message: Text {
-                text: finding.message.clone(),
+                text: match &finding.account {
+                    Some(account) => format!("{} [account {account}]", finding.message),
+                    None => finding.message.clone(),
+                },
             },
             locations: (!finding.file.is_empty())
                 .then(|| SarifLocation {
@@ -205,4 +210,37 @@ pub fn render(findings: &[Finding]) -> String {
     let mut text = serde_json::to_string_pretty(&log(findings)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(account: Option<&str>) -> Finding {
+        Finding {
+            rule: "WL101".into(),
+            severity: Severity::Warning,
+            message: "statement 1 of `app` has no sid".into(),
+            file: "policies/app.yaml".into(),
+            line: 9,
+            column: 5,
+            account: account.map(Into::into),
+            principal: Some("app".into()),
+            sid: None,
+            excepted: None,
+        }
+    }
+
+    /// One definition rendered for two accounts gives two results at one location; their
+    /// messages name the account so that they are not mistaken for duplicates.
+    #[test]
+    fn results_of_rendered_definitions_name_their_account() {
+        let log = log(&[finding(Some("111122223333")), finding(None)]);
+        let results = &log.runs[0].results;
+        assert_eq!(
+            results[0].message.text,
+            "statement 1 of `app` has no sid [account 111122223333]"
+        );
+        assert_eq!(results[1].message.text, "statement 1 of `app` has no sid");
+    }
 }
