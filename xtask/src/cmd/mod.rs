@@ -41,7 +41,8 @@ pub fn json_error(file: &str, err: &serde_json::Error, not_what: &str) -> anyhow
         serde_json::error::Category::Data => not_what,
         _ => "invalid json",
     };
-    anyhow::anyhow!("{file}:{line}:{column}: {what}: {message}")
+    // At the end of input serde_json reports column 0; columns count from 1.
+    anyhow::anyhow!("{file}:{line}:{}: {what}: {message}", column.max(1))
 }
 
 #[cfg(test)]
@@ -85,6 +86,11 @@ mod tests {
         assert_eq!(
             super::json_error("org.json", &err, "not an organization").to_string(),
             "org.json:1:13: not an organization: missing field `id`"
+        );
+        let err = serde_json::from_str::<serde_json::Value>("{\"a\": [\n").unwrap_err();
+        assert_eq!(
+            super::json_error("t.json", &err, "not a request").to_string(),
+            "t.json:2:1: invalid json: EOF while parsing a list"
         );
     }
 }
