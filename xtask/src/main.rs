@@ -57,7 +57,19 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // `--help` and `--version` are not errors; a usage error must not read as "changes".
+            let code = if err.use_stderr() {
+                usage_error_code()
+            } else {
+                0
+            };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Ci(args) => cmd::ci::run(args),
@@ -81,5 +93,14 @@ fn main() -> ExitCode {
             // Exit code 2: bad input or usage, as documented for every command.
             ExitCode::from(2)
         }
+    }
+}
+
+/// Usage errors exit 2, except for the commands where 2 means "there are changes" (`plan
+/// --detailed-exitcode`, `drift --fail-on drift`): there every error exits 1.
+fn usage_error_code() -> u8 {
+    match std::env::args().nth(1).as_deref() {
+        Some("plan" | "apply" | "drift") => 1,
+        _ => 2,
     }
 }
