@@ -39,3 +39,19 @@ pub fn moto_with(options: MotoOptions) -> MotoServer {
         Err(err) => panic!("could not start moto server: {err}"),
     }
 }
+
+/// Writes `text` to `root/file`, creating parent folders (definition repos in temp dirs).
+#[expect(
+    clippy::panic,
+    reason = "test fixture: a temp dir that cannot be written must fail the test loudly"
+)]
+pub fn write_file(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&path, text));
+    if let Err(err) = written {
+        panic!("could not write `{}`: {err}", path.display());
+    }
+}

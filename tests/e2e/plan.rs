@@ -9,7 +9,6 @@
 )]
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{
     AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName,
 };
+use warden_e2e::write_file as write;
 use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 use warden_plan::audit::AuditRecord;
 use warden_plan::live::LiveAccount;
@@ -114,12 +114,6 @@ struct World {
     org: SeededOrg,
     repo: tempfile::TempDir,
     proxy: Option<FaultProxy>,
-}
-
-fn write(root: &Path, file: &str, text: &str) {
-    let path = root.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn external_id() -> ExternalId {

@@ -20,6 +20,7 @@ use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
 use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
 use warden_catalog::{AccessLevel, Catalog};
+use warden_e2e::write_file as write;
 use warden_emulator::browser::{dump_dom, ensure_chromium, file_url};
 use warden_emulator::{MotoOptions, MotoServer};
 use warden_plan::from_spec;
@@ -154,12 +155,6 @@ struct World {
     aws: Aws,
     org: SeededOrg,
     repo: tempfile::TempDir,
-}
-
-fn write(root: &Path, file: &str, text: &str) {
-    let path = root.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn git(root: &Path, args: &[&str]) -> String {
