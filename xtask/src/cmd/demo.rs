@@ -53,6 +53,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let definitions = load_definitions(&root)?;
     step("Preparing the emulator (moto server in .venv, installed on first use)");
     let venv = warden_emulator::ensure_venv(&root).context("could not install moto server")?;
+    // One kept emulator at a time: a server left by an earlier `--keep` is stopped first.
+    if warden_emulator::stop_detached(&root)? {
+        println!("   stopped the emulator an earlier `demo --keep` left running");
+    }
     let server = MotoServer::start(&venv, MotoOptions::default())?;
     println!(
         "   moto server on {} (pid {})",
@@ -82,7 +86,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("Point Warden at it:");
         println!("   source {}", env_file.display());
         println!("   cargo xtask plan --endpoint-url {endpoint}");
-        println!("Stop it with `kill $(cat {})`.", pid_file.display());
+        println!(
+            "Stop it with `kill $(head -n 1 {})`, or run the demo again.",
+            pid_file.display()
+        );
     }
     outcome
 }

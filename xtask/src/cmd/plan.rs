@@ -207,26 +207,37 @@ pub async fn plan_with(
         dirty,
         created_at: workflow::now_rfc3339(),
     };
-    let show = std::io::stderr().is_terminal();
-    let progress = move |event: ProgressEvent| {
-        if let (
-            true,
-            ProgressEvent::Finished {
-                account_id,
-                status,
-                done,
-                total,
-            },
-        ) = (show, &event)
+    let bar = progress_bar();
+    let progress = |event: ProgressEvent| {
+        if let ProgressEvent::Finished {
+            account_id,
+            status,
+            done,
+            total,
+        } = &event
         {
-            eprint!("\rread {done}/{total} accounts (last: {account_id} {status:?})   ");
-            if done == total {
-                eprintln!();
-            }
+            bar.set_length(u64::try_from(*total).unwrap_or(u64::MAX));
+            bar.set_position(u64::try_from(*done).unwrap_or(u64::MAX));
+            bar.set_message(format!("{account_id} {status:?}"));
         }
     };
-    let outcome = workflow::plan_organization(aws, definitions, &request, &progress).await?;
-    Ok(outcome)
+    let outcome = workflow::plan_organization(aws, definitions, &request, &progress).await;
+    bar.finish_and_clear();
+    Ok(outcome?)
+}
+
+/// Accounts read so far, on stderr; hidden when stderr is not a terminal (CI logs stay clean).
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "reading accounts {bar:30} {pos}/{len} {elapsed} {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// Lint of the rendered definitions with the embedded catalog, judged on today's date: error
