@@ -61,8 +61,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // `--help` and `--version` are not errors; a usage error must not read as "changes".
+            let subcommand = std::env::args().nth(1);
             let code = if err.use_stderr() {
-                usage_error_code()
+                usage_error_code(subcommand.as_deref())
             } else {
                 0
             };
@@ -98,9 +99,30 @@ fn main() -> ExitCode {
 
 /// Usage errors exit 2, except for the commands where 2 means "there are changes" (`plan
 /// --detailed-exitcode`, `drift --fail-on drift`): there every error exits 1.
-fn usage_error_code() -> u8 {
-    match std::env::args().nth(1).as_deref() {
+fn usage_error_code(subcommand: Option<&str>) -> u8 {
+    match subcommand {
         Some("plan" | "apply" | "drift") => 1,
         _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_never_read_as_changes() {
+        for (args, code) in [
+            (vec!["cargo xtask", "plan", "--bogus"], 1),
+            (vec!["cargo xtask", "drift", "--fail-on", "sometimes"], 1),
+            (vec!["cargo xtask", "lint", "--bogus"], 2),
+            (vec!["cargo xtask", "no-such-command"], 2),
+        ] {
+            let err = Cli::try_parse_from(&args).err().expect("a usage error");
+            assert!(err.use_stderr(), "{args:?}");
+            assert_eq!(usage_error_code(args.get(1).copied()), code, "{args:?}");
+        }
+        let help = Cli::try_parse_from(["cargo xtask", "plan", "--help"]).err();
+        assert!(help.is_some_and(|err| !err.use_stderr()));
     }
 }
