@@ -51,7 +51,8 @@ pub struct Args {
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
     /// Organization JSON (accounts, OUs, tags) to render the definitions for every targeted
-    /// account. Without it the definitions are linted as written.
+    /// account. Default: the inventory the last `cargo xtask plan` saved in
+    /// `.warden/organization.json`; without either, the definitions are linted as written.
     #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
     /// List the rules (id, default severity, group, name, summary) and exit.
@@ -59,7 +60,7 @@ pub struct Args {
     rules: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     if args.rules {
         let mut text = String::new();
         for meta in warden_lint::registry::metas() {
@@ -74,6 +75,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         super::write_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.org.is_none() && args.paths.is_empty() {
+        // The organization the last `cargo xtask plan` read: render for every account offline.
+        let saved = super::plan::saved_inventory_path(&super::ci::workspace_root());
+        if saved.exists() {
+            args.org = Some(saved);
+        }
     }
     let today = today(args.today.as_deref())?;
     let catalog = Catalog::embedded();

@@ -85,6 +85,7 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
         let aws = connect(&definitions, &args.connection).await?;
         plan_with(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
     })?;
+    save_inventory(&args.root, &outcome.organization);
     let plan = &outcome.plan;
     if let Some(path) = &args.out {
         write_atomically(path, &plan.to_json())?;
@@ -121,6 +122,26 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("could not write `{}`", temporary.display()))?;
     std::fs::rename(&temporary, path)
         .with_context(|| format!("could not write `{}`", path.display()))
+}
+
+/// Where `plan` keeps the last organization inventory, so that `lint` can render the
+/// definitions for every account offline. Git-ignored.
+pub fn saved_inventory_path(root: &Path) -> PathBuf {
+    root.join(".warden/organization.json")
+}
+
+/// Best effort: a plan never fails because the cache could not be written.
+fn save_inventory(root: &Path, organization: &warden_spec::Organization) {
+    let path = saved_inventory_path(root);
+    let written = serde_json::to_string_pretty(organization)
+        .map_err(std::io::Error::other)
+        .and_then(|text| {
+            std::fs::create_dir_all(path.parent().unwrap_or(root))?;
+            std::fs::write(&path, text)
+        });
+    if let Err(err) = written {
+        tracing::warn!("could not save the inventory to {}: {err}", path.display());
+    }
 }
 
 /// Loads and checks the definitions; errors carry file:line:column.
