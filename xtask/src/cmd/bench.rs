@@ -112,7 +112,7 @@ fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&repo);
     server.stop();
     let figures = result?;
-    println!("{figures}");
+    super::say!("{figures}");
     Ok(ExitCode::SUCCESS)
 }
 

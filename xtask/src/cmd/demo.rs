@@ -55,10 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let venv = warden_emulator::ensure_venv(&root).context("could not install moto server")?;
     // One kept emulator at a time: a server left by an earlier `--keep` is stopped first.
     if warden_emulator::stop_detached(&root)? {
-        println!("   stopped the emulator an earlier `demo --keep` left running");
+        super::say!("   stopped the emulator an earlier `demo --keep` left running");
     }
     let server = MotoServer::start(&venv, MotoOptions::default())?;
-    println!(
+    super::say!(
         "   moto server on {} (pid {})",
         server.endpoint_url(),
         server.pid()
@@ -78,15 +78,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ),
         )
         .with_context(|| format!("could not write `{}`", env_file.display()))?;
-        println!();
-        println!(
+        super::say!();
+        super::say!(
             "The emulator keeps running (pid file {}).",
             pid_file.display()
         );
-        println!("Point Warden at it:");
-        println!("   source {}", env_file.display());
-        println!("   cargo xtask plan --endpoint-url {endpoint}");
-        println!(
+        super::say!("Point Warden at it:");
+        super::say!("   source {}", env_file.display());
+        super::say!("   cargo xtask plan --endpoint-url {endpoint}");
+        super::say!(
             "Stop it with `kill $(head -n 1 {})`, or run the demo again.",
             pid_file.display()
         );
@@ -118,9 +118,9 @@ async fn demo(
     )
     .await?;
     for account in &org.accounts {
-        println!("   {} {:<14} {}", account.id, account.name, account.ou_path);
+        super::say!("   {} {:<14} {}", account.id, account.name, account.ou_path);
     }
-    println!(
+    super::say!(
         "   each with `{}` trusting the management account only with an ExternalId",
         definitions.config.access_role_name
     );
@@ -182,25 +182,25 @@ async fn demo(
     step("Baseline: Warden applies the repository (its last scheduled run)");
     let baseline = plan(plan_request.clone()).await?;
     let report = workflow::apply_plan(&aws, &baseline.plan, &apply_request).await;
-    println!(
+    super::say!(
         "   {} changes applied across {} accounts",
         report.applied_changes(),
         baseline.plan.accounts.len()
     );
     if !report.succeeded() {
-        print!("{}", render_apply_report(&report));
+        super::say_raw!("{}", render_apply_report(&report));
         bail!("the baseline apply failed");
     }
 
     step("Out-of-band changes since then");
     let drifted = make_drift(&aws, &org, &apply_request.ownership).await?;
     for line in &drifted {
-        println!("   {line}");
+        super::say!("   {line}");
     }
 
     step("cargo xtask plan");
     let drift_plan = plan(plan_request.clone()).await?;
-    print!(
+    super::say_raw!(
         "{}",
         render_table(
             &drift_plan.plan,
@@ -212,21 +212,21 @@ async fn demo(
 
     step("cargo xtask apply (the saved plan; each account is re-read and must be unchanged)");
     let report = workflow::apply_plan(&aws, &drift_plan.plan, &apply_request).await;
-    print!("{}", render_apply_report(&report));
-    println!("   audit log: {}", audit.path().display());
+    super::say_raw!("{}", render_apply_report(&report));
+    super::say!("   audit log: {}", audit.path().display());
 
     step("cargo xtask plan, again");
     let converged = plan(plan_request).await?;
-    print!(
+    super::say_raw!(
         "{}",
         render_table(&converged.plan, RenderOptions::default())
     );
     if !report.succeeded() || converged.plan.has_changes() {
-        println!("The demo did not converge: see the report above.");
+        super::say!("The demo did not converge: see the report above.");
         return Ok(ExitCode::from(1));
     }
-    println!();
-    println!("Converged: live IAM matches the repository; the hand-made role is left alone.");
+    super::say!();
+    super::say!("Converged: live IAM matches the repository; the hand-made role is left alone.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -383,6 +383,6 @@ fn demo_external_id() -> String {
 }
 
 fn step(title: &str) {
-    println!();
-    println!("== {title}");
+    super::say!();
+    super::say!("== {title}");
 }

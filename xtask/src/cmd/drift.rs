@@ -93,7 +93,7 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("could not write `{}`", path.display()))?;
             eprintln!("drift report written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => super::say_raw!("{text}"),
     }
     let fail_on = match args.fail_on {
         None => FailOn::Never,

@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         selection,
     };
     let summary = write_bundle(&args.out, header, &inputs)?;
-    println!(
+    super::say!(
         "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}",
         summary.accounts,
         summary.roles,
@@ -131,7 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.unreadable_accounts,
         args.out.display()
     );
-    println!(
+    super::say!(
         "open {}; verify with `cd {} && sha256sum -c MANIFEST.sha256`",
         args.out.join("index.html").display(),
         args.out.display()
@@ -374,7 +374,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let result = bench_in(args, &repo, &out);
     let _ = std::fs::remove_dir_all(&repo);
     let report = result?;
-    print!("{report}");
+    super::say_raw!("{report}");
     Ok(ExitCode::SUCCESS)
 }
 

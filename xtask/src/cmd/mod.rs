@@ -15,6 +15,32 @@ pub mod refine;
 pub mod schema;
 pub mod simulate;
 
+/// `println!` that ends quietly on a closed pipe (`cargo xtask demo | head`), like
+/// [`write_stdout`].
+macro_rules! say {
+    () => {
+        $crate::cmd::say_text("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::say_text(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use say;
+
+/// `print!` counterpart of [`say!`].
+macro_rules! say_raw {
+    ($($arg:tt)*) => {
+        $crate::cmd::say_text(&format!($($arg)*))
+    };
+}
+pub(crate) use say_raw;
+
+/// Output for [`say!`]: a closed pipe is not an error, other write errors are dropped because
+/// the command's result does not depend on its narration.
+pub fn say_text(text: &str) {
+    let _ = write_stdout(text);
+}
+
 /// Writes command output to stdout. A closed pipe (`… | head`) ends the output quietly; `print!`
 /// panics on it.
 pub fn write_stdout(text: &str) -> anyhow::Result<()> {
