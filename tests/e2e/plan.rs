@@ -732,3 +732,30 @@ async fn lint_errors_block_the_plan_before_accounts_are_read() {
             .is_ok()
     );
 }
+
+/// `apply` without a plan file reuses the inventory its plan just read: what the definitions
+/// want must be the same as from a fresh inventory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desired_state_from_the_plans_inventory_matches_a_fresh_read() {
+    let world = world(two_accounts(), false).await;
+    let definitions = world.definitions();
+    let request = PlanRequest {
+        access: access(),
+        lint: None,
+        concurrency: 4,
+        accounts: Vec::new(),
+        ous: Vec::new(),
+        commit: None,
+        dirty: false,
+        created_at: workflow::now_rfc3339(),
+    };
+    let outcome = workflow::plan_organization(&world.aws, &definitions, &request, &|_| {})
+        .await
+        .unwrap();
+    let reused = workflow::desired_state_for(&definitions, &outcome.organization, None).unwrap();
+    let fresh = workflow::desired_state(&world.aws, &definitions, None)
+        .await
+        .unwrap();
+    assert_eq!(reused.accounts.len(), 2);
+    assert_eq!(format!("{reused:?}"), format!("{fresh:?}"));
+}

@@ -422,7 +422,17 @@ pub async fn desired_state(
     gate: Option<&LintGate>,
 ) -> Result<DesiredState, WorkflowError> {
     let organization = aws.inventory().await?;
-    let rendered = render_selected(definitions, &organization, &[], &[], true)?;
+    desired_state_for(definitions, &organization, gate)
+}
+
+/// [`desired_state`] for an inventory already read (e.g. by the plan just shown), so apply does
+/// not list the organization twice.
+pub fn desired_state_for(
+    definitions: &Definitions,
+    organization: &Organization,
+    gate: Option<&LintGate>,
+) -> Result<DesiredState, WorkflowError> {
+    let rendered = render_selected(definitions, organization, &[], &[], true)?;
     let scps = rendered.scps.unwrap_or_default();
     if let Some(gate) = gate {
         gate(&rendered.accounts, &scps).map_err(WorkflowError::Lint)?;

@@ -62,11 +62,17 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     runtime.block_on(async {
         let aws = connect(&definitions, &args.connection).await?;
-        let plan = match &args.plan {
+        // The plan, and what the current definitions want: each account's changes must be what
+        // they give. A saved plan is checked against a fresh inventory and lint; a plan made
+        // just now already read and linted both.
+        let (plan, desired) = match &args.plan {
             Some(path) => {
                 let plan = read_plan_file(path)?;
                 plan.check_definitions(&definitions.digest())?;
-                plan
+                let desired =
+                    workflow::desired_state(&aws, &definitions, Some(&lint_gate(&definitions)))
+                        .await?;
+                (plan, desired)
             }
             None => {
                 let outcome =
@@ -85,12 +91,11 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                     println!("Apply cancelled.");
                     return Ok(ExitCode::from(1));
                 }
-                outcome.plan
+                let desired =
+                    workflow::desired_state_for(&definitions, &outcome.organization, None)?;
+                (outcome.plan, desired)
             }
         };
-        // Lint again and render the definitions: each account's changes must be what they give.
-        let desired =
-            workflow::desired_state(&aws, &definitions, Some(&lint_gate(&definitions))).await?;
         let audit = Arc::new(AuditLog::open(&args.root.join(".warden/audit.jsonl"))?);
         let request = ApplyRequest {
             access,
