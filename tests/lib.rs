@@ -55,3 +55,17 @@ pub fn write_file(root: &Path, file: &str, text: &str) {
         panic!("could not write `{}`: {err}", path.display());
     }
 }
+
+/// An SCP definition for fixture repositories: workload accounts cannot leave the organization.
+pub const DENY_LEAVE_SCP: &str = r#"
+kind: Scp
+name: deny-leave
+description: Accounts stay in the organization.
+targets:
+  ous: [Root/Workloads]
+statements:
+  - Sid: DenyLeave
+    Effect: Deny
+    Action: organizations:LeaveOrganization
+    Resource: "*"
+"#;

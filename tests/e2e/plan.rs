@@ -17,7 +17,7 @@ use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{
     AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName,
 };
-use warden_e2e::write_file as write;
+use warden_e2e::{DENY_LEAVE_SCP as SCP_DEF, write_file as write};
 use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 use warden_plan::audit::AuditRecord;
 use warden_plan::live::LiveAccount;
@@ -92,19 +92,6 @@ inline_policies:
       Effect: Allow
       Action: [s3:GetObject, s3:PutObject]
       Resource: "arn:aws:s3:::artifacts-${account_id}/*"
-"#;
-
-const SCP_DEF: &str = r#"
-kind: Scp
-name: deny-leave
-description: Accounts stay in the organization.
-targets:
-  ous: [Root/Workloads]
-statements:
-  - Sid: DenyLeave
-    Effect: Deny
-    Action: organizations:LeaveOrganization
-    Resource: "*"
 "#;
 
 /// One emulator, a seeded organization and a definitions repository.

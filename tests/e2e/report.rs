@@ -20,7 +20,7 @@ use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
 use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
 use warden_catalog::{AccessLevel, Catalog};
-use warden_e2e::write_file as write;
+use warden_e2e::{DENY_LEAVE_SCP as SCP_DEF, write_file as write};
 use warden_emulator::browser::{dump_dom, ensure_chromium, file_url};
 use warden_emulator::{MotoOptions, MotoServer};
 use warden_plan::from_spec;
@@ -133,19 +133,6 @@ inline_policies:
       Action: s3:ListAllMyBuckets
       Resource: "*"
       justification: Auditors list buckets; the action has no resource-level permissions.
-"#;
-
-const SCP_DEF: &str = r#"
-kind: Scp
-name: deny-leave
-description: Accounts stay in the organization.
-targets:
-  ous: [Root/Workloads]
-statements:
-  - Sid: DenyLeave
-    Effect: Deny
-    Action: organizations:LeaveOrganization
-    Resource: "*"
 "#;
 
 const ACCOUNT_ROOT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::ACCOUNT:root"},"Action":"sts:AssumeRole"}]}"#;
