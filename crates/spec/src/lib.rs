@@ -45,6 +45,7 @@ pub mod model;
 pub mod org;
 pub mod render;
 mod resolve;
+mod root;
 pub mod schema;
 mod statements;
 pub mod target;
@@ -65,6 +66,4 @@ pub use render::{
     RenderedAccount, RenderedDocument, RenderedManagedPolicy, RenderedRole, RenderedScp,
     StatementOrigin, policy_arn,
 };
-
-#[cfg(test)]
-mod tests;
+pub use root::{RootError, discover_root};

@@ -12,6 +12,7 @@ pub mod lint;
 pub mod plan;
 pub mod policy;
 pub mod refine;
+pub mod root;
 pub mod schema;
 pub mod simulate;
 
