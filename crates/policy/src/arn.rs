@@ -1,9 +1,13 @@
 //! Amazon Resource Names as written in policies: `arn:partition:service:region:account:resource`,
-//! with `*` and `?` allowed inside segments (`arn:aws:iam::*:role/x`, `arn:aws:s3:::bucket/*`).
+//! with `*` and `?` allowed inside segments (`arn:aws:iam::*:role/x`, `arn:aws:s3:::bucket/*`),
+//! and the builders for every ARN Warden makes, in the organization's partition.
+//!
+//! Formats: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
 
 use std::fmt;
 
 use crate::err::ArnError;
+use crate::partition::Partition;
 
 /// A parsed ARN. Segments keep their text (wildcards included); region and account may be
 /// empty (`arn:aws:s3:::bucket`).
@@ -95,6 +99,123 @@ impl Arn {
         }
     }
 
+    /// The partition, when it is one Warden knows (`None` for `*` or an unknown name).
+    pub fn known_partition(&self) -> Option<Partition> {
+        Partition::parse(&self.partition).ok()
+    }
+
+    /// An ARN from its parts, unchecked (use [`Arn::parse`] for text from users).
+    pub fn new(
+        partition: Partition,
+        service: &str,
+        region: &str,
+        account: &str,
+        resource: &str,
+    ) -> Arn {
+        Arn {
+            partition: partition.as_str().to_owned(),
+            service: service.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            resource: resource.to_owned(),
+        }
+    }
+
+    /// An IAM ARN (global: no region): `arn:{partition}:iam::{account}:{resource}`.
+    pub fn iam(partition: Partition, account: &str, resource: &str) -> Arn {
+        Arn::new(partition, "iam", "", account, resource)
+    }
+
+    /// A role: `arn:{partition}:iam::{account}:role{path}{name}`; `path` is an IAM path such as
+    /// `/` or `/team/` (an empty path is `/`).
+    pub fn role(partition: Partition, account: &str, path: &str, name: &str) -> Arn {
+        Arn::iam(
+            partition,
+            account,
+            &format!("role{}", path_and_name(path, name)),
+        )
+    }
+
+    /// A user: `arn:{partition}:iam::{account}:user{path}{name}`.
+    pub fn user(partition: Partition, account: &str, path: &str, name: &str) -> Arn {
+        Arn::iam(
+            partition,
+            account,
+            &format!("user{}", path_and_name(path, name)),
+        )
+    }
+
+    /// A customer managed policy: `arn:{partition}:iam::{account}:policy{path}{name}`.
+    pub fn managed_policy(partition: Partition, account: &str, path: &str, name: &str) -> Arn {
+        Arn::iam(
+            partition,
+            account,
+            &format!("policy{}", path_and_name(path, name)),
+        )
+    }
+
+    /// An AWS managed policy: `arn:{partition}:iam::aws:policy{path}{name}`, e.g.
+    /// `arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`.
+    pub fn aws_managed_policy(partition: Partition, path: &str, name: &str) -> Arn {
+        Arn::managed_policy(partition, "aws", path, name)
+    }
+
+    /// The account principal: `arn:{partition}:iam::{account}:root`.
+    pub fn account_root(partition: Partition, account: &str) -> Arn {
+        Arn::iam(partition, account, "root")
+    }
+
+    /// An OIDC identity provider: `arn:{partition}:iam::{account}:oidc-provider/{host}`, e.g.
+    /// `token.actions.githubusercontent.com`.
+    pub fn oidc_provider(partition: Partition, account: &str, host: &str) -> Arn {
+        Arn::iam(partition, account, &format!("oidc-provider/{host}"))
+    }
+
+    /// A SAML identity provider: `arn:{partition}:iam::{account}:saml-provider/{name}`.
+    pub fn saml_provider(partition: Partition, account: &str, name: &str) -> Arn {
+        Arn::iam(partition, account, &format!("saml-provider/{name}"))
+    }
+
+    /// An assumed-role session: `arn:{partition}:sts::{account}:assumed-role/{role}/{session}`.
+    pub fn assumed_role(partition: Partition, account: &str, role: &str, session: &str) -> Arn {
+        Arn::new(
+            partition,
+            "sts",
+            "",
+            account,
+            &format!("assumed-role/{role}/{session}"),
+        )
+    }
+
+    /// An S3 bucket: `arn:{partition}:s3:::{bucket}`.
+    pub fn s3_bucket(partition: Partition, bucket: &str) -> Arn {
+        Arn::new(partition, "s3", "", "", bucket)
+    }
+
+    /// Objects in an S3 bucket: `arn:{partition}:s3:::{bucket}/{key}` (`key` may be `*`).
+    pub fn s3_object(partition: Partition, bucket: &str, key: &str) -> Arn {
+        Arn::new(partition, "s3", "", "", &format!("{bucket}/{key}"))
+    }
+
+    /// An IAM entity's name and path from its resource (`role/team/app` → (`/team/`, `app`)),
+    /// for `role`, `user`, `group`, `policy` and `instance-profile` ARNs.
+    pub fn iam_path_and_name(&self) -> Option<(String, &str)> {
+        let kind = self.resource_type()?;
+        if self.service != "iam"
+            || !matches!(
+                kind,
+                "role" | "user" | "group" | "policy" | "instance-profile"
+            )
+        {
+            return None;
+        }
+        let rest = self.resource_id();
+        Some(match rest.rsplit_once('/') {
+            Some((path, name)) => (format!("/{path}/"), name),
+            None => ("/".to_owned(), rest),
+        })
+    }
+
     /// Whether any segment contains `*` or `?`.
     pub fn has_wildcard(&self) -> bool {
         [
@@ -106,6 +227,16 @@ impl Arn {
         ]
         .iter()
         .any(|segment| segment.contains(['*', '?']))
+    }
+}
+
+/// `/team/` + `app` → `/team/app`; the path gets its leading and trailing `/` if missing.
+fn path_and_name(path: &str, name: &str) -> String {
+    let path = path.trim_matches('/');
+    if path.is_empty() {
+        format!("/{name}")
+    } else {
+        format!("/{path}/{name}")
     }
 }
 
@@ -153,6 +284,96 @@ mod tests {
         assert_eq!(bucket.resource_type(), None);
         assert_eq!(bucket.resource_id(), "bucket");
         assert!(!bucket.has_wildcard());
+    }
+
+    #[test]
+    fn builds_in_every_partition() {
+        for partition in Partition::ALL {
+            let p = partition.as_str();
+            let cases = [
+                (
+                    Arn::role(partition, "111122223333", "/", "app"),
+                    format!("arn:{p}:iam::111122223333:role/app"),
+                ),
+                (
+                    Arn::role(partition, "111122223333", "/team/", "app"),
+                    format!("arn:{p}:iam::111122223333:role/team/app"),
+                ),
+                (
+                    Arn::user(partition, "111122223333", "", "alice"),
+                    format!("arn:{p}:iam::111122223333:user/alice"),
+                ),
+                (
+                    Arn::managed_policy(partition, "111122223333", "/warden/", "p"),
+                    format!("arn:{p}:iam::111122223333:policy/warden/p"),
+                ),
+                (
+                    Arn::aws_managed_policy(partition, "/service-role/", "X"),
+                    format!("arn:{p}:iam::aws:policy/service-role/X"),
+                ),
+                (
+                    Arn::account_root(partition, "111122223333"),
+                    format!("arn:{p}:iam::111122223333:root"),
+                ),
+                (
+                    Arn::oidc_provider(
+                        partition,
+                        "111122223333",
+                        "token.actions.githubusercontent.com",
+                    ),
+                    format!(
+                        "arn:{p}:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+                    ),
+                ),
+                (
+                    Arn::saml_provider(partition, "111122223333", "okta"),
+                    format!("arn:{p}:iam::111122223333:saml-provider/okta"),
+                ),
+                (
+                    Arn::assumed_role(partition, "111122223333", "app", "s"),
+                    format!("arn:{p}:sts::111122223333:assumed-role/app/s"),
+                ),
+                (Arn::s3_bucket(partition, "b"), format!("arn:{p}:s3:::b")),
+                (
+                    Arn::s3_object(partition, "b", "*"),
+                    format!("arn:{p}:s3:::b/*"),
+                ),
+            ];
+            for (arn, text) in cases {
+                assert_eq!(arn.to_string(), text);
+                let parsed = Arn::parse(&text).unwrap();
+                assert_eq!(parsed, arn);
+                assert_eq!(parsed.known_partition(), Some(partition));
+            }
+        }
+    }
+
+    #[test]
+    fn iam_paths_and_names() {
+        let arn = Arn::parse("arn:aws-us-gov:iam::111122223333:role/team/a/app").unwrap();
+        assert_eq!(
+            arn.iam_path_and_name(),
+            Some(("/team/a/".to_owned(), "app"))
+        );
+        let arn = Arn::parse("arn:aws:iam::111122223333:role/app").unwrap();
+        assert_eq!(arn.iam_path_and_name(), Some(("/".to_owned(), "app")));
+        let arn = Arn::parse("arn:aws:iam::111122223333:root").unwrap();
+        assert_eq!(arn.iam_path_and_name(), None);
+        assert_eq!(Arn::parse("arn:*:s3:::b").unwrap().known_partition(), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_inverts_display(
+            partition in proptest::sample::select(Partition::ALL.to_vec()),
+            service in "[a-z0-9-]{1,12}",
+            region in "([a-z]{2}(-[a-z]+)?-[a-z]+-[0-9])?",
+            account in "([0-9]{12}|aws|\\*)?",
+            resource in "[a-zA-Z0-9_+=,.@/:*?-]{1,40}",
+        ) {
+            let arn = Arn::new(partition, &service, &region, &account, &resource);
+            proptest::prop_assert_eq!(Arn::parse(&arn.to_string()), Ok(arn));
+        }
     }
 
     #[test]

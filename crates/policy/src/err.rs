@@ -208,3 +208,42 @@ pub struct MissingVariable {
     /// The key as written, e.g. `aws:PrincipalTag/team`.
     pub name: String,
 }
+
+/// A partition name Warden does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[expect(
+    missing_docs,
+    reason = "variants and fields are what the error message shows"
+)]
+pub enum PartitionError {
+    #[error(
+        "unknown partition `{name}`, expected one of `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, `aws-iso-e`, `aws-iso-f`, `aws-eusc`"
+    )]
+    Unknown { name: String },
+}
+
+/// An identifier IAM or STS would refuse. The ExternalId's value is never part of the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[expect(
+    missing_docs,
+    reason = "variants and fields are what the error message shows"
+)]
+pub enum IdError {
+    #[error("account id `{value}` must be 12 digits")]
+    InvalidAccountId { value: String },
+    #[error("invalid external id: {reason}")]
+    InvalidExternalId { reason: String },
+}
+
+/// A policy document as returned by an IAM API that is not JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[expect(
+    missing_docs,
+    reason = "variants and fields are what the error message shows"
+)]
+pub enum DocumentError {
+    #[error("policy document is not utf-8 after url decoding: {message}")]
+    NotUtf8 { message: String },
+    #[error("policy document is not json: {message}")]
+    NotJson { message: String },
+}

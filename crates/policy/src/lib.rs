@@ -7,6 +7,9 @@
 //!   ([`canonical`] lists what is normalized and what stays significant).
 //! - [`arn`], [`wildcard`], [`variables`] and [`size`] are the building blocks evaluation and
 //!   linting need; [`locate()`] maps a JSON path back to a position for diagnostics.
+//! - The IAM basics every crate shares, written once: [`Partition`] (and the partition of a
+//!   region), [`Arn`] parsing and builders, [`AccountId`], [`ExternalId`], [`quota`] (the one
+//!   quota table) and [`decode_document`] (documents as IAM APIs return them).
 //!
 //! Pure: no I/O, no printing.
 //!
@@ -22,11 +25,15 @@
 pub mod arn;
 pub mod canonical;
 pub mod diff;
+pub mod document;
 pub mod err;
+pub mod ids;
 mod json;
 pub mod locate;
 pub mod model;
 pub mod parse;
+pub mod partition;
+pub mod quota;
 mod serialize;
 pub mod size;
 pub mod variables;
@@ -35,9 +42,17 @@ pub mod wildcard;
 #[cfg(test)]
 mod proptests;
 
+pub use arn::Arn;
 pub use canonical::equivalent;
 pub use diff::{PolicyDiff, diff};
-pub use err::{ArnError, MissingVariable, PolicyError, PolicyErrorKind, PolicyErrors};
+pub use document::decode_document;
+pub use err::{
+    ArnError, DocumentError, IdError, MissingVariable, PartitionError, PolicyError,
+    PolicyErrorKind, PolicyErrors,
+};
+pub use ids::{AccountId, ExternalId, is_account_id};
 pub use locate::{DuplicateKey, duplicate_keys, locate};
 pub use model::*;
 pub use parse::{parse_policy, parse_value};
+pub use partition::Partition;
+pub use quota::Quotas;

@@ -9,22 +9,25 @@
 
 use crate::model::PolicyDocument;
 
-/// Role trust policy (`AssumeRolePolicySizeQuota`), adjustable up to 4,096.
-pub const TRUST_POLICY_LIMIT: usize = 2_048;
-/// Trust policy limit after the maximum quota increase.
-pub const TRUST_POLICY_MAX_ADJUSTED: usize = 4_096;
-/// All inline policies of one role together (`RolePolicySizeQuota`).
-pub const ROLE_INLINE_TOTAL_LIMIT: usize = 10_240;
-/// All inline policies of one user together.
-pub const USER_INLINE_TOTAL_LIMIT: usize = 2_048;
-/// All inline policies of one group together.
-pub const GROUP_INLINE_TOTAL_LIMIT: usize = 5_120;
-/// One customer managed policy (`PolicySizeQuota`), also the limit for a permission boundary.
-pub const MANAGED_POLICY_LIMIT: usize = 6_144;
-/// One service control policy, counted as sent (whitespace included).
-pub const SCP_LIMIT: usize = 5_120;
-/// One resource control policy, counted as sent (whitespace included).
-pub const RCP_LIMIT: usize = 5_120;
+// The limits live in the quota table; these names are kept for existing callers.
+use crate::quota;
+
+/// Role trust policy ([`quota::TRUST_POLICY_CHARS`]).
+pub const TRUST_POLICY_LIMIT: usize = quota::TRUST_POLICY_CHARS;
+/// Trust policy limit after the maximum quota increase ([`quota::TRUST_POLICY_CHARS_MAX`]).
+pub const TRUST_POLICY_MAX_ADJUSTED: usize = quota::TRUST_POLICY_CHARS_MAX;
+/// All inline policies of one role together ([`quota::ROLE_INLINE_POLICIES_CHARS`]).
+pub const ROLE_INLINE_TOTAL_LIMIT: usize = quota::ROLE_INLINE_POLICIES_CHARS;
+/// All inline policies of one user together ([`quota::USER_INLINE_POLICIES_CHARS`]).
+pub const USER_INLINE_TOTAL_LIMIT: usize = quota::USER_INLINE_POLICIES_CHARS;
+/// All inline policies of one group together ([`quota::GROUP_INLINE_POLICIES_CHARS`]).
+pub const GROUP_INLINE_TOTAL_LIMIT: usize = quota::GROUP_INLINE_POLICIES_CHARS;
+/// One customer managed policy ([`quota::MANAGED_POLICY_CHARS`]).
+pub const MANAGED_POLICY_LIMIT: usize = quota::MANAGED_POLICY_CHARS;
+/// One service control policy ([`quota::SCP_CHARS`]).
+pub const SCP_LIMIT: usize = quota::SCP_CHARS;
+/// One resource control policy ([`quota::RCP_CHARS`]).
+pub const RCP_LIMIT: usize = quota::RCP_CHARS;
 
 /// Characters IAM counts: every character except whitespace.
 pub fn iam_characters(text: &str) -> usize {
