@@ -84,9 +84,11 @@ mod engine;
 pub mod err;
 mod pattern;
 mod request;
+pub mod request_file;
 
 pub use compile::Diagnostic;
 pub use decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};
 pub use engine::{CompiledPolicySet, LabeledPolicy, PolicySet};
 pub use err::RequestError;
 pub use request::{Context, ContextValues, PrincipalKind, Request};
+pub use request_file::{ContextOverrides, RequestFileErrors, parse_request_file};

@@ -12,19 +12,27 @@ const MAX_DEPTH: u32 = 64;
 
 /// A JSON value with the byte offset where it starts (`None` when built from serde_json).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node<'a> {
+pub struct Node<'a> {
+    /// The value.
     pub kind: Kind<'a>,
+    /// Byte offset of its first character in the source.
     pub offset: Option<u32>,
 }
 
+/// The kinds of JSON value; objects keep every member in source order, duplicates included.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Kind<'a> {
+pub enum Kind<'a> {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number's text exactly as written.
     Number(Cow<'a, str>),
+    /// A string, decoded.
     String(JsonStr<'a>),
+    /// A list.
     Array(Vec<Node<'a>>),
+    /// An object's members.
     Object(Vec<Member<'a>>),
 }
 
@@ -32,16 +40,23 @@ pub(crate) enum Kind<'a> {
 /// string then no longer map one-to-one to source offsets); `printable_ascii` that every
 /// character is in U+0020–U+007E (known while scanning, so callers can skip checks).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct JsonStr<'a> {
+pub struct JsonStr<'a> {
+    /// The decoded text.
     pub text: Cow<'a, str>,
+    /// Whether the source used escapes.
     pub escaped: bool,
+    /// Whether every character is printable ASCII.
     pub printable_ascii: bool,
 }
 
+/// One `key: value` of an object.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Member<'a> {
+pub struct Member<'a> {
+    /// The key, decoded.
     pub key: JsonStr<'a>,
+    /// Byte offset of the key's opening quote.
     pub key_offset: Option<u32>,
+    /// The value.
     pub value: Node<'a>,
 }
 
@@ -61,13 +76,15 @@ impl Kind<'_> {
 
 /// A syntax error at a byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
+pub struct SyntaxError {
+    /// Byte offset of the problem.
     pub offset: usize,
+    /// What is wrong, lowercase.
     pub message: String,
 }
 
 /// Parses a complete JSON text (one value, surrounding whitespace allowed).
-pub(crate) fn parse(source: &str) -> Result<Node<'_>, SyntaxError> {
+pub fn parse(source: &str) -> Result<Node<'_>, SyntaxError> {
     let mut parser = Parser {
         source,
         bytes: source.as_bytes(),
@@ -424,7 +441,7 @@ pub(crate) fn from_value(value: &serde_json::Value) -> Node<'_> {
 
 /// Turns byte offsets into 1-based line and column (in characters). Offsets are usually
 /// requested in increasing order, so it walks forward from the last position.
-pub(crate) struct Locator<'a> {
+pub struct Locator<'a> {
     source: &'a str,
     offset: usize,
     line: u32,
@@ -432,6 +449,7 @@ pub(crate) struct Locator<'a> {
 }
 
 impl<'a> Locator<'a> {
+    /// A locator at the start of `source`.
     pub fn new(source: &'a str) -> Self {
         Locator {
             source,

@@ -32,6 +32,16 @@ pub fn parse_policy(text: &str) -> Result<PolicyDocument, PolicyErrors> {
     Grammar::new(Some(Locator::new(text))).finish(&node)
 }
 
+/// Parses a policy document embedded in a larger JSON text (a request file holds several):
+/// `node` is a value of [`json::parse`]`(text)`. Spans are positions in `text`; paths are
+/// relative to the document.
+pub fn parse_policy_node(
+    text: &str,
+    node: &json::Node<'_>,
+) -> Result<PolicyDocument, PolicyErrors> {
+    Grammar::new(Some(Locator::new(text))).finish(node)
+}
+
 /// Parses a policy already decoded as JSON (e.g. from YAML). Errors carry the JSON path but
 /// no span; duplicate keys cannot be detected here since the map already merged them.
 pub fn parse_value(value: &serde_json::Value) -> Result<PolicyDocument, PolicyErrors> {
