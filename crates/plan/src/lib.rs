@@ -39,6 +39,3 @@ pub fn plan_accounts(
         .map(|(desired, live)| plan_account(desired, live, ownership))
         .collect()
 }
-
-#[cfg(test)]
-mod tests;

@@ -25,8 +25,3 @@ pub use usage::UsageIndex;
 
 /// Warden's version, recorded in reports and evidence.
 pub const WARDEN_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-#[cfg(test)]
-mod evidence_tests;
-#[cfg(test)]
-mod tests;

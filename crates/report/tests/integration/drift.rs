@@ -9,8 +9,8 @@ use warden_plan::{
 };
 use warden_spec::org::{Account, AccountStatus, Organization};
 
-use crate::drift::{Difference, DriftReport, FailOn};
-use crate::render::{drift_html, drift_json, drift_markdown, drift_table};
+use warden_report::drift::{Difference, DriftReport, FailOn};
+use warden_report::render::{drift_html, drift_json, drift_markdown, drift_table};
 
 fn account(id: &str, name: &str, ou: &str) -> Account {
     Account {
@@ -261,7 +261,7 @@ fn markdown_fits_a_comment_on_large_estates() {
     let report = DriftReport::build(&big, &organization(), &[]);
     let text = drift_markdown(&report);
     assert!(
-        text.len() <= crate::render::MARKDOWN_LIMIT,
+        text.len() <= warden_report::render::MARKDOWN_LIMIT,
         "{} bytes",
         text.len()
     );

@@ -1,9 +1,16 @@
 //! Tests over the repository's example definitions and the bad-input fixtures.
+// Fixture helpers outside `#[test]` functions may fail loudly, as the tests themselves do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed fixture step should stop the test"
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::{Account, AccountStatus, Definitions, Organization, OrganizationalUnit};
+use warden_spec::{Account, AccountStatus, Definitions, Organization, OrganizationalUnit};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -34,7 +41,7 @@ fn ou(id: &str, name: &str, parent_id: &str, path: &str) -> OrganizationalUnit {
 }
 
 /// The sample organization the examples are written for.
-pub(crate) fn sample_org() -> Organization {
+fn sample_org() -> Organization {
     Organization {
         id: "o-a1b2c3d4e5".into(),
         management_account_id: "123456789012".into(),

@@ -1,19 +1,26 @@
 //! Unit tests of the planner: ownership, ordering (checked by simulating IAM's preconditions),
 //! convergence, semantic comparison, guards, saved plans and renderings.
+// Fixture helpers outside `#[test]` functions may fail loudly, as the tests themselves do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed fixture step should stop the test"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use warden_policy::{PolicyDocument, parse_policy};
 
-use crate::change::{Change, policy_arn};
-use crate::desired::{DesiredAccount, DesiredPolicy, DesiredRole, DesiredScp, Ownership};
-use crate::err::RefusalReason;
-use crate::guard::{Limits, check_account, check_scps};
-use crate::live::{LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole, LiveScp};
-use crate::render::{RenderOptions, render_table};
-use crate::saved::{Plan, PlanHeader, Unreadable};
-use crate::simulate::simulate_account;
-use crate::{fingerprint_account, plan_account, plan_accounts, plan_scps};
+use warden_plan::change::{Change, policy_arn};
+use warden_plan::desired::{DesiredAccount, DesiredPolicy, DesiredRole, DesiredScp, Ownership};
+use warden_plan::err::RefusalReason;
+use warden_plan::guard::{Limits, check_account, check_scps};
+use warden_plan::live::{LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole, LiveScp};
+use warden_plan::render::{RenderOptions, render_table};
+use warden_plan::saved::{Plan, PlanHeader, Unreadable};
+use warden_plan::simulate::simulate_account;
+use warden_plan::{fingerprint_account, plan_account, plan_accounts, plan_scps};
 
 const ACCOUNT: &str = "111111111111";
 
@@ -668,7 +675,7 @@ fn table_rendering() {
 #[test]
 fn json_rendering_is_the_saved_format() {
     let plan = sample_plan();
-    let json = crate::render::render_json(&plan);
+    let json = warden_plan::render::render_json(&plan);
     insta::assert_snapshot!(json);
     assert_eq!(Plan::from_json(&json).unwrap(), plan);
 }
@@ -700,7 +707,7 @@ fn invalid_plan_json_is_reported_once() {
 
 #[test]
 fn apply_report_rendering_says_what_was_applied_and_what_not() {
-    use crate::report::{
+    use warden_plan::report::{
         AccountApplyReport, ApplyReport, ApplyStatus, ChangeOutcome, ChangeResult,
         render_apply_report,
     };
@@ -815,7 +822,7 @@ fn scp_swap_at_a_full_target_detaches_first_and_quotas_are_checked() {
 #[test]
 fn edited_changes_are_not_reproducible() {
     let plan = plan_account(&desired(), &empty_live(), &ownership());
-    assert!(crate::guard::check_reproducible(&plan.changes, &plan.changes).is_none());
+    assert!(warden_plan::guard::check_reproducible(&plan.changes, &plan.changes).is_none());
     let mut edited = plan.changes.clone();
     edited.insert(
         3,
@@ -824,14 +831,14 @@ fn edited_changes_are_not_reproducible() {
             arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
         },
     );
-    let refusal = crate::guard::check_reproducible(&edited, &plan.changes).unwrap();
+    let refusal = warden_plan::guard::check_reproducible(&edited, &plan.changes).unwrap();
     let text = refusal.to_string();
     assert!(
         text.contains("change 3") && text.contains("AdministratorAccess"),
         "{text}"
     );
     assert!(
-        crate::guard::check_reproducible(&plan.changes[..2], &plan.changes).is_some(),
+        warden_plan::guard::check_reproducible(&plan.changes[..2], &plan.changes).is_some(),
         "a dropped change counts too"
     );
 }

@@ -10,10 +10,10 @@ use warden_plan::{AccountPlan, Change, Plan, PlanHeader, Unmanaged};
 use warden_spec::Definitions;
 use warden_spec::org::{Account, AccountStatus, Organization, OrganizationalUnit};
 
-use crate::bundle::{BundleHeader, EvidenceWriter};
-use crate::evidence::{EvidenceContext, LiveMatch, account_evidence};
-use crate::provenance::Provenance;
-use crate::usage::UsageIndex;
+use warden_report::bundle::{BundleHeader, EvidenceWriter};
+use warden_report::evidence::{EvidenceContext, LiveMatch, account_evidence};
+use warden_report::provenance::Provenance;
+use warden_report::usage::UsageIndex;
 
 const ACCOUNT: &str = "111122223333";
 
@@ -207,17 +207,17 @@ fn evidence_of_a_role_and_its_bundle() {
     insta::assert_snapshot!("evidence_roles_csv", read("roles.csv"));
 }
 
-fn aws_managed() -> crate::evidence::AwsManagedPolicies {
+fn aws_managed() -> warden_report::evidence::AwsManagedPolicies {
     let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["s3:ListBucket", "kms:Decrypt"], "Resource": "*"}
     ]});
     let parsed = warden_policy::parse_value(&document).unwrap();
     BTreeMap::from([(
         "arn:aws:iam::aws:policy/TestBucketList".to_string(),
-        crate::evidence::AwsManagedPolicy { document, parsed },
+        warden_report::evidence::AwsManagedPolicy { document, parsed },
     )])
 }
 
-fn usage_period() -> crate::usage::UsagePeriod {
+fn usage_period() -> warden_report::usage::UsagePeriod {
     usage().period()
 }
