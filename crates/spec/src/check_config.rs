@@ -10,6 +10,7 @@ use crate::load::{Loader, SourceFile};
 use crate::model::ConfigFile;
 use crate::yaml::Pos;
 use crate::{target, vars};
+use warden_policy::is_account_id;
 
 impl Loader {
     pub(crate) fn config(&mut self, file: &SourceFile) -> Option<Config> {
@@ -235,10 +236,6 @@ impl Loader {
     }
 }
 
-pub(crate) fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 pub(crate) fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -247,8 +244,9 @@ pub(crate) fn is_identifier(text: &str) -> bool {
 
 pub(crate) fn is_region(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
+    // `eusc-de-east-1` (European Sovereign Cloud) has a four-letter first part.
     parts.len() >= 3
-        && parts[0].len() == 2
+        && (2..=4).contains(&parts[0].len())
         && parts.iter().all(|p| {
             !p.is_empty()
                 && p.bytes()
@@ -268,6 +266,10 @@ mod tests {
         assert!(is_region("us-east-1"));
         assert!(is_region("us-gov-west-1"));
         assert!(is_region("ap-southeast-2"));
+        assert!(is_region("cn-northwest-1"));
+        assert!(is_region("us-isob-east-1"));
+        assert!(is_region("eu-isoe-west-1"));
+        assert!(is_region("eusc-de-east-1"));
         assert!(!is_region("useast1"));
         assert!(!is_region("US-EAST-1"));
     }

@@ -296,8 +296,9 @@ impl Loader {
     pub(crate) fn policy_ref(&mut self, file: &str, reference: &Located<String>) -> PolicyRef {
         let location = Location::new(file, reference.pos);
         if reference.starts_with("arn:") {
-            let parts: Vec<&str> = reference.splitn(6, ':').collect();
-            let is_policy = matches!(parts.as_slice(), [_, _, "iam", "", _, resource] if resource.starts_with("policy/"));
+            let is_policy = warden_policy::Arn::parse(reference).is_ok_and(|arn| {
+                arn.service == "iam" && arn.region.is_empty() && arn.resource.starts_with("policy/")
+            });
             if !is_policy {
                 self.invalid(file, reference.pos, format!("`{}` is not an IAM policy arn such as `arn:aws:iam::aws:policy/ReadOnlyAccess`", reference.value));
             }

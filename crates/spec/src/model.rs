@@ -64,7 +64,8 @@ pub struct RegionSettings {
     /// Regions workloads may use; the region-restriction SCP and linter rely on it.
     #[schemars(length(min = 1))]
     pub allowed: Vec<Located<String>>,
-    /// The region `${region}` resolves to; IAM itself is global.
+    /// The region `${region}` resolves to; IAM itself is global. Its partition is `${partition}`
+    /// and the partition of every ARN Warden builds.
     pub home: Located<String>,
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use warden_policy::{Arn, Partition};
 
 use crate::defs::{
     Exception, Location, ManagedPolicy, PolicyRef, Role, StatementSource, Targeted, Template,
@@ -60,7 +61,8 @@ pub struct RenderedRole {
     pub trust: RenderedDocument,
     /// Inline policies by name, in written order.
     pub inline: Vec<(String, RenderedDocument)>,
-    /// Warden policies resolved to `arn:aws:iam::<account>:policy<path><name>`, and ARNs as written.
+    /// Warden policies resolved to `arn:<partition>:iam::<account>:policy<path><name>`, and ARNs
+    /// as written.
     pub managed_policy_arns: Vec<String>,
     pub boundary_arn: Option<String>,
     /// Tags including the managed marker.
@@ -70,6 +72,9 @@ pub struct RenderedRole {
     pub exceptions: Vec<Exception>,
     /// Statement justifications by Sid, over the trust and inline policies.
     pub justifications: BTreeMap<String, String>,
+    /// The organization's partition, for [`RenderedRole::arn`] (not part of the output).
+    #[serde(skip)]
+    pub partition: Partition,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,9 +113,10 @@ pub struct RenderedScp {
     pub exceptions: Vec<Exception>,
 }
 
-/// The ARN of a customer managed policy in an account.
+/// The ARN of a customer managed policy in an account of the commercial partition.
+/// Compatibility wrapper: use [`Definitions::policy_arn`], which knows the partition.
 pub fn policy_arn(account_id: &str, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account_id}:policy{path}{name}")
+    Arn::managed_policy(Partition::Aws, account_id, path, name).to_string()
 }
 
 /// Substitutes variables with the values of one context, collecting every missing one.
@@ -308,7 +314,18 @@ impl Definitions {
         values.insert("account_name".into(), account.name.clone());
         values.insert("org_id".into(), org.id.clone());
         values.insert("region".into(), self.config.home_region.clone());
+        values.insert("partition".into(), self.partition().to_string());
         values
+    }
+
+    /// The organization's partition, from its home region (`us-gov-west-1` → `aws-us-gov`).
+    pub fn partition(&self) -> Partition {
+        Partition::for_region(&self.config.home_region)
+    }
+
+    /// The ARN of a customer managed policy in an account, in the organization's partition.
+    pub fn policy_arn(&self, account_id: &str, path: &str, name: &str) -> String {
+        Arn::managed_policy(self.partition(), account_id, path, name).to_string()
     }
 
     /// Roles, managed policies and boundaries for one account.
@@ -405,7 +422,7 @@ impl Definitions {
             .iter()
             .map(|reference| match reference {
                 PolicyRef::Warden { name, .. } => match self.managed_policy(name) {
-                    Some(policy) => policy_arn(account_id, &policy.path, &policy.name),
+                    Some(policy) => self.policy_arn(account_id, &policy.path, &policy.name),
                     None => name.clone(),
                 },
                 PolicyRef::Arn { arn, location } => renderer.text(
@@ -422,7 +439,7 @@ impl Definitions {
             .boundary
             .as_ref()
             .and_then(|b| self.boundary(&b.value))
-            .map(|b| policy_arn(account_id, &b.path, &b.name));
+            .map(|b| self.policy_arn(account_id, &b.path, &b.name));
         let description = renderer.template(role.description.as_ref());
         let tags = renderer.tags(&role.tags, true);
         let trust = trust?;
@@ -447,6 +464,7 @@ impl Definitions {
             source: role.source.clone(),
             exceptions: role.exceptions.clone(),
             justifications,
+            partition: self.partition(),
         })
     }
 
@@ -468,7 +486,7 @@ impl Definitions {
                     kind: policy.kind,
                     name: policy.name.clone(),
                     path: policy.path.clone(),
-                    arn: policy_arn(&account.id, &policy.path, &policy.name),
+                    arn: self.policy_arn(&account.id, &policy.path, &policy.name),
                     description,
                     document,
                     tags,
@@ -485,6 +503,7 @@ impl Definitions {
         let mut values = self.config.variables.global.clone();
         values.insert("org_id".into(), org.id.clone());
         values.insert("region".into(), self.config.home_region.clone());
+        values.insert("partition".into(), self.partition().to_string());
         let mut renderer = Renderer {
             definitions: self,
             values,
@@ -517,7 +536,148 @@ impl Definitions {
 }
 
 impl RenderedRole {
+    /// The role's ARN in `account_id`, in the organization's partition.
     pub fn arn(&self, account_id: &str) -> String {
-        format!("arn:aws:iam::{account_id}:role{}{}", self.path, self.name)
+        Arn::role(self.partition, account_id, &self.path, &self.name).to_string()
+    }
+}
+
+#[cfg(test)]
+mod partition_tests {
+    use std::collections::BTreeMap;
+
+    use crate::load::Definitions;
+    use crate::org::{Account, AccountStatus, Organization};
+
+    const CONFIG: &str = r#"organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_EXTERNAL_ID
+regions:
+  allowed: [HOME]
+  home: HOME
+tags:
+  managed_marker:
+    key: "warden:managed"
+    value: "true"
+"#;
+
+    const ROLE: &str = r#"kind: Role
+name: app
+path: /team/
+description: App role.
+targets:
+  accounts: [workload]
+boundary: limit
+managed_policies: [reader]
+trust:
+  - Effect: Allow
+    Principal:
+      AWS: "arn:${partition}:iam::${account_id}:root"
+    Action: sts:AssumeRole
+inline_policies:
+  read:
+    - Effect: Allow
+      Action: s3:GetObject
+      Resource: "arn:${partition}:s3:::bucket-${region}/*"
+"#;
+
+    const POLICY: &str = r#"kind: ManagedPolicy
+name: reader
+targets:
+  accounts: [workload]
+statements:
+  - Effect: Allow
+    Action: s3:ListBucket
+    Resource: "arn:${partition}:s3:::bucket"
+"#;
+
+    const BOUNDARY: &str = r#"kind: Boundary
+name: limit
+targets:
+  accounts: [workload]
+statements:
+  - Effect: Allow
+    Action: s3:*
+    Resource: "*"
+"#;
+
+    fn org() -> Organization {
+        Organization {
+            id: "o-a1b2c3d4e5".into(),
+            management_account_id: "123456789012".into(),
+            root_id: "r-a1b2".into(),
+            accounts: vec![Account {
+                id: "210987654321".into(),
+                name: "workload".into(),
+                email: None,
+                status: AccountStatus::Active,
+                parent_id: "r-a1b2".into(),
+                ou_path: "Root".into(),
+                tags: BTreeMap::new(),
+            }],
+            organizational_units: Vec::new(),
+        }
+    }
+
+    fn load(home: &str) -> Definitions {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("warden.yaml", &CONFIG.replace("HOME", home));
+        write("policies/app.yaml", ROLE);
+        write("policies/reader.yaml", POLICY);
+        write("boundaries/limit.yaml", BOUNDARY);
+        Definitions::load(dir.path()).unwrap()
+    }
+
+    #[test]
+    fn partition_follows_the_home_region() {
+        for (home, partition) in [
+            ("us-east-1", "aws"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("cn-north-1", "aws-cn"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            let definitions = load(home);
+            let org = org();
+            let account = &org.accounts[0];
+            assert_eq!(
+                definitions.variables_for_account(&org, account)["partition"],
+                partition
+            );
+            let rendered = definitions.render_for_account(&org, account).unwrap();
+            let role = &rendered.roles[0];
+            assert_eq!(
+                role.arn("210987654321"),
+                format!("arn:{partition}:iam::210987654321:role/team/app")
+            );
+            assert_eq!(
+                role.managed_policy_arns,
+                [format!("arn:{partition}:iam::210987654321:policy/reader")]
+            );
+            assert_eq!(
+                role.boundary_arn.as_deref(),
+                Some(format!("arn:{partition}:iam::210987654321:policy/limit").as_str())
+            );
+            assert_eq!(
+                rendered.policies[0].arn,
+                format!("arn:{partition}:iam::210987654321:policy/reader")
+            );
+            let trust = serde_json::to_string(&role.trust.json).unwrap();
+            assert!(
+                trust.contains(&format!("arn:{partition}:iam::210987654321:root")),
+                "{trust}"
+            );
+            let inline = serde_json::to_string(&role.inline[0].1.json).unwrap();
+            assert!(
+                inline.contains(&format!("arn:{partition}:s3:::bucket-{home}/*")),
+                "{inline}"
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ const MAX_OU_DEPTH: usize = 5;
 
 /// Reads an account selector: 12 digits are an id, anything else a name.
 pub fn parse_account(text: &str) -> Result<AccountSelector, String> {
-    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+    if warden_policy::is_account_id(text) {
         return Ok(AccountSelector::Id(text.to_owned()));
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {

@@ -5,12 +5,14 @@
 
 use std::collections::BTreeMap;
 
-/// Built-in variables, resolved from the account and organization.
-pub const BUILTIN: [&str; 6] = [
+/// Built-in variables, resolved from the account and organization. `partition` is the
+/// partition of the home region (`aws`, `aws-cn`, `aws-us-gov`, …), for ARNs written by hand.
+pub const BUILTIN: [&str; 7] = [
     "account_id",
     "account_name",
     "org_id",
     "region",
+    "partition",
     "project",
     "environment",
 ];
