@@ -53,7 +53,9 @@ pub mod convert;
 pub mod err;
 pub mod model;
 pub mod resource;
+pub mod show;
 mod tar;
+pub mod verify;
 mod zip;
 
 #[cfg(test)]
@@ -66,3 +68,4 @@ pub use model::{
     GlobalConditionKey, GlobalConditionKeys, Manifest, OidcProviderKeys, ResourceType, Service,
     SourceInfo,
 };
+pub use verify::VerifyError;
