@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use warden_app::{ApplyRequest, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{
     AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName,
 };
@@ -159,6 +159,11 @@ fn two_accounts() -> Vec<SeedAccount> {
 }
 
 impl World {
+    /// The seeded organization as the use cases reach it: through the access role.
+    fn organization(&self) -> LiveOrganization {
+        LiveOrganization::new(self.aws.clone(), access(), 4)
+    }
+
     fn definitions(&self) -> Definitions {
         Definitions::load(self.repo.path()).unwrap_or_else(|errors| {
             panic!(
@@ -178,16 +183,14 @@ impl World {
 
     async fn plan(&self) -> Plan {
         let request = PlanRequest {
-            access: access(),
             lint: None,
-            concurrency: 4,
             accounts: Vec::new(),
             ous: Vec::new(),
             commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
             dirty: false,
-            created_at: workflow::now_rfc3339(),
+            created_at: warden_app::now_rfc3339(),
         };
-        workflow::plan_organization(&self.aws, &self.definitions(), &request, &|_| {})
+        warden_app::plan_organization(&self.organization(), &self.definitions(), &request, &|_| {})
             .await
             .unwrap()
             .plan
@@ -197,19 +200,18 @@ impl World {
         let records = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&records);
         let request = ApplyRequest {
-            access: access(),
             ownership: from_spec::ownership(&self.definitions().config),
             limits: Limits::default(),
             concurrency: 4,
-            clock: Arc::new(workflow::now_rfc3339),
+            clock: Arc::new(warden_app::now_rfc3339),
             audit: Arc::new(move |record| sink.lock().unwrap().push(record)),
             desired: Some(Arc::new(
-                workflow::desired_state(&self.aws, &self.definitions(), None)
+                warden_app::desired_state(&self.organization(), &self.definitions(), None)
                     .await
                     .unwrap(),
             )),
         };
-        let report = workflow::apply_plan(&self.aws, plan, &request).await;
+        let report = warden_app::apply_plan(&self.organization(), plan, &request).await;
         let records = records.lock().unwrap().clone();
         (report, records)
     }
@@ -441,7 +443,7 @@ async fn stale_plan_is_refused() {
     assert!(
         audit
             .iter()
-            .all(|record| record.account == workflow::ORGANIZATION),
+            .all(|record| record.account == warden_app::ORGANIZATION),
         "{audit:#?}"
     );
     let live = world.live("dev").await;
@@ -473,7 +475,8 @@ fn missing_external_id_env_is_refused() {
     let root = tempfile::tempdir().unwrap();
     write(root.path(), "warden.yaml", CONFIG);
     let definitions = Definitions::load(root.path()).unwrap();
-    let err = workflow::access_role(&definitions.config, None).unwrap_err();
+    let variable = &definitions.config.external_id_env;
+    let err = warden_app::access::external_id(variable, std::env::var(variable).ok()).unwrap_err();
     let message = err.to_string();
     assert!(
         message.contains("`WARDEN_E2E_PLAN_UNSET_EXTERNAL_ID`"),
@@ -642,27 +645,9 @@ async fn edited_plan_is_refused() {
     );
 }
 
-/// The gate xtask uses: error findings of the real linter on the rendered definitions.
-fn real_lint_gate(definitions: &Definitions) -> workflow::LintGate {
-    let config = warden_lint::LintConfig::from_spec(&definitions.config);
-    Arc::new(move |accounts, scps| {
-        let today = warden_lint::subject::date_from_unix_seconds(1_795_000_000).unwrap();
-        let catalog = warden_catalog::Catalog::embedded();
-        let mut findings = Vec::new();
-        for account in accounts {
-            findings.extend(warden_lint::lint_rendered_account(
-                account, &config, catalog, today,
-            ));
-        }
-        findings.extend(warden_lint::lint_rendered_scps(
-            scps, &config, catalog, today,
-        ));
-        if warden_lint::has_errors(&findings) {
-            Err(warden_lint::emit::table::render(&findings))
-        } else {
-            Ok(())
-        }
-    })
+/// The day the lint gate judges exceptions on, as xtask passes today.
+fn lint_day() -> warden_lint::Date {
+    warden_lint::subject::date_from_unix_seconds(1_795_000_000).unwrap()
 }
 
 /// A cross-account trust without an ExternalId is a lint error: the plan stops before any
@@ -670,7 +655,7 @@ fn real_lint_gate(definitions: &Definitions) -> workflow::LintGate {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lint_errors_block_the_plan_before_accounts_are_read() {
     let world = world(vec![SeedAccount::new("dev", "Workloads")], true).await;
-    let clean = real_lint_gate(&world.definitions());
+    let clean = lint_day();
     let without_external_id = ROLE_DEF.replace(
         "    Condition:\n      StringEquals:\n        sts:ExternalId: pipeline-xid-42\n",
         "",
@@ -683,18 +668,17 @@ async fn lint_errors_block_the_plan_before_accounts_are_read() {
     );
     let definitions = world.definitions();
     let request = PlanRequest {
-        access: access(),
-        lint: Some(real_lint_gate(&definitions)),
-        concurrency: 4,
+        lint: Some(lint_day()),
         accounts: Vec::new(),
         ous: Vec::new(),
         commit: None,
         dirty: false,
-        created_at: workflow::now_rfc3339(),
+        created_at: warden_app::now_rfc3339(),
     };
     let proxy = world.proxy.as_ref().unwrap();
     proxy.reset_stats();
-    let result = workflow::plan_organization(&world.aws, &definitions, &request, &|_| {}).await;
+    let result =
+        warden_app::plan_organization(&world.organization(), &definitions, &request, &|_| {}).await;
     let Err(err) = result else {
         panic!("the plan was not blocked")
     };
@@ -714,9 +698,14 @@ async fn lint_errors_block_the_plan_before_accounts_are_read() {
         ..request
     };
     assert!(
-        workflow::plan_organization(&world.aws, &world.definitions(), &request, &|_| {})
-            .await
-            .is_ok()
+        warden_app::plan_organization(
+            &world.organization(),
+            &world.definitions(),
+            &request,
+            &|_| {}
+        )
+        .await
+        .is_ok()
     );
 }
 
@@ -727,20 +716,19 @@ async fn desired_state_from_the_plans_inventory_matches_a_fresh_read() {
     let world = world(two_accounts(), false).await;
     let definitions = world.definitions();
     let request = PlanRequest {
-        access: access(),
         lint: None,
-        concurrency: 4,
         accounts: Vec::new(),
         ous: Vec::new(),
         commit: None,
         dirty: false,
-        created_at: workflow::now_rfc3339(),
+        created_at: warden_app::now_rfc3339(),
     };
-    let outcome = workflow::plan_organization(&world.aws, &definitions, &request, &|_| {})
-        .await
-        .unwrap();
-    let reused = workflow::desired_state_for(&definitions, &outcome.organization, None).unwrap();
-    let fresh = workflow::desired_state(&world.aws, &definitions, None)
+    let outcome =
+        warden_app::plan_organization(&world.organization(), &definitions, &request, &|_| {})
+            .await
+            .unwrap();
+    let reused = warden_app::desired_state_for(&definitions, &outcome.organization, None).unwrap();
+    let fresh = warden_app::desired_state(&world.organization(), &definitions, None)
         .await
         .unwrap();
     assert_eq!(reused.accounts.len(), 2);

@@ -16,8 +16,8 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use serde_json::Value;
+use warden_app::{ApplyRequest, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::workflow::{self, ApplyRequest, PlanRequest};
 use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
 use warden_catalog::{AccessLevel, Catalog};
 use warden_e2e::{DENY_LEAVE_SCP as SCP_DEF, write_file as write};
@@ -219,6 +219,11 @@ async fn world() -> World {
 }
 
 impl World {
+    /// The seeded organization as the use cases reach it: through the access role.
+    fn organization(&self) -> LiveOrganization {
+        LiveOrganization::new(self.aws.clone(), access(), 4)
+    }
+
     fn definitions(&self) -> Definitions {
         Definitions::load(self.repo.path()).unwrap_or_else(|errors| panic!("{errors:?}"))
     }
@@ -230,25 +235,23 @@ impl World {
     async fn apply_definitions(&self) {
         let definitions = self.definitions();
         let request = PlanRequest {
-            access: access(),
             lint: None,
-            concurrency: 4,
             accounts: Vec::new(),
             ous: Vec::new(),
             commit: None,
             dirty: false,
-            created_at: workflow::now_rfc3339(),
+            created_at: warden_app::now_rfc3339(),
         };
-        let outcome = workflow::plan_organization(&self.aws, &definitions, &request, &|_| {})
-            .await
-            .unwrap();
+        let outcome =
+            warden_app::plan_organization(&self.organization(), &definitions, &request, &|_| {})
+                .await
+                .unwrap();
         let apply = ApplyRequest::new(
-            access(),
             from_spec::ownership(&definitions.config),
             4,
             Arc::new(|_| {}),
         );
-        let report = workflow::apply_plan(&self.aws, &outcome.plan, &apply).await;
+        let report = warden_app::apply_plan(&self.organization(), &outcome.plan, &apply).await;
         assert!(
             report.succeeded(),
             "{}",

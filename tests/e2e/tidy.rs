@@ -137,7 +137,7 @@ fn only_the_aws_adapter_depends_on_the_sdk() {
 }
 
 /// Architecture invariant: dependencies point one way (policy ← catalog ← eval; policy ← spec;
-/// catalog, spec ← lint ← plan ← aws ← xtask; report and generate beside aws and plan).
+/// catalog, spec ← lint ← plan ← aws ← app ← xtask; report and generate beside aws and plan).
 #[test]
 fn internal_dependencies_point_one_way() {
     let layer = |name: &str| -> Option<u8> {
@@ -148,6 +148,7 @@ fn internal_dependencies_point_one_way() {
             "warden-lint" => 3,
             "warden-plan" | "warden-generate" => 4,
             "warden-report" | "warden-aws" => 5,
+            "warden-app" => 6,
             "warden-emulator" => 0,
             "xtask" => 9,
             _ => return None,

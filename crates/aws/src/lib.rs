@@ -13,6 +13,7 @@
 
 mod account;
 mod apply;
+mod change;
 mod client;
 mod document;
 mod err;
@@ -24,7 +25,6 @@ mod parallel;
 mod read;
 mod scp;
 mod trust;
-pub mod workflow;
 
 pub use account::{AccessRole, AccountClient};
 pub use apply::{MAX_POLICY_VERSIONS, NewManagedPolicy, NewRole};

@@ -8,15 +8,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use warden_aws::workflow::{self, ApplyRequest, AuditLog};
+use warden_app::{ApplyRequest, AuditLog};
 use warden_plan::render::{RenderOptions, render_table};
 use warden_plan::report::render_apply_report;
 use warden_plan::{Limits, from_spec};
 
-use crate::cmd::plan::{
-    Connection, Format, connect, git_commit, lint_gate, load_definitions, plan_with,
-    read_plan_file, runtime,
-};
+use crate::cmd::plan::{Connection, Format, live, load_definitions, plan_with_progress, runtime};
 
 #[derive(clap::Args)]
 #[command(
@@ -38,9 +35,9 @@ pub struct Args {
     /// Report format: a table per account, or the report as JSON for machines.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Repository with warden.yaml and the definitions.
-    #[arg(long, default_value = ".")]
-    pub root: PathBuf,
+    /// Repository with warden.yaml (default: the nearest one upward from here).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -56,27 +53,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
-    let definitions = load_definitions(&args.root)?;
-    let (commit, _) = git_commit(&args.root);
-    let access = workflow::access_role(&definitions.config, commit.as_deref())?;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let aws = connect(&definitions, &args.connection).await?;
+    let root = super::root::resolve(args.root.as_deref())?;
+    let definitions = load_definitions(&root)?;
+    runtime()?.block_on(async {
+        let (org, request) = live(&root, &definitions, &args.connection).await?;
         // The plan, and what the current definitions want: each account's changes must be what
         // they give. A saved plan is checked against a fresh inventory and lint; a plan made
         // just now already read and linted both.
         let (plan, desired) = match &args.plan {
             Some(path) => {
-                let plan = read_plan_file(path)?;
+                let plan = warden_app::plan::read_plan_file(path)?;
                 plan.check_definitions(&definitions.digest())?;
-                let desired =
-                    workflow::desired_state(&aws, &definitions, Some(&lint_gate(&definitions)))
-                        .await?;
+                let desired = warden_app::desired_state(&org, &definitions, request.lint).await?;
                 (plan, desired)
             }
             None => {
-                let outcome =
-                    plan_with(&aws, &definitions, &args.root, &args.accounts, &args.ous).await?;
+                let request = warden_app::PlanRequest {
+                    accounts: args.accounts.clone(),
+                    ous: args.ous.clone(),
+                    ..request
+                };
+                let outcome = plan_with_progress(&org, &definitions, &request).await?;
                 // Stdout carries only the report when it is JSON.
                 let table = render_table(&outcome.plan, RenderOptions::default());
                 match args.format {
@@ -92,23 +89,20 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
                 let desired =
-                    workflow::desired_state_for(&definitions, &outcome.organization, None)?;
+                    warden_app::desired_state_for(&definitions, &outcome.organization, None)?;
                 (outcome.plan, desired)
             }
         };
-        let audit = Arc::new(AuditLog::open(&args.root.join(".warden/audit.jsonl"))?);
+        let audit = Arc::new(AuditLog::open(&warden_app::audit::audit_path(&root))?);
         let request = ApplyRequest {
-            access,
             ownership: from_spec::ownership(&definitions.config),
             limits: Limits::default(),
-            concurrency: usize::try_from(definitions.config.concurrency)
-                .unwrap_or(16)
-                .max(1),
-            clock: Arc::new(workflow::now_rfc3339),
+            concurrency: warden_app::access::concurrency(&definitions.config),
+            clock: Arc::new(warden_app::now_rfc3339),
             audit: Arc::clone(&audit).sink(),
             desired: Some(Arc::new(desired)),
         };
-        let report = workflow::apply_plan(&aws, &plan, &request).await;
+        let report = warden_app::apply_plan(&org, &plan, &request).await;
         match args.format {
             Format::Table => super::write_stdout(&render_apply_report(&report))?,
             Format::Json => {

@@ -10,14 +10,13 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use warden_app::{LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, SeedAccount, SeedSpec};
-use warden_aws::workflow::{self, PlanRequest};
 use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, SessionDuration, SessionName};
 use warden_emulator::{FaultConfig, FaultProxy, MotoOptions, MotoServer};
 use warden_plan::from_spec;
 use warden_spec::Definitions;
 
-use crate::cmd::ci::workspace_root;
 use crate::cmd::plan::runtime;
 
 #[derive(clap::Subcommand)]
@@ -101,7 +100,7 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
-    let root = workspace_root();
+    let root = super::root::resolve(None)?;
     let venv = warden_emulator::ensure_venv(&root)
         .context("moto is not available; run `cargo xtask ci`")?;
     let server =
@@ -172,24 +171,20 @@ async fn measure(args: &PlanBench, server: &MotoServer, repo: &Path) -> anyhow::
                 .join("\n")
         )
     })?;
+    let access = AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id,
+        session_name: SessionName::new("warden-bench")?,
+        duration: SessionDuration::default(),
+    };
+    let live = LiveOrganization::new(aws.clone(), access, args.concurrency);
     let request = PlanRequest {
-        access: AccessRole {
-            role_name: "WardenAccess".into(),
-            external_id,
-            session_name: SessionName::new("warden-bench")?,
-            duration: SessionDuration::default(),
-        },
-        lint: None,
-        concurrency: args.concurrency,
-        accounts: Vec::new(),
-        ous: Vec::new(),
-        commit: None,
-        dirty: false,
-        created_at: workflow::now_rfc3339(),
+        created_at: warden_app::now_rfc3339(),
+        ..PlanRequest::default()
     };
     // Baseline without injected latency: the emulator's and Warden's own time.
     let baseline_started = Instant::now();
-    workflow::plan_organization(&aws, &definitions, &request, &|_| {}).await?;
+    warden_app::plan_organization(&live, &definitions, &request, &|_| {}).await?;
     let baseline = baseline_started.elapsed();
     proxy.set_faults(FaultConfig {
         latency,
@@ -200,7 +195,7 @@ async fn measure(args: &PlanBench, server: &MotoServer, repo: &Path) -> anyhow::
     let inventory_time = inventory_started.elapsed();
     proxy.reset_stats();
     let started = Instant::now();
-    let outcome = workflow::plan_organization(&aws, &definitions, &request, &|_| {}).await?;
+    let outcome = warden_app::plan_organization(&live, &definitions, &request, &|_| {}).await?;
     let wall = started.elapsed();
     let stats = proxy.stats();
 

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use warden_app::{ApplyRequest, AuditLog, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::workflow::{self, ApplyRequest, AuditLog, PlanRequest};
-use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
+use warden_aws::{Aws, AwsOptions, ExternalId, NewRole};
 use warden_emulator::{MotoOptions, MotoServer};
 use warden_plan::desired::Ownership;
 use warden_plan::render::{RenderOptions, render_table};
@@ -17,15 +17,14 @@ use warden_plan::report::render_apply_report;
 use warden_plan::{Limits, from_spec};
 use warden_spec::Definitions;
 
-use super::ci::workspace_root;
-use super::plan::{git_commit, lint_gate, load_definitions, runtime};
+use super::plan::{git_commit, load_definitions, runtime};
 
 #[derive(clap::Args, Default)]
 pub struct Args {
     /// Leave the emulator running afterwards and print how to point `cargo xtask plan` at it.
     #[arg(long)]
     pub keep: bool,
-    /// Repository with warden.yaml and the definitions (default: this workspace).
+    /// Repository with warden.yaml (default: the nearest one upward from here).
     #[arg(long)]
     pub root: Option<PathBuf>,
 }
@@ -49,7 +48,7 @@ fn seed_accounts() -> Vec<SeedAccount> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let root = args.root.clone().unwrap_or_else(workspace_root);
+    let root = super::root::resolve(args.root.as_deref())?;
     let definitions = load_definitions(&root)?;
     step("Preparing the emulator (moto server in .venv, installed on first use)");
     let venv = warden_emulator::ensure_venv(&root).context("could not install moto server")?;
@@ -126,41 +125,33 @@ async fn demo(
     );
 
     let (commit, dirty) = git_commit(root);
-    let access = AccessRole {
-        role_name: definitions.config.access_role_name.clone(),
-        external_id: external_id.clone(),
-        session_name: SessionName::for_commit(commit.as_deref())?,
-        duration: SessionDuration::default(),
-    };
+    let access = warden_app::access::access_role(
+        &definitions.config,
+        external_id.clone(),
+        commit.as_deref(),
+    )?;
+    let concurrency = warden_app::access::concurrency(&definitions.config);
+    let live = LiveOrganization::new(aws.clone(), access, concurrency);
     let plan_request = PlanRequest {
-        access: access.clone(),
-        concurrency: usize::try_from(definitions.config.concurrency)
-            .unwrap_or(16)
-            .max(1),
-        accounts: Vec::new(),
-        ous: Vec::new(),
-        lint: Some(lint_gate(definitions)),
+        lint: Some(warden_app::today()?),
         commit,
         dirty,
-        created_at: workflow::now_rfc3339(),
+        created_at: warden_app::now_rfc3339(),
+        ..PlanRequest::default()
     };
     let audit = Arc::new(AuditLog::open(&root.join(".warden/demo/audit.jsonl"))?);
-    let desired = workflow::desired_state(&aws, definitions, Some(&lint_gate(definitions))).await?;
+    let desired = warden_app::desired_state(&live, definitions, plan_request.lint).await?;
     let apply_request = ApplyRequest {
-        access,
         ownership: from_spec::ownership(&definitions.config),
         limits: Limits::default(),
-        concurrency: plan_request.concurrency,
-        clock: Arc::new(workflow::now_rfc3339),
+        concurrency,
+        clock: Arc::new(warden_app::now_rfc3339),
         audit: Arc::clone(&audit).sink(),
         desired: Some(Arc::new(desired)),
     };
     let plan = |request: PlanRequest| {
-        let aws = &aws;
-        async move {
-            let quiet = |_event: warden_aws::ProgressEvent| {};
-            workflow::plan_organization(aws, definitions, &request, &quiet).await
-        }
+        let live = &live;
+        async move { warden_app::plan_organization(live, definitions, &request, &|_| {}).await }
     };
 
     step("Before Warden's first run, someone created `payments-api-task` by hand in payments-dev");
@@ -181,7 +172,7 @@ async fn demo(
 
     step("Baseline: Warden applies the repository (its last scheduled run)");
     let baseline = plan(plan_request.clone()).await?;
-    let report = workflow::apply_plan(&aws, &baseline.plan, &apply_request).await;
+    let report = warden_app::apply_plan(&live, &baseline.plan, &apply_request).await;
     super::say!(
         "   {} changes applied across {} accounts",
         report.applied_changes(),
@@ -211,7 +202,7 @@ async fn demo(
     );
 
     step("cargo xtask apply (the saved plan; each account is re-read and must be unchanged)");
-    let report = workflow::apply_plan(&aws, &drift_plan.plan, &apply_request).await;
+    let report = warden_app::apply_plan(&live, &drift_plan.plan, &apply_request).await;
     super::say_raw!("{}", render_apply_report(&report));
     super::say!("   audit log: {}", audit.path().display());
 

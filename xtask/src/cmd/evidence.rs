@@ -10,19 +10,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use warden_app::evidence::{Inputs, Selection, read_aws_managed, write_bundle};
 use warden_catalog::Catalog;
-use warden_lint::{LintConfig, lint_rendered_account};
-use warden_plan::Plan;
-use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
-use warden_report::evidence::{
-    AwsManagedPolicies, AwsManagedPolicy, EvidenceContext, account_evidence,
-};
+use warden_report::bundle::BundleHeader;
 use warden_report::{Provenance, UsageIndex};
-use warden_spec::Definitions;
 use warden_spec::org::{AccountStatus, Organization};
 
-use super::drift::{plan_without_gate, today};
-use super::plan::{Connection, connect, load_definitions, runtime};
+use super::plan::{Connection, live, load_definitions, runtime};
 
 #[derive(clap::Args)]
 #[command(
@@ -50,36 +44,16 @@ pub struct Args {
     /// grant; without it they are listed as not counted.
     #[arg(long, value_name = "FILE")]
     pub aws_managed_policies: Option<PathBuf>,
-    /// Repository with warden.yaml and the definitions.
-    #[arg(long, default_value = ".")]
-    pub root: PathBuf,
+    /// Repository with warden.yaml (default: the nearest one upward from here).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }
 
-/// Reads AWS managed policy documents keyed by name into a map keyed by ARN.
-fn read_aws_managed(path: &Path) -> anyhow::Result<AwsManagedPolicies> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read `{}`", path.display()))?;
-    let entries: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
-        .with_context(|| format!("`{}` is not a JSON object of policies", path.display()))?;
-    let mut policies = AwsManagedPolicies::new();
-    for (name, entry) in entries {
-        let policy_path = entry["path"].as_str().unwrap_or("/");
-        let document = entry["document"].clone();
-        let parsed = warden_policy::parse_value(&document).map_err(|errors| {
-            anyhow::anyhow!("`{}`: policy `{name}`: {errors:?}", path.display())
-        })?;
-        policies.insert(
-            format!("arn:aws:iam::aws:policy{policy_path}{name}"),
-            AwsManagedPolicy { document, parsed },
-        );
-    }
-    Ok(policies)
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let definitions = load_definitions(&args.root)?;
+    let root = super::root::resolve(args.root.as_deref())?;
+    let definitions = load_definitions(&root)?;
     let since = args
         .since
         .as_deref()
@@ -95,13 +69,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(read_aws_managed)
         .transpose()?;
     let outcome = runtime()?.block_on(async {
-        let aws = connect(&definitions, &args.connection).await?;
-        plan_without_gate(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
+        let (org, request) = live(&root, &definitions, &args.connection).await?;
+        let request = warden_app::PlanRequest {
+            lint: None,
+            accounts: args.accounts.clone(),
+            ous: args.ous.clone(),
+            ..request
+        };
+        anyhow::Ok(warden_app::plan_organization(&org, &definitions, &request, &|_| {}).await?)
     })?;
     let catalog = Catalog::embedded();
     let source = catalog.source();
     let provenance = Provenance::read(
-        &args.root,
+        &root,
         &outcome.plan.created_at,
         &definitions.digest(),
         &format!("{} {}", source.package, source.version),
@@ -121,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         usage: usage.as_ref(),
         aws_managed: aws_managed.as_ref(),
         selection,
+        today: warden_app::today()?,
     };
     let summary = write_bundle(&args.out, header, &inputs)?;
     super::say!(
@@ -137,76 +118,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Which accounts go into the bundle (`--account`/`--ou`; none: all).
-pub struct Selection<'a> {
-    pub accounts: &'a [String],
-    pub ous: &'a [String],
-}
-
-/// What a bundle is made from.
-pub struct Inputs<'a> {
-    pub definitions: &'a Definitions,
-    pub organization: &'a Organization,
-    pub plan: Option<&'a Plan>,
-    pub usage: Option<&'a UsageIndex>,
-    pub aws_managed: Option<&'a AwsManagedPolicies>,
-    pub selection: Selection<'a>,
-}
-
-/// Renders, lints and writes each selected active member account in turn.
-pub fn write_bundle(
-    out: &Path,
-    header: BundleHeader,
-    inputs: &Inputs<'_>,
-) -> anyhow::Result<BundleSummary> {
-    let Inputs {
-        definitions,
-        organization,
-        plan,
-        usage,
-        aws_managed,
-        selection,
-    } = inputs;
-    let (definitions, organization, plan, usage, aws_managed) =
-        (*definitions, *organization, *plan, *usage, *aws_managed);
-    let catalog = Catalog::embedded();
-    let scps = definitions
-        .render_scps(organization)
-        .map_err(|errors| anyhow::anyhow!("the SCPs do not render:\n{errors:?}"))?;
-    let config = LintConfig::from_spec(&definitions.config);
-    let today = today()?;
-    let mut writer = EvidenceWriter::create(out, header)?;
-    for account in organization.accounts.iter().filter(|account| {
-        account.status == AccountStatus::Active
-            && account.id != organization.management_account_id
-            && warden_aws::workflow::selected(
-                account,
-                organization,
-                selection.accounts,
-                selection.ous,
-            )
-    }) {
-        let rendered = definitions
-            .render_for_account(organization, account)
-            .map_err(|errors| {
-                anyhow::anyhow!("account `{}` does not render:\n{errors:?}", account.id)
-            })?;
-        let findings = lint_rendered_account(&rendered, &config, catalog, today);
-        let context = EvidenceContext {
-            catalog,
-            organization,
-            scps: &scps,
-            plan,
-            findings: &findings,
-            usage,
-            aws_managed,
-            today: today.to_string(),
-        };
-        writer.write_account(&account_evidence(&context, &rendered))?;
-    }
-    Ok(writer.finish()?)
 }
 
 #[derive(clap::Args)]
@@ -403,7 +314,7 @@ fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String>
     let header = BundleHeader {
         provenance: Provenance {
             warden_version: warden_report::WARDEN_VERSION.into(),
-            live_read_at: warden_aws::workflow::now_rfc3339(),
+            live_read_at: warden_app::now_rfc3339(),
             definitions_digest: definitions.digest(),
             ..Provenance::default()
         },
@@ -420,6 +331,7 @@ fn bench_in(args: &BenchArgs, repo: &Path, out: &Path) -> anyhow::Result<String>
             accounts: &[],
             ous: &[],
         },
+        today: warden_app::today()?,
     };
     let summary = write_bundle(out, header, &inputs)?;
     let elapsed = started.elapsed();

@@ -58,6 +58,9 @@ pub struct Args {
     /// List the rules (id, default severity, group, name, summary) and exit.
     #[arg(long)]
     rules: bool,
+    /// Repository linted when no path is given (default: the nearest `warden.yaml` upward).
+    #[arg(long)]
+    root: Option<PathBuf>,
 }
 
 pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
@@ -76,9 +79,14 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         super::write_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if args.org.is_none() && args.paths.is_empty() {
+    let root = if args.paths.is_empty() {
+        Some(super::root::resolve(args.root.as_deref())?)
+    } else {
+        None
+    };
+    if let (None, Some(root)) = (&args.org, &root) {
         // The organization the last `cargo xtask plan` read: render for every account offline.
-        let saved = super::plan::saved_inventory_path(&super::ci::workspace_root());
+        let saved = warden_app::plan::saved_inventory_path(root);
         if saved.exists() {
             args.org = Some(saved);
         }
@@ -87,14 +95,8 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded();
     let mut findings = Vec::new();
     let mut scope = Vec::new();
-    if args.paths.is_empty() {
-        findings = lint_definitions(
-            &super::ci::workspace_root(),
-            &args,
-            catalog,
-            today,
-            &mut scope,
-        )?;
+    if let Some(root) = &root {
+        findings = lint_definitions(root, &args, catalog, today, &mut scope)?;
     }
     for path in &args.paths {
         findings.extend(lint_path(path, &args, catalog, today, &mut scope)?);
@@ -328,32 +330,14 @@ fn lint_definitions(
         Some(wanted) => Some(account_in_org(&org, wanted, org_file)?),
         None => None,
     };
-    let mut findings = Vec::new();
-    let mut rendered_accounts = 0;
-    for account in &org.accounts {
-        if only.is_some_and(|id| id != account.id) {
-            continue;
-        }
-        rendered_accounts += 1;
-        let rendered = definitions
-            .render_for_account(&org, account)
-            .map_err(|errors| anyhow::anyhow!("{errors}"))?;
-        findings.extend(spec_input::lint_rendered_account(
-            &rendered, &config, catalog, today,
-        ));
-    }
-    let scps = definitions
-        .render_scps(&org)
+    let linted = warden_app::lint::lint_organization(&definitions, &org, only, today)
         .map_err(|errors| anyhow::anyhow!("{errors}"))?;
-    findings.extend(spec_input::lint_rendered_scps(
-        &scps, &config, catalog, today,
-    ));
     scope.push(format!(
         "{described}, rendered for {} of `{}`",
-        count(rendered_accounts, "account", "accounts"),
+        count(linted.accounts, "account", "accounts"),
         org_file.display()
     ));
-    Ok(rooted(findings, &shown))
+    Ok(rooted(linted.findings, &shown))
 }
 
 fn load_org(org_file: &Path) -> anyhow::Result<warden_spec::Organization> {

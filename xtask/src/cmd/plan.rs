@@ -6,16 +6,12 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, bail};
-use std::sync::Arc;
-
-use warden_aws::workflow::{self, LintGate, PlanOutcome, PlanRequest};
-use warden_aws::{Aws, AwsOptions, ProgressEvent};
-use warden_catalog::Catalog;
-use warden_lint::{Finding, LintConfig, Severity, lint_rendered_account, lint_rendered_scps};
+use anyhow::Context;
+use warden_app::source::ProgressEvent;
+use warden_app::{LiveOrganization, PlanOutcome, PlanRequest};
+use warden_aws::{Aws, AwsOptions, ExternalId};
 use warden_plan::render::{RenderOptions, render_json, render_table};
 use warden_spec::Definitions;
-use warden_spec::render::{RenderedAccount, RenderedScp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -61,9 +57,9 @@ pub struct Args {
     /// List unmanaged roles and policies under each account.
     #[arg(long)]
     pub show_unmanaged: bool,
-    /// Repository with warden.yaml and the definitions.
-    #[arg(long, default_value = ".")]
-    pub root: PathBuf,
+    /// Repository with warden.yaml (default: the nearest one upward from here).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -79,16 +75,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
-    let definitions = load_definitions(&args.root)?;
-    let runtime = runtime()?;
-    let outcome = runtime.block_on(async {
-        let aws = connect(&definitions, &args.connection).await?;
-        plan_with(&aws, &definitions, &args.root, &args.accounts, &args.ous).await
+    let root = super::root::resolve(args.root.as_deref())?;
+    let definitions = load_definitions(&root)?;
+    let outcome = runtime()?.block_on(async {
+        let (org, request) = live(&root, &definitions, &args.connection).await?;
+        let request = PlanRequest {
+            accounts: args.accounts.clone(),
+            ous: args.ous.clone(),
+            ..request
+        };
+        plan_with_progress(&org, &definitions, &request).await
     })?;
-    save_inventory(&args.root, &outcome.organization);
+    warden_app::plan::save_inventory(&root, &outcome.organization);
     let plan = &outcome.plan;
     if let Some(path) = &args.out {
-        write_atomically(path, &plan.to_json())?;
+        warden_app::plan::save_plan(path, plan)
+            .with_context(|| format!("could not write `{}`", path.display()))?;
         eprintln!("plan saved to {}", path.display());
     }
     match args.format {
@@ -113,41 +115,12 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees half a plan.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("could not write `{}`", temporary.display()))?;
-    std::fs::rename(&temporary, path)
-        .with_context(|| format!("could not write `{}`", path.display()))
-}
-
-/// Where `plan` keeps the last organization inventory, so that `lint` can render the
-/// definitions for every account offline. Git-ignored.
-pub fn saved_inventory_path(root: &Path) -> PathBuf {
-    root.join(".warden/organization.json")
-}
-
-/// Best effort: a plan never fails because the cache could not be written.
-fn save_inventory(root: &Path, organization: &warden_spec::Organization) {
-    let path = saved_inventory_path(root);
-    let written = serde_json::to_string_pretty(organization)
-        .map_err(std::io::Error::other)
-        .and_then(|text| {
-            std::fs::create_dir_all(path.parent().unwrap_or(root))?;
-            std::fs::write(&path, text)
-        });
-    if let Err(err) = written {
-        tracing::warn!("could not save the inventory to {}: {err}", path.display());
-    }
-}
-
 /// Loads and checks the definitions; errors carry file:line:column.
 pub fn load_definitions(root: &Path) -> anyhow::Result<Definitions> {
     Definitions::load(root).map_err(|errors| {
-        let errors = errors.rooted_at(root);
+        // Named as they open from the working directory, as with `--root .` before discovery.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let errors = errors.rooted_at(root.strip_prefix(&cwd).unwrap_or(root));
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("definitions have errors:\n{}", lines.join("\n"))
     })
@@ -204,30 +177,46 @@ fn is_loopback(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The plan for the selected accounts, with progress on stderr when it is a terminal. Lint
-/// errors in the definitions stop it before any AWS call.
-pub async fn plan_with(
-    aws: &Aws,
-    definitions: &Definitions,
+/// The ExternalId from the environment variable `warden.yaml` names (never printed).
+pub fn external_id(definitions: &Definitions) -> anyhow::Result<ExternalId> {
+    let variable = &definitions.config.external_id_env;
+    Ok(warden_app::access::external_id(
+        variable,
+        std::env::var(variable).ok(),
+    )?)
+}
+
+/// The live organization and a plan request for the whole of it, gated by lint on today's
+/// date. Refuses before any AWS call when the ExternalId is missing.
+pub async fn live(
     root: &Path,
-    accounts: &[String],
-    ous: &[String],
-) -> anyhow::Result<PlanOutcome> {
+    definitions: &Definitions,
+    connection: &Connection,
+) -> anyhow::Result<(LiveOrganization, PlanRequest)> {
     let (commit, dirty) = git_commit(root);
-    // Refuse before any call when the ExternalId is missing.
-    let access = workflow::access_role(&definitions.config, commit.as_deref())?;
+    let access = warden_app::access::access_role(
+        &definitions.config,
+        external_id(definitions)?,
+        commit.as_deref(),
+    )?;
+    let aws = connect(definitions, connection).await?;
+    let concurrency = warden_app::access::concurrency(&definitions.config);
     let request = PlanRequest {
-        access,
-        lint: Some(lint_gate(definitions)),
-        concurrency: usize::try_from(definitions.config.concurrency)
-            .unwrap_or(16)
-            .max(1),
-        accounts: accounts.to_vec(),
-        ous: ous.to_vec(),
+        lint: Some(warden_app::today()?),
         commit,
         dirty,
-        created_at: workflow::now_rfc3339(),
+        created_at: warden_app::now_rfc3339(),
+        ..PlanRequest::default()
     };
+    Ok((LiveOrganization::new(aws, access, concurrency), request))
+}
+
+/// The plan, with progress on stderr when it is a terminal.
+pub async fn plan_with_progress(
+    org: &LiveOrganization,
+    definitions: &Definitions,
+    request: &PlanRequest,
+) -> anyhow::Result<PlanOutcome> {
     let bar = progress_bar();
     let progress = |event: ProgressEvent| {
         if let ProgressEvent::Finished {
@@ -242,7 +231,7 @@ pub async fn plan_with(
             bar.set_message(format!("{account_id} {status:?}"));
         }
     };
-    let outcome = workflow::plan_organization(aws, definitions, &request, &progress).await;
+    let outcome = warden_app::plan_organization(org, definitions, request, &progress).await;
     bar.finish_and_clear();
     Ok(outcome?)
 }
@@ -259,37 +248,6 @@ fn progress_bar() -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-/// Lint of the rendered definitions with the embedded catalog, judged on today's date: error
-/// findings (not covered by a live exception) block plan and apply.
-pub fn lint_gate(definitions: &Definitions) -> LintGate {
-    let config = LintConfig::from_spec(&definitions.config);
-    Arc::new(move |accounts: &[RenderedAccount], scps: &[RenderedScp]| {
-        let today = today().map_err(|err| err.to_string())?;
-        let catalog = Catalog::embedded();
-        let mut findings: Vec<Finding> = Vec::new();
-        for account in accounts {
-            findings.extend(lint_rendered_account(account, &config, catalog, today));
-        }
-        findings.extend(lint_rendered_scps(scps, &config, catalog, today));
-        if !warden_lint::has_errors(&findings) {
-            return Ok(());
-        }
-        let errors: Vec<Finding> = findings
-            .into_iter()
-            .filter(|finding| finding.is_active() && finding.severity == Severity::Error)
-            .collect();
-        Err(warden_lint::emit::table::render(&errors))
-    })
-}
-
-fn today() -> anyhow::Result<warden_lint::Date> {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
-    warden_lint::subject::date_from_unix_seconds(i64::try_from(seconds)?)
-        .context("the system clock is out of range")
 }
 
 /// `git rev-parse HEAD` of the definitions repository and whether its definition files have
@@ -318,18 +276,6 @@ pub fn git_commit(root: &Path) -> (Option<String>, bool) {
     ])
     .is_some_and(|status| !status.is_empty());
     (Some(commit), dirty)
-}
-
-/// Fails on anything but the plan format the command was given.
-pub fn read_plan_file(path: &Path) -> anyhow::Result<warden_plan::Plan> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read plan `{}`", path.display()))?;
-    let plan = warden_plan::Plan::from_json(&text)
-        .with_context(|| format!("plan `{}`", path.display()))?;
-    if plan.accounts.is_empty() && plan.organization.is_none() {
-        bail!("plan `{}` covers no account", path.display());
-    }
-    Ok(plan)
 }
 
 #[cfg(test)]

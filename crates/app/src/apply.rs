@@ -1,0 +1,319 @@
+//! Apply a saved plan: per account re-read, fingerprint, ownership, quota and
+//! reproducibility checks, then the changes in order, each audited.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use warden_plan::audit::AuditRecord;
+use warden_plan::change::Change;
+use warden_plan::desired::Ownership;
+use warden_plan::guard::{self, Limits};
+use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeResult};
+use warden_plan::saved::Plan;
+use warden_plan::{AccountPlan, RefusalReason, ScpPlan};
+
+use crate::audit::now_rfc3339;
+use crate::select::DesiredState;
+use crate::source::{ApplyAccount, ApplyOrganization, BoxError};
+
+/// Account id used for the SCP part of reports and audit records.
+pub const ORGANIZATION: &str = "organization";
+
+/// How to apply a plan.
+#[derive(Clone)]
+pub struct ApplyRequest {
+    pub ownership: Ownership,
+    pub limits: Limits,
+    pub concurrency: usize,
+    /// Current time (RFC 3339) for audit records.
+    pub clock: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Receives one record per attempted change, right after the call returns.
+    pub audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
+    /// The current definitions rendered for the organization ([`desired_state`]): each part's
+    /// saved changes must equal a fresh plan from them against the state just re-read, so an
+    /// edited plan file is refused. `None` skips that check.
+    pub desired: Option<Arc<DesiredState>>,
+}
+
+impl ApplyRequest {
+    /// Default quotas, the system clock, no edited-plan check (set `desired` for that).
+    pub fn new(
+        ownership: Ownership,
+        concurrency: usize,
+        audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
+    ) -> ApplyRequest {
+        ApplyRequest {
+            ownership,
+            limits: Limits::default(),
+            concurrency,
+            clock: Arc::new(now_rfc3339),
+            audit,
+            desired: None,
+        }
+    }
+}
+
+/// Applies exactly the changes of `plan`. Each account is re-read first and refused when its
+/// fingerprint changed, when a change would touch what Warden does not own, or when a quota
+/// would be broken. Within an account changes run in plan order and stop at the first error;
+/// other accounts continue. The caller checks the definitions digest and lint beforehand.
+///
+/// With `request.desired` set, it also refuses changes the definitions do not produce.
+pub async fn apply_plan<O>(target: &O, plan: &Plan, request: &ApplyRequest) -> ApplyReport
+where
+    O: ApplyOrganization + Clone + 'static,
+{
+    let desired = request.desired.clone();
+    let limit = Arc::new(Semaphore::new(request.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, account) in plan.accounts.iter().enumerate() {
+        if account.changes.is_empty() {
+            continue;
+        }
+        let target = target.clone();
+        let account = account.clone();
+        let request = request.clone();
+        let limit = Arc::clone(&limit);
+        let commit = plan.commit.clone();
+        let desired = desired.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let expected = desired.as_deref();
+            (
+                index,
+                apply_account(&target, &account, &request, expected, commit.as_deref()).await,
+            )
+        });
+    }
+    let organization = match &plan.organization {
+        Some(scps) if !scps.changes.is_empty() => Some(
+            apply_scps(
+                target,
+                scps,
+                request,
+                desired.as_deref(),
+                plan.commit.as_deref(),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    let mut accounts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => accounts.push(result),
+            Err(err) => tracing::error!("apply task failed: {err}"),
+        }
+    }
+    // A task that died leaves its account out of `accounts`: report it as not applied.
+    let done: Vec<usize> = accounts.iter().map(|(index, _)| *index).collect();
+    for (index, account) in plan.accounts.iter().enumerate() {
+        if !account.changes.is_empty() && !done.contains(&index) {
+            accounts.push((
+                index,
+                AccountApplyReport::untouched(
+                    &account.account_id,
+                    &account.account_name,
+                    &account.changes,
+                    ApplyStatus::Failed(vec!["the apply task stopped unexpectedly".into()]),
+                ),
+            ));
+        }
+    }
+    accounts.sort_by_key(|(index, _)| *index);
+    ApplyReport {
+        accounts: accounts.into_iter().map(|(_, report)| report).collect(),
+        organization,
+    }
+}
+
+async fn apply_account(
+    target: &impl ApplyOrganization,
+    plan: &AccountPlan,
+    request: &ApplyRequest,
+    desired: Option<&DesiredState>,
+    commit: Option<&str>,
+) -> AccountApplyReport {
+    let failed = |err: BoxError| {
+        AccountApplyReport::untouched(
+            &plan.account_id,
+            &plan.account_name,
+            &plan.changes,
+            ApplyStatus::Failed(vec![err.to_string()]),
+        )
+    };
+    let (client, live) = match target.open_account(&plan.account_id).await {
+        Ok(opened) => opened,
+        Err(err) => return failed(err),
+    };
+    let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.limits);
+    if let (true, Some(desired)) = (refusals.is_empty(), desired) {
+        match desired.accounts.get(&plan.account_id) {
+            Some(account) => {
+                let fresh = warden_plan::plan_account(account, &live, &request.ownership);
+                refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));
+            }
+            None => refusals.push(RefusalReason::NoDefinitions),
+        }
+    }
+    if !refusals.is_empty() {
+        let reasons = refusals.iter().map(ToString::to_string).collect();
+        return AccountApplyReport::untouched(
+            &plan.account_id,
+            &plan.account_name,
+            &plan.changes,
+            ApplyStatus::Refused(reasons),
+        );
+    }
+    let client = &client;
+    let mut executor = |change: Change| async move { client.apply(&change).await };
+    run_changes(
+        &plan.account_id,
+        &plan.account_name,
+        &plan.changes,
+        request,
+        commit,
+        &mut executor,
+    )
+    .await
+}
+
+/// Runs changes in order, stopping at the first failure; audits each attempt.
+async fn run_changes<F, Fut>(
+    account_id: &str,
+    account_name: &str,
+    changes: &[Change],
+    request: &ApplyRequest,
+    commit: Option<&str>,
+    execute: &mut F,
+) -> AccountApplyReport
+where
+    F: FnMut(Change) -> Fut,
+    Fut: std::future::Future<Output = Result<(), BoxError>>,
+{
+    let mut report =
+        AccountApplyReport::untouched(account_id, account_name, changes, ApplyStatus::Applied);
+    for outcome in &mut report.changes {
+        let result = execute(outcome.change.clone()).await;
+        let (result, audit_result) = match result {
+            Ok(()) => (ChangeResult::Applied, "ok".to_string()),
+            Err(err) => (
+                ChangeResult::Failed(err.to_string()),
+                format!("error: {err}"),
+            ),
+        };
+        (request.audit)(AuditRecord {
+            time: (request.clock)(),
+            account: account_id.to_string(),
+            change: outcome.change.clone(),
+            commit: commit.map(str::to_string),
+            result: audit_result,
+        });
+        let failed = matches!(result, ChangeResult::Failed(_));
+        outcome.result = result;
+        if failed {
+            report.status = ApplyStatus::Failed(vec![format!("stopped at `{}`", outcome.change)]);
+            break;
+        }
+    }
+    report
+}
+
+async fn apply_scps(
+    target: &impl ApplyOrganization,
+    plan: &ScpPlan,
+    request: &ApplyRequest,
+    desired: Option<&DesiredState>,
+    commit: Option<&str>,
+) -> AccountApplyReport {
+    let name = "service control policies";
+    let live = match target.scps().await {
+        Ok(live) => live,
+        Err(err) => {
+            return AccountApplyReport::untouched(
+                ORGANIZATION,
+                name,
+                &plan.changes,
+                ApplyStatus::Failed(vec![err.to_string()]),
+            );
+        }
+    };
+    let mut refusals = guard::check_scps(plan, &live, &request.ownership, &request.limits);
+    if let (true, Some(desired)) = (refusals.is_empty(), desired) {
+        let fresh = warden_plan::plan_scps(&desired.scps, &live, &request.ownership);
+        refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));
+    }
+    if !refusals.is_empty() {
+        let reasons = refusals.iter().map(ToString::to_string).collect();
+        return AccountApplyReport::untouched(
+            ORGANIZATION,
+            name,
+            &plan.changes,
+            ApplyStatus::Refused(reasons),
+        );
+    }
+    // Ids of SCPs created by this plan, for the attachments that follow.
+    let created: Arc<tokio::sync::Mutex<BTreeMap<String, String>>> = Arc::default();
+    let mut executor = |change: Change| {
+        let created = Arc::clone(&created);
+        async move { execute_scp_change(target, &change, &created).await }
+    };
+    run_changes(
+        ORGANIZATION,
+        name,
+        &plan.changes,
+        request,
+        commit,
+        &mut executor,
+    )
+    .await
+}
+
+async fn execute_scp_change(
+    target: &impl ApplyOrganization,
+    change: &Change,
+    created: &tokio::sync::Mutex<BTreeMap<String, String>>,
+) -> Result<(), BoxError> {
+    match change {
+        Change::CreateScp {
+            name,
+            description,
+            document,
+            ..
+        } => {
+            let id = target.create_scp(name, description, document).await?;
+            created.lock().await.insert(name.clone(), id);
+            Ok(())
+        }
+        Change::UpdateScp {
+            policy_id,
+            description,
+            document,
+            ..
+        } => target.update_scp(policy_id, description, document).await,
+        Change::AttachScp {
+            name,
+            policy_id,
+            target_id,
+        } => {
+            let id = match policy_id {
+                Some(id) => id.clone(),
+                None => created
+                    .lock()
+                    .await
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| format!("SCP `{name}` was not created by this apply"))?,
+            };
+            target.attach_scp(&id, target_id).await
+        }
+        Change::DetachScp {
+            policy_id,
+            target_id,
+            ..
+        } => target.detach_scp(policy_id, target_id).await,
+        Change::DeleteScp { policy_id, .. } => target.delete_scp(policy_id).await,
+        _ => Err(format!("`{change}` is not an SCP change").into()),
+    }
+}

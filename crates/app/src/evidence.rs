@@ -1,0 +1,104 @@
+//! The auditor evidence bundle: every selected account rendered, linted and written in turn,
+//! so memory stays flat with the number of accounts.
+
+use std::path::Path;
+
+use warden_catalog::Catalog;
+use warden_lint::{Date, LintConfig, lint_rendered_account};
+use warden_plan::Plan;
+use warden_report::UsageIndex;
+use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
+use warden_report::evidence::{
+    AwsManagedPolicies, AwsManagedPolicy, EvidenceContext, account_evidence,
+};
+use warden_spec::Definitions;
+use warden_spec::org::{AccountStatus, Organization};
+
+use crate::err::AppError;
+use crate::select::selected;
+
+/// Reads AWS managed policy documents keyed by name into a map keyed by ARN.
+pub fn read_aws_managed(path: &Path) -> Result<AwsManagedPolicies, AppError> {
+    let failed = |message: String| AppError::AwsManagedPolicies {
+        path: path.display().to_string(),
+        message,
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|err| failed(format!("could not read it: {err}")))?;
+    let entries: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|err| failed(format!("not a JSON object of policies: {err}")))?;
+    let mut policies = AwsManagedPolicies::new();
+    for (name, entry) in entries {
+        let policy_path = entry["path"].as_str().unwrap_or("/");
+        let document = entry["document"].clone();
+        let parsed = warden_policy::parse_value(&document)
+            .map_err(|errors| failed(format!("policy `{name}`: {errors:?}")))?;
+        policies.insert(
+            format!("arn:aws:iam::aws:policy{policy_path}{name}"),
+            AwsManagedPolicy { document, parsed },
+        );
+    }
+    Ok(policies)
+}
+
+/// Which accounts go into the bundle (`--account`/`--ou`; none: all).
+pub struct Selection<'a> {
+    pub accounts: &'a [String],
+    pub ous: &'a [String],
+}
+
+/// What a bundle is made from.
+pub struct Inputs<'a> {
+    pub definitions: &'a Definitions,
+    pub organization: &'a Organization,
+    pub plan: Option<&'a Plan>,
+    pub usage: Option<&'a UsageIndex>,
+    pub aws_managed: Option<&'a AwsManagedPolicies>,
+    pub selection: Selection<'a>,
+    /// The day lint exceptions are judged on.
+    pub today: Date,
+}
+
+/// Renders, lints and writes each selected active member account in turn.
+pub fn write_bundle(
+    out: &Path,
+    header: BundleHeader,
+    inputs: &Inputs<'_>,
+) -> Result<BundleSummary, AppError> {
+    let Inputs {
+        definitions,
+        organization,
+        plan,
+        usage,
+        aws_managed,
+        selection,
+        today,
+    } = inputs;
+    let today = *today;
+    let (definitions, organization, plan, usage, aws_managed) =
+        (*definitions, *organization, *plan, *usage, *aws_managed);
+    let catalog = Catalog::embedded();
+    let scps = definitions.render_scps(organization)?;
+    let config = LintConfig::from_spec(&definitions.config);
+    let mut writer = EvidenceWriter::create(out, header)?;
+    for account in organization.accounts.iter().filter(|account| {
+        account.status == AccountStatus::Active
+            && account.id != organization.management_account_id
+            && selected(account, organization, selection.accounts, selection.ous)
+    }) {
+        let rendered = definitions.render_for_account(organization, account)?;
+        let findings = lint_rendered_account(&rendered, &config, catalog, today);
+        let context = EvidenceContext {
+            catalog,
+            organization,
+            scps: &scps,
+            plan,
+            findings: &findings,
+            usage,
+            aws_managed,
+            today: today.to_string(),
+        };
+        writer.write_account(&account_evidence(&context, &rendered))?;
+    }
+    Ok(writer.finish()?)
+}

@@ -1,0 +1,114 @@
+//! The organization as the use cases see it: traits to read it and to change it. Live AWS
+//! implements them ([`crate::live::LiveOrganization`]); a recorded snapshot can implement the
+//! read side, a test double both.
+
+use std::future::Future;
+
+use warden_plan::Change;
+use warden_plan::live::{LiveAccount, LiveScp};
+use warden_spec::org::Organization;
+
+/// An error of an organization source, kept as the source made it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Reads the organization: inventory, SCPs and member accounts' live IAM.
+pub trait ReadOrganization: Send + Sync {
+    /// Accounts, OUs and account tags.
+    fn inventory(&self) -> impl Future<Output = Result<Organization, BoxError>> + Send;
+
+    /// Every customer SCP with its document and attachments.
+    fn scps(&self) -> impl Future<Output = Result<Vec<LiveScp>, BoxError>> + Send;
+
+    /// Live IAM of the accounts in `only` (every account of `organization` when empty), one
+    /// result per account sorted by id: the management account and inactive accounts are
+    /// skipped with the reason, one account's failure never stops the others.
+    fn read_accounts(
+        &self,
+        organization: &Organization,
+        only: &[String],
+        progress: &(dyn Fn(ProgressEvent) + Sync),
+    ) -> impl Future<Output = Vec<AccountRead>> + Send;
+}
+
+/// Changes the organization. Implementations refuse to touch their own access role.
+pub trait ApplyOrganization: ReadOrganization {
+    /// A member account opened for changes.
+    type Account: ApplyAccount;
+
+    /// Opens a member account: a handle for changes and its live IAM read now.
+    fn open_account(
+        &self,
+        account_id: &str,
+    ) -> impl Future<Output = Result<(Self::Account, LiveAccount), BoxError>> + Send;
+
+    /// Creates an SCP (attached nowhere) and returns its id.
+    fn create_scp(
+        &self,
+        name: &str,
+        description: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<String, BoxError>> + Send;
+
+    fn update_scp(
+        &self,
+        policy_id: &str,
+        description: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+
+    fn attach_scp(
+        &self,
+        policy_id: &str,
+        target_id: &str,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+
+    fn detach_scp(
+        &self,
+        policy_id: &str,
+        target_id: &str,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+
+    fn delete_scp(&self, policy_id: &str) -> impl Future<Output = Result<(), BoxError>> + Send;
+}
+
+/// One member account opened for changes.
+pub trait ApplyAccount: Send + Sync {
+    /// Makes one account change of a plan (never an SCP change).
+    fn apply(&self, change: &Change) -> impl Future<Output = Result<(), BoxError>> + Send;
+}
+
+/// What reading one account gave.
+#[derive(Debug)]
+pub struct AccountRead {
+    pub account_id: String,
+    pub account_name: String,
+    pub result: ReadResult,
+}
+
+#[derive(Debug)]
+pub enum ReadResult {
+    Read(LiveAccount),
+    Skipped { reason: String },
+    Failed(BoxError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadStatus {
+    Read,
+    Skipped,
+    Failed,
+}
+
+/// Reported as accounts start and finish; `done` of `total` counts finished accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    Started {
+        account_id: String,
+    },
+    Finished {
+        account_id: String,
+        status: ReadStatus,
+        done: usize,
+        total: usize,
+    },
+}
