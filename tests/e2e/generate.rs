@@ -496,14 +496,19 @@ fn split_policies_load_and_keep_exactly_the_action_set() {
     assert!(findings.is_empty(), "{}", show(&findings));
 }
 
+/// The role's granted statements, read as `cargo xtask refine` reads them: through warden-spec.
+fn granted_through_spec(root: &Path, role: &str) -> Vec<warden_generate::refine::GrantedStatement> {
+    let definitions =
+        warden_spec::Definitions::load(root).unwrap_or_else(|errors| panic!("{errors}"));
+    let role = warden_generate::definitions::find_role(&definitions, role).unwrap();
+    warden_generate::definitions::granted_statements(&definitions, role)
+}
+
 #[test]
 fn refine_proposes_removing_what_the_trail_never_used() {
     let (role, layout) = from_intent(&example(), &[]);
     let dir = repository(&definitions_yaml(&role, &layout, "refine test"));
-    let documents =
-        warden_generate::io::read_definition_documents(&dir.path().join("policies")).unwrap();
-    let granted =
-        warden_generate::refine::granted_statements(&documents, "report-exporter").unwrap();
+    let granted = granted_through_spec(dir.path(), "report-exporter");
     let events = read_trail_dir(&root().join("crates/generate/tests/fixtures/cloudtrail")).unwrap();
     let arn = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
     let activity =
@@ -653,13 +658,7 @@ fn refine_diff_applies_and_the_result_loads_and_lints_clean() {
     let (role, layout) = from_intent(&example(), &[]);
     let original = definitions_yaml(&role, &layout, "refine diff test");
     let dir = repository(&original);
-    let files = warden_generate::io::read_definition_files(&dir.path().join("policies")).unwrap();
-    let documents: Vec<serde_json::Value> = files
-        .iter()
-        .flat_map(|file| file.documents.clone())
-        .collect();
-    let granted =
-        warden_generate::refine::granted_statements(&documents, "report-exporter").unwrap();
+    let granted = granted_through_spec(dir.path(), "report-exporter");
     let events = read_trail_dir(&root().join("crates/generate/tests/fixtures/cloudtrail")).unwrap();
     let arn = RoleArn::parse("arn:aws:iam::111122223333:role/jobs/report-exporter").unwrap();
     let activity =
@@ -681,10 +680,7 @@ fn refine_diff_applies_and_the_result_loads_and_lints_clean() {
     assert!(findings.is_empty(), "{}\n{refined}", show(&findings));
     let set = {
         let dir = repository(&refined);
-        let documents =
-            warden_generate::io::read_definition_documents(&dir.path().join("policies")).unwrap();
-        let granted =
-            warden_generate::refine::granted_statements(&documents, "report-exporter").unwrap();
+        let granted = granted_through_spec(dir.path(), "report-exporter");
         let statements: Vec<serde_json::Value> = granted
             .iter()
             .map(|g| serde_json::Value::Object(g.statement.clone()))

@@ -35,6 +35,7 @@
 
 pub mod activity;
 pub mod cloudtrail;
+pub mod definitions;
 pub mod diag;
 pub mod err;
 pub mod from_intent;
