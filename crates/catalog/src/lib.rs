@@ -54,6 +54,7 @@ pub mod err;
 pub mod model;
 pub mod resource;
 pub mod show;
+mod spelling;
 mod tar;
 pub mod verify;
 mod zip;

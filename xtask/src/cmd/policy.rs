@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use warden_policy::diff::ElementChanges;
+use warden_catalog::Catalog;
 use warden_policy::size::Quota;
-use warden_policy::{ActionClause, PolicyDiff, PolicyDocument, Statement};
+use warden_policy::{PolicyDiff, PolicyDocument};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -85,7 +85,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Normalize { file, minified } => {
             let mut canonical = read_policy(&file)?.canonicalize();
-            canonical.statements.iter_mut().for_each(respell_statement);
+            Catalog::embedded().respell_document(&mut canonical);
             let text = if minified {
                 canonical.to_json_string()
             } else {
@@ -95,7 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, json } => {
-            let changes = respelled(compare(&old, &new)?);
+            let changes = Catalog::embedded().respell_diff(compare(&old, &new)?);
             if json {
                 super::write_stdout(&(serde_json::to_string_pretty(&changes)? + "\n"))?;
             } else if changes.is_empty() {
@@ -110,49 +110,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
     }
-}
-
-/// A known action in the catalog's spelling (`s3:GetObject`): the canonical form lowercases
-/// actions so that comparisons ignore case, which reads badly. Patterns and unknown names are
-/// kept as they are.
-fn catalog_spelling(name: &str) -> String {
-    match warden_catalog::Catalog::embedded().action(name) {
-        Ok(action) => action.full_name(),
-        Err(_) => name.to_string(),
-    }
-}
-
-fn respell_statement(statement: &mut Statement) {
-    let (ActionClause::Action(values) | ActionClause::NotAction(values)) = &mut statement.action;
-    for item in &mut values.items {
-        *item = catalog_spelling(item);
-    }
-}
-
-fn respell_changes(changes: &mut ElementChanges) {
-    for name in changes
-        .actions_gained
-        .iter_mut()
-        .chain(changes.actions_lost.iter_mut())
-    {
-        *name = catalog_spelling(name);
-    }
-}
-
-/// The difference with every action named as the catalog spells it, for printing.
-fn respelled(mut diff: PolicyDiff) -> PolicyDiff {
-    respell_changes(&mut diff.allow);
-    respell_changes(&mut diff.deny);
-    for change in &mut diff.statements_modified {
-        respell_changes(&mut change.changes);
-        respell_statement(&mut change.before);
-        respell_statement(&mut change.after);
-    }
-    diff.statements_added
-        .iter_mut()
-        .chain(diff.statements_removed.iter_mut())
-        .for_each(respell_statement);
-    diff
 }
 
 /// Reads and parses a policy file (`-` for stdin); errors read `file:line:column: …`.
@@ -224,65 +181,6 @@ mod tests {
             std::env::temp_dir().join(format!("warden-policy-cli-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
-    }
-
-    #[test]
-    fn diff_of_reformatted_policies_is_empty() {
-        let dir = temp_dir("same");
-        let a = write(
-            &dir,
-            "a.json",
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
-        );
-        let b = write(
-            &dir,
-            "b.json",
-            "{\n  \"Statement\": [{\"Resource\": [\"*\"], \"Action\": \"S3:GETOBJECT\", \"Effect\": \"Allow\"}],\n  \"Version\": \"2012-10-17\"\n}\n",
-        );
-        assert!(compare(&a, &b).unwrap().is_empty());
-        let c = write(
-            &dir,
-            "c.json",
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}}"#,
-        );
-        let changes = compare(&a, &c).unwrap();
-        assert_eq!(changes.allow.actions_gained, ["s3:putobject"]);
-        assert_eq!(changes.allow.actions_lost, ["s3:getobject"]);
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    /// The canonical form compares case-insensitively; what is printed uses the catalog's
-    /// spelling (it used to print `s3:putobject`).
-    #[test]
-    fn printed_actions_take_the_catalog_spelling() {
-        let dir = temp_dir("spelling");
-        let old = write(
-            &dir,
-            "old.json",
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:getobject","ec2:describe*"],"Resource":"*"}}"#,
-        );
-        let new = write(
-            &dir,
-            "new.json",
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["S3:GETOBJECT","s3:putobject","x:unknownthing"],"Resource":"*"}}"#,
-        );
-        let changes = respelled(compare(&old, &new).unwrap());
-        assert_eq!(
-            changes.allow.actions_gained,
-            ["s3:PutObject", "x:unknownthing"]
-        );
-        assert_eq!(changes.allow.actions_lost, ["ec2:describe*"]);
-        assert!(changes.to_string().contains("`s3:PutObject`"), "{changes}");
-        let mut canonical = read_policy(&new).unwrap().canonicalize();
-        canonical.statements.iter_mut().for_each(respell_statement);
-        let ActionClause::Action(values) = &canonical.statements[0].action else {
-            panic!("expected Action");
-        };
-        assert_eq!(
-            values.items,
-            ["s3:GetObject", "s3:PutObject", "x:unknownthing"]
-        );
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
