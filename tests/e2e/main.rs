@@ -8,6 +8,7 @@
 )]
 mod aws;
 mod catalog;
+mod cli;
 mod eval;
 mod generate;
 mod lint;
