@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use warden_policy::{
-    ActionClause, Effect, PolicyDocument, Principal, PrincipalClause, PrincipalType,
-    ResourceClause, Statement, Version,
+    ActionClause, Arn, Effect, PolicyDocument, Principal, PrincipalClause, PrincipalType,
+    ResourceClause, Statement, Version, is_account_id,
 };
 
 use crate::condition::{CompiledCondition, ConditionIssue};
@@ -235,15 +235,16 @@ fn compile_principal(principal: &Principal) -> PrincipalSet {
 }
 
 /// `123456789012` or `arn:<partition>:iam::123456789012:root` → the account id.
-fn account_of_root(value: &str) -> Option<&str> {
-    let is_account = |text: &str| text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit());
-    if is_account(value) {
-        return Some(value);
+fn account_of_root(value: &str) -> Option<String> {
+    if is_account_id(value) {
+        return Some(value.to_owned());
     }
-    let rest = value.strip_prefix("arn:")?;
-    let (_partition, rest) = rest.split_once(':')?;
-    let account = rest.strip_prefix("iam::")?.strip_suffix(":root")?;
-    is_account(account).then_some(account)
+    let arn = Arn::parse(value).ok()?;
+    (arn.service == "iam"
+        && arn.region.is_empty()
+        && arn.resource == "root"
+        && is_account_id(&arn.account))
+    .then_some(arn.account)
 }
 
 impl PrincipalSet {

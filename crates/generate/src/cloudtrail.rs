@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use warden_policy::{Arn, Partition};
 
 use crate::err::CloudTrailError;
 
@@ -111,38 +112,35 @@ pub struct RoleArn {
 impl RoleArn {
     pub fn parse(arn: &str) -> Result<RoleArn, CloudTrailError> {
         let bad = || CloudTrailError::BadRoleArn(arn.to_owned());
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let parsed = Arn::parse(arn).map_err(|_| bad())?;
+        if !parsed.resource.starts_with("role/")
+            || !parsed.region.is_empty()
+            || !warden_policy::is_account_id(&parsed.account)
+        {
             return Err(bad());
-        };
-        let path_and_name = resource.strip_prefix("role/").ok_or_else(bad)?;
-        let (path, name) = match path_and_name.rsplit_once('/') {
-            Some((path, name)) => (format!("/{path}/"), name),
-            None => ("/".to_owned(), path_and_name),
-        };
-        if name.is_empty() || account.len() != 12 || partition.is_empty() {
+        }
+        let (path, name) = parsed.iam_path_and_name().ok_or_else(bad)?;
+        if name.is_empty() {
             return Err(bad());
         }
         Ok(RoleArn {
-            partition: partition.to_owned(),
-            account: account.to_owned(),
-            path,
             name: name.to_owned(),
+            path,
+            partition: parsed.partition,
+            account: parsed.account,
         })
     }
 
+    /// The role's ARN in its own partition (kept as written, known to Warden or not).
+    fn to_arn(&self) -> Arn {
+        Arn {
+            partition: self.partition.clone(),
+            ..Arn::role(Partition::Aws, &self.account, &self.path, &self.name)
+        }
+    }
+
     pub fn arn(&self) -> String {
-        format!(
-            "arn:{}:iam::{}:role{}{}",
-            self.partition, self.account, self.path, self.name
-        )
+        self.to_arn().to_string()
     }
 
     /// Was the event made with a session of this role? The session issuer's ARN (which carries
@@ -160,13 +158,20 @@ impl RoleArn {
         if let Some(issuer_arn) = issuer.and_then(|issuer| issuer.arn.as_deref()) {
             return issuer_arn == self.arn();
         }
-        identity.arn.as_deref().is_some_and(|arn| {
-            let prefix = format!(
-                "arn:{}:sts::{}:assumed-role/{}/",
-                self.partition, self.account, self.name
-            );
-            arn.starts_with(&prefix)
-        })
+        identity
+            .arn
+            .as_deref()
+            .and_then(|arn| Arn::parse(arn).ok())
+            .is_some_and(|session| {
+                session.partition == self.partition
+                    && session.service == "sts"
+                    && session.account == self.account
+                    && session
+                        .resource
+                        .strip_prefix("assumed-role/")
+                        .and_then(|rest| rest.strip_prefix(self.name.as_str()))
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
     }
 }
 
@@ -612,6 +617,18 @@ fn strip_api_version(name: &str) -> Option<&str> {
     (digits == 8 && without_v.len() > 8).then(|| &without_v[..without_v.len() - 8])
 }
 
+/// An ARN in the event's partition, kept as the caller spelled it (known to Warden or not).
+fn arn(partition: &str, service: &str, region: &str, account: &str, resource: String) -> String {
+    Arn {
+        partition: partition.to_owned(),
+        service: service.to_owned(),
+        region: region.to_owned(),
+        account: account.to_owned(),
+        resource,
+    }
+    .to_string()
+}
+
 /// ARNs an event names: its `resources[]` and ARNs built from well-known request parameters.
 pub fn event_resources(event: &TrailEvent, partition: &str) -> Vec<String> {
     let mut arns: Vec<String> = event
@@ -639,9 +656,9 @@ pub fn event_resources(event: &TrailEvent, partition: &str) -> Vec<String> {
         match prefix.as_str() {
             "s3" => {
                 if let Some(bucket) = text("bucketName") {
-                    arns.push(format!("arn:{partition}:s3:::{bucket}"));
+                    arns.push(arn(partition, "s3", "", "", bucket.to_owned()));
                     if let Some(key) = text("key") {
-                        arns.push(format!("arn:{partition}:s3:::{bucket}/{key}"));
+                        arns.push(arn(partition, "s3", "", "", format!("{bucket}/{key}")));
                     }
                 }
             }
@@ -653,7 +670,7 @@ pub fn event_resources(event: &TrailEvent, partition: &str) -> Vec<String> {
                     ("instanceProfileName", "instance-profile"),
                 ] {
                     if let Some(name) = text(param) {
-                        arns.push(format!("arn:{partition}:iam::{account}:{kind}/{name}"));
+                        arns.push(arn(partition, "iam", "", account, format!("{kind}/{name}")));
                     }
                 }
             }
@@ -662,27 +679,49 @@ pub fn event_resources(event: &TrailEvent, partition: &str) -> Vec<String> {
                     arns.push(if name.starts_with("arn:") {
                         name.to_owned()
                     } else {
-                        format!("arn:{partition}:lambda:{region}:{account}:function:{name}")
+                        arn(
+                            partition,
+                            "lambda",
+                            region,
+                            account,
+                            format!("function:{name}"),
+                        )
                     });
                 }
             }
             "dynamodb" => {
                 if let Some(name) = text("tableName") {
-                    arns.push(format!(
-                        "arn:{partition}:dynamodb:{region}:{account}:table/{name}"
+                    arns.push(arn(
+                        partition,
+                        "dynamodb",
+                        region,
+                        account,
+                        format!("table/{name}"),
                     ));
                 }
             }
             "sqs" => {
                 if let Some(name) = text("queueUrl").and_then(|url| url.rsplit('/').next()) {
-                    arns.push(format!("arn:{partition}:sqs:{region}:{account}:{name}"));
+                    arns.push(arn(partition, "sqs", region, account, name.to_owned()));
                 }
             }
             "logs" => {
                 if let Some(group) = text("logGroupName") {
                     match text("logStreamName") {
-                        Some(stream) => arns.push(format!("arn:{partition}:logs:{region}:{account}:log-group:{group}:log-stream:{stream}")),
-                        None => arns.push(format!("arn:{partition}:logs:{region}:{account}:log-group:{group}")),
+                        Some(stream) => arns.push(arn(
+                            partition,
+                            "logs",
+                            region,
+                            account,
+                            format!("log-group:{group}:log-stream:{stream}"),
+                        )),
+                        None => arns.push(arn(
+                            partition,
+                            "logs",
+                            region,
+                            account,
+                            format!("log-group:{group}"),
+                        )),
                     }
                 }
             }
@@ -692,8 +731,12 @@ pub fn event_resources(event: &TrailEvent, partition: &str) -> Vec<String> {
                     arns.push(if id.starts_with("arn:") {
                         id.to_owned()
                     } else {
-                        format!(
-                            "arn:{partition}:secretsmanager:{region}:{account}:secret:{id}-??????"
+                        arn(
+                            partition,
+                            "secretsmanager",
+                            region,
+                            account,
+                            format!("secret:{id}-??????"),
                         )
                     });
                 }
@@ -703,7 +746,7 @@ pub fn event_resources(event: &TrailEvent, partition: &str) -> Vec<String> {
                     arns.push(if id.starts_with("arn:") {
                         id.to_owned()
                     } else {
-                        format!("arn:{partition}:kms:{region}:{account}:key/{id}")
+                        arn(partition, "kms", region, account, format!("key/{id}"))
                     });
                 }
             }
@@ -726,7 +769,7 @@ pub fn copy_source(event: &TrailEvent, partition: &str) -> Option<String> {
         .map_or(source, |(path, _)| path);
     source
         .contains('/')
-        .then(|| format!("arn:{partition}:s3:::{}", source.replace("%2F", "/")))
+        .then(|| arn(partition, "s3", "", "", source.replace("%2F", "/")))
 }
 
 /// Does the event fall on or after `since` (`YYYY-MM-DD` or an RFC 3339 time in UTC)? Event times

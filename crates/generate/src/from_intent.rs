@@ -28,7 +28,7 @@ use crate::trust::{TrustContext, TrustTemplate};
 pub const RESOURCE_STAR_RULE: &str = "WL301";
 
 /// Role trust policy quota (characters without whitespace; adjustable to 4,096).
-pub const TRUST_POLICY_LIMIT: usize = warden_policy::size::TRUST_POLICY_LIMIT;
+pub const TRUST_POLICY_LIMIT: usize = warden_policy::quota::TRUST_POLICY_CHARS;
 
 /// Settings that do not come from the intent file.
 #[derive(Debug, Clone, Default)]
@@ -100,7 +100,15 @@ pub fn generate_from_intent(
         .as_ref()
         .map(|account| account.value.0.clone());
     let context = ArnContext {
-        partition: intent.partition.clone().unwrap_or_else(|| "aws".into()),
+        // Without an explicit partition, the region's (GovCloud and China ARNs differ).
+        partition: intent.partition.clone().unwrap_or_else(|| {
+            intent
+                .region
+                .as_ref()
+                .map(|region| warden_policy::Partition::for_region(&region.value))
+                .unwrap_or_default()
+                .to_string()
+        }),
         region: intent.region.as_ref().map(|region| region.value.clone()),
         account: account.clone().unwrap_or_else(|| "${account_id}".into()),
     };

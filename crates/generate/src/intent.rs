@@ -309,9 +309,8 @@ pub fn canonical_access_level(text: &str) -> Option<&'static str> {
     })
 }
 
-pub fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
+/// Compatibility re-export: account ids are checked by warden-policy.
+pub use warden_policy::is_account_id;
 
 /// serde_saphyr writes ``unknown field `x`, expected one of a, b``: put the expected names in
 /// backticks like the rest of Warden's messages and suggest the one meant.

@@ -13,6 +13,7 @@
 use std::collections::BTreeSet;
 
 use warden_catalog::Catalog;
+use warden_policy::Quotas;
 
 use crate::diag::Diagnostic;
 use crate::statement::{GeneratedPolicy, GeneratedStatement, document_json, iam_size};
@@ -30,10 +31,17 @@ pub struct SizeLimits {
 
 impl Default for SizeLimits {
     fn default() -> Self {
+        SizeLimits::from(&Quotas::default())
+    }
+}
+
+impl From<&Quotas> for SizeLimits {
+    /// The limits generation lays out against, from the organization's quotas.
+    fn from(quotas: &Quotas) -> Self {
         SizeLimits {
-            managed: warden_policy::size::MANAGED_POLICY_LIMIT,
-            inline_total: warden_policy::size::ROLE_INLINE_TOTAL_LIMIT,
-            max_managed_policies: 10,
+            managed: quotas.managed_policy_chars,
+            inline_total: quotas.role_inline_policies_chars,
+            max_managed_policies: quotas.managed_policies_per_role,
         }
     }
 }

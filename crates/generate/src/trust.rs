@@ -76,6 +76,18 @@ pub struct TrustContext {
     pub external_id_var: Option<String>,
 }
 
+/// An ARN in the context's partition, as the intent spells it.
+fn arn(partition: &str, service: &str, region: &str, account: &str, resource: String) -> String {
+    warden_policy::Arn {
+        partition: partition.to_owned(),
+        service: service.to_owned(),
+        region: region.to_owned(),
+        account: account.to_owned(),
+        resource,
+    }
+    .to_string()
+}
+
 /// A generated trust statement plus remarks for the reviewer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustOutput {
@@ -174,9 +186,12 @@ fn service_statement(service: &str, context: &TrustContext) -> TrustOutput {
         conditions.push(GeneratedCondition::new(
             "ArnLike",
             "aws:SourceArn",
-            [format!(
-                "arn:{}:{prefix}:{region}:{account}:*",
-                context.partition
+            [arn(
+                &context.partition,
+                prefix,
+                region,
+                account,
+                "*".to_owned(),
             )],
         ));
     } else {
@@ -268,8 +283,8 @@ fn account_statement(
             principal: Some(GeneratedPrincipal {
                 kind: "AWS".into(),
                 ids: vec![match role {
-                    Some(role) => format!("arn:{}:iam::{account}:{role}", context.partition),
-                    None => format!("arn:{}:iam::{account}:root", context.partition),
+                    Some(role) => arn(&context.partition, "iam", "", account, role.to_owned()),
+                    None => arn(&context.partition, "iam", "", account, "root".to_owned()),
                 }],
             }),
             actions: vec!["sts:AssumeRole".into()],
@@ -340,9 +355,12 @@ fn github_statement(
             sid: sid_from(&format!("Trust github {}", repository.replace('/', " "))),
             principal: Some(GeneratedPrincipal {
                 kind: "Federated".into(),
-                ids: vec![format!(
-                    "arn:{}:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}",
-                    context.partition
+                ids: vec![arn(
+                    &context.partition,
+                    "iam",
+                    "",
+                    account,
+                    format!("oidc-provider/{GITHUB_OIDC_HOST}"),
                 )],
             }),
             actions: vec!["sts:AssumeRoleWithWebIdentity".into()],

@@ -3,36 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// IAM and Organizations quotas (AWS defaults; some are adjustable per account).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "snake_case")]
-pub struct Quotas {
-    /// Role trust policy, characters without whitespace (adjustable to 4,096).
-    pub trust_policy_chars: usize,
-    /// All inline policies of one role together, characters without whitespace.
-    pub inline_policies_chars: usize,
-    /// One customer managed policy, characters without whitespace.
-    pub managed_policy_chars: usize,
-    /// Managed policies attached to one role (adjustable to 20).
-    pub attached_policies_per_role: usize,
-    /// One SCP, characters as sent (minified JSON, whitespace counted).
-    pub scp_chars: usize,
-    /// SCPs attached to one root, OU or account.
-    pub scps_per_target: usize,
-}
-
-impl Default for Quotas {
-    fn default() -> Quotas {
-        Quotas {
-            trust_policy_chars: 2_048,
-            inline_policies_chars: 10_240,
-            managed_policy_chars: 6_144,
-            attached_policies_per_role: 10,
-            scp_chars: 5_120,
-            scps_per_target: 5,
-        }
-    }
-}
+/// IAM and Organizations quotas (AWS defaults; some are adjustable per account): the one
+/// quota table of warden-policy.
+pub use warden_policy::Quotas;
 
 /// What the organization requires, from `warden.yaml`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

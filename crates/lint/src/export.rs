@@ -173,8 +173,7 @@ pub fn subject_from_export(
             subject.account = role
                 .arn
                 .as_deref()
-                .and_then(crate::rules::principal_account)
-                .map(str::to_string);
+                .and_then(crate::rules::principal_account);
         }
     }
     for user in &export.user_detail_list {

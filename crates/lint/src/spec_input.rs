@@ -401,7 +401,15 @@ pub fn subject_from_definitions(
             .map(|reference| match reference {
                 warden_spec::PolicyRef::Warden { name, .. } => AttachedPolicy {
                     name: name.clone(),
-                    arn: format!("arn:aws:iam::${{account_id}}:policy/{name}"),
+                    // Definitions as written: the partition and account are still variables.
+                    arn: warden_policy::Arn {
+                        partition: "${partition}".into(),
+                        service: "iam".into(),
+                        region: String::new(),
+                        account: "${account_id}".into(),
+                        resource: format!("policy/{name}"),
+                    }
+                    .to_string(),
                     document: managed_by_name.get(name.as_str()).cloned(),
                 },
                 warden_spec::PolicyRef::Arn { arn, .. } => AttachedPolicy {

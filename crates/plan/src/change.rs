@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use warden_policy::{Arn, Partition};
 
 /// How a change shows in the table: `+` create, `~` update, `-` delete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -268,9 +269,11 @@ impl Change {
     }
 
     /// The customer managed policy this change creates, updates or deletes, if any.
-    pub fn managed_policy_arn(&self, account_id: &str) -> Option<String> {
+    pub fn managed_policy_arn(&self, partition: Partition, account_id: &str) -> Option<String> {
         match self {
-            Change::CreatePolicy { name, path, .. } => Some(policy_arn(account_id, path, name)),
+            Change::CreatePolicy { name, path, .. } => {
+                Some(Arn::managed_policy(partition, account_id, path, name).to_string())
+            }
             Change::CreatePolicyVersion { arn, .. } | Change::DeletePolicy { arn, .. } => {
                 Some(arn.clone())
             }
@@ -314,9 +317,10 @@ impl fmt::Display for Change {
     }
 }
 
-/// `arn:aws:iam::ACCOUNT:policy/PATH/NAME` for a customer managed policy.
+/// `arn:aws:iam::ACCOUNT:policy/PATH/NAME` for a customer managed policy in the commercial
+/// partition. Compatibility wrapper: use [`Arn::managed_policy`] with the account's partition.
 pub fn policy_arn(account_id: &str, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account_id}:policy{path}{name}")
+    Arn::managed_policy(Partition::Aws, account_id, path, name).to_string()
 }
 
 /// The last path segment of a policy ARN (its name).

@@ -12,50 +12,9 @@ use crate::live::{LiveAccount, LiveScp};
 use crate::scp::{ScpPlan, fingerprint_scps};
 use crate::simulate::simulate_account;
 
-/// IAM and Organizations quotas (AWS defaults; the adjustable ones can be raised here).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// Characters without whitespace (adjustable to 4,096).
-    pub trust_policy_chars: usize,
-    /// All inline policies of one role together, without whitespace.
-    pub role_inline_chars: usize,
-    /// One customer managed policy, without whitespace.
-    pub managed_policy_chars: usize,
-    /// Adjustable to 20.
-    pub managed_policies_per_role: usize,
-    pub tags_per_role: usize,
-    pub tag_key_chars: usize,
-    pub tag_value_chars: usize,
-    pub role_name_chars: usize,
-    pub path_chars: usize,
-    pub description_chars: usize,
-    pub min_session_seconds: u32,
-    pub max_session_seconds: u32,
-    /// Counted as sent, whitespace included.
-    pub scp_chars: usize,
-    pub scps_per_target: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            trust_policy_chars: 2048,
-            role_inline_chars: 10_240,
-            managed_policy_chars: 6144,
-            managed_policies_per_role: 10,
-            tags_per_role: 50,
-            tag_key_chars: 128,
-            tag_value_chars: 256,
-            role_name_chars: 64,
-            path_chars: 512,
-            description_chars: 1000,
-            min_session_seconds: 3600,
-            max_session_seconds: 43_200,
-            scp_chars: 5120,
-            scps_per_target: 5,
-        }
-    }
-}
+/// IAM and Organizations quotas (AWS defaults; the adjustable ones can be raised here): the
+/// one quota table of warden-policy, under the name callers know.
+pub type Limits = warden_policy::Quotas;
 
 /// IAM counts policy sizes without whitespace.
 pub fn iam_size(document: &str) -> usize {
@@ -139,7 +98,7 @@ pub fn check_ownership(
                 }
             }
         }
-        if let Some(arn) = change.managed_policy_arn(&plan.account_id) {
+        if let Some(arn) = change.managed_policy_arn(live.partition(), &plan.account_id) {
             let existing = live
                 .policies
                 .iter()
@@ -206,7 +165,7 @@ fn check_quotas(plan: &AccountPlan, after: &LiveAccount, limits: &Limits) -> Vec
         limit(
             "the size of all inline policies".into(),
             inline,
-            limits.role_inline_chars,
+            limits.role_inline_policies_chars,
         );
         limit(
             "the number of attached managed policies".into(),

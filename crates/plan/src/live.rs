@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use warden_policy::{Arn, Partition};
 
 /// IAM roles and customer managed policies of one member account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +15,17 @@ pub struct LiveAccount {
 }
 
 impl LiveAccount {
+    /// The account's partition, read from the ARNs IAM returned (every account has at least the
+    /// access role); `aws` when there is none.
+    pub fn partition(&self) -> Partition {
+        self.roles
+            .iter()
+            .map(|role| role.arn.as_str())
+            .chain(self.policies.iter().map(|policy| policy.arn.as_str()))
+            .find_map(|arn| Arn::parse(arn).ok()?.known_partition())
+            .unwrap_or_default()
+    }
+
     /// Role names are unique per account, case-insensitively.
     pub fn role(&self, name: &str) -> Option<&LiveRole> {
         self.roles

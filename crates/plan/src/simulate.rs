@@ -2,9 +2,10 @@
 //! as IAM would. Apply uses it to check quotas on the state after the plan; tests use it to
 //! prove that plans are ordered correctly and converge.
 
-use crate::change::{Change, policy_arn};
+use crate::change::Change;
 use crate::desired::Ownership;
 use crate::live::{LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole};
+use warden_policy::Arn;
 
 /// A change whose precondition does not hold in the state reached before it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,8 +55,12 @@ fn policy_mut<'a>(
 /// A policy ARN of this account must name an existing policy; AWS managed and other
 /// accounts' ARNs are taken as given.
 fn require_policy(state: &LiveAccount, arn: &str) -> Result<(), String> {
-    let own_prefix = format!("arn:aws:iam::{}:policy/", state.account_id);
-    if arn.starts_with(&own_prefix) && !state.policies.iter().any(|p| p.arn == arn) {
+    let own = Arn::parse(arn).is_ok_and(|parsed| {
+        parsed.service == "iam"
+            && parsed.account == state.account_id
+            && parsed.resource_type() == Some("policy")
+    });
+    if own && !state.policies.iter().any(|p| p.arn == arn) {
         return Err(format!("policy `{arn}` does not exist yet"));
     }
     Ok(())
@@ -74,7 +79,8 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
             if state.policy(name).is_some() {
                 return Err(format!("policy `{name}` already exists"));
             }
-            let arn = policy_arn(&state.account_id, path, name);
+            let arn =
+                Arn::managed_policy(state.partition(), &state.account_id, path, name).to_string();
             state.policies.push(LiveManagedPolicy {
                 name: name.clone(),
                 path: path.clone(),
@@ -163,7 +169,7 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
             state.roles.push(LiveRole {
                 name: name.clone(),
                 path: path.clone(),
-                arn: format!("arn:aws:iam::{}:role{path}{name}", state.account_id),
+                arn: Arn::role(state.partition(), &state.account_id, path, name).to_string(),
                 role_id: format!("SIMULATED{name}"),
                 trust_policy: trust.clone(),
                 description: Some(description.clone()).filter(|d| !d.is_empty()),

@@ -28,7 +28,7 @@ pub mod diff;
 pub mod document;
 pub mod err;
 pub mod ids;
-pub mod json;
+mod json;
 pub mod locate;
 pub mod model;
 pub mod parse;

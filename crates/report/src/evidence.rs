@@ -297,10 +297,7 @@ fn role_evidence(
     account_findings: &[&Finding],
     unreadable: Option<&str>,
 ) -> RoleEvidence {
-    let arn = format!(
-        "arn:aws:iam::{}:role{}{}",
-        account.account.id, role.path, role.name
-    );
+    let arn = role.arn(&account.account.id);
     let managed_by_arn = |arn: &str| -> Option<&RenderedManagedPolicy> {
         account
             .policies
@@ -528,7 +525,7 @@ fn live_match(
                 .role()
                 .is_some_and(|r| r.eq_ignore_ascii_case(&role.name))
                 || change
-                    .managed_policy_arn(&account.account.id)
+                    .managed_policy_arn(role.partition, &account.account.id)
                     .is_some_and(|arn| used_policies.contains(arn.as_str()))
         })
         .map(ToString::to_string)

@@ -65,7 +65,7 @@ impl Provenance {
         });
         provenance.commit_date = u64::try_from(commit.time().seconds())
             .ok()
-            .map(warden_plan::audit::rfc3339_utc);
+            .map(warden_policy::date::rfc3339_utc);
         provenance.clean = definitions_clean(&repo, root).map_err(git)?;
         Ok(provenance)
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use warden_catalog::Catalog;
 use warden_generate::activity::observe;
 use warden_generate::cloudtrail::{RoleArn, TrailEvent, on_or_after, parse_log};
+use warden_policy::{Arn, Partition};
 
 use crate::err::ReportError;
 
@@ -58,7 +59,11 @@ fn max_time(a: Option<String>, b: Option<String>) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum RoleKey {
     Issuer(String),
-    Assumed { account: String, name: String },
+    Assumed {
+        partition: String,
+        account: String,
+        name: String,
+    },
 }
 
 /// Per-role usage over the CloudTrail input.
@@ -181,6 +186,7 @@ impl UsageIndex {
             usage.merge(found.clone());
         }
         let assumed = RoleKey::Assumed {
+            partition: role.partition.clone(),
             account: role.account.clone(),
             name: role.name.to_ascii_lowercase(),
         };
@@ -204,18 +210,18 @@ fn role_key(event: &TrailEvent) -> Option<RoleKey> {
     if let Some(arn) = issuer {
         return Some(RoleKey::Issuer(arn.to_string()));
     }
-    // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
-    let arn = identity.arn.as_deref()?;
-    let mut parts = arn.splitn(6, ':');
-    let account = parts.nth(4)?;
-    let name = parts
-        .next()?
+    // arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION
+    let arn = Arn::parse(identity.arn.as_deref()?).ok()?;
+    let name = arn
+        .resource
         .strip_prefix("assumed-role/")?
         .split('/')
-        .next()?;
+        .next()?
+        .to_ascii_lowercase();
     Some(RoleKey::Assumed {
-        account: account.to_string(),
-        name: name.to_ascii_lowercase(),
+        partition: arn.partition,
+        account: arn.account,
+        name,
     })
 }
 
@@ -224,9 +230,18 @@ fn role_key(event: &TrailEvent) -> Option<RoleKey> {
 fn key_role(key: &RoleKey) -> Option<RoleArn> {
     match key {
         RoleKey::Issuer(arn) => RoleArn::parse(arn).ok(),
-        RoleKey::Assumed { account, name } => {
-            RoleArn::parse(&format!("arn:aws:iam::{account}:role/{name}")).ok()
-        }
+        RoleKey::Assumed {
+            partition,
+            account,
+            name,
+        } => RoleArn::parse(
+            &Arn {
+                partition: partition.clone(),
+                ..Arn::role(Partition::Aws, account, "/", name)
+            }
+            .to_string(),
+        )
+        .ok(),
     }
 }
 

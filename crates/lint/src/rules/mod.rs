@@ -174,13 +174,12 @@ pub(crate) fn principals_of(
 }
 
 /// The account an `AWS` principal names: a bare account id or the account field of an ARN.
-pub(crate) fn principal_account(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(principal);
+pub(crate) fn principal_account(principal: &str) -> Option<String> {
+    if warden_policy::is_account_id(principal) {
+        return Some(principal.to_owned());
     }
-    let mut parts = principal.strip_prefix("arn:")?.splitn(5, ':');
-    let account = parts.nth(3)?;
-    (!account.is_empty()).then_some(account)
+    let arn = warden_policy::Arn::parse(principal).ok()?;
+    (!arn.account.is_empty()).then_some(arn.account)
 }
 
 /// The actions of `set` that an `Allow` statement grants through its patterns (`*` excluded:

@@ -5,7 +5,7 @@ use crate::rule::{Group, RoleCx, Rule, RuleMeta};
 
 /// ## What it does
 /// Flags roles with more attached managed policies than the quota (10 by default, adjustable
-/// to 20; set `quotas.attached_policies_per_role`).
+/// to 20; set `quotas.managed_policies_per_role`).
 ///
 /// ## Why is this bad?
 /// `AttachRolePolicy` fails with `LimitExceeded` for the eleventh policy.
@@ -32,7 +32,7 @@ impl Rule for QuotaAttachedPolicies {
     }
 
     fn check_role(&self, cx: &RoleCx<'_>, out: &mut Vec<Finding>) {
-        let limit = cx.env.config.quotas.attached_policies_per_role;
+        let limit = cx.env.config.quotas.managed_policies_per_role;
         let count = cx.role.managed.len();
         if count > limit {
             out.push(cx.role_finding(

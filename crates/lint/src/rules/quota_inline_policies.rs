@@ -33,7 +33,7 @@ impl Rule for QuotaInlinePolicies {
     }
 
     fn check_role(&self, cx: &RoleCx<'_>, out: &mut Vec<Finding>) {
-        let limit = cx.env.config.quotas.inline_policies_chars;
+        let limit = cx.env.config.quotas.role_inline_policies_chars;
         let total: usize = cx
             .role
             .inline

@@ -52,7 +52,7 @@ impl Rule for TrustCrossAccountExternalId {
                 let Some(account) = super::principal_account(principal) else {
                     continue;
                 };
-                if cx.env.account == Some(account) {
+                if cx.env.account == Some(account.as_str()) {
                     continue;
                 }
                 out.push(cx.statement_finding(
