@@ -85,6 +85,7 @@ pub mod err;
 mod pattern;
 mod request;
 pub mod request_file;
+pub mod role_session;
 
 pub use compile::Diagnostic;
 pub use decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};

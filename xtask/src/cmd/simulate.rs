@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Map, Value};
-use warden_eval::{
-    CompiledPolicySet, Context, ContextOverrides, LabeledPolicy, PolicySet, Request,
-};
+use warden_eval::role_session::{AttachedScp, RoleSession, scp_levels};
+use warden_eval::{CompiledPolicySet, ContextOverrides, LabeledPolicy, PolicySet, Request};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -182,18 +181,17 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
         root: root.clone(),
         loaded: None,
     };
-    let managed_document =
-        |arn: &str, corpus: &mut AwsManagedPolicies| -> anyhow::Result<LabeledPolicy> {
-            let customer = rendered
-                .policies
-                .iter()
-                .chain(&rendered.boundaries)
-                .find(|policy| policy.arn == arn);
-            match customer {
-                Some(policy) => Ok(LabeledPolicy::new(arn, policy.document.parsed.clone())),
-                None => corpus.get(arn),
-            }
-        };
+    let mut managed_document = |arn: &str| -> anyhow::Result<LabeledPolicy> {
+        let customer = rendered
+            .policies
+            .iter()
+            .chain(&rendered.boundaries)
+            .find(|policy| policy.arn == arn);
+        match customer {
+            Some(policy) => Ok(LabeledPolicy::new(arn, policy.document.parsed.clone())),
+            None => corpus.get(arn),
+        }
+    };
     let mut identity: Vec<LabeledPolicy> = role
         .inline
         .iter()
@@ -202,12 +200,13 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
         })
         .collect();
     for arn in &role.managed_policy_arns {
-        identity.push(managed_document(arn, &mut corpus)?);
+        identity.push(managed_document(arn)?);
     }
-    let permissions_boundary = match &role.boundary_arn {
-        Some(arn) => Some(managed_document(arn, &mut corpus)?),
-        None => None,
-    };
+    let boundary = role
+        .boundary_arn
+        .as_deref()
+        .map(managed_document)
+        .transpose()?;
     let resource_policy = match &args.resource_policy {
         Some(file) => {
             let name = file.display().to_string();
@@ -227,72 +226,43 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
                 )
             }),
     };
-    let scps = scp_levels(&definitions, &org, account_id)?;
-    let role_arn = role.arn(account_id);
-    let principal = format!(
-        "arn:aws:sts::{account_id}:assumed-role/{}/warden-simulate",
-        role.name
-    );
-    let mut request = Request::new(&principal, action, resource).map_err(|err| anyhow!("{err}"))?;
-    if let Some(owner) = &args.resource_account {
-        request = request.with_resource_account(owner);
-    }
-    let mut context = Context::new();
-    context.insert("aws:PrincipalArn", vec![role_arn]);
-    context.insert("aws:PrincipalOrgID", vec![org.id.clone()]);
-    for (key, value) in &role.tags {
-        context.insert(&format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
-    }
-    ContextOverrides::parse(&args.context)?.apply(&mut context);
-    let management = org.management_account_id == *account_id;
-    let request = request
-        .with_context(context)
-        .in_management_account(management, management)
-        .finish();
-    let set = PolicySet {
-        identity,
-        permissions_boundary,
-        scps,
-        rcps: Vec::new(),
-        resource_policy,
-        session_policy: None,
-    };
-    Ok((set, request))
-}
-
-/// SCP levels from the root to the account. AWS attaches `FullAWSAccess` to every level by
-/// default and the definitions manage SCPs beside it, so each level starts with it.
-fn scp_levels(
-    definitions: &warden_spec::Definitions,
-    org: &warden_spec::Organization,
-    account_id: &str,
-) -> anyhow::Result<Vec<Vec<LabeledPolicy>>> {
     let scps = definitions
-        .render_scps(org)
+        .render_scps(&org)
         .map_err(|errors| anyhow!("{errors}"))?;
-    let full_access = warden_policy::parse_policy(
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-    )
-    .map_err(|errors| anyhow!("{errors}"))?;
-    let mut ids = org.ancestry(account_id);
-    ids.push(account_id.to_string());
-    Ok(ids
+    let attached: Vec<AttachedScp<'_>> = scps
         .iter()
-        .map(|id| {
-            let mut level = vec![LabeledPolicy::new(
-                format!("FullAWSAccess@{id}"),
-                full_access.clone(),
-            )];
-            level.extend(
-                scps.iter()
-                    .filter(|scp| scp.target_ids.iter().any(|target| target == id))
-                    .map(|scp| {
-                        LabeledPolicy::new(format!("scp:{}", scp.name), scp.document.parsed.clone())
-                    }),
-            );
-            level
+        .map(|scp| AttachedScp {
+            name: &scp.name,
+            document: &scp.document.parsed,
+            target_ids: &scp.target_ids,
         })
-        .collect())
+        .collect();
+    let mut levels = org.ancestry(account_id);
+    levels.push(account_id.clone());
+    let role_arn = role.arn(account_id);
+    let tags: Vec<(String, String)> = role.tags.clone().into_iter().collect();
+    let session = RoleSession {
+        account_id,
+        role_name: &role.name,
+        role_arn: &role_arn,
+        organization_id: &org.id,
+        tags: &tags,
+        management_account: org.management_account_id == *account_id,
+    };
+    let overrides = ContextOverrides::parse(&args.context)?;
+    let request = session.request(
+        action,
+        resource,
+        args.resource_account.as_deref(),
+        &overrides,
+    )?;
+    let set = session.policy_set(
+        identity,
+        boundary,
+        scp_levels(&levels, &attached),
+        resource_policy,
+    );
+    Ok((set, request))
 }
 
 /// AWS managed policies from the corpus, read on first use.
@@ -337,94 +307,10 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// A small repository: one role with a boundary, an OU-level SCP, in a temporary directory.
-    const FIXTURE: [(&str, &str); 5] = [
-        (
-            "boundaries/app-boundary.yaml",
-            r#"kind: Boundary
-name: app-boundary
-path: /boundaries/
-tags:
-  Project: app
-statements:
-  - Sid: S3AndLogs
-    Effect: Allow
-    Action: ["s3:*", "logs:*"]
-    Resource: "*"
-"#,
-        ),
-        (
-            "org.json",
-            r#"{"id": "o-test12345", "management_account_id": "123456789012", "root_id": "r-ab12",
- "accounts": [
-  {"id": "123456789012", "name": "management", "email": null, "status": "Active", "parent_id": "r-ab12", "ou_path": "Root", "tags": {}},
-  {"id": "222233334444", "name": "app-prod", "email": null, "status": "Active", "parent_id": "ou-ab12-work0001", "ou_path": "Root/Workloads", "tags": {}}],
- "organizational_units": [{"id": "ou-ab12-work0001", "name": "Workloads", "parent_id": "r-ab12", "path": "Root/Workloads"}]}
-"#,
-        ),
-        (
-            "policies/app.yaml",
-            r#"kind: Role
-name: app
-path: /workloads/
-targets:
-  ous: [Root/Workloads]
-boundary: app-boundary
-tags:
-  Project: app
-  Team: blue
-trust:
-  - Sid: Lambda
-    Effect: Allow
-    Principal:
-      Service: lambda.amazonaws.com
-    Action: sts:AssumeRole
-inline_policies:
-  data:
-    - Sid: OwnPrefix
-      Effect: Allow
-      Action: [s3:GetObject, s3:PutObject]
-      Resource: "arn:aws:s3:::data-${account_id}/${aws:PrincipalTag/Team}/*"
-    - Sid: Queues
-      Effect: Allow
-      Action: sqs:SendMessage
-      Resource: "*"
-"#,
-        ),
-        (
-            "scps/deny-delete.yaml",
-            r#"kind: Scp
-name: deny-delete
-targets:
-  ous: [Root/Workloads]
-tags:
-  Project: app
-statements:
-  - Sid: NoBucketDeletion
-    Effect: Deny
-    Action: s3:DeleteObject
-    Resource: "*"
-"#,
-        ),
-        (
-            "warden.yaml",
-            r#"organization:
-  management_account_id: "123456789012"
-access:
-  role_name: WardenAccess
-  external_id_env: WARDEN_EXTERNAL_ID
-regions:
-  allowed: [us-east-1]
-  home: us-east-1
-tags:
-  managed_marker:
-    key: "warden:managed"
-    value: "true"
-  required: [Project]
-admin_roles: [WardenAccess]
-"#,
-        ),
-    ];
+    /// A small repository: one role with a boundary, an OU-level SCP, and its organization.
+    fn fixture() -> PathBuf {
+        crate::cmd::ci::workspace_root().join("xtask/tests/fixtures/simulate-role")
+    }
 
     fn role_args(root: &Path, action: &str, resource: &str) -> Args {
         Args {
@@ -444,12 +330,7 @@ admin_roles: [WardenAccess]
 
     #[test]
     fn role_form_renders_the_definitions() {
-        let root = std::env::temp_dir().join(format!("warden-simulate-{}", std::process::id()));
-        for (name, text) in FIXTURE {
-            let path = root.join(name);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
+        let root = fixture();
         let decide = |action: &str, resource: &str| {
             let (set, request) =
                 from_definitions("app", &role_args(&root, action, resource)).unwrap();
@@ -464,7 +345,6 @@ admin_roles: [WardenAccess]
             "sts:AssumeRole",
             "arn:aws:iam::222233334444:role/workloads/app",
         );
-        let _ = fs::remove_dir_all(&root);
         use warden_eval::{DecisionKind::*, Layer};
         assert_eq!(own.decision, Allow, "{own}");
         assert_eq!(
@@ -496,13 +376,7 @@ admin_roles: [WardenAccess]
     /// `--account` takes the account's name too; it used to be "not in the organization".
     #[test]
     fn role_form_finds_the_account_by_name() {
-        let root =
-            std::env::temp_dir().join(format!("warden-simulate-name-{}", std::process::id()));
-        for (name, text) in FIXTURE {
-            let path = root.join(name);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
+        let root = fixture();
         let resource = "arn:aws:s3:::data-222233334444/blue/x";
         let mut by_name = role_args(&root, "s3:GetObject", resource);
         by_name.account = Some("app-prod".into());
@@ -510,7 +384,6 @@ admin_roles: [WardenAccess]
         let mut unknown = role_args(&root, "s3:GetObject", resource);
         unknown.account = Some("app-staging".into());
         let err = from_definitions("app", &unknown).unwrap_err().to_string();
-        let _ = fs::remove_dir_all(&root);
         let decision = CompiledPolicySet::compile(&set).evaluate(&request);
         assert_eq!(
             decision.decision,
