@@ -90,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_managed_policies: args.max_managed_policies,
         ..SizeLimits::default()
     };
-    let expires = date_in_days(365);
+    let expires = date_in_days(365)?;
     let (role, layout, source) = if let Some(path) = &args.from {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -175,37 +175,27 @@ fn parse_tag(text: &str) -> Result<(String, String), String> {
 }
 
 /// `YYYY-MM-DD` of today plus `days`, in UTC (for the expiry of generated exceptions).
-fn date_in_days(days: i64) -> String {
+fn date_in_days(days: u64) -> anyhow::Result<String> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    let day = i64::try_from(now / 86_400).unwrap_or_default() + days;
-    let (year, month, date) = civil_from_days(day);
-    format!("{year:04}-{month:02}-{date:02}")
-}
-
-/// Days since 1970-01-01 → proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let date = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, date)
+        .context("the system clock is before 1970")?
+        .as_secs();
+    i64::try_from(now + days * 86_400)
+        .ok()
+        .and_then(warden_lint::subject::date_from_unix_seconds)
+        .map(|date| date.to_string())
+        .context("the system clock is out of range")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::civil_from_days;
-
+    /// Generated exceptions expire on a `YYYY-MM-DD` date, as lint exceptions are written.
     #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_517), (2026, 3, 5));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    fn expiry_dates_are_iso() {
+        let date = super::date_in_days(365).unwrap();
+        let bytes = date.as_bytes();
+        assert_eq!(date.len(), 10, "{date}");
+        assert!(bytes[4] == b'-' && bytes[7] == b'-', "{date}");
+        assert!(date > "2026-01-01".to_string(), "{date}");
     }
 }
