@@ -37,8 +37,38 @@ pub enum AppError {
     Report(#[from] warden_report::ReportError),
     #[error("`{path}`: {message}")]
     AwsManagedPolicies { path: String, message: String },
+    /// The demo's scenario could not be set up on the emulator.
+    #[error("demo: {0}")]
+    Demo(String),
+    #[error("cannot read `{path}`: {message}")]
+    Read { path: String, message: String },
+    #[error("cannot read directory `{path}`: {message}")]
+    ReadDir { path: String, message: String },
+    #[error("`{dir}` contains no `.json` files")]
+    NoJson { dir: String },
+    /// `file:line:column: what: message`, the position first.
+    #[error("{file}:{line}:{column}: {what}: {message}")]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        what: String,
+        message: String,
+    },
+    #[error("account `{account}` is not in `{file}` (give an account id or name)")]
+    UnknownAccount { account: String, file: String },
+    #[error(transparent)]
+    Definitions(SpecErrors),
+    #[error(transparent)]
+    LintInput(#[from] warden_lint::LintError),
     #[error("the system clock is out of range")]
     Clock,
+    #[error(transparent)]
+    Emulator(#[from] warden_emulator::EmulatorError),
+    #[error(transparent)]
+    CloudTrail(#[from] warden_generate::CloudTrailError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     #[error(transparent)]
     Aws(#[from] warden_aws::AwsError),
 }
@@ -47,5 +77,29 @@ impl From<SpecErrors> for AppError {
     fn from(errors: SpecErrors) -> Self {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         AppError::Render(lines.join("\n"))
+    }
+}
+
+/// A serde_json error as ``file:line:column: what: message``: `invalid json` for syntax errors,
+/// `not_what` (e.g. `not an organization`) when the JSON does not have the expected shape.
+/// serde_json appends ` at line L column C` to its message; the position leads instead.
+pub(crate) fn json_error(file: &str, err: &serde_json::Error, not_what: &str) -> AppError {
+    let (line, column) = (err.line(), err.column());
+    let message = err.to_string();
+    let message = message
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&message)
+        .to_string();
+    let what = match err.classify() {
+        serde_json::error::Category::Data => not_what,
+        _ => "invalid json",
+    };
+    AppError::Json {
+        file: file.to_string(),
+        line,
+        // At the end of input serde_json reports column 0; columns count from 1.
+        column: column.max(1),
+        what: what.to_string(),
+        message,
     }
 }

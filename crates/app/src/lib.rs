@@ -14,9 +14,12 @@
 pub mod access;
 pub mod apply;
 pub mod audit;
+pub mod bench;
+pub mod demo;
 mod err;
 pub mod evidence;
 pub mod lint;
+pub mod lint_files;
 pub mod live;
 pub mod plan;
 pub mod select;

@@ -3,8 +3,8 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: failing loudly is the point"
+    clippy::panic,
+    reason = "test helpers outside #[test] functions: failing loudly is the point"
 )]
 
 use std::collections::BTreeMap;
@@ -85,7 +85,7 @@ statements:
     Resource: "*"
 "#;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     organization: Organization,
     accounts: BTreeMap<String, LiveAccount>,
@@ -148,7 +148,8 @@ impl Memory {
             state: Arc::new(Mutex::new(State {
                 organization,
                 accounts,
-                ..State::default()
+                scps: Vec::new(),
+                opened: Vec::new(),
             })),
             ownership,
         }

@@ -1,0 +1,573 @@
+//! Benchmarks with figures for the notes: read + plan across a seeded organization behind a
+//! latency-adding proxy, and an evidence bundle for a synthetic organization.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use warden_aws::fixture::{self, SeedAccount, SeedSpec};
+use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, SessionDuration, SessionName};
+use warden_catalog::Catalog;
+use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
+use warden_plan::from_spec;
+use warden_report::bundle::BundleHeader;
+use warden_report::{Provenance, UsageIndex};
+use warden_spec::Definitions;
+use warden_spec::org::{AccountStatus, Organization};
+
+use crate::err::AppError;
+use crate::evidence::{Inputs, Selection, write_bundle};
+use crate::{LiveOrganization, PlanRequest};
+
+/// `bench plan`: the seeded organization and the proxy's latency.
+#[derive(Debug, Clone)]
+pub struct PlanBench {
+    /// Member accounts to seed.
+    pub accounts: usize,
+    /// Workload roles per member account (each with one inline policy).
+    pub roles: usize,
+    /// Latency the proxy adds to every call, in milliseconds.
+    pub latency_ms: u64,
+    /// Accounts read at the same time.
+    pub concurrency: usize,
+}
+
+/// `bench evidence`: the synthetic organization.
+#[derive(Debug, Clone)]
+pub struct EvidenceBench {
+    pub accounts: usize,
+    pub roles: usize,
+    /// Synthetic CloudTrail events per role.
+    pub events_per_role: usize,
+}
+
+/// Peak resident set size of this process (`VmHWM`), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn load(root: &Path) -> Result<Definitions, AppError> {
+    Ok(Definitions::load(root)?)
+}
+
+const BENCH_EXTERNAL_ID: &str = "warden-bench-external-id";
+
+const CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_BENCH_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+admin_roles: [WardenAccess]
+"#;
+
+const DEFINITIONS: [(&str, &str); 3] = [
+    (
+        "boundaries/standard-boundary.yaml",
+        "kind: Boundary\nname: standard-boundary\npath: /boundaries/\nstatements:\n  - Sid: Cap\n    Effect: Allow\n    Action: [s3:*, ec2:Describe*]\n    Resource: \"*\"\n",
+    ),
+    (
+        "policies/deployer.yaml",
+        "kind: Role\nname: deployer\ntargets:\n  ous: [Root]\nboundary: standard-boundary\ntrust:\n  - Effect: Allow\n    Principal: {Service: codebuild.amazonaws.com}\n    Action: sts:AssumeRole\ninline_policies:\n  artifacts:\n    - Effect: Allow\n      Action: s3:GetObject\n      Resource: \"arn:aws:s3:::artifacts-${account_id}/*\"\n",
+    ),
+    (
+        "scps/deny-leave.yaml",
+        "kind: Scp\nname: deny-leave\ntargets:\n  ous: [Root]\nstatements:\n  - Effect: Deny\n    Action: organizations:LeaveOrganization\n    Resource: \"*\"\n",
+    ),
+];
+
+/// The plan bench's definitions repository.
+pub fn write_plan_definitions(root: &Path) -> Result<(), AppError> {
+    std::fs::create_dir_all(root)?;
+    std::fs::write(root.join("warden.yaml"), CONFIG)?;
+    for (file, text) in DEFINITIONS {
+        let path = root.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
+const BENCH_CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_BENCH_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+admin_roles: [WardenAccess]
+"#;
+
+const BENCH_BOUNDARY: &str = r#"
+kind: Boundary
+name: workload-boundary
+path: /boundaries/
+description: Caps workload roles.
+statements:
+  - Sid: Cap
+    Effect: Allow
+    Action: [s3:*, ec2:*, dynamodb:*, sqs:*, logs:*, kms:Decrypt]
+    Resource: "*"
+    justification: Workloads use storage, compute, queues, logs and decryption only.
+"#;
+
+/// Action patterns the synthetic roles draw from (wildcards of very different sizes).
+const BENCH_PATTERNS: [&str; 8] = [
+    "s3:Get*",
+    "ec2:Describe*",
+    "dynamodb:*",
+    "sqs:Send*",
+    "logs:*",
+    "kms:Decrypt",
+    "s3:PutObject",
+    "ec2:*Tags",
+];
+
+fn bench_role(index: usize) -> String {
+    let first = BENCH_PATTERNS[index % BENCH_PATTERNS.len()];
+    let second = BENCH_PATTERNS[(index * 3 + 1) % BENCH_PATTERNS.len()];
+    format!(
+        r#"kind: Role
+name: role-{index:03}
+path: /bench/
+description: Synthetic workload role {index}.
+targets:
+  ous: [Root]
+boundary: workload-boundary
+tags:
+  Project: bench
+trust:
+  - Sid: Service
+    Effect: Allow
+    Principal:
+      Service: ecs-tasks.amazonaws.com
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        aws:SourceAccount: "${{account_id}}"
+    justification: ECS tasks of this account only.
+inline_policies:
+  work:
+    - Sid: First
+      Effect: Allow
+      Action: {first}
+      Resource: "arn:aws:s3:::bench-${{account_id}}-{index}/*"
+      justification: Synthetic statement one.
+    - Sid: Second
+      Effect: Allow
+      Action: [{second}]
+      Resource: "arn:aws:s3:::bench-${{account_id}}-{index}"
+      justification: Synthetic statement two.
+"#
+    )
+}
+
+fn bench_organization(accounts: usize) -> Organization {
+    Organization {
+        id: "o-bench".into(),
+        management_account_id: "123456789012".into(),
+        root_id: "r-bench".into(),
+        accounts: (0..accounts)
+            .map(|index| warden_spec::org::Account {
+                id: format!("{:012}", 200_000_000_000_u64 + index as u64),
+                name: format!("account-{index:03}"),
+                email: None,
+                status: AccountStatus::Active,
+                parent_id: "r-bench".into(),
+                ou_path: "Root".into(),
+                tags: Default::default(),
+            })
+            .collect(),
+        organizational_units: Vec::new(),
+    }
+}
+
+fn bench_usage(
+    organization: &Organization,
+    roles: usize,
+    per_role: usize,
+) -> Result<UsageIndex, AppError> {
+    let names = [
+        ("s3.amazonaws.com", "GetObject"),
+        ("ec2.amazonaws.com", "DescribeInstances"),
+        ("sqs.amazonaws.com", "SendMessage"),
+        ("logs.amazonaws.com", "PutLogEvents"),
+    ];
+    let catalog = Catalog::embedded();
+    let mut usage = UsageIndex::empty(Some("2026-11-01".into()));
+    // One log file per account, as CloudTrail delivers them, reduced as it is read.
+    for account in &organization.accounts {
+        let mut records = Vec::new();
+        for role in 0..roles {
+            for event in 0..per_role {
+                let (source, name) = names[(role + event) % names.len()];
+                records.push(serde_json::json!({
+                    "eventTime": format!("2026-11-{:02}T10:00:00Z", 1 + event % 20),
+                    "eventSource": source,
+                    "eventName": name,
+                    "awsRegion": "us-east-1",
+                    "recipientAccountId": account.id,
+                    "userIdentity": {
+                        "type": "AssumedRole",
+                        "arn": format!("arn:aws:sts::{}:assumed-role/role-{role:03}/s", account.id),
+                        "accountId": account.id,
+                        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{}:role/bench/role-{role:03}", account.id)}}
+                    }
+                }));
+            }
+        }
+        let text = serde_json::json!({ "Records": records }).to_string();
+        let events = warden_generate::cloudtrail::parse_log(&text, Path::new("synthetic.json"))?;
+        usage.add_events(&events, catalog);
+    }
+    Ok(usage)
+}
+
+/// Calls the proxy saw for one member account: id, total, and by API action.
+type AccountCalls = (String, u64, Vec<(String, u64)>);
+
+/// What `bench plan` measured; shown as the notes quote it.
+pub struct Figures {
+    accounts: usize,
+    roles: usize,
+    latency: Duration,
+    concurrency: usize,
+    seed_time: Duration,
+    inventory_time: Duration,
+    baseline: Duration,
+    wall: Duration,
+    plan_cpu: Duration,
+    /// Per member account: id, calls, calls by action.
+    member_calls: Vec<AccountCalls>,
+    management_calls: u64,
+    management_actions: Vec<(String, u64)>,
+    peak_rss_kib: Option<u64>,
+    changes: usize,
+    unreadable: usize,
+    mean_proxy_overhead: Duration,
+}
+
+/// Seeds `server`, then measures read + plan of the definitions in `repo` through the proxy.
+pub async fn plan_bench(
+    args: &PlanBench,
+    server: &MotoServer,
+    repo: &Path,
+) -> Result<Figures, AppError> {
+    let external_id = ExternalId::new(BENCH_EXTERNAL_ID)?;
+    let seed_started = Instant::now();
+    let direct = Aws::connect(AwsOptions::emulator(server.endpoint_url())).await?;
+    let accounts = (0..args.accounts)
+        .map(|index| {
+            let mut account = SeedAccount::new(format!("bench-{index:03}"), "Workloads");
+            account.extra_roles = args.roles;
+            account
+        })
+        .collect();
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into()],
+        accounts,
+        access_role_name: "WardenAccess".into(),
+        external_id: external_id.clone(),
+    };
+    let seeded = fixture::seed_organization(&direct, &spec).await?;
+    let seed_time = seed_started.elapsed();
+
+    let latency = Duration::from_millis(args.latency_ms);
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default())?;
+    let aws = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
+    let definitions = load(repo)?;
+    let access = AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id,
+        session_name: SessionName::new("warden-bench")?,
+        duration: SessionDuration::default(),
+    };
+    let live = LiveOrganization::new(aws.clone(), access, args.concurrency);
+    let request = PlanRequest {
+        created_at: crate::now_rfc3339(),
+        ..PlanRequest::default()
+    };
+    // Baseline without injected latency: the emulator's and Warden's own time.
+    let baseline_started = Instant::now();
+    crate::plan_organization(&live, &definitions, &request, &|_| {}).await?;
+    let baseline = baseline_started.elapsed();
+    proxy.set_faults(FaultConfig {
+        latency,
+        ..FaultConfig::default()
+    });
+    let inventory_started = Instant::now();
+    aws.inventory().await?;
+    let inventory_time = inventory_started.elapsed();
+    proxy.reset_stats();
+    let started = Instant::now();
+    let outcome = crate::plan_organization(&live, &definitions, &request, &|_| {}).await?;
+    let wall = started.elapsed();
+    let stats = proxy.stats();
+
+    // The planning step alone (CPU, all cores), on the state just read.
+    let ownership = from_spec::ownership(&definitions.config);
+    let pairs: Vec<_> = outcome
+        .live
+        .iter()
+        .filter_map(|live| {
+            let account = outcome.organization.account(&live.account_id)?;
+            let rendered = definitions
+                .render_for_account(&outcome.organization, account)
+                .ok()?;
+            Some((from_spec::desired_account(&rendered), live.clone()))
+        })
+        .collect();
+    let plan_started = Instant::now();
+    let _ = warden_plan::plan_accounts(&pairs, &ownership);
+    let plan_cpu = plan_started.elapsed();
+
+    let member_ids: Vec<&str> = seeded
+        .accounts
+        .iter()
+        .map(|account| account.id.as_str())
+        .collect();
+    let member_calls = member_ids
+        .iter()
+        .map(|id| {
+            let actions = stats
+                .by_account_action
+                .get(*id)
+                .map(|actions| {
+                    actions
+                        .iter()
+                        .map(|(action, count)| (action.clone(), *count))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ((*id).to_string(), stats.calls_for_account(id), actions)
+        })
+        .collect();
+    let management_calls = stats.requests
+        - member_ids
+            .iter()
+            .map(|id| stats.calls_for_account(id))
+            .sum::<u64>();
+    let mut management_actions: std::collections::BTreeMap<String, u64> = stats.by_action.clone();
+    for id in &member_ids {
+        for (action, count) in stats.by_account_action.get(*id).into_iter().flatten() {
+            if let Some(total) = management_actions.get_mut(action) {
+                *total = total.saturating_sub(*count);
+            }
+        }
+    }
+    management_actions.retain(|_, count| *count > 0);
+    Ok(Figures {
+        accounts: args.accounts,
+        roles: args.roles,
+        latency,
+        concurrency: args.concurrency,
+        seed_time,
+        inventory_time,
+        baseline,
+        wall,
+        plan_cpu,
+        member_calls,
+        management_calls,
+        management_actions: management_actions.into_iter().collect(),
+        peak_rss_kib: peak_rss_kib(),
+        changes: outcome.plan.summary().changes(),
+        unreadable: outcome.plan.unreadable.len(),
+        mean_proxy_overhead: stats.mean_overhead(),
+    })
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let calls: Vec<u64> = self
+            .member_calls
+            .iter()
+            .map(|(_, calls, _)| *calls)
+            .collect();
+        let total: u64 = calls.iter().sum();
+        let max = calls.iter().copied().max().unwrap_or(0);
+        let min = calls.iter().copied().min().unwrap_or(0);
+        let mean = if calls.is_empty() {
+            0.0
+        } else {
+            total as f64 / calls.len() as f64
+        };
+        let latency_ms = self.latency.as_secs_f64() * 1000.0;
+        let all_calls = total + self.management_calls;
+        let latency_share = all_calls as f64 * latency_ms / self.concurrency as f64 / 1000.0;
+        let budget = 1.5 * latency_share + self.baseline.as_secs_f64();
+        writeln!(
+            f,
+            "bench plan: {} member accounts × {} roles, {latency_ms:.0} ms per call, concurrency {}",
+            self.accounts, self.roles, self.concurrency
+        )?;
+        writeln!(
+            f,
+            "  seeding (not measured):         {:.1?}",
+            self.seed_time
+        )?;
+        writeln!(
+            f,
+            "  read + plan without latency:    {:.2?} (emulator and Warden time)",
+            self.baseline
+        )?;
+        writeln!(f, "  read + plan wall time:          {:.2?}", self.wall)?;
+        writeln!(
+            f,
+            "    inventory alone (separate run): {:.2?}",
+            self.inventory_time
+        )?;
+        writeln!(f, "  planning step alone (rayon):    {:.2?}", self.plan_cpu)?;
+        writeln!(
+            f,
+            "  calls per member account:       mean {mean:.2}, min {min}, max {max} ({total} total)"
+        )?;
+        if let Some((_, _, actions)) = self.member_calls.first() {
+            let list: Vec<String> = actions
+                .iter()
+                .map(|(action, count)| format!("{action}×{count}"))
+                .collect();
+            writeln!(f, "    e.g. first account:           {}", list.join(", "))?;
+        }
+        let management: Vec<String> = self
+            .management_actions
+            .iter()
+            .map(|(action, count)| format!("{action}×{count}"))
+            .collect();
+        writeln!(
+            f,
+            "  management calls (inventory, SCPs): {} ({})",
+            self.management_calls,
+            management.join(", ")
+        )?;
+        writeln!(
+            f,
+            "  calls × L ÷ concurrency:        {latency_share:.2} s ({all_calls} calls)"
+        )?;
+        let verdict = if self.wall.as_secs_f64() <= budget {
+            "within"
+        } else {
+            "OVER"
+        };
+        writeln!(
+            f,
+            "  target 1.5 × that + baseline:   {budget:.2} s: {verdict}"
+        )?;
+        writeln!(
+            f,
+            "  mean proxy overhead per call:   {:.2?}",
+            self.mean_proxy_overhead
+        )?;
+        match self.peak_rss_kib {
+            Some(kib) => writeln!(
+                f,
+                "  peak memory (VmHWM):            {:.1} MiB",
+                kib as f64 / 1024.0
+            )?,
+            None => writeln!(f, "  peak memory (VmHWM):            unavailable")?,
+        }
+        write!(
+            f,
+            "  plan: {} change(s), {} account(s) not read",
+            self.changes, self.unreadable
+        )
+    }
+}
+/// Writes the synthetic repository into `repo` and the bundle into `out`; the report.
+pub fn evidence_bench(args: &EvidenceBench, repo: &Path, out: &Path) -> Result<String, AppError> {
+    let write = |file: &str, text: &str| -> Result<(), AppError> {
+        let path = repo.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        Ok(std::fs::write(&path, text)?)
+    };
+    write("warden.yaml", BENCH_CONFIG)?;
+    write("boundaries/workload-boundary.yaml", BENCH_BOUNDARY)?;
+    for index in 0..args.roles {
+        write(
+            &format!("policies/role-{index:03}.yaml"),
+            &bench_role(index),
+        )?;
+    }
+    let definitions = load(repo)?;
+    let organization = bench_organization(args.accounts);
+    let rss_start = peak_rss_kib();
+    let usage = bench_usage(&organization, args.roles, args.events_per_role)?;
+    let event_count = usage.period().events;
+    let rss_before = peak_rss_kib();
+    let header = BundleHeader {
+        provenance: Provenance {
+            warden_version: warden_report::WARDEN_VERSION.into(),
+            live_read_at: crate::now_rfc3339(),
+            definitions_digest: definitions.digest(),
+            ..Provenance::default()
+        },
+        usage: Some(usage.period()),
+    };
+    let started = Instant::now();
+    let inputs = Inputs {
+        definitions: &definitions,
+        organization: &organization,
+        plan: None,
+        usage: Some(&usage),
+        aws_managed: None,
+        selection: Selection {
+            accounts: &[],
+            ous: &[],
+        },
+        today: crate::today()?,
+    };
+    let summary = write_bundle(out, header, &inputs)?;
+    let elapsed = started.elapsed();
+    let rss_after = peak_rss_kib();
+    let mut report = String::new();
+    let mib = |kib: Option<u64>| {
+        kib.map_or_else(
+            || "unavailable".to_string(),
+            |k| format!("{:.1} MiB", k as f64 / 1024.0),
+        )
+    };
+    let _ = writeln!(
+        report,
+        "evidence bench: {} accounts × {} roles, {} CloudTrail events reduced per account file",
+        args.accounts, args.roles, event_count
+    );
+    let _ = writeln!(report, "  roles written:                 {}", summary.roles);
+    let _ = writeln!(
+        report,
+        "  files:                         {} ({:.1} MiB)",
+        summary.files.len(),
+        summary.bytes as f64 / 1_048_576.0
+    );
+    let _ = writeln!(
+        report,
+        "  wall time (render, lint, evidence, write, hash): {:.2} s ({:.2} ms per role)",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1000.0 / summary.roles.max(1) as f64
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory (VmHWM) at start:           {}",
+        mib(rss_start)
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory (VmHWM) after CloudTrail:   {}",
+        mib(rss_before)
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory (VmHWM) after the bundle:  {}",
+        mib(rss_after)
+    );
+    Ok(report)
+}

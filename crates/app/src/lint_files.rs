@@ -1,0 +1,391 @@
+//! `lint` over files: the repository's definitions (rendered for every account of an
+//! organization file, or as written), policy JSON files, directories of them, and
+//! `GetAccountAuthorizationDetails` exports. Each run says what it covered (the scope line), so
+//! an empty run does not pass for a clean one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use warden_catalog::Catalog;
+use warden_lint::{
+    Date, Finding, LintConfig, LintOptions, PolicyKind, PolicySubject, Subject, spec_input,
+};
+use warden_spec::{Definitions, Organization};
+
+use crate::err::{AppError, json_error};
+
+/// How to lint.
+#[derive(Debug, Clone)]
+pub struct LintRequest {
+    /// Kind of single policy files (`None`: inferred).
+    pub kind: Option<PolicyKind>,
+    /// Organization file the definitions are rendered for (`None`: linted as written).
+    pub org: Option<PathBuf>,
+    /// Only this account (id, or name with `org`).
+    pub account: Option<String>,
+    pub today: Date,
+    /// Where lint runs: files are named relative to it when below it.
+    pub cwd: PathBuf,
+}
+
+/// Findings of one run and what it covered.
+#[derive(Debug, Default)]
+pub struct Linted {
+    pub findings: Vec<Finding>,
+    /// `4 roles, … in `warden.yaml`, rendered for 3 accounts of …`, one entry per input.
+    pub scope: Vec<String>,
+}
+
+impl LintRequest {
+    /// Lints each path (a repository root with `warden.yaml`, a directory of JSON files, or a
+    /// file), keeps the findings of `--account`, and sorts them.
+    pub fn lint_paths(&self, paths: &[PathBuf]) -> Result<Linted, AppError> {
+        let mut linted = Linted::default();
+        for path in paths {
+            let findings = self.lint_path(path, &mut linted.scope)?;
+            linted.findings.extend(findings);
+        }
+        if let Some(account) = self.account_filter()? {
+            linted
+                .findings
+                .retain(|finding| finding.account.as_deref().is_none_or(|id| id == account));
+        }
+        warden_lint::finding::sort_findings(&mut linted.findings);
+        Ok(linted)
+    }
+
+    fn lint_path(&self, path: &Path, scope: &mut Vec<String>) -> Result<Vec<Finding>, AppError> {
+        if path.is_dir() {
+            if path.join(warden_spec::CONFIG_FILE).is_file() {
+                return self.lint_definitions(path, scope);
+            }
+            return self.lint_directory(path, scope);
+        }
+        let (file, text, value) = read_json(path)?;
+        let config = LintConfig::default();
+        let options = self.options(&config);
+        if warden_lint::export::looks_like_export(&value) {
+            scope.push(format!("account export `{file}`"));
+            return Ok(warden_lint::lint_authorization_details(
+                &file, &text, &options,
+            )?);
+        }
+        scope.push(format!("policy file `{file}`"));
+        Ok(warden_lint::lint_policy_text(
+            &file, &text, self.kind, &options,
+        )?)
+    }
+
+    fn options<'a>(&self, config: &'a LintConfig) -> LintOptions<'a> {
+        LintOptions {
+            catalog: Catalog::embedded(),
+            config,
+            today: self.today,
+        }
+    }
+
+    /// Every `*.json` below `dir`, linted together (in parallel); exports separately.
+    fn lint_directory(
+        &self,
+        dir: &Path,
+        scope: &mut Vec<String>,
+    ) -> Result<Vec<Finding>, AppError> {
+        let mut files = Vec::new();
+        collect_json(dir, &mut files)?;
+        if files.is_empty() {
+            return Err(AppError::NoJson {
+                dir: dir.display().to_string(),
+            });
+        }
+        let config = LintConfig::default();
+        let options = self.options(&config);
+        let mut subject = Subject::default();
+        let mut findings = Vec::new();
+        for path in files {
+            let (file, text, value) = read_json(&path)?;
+            if warden_lint::export::looks_like_export(&value) {
+                findings.extend(warden_lint::lint_authorization_details(
+                    &file, &text, &options,
+                )?);
+                continue;
+            }
+            let name = path
+                .file_stem()
+                .map_or_else(|| file.clone(), |stem| stem.to_string_lossy().into_owned());
+            subject.policies.push(PolicySubject::from_json_text(
+                name, self.kind, &file, &text,
+            )?);
+        }
+        findings.extend(warden_lint::lint(&subject, &options));
+        scope.push(format!(
+            "{} under `{}`",
+            count(subject.policies.len(), "policy file", "policy files"),
+            display(dir)
+        ));
+        Ok(findings)
+    }
+
+    /// The repository's definitions: rendered for each account of `org`, or as written.
+    fn lint_definitions(
+        &self,
+        root: &Path,
+        scope: &mut Vec<String>,
+    ) -> Result<Vec<Finding>, AppError> {
+        // Files are named as they open from the working directory (`lint ../infra`).
+        let shown = self.relative(root);
+        let definitions = Definitions::load(root)
+            .map_err(|errors| AppError::Definitions(errors.rooted_at(Path::new(&shown))))?;
+        let config = LintConfig::from_spec(&definitions.config);
+        let described = self.definitions_scope(&definitions, root);
+        let Some(org_file) = &self.org else {
+            scope.push(format!(
+                "{described}, as written (`--org FILE` renders them per account)"
+            ));
+            let subject = spec_input::subject_from_definitions(&definitions, &config)?;
+            let findings = warden_lint::lint(&subject, &self.options(&config));
+            return Ok(rooted(findings, &shown));
+        };
+        let org = load_org(org_file)?;
+        let only = match &self.account {
+            Some(wanted) => Some(account_in_org(&org, wanted, org_file)?),
+            None => None,
+        };
+        let linted = crate::lint::lint_organization(&definitions, &org, only, self.today)
+            .map_err(AppError::Definitions)?;
+        scope.push(format!(
+            "{described}, rendered for {} of `{}`",
+            count(linted.accounts, "account", "accounts"),
+            org_file.display()
+        ));
+        Ok(rooted(linted.findings, &shown))
+    }
+
+    /// What the definitions hold, for the scope line: `4 roles, 1 managed policy, …`.
+    fn definitions_scope(&self, definitions: &Definitions, root: &Path) -> String {
+        format!(
+            "{}, {}, {}, {} in `{}`",
+            count(definitions.roles.len(), "role", "roles"),
+            count(
+                definitions.managed_policies.len(),
+                "managed policy",
+                "managed policies"
+            ),
+            count(definitions.boundaries.len(), "boundary", "boundaries"),
+            count(definitions.scps.len(), "SCP", "SCPs"),
+            self.relative(&root.join(warden_spec::CONFIG_FILE))
+        )
+    }
+
+    /// `path` relative to the working directory when it is below it.
+    fn relative(&self, path: &Path) -> String {
+        display(path.strip_prefix(&self.cwd).unwrap_or(path))
+    }
+
+    /// The account id findings are kept for: `--account` as given, or resolved through `--org`
+    /// when it names an account there.
+    fn account_filter(&self) -> Result<Option<String>, AppError> {
+        let Some(wanted) = &self.account else {
+            return Ok(None);
+        };
+        let Some(org_file) = &self.org else {
+            return Ok(Some(wanted.clone()));
+        };
+        let org = load_org(org_file)?;
+        Ok(Some(account_in_org(&org, wanted, org_file)?.to_string()))
+    }
+}
+
+fn read_json(path: &Path) -> Result<(String, String, serde_json::Value), AppError> {
+    let text = fs::read_to_string(path).map_err(|err| AppError::Read {
+        path: path.display().to_string(),
+        message: err.to_string(),
+    })?;
+    let file = display(path);
+    let value =
+        serde_json::from_str(&text).map_err(|err| json_error(&file, &err, "invalid json"))?;
+    Ok((file, text, value))
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Findings with their files joined to `root` as shown, when it is a directory below the
+/// working directory (SARIF resolves them against the checkout root). Unchanged for `.`, the
+/// working directory itself, or a root elsewhere (absolute paths are no SARIF `%SRCROOT%` uri).
+fn rooted(mut findings: Vec<Finding>, root: &str) -> Vec<Finding> {
+    if !root.is_empty() && root != "." && Path::new(root).is_relative() && !root.starts_with("..") {
+        for finding in &mut findings {
+            if !finding.file.is_empty() {
+                finding.file = format!("{}/{}", root.trim_end_matches('/'), finding.file);
+            }
+        }
+    }
+    findings
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AppError> {
+    let unreadable = |err: std::io::Error| AppError::ReadDir {
+        path: dir.display().to_string(),
+        message: err.to_string(),
+    };
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(unreadable)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()
+        .map_err(unreadable)?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_json(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// An organization file (as `plan` saves it in `.warden/organization.json`).
+pub fn load_org(org_file: &Path) -> Result<Organization, AppError> {
+    let text = fs::read_to_string(org_file).map_err(|err| AppError::Read {
+        path: org_file.display().to_string(),
+        message: err.to_string(),
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|err| json_error(&org_file.display().to_string(), &err, "not an organization"))
+}
+
+/// The id of the account `--account` names, by id or by name (as `plan --account` accepts).
+fn account_in_org<'o>(
+    org: &'o Organization,
+    wanted: &str,
+    org_file: &Path,
+) -> Result<&'o str, AppError> {
+    org.accounts
+        .iter()
+        .find(|account| account.id == wanted || account.name == wanted)
+        .map(|account| account.id.as_str())
+        .ok_or_else(|| AppError::UnknownAccount {
+            account: wanted.to_string(),
+            file: org_file.display().to_string(),
+        })
+}
+
+fn display(path: &Path) -> String {
+    path.strip_prefix("./")
+        .unwrap_or(path)
+        .display()
+        .to_string()
+        .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    fn request() -> LintRequest {
+        LintRequest {
+            kind: None,
+            org: None,
+            account: None,
+            today: warden_lint::subject::parse_date("2026-12-03").unwrap(),
+            cwd: workspace(),
+        }
+    }
+
+    /// The scope line counts what the definitions hold, so an empty run cannot pass for a
+    /// clean one.
+    #[test]
+    fn scope_counts_the_definitions() {
+        let root = workspace();
+        let definitions = Definitions::load(&root).unwrap();
+        let scope = request().definitions_scope(&definitions, &root);
+        let roles = definitions.roles.len();
+        assert!(roles > 1, "the repository defines several roles");
+        assert!(scope.starts_with(&format!("{roles} roles, ")), "{scope}");
+        assert!(scope.ends_with("warden.yaml`"), "{scope}");
+        assert_eq!(count(1, "SCP", "SCPs"), "1 SCP");
+        assert_eq!(count(0, "SCP", "SCPs"), "0 SCPs");
+    }
+
+    /// `lint infra` names files as they open from where it ran (and as SARIF resolves them).
+    #[test]
+    fn findings_are_rooted_where_lint_ran() {
+        let finding = |file: &str| Finding {
+            rule: "WL101".into(),
+            severity: warden_lint::Severity::Warning,
+            message: "statement 1 has no sid".into(),
+            file: file.into(),
+            line: 1,
+            column: 1,
+            account: None,
+            principal: None,
+            sid: None,
+            excepted: None,
+        };
+        let rebased = rooted(vec![finding("policies/a.yaml")], "infra/");
+        assert_eq!(rebased[0].file, "infra/policies/a.yaml");
+        for unchanged in [".", "", "/tmp/infra", "../infra"] {
+            let kept = rooted(vec![finding("policies/a.yaml")], unchanged);
+            assert_eq!(kept[0].file, "policies/a.yaml");
+        }
+    }
+
+    /// `--account` takes an id or a name, as `plan --account` does; a name used to match no
+    /// account and was reported as missing from the organization.
+    #[test]
+    fn account_is_found_by_id_or_name() {
+        let org_file = workspace().join("crates/lint/tests/fixtures/org/sample-org.json");
+        let org = load_org(&org_file).unwrap();
+        assert_eq!(
+            account_in_org(&org, "payments-prod", &org_file).unwrap(),
+            "210987654321"
+        );
+        assert_eq!(
+            account_in_org(&org, "210987654321", &org_file).unwrap(),
+            "210987654321"
+        );
+        let err = account_in_org(&org, "payments-qa", &org_file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("account `payments-qa` is not in `"),
+            "{err}"
+        );
+    }
+
+    /// Rendered for every account of an organization file: the scope names how many.
+    #[test]
+    fn definitions_render_for_every_account_of_an_organization_file() {
+        let mut request = request();
+        request.org = Some(workspace().join("crates/lint/tests/fixtures/org/sample-org.json"));
+        let linted = request.lint_paths(&[workspace()]).unwrap();
+        assert_eq!(linted.scope.len(), 1);
+        assert!(
+            linted.scope[0].contains(", rendered for "),
+            "{:?}",
+            linted.scope
+        );
+        request.account = Some("payments-prod".into());
+        let only = request.lint_paths(&[workspace()]).unwrap();
+        assert!(only.findings.iter().all(|finding| {
+            finding
+                .account
+                .as_deref()
+                .is_none_or(|id| id == "210987654321")
+        }));
+    }
+
+    #[test]
+    fn json_errors_lead_with_the_position_once() {
+        let err = serde_json::from_str::<serde_json::Value>("{\"a\": 1,\n}").unwrap_err();
+        assert_eq!(
+            json_error("x.json", &err, "not a request").to_string(),
+            "x.json:2:1: invalid json: trailing comma"
+        );
+    }
+}
