@@ -546,6 +546,7 @@ const ACCOUNT_ROOT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effec
 /// repository (not a git checkout: no commit to report) for it.
 struct Org {
     server: warden_emulator::MotoServer,
+    aws: Aws,
     org: SeededOrg,
     repo: tempfile::TempDir,
 }
@@ -583,7 +584,12 @@ impl Org {
         write_file(repo.path(), "policies/app-reader.yaml", ROLE);
         write_file(repo.path(), "boundaries/app-boundary.yaml", BOUNDARY);
         write_file(repo.path(), "scps/deny-leave.yaml", DENY_LEAVE_SCP);
-        Org { server, org, repo }
+        Org {
+            server,
+            aws,
+            org,
+            repo,
+        }
     }
 
     /// What moto made up, longest first so no value is replaced inside another.
@@ -606,6 +612,18 @@ impl Org {
         }
         redact.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         redact
+    }
+
+    /// A console hotfix: the managed inline policy gains `s3:DeleteObject` on every bucket.
+    async fn widen_by_hand(&self) {
+        let dev = self.org.account_id("dev").unwrap();
+        let client = fixture::admin_client(&self.aws, dev).await.unwrap();
+        let widened = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReadArtifacts","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::artifacts-DEV/*"},{"Sid":"Hotfix","Effect":"Allow","Action":"s3:DeleteObject","Resource":"*"}]}"#
+            .replace("DEV", dev);
+        client
+            .put_role_policy("app-reader", "artifacts", &widened)
+            .await
+            .unwrap();
     }
 
     fn xtask(&self, args: &[&str]) -> Run {
@@ -654,6 +672,26 @@ async fn plan_and_drift_against_a_moto_organization() {
             "drift exits 0 unless --fail-on: {}",
             drift.stderr
         );
+        insta::assert_snapshot!(name, drift.transcript());
+    }
+
+    let applied = org.xtask(&["apply", "plan.json"]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    insta::assert_snapshot!("apply", applied.transcript());
+    let again = org.xtask(&["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "nothing left to change: {}", again.stdout);
+    insta::assert_snapshot!("plan_after_apply", again.transcript());
+
+    org.widen_by_hand().await;
+    let widened = org.xtask(&["plan"]);
+    assert_eq!(widened.code, 0, "{}", widened.stderr);
+    insta::assert_snapshot!("plan_live_differs", widened.transcript());
+    for (format, name) in [
+        ("markdown", "drift_live_differs_markdown"),
+        ("json", "drift_live_differs_json"),
+    ] {
+        let drift = org.xtask(&["drift", "--format", format]);
+        assert_eq!(drift.code, 0, "{}", drift.stderr);
         insta::assert_snapshot!(name, drift.transcript());
     }
     let failing = org.xtask(&["drift", "--format", "json", "--fail-on", "drift"]);
