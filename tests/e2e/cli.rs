@@ -3,11 +3,12 @@
 //! stdout and stderr; volatile parts (temp paths, moto's account and organization ids,
 //! timestamps, digests) are replaced by placeholders before comparing, never skipped.
 //!
-//! The binary: `cargo build -p xtask --message-format=json` runs once per test process (in this
-//! test binary's profile) and the executable's path is read from cargo's `compiler-artifact`
-//! message. Cargo's own lock and fingerprints make that a no-op when `xtask` is up to date, and
-//! the path is right whatever the target directory, so it works in a clean clone under
-//! `cargo test --workspace` (which builds no `xtask` binary for this package by itself).
+//! The binary: `CARGO_BIN_EXE_xtask` exists only for xtask's own tests, and `cargo test
+//! --workspace` builds no plain `xtask` executable for this package. So the first test that
+//! needs it runs `cargo build -p xtask --message-format=json-render-diagnostics` (with
+//! `--release` when this test binary has no debug assertions) and reads the executable's path
+//! from cargo's `compiler-artifact` message: right whatever the target directory, a no-op when
+//! `xtask` is up to date, and it works in a clean clone.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
