@@ -196,6 +196,6 @@ mod tests {
         let bytes = date.as_bytes();
         assert_eq!(date.len(), 10, "{date}");
         assert!(bytes[4] == b'-' && bytes[7] == b'-', "{date}");
-        assert!(date > "2026-01-01".to_string(), "{date}");
+        assert!(date.as_str() > "2026-01-01", "{date}");
     }
 }

@@ -55,23 +55,6 @@ fn write_quietly(out: &mut impl std::io::Write, text: &str) -> anyhow::Result<()
     }
 }
 
-/// A serde_json error as ``file:line:column: message``: `invalid json` for syntax errors,
-/// `not_what` (e.g. `not an organization`) when the JSON does not have the expected shape.
-/// serde_json appends ` at line L column C` to its message; the position leads instead.
-pub fn json_error(file: &str, err: &serde_json::Error, not_what: &str) -> anyhow::Error {
-    let (line, column) = (err.line(), err.column());
-    let message = err.to_string();
-    let message = message
-        .strip_suffix(&format!(" at line {line} column {column}"))
-        .unwrap_or(&message);
-    let what = match err.classify() {
-        serde_json::error::Category::Data => not_what,
-        _ => "invalid json",
-    };
-    // At the end of input serde_json reports column 0; columns count from 1.
-    anyhow::anyhow!("{file}:{line}:{}: {what}: {message}", column.max(1))
-}
-
 #[cfg(test)]
 mod tests {
     /// A writer whose reader went away (`… | head`), or that fails otherwise.
@@ -95,29 +78,5 @@ mod tests {
         let mut written = Vec::new();
         super::write_quietly(&mut written, "text\n").unwrap();
         assert_eq!(written, b"text\n");
-    }
-
-    #[test]
-    fn json_errors_lead_with_the_position_once() {
-        let err = serde_json::from_str::<serde_json::Value>("{\"a\": 1,\n}").unwrap_err();
-        assert_eq!(
-            super::json_error("x.json", &err, "not a request").to_string(),
-            "x.json:2:1: invalid json: trailing comma"
-        );
-        #[derive(Debug, serde::Deserialize)]
-        #[expect(dead_code, reason = "only the shape matters")]
-        struct Named {
-            id: String,
-        }
-        let err = serde_json::from_str::<Named>("{\"name\": \"a\"}").unwrap_err();
-        assert_eq!(
-            super::json_error("org.json", &err, "not an organization").to_string(),
-            "org.json:1:13: not an organization: missing field `id`"
-        );
-        let err = serde_json::from_str::<serde_json::Value>("{\"a\": [\n").unwrap_err();
-        assert_eq!(
-            super::json_error("t.json", &err, "not a request").to_string(),
-            "t.json:2:1: invalid json: EOF while parsing a list"
-        );
     }
 }

@@ -146,11 +146,7 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
     let root = super::root::resolve(args.root.as_deref())?;
     let definitions = warden_spec::Definitions::load(&root)
         .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
-    let text = fs::read_to_string(org_file)
-        .with_context(|| format!("cannot read `{}`", org_file.display()))?;
-    let org: warden_spec::Organization = serde_json::from_str(&text).map_err(|err| {
-        super::json_error(&org_file.display().to_string(), &err, "not an organization")
-    })?;
+    let org = warden_app::lint_files::load_org(org_file)?;
     // By id or by name, as `plan --account` and `lint --account` take it.
     let Some(account) = org
         .accounts
