@@ -2,7 +2,10 @@
 //! its sources and matches its digests; with the recorded packages at hand, that converting them
 //! again gives the same bytes. The caller reads the files and downloads the packages.
 
-use crate::catalog::{Catalog, DataFiles, GLOBAL_CONDITION_KEYS_FILE};
+use crate::catalog::{
+    CONDITION_KEY_PREFIXES_FILE, Catalog, DataFiles, GLOBAL_CONDITION_KEYS_FILE, MANIFEST_FILE,
+    SERVICES_FILE,
+};
 use crate::convert::{self, DEPENDENT_ACTIONS_PACKAGE, Generated, PACKAGE};
 use crate::err::CatalogError;
 use crate::model::SourceInfo;
@@ -42,6 +45,24 @@ pub enum VerifyError {
         version: String,
         difference: String,
     },
+}
+
+/// The names of the data files, in the order of [`data_files`].
+pub const DATA_FILE_NAMES: [&str; 4] = [
+    MANIFEST_FILE,
+    SERVICES_FILE,
+    CONDITION_KEY_PREFIXES_FILE,
+    GLOBAL_CONDITION_KEYS_FILE,
+];
+
+/// The texts of the files named in [`DATA_FILE_NAMES`], as data files.
+pub fn data_files(texts: &[String; 4]) -> DataFiles<'_> {
+    DataFiles {
+        manifest: &texts[0],
+        services: &texts[1],
+        condition_key_prefixes: &texts[2],
+        global_condition_keys: &texts[3],
+    }
 }
 
 /// The offline checks: the data parses, digests and counts match the manifest, the manifest
@@ -178,15 +199,6 @@ mod tests {
         .map(str::to_string)
     }
 
-    fn files(texts: &[String; 4]) -> DataFiles<'_> {
-        DataFiles {
-            manifest: &texts[0],
-            services: &texts[1],
-            condition_key_prefixes: &texts[2],
-            global_condition_keys: &texts[3],
-        }
-    }
-
     #[test]
     fn the_committed_data_passes() {
         assert!(verify_offline(EMBEDDED).is_ok());
@@ -196,7 +208,7 @@ mod tests {
     fn edited_data_fails_before_any_download() {
         let mut texts = committed();
         texts[1] = texts[1].replacen("\"access\":\"Read\"", "\"access\":\"Write\"", 1);
-        let err = verify_offline(files(&texts)).unwrap_err().to_string();
+        let err = verify_offline(data_files(&texts)).unwrap_err().to_string();
         assert!(
             err.starts_with("committed catalog data is invalid: "),
             "{err}"
@@ -209,7 +221,7 @@ mod tests {
         let mut texts = committed();
         let version = Catalog::embedded().source().version.clone();
         texts[0] = texts[0].replace(&format!("\"{version}\""), "\"\"");
-        let err = verify_offline(files(&texts)).unwrap_err().to_string();
+        let err = verify_offline(data_files(&texts)).unwrap_err().to_string();
         assert!(err.contains("manifest does not record the source"), "{err}");
     }
 
@@ -222,13 +234,13 @@ mod tests {
             condition_key_prefixes: texts[2].clone(),
             warnings: Vec::new(),
         };
-        compare(files(&texts), &generated, "v").unwrap();
+        compare(data_files(&texts), &generated, "v").unwrap();
         generated.services = generated.services.replacen(
             "{\"prefix\":\"s3\",\"name\":\"Amazon S3\"",
             "{\"prefix\":\"s3\",\"name\":\"Amazon S4\"",
             1,
         );
-        let err = compare(files(&texts), &generated, "v")
+        let err = compare(data_files(&texts), &generated, "v")
             .unwrap_err()
             .to_string();
         assert!(

