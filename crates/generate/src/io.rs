@@ -1,5 +1,6 @@
-//! Reading CloudTrail log files (`.json` and `.json.gz`) and definition YAML from directory
-//! trees, the only file access of this crate; everything else works on text.
+//! Reading CloudTrail log files (`.json` and `.json.gz`) from directory trees, the only file
+//! access of this crate besides loading definitions through `warden-spec`; everything else
+//! works on text.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -60,54 +61,4 @@ fn read_text(path: &Path) -> Result<String, CloudTrailError> {
         String::from_utf8(bytes)
             .map_err(|err| io_error(std::io::Error::new(std::io::ErrorKind::InvalidData, err)))
     }
-}
-
-/// Every YAML document in the `.yaml`/`.yml` files under `dir` (definition files), as JSON values.
-pub fn read_definition_documents(dir: &Path) -> Result<Vec<serde_json::Value>, CloudTrailError> {
-    Ok(read_definition_files(dir)?
-        .into_iter()
-        .flat_map(|file| file.documents)
-        .collect())
-}
-
-/// One definition file: its path, text and YAML documents.
-#[derive(Debug, Clone)]
-pub struct DefinitionFile {
-    pub path: PathBuf,
-    pub text: String,
-    pub documents: Vec<serde_json::Value>,
-}
-
-/// The `.yaml`/`.yml` files under `dir`, sorted by path, with their documents.
-pub fn read_definition_files(dir: &Path) -> Result<Vec<DefinitionFile>, CloudTrailError> {
-    let mut paths = Vec::new();
-    collect(dir, &mut paths, &|name| {
-        name.ends_with(".yaml") || name.ends_with(".yml")
-    })?;
-    paths.sort();
-    let mut files = Vec::new();
-    for path in paths {
-        let text = read_text(&path)?;
-        let parsed: Vec<serde_json::Value> =
-            serde_saphyr::from_multiple(&text).map_err(|err| CloudTrailError::Json {
-                path: path.clone(),
-                line: err
-                    .location()
-                    .map_or(0, |l| usize::try_from(l.line()).unwrap_or_default()),
-                column: err
-                    .location()
-                    .map_or(0, |l| usize::try_from(l.column()).unwrap_or_default()),
-                message: err.to_string(),
-            })?;
-        let documents = parsed
-            .into_iter()
-            .filter(|document| !document.is_null())
-            .collect();
-        files.push(DefinitionFile {
-            path,
-            text,
-            documents,
-        });
-    }
-    Ok(files)
 }
