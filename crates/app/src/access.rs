@@ -1,7 +1,8 @@
 //! How Warden reaches member accounts: the access role from `warden.yaml` with the ExternalId
 //! the caller read from the variable `warden.yaml` names (the value is never printed).
 
-use warden_aws::{AccessRole, AwsError, ExternalId, SessionDuration, SessionName};
+use warden_aws::{AccessRole, SessionDuration, SessionName};
+use warden_policy::{ExternalId, IdError};
 use warden_spec::defs::Config;
 
 use crate::err::AppError;
@@ -17,7 +18,7 @@ pub fn external_id(variable: &str, value: Option<String>) -> Result<ExternalId, 
     ExternalId::new(value).map_err(|err| AppError::ExternalIdInvalid {
         variable: variable.to_string(),
         reason: match err {
-            AwsError::InvalidExternalId { reason } => reason,
+            IdError::InvalidExternalId { reason } => reason,
             other => other.to_string(),
         },
     })

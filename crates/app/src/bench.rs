@@ -10,6 +10,7 @@ use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, SessionDuration, Sessi
 use warden_catalog::Catalog;
 use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 use warden_plan::from_spec;
+use warden_policy::{Arn, Partition};
 use warden_report::bundle::BundleHeader;
 use warden_report::{Provenance, UsageIndex};
 use warden_spec::Definitions;
@@ -218,9 +219,9 @@ fn bench_usage(
                     "recipientAccountId": account.id,
                     "userIdentity": {
                         "type": "AssumedRole",
-                        "arn": format!("arn:aws:sts::{}:assumed-role/role-{role:03}/s", account.id),
+                        "arn": Arn::assumed_role(Partition::Aws, &account.id, &format!("role-{role:03}"), "s").to_string(),
                         "accountId": account.id,
-                        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{}:role/bench/role-{role:03}", account.id)}}
+                        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": Arn::role(Partition::Aws, &account.id, "/bench/", &format!("role-{role:03}")).to_string()}}
                     }
                 }));
             }

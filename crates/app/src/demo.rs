@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use warden_aws::fixture::{self, SeedAccount, SeededOrg};
 use warden_aws::{Aws, NewRole};
 use warden_plan::desired::Ownership;
+use warden_policy::Arn;
 
 use crate::err::AppError;
 
@@ -31,7 +32,15 @@ pub fn seed_accounts() -> Vec<SeedAccount> {
 /// conflict Warden shows and never touches.
 pub const CONFLICTING_ROLE: &str = "payments-api-task";
 
-const ACCOUNT_ROOT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::ACCOUNT:root"},"Action":"sts:AssumeRole"}]}"#;
+/// A trust policy letting the account's own root assume the role, as the console makes it.
+fn account_root_trust(aws: &Aws, account_id: &str) -> String {
+    let root = Arn::account_root(aws.partition(), account_id).to_string();
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": root}, "Action": "sts:AssumeRole"}]
+    })
+    .to_string()
+}
 
 pub fn account_id<'a>(org: &'a SeededOrg, name: &str) -> Result<&'a str, AppError> {
     org.account_id(name)
@@ -47,7 +56,7 @@ pub async fn create_conflict(aws: &Aws, org: &SeededOrg) -> Result<(), AppError>
         &NewRole {
             name: CONFLICTING_ROLE.into(),
             path: "/workloads/".into(),
-            trust_policy: ACCOUNT_ROOT_TRUST.replace("ACCOUNT", dev),
+            trust_policy: account_root_trust(aws, dev),
             ..NewRole::default()
         },
         &[],
@@ -120,7 +129,7 @@ pub async fn make_drift(
         &NewRole {
             name: "legacy-batch".into(),
             path: "/".into(),
-            trust_policy: ACCOUNT_ROOT_TRUST.replace("ACCOUNT", dev),
+            trust_policy: account_root_trust(aws, dev),
             description: Some("Created in the console in 2021".into()),
             ..NewRole::default()
         },

@@ -70,6 +70,8 @@ pub enum AppError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]
+    Id(#[from] warden_policy::IdError),
+    #[error(transparent)]
     Aws(#[from] warden_aws::AwsError),
 }
 

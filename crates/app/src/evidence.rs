@@ -6,6 +6,7 @@ use std::path::Path;
 use warden_catalog::Catalog;
 use warden_lint::{Date, LintConfig, lint_rendered_account};
 use warden_plan::Plan;
+use warden_policy::{Arn, Partition};
 use warden_report::UsageIndex;
 use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
 use warden_report::evidence::{
@@ -17,8 +18,8 @@ use warden_spec::org::{AccountStatus, Organization};
 use crate::err::AppError;
 use crate::select::selected;
 
-/// Reads AWS managed policy documents keyed by name into a map keyed by ARN.
-pub fn read_aws_managed(path: &Path) -> Result<AwsManagedPolicies, AppError> {
+/// Reads AWS managed policy documents keyed by name into a map keyed by their ARN in `partition`.
+pub fn read_aws_managed(path: &Path, partition: Partition) -> Result<AwsManagedPolicies, AppError> {
     let failed = |message: String| AppError::AwsManagedPolicies {
         path: path.display().to_string(),
         message,
@@ -34,7 +35,7 @@ pub fn read_aws_managed(path: &Path) -> Result<AwsManagedPolicies, AppError> {
         let parsed = warden_policy::parse_value(&document)
             .map_err(|errors| failed(format!("policy `{name}`: {errors:?}")))?;
         policies.insert(
-            format!("arn:aws:iam::aws:policy{policy_path}{name}"),
+            Arn::aws_managed_policy(partition, policy_path, &name).to_string(),
             AwsManagedPolicy { document, parsed },
         );
     }

@@ -5,19 +5,21 @@ use std::time::SystemTime;
 
 use aws_sdk_iam::config::Credentials;
 
+use warden_policy::{Arn, Partition, decode_document};
+
 use crate::client::Aws;
-use crate::document::decode_document;
 use crate::err::{AwsError, api_error};
-use crate::ids::{ExternalId, SessionDuration, SessionName};
+use crate::ids::{SessionDuration, SessionName};
 use crate::trust::{TrustProblem, check_external_id};
 use warden_plan::live::LiveAccount;
+use warden_policy::ExternalId;
 
 /// IAM in one account, acting through a role. Mutating calls refuse to touch `protected_role`
 /// (the role this client came through) as a last line of defense.
 #[derive(Clone, Debug)]
 pub struct AccountClient {
     pub(crate) account_id: String,
-    pub(crate) partition: &'static str,
+    pub(crate) partition: Partition,
     pub(crate) iam: aws_sdk_iam::Client,
     pub(crate) protected_role: String,
     pub(crate) session_arn: Option<String>,
@@ -38,16 +40,13 @@ impl AccountClient {
         self.session_arn.as_deref()
     }
 
-    pub fn partition(&self) -> &'static str {
+    pub fn partition(&self) -> Partition {
         self.partition
     }
 
-    /// `arn:aws:iam::ACCOUNT:policy{path}{name}`.
+    /// The ARN of this account's customer managed policy `{path}{name}`, in its partition.
     pub fn policy_arn(&self, path: &str, name: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:policy{}{name}",
-            self.partition, self.account_id, path
-        )
+        Arn::managed_policy(self.partition, &self.account_id, path, name).to_string()
     }
 
     pub(crate) fn guard(&self, role_name: &str) -> Result<(), AwsError> {
@@ -75,10 +74,10 @@ impl AccountClient {
             .ok_or_else(|| {
                 AwsError::missing(&self.account_id, "GetRole", "AssumeRolePolicyDocument")
             })?;
-        decode_document(raw).map_err(|message| AwsError::TrustUnreadable {
+        decode_document(raw).map_err(|err| AwsError::TrustUnreadable {
             account_id: self.account_id.clone(),
             role_name: role_name.to_owned(),
-            message,
+            message: err.to_string(),
         })
     }
 }
@@ -158,10 +157,7 @@ impl Aws {
         session_name: &SessionName,
         duration: SessionDuration,
     ) -> Result<AccountClient, AwsError> {
-        let role_arn = format!(
-            "arn:{}:iam::{account_id}:role/{role_name}",
-            self.partition()
-        );
+        let role_arn = Arn::role(self.partition(), account_id, "/", role_name).to_string();
         let mut request = self
             .sts
             .assume_role()

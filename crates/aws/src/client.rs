@@ -9,7 +9,9 @@ use aws_sdk_iam::config::Credentials;
 use aws_sdk_iam::config::retry::RetryPartition;
 
 use crate::err::{AwsError, CALLER, api_error};
-use crate::options::{AwsOptions, partition_for_region};
+use warden_policy::Partition;
+
+use crate::options::AwsOptions;
 
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
 
@@ -111,8 +113,9 @@ impl Aws {
         &self.options
     }
 
-    pub fn partition(&self) -> &'static str {
-        partition_for_region(&self.region)
+    /// The ARN partition of the region (`us-gov-west-1`: `aws-us-gov`).
+    pub fn partition(&self) -> Partition {
+        Partition::for_region(&self.region)
     }
 
     pub async fn caller_identity(&self) -> Result<CallerIdentity, AwsError> {

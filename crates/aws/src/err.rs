@@ -59,8 +59,6 @@ pub enum AwsError {
         policy_arn: String,
         attachments: u32,
     },
-    #[error("invalid ExternalId: {reason}")]
-    InvalidExternalId { reason: String },
     #[error("invalid role session name `{value}`: {reason}")]
     InvalidSessionName { value: String, reason: String },
     #[error("session duration {seconds} s is outside {min}–{max} s")]

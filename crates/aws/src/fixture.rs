@@ -12,7 +12,8 @@ use crate::account::AccountClient;
 use crate::apply::NewRole;
 use crate::client::Aws;
 use crate::err::{AwsError, CALLER, api_error};
-use crate::ids::{ExternalId, SessionDuration, SessionName};
+use crate::ids::{SessionDuration, SessionName};
+use warden_policy::{Arn, ExternalId, Partition};
 
 /// The role Organizations creates in every new member account, trusted by the management
 /// account; fixtures act through it.
@@ -109,13 +110,14 @@ fn fixture_error(message: impl Into<String>) -> AwsError {
 /// A trust policy letting the management account assume the role, optionally requiring
 /// `sts:ExternalId`.
 pub fn access_trust_policy(
-    partition: &str,
+    partition: Partition,
     management_account_id: &str,
     external_id: Option<&ExternalId>,
 ) -> String {
+    let root = Arn::account_root(partition, management_account_id).to_string();
     let mut statement = serde_json::json!({
         "Effect": "Allow",
-        "Principal": {"AWS": format!("arn:{partition}:iam::{management_account_id}:root")},
+        "Principal": {"AWS": root},
         "Action": "sts:AssumeRole",
     });
     if let (Some(external_id), Some(map)) = (external_id, statement.as_object_mut()) {
@@ -475,9 +477,9 @@ mod tests {
     #[test]
     fn access_trust_policy_carries_the_condition_only_when_asked() {
         let id = ExternalId::new("ext-123").unwrap();
-        let with = access_trust_policy("aws", "123456789012", Some(&id));
+        let with = access_trust_policy(Partition::Aws, "123456789012", Some(&id));
         assert!(crate::trust::check_external_id(&with, &id).is_ok());
-        let without = access_trust_policy("aws", "123456789012", None);
+        let without = access_trust_policy(Partition::Aws, "123456789012", None);
         assert!(crate::trust::check_external_id(&without, &id).is_err());
         assert!(with.contains("arn:aws:iam::123456789012:root"));
     }

@@ -1,57 +1,9 @@
-//! Validated values sent to STS: the ExternalId (redacted when shown), the role session name and
-//! the session duration.
+//! Validated values sent to STS: the role session name and the session duration. The ExternalId
+//! is warden-policy's (redacted when shown).
 
 use std::fmt;
 
 use crate::err::AwsError;
-
-/// The shared secret-ish value a member account's access role requires in `sts:ExternalId`.
-/// Debug and Display never show it; use [`ExternalId::expose`] to send it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ExternalId(String);
-
-impl ExternalId {
-    /// 2–1,224 characters of `[\w+=,.@:/-]`.
-    pub fn new(value: impl Into<String>) -> Result<Self, AwsError> {
-        let value = value.into();
-        let length = value.chars().count();
-        if !(2..=1224).contains(&length) {
-            return Err(AwsError::InvalidExternalId {
-                reason: format!("length {length} is outside 2–1,224 characters"),
-            });
-        }
-        if let Some(bad) = value.chars().find(|ch| !is_external_id_char(*ch)) {
-            return Err(AwsError::InvalidExternalId {
-                reason: format!(
-                    "character `{}` is not allowed (allowed: letters, digits and `_+=,.@:/-`)",
-                    bad.escape_default()
-                ),
-            });
-        }
-        Ok(Self(value))
-    }
-
-    /// The value itself, for the AssumeRole call and trust comparison only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-fn is_external_id_char(ch: char) -> bool {
-    ch.is_ascii_alphanumeric() || "_+=,.@:/-".contains(ch)
-}
-
-impl fmt::Debug for ExternalId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExternalId(<redacted>)")
-    }
-}
-
-impl fmt::Display for ExternalId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// The role session name: shows up in CloudTrail as who did what, so it names Warden and the
 /// commit of the definitions (`warden-<shortsha>`).
@@ -140,20 +92,6 @@ impl Default for SessionDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn external_id_is_validated_and_redacted() {
-        let id = ExternalId::new("warden-Prod:2026/a.b@c=d,e+f").unwrap();
-        assert_eq!(format!("{id}"), "<redacted>");
-        assert!(!format!("{id:?}").contains("warden"));
-        assert_eq!(id.expose(), "warden-Prod:2026/a.b@c=d,e+f");
-        assert!(ExternalId::new("x").is_err());
-        assert!(ExternalId::new("a".repeat(1225)).is_err());
-        assert!(ExternalId::new("a".repeat(1224)).is_ok());
-        let err = ExternalId::new("has space").unwrap_err().to_string();
-        assert!(err.contains("` `"), "{err}");
-        assert!(!err.contains("has space"), "the value must not leak: {err}");
-    }
 
     #[test]
     fn session_names_follow_sts_rules() {

@@ -84,17 +84,6 @@ impl AwsOptions {
     }
 }
 
-/// The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`).
-pub fn partition_for_region(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,13 +101,6 @@ mod tests {
             "{err}"
         );
         assert!(AwsOptions::default().check_region("ap-south-1").is_ok());
-    }
-
-    #[test]
-    fn partitions() {
-        assert_eq!(partition_for_region("cn-north-1"), "aws-cn");
-        assert_eq!(partition_for_region("us-gov-west-1"), "aws-us-gov");
-        assert_eq!(partition_for_region("eu-central-1"), "aws");
     }
 
     #[test]

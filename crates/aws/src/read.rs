@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, RoleDetail, Tag};
 use warden_plan::live::{LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole};
 
+use warden_policy::decode_document;
+
 use crate::account::AccountClient;
-use crate::document::decode_document;
 use crate::err::{AwsError, api_error};
 
 /// Role fields GAAD does not return.
@@ -94,10 +95,10 @@ impl AccountClient {
 
     fn decode(&self, raw: Option<&str>, what: impl Fn() -> String) -> Result<String, AwsError> {
         let raw = raw.unwrap_or_default();
-        decode_document(raw).map_err(|message| AwsError::Document {
+        decode_document(raw).map_err(|err| AwsError::Document {
             account_id: self.account_id.clone(),
             what: what(),
-            message,
+            message: err.to_string(),
         })
     }
 

@@ -6,8 +6,9 @@
 use aws_sdk_organizations::types::PolicyType;
 use warden_plan::live::LiveScp;
 
+use warden_policy::decode_document;
+
 use crate::client::Aws;
-use crate::document::decode_document;
 use crate::err::{AwsError, CALLER, api_error};
 
 impl Aws {
@@ -40,10 +41,10 @@ impl Aws {
                 .policy()
                 .and_then(|policy| policy.content())
                 .unwrap_or_default();
-            let content = decode_document(raw).map_err(|message| AwsError::Document {
+            let content = decode_document(raw).map_err(|err| AwsError::Document {
                 account_id: CALLER.to_owned(),
                 what: format!("SCP `{id}`"),
-                message,
+                message: err.to_string(),
             })?;
             scps.push(LiveScp {
                 name: summary.name().unwrap_or_default().to_owned(),

@@ -5,7 +5,7 @@
 use warden_policy::wildcard::{Case, matches};
 use warden_policy::{ActionClause, Effect, PrincipalType, Statement, parse_policy};
 
-use crate::ids::ExternalId;
+use warden_policy::ExternalId;
 
 /// Why a trust policy is not acceptable for an access role.
 #[derive(Debug, Clone, PartialEq, Eq)]

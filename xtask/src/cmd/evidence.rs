@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let aws_managed = args
         .aws_managed_policies
         .as_deref()
-        .map(read_aws_managed)
+        .map(|path| read_aws_managed(path, definitions.partition()))
         .transpose()?;
     let outcome = runtime()?.block_on(async {
         let (org, request) = live(&root, &definitions, &args.connection).await?;
