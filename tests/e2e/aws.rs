@@ -317,7 +317,7 @@ async fn apply_primitives_change_iam_and_never_touch_the_access_role() {
         Err(AwsError::ProtectedRole { .. })
     ));
 
-    let trust = fixture::access_trust_policy("aws", &org.management_account_id, None);
+    let trust = fixture::access_trust_policy(aws.partition(), &org.management_account_id, None);
     client
         .create_role(&NewRole {
             name: "ci-deployer".to_owned(),
@@ -413,7 +413,11 @@ async fn apply_primitives_change_iam_and_never_touch_the_access_role() {
     client
         .update_assume_role_policy(
             "ci-deployer",
-            &fixture::access_trust_policy("aws", &org.management_account_id, Some(&external_id())),
+            &fixture::access_trust_policy(
+                aws.partition(),
+                &org.management_account_id,
+                Some(&external_id()),
+            ),
         )
         .await
         .unwrap();
@@ -1138,4 +1142,178 @@ async fn a_seeded_moto_server_repeats_its_generated_ids() {
         ids.push((org.organization_id, org.ous, org.accounts));
     }
     assert_eq!(ids[0], ids[1]);
+}
+
+const GOV_CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_GOV_UNSET_EXTERNAL_ID
+regions:
+  allowed: [us-gov-west-1]
+  home: us-gov-west-1
+concurrency: 4
+admin_roles: [WardenAccess]
+"#;
+
+const GOV_BOUNDARY: &str = r#"
+kind: Boundary
+name: gov-boundary
+path: /boundaries/
+description: Caps workload roles.
+statements:
+  - Sid: Cap
+    Effect: Allow
+    Action: [s3:*]
+    Resource: "*"
+"#;
+
+const GOV_POLICY: &str = r#"
+kind: ManagedPolicy
+name: gov-read
+path: /
+description: Reads the account's bucket.
+statements:
+  - Sid: Read
+    Effect: Allow
+    Action: s3:GetObject
+    Resource: "arn:${partition}:s3:::data-${account_id}/*"
+"#;
+
+const GOV_ROLE: &str = r#"
+kind: Role
+name: gov-deployer
+path: /
+description: Deploys in GovCloud.
+targets:
+  ous: [Root/Workloads]
+boundary: gov-boundary
+managed_policies: [gov-read]
+trust:
+  - Sid: AccountRoot
+    Effect: Allow
+    Principal:
+      AWS: "arn:${partition}:iam::${account_id}:root"
+    Action: sts:AssumeRole
+inline_policies:
+  artifacts:
+    - Sid: Artifacts
+      Effect: Allow
+      Action: s3:PutObject
+      Resource: "arn:${partition}:s3:::artifacts-${account_id}/*"
+"#;
+
+/// An organization in the GovCloud partition (`us-gov-west-1`): the definitions use
+/// `${partition}`, every ARN Warden builds is `arn:aws-us-gov:…`, and plan → apply → plan again
+/// converges, checked on the live state read back from the emulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govcloud_organization_plans_applies_and_converges_in_its_partition() {
+    let server = moto();
+    let mut options = AwsOptions::emulator(server.endpoint_url());
+    options.region = Some("us-gov-west-1".into());
+    options.allowed_regions = vec!["us-gov-west-1".into()];
+    options.initial_backoff = Some(Duration::from_millis(10));
+    let aws = Aws::connect(options).await.unwrap();
+    assert_eq!(aws.partition().as_str(), "aws-us-gov");
+    let org = fixture::seed_organization(
+        &aws,
+        &spec(
+            &["Workloads"],
+            vec![SeedAccount::new("gov-dev", "Workloads")],
+        ),
+    )
+    .await
+    .unwrap();
+    let dev = org.account_id("gov-dev").unwrap().to_owned();
+
+    let repo = tempfile::tempdir().unwrap();
+    for (file, text) in [
+        ("warden.yaml", GOV_CONFIG),
+        ("boundaries/gov-boundary.yaml", GOV_BOUNDARY),
+        ("policies/gov-read.yaml", GOV_POLICY),
+        ("policies/gov-deployer.yaml", GOV_ROLE),
+        ("scps/deny-leave.yaml", warden_e2e::DENY_LEAVE_SCP),
+    ] {
+        warden_e2e::write_file(repo.path(), file, text);
+    }
+    let definitions = warden_spec::Definitions::load(repo.path()).unwrap();
+    let live = warden_app::LiveOrganization::new(aws.clone(), access(), 4);
+    let request = warden_app::PlanRequest {
+        created_at: warden_app::now_rfc3339(),
+        ..warden_app::PlanRequest::default()
+    };
+    let plan = warden_app::plan_organization(&live, &definitions, &request, &|_| {})
+        .await
+        .unwrap()
+        .plan;
+    assert!(plan.unreadable.is_empty(), "{:?}", plan.unreadable);
+    assert!(plan.has_changes());
+    let desired = warden_app::desired_state(&live, &definitions, None)
+        .await
+        .unwrap();
+    let apply = warden_app::ApplyRequest {
+        desired: Some(std::sync::Arc::new(desired)),
+        ..warden_app::ApplyRequest::new(
+            warden_plan::from_spec::ownership(&definitions.config),
+            4,
+            std::sync::Arc::new(|_| {}),
+        )
+    };
+    let report = warden_app::apply_plan(&live, &plan, &apply).await;
+    assert!(
+        report.succeeded(),
+        "{}",
+        warden_plan::report::render_apply_report(&report)
+    );
+
+    // Live state, read back through the emulator's administrator role.
+    let admin = fixture::admin_client(&aws, &dev).await.unwrap();
+    let account = admin.read_account().await.unwrap();
+    let gov = |arn: &str| arn.starts_with("arn:aws-us-gov:");
+    let role = account.role("gov-deployer").unwrap();
+    assert!(gov(&role.arn), "{}", role.arn);
+    let boundary = role.permissions_boundary_arn.as_deref().unwrap();
+    assert_eq!(
+        boundary,
+        format!("arn:aws-us-gov:iam::{dev}:policy/boundaries/gov-boundary")
+    );
+    assert_eq!(
+        role.attached_policy_arns,
+        vec![format!("arn:aws-us-gov:iam::{dev}:policy/gov-read")]
+    );
+    let trust = parse(&role.trust_policy);
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        json!(format!("arn:aws-us-gov:iam::{dev}:root"))
+    );
+    let inline = parse(&role.inline_policies["artifacts"]);
+    assert_eq!(
+        inline["Statement"][0]["Resource"],
+        json!(format!("arn:aws-us-gov:s3:::artifacts-{dev}/*"))
+    );
+    let policy = account.policy("gov-read").unwrap();
+    assert!(gov(&policy.arn), "{}", policy.arn);
+    assert!(
+        policy
+            .document
+            .contains(&format!("arn:aws-us-gov:s3:::data-{dev}/*")),
+        "{}",
+        policy.document
+    );
+    let scps = aws.read_scps().await.unwrap();
+    assert!(
+        scps.iter()
+            .any(|scp| scp.name == "deny-leave" && !scp.targets.is_empty())
+    );
+
+    let again = warden_app::plan_organization(&live, &definitions, &request, &|_| {})
+        .await
+        .unwrap()
+        .plan;
+    assert!(
+        !again.has_changes(),
+        "{}",
+        warden_plan::render::render_table(&again, Default::default())
+    );
 }
