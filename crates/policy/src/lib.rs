@@ -24,11 +24,12 @@
 
 pub mod arn;
 pub mod canonical;
+pub mod date;
 pub mod diff;
 pub mod document;
 pub mod err;
 pub mod ids;
-mod json;
+pub mod json;
 pub mod locate;
 pub mod model;
 pub mod parse;
