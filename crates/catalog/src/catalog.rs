@@ -288,7 +288,9 @@ impl Catalog {
                 .filter_map(|service| service.action(action_part))
                 .collect());
         }
-        let tokens = wildcard::parse_pattern(action_part);
+        // Compiled once for every action of the service; action names are ASCII, so ASCII
+        // case folding is all the matcher needs.
+        let segments = wildcard::segments(action_part, true);
         // Cheap pre-filter on the literal head (`Describe` of `Describe*`) before the full match.
         let head_len = action_part
             .find(['*', '?', '$'])
@@ -303,7 +305,7 @@ impl Catalog {
                     .as_bytes()
                     .get(..head.len())
                     .is_some_and(|start| start.eq_ignore_ascii_case(head))
-                    && wildcard::matches_tokens(&tokens, &action.name, Case::Insensitive)
+                    && wildcard::match_segments(&segments, &action.name, Case::Insensitive)
             })
             .collect())
     }

@@ -1,4 +1,5 @@
-//! Precompiled IAM wildcard patterns and policy-variable templates, matched without allocating.
+//! Policy-variable templates over warden-policy's compiled wildcard patterns, matched without
+//! allocating.
 //!
 //! `*` matches any run of characters (including none, and across `:` and `/`), `?` exactly one
 //! character. `${*}`, `${?}` and `${$}` are literal escapes. Policy variables (`${aws:username}`,
@@ -7,188 +8,10 @@
 
 use std::borrow::Cow;
 
+pub(crate) use warden_policy::wildcard::Pattern;
+use warden_policy::wildcard::{AsSegmentRef, Case, Segment, SegmentRef, match_segments, segments};
+
 use crate::request::{Context, key_hash};
-
-/// One element of a compiled pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Token {
-    Literal(Box<str>),
-    AnyChar,
-    AnyRun,
-}
-
-/// A pattern with the common shapes special-cased so most matches are one comparison.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Pattern {
-    /// `*`
-    Any,
-    /// No wildcard.
-    Exact(Box<str>),
-    /// `literal*`
-    Prefix(Box<str>),
-    /// Anything else.
-    General(Box<[Token]>),
-}
-
-impl Pattern {
-    /// Compiles a pattern; `wildcards = false` treats `*` and `?` as literal characters (the
-    /// `…Equals` operators), `lowercase` folds the pattern for case-insensitive matching.
-    pub(crate) fn compile(text: &str, wildcards: bool, lowercase: bool) -> Pattern {
-        let text: Cow<'_, str> = if lowercase {
-            Cow::Owned(text.to_lowercase())
-        } else {
-            Cow::Borrowed(text)
-        };
-        let tokens = tokenize(&text, wildcards);
-        Pattern::from_tokens(tokens)
-    }
-
-    fn from_tokens(tokens: Vec<Token>) -> Pattern {
-        match tokens.as_slice() {
-            [] => Pattern::Exact("".into()),
-            [Token::AnyRun] => Pattern::Any,
-            [Token::Literal(lit)] => Pattern::Exact(lit.clone()),
-            [Token::Literal(lit), Token::AnyRun] => Pattern::Prefix(lit.clone()),
-            _ => Pattern::General(tokens.into_boxed_slice()),
-        }
-    }
-
-    /// Does the pattern match all of `text` (case-sensitively; fold both sides beforehand for
-    /// case-insensitive matching)?
-    pub(crate) fn matches(&self, text: &str) -> bool {
-        match self {
-            Pattern::Any => true,
-            Pattern::Exact(lit) => **lit == *text,
-            Pattern::Prefix(lit) => text.starts_with(&**lit),
-            Pattern::General(tokens) => match_tokens(tokens, text),
-        }
-    }
-
-    /// The literal part before the first wildcard (used to index actions by service).
-    pub(crate) fn literal_prefix(&self) -> &str {
-        match self {
-            Pattern::Any => "",
-            Pattern::Exact(lit) | Pattern::Prefix(lit) => lit,
-            Pattern::General(tokens) => match tokens.first() {
-                Some(Token::Literal(lit)) => lit,
-                _ => "",
-            },
-        }
-    }
-}
-
-fn tokenize(text: &str, wildcards: bool) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut literal = String::new();
-    let mut rest = text;
-    let flush = |literal: &mut String, tokens: &mut Vec<Token>| {
-        if !literal.is_empty() {
-            tokens.push(Token::Literal(std::mem::take(literal).into_boxed_str()));
-        }
-    };
-    'outer: while let Some(ch) = rest.chars().next() {
-        for (escape, unescaped) in [("${*}", '*'), ("${?}", '?'), ("${$}", '$')] {
-            if let Some(after) = rest.strip_prefix(escape) {
-                literal.push(unescaped);
-                rest = after;
-                continue 'outer;
-            }
-        }
-        match ch {
-            '*' if wildcards => {
-                flush(&mut literal, &mut tokens);
-                // Consecutive stars are one star.
-                if tokens.last() != Some(&Token::AnyRun) {
-                    tokens.push(Token::AnyRun);
-                }
-            }
-            '?' if wildcards => {
-                flush(&mut literal, &mut tokens);
-                tokens.push(Token::AnyChar);
-            }
-            other => literal.push(other),
-        }
-        rest = &rest[ch.len_utf8()..];
-    }
-    flush(&mut literal, &mut tokens);
-    tokens
-}
-
-/// A token as the matcher sees it: borrowed, so templates can be matched without allocating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokenRef<'a> {
-    Literal(&'a str),
-    AnyChar,
-    AnyRun,
-}
-
-trait AsTokenRef {
-    fn as_token_ref(&self) -> TokenRef<'_>;
-}
-
-impl AsTokenRef for Token {
-    fn as_token_ref(&self) -> TokenRef<'_> {
-        match self {
-            Token::Literal(lit) => TokenRef::Literal(lit),
-            Token::AnyChar => TokenRef::AnyChar,
-            Token::AnyRun => TokenRef::AnyRun,
-        }
-    }
-}
-
-impl AsTokenRef for TokenRef<'_> {
-    fn as_token_ref(&self) -> TokenRef<'_> {
-        *self
-    }
-}
-
-/// Greedy matching with backtracking to the last `*`: linear for typical patterns.
-fn match_tokens<T: AsTokenRef>(tokens: &[T], text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let (mut t, mut p) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        match tokens.get(p).map(AsTokenRef::as_token_ref) {
-            Some(TokenRef::AnyRun) => {
-                star = Some((p, t));
-                p += 1;
-                continue;
-            }
-            Some(TokenRef::AnyChar) if t < bytes.len() => {
-                t += char_len(bytes[t]);
-                p += 1;
-                continue;
-            }
-            Some(TokenRef::Literal(lit)) if bytes[t..].starts_with(lit.as_bytes()) => {
-                t += lit.len();
-                p += 1;
-                continue;
-            }
-            None if t == bytes.len() => return true,
-            _ => {}
-        }
-        // Mismatch: let the last star swallow one more character, or fail.
-        match star {
-            Some((star_p, star_t)) if star_t < bytes.len() => {
-                let next = star_t + char_len(bytes[star_t]);
-                star = Some((star_p, next));
-                p = star_p + 1;
-                t = next;
-            }
-            _ => return false,
-        }
-    }
-}
-
-/// Length of the UTF-8 sequence starting with `lead`.
-fn char_len(lead: u8) -> usize {
-    match lead {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
-}
 
 /// A piece of a template: literal pattern text or a policy variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +38,7 @@ pub(crate) struct Template {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TemplateToken {
-    Token(Token),
+    Token(Segment),
     /// Index into `pieces` of a `Piece::Variable`.
     Variable(usize),
 }
@@ -308,7 +131,7 @@ impl Template {
                         text.to_string()
                     };
                     tokens.extend(
-                        tokenize(&text, wildcards)
+                        segments(&text, wildcards)
                             .into_iter()
                             .map(TemplateToken::Token),
                     );
@@ -338,16 +161,20 @@ impl Template {
         if self.lowercase || self.tokens.len() > MAX_STACK_TOKENS {
             return Some(self.resolve(context)?.matches(text));
         }
-        let mut stack = [TokenRef::AnyRun; MAX_STACK_TOKENS];
+        let mut stack = [SegmentRef::AnyRun; MAX_STACK_TOKENS];
         for (slot, token) in stack.iter_mut().zip(self.tokens.iter()) {
             *slot = match token {
-                TemplateToken::Token(token) => token.as_token_ref(),
+                TemplateToken::Token(segment) => segment.as_segment_ref(),
                 TemplateToken::Variable(index) => {
-                    TokenRef::Literal(self.variable(*index, context)?)
+                    SegmentRef::Literal(self.variable(*index, context)?)
                 }
             };
         }
-        Some(match_tokens(&stack[..self.tokens.len()], text))
+        Some(match_segments(
+            &stack[..self.tokens.len()],
+            text,
+            Case::Sensitive,
+        ))
     }
 
     /// Substitutes the variables; values from the context are escaped so they stay literal.
@@ -398,39 +225,6 @@ fn escape_into(value: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn like(pattern: &str, text: &str) -> bool {
-        Pattern::compile(pattern, true, false).matches(text)
-    }
-
-    #[test]
-    fn wildcards_match_like_iam() {
-        assert!(like("*", ""));
-        assert!(like("s3:Get*", "s3:GetObject"));
-        assert!(!like("s3:Get*", "s3:PutObject"));
-        assert!(like("ec2:?escribe*", "ec2:DescribeVpcs"));
-        assert!(!like("ec2:?escribe*", "ec2:escribe"));
-        assert!(like("a*b*c", "aXbYbZc"));
-        assert!(!like("a*b*c", "aXbYbZ"));
-        assert!(like("arn:aws:s3:::bucket/*/x", "arn:aws:s3:::bucket/a/b/x"));
-        assert!(like("*ä?", "xäö"));
-        assert!(!like("a?c", "ac"));
-        assert!(like("a**", "a"));
-    }
-
-    #[test]
-    fn equals_treats_star_literally() {
-        let pattern = Pattern::compile("a*", false, false);
-        assert!(pattern.matches("a*"));
-        assert!(!pattern.matches("ab"));
-    }
-
-    #[test]
-    fn escapes_are_literal() {
-        assert!(like("a${*}b", "a*b"));
-        assert!(!like("a${*}b", "aXb"));
-        assert!(like("cost${$}", "cost$"));
-    }
 
     #[test]
     fn templates_substitute_and_escape() {

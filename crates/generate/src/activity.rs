@@ -359,12 +359,11 @@ fn generalize_object_keys(
     let mut by_prefix: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for arn in resources {
-        match arn
-            .strip_prefix("arn:")
-            .and_then(|_| arn.split_once(":::"))
-            .filter(|(head, _)| head.ends_with(":s3"))
-        {
-            Some((_, path)) if path.contains('/') => {
+        let object = warden_policy::arn::ArnRef::parse(&arn).filter(|parsed| {
+            parsed.service == "s3" && parsed.region.is_empty() && parsed.account.is_empty()
+        });
+        match object {
+            Some(parsed) if parsed.resource.contains('/') => {
                 let prefix = arn
                     .rsplit_once('/')
                     .map_or(arn.clone(), |(prefix, _)| prefix.to_owned());

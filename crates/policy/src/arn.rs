@@ -28,17 +28,17 @@ pub struct Arn {
 impl Arn {
     /// Parses an ARN. The resource part may itself contain colons and slashes.
     pub fn parse(text: &str) -> Result<Arn, ArnError> {
-        let Some(rest) = text.strip_prefix("arn:") else {
+        if !text.starts_with("arn:") {
             return Err(ArnError::MissingPrefix { arn: text.into() });
-        };
-        let mut parts = rest.splitn(5, ':');
-        let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        }
+        let Some(ArnRef {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        }) = ArnRef::parse(text)
+        else {
             return Err(ArnError::TooFewParts {
                 arn: text.into(),
                 found: text.split(':').count(),
@@ -240,6 +240,53 @@ fn path_and_name(path: &str, name: &str) -> String {
     }
 }
 
+/// An ARN split without copying or checking, for hot paths (evaluation): the five parts after
+/// `arn:` as written; the resource keeps its colons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(
+    missing_docs,
+    reason = "the fields are the parts of the same name in `Arn`"
+)]
+pub struct ArnRef<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> ArnRef<'a> {
+    /// Splits `text`; `None` unless it starts with `arn:` and has six parts.
+    #[inline]
+    pub fn parse(text: &'a str) -> Option<ArnRef<'a>> {
+        let ["arn", partition, service, region, account, resource] = ArnRef::components(text)?
+        else {
+            return None;
+        };
+        Some(ArnRef {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+
+    /// The six colon-separated components in order (`arn` first), for component-wise matching.
+    #[inline]
+    pub fn components(text: &'a str) -> Option<[&'a str; 6]> {
+        let mut parts = text.splitn(6, ':');
+        Some([
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        ])
+    }
+}
+
 impl fmt::Display for Arn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -374,6 +421,20 @@ mod tests {
             let arn = Arn::new(partition, &service, &region, &account, &resource);
             proptest::prop_assert_eq!(Arn::parse(&arn.to_string()), Ok(arn));
         }
+    }
+
+    #[test]
+    fn borrowed_split_keeps_colons_in_the_resource() {
+        let arn = ArnRef::parse("arn:aws:logs:us-east-1:111122223333:log-group:/x:*").unwrap();
+        assert_eq!(arn.service, "logs");
+        assert_eq!(arn.account, "111122223333");
+        assert_eq!(arn.resource, "log-group:/x:*");
+        assert!(ArnRef::parse("arn:aws:s3").is_none());
+        assert!(ArnRef::parse("not:an:arn:at:all:x").is_none());
+        assert_eq!(
+            ArnRef::components("arn:aws:s3:::b/c:d"),
+            Some(["arn", "aws", "s3", "", "", "b/c:d"])
+        );
     }
 
     #[test]

@@ -70,13 +70,11 @@ impl Rule for TrustOidcUnscoped {
 /// The claim prefix of an OIDC provider: the host of its ARN, or the provider name for the
 /// built-in ones (`cognito-identity.amazonaws.com`, `accounts.google.com`, …). `None` for SAML.
 fn oidc_host(provider: &str) -> Option<&str> {
-    if let Some((_, host)) = provider.split_once(":oidc-provider/") {
-        return Some(host);
+    match warden_policy::arn::ArnRef::parse(provider) {
+        Some(arn) => arn.resource.strip_prefix("oidc-provider/"),
+        None if provider.starts_with("arn:") => None,
+        None => Some(provider),
     }
-    if provider.starts_with("arn:") {
-        return None;
-    }
-    Some(provider)
 }
 
 fn problems(statement: &warden_policy::Statement, host: &str) -> Vec<(Severity, String)> {
