@@ -22,6 +22,7 @@ pub mod lint;
 pub mod lint_files;
 pub mod live;
 pub mod plan;
+pub mod repo;
 pub mod select;
 pub mod source;
 

@@ -1,9 +1,12 @@
 //! The organization on live AWS (or an emulator): [`warden_aws::Aws`] behind the traits of
 //! [`crate::source`], with the access role and read concurrency it needs.
 
-use warden_aws::{AccessRole, AccountClient, AccountResult, Aws, OutcomeStatus, ReadRequest};
+use warden_aws::{
+    AccessRole, AccountClient, AccountResult, Aws, AwsOptions, OutcomeStatus, ReadRequest,
+};
 use warden_plan::Change;
 use warden_plan::live::{LiveAccount, LiveScp};
+use warden_spec::defs::Config;
 use warden_spec::org::Organization;
 
 use crate::source::{
@@ -139,5 +142,67 @@ impl ApplyOrganization for LiveOrganization {
 impl ApplyAccount for AccountClient {
     async fn apply(&self, change: &Change) -> Result<(), BoxError> {
         Ok(self.apply_change(change).await?)
+    }
+}
+
+/// How to reach AWS from `warden.yaml` and the connection flags: the region defaults to the
+/// home region; a loopback endpoint is an emulator (its static test credentials, only the
+/// region in use allowed), any other endpoint (e.g. a VPC endpoint) keeps the normal
+/// credential chain.
+pub fn aws_options(
+    config: &Config,
+    profile: Option<String>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+) -> AwsOptions {
+    let emulator = endpoint_url.as_deref().is_some_and(is_loopback);
+    let mut options = match endpoint_url {
+        Some(url) if emulator => AwsOptions::emulator(url),
+        Some(url) => AwsOptions {
+            endpoint_url: Some(url),
+            ..AwsOptions::default()
+        },
+        None => AwsOptions::default(),
+    };
+    options.profile = profile;
+    options.region = region.or_else(|| Some(config.home_region.clone()));
+    options.allowed_regions = match (&options.region, emulator) {
+        (Some(region), true) => vec![region.clone()],
+        _ => config.allowed_regions.clone(),
+    };
+    options
+}
+
+/// Whether the endpoint's host is `localhost`, `127.x.x.x` or `[::1]`.
+fn is_loopback(url: &str) -> bool {
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_loopback_endpoints_count_as_emulators() {
+        assert!(super::is_loopback("http://127.0.0.1:5000"));
+        assert!(super::is_loopback("http://localhost:5000/"));
+        assert!(super::is_loopback("http://[::1]:5000"));
+        assert!(!super::is_loopback("https://iam.amazonaws.com"));
+        assert!(!super::is_loopback(
+            "https://vpce-123.sts.us-east-1.vpce.amazonaws.com"
+        ));
+        assert!(!super::is_loopback("http://127.0.0.1.example.com"));
     }
 }

@@ -16,7 +16,7 @@ use warden_plan::report::render_apply_report;
 use warden_plan::{Limits, from_spec};
 use warden_spec::Definitions;
 
-use super::plan::{git_commit, load_definitions, runtime};
+use super::plan::{load_definitions, runtime};
 
 #[derive(clap::Args, Default)]
 pub struct Args {
@@ -105,7 +105,7 @@ async fn demo(
         definitions.config.access_role_name
     );
 
-    let (commit, dirty) = git_commit(root);
+    let (commit, dirty) = warden_app::repo::git_commit(root);
     let access = warden_app::access::access_role(
         &definitions.config,
         external_id.clone(),

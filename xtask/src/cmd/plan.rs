@@ -4,12 +4,12 @@
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::Context;
 use warden_app::source::ProgressEvent;
 use warden_app::{LiveOrganization, PlanOutcome, PlanRequest};
-use warden_aws::{Aws, AwsOptions, ExternalId};
+use warden_aws::{Aws, ExternalId};
 use warden_plan::render::{RenderOptions, render_json, render_table};
 use warden_spec::Definitions;
 
@@ -135,46 +135,13 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Connects with the flags, defaulting the region to warden.yaml's home region.
 pub async fn connect(definitions: &Definitions, connection: &Connection) -> anyhow::Result<Aws> {
-    // A loopback endpoint is an emulator: use its static test credentials. Any other endpoint
-    // (e.g. a VPC endpoint) keeps the normal credential chain.
-    let mut options = match &connection.endpoint_url {
-        Some(url) if is_loopback(url) => AwsOptions::emulator(url.clone()),
-        Some(url) => AwsOptions {
-            endpoint_url: Some(url.clone()),
-            ..AwsOptions::default()
-        },
-        None => AwsOptions::default(),
-    };
-    options.profile = connection.profile.clone();
-    options.region = connection
-        .region
-        .clone()
-        .or_else(|| Some(definitions.config.home_region.clone()));
-    let emulator = connection.endpoint_url.as_deref().is_some_and(is_loopback);
-    options.allowed_regions = match (&options.region, emulator) {
-        (Some(region), true) => vec![region.clone()],
-        _ => definitions.config.allowed_regions.clone(),
-    };
+    let options = warden_app::live::aws_options(
+        &definitions.config,
+        connection.profile.clone(),
+        connection.region.clone(),
+        connection.endpoint_url.clone(),
+    );
     Ok(Aws::connect(options).await?)
-}
-
-/// Whether the endpoint's host is `localhost`, `127.x.x.x` or `[::1]`.
-fn is_loopback(url: &str) -> bool {
-    let authority = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split('/')
-        .next()
-        .unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The ExternalId from the environment variable `warden.yaml` names (never printed).
@@ -193,7 +160,7 @@ pub async fn live(
     definitions: &Definitions,
     connection: &Connection,
 ) -> anyhow::Result<(LiveOrganization, PlanRequest)> {
-    let (commit, dirty) = git_commit(root);
+    let (commit, dirty) = warden_app::repo::git_commit(root);
     let access = warden_app::access::access_role(
         &definitions.config,
         external_id(definitions)?,
@@ -248,47 +215,4 @@ fn progress_bar() -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-/// `git rev-parse HEAD` of the definitions repository and whether its definition files have
-/// uncommitted changes; `(None, false)` outside a git checkout.
-pub fn git_commit(root: &Path) -> (Option<String>, bool) {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .output()
-            .ok()
-            .filter(|out| out.status.success())
-            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    };
-    let Some(commit) = git(&["rev-parse", "HEAD"]).filter(|sha| sha.len() == 40) else {
-        return (None, false);
-    };
-    let dirty = git(&[
-        "status",
-        "--porcelain",
-        "--",
-        "warden.yaml",
-        "policies",
-        "boundaries",
-        "scps",
-    ])
-    .is_some_and(|status| !status.is_empty());
-    (Some(commit), dirty)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_loopback_endpoints_count_as_emulators() {
-        assert!(super::is_loopback("http://127.0.0.1:5000"));
-        assert!(super::is_loopback("http://localhost:5000/"));
-        assert!(super::is_loopback("http://[::1]:5000"));
-        assert!(!super::is_loopback("https://iam.amazonaws.com"));
-        assert!(!super::is_loopback(
-            "https://vpce-123.sts.us-east-1.vpce.amazonaws.com"
-        ));
-        assert!(!super::is_loopback("http://127.0.0.1.example.com"));
-    }
 }
