@@ -800,20 +800,7 @@ pub fn parse_since(text: &str) -> Result<String, CloudTrailError> {
 /// `YYYY-MM-DD` (digits already checked) names a real day: `2026-02-30` would silently
 /// compare as a time between February and March.
 fn is_calendar_date(date: &str) -> bool {
-    let number =
-        |range: std::ops::Range<usize>| date.get(range).and_then(|t| t.parse::<u32>().ok());
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
-        return false;
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
+    warden_policy::date::parse_day(date).is_some()
 }
 
 /// Did the call fail for lack of permission? Such events are reported, never granted.

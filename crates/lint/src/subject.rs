@@ -311,12 +311,12 @@ impl Exception {
 
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: time::Date) -> String {
-    date.format(date_format::FORMAT).unwrap_or_default()
+    warden_policy::date::format_day(date)
 }
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<time::Date> {
-    time::Date::parse(text, date_format::FORMAT).ok()
+    warden_policy::date::parse_day(text)
 }
 
 /// Free text a person wrote (descriptions, justifications, reasons), checked for hygiene.

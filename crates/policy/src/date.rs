@@ -15,6 +15,20 @@ pub fn rfc3339_utc(unix_seconds: u64) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// `YYYY-MM-DD` as written in definitions (exception expiry) and on the command line, if that
+/// day exists (`2026-02-30` does not).
+pub fn parse_day(text: &str) -> Option<Date> {
+    Date::parse(text, DAY).ok()
+}
+
+/// Formats a day as `YYYY-MM-DD`.
+pub fn format_day(day: Date) -> String {
+    day.format(DAY).unwrap_or_default()
+}
+
+const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
 /// Milliseconds since the Unix epoch of a `Date*` condition value, or `None` if `text` is
 /// neither form.
 ///
@@ -148,6 +162,15 @@ mod tests {
         assert_eq!(parse_epoch_millis("1704067200.25"), Some(epoch + 250));
         assert_eq!(parse_epoch_millis("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_epoch_millis("1969-12-31"), Some(-86_400_000));
+    }
+
+    #[test]
+    fn days_exist_or_are_refused() {
+        let day = parse_day("2024-02-29").unwrap();
+        assert_eq!(format_day(day), "2024-02-29");
+        assert_eq!(parse_day("2026-02-29"), None);
+        assert_eq!(parse_day("2026-2-1"), None);
+        assert_eq!(parse_day("2026-01-01T00:00:00Z"), None);
     }
 
     #[test]

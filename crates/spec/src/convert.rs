@@ -448,8 +448,7 @@ pub(crate) struct PolicyParts {
 }
 
 pub(crate) fn parse_date(text: &str) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, &format).ok()
+    warden_policy::date::parse_day(text)
 }
 
 pub(crate) fn is_iam_name(text: &str, max: usize) -> bool {

@@ -134,42 +134,10 @@ impl Family {
     }
 }
 
-/// ISO 8601 (`2026-01-31`, `2026-01-31T12:00:00Z`, with offset or fraction) or epoch seconds.
+/// ISO 8601 (`2026-01-31`, `2026-01-31T12:00:00Z`, with offset or fraction) or epoch seconds:
+/// what evaluation reads as a date.
 fn is_date(value: &str) -> bool {
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return true;
-    }
-    let (date, rest) = value.split_at(value.len().min(10));
-    let date_ok = date.len() == 10
-        && date.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
-        && crate::subject::parse_date(date).is_some();
-    if !date_ok {
-        return false;
-    }
-    if rest.is_empty() {
-        return true;
-    }
-    let Some(time) = rest.strip_prefix('T').or_else(|| rest.strip_prefix('t')) else {
-        return false;
-    };
-    time.len() >= 5
-        && time.bytes().take(5).enumerate().all(|(i, b)| {
-            if i == 2 {
-                b == b':'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
-        && time
-            .bytes()
-            .skip(5)
-            .all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.' | b'Z' | b'z' | b'+' | b'-'))
+    warden_policy::date::parse_epoch_millis(value).is_some()
 }
 
 fn is_ip_or_cidr(value: &str) -> bool {
