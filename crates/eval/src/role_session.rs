@@ -2,7 +2,7 @@
 //! role, with the global keys AWS sets for it, and every SCP level starts with `FullAWSAccess`,
 //! which AWS attaches to the root, each OU and each account by default.
 
-use warden_policy::PolicyDocument;
+use warden_policy::{Arn, Partition, PolicyDocument};
 
 use crate::engine::{LabeledPolicy, PolicySet};
 use crate::err::RequestError;
@@ -47,6 +47,7 @@ pub fn scp_levels(level_ids: &[String], scps: &[AttachedScp<'_>]) -> Vec<Vec<Lab
 /// A role deployed to an account, and the policies that decide for its sessions.
 #[derive(Debug, Clone)]
 pub struct RoleSession<'a> {
+    pub partition: Partition,
     pub account_id: &'a str,
     pub role_name: &'a str,
     /// The role's ARN, with its path.
@@ -61,10 +62,13 @@ pub struct RoleSession<'a> {
 impl RoleSession<'_> {
     /// The session principal (`…:assumed-role/NAME/warden-simulate`).
     pub fn principal(&self) -> String {
-        format!(
-            "arn:aws:sts::{}:assumed-role/{}/warden-simulate",
-            self.account_id, self.role_name
+        Arn::assumed_role(
+            self.partition,
+            self.account_id,
+            self.role_name,
+            "warden-simulate",
         )
+        .to_string()
     }
 
     /// A request of the session with `aws:PrincipalArn`, `aws:PrincipalOrgID` and the
@@ -129,6 +133,7 @@ mod tests {
 
     fn session(management_account: bool, tags: &[(String, String)]) -> RoleSession<'_> {
         RoleSession {
+            partition: Partition::Aws,
             account_id: "222233334444",
             role_name: "app",
             role_arn: "arn:aws:iam::222233334444:role/workloads/app",

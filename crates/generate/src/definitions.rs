@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use warden_policy::Arn;
 use warden_spec::{AccountSelector, Definitions, PolicyRef, Role, StatementSource};
 
 use crate::refine::{Edit, GrantedStatement, Proposal};
@@ -50,9 +51,14 @@ pub fn find_role<'a>(
         })
 }
 
-/// The ARN of the role's copy in `account`, or in the one account it targets by id. Without
-/// an organization there is no name to look up, so the account must be an id.
-pub fn role_arn(role: &Role, account: Option<&str>) -> Result<String, DefinitionsError> {
+/// The ARN of the role's copy in `account`, or in the one account it targets by id, in the
+/// organization's partition. Without an organization there is no name to look up, so the
+/// account must be an id.
+pub fn role_arn(
+    definitions: &Definitions,
+    role: &Role,
+    account: Option<&str>,
+) -> Result<String, DefinitionsError> {
     let targets: Vec<&str> = role
         .targets
         .include
@@ -73,10 +79,7 @@ pub fn role_arn(role: &Role, account: Option<&str>) -> Result<String, Definition
         (None, [only]) => only,
         _ => return Err(DefinitionsError::NoSingleAccount),
     };
-    Ok(format!(
-        "arn:aws:iam::{account}:role{}{}",
-        role.path, role.name
-    ))
+    Ok(Arn::role(definitions.partition(), account, &role.path, &role.name).to_string())
 }
 
 /// The role's Allow statements with actions, as written (with `justification`): its inline

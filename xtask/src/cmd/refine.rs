@@ -53,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let role = find_role(&definitions, &args.role)?;
     let role_arn = match &args.role_arn {
         Some(arn) => RoleArn::parse(arn)?,
-        None => RoleArn::parse(&role_arn(role, args.account.as_deref())?)?,
+        None => RoleArn::parse(&role_arn(&definitions, role, args.account.as_deref())?)?,
     };
     let granted = granted_statements(&definitions, role);
     let since = args.since.as_deref().map(parse_since).transpose()?;

@@ -238,6 +238,7 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
     let role_arn = role.arn(account_id);
     let tags: Vec<(String, String)> = role.tags.clone().into_iter().collect();
     let session = RoleSession {
+        partition: role.partition,
         account_id,
         role_name: &role.name,
         role_arn: &role_arn,

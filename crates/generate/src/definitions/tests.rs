@@ -138,16 +138,16 @@ fn the_arn_needs_one_account_id() {
     );
     let role = find_role(&definitions, "app").unwrap();
     assert_eq!(
-        role_arn(role, None).unwrap(),
+        role_arn(&definitions, role, None).unwrap(),
         "arn:aws:iam::111122223333:role/workloads/app"
     );
     assert_eq!(
-        role_arn(role, Some("444455556666")).unwrap(),
+        role_arn(&definitions, role, Some("444455556666")).unwrap(),
         "arn:aws:iam::444455556666:role/workloads/app"
     );
     // An account name would build an ARN IAM never issues.
     assert_eq!(
-        role_arn(role, Some("payments-prod"))
+        role_arn(&definitions, role, Some("payments-prod"))
             .unwrap_err()
             .to_string(),
         "`--account payments-prod`: expected a 12-digit account id (or pass `--role-arn`)"
@@ -155,7 +155,7 @@ fn the_arn_needs_one_account_id() {
     let mut untargeted = role.clone();
     untargeted.targets = warden_spec::Targets::default();
     assert_eq!(
-        role_arn(&untargeted, None).unwrap_err(),
+        role_arn(&definitions, &untargeted, None).unwrap_err(),
         DefinitionsError::NoSingleAccount
     );
 }
