@@ -92,6 +92,8 @@ struct State {
     scps: Vec<LiveScp>,
     /// Member accounts opened for changes, in order.
     opened: Vec<String>,
+    /// Member accounts read by `read_accounts`.
+    read: usize,
 }
 
 /// An organization held in memory: reads return the state, changes update it as IAM and
@@ -150,6 +152,7 @@ impl Memory {
                 accounts,
                 scps: Vec::new(),
                 opened: Vec::new(),
+                read: 0,
             })),
             ownership,
         }
@@ -195,7 +198,10 @@ impl ReadOrganization for Memory {
             progress(ProgressEvent::Started {
                 account_id: account.id.clone(),
             });
-            let live = self.with(|state| state.accounts.get(&account.id).cloned());
+            let live = self.with(|state| {
+                state.read += 1;
+                state.accounts.get(&account.id).cloned()
+            });
             reads.push(AccountRead {
                 account_id: account.id.clone(),
                 account_name: account.name.clone(),
@@ -443,4 +449,46 @@ async fn a_plan_made_before_an_account_changed_is_refused_there() {
                 .is_some()
         );
     });
+}
+
+/// Lint errors in what would be deployed stop the plan before any member account is read; the
+/// drift plan reports the same findings without stopping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lint_errors_block_the_plan_before_accounts_are_read() {
+    let repo = repository();
+    let without_external_id = ROLE.replace(
+        "    Condition:\n      StringEquals:\n        sts:ExternalId: pipeline-xid-42\n",
+        "",
+    );
+    assert_ne!(without_external_id, ROLE);
+    std::fs::write(
+        repo.path().join("policies/app-deployer.yaml"),
+        without_external_id,
+    )
+    .unwrap();
+    let definitions = load(repo.path());
+    let memory = Memory::new(from_spec::ownership(&definitions.config));
+    let today = warden_lint::subject::parse_date("2026-12-03").unwrap();
+    let gated = PlanRequest {
+        lint: Some(today),
+        ..request()
+    };
+    let err = warden_app::plan_organization(&memory, &definitions, &gated, &|_| {})
+        .await
+        .unwrap_err();
+    let warden_app::AppError::Lint(findings) = &err else {
+        panic!("not a lint refusal: {err}")
+    };
+    assert!(!findings.is_empty());
+    assert!(
+        err.to_string().starts_with("lint errors block the plan:"),
+        "{err}"
+    );
+    assert_eq!(memory.with(|state| state.read), 0, "no account was read");
+
+    let (outcome, findings) = warden_app::read_only_plan(&memory, &definitions, &gated, today)
+        .await
+        .unwrap();
+    assert!(outcome.plan.has_changes());
+    assert!(warden_lint::has_errors(&findings));
 }
