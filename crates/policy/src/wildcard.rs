@@ -134,6 +134,7 @@ pub trait AsSegmentRef {
 }
 
 impl AsSegmentRef for Segment {
+    #[inline]
     fn as_segment_ref(&self) -> SegmentRef<'_> {
         match self {
             Segment::Literal(text) => SegmentRef::Literal(text),
@@ -144,6 +145,7 @@ impl AsSegmentRef for Segment {
 }
 
 impl AsSegmentRef for SegmentRef<'_> {
+    #[inline]
     fn as_segment_ref(&self) -> SegmentRef<'_> {
         *self
     }
@@ -221,13 +223,15 @@ pub fn segments(pattern: &str, wildcards: bool) -> Vec<Segment> {
 #[inline]
 pub fn match_segments<S: AsSegmentRef>(segments: &[S], text: &str, case: Case) -> bool {
     match case {
-        Case::Sensitive => run(segments, text.as_bytes(), |a, b| a == b),
-        Case::Insensitive => run(segments, text.as_bytes(), <[u8]>::eq_ignore_ascii_case),
+        Case::Sensitive => run::<S, false>(segments, text.as_bytes()),
+        Case::Insensitive => run::<S, true>(segments, text.as_bytes()),
     }
 }
 
+/// The matcher, with ASCII case folding decided at compile time (evaluation's hot path is the
+/// case-sensitive one).
 #[inline]
-fn run<S: AsSegmentRef>(segments: &[S], bytes: &[u8], eq: impl Fn(&[u8], &[u8]) -> bool) -> bool {
+fn run<S: AsSegmentRef, const FOLD: bool>(segments: &[S], bytes: &[u8]) -> bool {
     let (mut t, mut p) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     loop {
@@ -242,11 +246,7 @@ fn run<S: AsSegmentRef>(segments: &[S], bytes: &[u8], eq: impl Fn(&[u8], &[u8]) 
                 p += 1;
                 continue;
             }
-            Some(SegmentRef::Literal(lit))
-                if bytes
-                    .get(t..t + lit.len())
-                    .is_some_and(|window| eq(window, lit.as_bytes())) =>
-            {
+            Some(SegmentRef::Literal(lit)) if literal_at::<FOLD>(bytes, t, lit.as_bytes()) => {
                 t += lit.len();
                 p += 1;
                 continue;
@@ -264,6 +264,18 @@ fn run<S: AsSegmentRef>(segments: &[S], bytes: &[u8], eq: impl Fn(&[u8], &[u8]) 
             }
             _ => return false,
         }
+    }
+}
+
+/// Does `literal` occur in `bytes` at `at`?
+#[inline]
+fn literal_at<const FOLD: bool>(bytes: &[u8], at: usize, literal: &[u8]) -> bool {
+    let rest = bytes.get(at..).unwrap_or_default();
+    if FOLD {
+        rest.get(..literal.len())
+            .is_some_and(|window| window.eq_ignore_ascii_case(literal))
+    } else {
+        rest.starts_with(literal)
     }
 }
 
