@@ -22,11 +22,14 @@
 //! ([`target::scp_attachment_ids`]).
 //!
 //! # Variables
-//! `${account_id}`, `${account_name}`, `${org_id}`, `${region}` (home region), `${project}`,
-//! `${environment}` and user variables, resolved per account with the precedence global <
-//! account tag (`Project`/`Environment`, for `project`/`environment` only) < OU path (outer to
-//! inner) < account. SCPs only see organization-wide values (`org_id`, `region`, global
-//! variables). IAM's own `${aws:…}` variables and the escapes `${*}`, `${?}`, `${$}` pass through.
+//! `${account_id}`, `${account_name}`, `${org_id}`, `${region}` (home region), `${partition}`
+//! (the home region's: `aws`, `aws-cn`, `aws-us-gov`, …), `${project}`, `${environment}` and
+//! user variables, resolved per account with the precedence global < account tag
+//! (`Project`/`Environment`, for `project`/`environment` only) < OU path (outer to inner) <
+//! account. SCPs only see organization-wide values (`org_id`, `region`, `partition`, global
+//! variables). The ARNs Warden builds (roles, managed policies, boundaries) are in that
+//! partition too. IAM's own `${aws:…}` variables and the escapes `${*}`, `${?}`, `${$}` pass
+//! through.
 //! Variables are substituted in statements (keys and values), descriptions, tag values and
 //! managed policy ARNs, never in names or paths.
 //!
