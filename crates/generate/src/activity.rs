@@ -142,7 +142,9 @@ fn collect_role_arns(value: &serde_json::Value, out: &mut BTreeSet<String>) {
                 match value {
                     serde_json::Value::String(arn)
                         if key.to_ascii_lowercase().ends_with("rolearn")
-                            && arn.contains(":role/") =>
+                            && warden_policy::arn::ArnRef::parse(arn).is_some_and(|parsed| {
+                                parsed.service == "iam" && parsed.resource.starts_with("role/")
+                            }) =>
                     {
                         out.insert(arn.clone());
                     }
