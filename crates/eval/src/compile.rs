@@ -304,12 +304,12 @@ impl PrincipalSet {
         };
         let name = role_name.trim_start_matches("role/");
         self.arns.iter().any(|arn| {
-            let Some(crate::arn::Arn {
+            let Some(warden_policy::arn::ArnRef {
                 service: "iam",
                 account: arn_account,
                 resource,
                 ..
-            }) = crate::arn::Arn::parse(arn)
+            }) = warden_policy::arn::ArnRef::parse(arn)
             else {
                 return false;
             };

@@ -15,10 +15,10 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+use warden_policy::arn::ArnRef;
+use warden_policy::date::parse_epoch_millis;
 use warden_policy::{Condition, ConditionEntry, SetQualifier};
 
-use crate::arn::Arn;
-use crate::date::parse_epoch_millis;
 use crate::pattern::{Matcher, Pattern};
 use crate::request::{Context, key_hash};
 
@@ -294,7 +294,7 @@ fn compile_values(
 
 fn compile_arn_value(text: &str, variables: bool) -> ArnValue {
     match Matcher::compile(text, true, false, variables) {
-        Matcher::Static(whole) => match Arn::components(text) {
+        Matcher::Static(whole) => match ArnRef::components(text) {
             Some(parts) => ArnValue::Components(Box::new(
                 parts.map(|part| Pattern::compile(part, true, false)),
             )),
@@ -458,7 +458,7 @@ impl CompiledEntry {
 }
 
 fn compare_arn(values: &[ArnValue], value: &str, context: &Context) -> ValueMatch {
-    let Some(parts) = Arn::components(value).filter(|parts| parts[0] == "arn") else {
+    let Some(parts) = ArnRef::components(value).filter(|parts| parts[0] == "arn") else {
         return ValueMatch::Invalid;
     };
     let mut any = false;

@@ -75,10 +75,8 @@
 //!   Formation and RAM shares, `aws:CalledVia` chains, and the per-service quirks of resource
 //!   policies other than role trust and KMS key policies.
 
-mod arn;
 mod compile;
 mod condition;
-mod date;
 mod decision;
 mod engine;
 pub mod err;

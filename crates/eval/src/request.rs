@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::arn::Arn;
+use warden_policy::Partition;
+use warden_policy::arn::{Arn, ArnRef};
+
 use crate::err::RequestError;
 
 /// Request context: condition keys (case-insensitive) to one or several values.
@@ -258,7 +260,7 @@ impl Request {
     /// A request from `principal` (ARN, account id or service principal name) to perform
     /// `action` (`service:Name`) on `resource` (an ARN or `*`).
     pub fn new(principal: &str, action: &str, resource: &str) -> Result<Request, RequestError> {
-        let principal = classify_principal(principal)?;
+        let principal = classify_principal(principal, resource)?;
         let (service, name) = action
             .split_once(':')
             .ok_or_else(|| RequestError::InvalidAction(action.to_string()))?;
@@ -268,7 +270,7 @@ impl Request {
         if resource.is_empty() {
             return Err(RequestError::EmptyResource);
         }
-        let resource_account = Arn::parse(resource)
+        let resource_account = ArnRef::parse(resource)
             .map(|arn| arn.account)
             .filter(|account| !account.is_empty())
             .map(Into::into);
@@ -368,7 +370,7 @@ impl Request {
             self.context.insert_default("aws:ResourceAccount", &account);
         }
         // Requests go to the resource's regional endpoint.
-        let region = Arn::parse(&self.resource)
+        let region = ArnRef::parse(&self.resource)
             .map(|arn| arn.region)
             .filter(|region| !region.is_empty() && *region != "*")
             .map(str::to_string);
@@ -417,11 +419,9 @@ impl Request {
     }
 }
 
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn classify_principal(principal: &str) -> Result<PrincipalIdentity, RequestError> {
+/// Classifies `principal`. A bare account id has no partition of its own: it is the account
+/// root in the partition of the resource's ARN (commercial when the resource names none).
+fn classify_principal(principal: &str, resource: &str) -> Result<PrincipalIdentity, RequestError> {
     let base = |kind, arn: &str, account: Option<&str>, partition: &str| PrincipalIdentity {
         kind,
         arn: arn.into(),
@@ -434,11 +434,19 @@ fn classify_principal(principal: &str) -> Result<PrincipalIdentity, RequestError
     if principal.is_empty() {
         return Err(RequestError::InvalidPrincipal(principal.to_string()));
     }
-    if is_account_id(principal) {
-        let arn = format!("arn:aws:iam::{principal}:root");
-        return Ok(base(PrincipalKind::Account, &arn, Some(principal), "aws"));
+    if warden_policy::is_account_id(principal) {
+        let partition = ArnRef::parse(resource)
+            .and_then(|arn| Partition::parse(arn.partition).ok())
+            .unwrap_or(Partition::Aws);
+        let arn = Arn::account_root(partition, principal).to_string();
+        return Ok(base(
+            PrincipalKind::Account,
+            &arn,
+            Some(principal),
+            partition.as_str(),
+        ));
     }
-    let Some(arn) = Arn::parse(principal) else {
+    let Some(arn) = ArnRef::parse(principal) else {
         if principal.contains(':') || principal.contains('/') {
             return Err(RequestError::InvalidPrincipal(principal.to_string()));
         }
@@ -470,19 +478,30 @@ fn classify_principal(principal: &str) -> Result<PrincipalIdentity, RequestError
             };
             identity.kind = PrincipalKind::AssumedRole;
             identity.role_name = Some(format!("role/{name}").into());
-            identity.underlying =
-                Some(format!("arn:{}:iam::{}:role/{name}", arn.partition, arn.account).into());
+            identity.underlying = Some(iam_arn(&arn, &format!("role/{name}")).into());
             identity.service_linked = name.starts_with("AWSServiceRoleFor");
         }
         ("sts", resource) if resource.starts_with("federated-user/") => {
             identity.kind = PrincipalKind::FederatedUser;
             let name = &resource["federated-user/".len()..];
-            identity.underlying =
-                Some(format!("arn:{}:iam::{}:user/{name}", arn.partition, arn.account).into());
+            identity.underlying = Some(iam_arn(&arn, &format!("user/{name}")).into());
         }
         _ => {}
     }
     Ok(identity)
+}
+
+/// An IAM ARN for `resource` in the partition and account of `principal` (kept as written,
+/// even when the partition is one Warden does not know).
+fn iam_arn(principal: &ArnRef<'_>, resource: &str) -> String {
+    Arn {
+        partition: principal.partition.to_owned(),
+        service: "iam".to_owned(),
+        region: String::new(),
+        account: principal.account.to_owned(),
+        resource: resource.to_owned(),
+    }
+    .to_string()
 }
 
 #[cfg(test)]
