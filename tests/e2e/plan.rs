@@ -22,7 +22,8 @@ use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 use warden_plan::audit::AuditRecord;
 use warden_plan::live::LiveAccount;
 use warden_plan::report::{ApplyReport, ApplyStatus, ChangeResult};
-use warden_plan::{Change, Limits, Plan, from_spec};
+use warden_plan::{Change, Plan, from_spec};
+use warden_policy::Quotas;
 use warden_policy::{equivalent, parse_policy};
 use warden_spec::Definitions;
 
@@ -201,7 +202,7 @@ impl World {
         let sink = Arc::clone(&records);
         let request = ApplyRequest {
             ownership: from_spec::ownership(&self.definitions().config),
-            limits: Limits::default(),
+            quotas: Quotas::default(),
             concurrency: 4,
             clock: Arc::new(warden_app::now_rfc3339),
             audit: Arc::new(move |record| sink.lock().unwrap().push(record)),

@@ -8,10 +8,11 @@ use tokio::sync::Semaphore;
 use warden_plan::audit::AuditRecord;
 use warden_plan::change::Change;
 use warden_plan::desired::Ownership;
-use warden_plan::guard::{self, Limits};
+use warden_plan::guard;
 use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeResult};
 use warden_plan::saved::Plan;
 use warden_plan::{AccountPlan, RefusalReason, ScpPlan};
+use warden_policy::Quotas;
 
 use crate::audit::now_rfc3339;
 use crate::select::DesiredState;
@@ -24,7 +25,7 @@ pub const ORGANIZATION: &str = "organization";
 #[derive(Clone)]
 pub struct ApplyRequest {
     pub ownership: Ownership,
-    pub limits: Limits,
+    pub quotas: Quotas,
     pub concurrency: usize,
     /// Current time (RFC 3339) for audit records.
     pub clock: Arc<dyn Fn() -> String + Send + Sync>,
@@ -45,7 +46,7 @@ impl ApplyRequest {
     ) -> ApplyRequest {
         ApplyRequest {
             ownership,
-            limits: Limits::default(),
+            quotas: Quotas::default(),
             concurrency,
             clock: Arc::new(now_rfc3339),
             audit,
@@ -147,7 +148,7 @@ async fn apply_account(
         Ok(opened) => opened,
         Err(err) => return failed(err),
     };
-    let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.limits);
+    let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.quotas);
     if let (true, Some(desired)) = (refusals.is_empty(), desired) {
         match desired.accounts.get(&plan.account_id) {
             Some(account) => {
@@ -239,7 +240,7 @@ async fn apply_scps(
             );
         }
     };
-    let mut refusals = guard::check_scps(plan, &live, &request.ownership, &request.limits);
+    let mut refusals = guard::check_scps(plan, &live, &request.ownership, &request.quotas);
     if let (true, Some(desired)) = (refusals.is_empty(), desired) {
         let fresh = warden_plan::plan_scps(&desired.scps, &live, &request.ownership);
         refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));

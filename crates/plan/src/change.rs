@@ -317,12 +317,6 @@ impl fmt::Display for Change {
     }
 }
 
-/// `arn:aws:iam::ACCOUNT:policy/PATH/NAME` for a customer managed policy in the commercial
-/// partition. Compatibility wrapper: use [`Arn::managed_policy`] with the account's partition.
-pub fn policy_arn(account_id: &str, path: &str, name: &str) -> String {
-    Arn::managed_policy(Partition::Aws, account_id, path, name).to_string()
-}
-
 /// The last path segment of a policy ARN (its name).
 pub fn policy_name_from_arn(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)

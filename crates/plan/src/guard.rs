@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use warden_policy::Quotas;
+
 use crate::account::{AccountPlan, fingerprint_account};
 use crate::change::Change;
 use crate::desired::Ownership;
@@ -11,10 +13,6 @@ use crate::err::RefusalReason;
 use crate::live::{LiveAccount, LiveScp};
 use crate::scp::{ScpPlan, fingerprint_scps};
 use crate::simulate::simulate_account;
-
-/// IAM and Organizations quotas (AWS defaults; the adjustable ones can be raised here): the
-/// one quota table of warden-policy, under the name callers know.
-pub type Limits = warden_policy::Quotas;
 
 /// IAM counts policy sizes without whitespace.
 pub fn iam_size(document: &str) -> usize {
@@ -26,7 +24,7 @@ pub fn check_account(
     plan: &AccountPlan,
     live: &LiveAccount,
     ownership: &Ownership,
-    limits: &Limits,
+    quotas: &Quotas,
 ) -> Vec<RefusalReason> {
     let current = fingerprint_account(live);
     if current != plan.fingerprint {
@@ -40,7 +38,7 @@ pub fn check_account(
         return refusals;
     }
     match simulate_account(live, &plan.changes, ownership) {
-        Ok(after) => refusals.extend(check_quotas(plan, &after, limits)),
+        Ok(after) => refusals.extend(check_quotas(plan, &after, quotas)),
         Err(err) => refusals.push(RefusalReason::Quota(format!(
             "the plan cannot be applied in order: {err}"
         ))),
@@ -119,7 +117,7 @@ pub fn check_ownership(
     refusals
 }
 
-fn check_quotas(plan: &AccountPlan, after: &LiveAccount, limits: &Limits) -> Vec<RefusalReason> {
+fn check_quotas(plan: &AccountPlan, after: &LiveAccount, quotas: &Quotas) -> Vec<RefusalReason> {
     let mut problems = Vec::new();
     let touched_roles: BTreeSet<String> = plan
         .changes
@@ -143,59 +141,59 @@ fn check_quotas(plan: &AccountPlan, after: &LiveAccount, limits: &Limits) -> Vec
         limit(
             "the name length".into(),
             name.chars().count(),
-            limits.role_name_chars,
+            quotas.role_name_chars,
         );
         limit(
             "the path length".into(),
             role.path.chars().count(),
-            limits.path_chars,
+            quotas.path_chars,
         );
         let description = role.description.as_deref().unwrap_or("");
         limit(
             "the description length".into(),
             description.chars().count(),
-            limits.description_chars,
+            quotas.description_chars,
         );
         limit(
             "the trust policy size".into(),
             iam_size(&role.trust_policy),
-            limits.trust_policy_chars,
+            quotas.trust_policy_chars,
         );
         let inline: usize = role.inline_policies.values().map(|d| iam_size(d)).sum();
         limit(
             "the size of all inline policies".into(),
             inline,
-            limits.role_inline_policies_chars,
+            quotas.role_inline_policies_chars,
         );
         limit(
             "the number of attached managed policies".into(),
             role.attached_policy_arns.len(),
-            limits.managed_policies_per_role,
+            quotas.managed_policies_per_role,
         );
         limit(
             "the number of tags".into(),
             role.tags.len(),
-            limits.tags_per_role,
+            quotas.tags_per_role,
         );
         for (key, value) in &role.tags {
             limit(
                 format!("the length of tag key `{key}`"),
                 key.chars().count(),
-                limits.tag_key_chars,
+                quotas.tag_key_chars,
             );
             limit(
                 format!("the length of the value of tag `{key}`"),
                 value.chars().count(),
-                limits.tag_value_chars,
+                quotas.tag_value_chars,
             );
         }
         let session = role
             .max_session_duration
-            .unwrap_or(limits.min_session_seconds);
-        if !(limits.min_session_seconds..=limits.max_session_seconds).contains(&session) {
+            .unwrap_or(quotas.min_session_seconds);
+        if !(quotas.min_session_seconds..=quotas.max_session_seconds).contains(&session) {
             problems.push(RefusalReason::Quota(format!(
                 "role `{name}`: max session duration {session} s is outside {}–{} s",
-                limits.min_session_seconds, limits.max_session_seconds
+                quotas.min_session_seconds, quotas.max_session_seconds
             )));
         }
     }
@@ -209,10 +207,10 @@ fn check_quotas(plan: &AccountPlan, after: &LiveAccount, limits: &Limits) -> Vec
             _ => continue,
         };
         let size = iam_size(document);
-        if size > limits.managed_policy_chars {
+        if size > quotas.managed_policy_chars {
             problems.push(RefusalReason::Quota(format!(
                 "managed policy `{name}`: the document is {size} characters, the limit is {}",
-                limits.managed_policy_chars
+                quotas.managed_policy_chars
             )));
         }
     }
@@ -224,7 +222,7 @@ pub fn check_scps(
     plan: &ScpPlan,
     live: &[LiveScp],
     ownership: &Ownership,
-    limits: &Limits,
+    quotas: &Quotas,
 ) -> Vec<RefusalReason> {
     let current = fingerprint_scps(live);
     if current != plan.fingerprint {
@@ -273,10 +271,10 @@ pub fn check_scps(
                     });
                 }
                 let size = document.chars().count();
-                if size > limits.scp_chars {
+                if size > quotas.scp_chars {
                     refusals.push(RefusalReason::Quota(format!(
                         "scp `{name}`: the document is {size} characters as sent, the limit is {}",
-                        limits.scp_chars
+                        quotas.scp_chars
                     )));
                 }
             }
@@ -300,11 +298,11 @@ pub fn check_scps(
         }
     }
     for (target, names) in attached {
-        if names.len() > limits.scps_per_target {
+        if names.len() > quotas.scps_per_target {
             refusals.push(RefusalReason::Quota(format!(
                 "target `{target}` would have {} SCPs attached, the limit is {}",
                 names.len(),
-                limits.scps_per_target
+                quotas.scps_per_target
             )));
         }
     }

@@ -25,7 +25,6 @@ pub use account::{AccountPlan, fingerprint_account, plan_account};
 pub use change::{Action, Change, Conflict, DocumentDelta, Unmanaged};
 pub use desired::{DesiredAccount, DesiredPolicy, DesiredRole, DesiredScp, Ownership};
 pub use err::{PlanError, RefusalReason};
-pub use guard::Limits;
 pub use saved::{Plan, PlanHeader, Summary, Unreadable};
 pub use scp::{ScpPlan, fingerprint_scps, plan_scps};
 

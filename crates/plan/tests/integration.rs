@@ -10,12 +10,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use warden_policy::{PolicyDocument, parse_policy};
+use warden_policy::{Arn, Partition, PolicyDocument, Quotas, parse_policy};
 
-use warden_plan::change::{Change, policy_arn};
+use warden_plan::change::Change;
 use warden_plan::desired::{DesiredAccount, DesiredPolicy, DesiredRole, DesiredScp, Ownership};
 use warden_plan::err::RefusalReason;
-use warden_plan::guard::{Limits, check_account, check_scps};
+use warden_plan::guard::{check_account, check_scps};
 use warden_plan::live::{LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole, LiveScp};
 use warden_plan::render::{RenderOptions, render_table};
 use warden_plan::saved::{Plan, PlanHeader, Unreadable};
@@ -49,7 +49,7 @@ fn trust() -> PolicyDocument {
 }
 
 fn arn(name: &str) -> String {
-    policy_arn(ACCOUNT, "/", name)
+    Arn::managed_policy(Partition::Aws, ACCOUNT, "/", name).to_string()
 }
 
 fn desired_role(name: &str) -> DesiredRole {
@@ -399,7 +399,7 @@ fn swapping_attachments_at_the_quota_detaches_first() {
     let detach = position(&plan.changes, |c| matches!(c, Change::DetachPolicy { .. }));
     let attach = position(&plan.changes, |c| matches!(c, Change::AttachPolicy { .. }));
     assert!(detach < attach);
-    assert!(check_account(&plan, &live, &ownership(), &Limits::default()).is_empty());
+    assert!(check_account(&plan, &live, &ownership(), &Quotas::default()).is_empty());
 }
 
 #[test]
@@ -410,7 +410,7 @@ fn guard_refuses_stale_unowned_and_over_quota_plans() {
         .map(|n| format!("arn:aws:iam::aws:policy/P{n}"))
         .collect();
     let plan = plan_account(&wanted, &live, &ownership());
-    let refusals = check_account(&plan, &live, &ownership(), &Limits::default());
+    let refusals = check_account(&plan, &live, &ownership(), &Quotas::default());
     assert!(
         matches!(&refusals[..], [RefusalReason::Quota(text)] if text.contains("attached managed policies is 11")),
         "{refusals:?}"
@@ -418,7 +418,7 @@ fn guard_refuses_stale_unowned_and_over_quota_plans() {
 
     let mut changed = live.clone();
     changed.roles[0].description = Some("edited by hand".into());
-    let refusals = check_account(&plan, &changed, &ownership(), &Limits::default());
+    let refusals = check_account(&plan, &changed, &ownership(), &Quotas::default());
     assert!(
         matches!(&refusals[..], [RefusalReason::Stale { .. }]),
         "{refusals:?}"
@@ -440,7 +440,7 @@ fn guard_refuses_stale_unowned_and_over_quota_plans() {
         ..LiveRole::default()
     });
     forged.fingerprint = fingerprint_account(&with_legacy);
-    let refusals = check_account(&forged, &with_legacy, &ownership(), &Limits::default());
+    let refusals = check_account(&forged, &with_legacy, &ownership(), &Quotas::default());
     assert!(
         refusals
             .iter()
@@ -580,11 +580,11 @@ fn scp_plan_creates_updates_attaches_and_deletes_only_its_own() {
             .collect::<Vec<_>>(),
         vec!["security-team"]
     );
-    assert!(check_scps(&plan, &live_scps(), &ownership(), &Limits::default()).is_empty());
+    assert!(check_scps(&plan, &live_scps(), &ownership(), &Quotas::default()).is_empty());
     let mut moved = live_scps();
     moved[1].targets.push("ou-sandbox".into());
     assert!(matches!(
-        &check_scps(&plan, &moved, &ownership(), &Limits::default())[..],
+        &check_scps(&plan, &moved, &ownership(), &Quotas::default())[..],
         [RefusalReason::Stale { .. }]
     ));
 }
@@ -782,7 +782,7 @@ fn scp_swap_at_a_full_target_detaches_first_and_quotas_are_checked() {
         |c| matches!(c, Change::AttachScp { target_id, .. } if target_id == "ou-prod"),
     );
     assert!(detach < attach, "{:#?}", plan.changes);
-    assert!(check_scps(&plan, &live, &ownership(), &Limits::default()).is_empty());
+    assert!(check_scps(&plan, &live, &ownership(), &Quotas::default()).is_empty());
 
     let mut big = wanted.clone();
     big[1].document = allow(
@@ -801,9 +801,9 @@ fn scp_swap_at_a_full_target_detaches_first_and_quotas_are_checked() {
         &plan,
         &live,
         &ownership(),
-        &Limits {
+        &Quotas {
             scps_per_target: 1,
-            ..Limits::default()
+            ..Quotas::default()
         },
     );
     let text: Vec<String> = refusals.iter().map(ToString::to_string).collect();

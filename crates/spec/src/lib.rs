@@ -67,6 +67,6 @@ pub use model::Kind;
 pub use org::{Account, AccountStatus, Organization, OrganizationalUnit};
 pub use render::{
     RenderedAccount, RenderedDocument, RenderedManagedPolicy, RenderedRole, RenderedScp,
-    StatementOrigin, policy_arn,
+    StatementOrigin,
 };
 pub use root::{RootError, discover_root};

@@ -113,12 +113,6 @@ pub struct RenderedScp {
     pub exceptions: Vec<Exception>,
 }
 
-/// The ARN of a customer managed policy in an account of the commercial partition.
-/// Compatibility wrapper: use [`Definitions::policy_arn`], which knows the partition.
-pub fn policy_arn(account_id: &str, path: &str, name: &str) -> String {
-    Arn::managed_policy(Partition::Aws, account_id, path, name).to_string()
-}
-
 /// Substitutes variables with the values of one context, collecting every missing one.
 struct Renderer<'a> {
     definitions: &'a Definitions,

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use warden_app::{ApplyRequest, AuditLog};
+use warden_plan::from_spec;
 use warden_plan::render::{RenderOptions, render_table};
 use warden_plan::report::render_apply_report;
-use warden_plan::{Limits, from_spec};
+use warden_policy::Quotas;
 
 use crate::cmd::plan::{Connection, Format, live, load_definitions, plan_with_progress, runtime};
 
@@ -96,7 +97,7 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
         let audit = Arc::new(AuditLog::open(&warden_app::audit::audit_path(&root))?);
         let request = ApplyRequest {
             ownership: from_spec::ownership(&definitions.config),
-            limits: Limits::default(),
+            quotas: Quotas::default(),
             concurrency: warden_app::access::concurrency(&definitions.config),
             clock: Arc::new(warden_app::now_rfc3339),
             audit: Arc::clone(&audit).sink(),

@@ -11,9 +11,10 @@ use warden_app::{ApplyRequest, AuditLog, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, SeedSpec};
 use warden_aws::{Aws, AwsOptions, ExternalId};
 use warden_emulator::{MotoOptions, MotoServer};
+use warden_plan::from_spec;
 use warden_plan::render::{RenderOptions, render_table};
 use warden_plan::report::render_apply_report;
-use warden_plan::{Limits, from_spec};
+use warden_policy::Quotas;
 use warden_spec::Definitions;
 
 use super::plan::{load_definitions, runtime};
@@ -124,7 +125,7 @@ async fn demo(
     let desired = warden_app::desired_state(&live, definitions, plan_request.lint).await?;
     let apply_request = ApplyRequest {
         ownership: from_spec::ownership(&definitions.config),
-        limits: Limits::default(),
+        quotas: Quotas::default(),
         concurrency,
         clock: Arc::new(warden_app::now_rfc3339),
         audit: Arc::clone(&audit).sink(),
