@@ -16,7 +16,7 @@ fn root() -> PathBuf {
     reason = "test helper: a bad literal date is a bug in the test itself"
 )]
 fn day(text: &str) -> warden_lint::Date {
-    warden_lint::subject::parse_date(text).expect("valid date")
+    warden_policy::date::parse_day(text).expect("valid date")
 }
 
 fn errors(findings: &[Finding]) -> Vec<&Finding> {

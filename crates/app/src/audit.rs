@@ -75,7 +75,7 @@ pub fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())
         .unwrap_or(0);
-    warden_plan::audit::rfc3339_utc(seconds)
+    warden_policy::date::rfc3339_utc(seconds)
 }
 
 /// Today's date (UTC) for lint exceptions.

@@ -292,7 +292,7 @@ mod tests {
             kind: None,
             org: None,
             account: None,
-            today: warden_lint::subject::parse_date("2026-12-03").unwrap(),
+            today: warden_policy::date::parse_day("2026-12-03").unwrap(),
             cwd: workspace(),
         }
     }

@@ -468,7 +468,7 @@ async fn lint_errors_block_the_plan_before_accounts_are_read() {
     .unwrap();
     let definitions = load(repo.path());
     let memory = Memory::new(from_spec::ownership(&definitions.config));
-    let today = warden_lint::subject::parse_date("2026-12-03").unwrap();
+    let today = warden_policy::date::parse_day("2026-12-03").unwrap();
     let gated = PlanRequest {
         lint: Some(today),
         ..request()

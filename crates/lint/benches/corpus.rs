@@ -47,7 +47,7 @@ fn corpus() -> Subject {
 fn main() {
     let subject = corpus();
     let config = LintConfig::default();
-    let Some(today) = warden_lint::subject::parse_date("2026-06-01") else {
+    let Some(today) = warden_policy::date::parse_day("2026-06-01") else {
         return;
     };
     let options = LintOptions {

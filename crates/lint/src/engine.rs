@@ -5,7 +5,9 @@ use rayon::prelude::*;
 use crate::finding::{AppliedException, Finding, sort_findings};
 use crate::registry;
 use crate::rule::{DocumentCx, Env, ExceptionCx, RoleCx, Rule, SubjectCx};
-use crate::subject::{Exception, PolicySubject, RoleSubject, Subject, format_date};
+use warden_policy::date::format_day;
+
+use crate::subject::{Exception, PolicySubject, RoleSubject, Subject};
 
 /// Lints everything in `subject`; findings covered by a live exception are kept but marked.
 pub fn lint_subject(subject: &Subject, env: &Env<'_>) -> Vec<Finding> {
@@ -108,7 +110,7 @@ fn apply_exceptions(findings: &mut [Finding], exceptions: &[Exception], today: t
             finding.excepted = Some(AppliedException {
                 reason: exception.reason.clone(),
                 owner: exception.owner.clone(),
-                expires: format_date(exception.expires),
+                expires: format_day(exception.expires),
             });
         }
     }

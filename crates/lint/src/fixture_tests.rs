@@ -53,7 +53,7 @@ pub(crate) fn fixtures_dir() -> PathBuf {
 }
 
 pub(crate) fn today() -> time::Date {
-    crate::subject::parse_date("2026-06-01").unwrap()
+    warden_policy::date::parse_day("2026-06-01").unwrap()
 }
 
 fn subject_of(path: &Path, case: &Case) -> Subject {

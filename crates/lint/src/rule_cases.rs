@@ -190,7 +190,7 @@ fn an_exception_without_sid_covers_its_principal_only() {
         sid: None,
         reason: "queues are created at runtime".into(),
         owner: "platform".into(),
-        expires: crate::subject::parse_date("2027-01-01").unwrap(),
+        expires: warden_policy::date::parse_day("2027-01-01").unwrap(),
         principal: Some(principal.into()),
         location: Location::new("case.yaml", 9, 3),
     };

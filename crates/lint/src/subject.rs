@@ -309,16 +309,6 @@ impl Exception {
     }
 }
 
-/// Formats a date as `YYYY-MM-DD`.
-pub fn format_date(date: time::Date) -> String {
-    warden_policy::date::format_day(date)
-}
-
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Option<time::Date> {
-    warden_policy::date::parse_day(text)
-}
-
 /// Free text a person wrote (descriptions, justifications, reasons), checked for hygiene.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextField {

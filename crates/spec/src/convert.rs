@@ -416,7 +416,7 @@ impl Loader {
                     );
                 }
             }
-            let Some(expires) = parse_date(&def.expires) else {
+            let Some(expires) = warden_policy::date::parse_day(&def.expires) else {
                 self.invalid(
                     file,
                     def.expires.pos,
@@ -445,10 +445,6 @@ pub(crate) struct PolicyParts {
     pub(crate) targets: Option<TargetsDef>,
     pub(crate) tags: BTreeMap<Located<String>, Located<String>>,
     pub(crate) exceptions: Vec<Located<ExceptionDef>>,
-}
-
-pub(crate) fn parse_date(text: &str) -> Option<time::Date> {
-    warden_policy::date::parse_day(text)
 }
 
 pub(crate) fn is_iam_name(text: &str, max: usize) -> bool {

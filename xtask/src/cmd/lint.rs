@@ -121,7 +121,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
 
 fn today(given: Option<&str>) -> anyhow::Result<warden_lint::Date> {
     match given {
-        Some(text) => warden_lint::subject::parse_date(text)
+        Some(text) => warden_policy::date::parse_day(text)
             .with_context(|| format!("`--today {text}` is not a date: expected `YYYY-MM-DD`")),
         None => Ok(warden_app::today()?),
     }

@@ -2,7 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::rule::{ExceptionCx, Group, Rule, RuleMeta};
-use crate::subject::format_date;
+use warden_policy::date::format_day;
 
 /// ## What it does
 /// Flags exceptions whose `expires` date is before today (the date is an input: `--today`, or
@@ -51,7 +51,7 @@ impl Rule for ExceptionExpired {
                     exception.rule,
                     exception.scope(),
                     exception.owner,
-                    format_date(exception.expires)
+                    format_day(exception.expires)
                 ),
             );
             finding.sid.clone_from(&exception.sid);
