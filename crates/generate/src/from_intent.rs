@@ -14,6 +14,7 @@ use std::path::Path;
 
 use warden_catalog::condition::key_matches;
 use warden_catalog::{AccessLevel, Action, Catalog, ResourceType, Service};
+use warden_policy::quota::TRUST_POLICY_CHARS;
 
 use crate::diag::Diagnostic;
 use crate::err::{IntentError, Pos};
@@ -26,9 +27,6 @@ use crate::trust::{TrustContext, TrustTemplate};
 /// Lint rule a `Resource: "*"` statement is excepted from (warden-lint WL301) when it grants
 /// actions that have resource types but were called without naming one (activity output).
 pub const RESOURCE_STAR_RULE: &str = "WL301";
-
-/// Role trust policy quota (characters without whitespace; adjustable to 4,096).
-pub const TRUST_POLICY_LIMIT: usize = warden_policy::quota::TRUST_POLICY_CHARS;
 
 /// Settings that do not come from the intent file.
 #[derive(Debug, Clone, Default)]
@@ -229,9 +227,9 @@ fn trust_statements(
         trust.push(output.statement);
     }
     let trust_size = crate::statement::iam_size(&crate::statement::document_json(&trust));
-    if trust_size > TRUST_POLICY_LIMIT {
+    if trust_size > TRUST_POLICY_CHARS {
         warnings.push(Diagnostic::new(None, format!(
-            "the trust policy has {trust_size} characters; IAM's default quota is {TRUST_POLICY_LIMIT} (adjustable to 4,096)"
+            "the trust policy has {trust_size} characters; IAM's default quota is {TRUST_POLICY_CHARS} (adjustable to 4,096)"
         )));
     }
     if trust.is_empty() {

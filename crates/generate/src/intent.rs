@@ -231,7 +231,7 @@ impl Intent {
             message,
         };
         if let Some(account) = &self.account
-            && !is_account_id(&account.value.0)
+            && !warden_policy::is_account_id(&account.value.0)
         {
             return Err(invalid(
                 pos_of(account),
@@ -308,9 +308,6 @@ pub fn canonical_access_level(text: &str) -> Option<&'static str> {
         name.eq_ignore_ascii_case(&wanted)
     })
 }
-
-/// Compatibility re-export: account ids are checked by warden-policy.
-pub use warden_policy::is_account_id;
 
 /// serde_saphyr writes ``unknown field `x`, expected one of a, b``: put the expected names in
 /// backticks like the rest of Warden's messages and suggest the one meant.

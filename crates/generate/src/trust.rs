@@ -15,8 +15,8 @@
 //!   a `*` in the ref makes `sub` a StringLike match).
 
 use crate::err::TrustError;
-use crate::intent::is_account_id;
 use crate::statement::{GeneratedCondition, GeneratedPrincipal, GeneratedStatement, sid_from};
+use warden_policy::is_account_id;
 
 /// GitHub Actions' OIDC issuer host, also the prefix of its condition keys.
 pub const GITHUB_OIDC_HOST: &str = "token.actions.githubusercontent.com";

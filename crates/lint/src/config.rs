@@ -3,9 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// IAM and Organizations quotas (AWS defaults; some are adjustable per account): the one
-/// quota table of warden-policy.
-pub use warden_policy::Quotas;
+use warden_policy::Quotas;
 
 /// What the organization requires, from `warden.yaml`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

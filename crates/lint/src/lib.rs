@@ -35,7 +35,7 @@ pub mod rules;
 pub mod spec_input;
 pub mod subject;
 
-pub use config::{LintConfig, Quotas};
+pub use config::LintConfig;
 pub use err::LintError;
 pub use finding::{AppliedException, Finding, Severity, Summary};
 pub use subject::{

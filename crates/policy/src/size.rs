@@ -9,25 +9,7 @@
 
 use crate::model::PolicyDocument;
 
-// The limits live in the quota table; these names are kept for existing callers.
 use crate::quota;
-
-/// Role trust policy ([`quota::TRUST_POLICY_CHARS`]).
-pub const TRUST_POLICY_LIMIT: usize = quota::TRUST_POLICY_CHARS;
-/// Trust policy limit after the maximum quota increase ([`quota::TRUST_POLICY_CHARS_MAX`]).
-pub const TRUST_POLICY_MAX_ADJUSTED: usize = quota::TRUST_POLICY_CHARS_MAX;
-/// All inline policies of one role together ([`quota::ROLE_INLINE_POLICIES_CHARS`]).
-pub const ROLE_INLINE_TOTAL_LIMIT: usize = quota::ROLE_INLINE_POLICIES_CHARS;
-/// All inline policies of one user together ([`quota::USER_INLINE_POLICIES_CHARS`]).
-pub const USER_INLINE_TOTAL_LIMIT: usize = quota::USER_INLINE_POLICIES_CHARS;
-/// All inline policies of one group together ([`quota::GROUP_INLINE_POLICIES_CHARS`]).
-pub const GROUP_INLINE_TOTAL_LIMIT: usize = quota::GROUP_INLINE_POLICIES_CHARS;
-/// One customer managed policy ([`quota::MANAGED_POLICY_CHARS`]).
-pub const MANAGED_POLICY_LIMIT: usize = quota::MANAGED_POLICY_CHARS;
-/// One service control policy ([`quota::SCP_CHARS`]).
-pub const SCP_LIMIT: usize = quota::SCP_CHARS;
-/// One resource control policy ([`quota::RCP_CHARS`]).
-pub const RCP_LIMIT: usize = quota::RCP_CHARS;
 
 /// Characters IAM counts: every character except whitespace.
 pub fn iam_characters(text: &str) -> usize {
@@ -52,28 +34,28 @@ pub fn organizations_bytes(document: &PolicyDocument) -> usize {
 /// A size quota a document counts against, with how AWS measures it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Quota {
-    /// A role's trust policy ([`TRUST_POLICY_LIMIT`], whitespace not counted).
+    /// A role's trust policy ([`quota::TRUST_POLICY_CHARS`], whitespace not counted).
     TrustPolicy,
-    /// All inline policies of one role together ([`ROLE_INLINE_TOTAL_LIMIT`]).
+    /// All inline policies of one role together ([`quota::ROLE_INLINE_POLICIES_CHARS`]).
     RoleInlinePolicies,
-    /// One customer managed policy or permission boundary ([`MANAGED_POLICY_LIMIT`]).
+    /// One customer managed policy or permission boundary ([`quota::MANAGED_POLICY_CHARS`]).
     ManagedPolicy,
-    /// One service control policy ([`SCP_LIMIT`], every character counted).
+    /// One service control policy ([`quota::SCP_CHARS`], every character counted).
     ServiceControlPolicy,
-    /// One resource control policy ([`RCP_LIMIT`], every character counted).
+    /// One resource control policy ([`quota::RCP_CHARS`], every character counted).
     ResourceControlPolicy,
 }
 
 impl Quota {
     /// The AWS default limit (the trust policy quota can be raised to
-    /// [`TRUST_POLICY_MAX_ADJUSTED`]; pass the account's value where it was).
+    /// [`quota::TRUST_POLICY_CHARS_MAX`]; pass the account's value where it was).
     pub fn default_limit(self) -> usize {
         match self {
-            Quota::TrustPolicy => TRUST_POLICY_LIMIT,
-            Quota::RoleInlinePolicies => ROLE_INLINE_TOTAL_LIMIT,
-            Quota::ManagedPolicy => MANAGED_POLICY_LIMIT,
-            Quota::ServiceControlPolicy => SCP_LIMIT,
-            Quota::ResourceControlPolicy => RCP_LIMIT,
+            Quota::TrustPolicy => quota::TRUST_POLICY_CHARS,
+            Quota::RoleInlinePolicies => quota::ROLE_INLINE_POLICIES_CHARS,
+            Quota::ManagedPolicy => quota::MANAGED_POLICY_CHARS,
+            Quota::ServiceControlPolicy => quota::SCP_CHARS,
+            Quota::ResourceControlPolicy => quota::RCP_CHARS,
         }
     }
 
