@@ -10,17 +10,6 @@
 //! form for patterns matched many times (evaluation, catalog expansion); [`match_segments`]
 //! is the matcher both use, and evaluation's policy-variable templates too.
 
-/// One element of a pattern, one character at a time (see [`parse_pattern`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Token {
-    /// A literal character (escapes already resolved).
-    Literal(char),
-    /// `?`: exactly one character.
-    AnyChar,
-    /// `*`: any run of characters, including none.
-    AnyRun,
-}
-
 /// Whether case matters when matching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Case {
@@ -28,18 +17,6 @@ pub enum Case {
     Insensitive,
     /// Resource ARNs and most condition values.
     Sensitive,
-}
-
-/// Splits a pattern into tokens, resolving the escapes `${*}`, `${?}` and `${$}` into literals.
-/// Other `${…}` sequences are kept literally: substitute policy variables before calling.
-pub fn parse_pattern(pattern: &str) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(pattern.len());
-    for_each_segment(pattern, true, |segment| match segment {
-        SegmentRef::Literal(text) => tokens.extend(text.chars().map(Token::Literal)),
-        SegmentRef::AnyChar => tokens.push(Token::AnyChar),
-        SegmentRef::AnyRun => tokens.push(Token::AnyRun),
-    });
-    tokens
 }
 
 /// Does `pattern` (with IAM wildcards) match all of `text`?
@@ -75,24 +52,6 @@ pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
     let mut segments = Vec::with_capacity(count);
     for_each_segment(pattern, true, |segment| segments.push(segment));
     match_segments(&segments, text, case)
-}
-
-/// Matches tokens from [`parse_pattern`] against `text`.
-pub fn matches_tokens(tokens: &[Token], text: &str, case: Case) -> bool {
-    let mut pattern = String::with_capacity(tokens.len());
-    for token in tokens {
-        match token {
-            Token::Literal(ch @ ('*' | '?' | '$')) => {
-                pattern.push_str("${");
-                pattern.push(*ch);
-                pattern.push('}');
-            }
-            Token::Literal(ch) => pattern.push(*ch),
-            Token::AnyChar => pattern.push('?'),
-            Token::AnyRun => pattern.push('*'),
-        }
-    }
-    matches(&pattern, text, case)
 }
 
 /// Does the pattern contain a wildcard (after resolving escapes)?
@@ -403,6 +362,29 @@ mod tests {
         assert!(!matches("caf?", "cafés", Case::Sensitive));
     }
 
+    /// One element of a pattern, one character at a time (see `parse_pattern`).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Token {
+        /// A literal character (escapes already resolved).
+        Literal(char),
+        /// `?`: exactly one character.
+        AnyChar,
+        /// `*`: any run of characters, including none.
+        AnyRun,
+    }
+
+    /// Splits a pattern into tokens, resolving the escapes `${*}`, `${?}` and `${$}` into literals.
+    /// Other `${…}` sequences are kept literally: substitute policy variables before calling.
+    fn parse_pattern(pattern: &str) -> Vec<Token> {
+        let mut tokens = Vec::with_capacity(pattern.len());
+        for_each_segment(pattern, true, |segment| match segment {
+            SegmentRef::Literal(text) => tokens.extend(text.chars().map(Token::Literal)),
+            SegmentRef::AnyChar => tokens.push(Token::AnyChar),
+            SegmentRef::AnyRun => tokens.push(Token::AnyRun),
+        });
+        tokens
+    }
+
     /// The definition, as a slow recursive matcher over characters.
     fn reference(pattern: &[Token], text: &[char]) -> bool {
         match pattern.split_first() {
@@ -429,10 +411,6 @@ mod tests {
             let chars: Vec<char> = fold(&text).chars().collect();
             let expected = reference(&parse_pattern(&fold(&pattern)), &chars);
             proptest::prop_assert_eq!(matches(&pattern, &text, case), expected);
-            proptest::prop_assert_eq!(
-                matches_tokens(&parse_pattern(&pattern), &text, case),
-                expected
-            );
             proptest::prop_assert_eq!(
                 Pattern::compile(&pattern, true, insensitive).matches(&fold(&text)),
                 expected
