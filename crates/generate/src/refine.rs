@@ -54,67 +54,6 @@ pub struct Proposal {
     pub replacement: Option<Map<String, Value>>,
 }
 
-/// The Allow statements of role `role` in definition documents (parsed YAML of `policies/`).
-pub fn granted_statements(
-    documents: &[Value],
-    role: &str,
-) -> Result<Vec<GrantedStatement>, String> {
-    let is = |document: &Value, kind: &str, name: &str| {
-        document.get("kind").and_then(Value::as_str) == Some(kind)
-            && document
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|found| found.eq_ignore_ascii_case(name))
-    };
-    let definition = documents
-        .iter()
-        .find(|document| is(document, "Role", role))
-        .ok_or_else(|| format!("no role definition named `{role}`"))?;
-    let mut granted = Vec::new();
-    if let Some(Value::Object(inline)) = definition.get("inline_policies") {
-        for (name, statements) in inline {
-            push_allows(&mut granted, &format!("inline_policies.{name}"), statements);
-        }
-    }
-    for name in definition
-        .get("managed_policies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if let Some(policy) = documents
-            .iter()
-            .find(|document| is(document, "ManagedPolicy", name))
-        {
-            push_allows(
-                &mut granted,
-                &format!("managed_policies.{name}"),
-                policy.get("statements").unwrap_or(&Value::Null),
-            );
-        }
-    }
-    Ok(granted)
-}
-
-fn push_allows(granted: &mut Vec<GrantedStatement>, policy: &str, statements: &Value) {
-    for statement in statements
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-    {
-        if statement.get("Effect").and_then(Value::as_str) == Some("Allow")
-            && statement.contains_key("Action")
-        {
-            granted.push(GrantedStatement {
-                policy: policy.to_owned(),
-                statement: statement.clone(),
-            });
-        }
-    }
-}
-
 /// Proposals for the statements that grant actions outside `used` (canonical or lowercase names).
 pub fn propose(
     granted: &[GrantedStatement],
@@ -212,82 +151,17 @@ pub fn proposals_yaml(role: &str, proposals: &[Proposal], window: &str) -> Strin
 mod tests {
     use super::*;
 
-    fn definition() -> Vec<Value> {
-        vec![
-            json!({"kind": "Role", "name": "app", "inline_policies": {"app": [
-                {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:Get*", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*", "justification": "x"},
-                {"Sid": "Queue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
-                {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
-            ]}, "managed_policies": ["app-extra"]}),
-            json!({"kind": "ManagedPolicy", "name": "app-extra", "statements": [
-                {"Sid": "Logs", "Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}
-            ]}),
-        ]
-    }
-
     #[test]
-    fn unused_actions_are_proposed_for_removal() {
-        let granted = granted_statements(&definition(), "APP").unwrap();
-        assert_eq!(granted.len(), 3, "the Deny statement is not a grant");
-        let used: BTreeSet<String> = ["s3:GetObject", "s3:PutObject", "logs:PutLogEvents"]
-            .map(String::from)
-            .into();
+    fn pass_role_is_never_proposed_for_removal() {
+        let statement = json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"});
+        let granted = [GrantedStatement {
+            policy: "inline_policies.p".into(),
+            statement: statement.as_object().cloned().unwrap_or_default(),
+        }];
         assert!(
-            propose(
-                &granted_statements(
-                    &[
-                        json!({"kind": "Role", "name": "p", "inline_policies": {"p": [
-            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}})
-                    ],
-                    "p"
-                )
-                .unwrap(),
-                &used,
-                Catalog::embedded()
-            )
-            .is_empty(),
+            propose(&granted, &BTreeSet::new(), Catalog::embedded()).is_empty(),
             "PassRole is never logged, so never proposed for removal"
         );
-        let proposals = propose(&granted, &used, Catalog::embedded());
-        assert_eq!(proposals.len(), 2);
-        let objects = &proposals[0];
-        assert_eq!(objects.sid.as_deref(), Some("Objects"));
-        assert!(objects.unused.contains(&"s3:GetObjectAcl".to_string()));
-        assert!(!objects.unused.contains(&"s3:GetObject".to_string()));
-        let replacement = objects.replacement.as_ref().unwrap();
-        assert_eq!(
-            replacement["Action"],
-            json!(["s3:GetObject", "s3:PutObject"])
-        );
-        assert_eq!(
-            replacement["justification"],
-            json!("x"),
-            "other fields are kept"
-        );
-        let queue = &proposals[1];
-        assert_eq!(queue.unused, vec!["sqs:SendMessage"]);
-        assert!(queue.replacement.is_none());
-        let yaml = proposals_yaml("app", &proposals, "between a and b");
-        assert!(yaml.contains("# remove the statement"), "{yaml}");
-    }
-
-    #[test]
-    fn fully_used_wildcards_stay() {
-        let catalog = Catalog::embedded();
-        let all_get: BTreeSet<String> = catalog
-            .expand("s3:Get*")
-            .unwrap()
-            .iter()
-            .map(|a| a.full_name())
-            .chain([
-                "s3:PutObject".into(),
-                "sqs:SendMessage".into(),
-                "logs:PutLogEvents".into(),
-            ])
-            .collect();
-        let granted = granted_statements(&definition(), "app").unwrap();
-        assert!(propose(&granted, &all_get, catalog).is_empty());
-        assert!(granted_statements(&definition(), "other").is_err());
     }
 }
 

@@ -194,3 +194,62 @@ fn edits_go_to_the_file_holding_the_statement() {
         ]
     );
 }
+
+#[test]
+fn unused_actions_are_proposed_for_removal() {
+    let definitions = load(
+        "propose",
+        &[
+            ("policies/app.yaml", ROLE),
+            ("policies/extra.yaml", MANAGED),
+        ],
+    );
+    let role = find_role(&definitions, "app").unwrap();
+    let granted = granted_statements(&definitions, role);
+    assert_eq!(granted.len(), 2, "the Deny statement is not a grant");
+    let used: std::collections::BTreeSet<String> =
+        ["s3:GetObject", "s3:PutObject"].map(String::from).into();
+    let proposals = crate::refine::propose(&granted, &used, warden_catalog::Catalog::embedded());
+    assert_eq!(proposals.len(), 2);
+    let objects = &proposals[0];
+    assert_eq!(objects.sid.as_deref(), Some("Objects"));
+    assert!(objects.unused.contains(&"s3:GetObjectAcl".to_string()));
+    assert!(!objects.unused.contains(&"s3:GetObject".to_string()));
+    let replacement = objects.replacement.as_ref().unwrap();
+    assert_eq!(
+        replacement["Action"],
+        serde_json::json!(["s3:GetObject", "s3:PutObject"])
+    );
+    assert_eq!(
+        replacement["justification"],
+        serde_json::json!("Reads and writes its bucket."),
+        "other fields are kept"
+    );
+    let queue = &proposals[1];
+    assert_eq!(queue.unused, vec!["sqs:SendMessage"]);
+    assert!(queue.replacement.is_none());
+    let yaml = crate::refine::proposals_yaml("app", &proposals, "between a and b");
+    assert!(yaml.contains("# remove the statement"), "{yaml}");
+}
+
+#[test]
+fn fully_used_wildcards_stay() {
+    let definitions = load(
+        "wildcards",
+        &[
+            ("policies/app.yaml", ROLE),
+            ("policies/extra.yaml", MANAGED),
+        ],
+    );
+    let catalog = warden_catalog::Catalog::embedded();
+    let all_get: std::collections::BTreeSet<String> = catalog
+        .expand("s3:Get*")
+        .unwrap()
+        .iter()
+        .map(|a| a.full_name())
+        .chain(["s3:PutObject".into(), "sqs:SendMessage".into()])
+        .collect();
+    let role = find_role(&definitions, "app").unwrap();
+    let granted = granted_statements(&definitions, role);
+    assert!(crate::refine::propose(&granted, &all_get, catalog).is_empty());
+}
