@@ -717,7 +717,6 @@ fn hand_made_arns(source: &str) -> Vec<String> {
 /// Architecture invariant: ARNs are parsed and built in warden-policy only. Tests, fixtures
 /// (test data and the emulator seeding in `fixture.rs`) and comments may spell them out.
 #[test]
-#[ignore = "enabled by the lead once ARN building and splitting have moved into warden-policy (migration in progress)"]
 fn no_arn_is_formatted_or_split_outside_the_policy_crate() {
     let root = workspace_root();
     let mut files = Vec::new();
@@ -732,7 +731,11 @@ fn no_arn_is_formatted_or_split_outside_the_policy_crate() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
+        // The emulator reads moto's wire format (the account of an AssumeRole `RoleArn`, to
+        // count calls per account), not IAM documents; it sits on layer 0 beside warden-policy
+        // and may not depend on it.
         let exempt = relative.starts_with("crates/policy")
+            || relative.starts_with("crates/emulator")
             || components
                 .iter()
                 .any(|c| *c == "tests" || *c == "benches" || *c == "fixtures")
@@ -787,5 +790,102 @@ fn the_arn_check_finds_hand_made_arns_and_only_those() {
     assert_eq!(
         hand_made_arns("fn a(id: &str) -> String {\n    format!(\"arn:aws:iam::{id}:root\")\n}"),
         vec!["line 2: formats `\"arn:aws:iam::{id}:root\"`".to_string()]
+    );
+}
+
+/// The non-test part of a source file: unit tests follow `#[cfg(test)]` and may do I/O.
+fn library_part(text: &str) -> &str {
+    text.split("#[cfg(test)]").next().unwrap_or_default()
+}
+
+/// What a pure crate's source must not name, and what no library may name.
+fn io_and_environment_uses(text: &str, pure: bool) -> Vec<&'static str> {
+    const IO: &[&str] = &[
+        "std::fs",
+        "std::process",
+        "tokio",
+        "std::net::Tcp",
+        "std::net::Udp",
+        "File::",
+    ];
+    const ENVIRONMENT: &[&str] = &["std::env::var", "env::var(", "env::var_os(", "env::vars("];
+    let code = library_part(text);
+    let mut found: Vec<&'static str> = ENVIRONMENT
+        .iter()
+        .copied()
+        .filter(|needle| code.contains(needle))
+        .collect();
+    if pure {
+        found.extend(IO.iter().copied().filter(|needle| code.contains(needle)));
+    }
+    found
+}
+
+/// Architecture invariant: the analyses are pure, and only xtask (and the SDK's credential chain)
+/// reads the environment. The emulator is test infrastructure and may read its own variables.
+#[test]
+fn pure_crates_do_no_io_and_libraries_read_no_environment() {
+    let root = workspace_root();
+    let pure = ["policy", "catalog", "eval", "lint", "plan"];
+    let mut offenders = Vec::new();
+    let mut checked = 0;
+    for entry in fs::read_dir(root.join("crates"))
+        .expect("crates/ exists")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name == "emulator" {
+            continue;
+        }
+        let mut files = Vec::new();
+        rust_files(&entry.path().join("src"), &mut files);
+        for path in files {
+            let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+            if file_name.ends_with("tests.rs")
+                || path.components().any(|c| c.as_os_str() == "tests")
+            {
+                continue;
+            }
+            checked += 1;
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            for needle in io_and_environment_uses(&text, pure.contains(&name.as_str())) {
+                offenders.push(format!("{}: {needle}", path.display()));
+            }
+        }
+    }
+    assert!(checked > 50, "checked only {checked} files");
+    assert!(
+        offenders.is_empty(),
+        "I/O in a pure crate or an environment read in a library: {offenders:#?}"
+    );
+}
+
+#[test]
+fn the_io_check_finds_io_and_environment_reads() {
+    assert_eq!(
+        io_and_environment_uses("fn a() { let _ = std::fs::read(\"x\"); }", true),
+        vec!["std::fs"]
+    );
+    assert_eq!(
+        io_and_environment_uses("fn a() { let _ = std::fs::read(\"x\"); }", false),
+        Vec::<&str>::new(),
+        "I/O is allowed outside the pure crates"
+    );
+    assert_eq!(
+        io_and_environment_uses("fn a() -> bool { std::env::var(\"X\").is_ok() }", false),
+        vec!["std::env::var", "env::var("]
+    );
+    assert_eq!(
+        io_and_environment_uses("use std::net::IpAddr;\nfn a(_: IpAddr) {}", true),
+        Vec::<&str>::new(),
+        "an address type is not I/O"
+    );
+    assert_eq!(
+        io_and_environment_uses(
+            "fn a() {}\n#[cfg(test)]\nmod tests { fn b() { std::fs::read(\"x\"); } }",
+            true
+        ),
+        Vec::<&str>::new(),
+        "unit tests may read fixtures"
     );
 }
