@@ -538,6 +538,42 @@ mod tests {
     }
 
     #[test]
+    fn principals_keep_their_partition() {
+        let account = Request::new(
+            "111122223333",
+            "s3:GetObject",
+            "arn:aws-us-gov:s3:::bucket/key",
+        )
+        .unwrap();
+        assert_eq!(
+            &*account.principal.arn,
+            "arn:aws-us-gov:iam::111122223333:root"
+        );
+        assert_eq!(&*account.principal.partition, "aws-us-gov");
+        let session = Request::new(
+            "arn:aws-cn:sts::111122223333:assumed-role/Dev/alice",
+            "s3:GetObject",
+            "*",
+        )
+        .unwrap()
+        .finish();
+        assert_eq!(
+            session.context.single("aws:principalarn"),
+            Some("arn:aws-cn:iam::111122223333:role/Dev")
+        );
+        let federated = Request::new(
+            "arn:aws-us-gov:sts::111122223333:federated-user/bob",
+            "s3:GetObject",
+            "*",
+        )
+        .unwrap();
+        assert_eq!(
+            federated.principal.underlying.as_deref(),
+            Some("arn:aws-us-gov:iam::111122223333:user/bob")
+        );
+    }
+
+    #[test]
     fn explicit_principal_arn_gives_the_role_path() {
         let context = Context::from_pairs([(
             "AWS:PrincipalArn",
