@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::de::{Located, from_node};
-use crate::defs::{Config, Location, Tag, Variables};
+use crate::defs::{Config, Location, Tag, TrustedAccount, Variables};
 use crate::err::SpecErrorKind;
 use crate::load::documents;
 use crate::load::{Loader, SourceFile};
@@ -92,6 +92,7 @@ impl Loader {
         for admin in &parsed.admin_roles {
             self.check_role_name(file, admin);
         }
+        self.check_trusted_accounts(file, &parsed);
         if self.errors.len() > before {
             return None;
         }
@@ -115,8 +116,61 @@ impl Loader {
             },
             required_tags: parsed.tags.required.into_iter().map(|t| t.value).collect(),
             admin_roles: parsed.admin_roles.into_iter().map(|r| r.value).collect(),
+            trusted_accounts: parsed
+                .trusted_accounts
+                .into_iter()
+                .map(|trusted| TrustedAccount {
+                    location: Location::new(file, trusted.id.pos),
+                    id: trusted.id.value,
+                    name: trusted.name.value,
+                    reason: trusted.reason.value,
+                })
+                .collect(),
             source: Location::new(file, Pos { line: 1, column: 1 }),
         })
+    }
+
+    /// Trusted outside accounts: well-formed ids, listed once, named and with a reason; the
+    /// management account is in the organization and cannot be listed.
+    pub(crate) fn check_trusted_accounts(&mut self, file: &str, parsed: &ConfigFile) {
+        let mut seen = BTreeSet::new();
+        for trusted in &parsed.trusted_accounts {
+            if !is_account_id(&trusted.id) {
+                self.invalid(
+                    file,
+                    trusted.id.pos,
+                    format!(
+                        "account id `{}` must be 12 digits (quote it)",
+                        trusted.id.value
+                    ),
+                );
+            } else if !seen.insert(trusted.id.value.as_str()) {
+                self.invalid(
+                    file,
+                    trusted.id.pos,
+                    format!("trusted account `{}` is listed twice", trusted.id.value),
+                );
+            } else if trusted.id.value == parsed.organization.management_account_id.value {
+                self.invalid(
+                    file,
+                    trusted.id.pos,
+                    format!(
+                        "`{}` is the management account: it is in the organization, not a trusted outside account",
+                        trusted.id.value
+                    ),
+                );
+            }
+            if trusted.name.trim().is_empty() {
+                self.invalid(file, trusted.name.pos, "a trusted account needs a `name`");
+            }
+            if trusted.reason.trim().is_empty() {
+                self.invalid(
+                    file,
+                    trusted.reason.pos,
+                    "a trusted account needs a `reason`",
+                );
+            }
+        }
     }
 
     pub(crate) fn check_regions(&mut self, file: &str, parsed: &ConfigFile) {

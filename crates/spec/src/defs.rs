@@ -70,7 +70,18 @@ pub struct Config {
     pub required_tags: Vec<String>,
     /// Roles that may have no permission boundary.
     pub admin_roles: Vec<String>,
+    /// Accounts outside the organization that roles may trust.
+    pub trusted_accounts: Vec<TrustedAccount>,
     pub source: Location,
+}
+
+/// An account outside the organization listed in `warden.yaml` as one roles may trust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrustedAccount {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+    pub location: Location,
 }
 
 impl Config {

@@ -31,6 +31,25 @@ pub struct ConfigFile {
     /// Roles allowed without a permission boundary (names, case-insensitive).
     #[serde(default)]
     pub admin_roles: Vec<Located<String>>,
+    /// Accounts outside the organization that roles may trust (vendors, partners); a trust
+    /// naming any other outside account is a posture finding.
+    #[serde(default)]
+    pub trusted_accounts: Vec<TrustedAccountDef>,
+}
+
+/// An account outside the organization that roles may trust, and why.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedAccountDef {
+    /// The account id, 12 digits; quote it in YAML.
+    #[schemars(regex(pattern = r"^\d{12}$"))]
+    pub id: Located<String>,
+    /// Who owns the account, e.g. the vendor's name.
+    #[schemars(length(min = 1))]
+    pub name: Located<String>,
+    /// Why roles may trust it.
+    #[schemars(length(min = 1))]
+    pub reason: Located<String>,
 }
 
 fn default_concurrency() -> Located<u32> {

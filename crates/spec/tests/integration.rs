@@ -790,3 +790,30 @@ mod measurement {
         );
     }
 }
+
+#[test]
+fn trusted_accounts_are_loaded_and_checked_with_positions() {
+    let base = std::fs::read_to_string(fixtures_dir().join("base-warden.yaml")).unwrap();
+    let good = format!(
+        "{base}trusted_accounts:\n  - id: \"444455556666\"\n    name: Datadog\n    reason: monitoring integration\n"
+    );
+    let repo = repo_with(Some(&good), &[]);
+    let definitions = Definitions::load(repo.path()).unwrap();
+    let trusted = &definitions.config.trusted_accounts;
+    assert_eq!(trusted.len(), 1);
+    assert_eq!(
+        (trusted[0].id.as_str(), trusted[0].name.as_str()),
+        ("444455556666", "Datadog")
+    );
+    assert_eq!(trusted[0].location.to_string(), "warden.yaml:13:9");
+
+    let bad = format!(
+        "{base}trusted_accounts:\n  - id: \"4444\"\n    name: A\n    reason: r\n  - id: \"123456789012\"\n    name: B\n    reason: r\n  - id: \"555566667777\"\n    name: C\n    reason: \" \"\n"
+    );
+    let repo = repo_with(Some(&bad), &[]);
+    let errors = Definitions::load(repo.path()).unwrap_err().to_string();
+    assert!(errors.contains("warden.yaml:13:9: "), "{errors}");
+    assert!(errors.contains("`4444` must be 12 digits"), "{errors}");
+    assert!(errors.contains("`123456789012` is the management account"), "{errors}");
+    assert!(errors.contains("needs a `reason`"), "{errors}");
+}
