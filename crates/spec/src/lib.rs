@@ -49,6 +49,7 @@ pub mod org;
 pub mod render;
 mod resolve;
 mod root;
+pub mod source;
 pub mod schema;
 mod statements;
 pub mod target;
@@ -59,7 +60,7 @@ pub mod yaml;
 pub use defs::{
     AccountSelector, Config, Exception, InlinePolicy, Location, ManagedPolicy, OuSelector,
     PolicyRef, Role, Scp, Selectors, Sourced, StatementSource, Tag, Targeted, Targets, Template,
-    Variables,
+    TrustedAccount, Variables,
 };
 pub use err::{SpecError, SpecErrorKind, SpecErrors};
 pub use load::{CONFIG_FILE, DEFINITION_DIRS, Definitions};
