@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use crate::config::LintConfig;
 use crate::err::LintError;
-use crate::subject::{AttachedPolicy, Location, PolicyKind, PolicySubject, RoleSubject, Subject};
+use crate::subject::{
+    AttachedPolicy, Location, PolicyKind, PolicySubject, Problem, RoleSubject, Subject,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -128,17 +130,33 @@ pub fn looks_like_export(value: &Value) -> bool {
 }
 
 /// Reads an export. `file` names it in locations; `text` is its content. Customer managed
-/// policies are linted as documents; AWS managed ones only count towards their roles.
+/// policies are linted as documents; AWS managed ones only count towards their roles. A
+/// document that cannot be read becomes a problem of the subject (a WL104 finding at its
+/// owner) and every other document is still read; only text that is not an export at all is
+/// an error. Linear in the size of the export.
 pub fn subject_from_export(
     file: &str,
     text: &str,
     config: &LintConfig,
 ) -> Result<Subject, LintError> {
-    let export: Export = serde_json::from_str(text).map_err(|err| LintError::Export {
-        file: file.to_string(),
-        message: format!("{}:{}: {err}", err.line(), err.column()),
+    let export: Export = serde_json::from_str(text).map_err(|err| {
+        let (line, column) = (err.line(), err.column());
+        let message = err.to_string();
+        LintError::Export {
+            file: file.to_string(),
+            line,
+            column: column.max(1),
+            message: message
+                .strip_suffix(&format!(" at line {line} column {column}"))
+                .unwrap_or(&message)
+                .to_string(),
+        }
     })?;
-    let locator = Locator { file, text };
+    let locator = Locator::new(file, text);
+    let mut reader = Reader {
+        file,
+        problems: Vec::new(),
+    };
     let mut subject = Subject::default();
     let mut managed: HashMap<&str, PolicySubject> = HashMap::new();
     for policy in &export.policies {
@@ -153,13 +171,16 @@ pub fn subject_from_export(
         } else {
             PolicyKind::Identity
         };
-        let document = decode_document(
-            file,
+        let Some(subject_policy) = reader.document(
+            &policy.policy_name,
+            &policy.policy_name,
             &format!("Policies[{}].Document", policy.policy_name),
+            kind,
+            location,
             &version.document,
-        )?;
-        let subject_policy =
-            PolicySubject::from_value(&policy.policy_name, kind, location, &document)?;
+        ) else {
+            continue;
+        };
         if !policy.arn.starts_with("arn:aws:iam::aws:policy/") {
             subject.policies.push(subject_policy.clone());
         }
@@ -168,7 +189,7 @@ pub fn subject_from_export(
     for role in &export.role_detail_list {
         subject
             .roles
-            .push(role_subject(&locator, role, &managed, config)?);
+            .push(role_subject(&locator, &mut reader, role, &managed, config));
         if subject.account.is_none() {
             subject.account = role
                 .arn
@@ -178,26 +199,23 @@ pub fn subject_from_export(
     }
     for user in &export.user_detail_list {
         let location = locator.find("UserName", &user.user_name);
+        let owner = format!("user/{}", user.user_name);
         for policy in &user.user_policy_list {
-            subject.policies.push(inline_policy(
-                file,
-                &format!("user/{}", user.user_name),
-                policy,
-                location.clone(),
-            )?);
+            if let Some(inline) = reader.inline(&owner, policy, location.clone()) {
+                subject.policies.push(inline);
+            }
         }
     }
     for group in &export.group_detail_list {
         let location = locator.find("GroupName", &group.group_name);
+        let owner = format!("group/{}", group.group_name);
         for policy in &group.group_policy_list {
-            subject.policies.push(inline_policy(
-                file,
-                &format!("group/{}", group.group_name),
-                policy,
-                location.clone(),
-            )?);
+            if let Some(inline) = reader.inline(&owner, policy, location.clone()) {
+                subject.policies.push(inline);
+            }
         }
     }
+    subject.problems = reader.problems;
     Ok(subject)
 }
 
@@ -217,11 +235,11 @@ fn default_version(policy: &ManagedPolicyDetail) -> Option<&PolicyVersion> {
 
 fn role_subject(
     locator: &Locator<'_>,
+    reader: &mut Reader<'_>,
     role: &RoleDetail,
     managed: &HashMap<&str, PolicySubject>,
     config: &LintConfig,
-) -> Result<RoleSubject, LintError> {
-    let file = locator.file;
+) -> RoleSubject {
     let location = locator.find("RoleName", &role.role_name);
     let mut subject = RoleSubject::new(&role.role_name, location.clone());
     subject.path = role.path.clone().unwrap_or_else(|| "/".to_string());
@@ -229,28 +247,22 @@ fn role_subject(
     subject.service_linked = subject.path.starts_with("/aws-service-role/");
     subject.admin = config.is_admin_role(&role.role_name);
     if let Some(trust) = &role.assume_role_policy_document {
-        let document = decode_document(
-            file,
+        subject.trust = reader.document(
+            "trust",
+            &role.role_name,
             &format!(
                 "RoleDetailList[{}].AssumeRolePolicyDocument",
                 role.role_name
             ),
-            trust,
-        )?;
-        subject.trust = Some(PolicySubject::from_value(
-            "trust",
             PolicyKind::Trust,
             location.clone(),
-            &document,
-        )?);
+            trust,
+        );
     }
     for policy in &role.role_policy_list {
-        subject.inline.push(inline_policy(
-            file,
-            &role.role_name,
-            policy,
-            location.clone(),
-        )?);
+        if let Some(inline) = reader.inline(&role.role_name, policy, location.clone()) {
+            subject.inline.push(inline);
+        }
     }
     subject.managed = role
         .attached_managed_policies
@@ -270,29 +282,60 @@ fn role_subject(
         .iter()
         .map(|tag| (tag.key.clone(), tag.value.clone()))
         .collect::<BTreeMap<_, _>>();
-    Ok(subject)
+    subject
 }
 
-fn inline_policy(
-    file: &str,
-    owner: &str,
-    policy: &InlinePolicy,
-    location: Location,
-) -> Result<PolicySubject, LintError> {
-    let document = decode_document(
-        file,
-        &format!("{owner}.{}", policy.policy_name),
-        &policy.policy_document,
-    )?;
-    let mut inline = PolicySubject::from_value(
-        &policy.policy_name,
-        PolicyKind::Identity,
-        location,
-        &document,
-    )?;
-    // Inline policies count against their owner's total, not the managed policy quota.
-    inline.managed = false;
-    Ok(inline)
+/// Reads documents, keeping the ones that cannot be read as problems.
+struct Reader<'a> {
+    file: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn inline(
+        &mut self,
+        owner: &str,
+        policy: &InlinePolicy,
+        location: Location,
+    ) -> Option<PolicySubject> {
+        let mut inline = self.document(
+            &policy.policy_name,
+            owner,
+            &format!("{owner}.{}", policy.policy_name),
+            PolicyKind::Identity,
+            location,
+            &policy.policy_document,
+        )?;
+        // Inline policies count against their owner's total, not the managed policy quota.
+        inline.managed = false;
+        Some(inline)
+    }
+
+    fn document(
+        &mut self,
+        name: &str,
+        owner: &str,
+        path: &str,
+        kind: PolicyKind,
+        location: Location,
+        value: &Value,
+    ) -> Option<PolicySubject> {
+        let read = decode_document(self.file, path, value).and_then(|document| {
+            PolicySubject::from_value(name, kind, location.clone(), &document)
+        });
+        match read {
+            Ok(policy) => Some(policy),
+            Err(err) => {
+                self.problems
+                    .extend(err.problems().into_iter().map(|problem| Problem {
+                        location: location.clone(),
+                        principal: Some(owner.to_string()),
+                        message: format!("`{path}`: {}", problem.message),
+                    }));
+                None
+            }
+        }
+    }
 }
 
 /// A document as an object, or as the URL-encoded JSON string the IAM API returns.
@@ -312,42 +355,115 @@ fn decode_document(file: &str, path: &str, value: &Value) -> Result<Value, LintE
         .map_err(|err| error(format!("decoded document is not json: {err}")))
 }
 
-/// Finds where a named element appears in the export text, for locations.
+/// Names of the elements findings point at.
+const LOCATED_KEYS: [&str; 4] = ["RoleName", "UserName", "GroupName", "PolicyName"];
+
+/// Where each named element first appears in the export text (`"RoleName": "deploy"`), found
+/// in one pass over the text so that locating is linear in the export's size (it used to
+/// search from the start for every name: quadratic).
 struct Locator<'a> {
     file: &'a str,
-    text: &'a str,
+    positions: HashMap<(&'static str, &'a str), (u32, u32)>,
 }
 
-impl Locator<'_> {
-    /// Position of `"key": "name"` (any spacing), or the start of the file.
-    fn find(&self, key: &str, name: &str) -> Location {
-        let needle = format!("\"{name}\"");
-        let quoted_key = format!("\"{key}\"");
-        for (offset, _) in self.text.match_indices(&needle) {
-            let before = self.text[..offset].trim_end();
-            let Some(before) = before.strip_suffix(':') else {
-                continue;
-            };
-            if before.trim_end().ends_with(&quoted_key) {
-                let start = before.trim_end().len() - quoted_key.len();
-                return position(self.file, self.text, start);
+impl<'a> Locator<'a> {
+    fn new(file: &'a str, text: &'a str) -> Locator<'a> {
+        let mut found: Vec<(usize, &'static str, &'a str)> = Vec::new();
+        for key in LOCATED_KEYS {
+            let quoted_key = format!("\"{key}\"");
+            for (offset, _) in text.match_indices(&quoted_key) {
+                if let Some(name) = string_value_after(&text[offset + quoted_key.len()..]) {
+                    found.push((offset, key, name));
+                }
             }
         }
-        Location::file(self.file)
+        found.sort_unstable_by_key(|(offset, _, _)| *offset);
+        // One sweep over the text turns offsets into line and column (in characters).
+        let mut positions = HashMap::with_capacity(found.len());
+        let (mut line, mut column, mut at) = (1u32, 1u32, 0usize);
+        for (offset, key, name) in found {
+            for character in text[at..offset].chars() {
+                if character == '\n' {
+                    line = line.saturating_add(1);
+                    column = 1;
+                } else {
+                    column = column.saturating_add(1);
+                }
+            }
+            at = offset;
+            positions.entry((key, name)).or_insert((line, column));
+        }
+        Locator { file, positions }
+    }
+
+    /// Position of the first `"key": "name"`, or the start of the file.
+    fn find(&self, key: &'static str, name: &str) -> Location {
+        match self.positions.get(&(key, name)) {
+            Some((line, column)) => Location::new(self.file, *line, *column),
+            None => Location::file(self.file),
+        }
     }
 }
 
-fn position(file: &str, text: &str, offset: usize) -> Location {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |tail| tail.chars().count())
-        + 1;
-    Location::new(
-        file,
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
-    )
+/// The string after `: ` at the start of `rest` (names have no escapes), if it is one.
+fn string_value_after(rest: &str) -> Option<&str> {
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    rest[end..].starts_with('"').then(|| &rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_located_at_their_first_occurrence_in_one_pass() {
+        let text = "{\n  \"RoleDetailList\": [\n    {\"RoleName\" :  \"deploy\"},\n    {\"RoleName\": \"ops\", \"PolicyName\": \"x\"}\n  ],\n  \"RoleName\": \"deploy\"\n}";
+        let locator = Locator::new("export.json", text);
+        assert_eq!(
+            locator.find("RoleName", "deploy"),
+            Location::new("export.json", 3, 6)
+        );
+        assert_eq!(
+            locator.find("RoleName", "ops"),
+            Location::new("export.json", 4, 6)
+        );
+        assert_eq!(
+            locator.find("PolicyName", "x"),
+            Location::new("export.json", 4, 25)
+        );
+        assert_eq!(
+            locator.find("UserName", "deploy"),
+            Location::file("export.json")
+        );
+    }
+
+    /// A broken document inside an export is a problem at its owner; the rest is still read.
+    #[test]
+    fn a_broken_document_does_not_hide_the_rest_of_the_export() {
+        let text = r#"{"RoleDetailList": [
+  {"RoleName": "broken", "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Maybe", "Action": "s3:GetObject", "Resource": "*"}]}}]},
+  {"RoleName": "fine", "RolePolicyList": [{"PolicyName": "q", "PolicyDocument": "%7B%22Statement%22%3A%5B%5D"}]},
+  {"RoleName": "kept", "RolePolicyList": [{"PolicyName": "r", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}
+]}"#;
+        let subject = subject_from_export("e.json", text, &LintConfig::default()).unwrap();
+        assert_eq!(subject.roles.len(), 3);
+        assert_eq!(subject.roles[2].inline.len(), 1);
+        assert_eq!(subject.problems.len(), 2, "{:#?}", subject.problems);
+        assert_eq!(subject.problems[0].location, Location::new("e.json", 2, 4));
+        assert!(
+            subject.problems[0].message.contains("`Maybe`"),
+            "{:?}",
+            subject.problems[0]
+        );
+        assert!(
+            subject.problems[1].message.starts_with("`fine.q`: "),
+            "{:?}",
+            subject.problems[1]
+        );
+        let err = subject_from_export("e.json", "{\"RoleDetailList\": 3}", &LintConfig::default())
+            .unwrap_err();
+        assert_eq!(err.problems()[0].location, Location::new("e.json", 1, 20));
+    }
 }

@@ -39,7 +39,7 @@ pub use config::LintConfig;
 pub use err::LintError;
 pub use finding::{AppliedException, Finding, Severity, Summary};
 pub use subject::{
-    AttachedPolicy, DocumentSize, Exception, Location, PolicyKind, PolicySubject, RoleSubject,
+    AttachedPolicy, DocumentSize, Exception, Location, PolicyKind, PolicySubject, Problem, RoleSubject,
     ScpTarget, Subject, TextField,
 };
 

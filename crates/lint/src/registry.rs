@@ -8,6 +8,7 @@ static RULES: &[&dyn Rule] = &[
     &missing_sid::MissingSid,
     &duplicate_sid::DuplicateSid,
     &policy_version::PolicyVersion,
+    &invalid_document::InvalidDocument,
     // WL2xx actions
     &action_wildcard_service::ActionWildcardService,
     &action_wildcard_all::ActionWildcardAll,

@@ -330,6 +330,19 @@ pub struct Subject {
     pub scp_targets: Vec<ScpTarget>,
     pub exceptions: Vec<Exception>,
     pub texts: Vec<TextField>,
+    /// Input that could not be read as a policy; reported as WL104 findings while everything
+    /// else is still linted.
+    pub problems: Vec<Problem>,
+}
+
+/// A document that could not be read (bad JSON, a broken grammar), with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub location: Location,
+    /// The role, user, group or policy the document belongs to, when known.
+    pub principal: Option<String>,
+    /// Lowercase, user input in backticks, without the position.
+    pub message: String,
 }
 
 /// The UTC date of a Unix timestamp (the caller reads the clock; the library never does).

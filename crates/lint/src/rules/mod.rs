@@ -10,6 +10,7 @@ pub mod data_exfiltration;
 pub mod duplicate_sid;
 pub mod exception_expired;
 pub mod exception_unused;
+pub mod invalid_document;
 pub mod malformed_arn;
 pub mod missing_permission_boundary;
 pub mod missing_required_tags;
