@@ -43,6 +43,7 @@ impl AccountClient {
             account_id: self.account_id.clone(),
             roles,
             policies,
+            ..LiveAccount::default()
         })
     }
 
@@ -141,6 +142,7 @@ impl AccountClient {
             inline_policies,
             attached_policy_arns,
             name,
+            ..LiveRole::default()
         })
     }
 
@@ -159,6 +161,7 @@ impl AccountClient {
             .map(|version| LivePolicyVersion {
                 version_id: version.version_id().unwrap_or_default().to_owned(),
                 is_default: version.is_default_version(),
+                ..LivePolicyVersion::default()
             })
             .collect();
         versions.sort_by_key(|version| version_number(&version.version_id));
@@ -185,6 +188,7 @@ impl AccountClient {
             attachment_count: count(detail.attachment_count()),
             permissions_boundary_usage_count: count(detail.permissions_boundary_usage_count()),
             name,
+            ..LiveManagedPolicy::default()
         })
     }
 }

@@ -92,10 +92,14 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
                 versions: vec![LivePolicyVersion {
                     version_id: "v1".into(),
                     is_default: true,
+                    document: document.clone(),
+                    created: None,
                 }],
                 tags: tags.clone(),
                 attachment_count: 0,
                 permissions_boundary_usage_count: 0,
+                created: None,
+                updated: None,
             });
         }
         Change::CreatePolicyVersion {
@@ -132,6 +136,8 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
             policy.versions.push(LivePolicyVersion {
                 version_id: id.clone(),
                 is_default: true,
+                document: document.clone(),
+                created: None,
             });
             policy.default_version_id = id;
             policy.document = document.clone();
@@ -178,6 +184,8 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
                 tags: tags.clone(),
                 inline_policies: Default::default(),
                 attached_policy_arns: Vec::new(),
+                created: None,
+                role_last_used: None,
             });
         }
         Change::UpdateTrust { role, document, .. } => {

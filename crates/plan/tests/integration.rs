@@ -111,6 +111,7 @@ fn empty_live() -> LiveAccount {
         account_id: ACCOUNT.into(),
         roles: vec![access_role()],
         policies: vec![],
+        ..LiveAccount::default()
     }
 }
 
@@ -360,6 +361,7 @@ fn sixth_policy_version_prunes_the_oldest_non_default() {
         .map(|n| LivePolicyVersion {
             version_id: format!("v{n}"),
             is_default: n == 3,
+            ..LivePolicyVersion::default()
         })
         .collect();
     policy.default_version_id = "v3".into();
