@@ -5,6 +5,7 @@ use crate::defs::{AccountSelector, Location, OuSelector, Selectors, Targets};
 use crate::err::{SpecError, SpecErrorKind};
 use crate::load::Definitions;
 use crate::org::Organization;
+use crate::target;
 
 impl Definitions {
     /// Every selector (included or excluded) and every variable level that matches nothing in
@@ -58,7 +59,12 @@ fn unresolved_selectors(selectors: &Selectors, org: &Organization, found: &mut V
             ),
         };
         if !exists {
-            found.push(unresolved(&selector.location, text, reason));
+            let hint = target::did_you_mean(target::closest_account(&selector.value, org));
+            found.push(unresolved(
+                &selector.location,
+                text,
+                &format!("{reason}{hint}"),
+            ));
         }
     }
     for selector in &selectors.ous {
@@ -71,7 +77,12 @@ fn unresolved_selectors(selectors: &Selectors, org: &Organization, found: &mut V
             OuSelector::Path(path) => (path, ou_path_exists(org, path), "no OU has this path"),
         };
         if !exists {
-            found.push(unresolved(&selector.location, text, reason));
+            let hint = target::did_you_mean(target::closest_ou(&selector.value, org));
+            found.push(unresolved(
+                &selector.location,
+                text,
+                &format!("{reason}{hint}"),
+            ));
         }
     }
     for selector in &selectors.tags {
@@ -82,10 +93,11 @@ fn unresolved_selectors(selectors: &Selectors, org: &Organization, found: &mut V
             .any(|a| a.tags.get(&tag.key) == Some(&tag.value))
         {
             let text = format!("{}={}", tag.key, tag.value);
+            let hint = target::did_you_mean(target::closest_tag(tag, org).as_deref());
             found.push(unresolved(
                 &selector.location,
                 &text,
-                "no account has this tag",
+                &format!("no account has this tag{hint}"),
             ));
         }
     }

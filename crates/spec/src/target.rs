@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::defs::{AccountSelector, OuSelector, Selectors, Tag, Targets};
+use crate::err::{SpecError, SpecErrorKind};
 use crate::org::{Account, Organization};
 
 /// Depth limit of OUs under the root (AWS Organizations quota).
@@ -262,6 +263,162 @@ fn remove_covered(org: &Organization, ids: BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
+impl crate::load::Definitions {
+    /// Everything about targets that must stop a plan or apply before any call: selectors that
+    /// match nothing in `org` (with the closest match), the management account named as a
+    /// target, and a role definition for the access role Warden reaches accounts through.
+    /// Without this a misspelled OU silently empties a target and apply deletes the copies
+    /// already deployed.
+    pub fn target_refusals(&self, org: &Organization) -> Vec<SpecError> {
+        let mut refusals = self.unresolved_targets(org);
+        let targets = self
+            .roles
+            .iter()
+            .map(|role| &role.targets)
+            .chain(
+                self.managed_policies
+                    .iter()
+                    .chain(&self.boundaries)
+                    .filter_map(|policy| policy.targets.as_ref()),
+            )
+            .chain(self.scps.iter().map(|scp| &scp.targets));
+        for targets in targets {
+            for selector in names_management_account(targets, org) {
+                let text = match &selector.value {
+                    AccountSelector::Id(id) | AccountSelector::Name(id) => id.clone(),
+                };
+                refusals.push(SpecError::new(
+                    selector.location.clone(),
+                    SpecErrorKind::InvalidTarget {
+                        target: text,
+                        reason: "this is the management account, which Warden does not manage (IAM there is out of scope and SCPs do not apply to it)".to_owned(),
+                    },
+                ));
+            }
+        }
+        for role in &self.roles {
+            if role
+                .name
+                .eq_ignore_ascii_case(&self.config.access_role_name)
+            {
+                refusals.push(SpecError::new(
+                    role.source.clone(),
+                    SpecErrorKind::InvalidValue {
+                        message: format!(
+                            "role `{}` is the access role Warden reaches accounts through (`access.role_name` in warden.yaml); it cannot be managed by its own definitions",
+                            role.name
+                        ),
+                    },
+                ));
+            }
+        }
+        refusals
+    }
+}
+
+/// Edit distance between two strings (Levenshtein, by characters).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// The candidate closest to `text` by edit distance (ignoring ASCII case), if it is close
+/// enough to be a plausible typo: at most a third of the longer string, at least 2 edits.
+pub fn closest_match<'a>(
+    text: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let wanted = text.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            (
+                edit_distance(&wanted, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(distance, candidate)| {
+            *distance <= (text.chars().count().max(candidate.chars().count()) / 3).max(2)
+        })
+        .min_by_key(|(distance, candidate)| (*distance, *candidate))
+        .map(|(_, candidate)| candidate)
+}
+
+/// The account id or name in `org` closest to a selector naming no account.
+pub fn closest_account<'a>(selector: &AccountSelector, org: &'a Organization) -> Option<&'a str> {
+    match selector {
+        AccountSelector::Id(id) => closest_match(id, org.accounts.iter().map(|a| a.id.as_str())),
+        AccountSelector::Name(name) => {
+            closest_match(name, org.accounts.iter().map(|a| a.name.as_str()))
+        }
+    }
+}
+
+/// The OU path or id in `org` closest to a selector naming no OU.
+pub fn closest_ou<'a>(selector: &OuSelector, org: &'a Organization) -> Option<&'a str> {
+    match selector {
+        OuSelector::Id(id) => closest_match(
+            id,
+            std::iter::once(org.root_id.as_str())
+                .chain(org.organizational_units.iter().map(|ou| ou.id.as_str())),
+        ),
+        OuSelector::Path(path) => closest_match(
+            path,
+            std::iter::once("Root")
+                .chain(org.organizational_units.iter().map(|ou| ou.path.as_str())),
+        ),
+    }
+}
+
+/// The `Key=Value` account tag in `org` closest to a tag selector no account carries.
+pub fn closest_tag(tag: &Tag, org: &Organization) -> Option<String> {
+    let present: BTreeSet<String> = org
+        .accounts
+        .iter()
+        .flat_map(|account| account.tags.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect();
+    closest_match(
+        &format!("{}={}", tag.key, tag.value),
+        present.iter().map(String::as_str),
+    )
+    .map(str::to_owned)
+}
+
+/// `; did you mean `X`?` when there is a close match, else nothing.
+pub fn did_you_mean(closest: Option<&str>) -> String {
+    closest.map_or_else(String::new, |name| format!("; did you mean `{name}`?"))
+}
+
+/// Account selectors among the included ones that name the management account: Warden does not
+/// manage IAM in the account it runs from (it is skipped when an OU or tag covers it, but naming
+/// it is a mistake worth stopping for).
+pub fn names_management_account<'a>(
+    targets: &'a Targets,
+    org: &Organization,
+) -> Vec<&'a crate::defs::Sourced<AccountSelector>> {
+    targets
+        .include
+        .accounts
+        .iter()
+        .filter(|selector| match &selector.value {
+            AccountSelector::Id(id) => *id == org.management_account_id,
+            AccountSelector::Name(name) => org
+                .account(&org.management_account_id)
+                .is_some_and(|account| account.name == *name),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +471,27 @@ mod tests {
         );
         assert!(parse_tag("=prod").is_err());
         assert!(parse_tag("Environment").is_err());
+    }
+
+    #[test]
+    fn closest_match_suggests_plausible_typos_only() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let paths = [
+            "Root",
+            "Root/Workloads",
+            "Root/Workloads/Prod",
+            "Root/Security",
+        ];
+        assert_eq!(
+            closest_match("Root/Workloads/Prd", paths),
+            Some("Root/Workloads/Prod")
+        );
+        assert_eq!(closest_match("root/security", paths), Some("Root/Security"));
+        assert_eq!(closest_match("Root/Sandbox/Experiments", paths), None);
+        assert_eq!(
+            closest_match("payments-prdo", ["payments-prod", "payments-dev"]),
+            Some("payments-prod")
+        );
     }
 }
