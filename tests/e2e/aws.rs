@@ -38,6 +38,7 @@ fn access() -> AccessRole {
         external_id: external_id(),
         session_name: session(),
         duration: SessionDuration::default(),
+        trusted_principals: vec!["123456789012".into()],
     }
 }
 

@@ -114,6 +114,7 @@ fn access() -> AccessRole {
         external_id: external_id(),
         session_name: SessionName::new("warden-e2e").unwrap(),
         duration: SessionDuration::default(),
+        trusted_principals: vec!["123456789012".into()],
     }
 }
 

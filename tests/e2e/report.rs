@@ -170,6 +170,7 @@ fn access() -> AccessRole {
         external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
         session_name: SessionName::new("warden-e2e-report").unwrap(),
         duration: SessionDuration::default(),
+        trusted_principals: vec!["123456789012".into()],
     }
 }
 

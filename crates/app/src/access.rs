@@ -35,6 +35,8 @@ pub fn access_role(
         external_id,
         session_name: SessionName::for_commit(commit)?,
         duration: SessionDuration::default(),
+        // The access role may trust only the account Warden runs from.
+        trusted_principals: vec![config.management_account_id.clone()],
     })
 }
 

@@ -291,6 +291,7 @@ pub async fn plan_bench(
         external_id,
         session_name: SessionName::new("warden-bench")?,
         duration: SessionDuration::default(),
+        trusted_principals: vec![definitions.config.management_account_id.clone()],
     };
     let live = LiveOrganization::new(aws.clone(), access, args.concurrency);
     let request = PlanRequest {

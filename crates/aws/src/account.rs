@@ -10,7 +10,7 @@ use warden_policy::{Arn, Partition, decode_document};
 use crate::client::Aws;
 use crate::err::{AwsError, api_error};
 use crate::ids::{SessionDuration, SessionName};
-use crate::trust::{TrustProblem, check_external_id};
+use crate::trust::{TrustProblem, check_external_id, check_trusted_principals};
 use warden_plan::live::LiveAccount;
 use warden_policy::ExternalId;
 
@@ -90,6 +90,10 @@ pub struct AccessRole {
     pub external_id: ExternalId,
     pub session_name: SessionName,
     pub duration: SessionDuration,
+    /// The AWS principals the access role's trust may name: the management account id, then
+    /// `access.trusted_principals` from warden.yaml (account ids or exact ARNs). Any other AWS
+    /// principal (`*` included) makes the account refused; empty refuses every one.
+    pub trusted_principals: Vec<String>,
 }
 
 impl Aws {
@@ -144,6 +148,7 @@ impl Aws {
             None => client.trust_policy(&access.role_name).await?,
         };
         check_access_trust(account_id, &access.role_name, &trust, &access.external_id)?;
+        check_access_principals(account_id, &access.role_name, &trust, access)?;
         Ok((client, live))
     }
 
@@ -197,14 +202,18 @@ impl Aws {
         account_id: &str,
         access: &AccessRole,
     ) -> Result<AccountClient, AwsError> {
-        self.assume_access_role(
-            account_id,
-            &access.role_name,
-            &access.external_id,
-            &access.session_name,
-            access.duration,
-        )
-        .await
+        let client = self
+            .assume_access_role(
+                account_id,
+                &access.role_name,
+                &access.external_id,
+                &access.session_name,
+                access.duration,
+            )
+            .await?;
+        let trust = client.trust_policy(&access.role_name).await?;
+        check_access_principals(account_id, &access.role_name, &trust, access)?;
+        Ok(client)
     }
 }
 
@@ -215,7 +224,23 @@ fn check_access_trust(
     trust: &str,
     external_id: &ExternalId,
 ) -> Result<(), AwsError> {
-    check_external_id(trust, external_id).map_err(|problem| match problem {
+    check_external_id(trust, external_id)
+        .map_err(|problem| trust_error(account_id, role_name, problem))
+}
+
+/// Refuses an access role whose trust names AWS principals beyond `access.trusted_principals`.
+fn check_access_principals(
+    account_id: &str,
+    role_name: &str,
+    trust: &str,
+    access: &AccessRole,
+) -> Result<(), AwsError> {
+    check_trusted_principals(trust, &access.trusted_principals)
+        .map_err(|problem| trust_error(account_id, role_name, problem))
+}
+
+fn trust_error(account_id: &str, role_name: &str, problem: TrustProblem) -> AwsError {
+    match problem {
         TrustProblem::Unreadable(message) => AwsError::TrustUnreadable {
             account_id: account_id.to_owned(),
             role_name: role_name.to_owned(),
@@ -230,5 +255,10 @@ fn check_access_trust(
             account_id: account_id.to_owned(),
             role_name: role_name.to_owned(),
         },
-    })
+        TrustProblem::UntrustedPrincipal(detail) => AwsError::TrustTooWide {
+            account_id: account_id.to_owned(),
+            role_name: role_name.to_owned(),
+            detail,
+        },
+    }
 }

@@ -37,6 +37,14 @@ pub enum AwsError {
         role_name: String,
     },
     #[error(
+        "account {account_id}: access role `{role_name}` trust policy trusts more than the management account and `access.trusted_principals` ({detail}); Warden refuses to use it"
+    )]
+    TrustTooWide {
+        account_id: String,
+        role_name: String,
+        detail: String,
+    },
+    #[error(
         "account {account_id}: access role `{role_name}` trust policy is unreadable: {message}"
     )]
     TrustUnreadable {
@@ -91,6 +99,7 @@ impl AwsError {
             | Self::TrustWithoutExternalId { account_id, .. }
             | Self::ExternalIdMismatch { account_id, .. }
             | Self::TrustUnreadable { account_id, .. }
+            | Self::TrustTooWide { account_id, .. }
             | Self::ProtectedRole { account_id, .. }
             | Self::PolicyAttached { account_id, .. }
             | Self::MissingField { account_id, .. }
@@ -109,6 +118,7 @@ impl AwsError {
             Self::TrustWithoutExternalId { .. }
                 | Self::ExternalIdMismatch { .. }
                 | Self::TrustUnreadable { .. }
+                | Self::TrustTooWide { .. }
         )
     }
 

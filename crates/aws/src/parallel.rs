@@ -149,12 +149,12 @@ impl Aws {
                     Ok(live) => AccountResult::Read(live),
                     Err(err) => AccountResult::Failed(err),
                 };
-                let _ = events.send(Message::Finished(AccountOutcome {
+                let _ = events.send(Message::Finished(Box::new(AccountOutcome {
                     account_id,
                     account_name,
                     result,
                     elapsed: started.elapsed(),
-                }));
+                })));
             });
             task_accounts.insert(handle.id(), task_account);
         }
@@ -170,7 +170,7 @@ impl Aws {
                         done,
                         total,
                     });
-                    outcomes.push(outcome);
+                    outcomes.push(*outcome);
                 }
             }
         }
@@ -212,5 +212,6 @@ impl Aws {
 
 enum Message {
     Started(String),
-    Finished(AccountOutcome),
+    /// Boxed: a read account is large, the channel moves it once.
+    Finished(Box<AccountOutcome>),
 }

@@ -3,7 +3,9 @@
 //! lack it, so Warden verifies it itself.
 
 use warden_policy::wildcard::{Case, matches};
-use warden_policy::{ActionClause, Effect, PrincipalType, Statement, parse_policy};
+use warden_policy::{
+    ActionClause, Effect, PrincipalType, Statement, arn::ArnRef, is_account_id, parse_policy,
+};
 
 use warden_policy::ExternalId;
 
@@ -16,6 +18,8 @@ pub enum TrustProblem {
     NoExternalId(String),
     /// The condition is there with other values only.
     Mismatch,
+    /// A statement lets an AWS principal other than the trusted ones assume the role.
+    UntrustedPrincipal(String),
 }
 
 /// Every `Allow` statement granting `sts:AssumeRole` to an AWS principal (accounts, roles,
@@ -59,6 +63,68 @@ pub fn check_external_id(document: &str, expected: &ExternalId) -> Result<(), Tr
         return Err(TrustProblem::Mismatch);
     }
     Ok(())
+}
+
+/// Every AWS principal allowed `sts:AssumeRole` must be one of `trusted`: an account id there
+/// admits that account's root and any role, user or session in it; an ARN admits exactly that
+/// principal. `"*"`, a `NotPrincipal` and any other account are refused, even with an
+/// ExternalId: the ExternalId guards against the confused deputy, not against a stranger who
+/// learns it. `trusted` holds the management account id and `access.trusted_principals` from
+/// warden.yaml; empty refuses every AWS principal.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>
+pub fn check_trusted_principals(document: &str, trusted: &[String]) -> Result<(), TrustProblem> {
+    let policy = parse_policy(document)
+        .map_err(|errors| TrustProblem::Unreadable(errors.in_file("trust policy").to_string()))?;
+    for (index, statement) in policy.statements.iter().enumerate() {
+        if statement.effect != Effect::Allow || !grants_assume_role(statement) {
+            continue;
+        }
+        let Some(clause) = &statement.principal else {
+            continue;
+        };
+        let label = statement.sid.as_deref().map_or_else(
+            || format!("statement {}", index + 1),
+            |sid| format!("statement `{sid}`"),
+        );
+        let principal = clause.principal();
+        if clause.is_not() {
+            return Err(TrustProblem::UntrustedPrincipal(format!(
+                "{label} uses `NotPrincipal`, which trusts every principal not listed"
+            )));
+        }
+        if principal.is_any() {
+            return Err(TrustProblem::UntrustedPrincipal(format!(
+                "{label} trusts `*`"
+            )));
+        }
+        for id in principal.ids(PrincipalType::Aws) {
+            if !principal_is_trusted(id, trusted) {
+                return Err(TrustProblem::UntrustedPrincipal(format!(
+                    "{label} trusts `{id}`"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn principal_is_trusted(id: &str, trusted: &[String]) -> bool {
+    if trusted.iter().any(|entry| entry == id) {
+        return true;
+    }
+    if id.contains(['*', '?']) {
+        return false;
+    }
+    let account = if is_account_id(id) {
+        Some(id)
+    } else {
+        ArnRef::parse(id).map(|arn| arn.account)
+    };
+    account.is_some_and(|account| {
+        trusted
+            .iter()
+            .any(|entry| is_account_id(entry) && entry == account)
+    })
 }
 
 fn grants_assume_role(statement: &Statement) -> bool {
@@ -177,5 +243,49 @@ mod tests {
             check_external_id("not json", &id()),
             Err(TrustProblem::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn trusts_only_the_listed_accounts_and_principals() {
+        let trusted = vec!["123456789012".to_owned()];
+        assert_eq!(check_trusted_principals(GOOD, &trusted), Ok(()));
+        let bare = GOOD.replace("arn:aws:iam::123456789012:root", "123456789012");
+        assert_eq!(check_trusted_principals(&bare, &trusted), Ok(()));
+        let role = GOOD.replace(
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:iam::123456789012:role/ci/deployer",
+        );
+        assert_eq!(check_trusted_principals(&role, &trusted), Ok(()));
+        let any = GOOD.replace(
+            r#"{"AWS":"arn:aws:iam::123456789012:root"}"#,
+            r#"{"AWS":"*"}"#,
+        );
+        assert!(matches!(
+            check_trusted_principals(&any, &trusted),
+            Err(TrustProblem::UntrustedPrincipal(detail)) if detail.contains("`*`")
+        ));
+        let star = GOOD.replace(r#"{"AWS":"arn:aws:iam::123456789012:root"}"#, r#""*""#);
+        assert!(check_trusted_principals(&star, &trusted).is_err());
+        let other = GOOD.replace("123456789012", "999999999999");
+        assert!(matches!(
+            check_trusted_principals(&other, &trusted),
+            Err(TrustProblem::UntrustedPrincipal(detail)) if detail.contains("999999999999")
+        ));
+        let listed = vec![
+            "123456789012".to_owned(),
+            "arn:aws:iam::999999999999:role/warden-ci".to_owned(),
+        ];
+        let partner = GOOD.replace(
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:iam::999999999999:role/warden-ci",
+        );
+        assert_eq!(check_trusted_principals(&partner, &listed), Ok(()));
+        assert!(
+            check_trusted_principals(&other, &listed).is_err(),
+            "a role ARN admits only itself"
+        );
+        let not_principal = GOOD.replace(r#""Principal""#, r#""NotPrincipal""#);
+        assert!(check_trusted_principals(&not_principal, &trusted).is_err());
+        assert!(check_trusted_principals(GOOD, &[]).is_err());
     }
 }
