@@ -31,6 +31,12 @@ pub struct FaultConfig {
     /// Throttle requests above this rate per account (requests per second, burst of one
     /// second), as AWS does per account and API; `None`: no rate limit.
     pub rate_limit_per_account: Option<u32>,
+    /// Action (`iam:CreateRole`) → how many of its next requests are forwarded to the emulator
+    /// and then answered by closing the connection: the write happened, its response is lost.
+    pub lose_responses: BTreeMap<String, u32>,
+    /// Account id → how many of its next requests are answered `ExpiredToken` (HTTP 403), as
+    /// AWS does when an assumed-role session outlives its credentials.
+    pub expire_tokens: BTreeMap<String, u32>,
 }
 
 /// What the proxy saw. Accounts are account ids when known (from `x-moto-account-id`, the
@@ -45,6 +51,10 @@ pub struct ProxyStats {
     pub throttled: u64,
     pub server_errors: u64,
     pub dropped: u64,
+    /// Requests forwarded whose response was then withheld ([`FaultConfig::lose_responses`]).
+    pub lost_responses: u64,
+    /// Requests answered `ExpiredToken` ([`FaultConfig::expire_tokens`]).
+    pub expired_tokens: u64,
     /// Requests forwarded to moto and answered.
     pub forwarded: u64,
     /// Time spent in the proxy itself for forwarded requests (parsing, relaying), excluding
@@ -409,7 +419,7 @@ async fn read_response<R: AsyncRead + Unpin>(
 }
 
 /// Who and what a request is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct RequestInfo {
     account: String,
     action: String,
@@ -499,6 +509,18 @@ enum Fault {
     Drop,
     ServerError,
     Throttle,
+    ExpiredToken,
+}
+
+/// Counts one use of a per-key fault budget; `true` while some remained.
+fn take_one(budget: &mut BTreeMap<String, u32>, key: &str) -> bool {
+    match budget.get_mut(key) {
+        Some(remaining) if *remaining > 0 => {
+            *remaining -= 1;
+            true
+        }
+        _ => false,
+    }
 }
 
 fn choose_fault(number: u64, info: &RequestInfo, faults: &FaultConfig) -> Fault {
@@ -521,21 +543,26 @@ fn error_response(fault: Fault, info: &RequestInfo, number: u64) -> Vec<u8> {
             "InternalFailure",
             "ServiceException",
         ),
+        Fault::ExpiredToken => ("403 Forbidden", "ExpiredToken", "ExpiredTokenException"),
         _ => ("400 Bad Request", "Throttling", "ThrottlingException"),
     };
     let request_id = format!("warden-proxy-{number}");
+    let message = match fault {
+        Fault::ExpiredToken => {
+            "The security token included in the request is expired (injected by the Warden fault proxy)"
+        }
+        _ => "Rate exceeded (injected by the Warden fault proxy)",
+    };
     let (content_type, body) = if info.json_protocol {
         (
             "application/x-amz-json-1.1",
-            format!(
-                r#"{{"__type":"{json_type}","message":"Rate exceeded (injected by the Warden fault proxy)"}}"#
-            ),
+            format!(r#"{{"__type":"{json_type}","message":"{message}"}}"#),
         )
     } else {
         (
             "text/xml",
             format!(
-                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>Rate exceeded (injected by the Warden fault proxy)</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
             ),
         )
     };
@@ -566,6 +593,7 @@ fn record(shared: &Shared, info: &RequestInfo, fault: Fault) {
         Fault::Drop => stats.dropped += 1,
         Fault::ServerError => stats.server_errors += 1,
         Fault::Throttle => stats.throttled += 1,
+        Fault::ExpiredToken => stats.expired_tokens += 1,
         Fault::None => {}
     }
 }
@@ -653,13 +681,20 @@ async fn serve_connection(
         {
             fault = Fault::Throttle;
         }
+        let lose_response = take_one(&mut lock(&shared.faults).lose_responses, &info.action);
+        if fault == Fault::None
+            && info.assume_target.is_none()
+            && take_one(&mut lock(&shared.faults).expire_tokens, &info.account)
+        {
+            fault = Fault::ExpiredToken;
+        }
         record(&shared, &info, fault);
         if !faults.latency.is_zero() {
             tokio::time::sleep(faults.latency).await;
         }
         match fault {
             Fault::Drop => return Ok(()),
-            Fault::Throttle | Fault::ServerError => {
+            Fault::Throttle | Fault::ServerError | Fault::ExpiredToken => {
                 client
                     .get_mut()
                     .write_all(&error_response(fault, &info, number))
@@ -681,6 +716,10 @@ async fn serve_connection(
         let response = exchange(&mut upstream_conn, upstream, &request, &method).await?;
         let upstream_time = upstream_started.elapsed();
         learn_access_key(&shared, &info, &response);
+        if lose_response {
+            lock(&shared.stats).lost_responses += 1;
+            return Ok(());
+        }
         client.get_mut().write_all(&response.raw()).await?;
         let overhead = received
             .elapsed()
@@ -850,5 +889,18 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(body.len(), length);
+    }
+
+    #[test]
+    fn fault_budgets_run_out() {
+        let mut budget = BTreeMap::from([("iam:CreateRole".to_owned(), 2)]);
+        assert!(take_one(&mut budget, "iam:CreateRole"));
+        assert!(take_one(&mut budget, "iam:CreateRole"));
+        assert!(!take_one(&mut budget, "iam:CreateRole"));
+        assert!(!take_one(&mut budget, "iam:CreatePolicy"));
+        let info = RequestInfo::default();
+        let body = String::from_utf8(error_response(Fault::ExpiredToken, &info, 7)).unwrap();
+        assert!(body.starts_with("HTTP/1.1 403"), "{body}");
+        assert!(body.contains("<Code>ExpiredToken</Code>"), "{body}");
     }
 }
