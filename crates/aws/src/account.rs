@@ -218,7 +218,7 @@ impl Aws {
 }
 
 /// Refuses an access role whose trust does not require this ExternalId with `StringEquals`.
-fn check_access_trust(
+pub(crate) fn check_access_trust(
     account_id: &str,
     role_name: &str,
     trust: &str,
@@ -229,7 +229,7 @@ fn check_access_trust(
 }
 
 /// Refuses an access role whose trust names AWS principals beyond `access.trusted_principals`.
-fn check_access_principals(
+pub(crate) fn check_access_principals(
     account_id: &str,
     role_name: &str,
     trust: &str,

@@ -22,11 +22,13 @@ mod inventory;
 mod options;
 mod parallel;
 mod read;
+mod read_full;
 mod scp;
 mod trust;
 
 pub use account::{AccessRole, AccountClient};
 pub use apply::{MAX_POLICY_VERSIONS, NewManagedPolicy, NewRole};
+pub use change::WriteOutcome;
 pub use client::{Aws, CallerIdentity};
 pub use err::{AwsError, CALLER};
 pub use ids::{SessionDuration, SessionName};

@@ -4,12 +4,16 @@
 //! page per ~100 entities, AWS paginates with Marker) and ListRoles (one page per 1,000 roles)
 //! for the two role fields GAAD lacks: Description and MaxSessionDuration. With AssumeRole and
 //! the trust check (GetRole) that is 4 calls, 3 of them IAM reads, for a typical account.
-//! Managed policy tags are not read: one extra call per policy.
+//! Managed policy tags are not read: one extra call per policy. The full read of a snapshot
+//! (`read_full.rs`) builds roles and policies with the same functions.
 
 use std::collections::BTreeMap;
 
+use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types::{EntityType, ManagedPolicyDetail, RoleDetail, Tag};
-use warden_plan::live::{LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole};
+use warden_plan::live::{
+    LiveAccount, LiveManagedPolicy, LivePolicyVersion, LiveRole, RoleLastUsed,
+};
 
 use warden_policy::decode_document;
 
@@ -18,7 +22,7 @@ use crate::err::{AwsError, api_error};
 
 /// Role fields GAAD does not return.
 #[derive(Debug, Default)]
-struct RoleExtras {
+pub(crate) struct RoleExtras {
     description: Option<String>,
     max_session_duration: Option<u32>,
 }
@@ -74,7 +78,7 @@ impl AccountClient {
         }
     }
 
-    async fn role_extras(&self) -> Result<BTreeMap<String, RoleExtras>, AwsError> {
+    pub(crate) async fn role_extras(&self) -> Result<BTreeMap<String, RoleExtras>, AwsError> {
         let mut pages = self.iam.list_roles().into_paginator().send();
         let mut extras = BTreeMap::new();
         while let Some(page) = pages.next().await {
@@ -94,7 +98,11 @@ impl AccountClient {
         Ok(extras)
     }
 
-    fn decode(&self, raw: Option<&str>, what: impl Fn() -> String) -> Result<String, AwsError> {
+    pub(crate) fn decode(
+        &self,
+        raw: Option<&str>,
+        what: impl Fn() -> String,
+    ) -> Result<String, AwsError> {
         let raw = raw.unwrap_or_default();
         decode_document(raw).map_err(|err| AwsError::Document {
             account_id: self.account_id.clone(),
@@ -103,7 +111,7 @@ impl AccountClient {
         })
     }
 
-    fn live_role(
+    pub(crate) fn live_role(
         &self,
         detail: &RoleDetail,
         extras: &BTreeMap<String, RoleExtras>,
@@ -141,12 +149,22 @@ impl AccountClient {
             tags: tag_map(detail.tags()),
             inline_policies,
             attached_policy_arns,
+            created: detail.create_date().map(timestamp),
+            role_last_used: detail.role_last_used().and_then(|used| {
+                let last = RoleLastUsed {
+                    date: used.last_used_date().map(timestamp),
+                    region: used.region().map(str::to_owned),
+                };
+                (last != RoleLastUsed::default()).then_some(last)
+            }),
             name,
-            ..LiveRole::default()
         })
     }
 
-    fn live_policy(&self, detail: &ManagedPolicyDetail) -> Result<LiveManagedPolicy, AwsError> {
+    pub(crate) fn live_policy(
+        &self,
+        detail: &ManagedPolicyDetail,
+    ) -> Result<LiveManagedPolicy, AwsError> {
         // moto's GAAD omits PolicyName and PolicyId; the ARN ends with the name.
         let arn = detail.arn().unwrap_or_default();
         let name = detail
@@ -155,15 +173,19 @@ impl AccountClient {
             .unwrap_or_default()
             .to_owned();
         let default_version_id = detail.default_version_id().unwrap_or_default().to_owned();
-        let mut versions: Vec<LivePolicyVersion> = detail
-            .policy_version_list()
-            .iter()
-            .map(|version| LivePolicyVersion {
-                version_id: version.version_id().unwrap_or_default().to_owned(),
+        let mut versions = Vec::with_capacity(detail.policy_version_list().len());
+        for version in detail.policy_version_list() {
+            let version_id = version.version_id().unwrap_or_default().to_owned();
+            let document = self.decode(version.document(), || {
+                format!("version `{version_id}` of managed policy `{name}`")
+            })?;
+            versions.push(LivePolicyVersion {
                 is_default: version.is_default_version(),
-                ..LivePolicyVersion::default()
-            })
-            .collect();
+                document,
+                created: version.create_date().map(timestamp),
+                version_id,
+            });
+        }
         versions.sort_by_key(|version| version_number(&version.version_id));
         let default_raw = detail
             .policy_version_list()
@@ -187,10 +209,16 @@ impl AccountClient {
             tags: BTreeMap::new(),
             attachment_count: count(detail.attachment_count()),
             permissions_boundary_usage_count: count(detail.permissions_boundary_usage_count()),
+            created: detail.create_date().map(timestamp),
+            updated: detail.update_date().map(timestamp),
             name,
-            ..LiveManagedPolicy::default()
         })
     }
+}
+
+/// RFC 3339 in UTC at whole seconds, the live model's timestamp form.
+pub(crate) fn timestamp(at: &DateTime) -> String {
+    warden_policy::date::rfc3339_utc(u64::try_from(at.secs()).unwrap_or(0))
 }
 
 fn count(value: Option<i32>) -> u32 {
@@ -205,7 +233,7 @@ pub(crate) fn version_number(version_id: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
         .collect()
