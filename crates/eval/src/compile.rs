@@ -254,6 +254,8 @@ impl PrincipalSet {
             return Some(GrantKind::Direct);
         }
         match principal.kind {
+            // `{"AWS": "*"}` is the same as `"*"`: both admit anonymous callers.
+            PrincipalKind::Anonymous => return self.any_aws.then_some(GrantKind::Direct),
             PrincipalKind::Service => {
                 let lowered = principal.arn.to_ascii_lowercase();
                 return self
@@ -323,8 +325,9 @@ impl PrincipalSet {
     /// `NotPrincipal` with `Deny` applies unless all are.
     fn lists_all_identities(&self, principal: &PrincipalIdentity) -> bool {
         match principal.kind {
-            PrincipalKind::Service => self.grant_for(principal).is_some(),
-            PrincipalKind::Federated => self.grant_for(principal).is_some(),
+            PrincipalKind::Service | PrincipalKind::Federated | PrincipalKind::Anonymous => {
+                self.grant_for(principal).is_some()
+            }
             PrincipalKind::Account => {
                 let account = principal.account.as_deref().unwrap_or_default();
                 self.any_aws || self.accounts.iter().any(|a| **a == *account)

@@ -51,6 +51,8 @@ pub enum Layer {
     Resource,
     /// The session policy passed when the session was created.
     Session,
+    /// The policy of the VPC endpoint the request goes through.
+    VpcEndpoint,
 }
 
 impl Layer {
@@ -62,6 +64,7 @@ impl Layer {
             Layer::Rcp => "rcp",
             Layer::Resource => "resource policy",
             Layer::Session => "session policy",
+            Layer::VpcEndpoint => "vpc endpoint policy",
         }
     }
 }

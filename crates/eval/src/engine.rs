@@ -9,6 +9,7 @@ use crate::compile::{
 };
 use crate::decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};
 use crate::request::{PrincipalKind, Request};
+use crate::special::Special;
 
 /// A policy document with the label used in explanations (`inline:deploy`, an ARN, a file…).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,11 @@ pub struct PolicySet {
     pub resource_policy: Option<LabeledPolicy>,
     /// The session policy passed to AssumeRole/GetFederationToken.
     pub session_policy: Option<LabeledPolicy>,
+    /// The policy of the VPC endpoint the request goes through, if it does. It must allow the
+    /// request too (any principal, anonymous included) and "does not override or replace
+    /// identity-based policies or resource-based policies".
+    /// <https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html>
+    pub vpc_endpoint_policy: Option<LabeledPolicy>,
 }
 
 /// A [`PolicySet`] compiled for fast repeated evaluation. Immutable and `Sync`: share it across
@@ -52,6 +58,7 @@ pub struct CompiledPolicySet {
     scps: Box<[CompiledLayer]>,
     rcps: Box<[CompiledLayer]>,
     resource: Option<CompiledLayer>,
+    endpoint: Option<CompiledLayer>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -66,6 +73,8 @@ struct Gap {
 #[derive(Debug, Clone, Copy)]
 struct Outcome {
     kind: DecisionKind,
+    /// AWS decided without the policies (see `special`).
+    special: Option<Special>,
     gaps: [Option<Gap>; 2],
     /// The identity-side allow (identity ∧ boundary ∧ session) counted toward the decision.
     identity_counted: bool,
@@ -76,6 +85,7 @@ impl Outcome {
     fn deny() -> Outcome {
         Outcome {
             kind: DecisionKind::ExplicitDeny,
+            special: None,
             gaps: [None, None],
             identity_counted: false,
             resource_counted: false,
@@ -85,6 +95,7 @@ impl Outcome {
     fn implicit(first: Gap, second: Option<Gap>) -> Outcome {
         Outcome {
             kind: DecisionKind::ImplicitDeny,
+            special: None,
             gaps: [Some(first), second],
             identity_counted: false,
             resource_counted: false,
@@ -252,6 +263,10 @@ impl CompiledPolicySet {
             .resource_policy
             .as_ref()
             .map(|p| layer(std::slice::from_ref(p), PrincipalMode::Require));
+        let endpoint = set
+            .vpc_endpoint_policy
+            .as_ref()
+            .map(|p| layer(std::slice::from_ref(p), PrincipalMode::Require));
         CompiledPolicySet {
             identity,
             boundary,
@@ -259,6 +274,7 @@ impl CompiledPolicySet {
             scps,
             rcps,
             resource,
+            endpoint,
             diagnostics,
         }
     }
@@ -294,14 +310,29 @@ impl CompiledPolicySet {
     }
 
     fn run<R: Recorder>(&self, request: &Request, recorder: &mut R) -> Outcome {
+        if let Some(special) = request.special {
+            return Outcome {
+                kind: match special {
+                    Special::NoPermissionNeeded(_) => DecisionKind::Allow,
+                    Special::Protected(_) => DecisionKind::ExplicitDeny,
+                },
+                special: Some(special),
+                gaps: [None, None],
+                identity_counted: false,
+                resource_counted: false,
+            };
+        }
         let principal = &request.principal;
         let aws_identity = !matches!(
             principal.kind,
-            PrincipalKind::Service | PrincipalKind::Federated
+            PrincipalKind::Service | PrincipalKind::Federated | PrincipalKind::Anonymous
         );
         let scps_apply =
             aws_identity && !request.principal_in_management_account && !principal.service_linked;
-        let rcps_apply = !request.resource_in_management_account && !principal.service_linked;
+        // AWS-owned resources are in no account of the organization: its RCPs do not reach them.
+        let rcps_apply = !request.resource_in_management_account
+            && !principal.service_linked
+            && !request.resource_is_aws_owned();
         if !self.scps.is_empty() && !scps_apply {
             recorder.not_applicable(Layer::Scp, scp_exemption(request));
         }
@@ -317,6 +348,10 @@ impl CompiledPolicySet {
             };
 
         // Explicit deny in any applicable policy wins; the fast path stops at the first one.
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map(|l| scan_layer(l, Layer::VpcEndpoint, None, &mut denied));
         let resource = self
             .resource
             .as_ref()
@@ -380,6 +415,18 @@ impl CompiledPolicySet {
                 None,
             );
         }
+        // The endpoint policy names the caller itself; naming only its account grants the
+        // account's root user, not its roles and users (gateway endpoints, as documented).
+        if endpoint.is_some_and(|e| e.grant.is_none_or(|g| g == GrantKind::Account)) {
+            return Outcome::implicit(
+                Gap {
+                    layer: Layer::VpcEndpoint,
+                    level: None,
+                    message: "the VPC endpoint policy does not allow this request",
+                },
+                None,
+            );
+        }
         if let Some(level) = rcp_gap {
             let message = "no RCP at this level allows the action (every level from the root to the account must)";
             return Outcome::implicit(
@@ -419,6 +466,7 @@ impl CompiledPolicySet {
         let grant = resource.and_then(|r| r.grant);
         let allow = |identity_counted: bool, resource_counted: bool| Outcome {
             kind: DecisionKind::Allow,
+            special: None,
             gaps: [None, None],
             identity_counted,
             resource_counted,
@@ -469,10 +517,14 @@ impl CompiledPolicySet {
             return match grant {
                 Some(_) => allow(false, true),
                 None => Outcome::implicit(
-                    resource_gap(if resource.is_some() {
-                        "the resource policy does not allow this principal"
-                    } else {
-                        "a service or federated principal needs a resource policy (trust policy) that allows it"
+                    resource_gap(match (resource.is_some(), &request.principal.kind) {
+                        (_, PrincipalKind::Anonymous) => {
+                            "an anonymous caller needs a resource policy that allows everyone (`\"Principal\": \"*\"`)"
+                        }
+                        (true, _) => "the resource policy does not allow this principal",
+                        (false, _) => {
+                            "a service or federated principal needs a resource policy (trust policy) that allows it"
+                        }
                     }),
                     None,
                 ),
@@ -532,6 +584,7 @@ impl CompiledPolicySet {
             Layer::Boundary => self.boundary.as_ref(),
             Layer::Session => self.session.as_ref(),
             Layer::Resource => self.resource.as_ref(),
+            Layer::VpcEndpoint => self.endpoint.as_ref(),
             Layer::Scp => self.scps.get(level?),
             Layer::Rcp => self.rcps.get(level?),
         }
@@ -539,6 +592,21 @@ impl CompiledPolicySet {
 
     fn reasons(&self, request: &Request, outcome: &Outcome, explain: &Explain) -> Vec<Reason> {
         let mut reasons = Vec::new();
+        if let Some(special) = outcome.special {
+            let (kind, message) = match special {
+                Special::NoPermissionNeeded(message) => (ReasonKind::Allow, message),
+                Special::Protected(message) => (ReasonKind::Deny, message),
+            };
+            reasons.push(Reason {
+                kind,
+                layer: Layer::Resource,
+                level: None,
+                policy: None,
+                statement: None,
+                message: message.to_string(),
+            });
+            return reasons;
+        }
         let has_boundary = self.boundary.is_some();
         // What was missing comes first; the statements that nearly applied follow.
         for gap in outcome.gaps.iter().flatten() {
@@ -570,7 +638,7 @@ impl CompiledPolicySet {
                     let counted = match hit.layer {
                         Layer::Identity | Layer::Boundary | Layer::Session => outcome.identity_counted,
                         Layer::Resource => outcome.resource_counted,
-                        Layer::Scp | Layer::Rcp => true,
+                        Layer::Scp | Layer::Rcp | Layer::VpcEndpoint => true,
                     };
                     if !counted {
                         continue;
@@ -686,6 +754,7 @@ fn allow_message(layer: Layer, kind: GrantKind) -> String {
         (Layer::Identity, _) => "an identity-based policy allows the action".into(),
         (Layer::Boundary, _) => "the permissions boundary allows the action".into(),
         (Layer::Session, _) => "the session policy allows the action".into(),
+        (Layer::VpcEndpoint, _) => "the VPC endpoint policy allows the request".into(),
         (Layer::Scp, _) => "an SCP at this level allows the action".into(),
         (Layer::Rcp, _) => "an RCP at this level allows the action".into(),
     }

@@ -27,6 +27,21 @@
 //! 5. Cross account: identity side (capped) and resource policy must both allow.
 //! 6. Otherwise implicit deny.
 //!
+//! # Special cases AWS decides without the policies (`special`)
+//! - `sts:GetCallerIdentity` is always allowed, even under an explicit deny.
+//! - AWS-protected resources cannot be changed whatever the policies say (reported as an
+//!   explicit deny naming the rule): AWS managed policies (`arn:…:iam::aws:policy/…`), IAM
+//!   Identity Center reserved roles (`/aws-reserved/sso.amazonaws.com/`, except by a
+//!   service-linked role), service-linked roles (`/aws-service-role/`, except their
+//!   description, tags and `DeleteServiceLinkedRole`), KMS aliases under `alias/aws/`.
+//! - A resource whose ARN names the account `aws` is AWS-owned: identity policies decide alone
+//!   and the organization's RCPs do not apply.
+//! - An anonymous caller (`"*"`) has no identity policies and no SCPs; only a resource policy
+//!   naming everyone grants. A VPC endpoint policy, when given, must allow as well (naming an
+//!   account there admits only its root user).
+//! - A request on a resource pattern is decided for every resource it matches
+//!   ([`resource_pattern`]).
+//!
 //! # Principals in resource policies
 //! `ID` and `arn:aws:iam::ID:root` are the same principal; they delegate to the account (for a
 //! request from another account the identity side must allow too; in the same account such a
@@ -71,10 +86,11 @@
 //! - `Arn*` values containing policy variables are matched as a whole string, not per component.
 //! - Unknown condition operators never match; they are listed by
 //!   [`CompiledPolicySet::diagnostics`] and named in the reasons when they decided a statement.
-//! - Not modelled: S3 ACLs and object ownership, VPC endpoint policies, KMS grants, Lake
+//! - Not modelled: S3 ACLs and object ownership, KMS grants, Lake
 //!   Formation and RAM shares, `aws:CalledVia` chains, and the per-service quirks of resource
 //!   policies other than role trust and KMS key policies.
 
+pub mod batch;
 mod compile;
 mod condition;
 mod decision;
@@ -83,7 +99,9 @@ pub mod err;
 mod pattern;
 mod request;
 pub mod request_file;
+pub mod resource_pattern;
 pub mod role_session;
+mod special;
 
 pub use compile::Diagnostic;
 pub use decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};

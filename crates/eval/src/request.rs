@@ -6,6 +6,7 @@ use warden_policy::Partition;
 use warden_policy::arn::{Arn, ArnRef};
 
 use crate::err::RequestError;
+use crate::special::{self, Special};
 
 /// Request context: condition keys (case-insensitive) to one or several values.
 ///
@@ -218,6 +219,10 @@ pub enum PrincipalKind {
     Federated,
     /// `lambda.amazonaws.com` and friends.
     Service,
+    /// An unauthenticated caller (request file: `"*"` or `"anonymous"`): no identity policies,
+    /// no SCPs; only a resource policy naming everyone (`"*"` or `{"AWS": "*"}`) grants.
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous>
+    Anonymous,
     /// Any other ARN (e.g. a resource acting as principal).
     Other,
 }
@@ -254,6 +259,8 @@ pub struct Request {
     pub(crate) context: Context,
     pub(crate) principal_in_management_account: bool,
     pub(crate) resource_in_management_account: bool,
+    /// What AWS decides regardless of policies (see `special`), found once per request.
+    pub(crate) special: Option<Special>,
 }
 
 impl Request {
@@ -274,17 +281,54 @@ impl Request {
             .map(|arn| arn.account)
             .filter(|account| !account.is_empty())
             .map(Into::into);
+        let action_lower = action.to_lowercase();
+        let special = special::classify(&action_lower, resource, principal.service_linked);
         Ok(Request {
             principal,
             action: action.into(),
-            action_lower: action.to_lowercase().into_boxed_str(),
+            action_lower: action_lower.into_boxed_str(),
             service_len: service.to_lowercase().len(),
             resource: resource.into(),
             resource_account,
             context: Context::new(),
             principal_in_management_account: false,
             resource_in_management_account: false,
+            special,
         })
+    }
+
+    /// The same request on another resource (a concrete instance of a resource pattern): the
+    /// resource account and `aws:ResourceAccount` follow the new ARN unless set explicitly.
+    pub fn with_resource(&self, resource: &str) -> Result<Request, RequestError> {
+        if resource.is_empty() {
+            return Err(RequestError::EmptyResource);
+        }
+        let mut request = self.clone();
+        let derived = |text: &str| {
+            ArnRef::parse(text)
+                .map(|arn| arn.account)
+                .filter(|account| !account.is_empty())
+                .map(str::to_string)
+        };
+        if request.resource_account.as_deref().map(str::to_string) == derived(&self.resource) {
+            request.resource_account = derived(resource).map(Into::into);
+            if let Some(account) = &request.resource_account {
+                let account = account.to_string();
+                request.context.insert("aws:ResourceAccount", vec![account]);
+            }
+        }
+        request.resource = resource.into();
+        request.special = special::classify(
+            &request.action_lower,
+            resource,
+            request.principal.service_linked,
+        );
+        Ok(request)
+    }
+
+    /// The resource is AWS-owned (its ARN's account is `aws`, as for AWS managed policies).
+    pub fn resource_is_aws_owned(&self) -> bool {
+        self.resource_account.as_deref() == Some("aws")
     }
 
     /// Sets the account owning the resource (S3 ARNs, for one, carry none).
@@ -329,7 +373,7 @@ impl Request {
         }
         let principal_arn = match principal.kind {
             PrincipalKind::AssumedRole => principal.underlying.clone(),
-            PrincipalKind::Service | PrincipalKind::Federated => None,
+            PrincipalKind::Service | PrincipalKind::Federated | PrincipalKind::Anonymous => None,
             _ => Some(principal.arn.clone()),
         };
         if let Some(arn) = principal_arn {
@@ -340,6 +384,7 @@ impl Request {
                 .insert_default("aws:PrincipalAccount", &account);
         }
         let principal_type = match principal.kind {
+            PrincipalKind::Anonymous => Some("Anonymous"),
             PrincipalKind::Account => Some("Account"),
             PrincipalKind::User => Some("User"),
             PrincipalKind::Role | PrincipalKind::AssumedRole => Some("AssumedRole"),
@@ -377,6 +422,11 @@ impl Request {
         if let Some(region) = region {
             self.context.insert_default("aws:RequestedRegion", &region);
         }
+        self.special = special::classify(
+            &self.action_lower,
+            &self.resource,
+            self.principal.service_linked,
+        );
         self
     }
 
@@ -410,7 +460,14 @@ impl Request {
     }
 
     /// Principal and resource belong to the same account (unknown resource account: same).
+    /// AWS-owned resources (account `aws`, such as AWS managed policies) count as the
+    /// caller's own: identity policies alone decide, no resource policy is needed
+    /// (`iam:GetPolicy` on `arn:aws:iam::aws:policy/…` is granted by an identity policy).
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies>
     pub(crate) fn same_account(&self) -> bool {
+        if self.resource_is_aws_owned() {
+            return true;
+        }
         match (&self.principal.account, &self.resource_account) {
             (Some(principal), Some(resource)) => principal == resource,
             (None, Some(_)) => false,
@@ -433,6 +490,9 @@ fn classify_principal(principal: &str, resource: &str) -> Result<PrincipalIdenti
     };
     if principal.is_empty() {
         return Err(RequestError::InvalidPrincipal(principal.to_string()));
+    }
+    if principal == "*" || principal.eq_ignore_ascii_case("anonymous") {
+        return Ok(base(PrincipalKind::Anonymous, "*", None, "aws"));
     }
     if warden_policy::is_account_id(principal) {
         let partition = ArnRef::parse(resource)

@@ -3,12 +3,14 @@
 //! `file:line:column` and the JSON path of the element.
 //!
 //! ```text
-//! {"principal": ARN | account id | service principal,   (required)
-//!  "action": "service:Action", "resource": ARN or "*",  (required)
+//! {"principal": ARN | account id | service principal | "*" (anonymous),   (required)
+//!  "action": "service:Action", "resource": ARN, "*", or a pattern (`arn:aws:s3:::b/logs/*`),
+//!                                                      (required)
 //!  "resource_account": ID, "principal_account": ID,
 //!  "context": {KEY: "value" | ["v1", "v2"]},
 //!  "identity_policies": [DOC | {"label": NAME, "document": DOC}],
 //!  "permissions_boundary": DOC, "session_policy": DOC, "resource_policy": DOC,
+//!  "vpc_endpoint_policy": DOC,         (the request goes through this VPC endpoint)
 //!  "scps": [[DOC]], "rcps": [[DOC]],   (outer list: root, each OU, the account)
 //!  "management_account": bool}         (the principal's account is the management account)
 //! ```
@@ -23,7 +25,7 @@ use crate::err::RequestError;
 use crate::request::{Context, Request};
 
 /// The keys a request file may have (`$schema` too, for editors).
-pub const REQUEST_KEYS: [&str; 13] = [
+pub const REQUEST_KEYS: [&str; 14] = [
     "principal",
     "action",
     "resource",
@@ -36,6 +38,7 @@ pub const REQUEST_KEYS: [&str; 13] = [
     "rcps",
     "resource_policy",
     "session_policy",
+    "vpc_endpoint_policy",
     "management_account",
 ];
 
@@ -62,6 +65,18 @@ pub enum RequestFileErrorKind {
     /// A policy document's own error (IAM grammar).
     #[error("{message}")]
     Policy { message: String },
+    /// IAM rejects an identity-based policy (or boundary, session policy, SCP) with a
+    /// `Principal`: "You cannot use the Principal element in an identity-based policy".
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>
+    #[error(
+        "`{element}` is not allowed in {policy}: it names who may act only in resource-based policies"
+    )]
+    PrincipalInIdentityPolicy {
+        element: String,
+        policy: &'static str,
+    },
+    #[error("`resource_account` `{given}` contradicts the account `{in_arn}` in the resource ARN")]
+    ResourceAccountMismatch { given: String, in_arn: String },
 }
 
 fn known_keys() -> String {
@@ -278,6 +293,19 @@ impl Reader<'_> {
             self.error(get(key).and_then(|node| node.offset), key, err.into())
         })?;
         if let Some(account) = string("resource_account", false)? {
+            if let Some(in_arn) = request.resource_account()
+                && in_arn != account
+            {
+                let in_arn = in_arn.to_string();
+                return Err(self.error(
+                    get("resource_account").and_then(|node| node.offset),
+                    "resource_account",
+                    RequestFileErrorKind::ResourceAccountMismatch {
+                        given: account,
+                        in_arn,
+                    },
+                ));
+            }
             request = request.with_resource_account(&account);
         }
         if let Some(account) = string("principal_account", false)? {
@@ -317,6 +345,40 @@ impl Reader<'_> {
             Some(other) => return Err(self.wrong_type(other, "identity_policies", "a list")),
         };
         let optional = |key: &str| get(key).map(|node| self.policy(key, node)).transpose();
+        if let Some(Node {
+            kind: Kind::Array(items),
+            ..
+        }) = get("identity_policies")
+        {
+            for (i, item) in items.iter().enumerate() {
+                self.no_principal(
+                    &format!("identity_policies[{i}]"),
+                    item,
+                    "an identity-based policy",
+                )?;
+            }
+        }
+        for (key, policy) in [
+            ("permissions_boundary", "a permissions boundary"),
+            ("session_policy", "a session policy"),
+        ] {
+            if let Some(node) = get(key) {
+                self.no_principal(key, node, policy)?;
+            }
+        }
+        if let Some(Node {
+            kind: Kind::Array(levels),
+            ..
+        }) = get("scps")
+        {
+            for (level, item) in levels.iter().enumerate() {
+                if let Kind::Array(policies) = &item.kind {
+                    for (i, policy) in policies.iter().enumerate() {
+                        self.no_principal(&format!("scps[{level}][{i}]"), policy, "an SCP")?;
+                    }
+                }
+            }
+        }
         let set = PolicySet {
             identity,
             permissions_boundary: optional("permissions_boundary")?,
@@ -324,6 +386,7 @@ impl Reader<'_> {
             rcps: self.levels("rcps", get("rcps"))?,
             resource_policy: optional("resource_policy")?,
             session_policy: optional("session_policy")?,
+            vpc_endpoint_policy: optional("vpc_endpoint_policy")?,
         };
         Ok((set, request))
     }
@@ -405,6 +468,48 @@ impl Reader<'_> {
         Ok(LabeledPolicy::new(label, document))
     }
 
+    /// Errors on a `Principal`/`NotPrincipal` in a policy that cannot have one (`path` names
+    /// the policy, either a document or `{"label", "document"}`).
+    fn no_principal(&self, path: &str, node: &Node<'_>, policy: &'static str) -> Found<()> {
+        let (document, path) = match member(node, "document") {
+            Some(document) if member(node, "Statement").is_none() => {
+                (&document.value, format!("{path}.document"))
+            }
+            _ => (node, path.to_string()),
+        };
+        let statements: Vec<(String, &Node<'_>)> = match member(document, "Statement") {
+            Some(Member {
+                value:
+                    Node {
+                        kind: Kind::Array(items),
+                        ..
+                    },
+                ..
+            }) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (format!("{path}.Statement[{i}]"), item))
+                .collect(),
+            Some(single) => vec![(format!("{path}.Statement"), &single.value)],
+            None => Vec::new(),
+        };
+        for (statement_path, statement) in statements {
+            for element in ["Principal", "NotPrincipal"] {
+                if let Some(found) = member(statement, element) {
+                    return Err(self.error(
+                        found.key_offset,
+                        &format!("{statement_path}.{element}"),
+                        RequestFileErrorKind::PrincipalInIdentityPolicy {
+                            element: element.to_string(),
+                            policy,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn levels(&self, key: &str, node: Option<&Node<'_>>) -> Found<Vec<Vec<LabeledPolicy>>> {
         let items = match node {
             None => return Ok(Vec::new()),
@@ -432,6 +537,14 @@ impl Reader<'_> {
                 )),
             })
             .collect()
+    }
+}
+
+/// The member `name` of an object node.
+fn member<'n, 'a>(node: &'n Node<'a>, name: &str) -> Option<&'n Member<'a>> {
+    match &node.kind {
+        Kind::Object(members) => members.iter().find(|member| member.key.text == name),
+        _ => None,
     }
 }
 

@@ -113,6 +113,7 @@ impl RoleSession<'_> {
             rcps: Vec::new(),
             resource_policy,
             session_policy: None,
+            vpc_endpoint_policy: None,
         }
     }
 }

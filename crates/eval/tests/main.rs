@@ -4,4 +4,5 @@ mod aws_examples;
 mod conditions;
 mod properties;
 mod rendering;
+mod special_cases;
 mod support;

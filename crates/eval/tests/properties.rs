@@ -189,6 +189,7 @@ fn set_strategy() -> impl Strategy<Value = PolicySet> {
                     .collect(),
                 resource_policy: resource.map(|d| labeled("resource", d)),
                 session_policy: session.map(|d| labeled("session", d)),
+                vpc_endpoint_policy: None,
             },
         )
 }

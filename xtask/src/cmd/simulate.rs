@@ -21,9 +21,12 @@ enum FormatArg {
 #[derive(clap::Args)]
 #[command(after_help = REQUEST_HELP)]
 pub struct Args {
-    /// Request file (JSON, see below).
+    /// Request file (JSON, see below); with `--batch`, the policies for lines that give none.
     #[arg(long, value_name = "FILE", conflicts_with = "role")]
     request: Option<PathBuf>,
+    /// JSON Lines of requests (`-` for stdin): one decision per line out, in order.
+    #[arg(long, value_name = "FILE", conflicts_with = "role")]
+    batch: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: FormatArg,
@@ -58,15 +61,22 @@ pub struct Args {
 }
 
 const REQUEST_HELP: &str = r#"Request file:
-  {"principal": ARN | account id | service principal,   (required)
+  {"principal": ARN | account id | service principal | "*" (anonymous),  (required)
    "action": "service:Action",                          (required)
-   "resource": ARN or "*",                              (required)
+   "resource": ARN, "*" or a pattern such as "arn:aws:s3:::bucket/logs/*"  (required)
    "resource_account": ID, "principal_account": ID,
    "context": {KEY: "value" | ["v1", "v2"]},
    "identity_policies": [DOC | {"label": NAME, "document": DOC}],
    "permissions_boundary": DOC, "session_policy": DOC, "resource_policy": DOC,
+   "vpc_endpoint_policy": DOC,         (the request goes through this VPC endpoint)
    "scps": [[DOC]], "rcps": [[DOC]],   (outer list: root, each OU, the account)
    "management_account": bool}         (the principal's account is the management account)
+
+A resource pattern is decided for every resource it matches: allowed for all, for some (with
+an allowed and a denied example) or for none.
+
+With --batch FILE: one request object per line; a line without policies uses those of
+--request FILE. Out: {"line":N,"decision":"Allow"} per line, or {"line":N,"error":"…"}.
 
 With --role NAME --account ID --org FILE: the role as the definitions render it for that
 account (inline and managed policies, AWS managed ones from the corpus, its boundary), SCP
@@ -74,10 +84,14 @@ levels from the root to the account (FullAWSAccess, attached by default, plus th
 SCPs), the caller a session of the role with aws:PrincipalArn, aws:PrincipalOrgID and
 aws:PrincipalTag/* set, and the target role's trust policy when the resource is a role.
 
-Exit status: 0 allowed, 1 denied (explicitly or implicitly), 2 bad input or usage.
+Exit status: 0 allowed (a pattern: for all; a batch: every line decided), 1 denied (a pattern:
+for some or none), 2 bad input or usage (a batch: some line did not parse).
 "#;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(batch) = &args.batch {
+        return run_batch(batch, args.request.as_deref());
+    }
     let (set, request, source) = match (&args.request, &args.role) {
         (Some(file), _) => {
             let name = file.display().to_string();
@@ -102,6 +116,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             diagnostic.policy, diagnostic.statement, diagnostic.message
         );
     }
+    if warden_eval::resource_pattern::is_pattern(request.resource()) {
+        let decision = warden_eval::resource_pattern::decide_pattern(&set, &compiled, &request)?;
+        let verdict = decision.verdict;
+        match args.format {
+            FormatArg::Json => {
+                super::write_stdout(&(serde_json::to_string_pretty(&decision)? + "\n"))?
+            }
+            FormatArg::Table => super::write_stdout(&pattern_table(&decision))?,
+        }
+        return Ok(match verdict {
+            warden_eval::resource_pattern::PatternVerdict::All => ExitCode::SUCCESS,
+            _ => ExitCode::from(1),
+        });
+    }
     let decision = compiled.evaluate(&request);
     match args.format {
         FormatArg::Json => super::write_stdout(&(serde_json::to_string_pretty(&decision)? + "\n"))?,
@@ -111,6 +139,63 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+fn pattern_table(decision: &warden_eval::resource_pattern::PatternDecision) -> String {
+    use warden_eval::resource_pattern::PatternVerdict;
+    let verdict = match decision.verdict {
+        PatternVerdict::All => "Allow for every matching resource",
+        PatternVerdict::Some => "Allow for some matching resources",
+        PatternVerdict::None => "Deny for every matching resource",
+    };
+    let mut text = format!(
+        "{verdict}: `{}` ({} resources examined)\n",
+        decision.pattern, decision.examined
+    );
+    for (label, example) in [
+        ("allowed", &decision.allowed_example),
+        ("denied", &decision.denied_example),
+    ] {
+        if let Some(example) = example {
+            text.push_str(&format!("  {label}: {example}\n"));
+        }
+    }
+    text
+}
+
+/// `--batch FILE [--request BASE]`: decisions streamed to stdout in input order.
+fn run_batch(batch: &std::path::Path, base: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let name = batch.display().to_string();
+    let text = if name == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read stdin")?
+    } else {
+        fs::read_to_string(batch).with_context(|| format!("cannot read `{name}`"))?
+    };
+    let base = match base {
+        Some(file) => {
+            let base_name = file.display().to_string();
+            let base_text =
+                fs::read_to_string(file).with_context(|| format!("cannot read `{base_name}`"))?;
+            let (set, _) = warden_eval::parse_request_file(
+                &base_name,
+                &base_text,
+                &ContextOverrides::default(),
+            )?;
+            Some(set)
+        }
+        None => None,
+    };
+    let output = warden_eval::batch::run_batch(&name, &text, base.as_ref());
+    super::write_stdout(&output.text)?;
+    eprintln!(
+        "{} decisions ({} allowed), {} lines with errors",
+        output.decisions, output.allowed, output.errors
+    );
+    Ok(if output.errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
     })
 }
 
