@@ -147,7 +147,7 @@ fn internal_dependencies_point_one_way() {
             "warden-eval" | "warden-spec" => 2,
             "warden-lint" => 3,
             "warden-plan" | "warden-generate" => 4,
-            "warden-report" | "warden-aws" => 5,
+            "warden-report" | "warden-aws" | "warden-snapshot" | "warden-import" => 5,
             "warden-review" => 5,
             "warden-app" => 6,
             "warden-emulator" => 0,
