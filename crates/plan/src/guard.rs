@@ -197,6 +197,28 @@ fn check_quotas(plan: &AccountPlan, after: &LiveAccount, quotas: &Quotas) -> Vec
             )));
         }
     }
+    // Account-wide counts: only when the plan adds to them, so an account already over a
+    // raised quota is not blocked from shrinking.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    let creates = |wanted: fn(&Change) -> bool| plan.changes.iter().any(wanted);
+    if creates(|c| matches!(c, Change::CreateRole { .. }))
+        && after.roles.len() > quotas.roles_per_account
+    {
+        problems.push(RefusalReason::Quota(format!(
+            "the account would have {} roles, the limit is {}",
+            after.roles.len(),
+            quotas.roles_per_account
+        )));
+    }
+    if creates(|c| matches!(c, Change::CreatePolicy { .. }))
+        && after.policies.len() > quotas.managed_policies_per_account
+    {
+        problems.push(RefusalReason::Quota(format!(
+            "the account would have {} customer managed policies, the limit is {}",
+            after.policies.len(),
+            quotas.managed_policies_per_account
+        )));
+    }
     for change in &plan.changes {
         let (name, document) = match change {
             Change::CreatePolicy { name, document, .. } => (name.clone(), document),

@@ -44,8 +44,18 @@ pub struct ChangeOutcome {
 #[serde(tag = "result", content = "error", rename_all = "snake_case")]
 pub enum ChangeResult {
     Applied,
+    /// The answer was lost (or was an error a retried write gives); reading the object back
+    /// found the change made: "unknown, re-checked: applied".
+    Rechecked,
     Failed(String),
     NotAttempted,
+}
+
+impl ChangeResult {
+    /// Applied, whether AWS said so or a re-check found it.
+    pub fn is_applied(&self) -> bool {
+        matches!(self, ChangeResult::Applied | ChangeResult::Rechecked)
+    }
 }
 
 impl AccountApplyReport {
@@ -90,9 +100,7 @@ impl ApplyReport {
     }
 
     pub fn applied_changes(&self) -> usize {
-        self.all()
-            .map(|a| a.count(|r| *r == ChangeResult::Applied))
-            .sum()
+        self.all().map(|a| a.count(ChangeResult::is_applied)).sum()
     }
 }
 
@@ -125,6 +133,7 @@ pub fn render_apply_report(report: &ApplyReport) -> String {
         for outcome in &account.changes {
             let result = match &outcome.result {
                 ChangeResult::Applied => "applied".to_string(),
+                ChangeResult::Rechecked => "unknown, re-checked: applied".to_string(),
                 ChangeResult::Failed(error) => format!("FAILED: {error}"),
                 ChangeResult::NotAttempted => "not applied".to_string(),
             };
@@ -133,7 +142,7 @@ pub fn render_apply_report(report: &ApplyReport) -> String {
         let _ = writeln!(
             out,
             "  {} applied, {} failed, {} not applied",
-            account.count(|r| *r == ChangeResult::Applied),
+            account.count(ChangeResult::is_applied),
             account.count(|r| matches!(r, ChangeResult::Failed(_))),
             account.count(|r| *r == ChangeResult::NotAttempted)
         );
