@@ -2,9 +2,22 @@
 
 use warden_plan::change::Change;
 
+use warden_policy::{decode_document, equivalent, parse_policy};
+
 use crate::account::AccountClient;
 use crate::apply::{NewManagedPolicy, NewRole};
-use crate::err::AwsError;
+use crate::err::{AwsError, api_error};
+
+/// How a write ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// AWS answered that it was done.
+    Answered,
+    /// The answer was lost or was an error a retry of a write that did happen would give
+    /// (`EntityAlreadyExists`, `LimitExceeded`, `NoSuchEntity` on a delete, a 5xx, a dropped
+    /// connection); a read afterwards found the wanted state.
+    Rechecked,
+}
 
 fn wrong_target(account_id: &str, change: &Change) -> AwsError {
     AwsError::Api {
@@ -12,6 +25,39 @@ fn wrong_target(account_id: &str, change: &Change) -> AwsError {
         operation: "Apply",
         code: None,
         message: format!("`{change}` is an SCP change in an account plan"),
+    }
+}
+
+/// Whether a failed write may have happened anyway: no answer (dropped connection, timeout),
+/// a server error, or what the SDK's retry of a write that did happen gets back.
+fn ambiguous(err: &AwsError) -> bool {
+    let AwsError::Api { code, .. } = err else {
+        return false;
+    };
+    match code.as_deref() {
+        None => true,
+        Some(code) => matches!(
+            code,
+            "EntityAlreadyExists"
+                | "DuplicatePolicyException"
+                | "LimitExceeded"
+                | "LimitExceededException"
+                | "NoSuchEntity"
+                | "InternalFailure"
+                | "ServiceFailure"
+                | "ServiceUnavailable"
+                | "InternalError"
+                | "Throttling"
+                | "RequestLimitExceeded"
+        ),
+    }
+}
+
+fn same_document(live: &str, wanted: &str) -> bool {
+    let live = decode_document(live).unwrap_or_else(|_| live.to_owned());
+    match (parse_policy(&live), parse_policy(wanted)) {
+        (Ok(live), Ok(wanted)) => equivalent(&live, &wanted),
+        _ => false,
     }
 }
 
@@ -98,5 +144,143 @@ impl AccountClient {
             | Change::DetachScp { .. }
             | Change::DeleteScp { .. } => Err(wrong_target(client.account_id(), change)),
         }
+    }
+
+    /// [`AccountClient::apply_change`] that survives lost answers: when a write fails in a way
+    /// that leaves its effect unknown, the object is read back, and the change counts as done
+    /// ([`WriteOutcome::Rechecked`]) when the live state is what the change makes. Otherwise
+    /// the error says the outcome was unknown and the re-check found it not applied.
+    pub async fn apply_change_rechecked(&self, change: &Change) -> Result<WriteOutcome, AwsError> {
+        let err = match self.apply_change(change).await {
+            Ok(()) => return Ok(WriteOutcome::Answered),
+            Err(err) if ambiguous(&err) => err,
+            Err(err) => return Err(err),
+        };
+        match self.is_in_effect(change).await {
+            Ok(true) => {
+                tracing::info!(
+                    account = %self.account_id,
+                    "`{change}`: outcome unknown ({err}); re-checked: applied"
+                );
+                Ok(WriteOutcome::Rechecked)
+            }
+            Ok(false) => Err(unknown_not_applied(err)),
+            Err(read) => Err(AwsError::Api {
+                account_id: self.account_id.clone(),
+                operation: "Recheck",
+                code: read.code().map(str::to_owned),
+                message: format!("outcome unknown ({err}); the re-check failed too: {read}"),
+            }),
+        }
+    }
+
+    /// Whether the live state already is what `change` makes (for the writes whose retry can
+    /// fail although the first attempt succeeded).
+    async fn is_in_effect(&self, change: &Change) -> Result<bool, AwsError> {
+        match change {
+            Change::CreateRole {
+                name,
+                path,
+                trust,
+                boundary_arn,
+                ..
+            } => {
+                let Some(role) = self.get_role_opt(name).await? else {
+                    return Ok(false);
+                };
+                let wanted_path = if path.is_empty() { "/" } else { path.as_str() };
+                Ok(role.path() == wanted_path
+                    && role
+                        .assume_role_policy_document()
+                        .is_some_and(|live| same_document(live, trust))
+                    && role
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        == boundary_arn.as_deref())
+            }
+            Change::CreatePolicy {
+                name,
+                path,
+                document,
+                ..
+            } => {
+                let arn = self.policy_arn(if path.is_empty() { "/" } else { path }, name);
+                self.default_version_is(&arn, document).await
+            }
+            Change::CreatePolicyVersion { arn, document, .. } => {
+                self.default_version_is(arn, document).await
+            }
+            Change::DeleteRole { role } => Ok(self.get_role_opt(role).await?.is_none()),
+            Change::DeletePolicy { arn, .. } => Ok(self.default_document(arn).await?.is_none()),
+            _ => Ok(false),
+        }
+    }
+
+    async fn get_role_opt(&self, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, AwsError> {
+        match self.iam.get_role().role_name(name).send().await {
+            Ok(out) => Ok(out.role().cloned()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(api_error(&self.account_id, "GetRole", err)),
+        }
+    }
+
+    /// The default version's document of a managed policy; `None` when the policy is gone.
+    async fn default_document(&self, arn: &str) -> Result<Option<String>, AwsError> {
+        let policy = match self.iam.get_policy().policy_arn(arn).send().await {
+            Ok(out) => out.policy().cloned(),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(err) => return Err(api_error(&self.account_id, "GetPolicy", err)),
+        };
+        let Some(version) = policy.as_ref().and_then(|p| p.default_version_id()) else {
+            return Ok(None);
+        };
+        let out = self
+            .iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|err| api_error(&self.account_id, "GetPolicyVersion", err))?;
+        Ok(out
+            .policy_version()
+            .and_then(|v| v.document())
+            .map(str::to_owned))
+    }
+
+    async fn default_version_is(&self, arn: &str, wanted: &str) -> Result<bool, AwsError> {
+        Ok(self
+            .default_document(arn)
+            .await?
+            .is_some_and(|live| same_document(&live, wanted)))
+    }
+}
+
+fn unknown_not_applied(err: AwsError) -> AwsError {
+    match err {
+        AwsError::Api {
+            account_id,
+            operation,
+            code,
+            message,
+        } => AwsError::Api {
+            account_id,
+            operation,
+            code,
+            message: format!("outcome unknown, re-checked: not applied ({message})"),
+        },
+        other => other,
     }
 }

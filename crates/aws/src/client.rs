@@ -15,6 +15,9 @@ use crate::options::AwsOptions;
 
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
 
+/// Longest wait between two attempts of a call.
+const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Entry point to AWS. Cheap to clone; clones share connections and configuration.
 #[derive(Clone, Debug)]
 pub struct Aws {
@@ -42,7 +45,13 @@ impl Aws {
         if let Some(region) = &options.region {
             options.check_region(region)?;
         }
-        let mut retry = RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1));
+        // Full-jitter exponential backoff capped at MAX_BACKOFF: the SDK's default cap (20 s)
+        // made the median wait after a throttle 9–18 s. The adaptive client-side rate limiter
+        // still slows a throttled partition (one per account for IAM, one per service for STS
+        // and Organizations) instead of the whole run.
+        let mut retry = RetryConfig::adaptive()
+            .with_max_attempts(options.max_attempts.max(1))
+            .with_max_backoff(MAX_BACKOFF);
         if let Some(backoff) = options.initial_backoff {
             retry = retry.with_initial_backoff(backoff);
         }
