@@ -33,6 +33,22 @@ struct Case {
     scp_targets: Vec<Target>,
     #[serde(default)]
     texts: Vec<String>,
+    /// Live state for the posture rules (see [`crate::live_input`]).
+    #[serde(default)]
+    live: Option<LiveCase>,
+}
+
+/// Live accounts as `warden-live` serializes them, with the organization around them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveCase {
+    accounts: Vec<warden_live::LiveAccount>,
+    #[serde(default)]
+    organization_accounts: Vec<String>,
+    #[serde(default)]
+    trusted_accounts: Vec<crate::live_input::TrustedAccount>,
+    #[serde(default)]
+    posture: crate::live_input::PostureConfig,
 }
 
 #[derive(Deserialize)]
@@ -130,7 +146,31 @@ fn run(path: &Path) -> (Vec<crate::Finding>, Case) {
         config: &case.config,
         today: today(),
     };
-    (crate::lint(&subject, &options), case)
+    let mut findings = crate::lint(&subject, &options);
+    if let Some(live) = &case.live {
+        let file = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap()
+            .display()
+            .to_string();
+        let input = crate::live_input::LiveInput {
+            accounts: live
+                .accounts
+                .iter()
+                .map(|account| crate::live_input::LiveAccountInput {
+                    account,
+                    file: &file,
+                })
+                .collect(),
+            organization_accounts: live.organization_accounts.iter().cloned().collect(),
+            trusted_accounts: live.trusted_accounts.clone(),
+            posture: live.posture.clone(),
+            exceptions: Vec::new(),
+        };
+        findings.extend(crate::live_input::lint_live(&input, &options));
+        crate::finding::sort_findings(&mut findings);
+    }
+    (findings, case)
 }
 
 #[test]

@@ -28,6 +28,7 @@ mod engine;
 pub mod err;
 pub mod export;
 mod facts;
+pub mod live_input;
 pub mod finding;
 pub mod registry;
 pub mod rule;

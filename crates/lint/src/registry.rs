@@ -28,6 +28,7 @@ static RULES: &[&dyn Rule] = &[
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,
     &trust_oidc_unscoped::TrustOidcUnscoped,
     &trust_wildcard_principal::TrustWildcardPrincipal,
+    &trust_outside_organization::TrustOutsideOrganization,
     // WL6xx escalation
     &pass_role_unscoped::PassRoleUnscoped,
     &privilege_escalation::PrivilegeEscalation,
@@ -39,6 +40,14 @@ static RULES: &[&dyn Rule] = &[
     &region_not_allowed::RegionNotAllowed,
     &exception_expired::ExceptionExpired,
     &exception_unused::ExceptionUnused,
+    &user_console_without_mfa::UserConsoleWithoutMfa,
+    &access_key_stale::AccessKeyStale,
+    &access_key_unused::AccessKeyUnused,
+    &root_access_key::RootAccessKey,
+    &root_without_mfa::RootWithoutMfa,
+    &user_with_policies::UserWithPolicies,
+    &password_policy_weak::PasswordPolicyWeak,
+    &role_unused::RoleUnused,
     // WL8xx quotas
     &quota_trust_policy::QuotaTrustPolicy,
     &quota_inline_policies::QuotaInlinePolicies,

@@ -269,4 +269,7 @@ pub trait Rule: Send + Sync {
     fn check_subject(&self, _cx: &SubjectCx<'_>, _out: &mut Vec<Finding>) {}
 
     fn check_exceptions(&self, _cx: &ExceptionCx<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Posture of one live account (users, keys, root, password policy, unused roles, trust).
+    fn check_live(&self, _cx: &crate::live_input::LiveCx<'_>, _out: &mut Vec<Finding>) {}
 }

@@ -1,5 +1,7 @@
 //! The lint rules, one per file, and small helpers they share for reading statements.
 
+pub mod access_key_stale;
+pub mod access_key_unused;
 pub mod action_wildcard_all;
 pub mod action_wildcard_service;
 pub mod ai_tool_mention;
@@ -17,6 +19,7 @@ pub mod missing_required_tags;
 pub mod missing_sid;
 pub mod not_action_allow;
 pub mod pass_role_unscoped;
+pub mod password_policy_weak;
 pub mod policy_version;
 pub mod privilege_escalation;
 pub mod quota_attached_policies;
@@ -28,12 +31,18 @@ pub mod quota_trust_policy;
 pub mod region_not_allowed;
 pub mod resource_arn_mismatch;
 pub mod resource_star;
+pub mod role_unused;
+pub mod root_access_key;
+pub mod root_without_mfa;
 pub mod trust_cross_account_external_id;
 pub mod trust_oidc_unscoped;
+pub mod trust_outside_organization;
 pub mod trust_service_confused_deputy;
 pub mod trust_wildcard_principal;
 pub mod unknown_action;
 pub mod unknown_service;
+pub mod user_console_without_mfa;
+pub mod user_with_policies;
 pub mod wildcard_matches_nothing;
 
 use warden_policy::{ActionClause, ConditionValue, Effect, ResourceClause, Statement};
