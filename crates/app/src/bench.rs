@@ -573,3 +573,139 @@ pub fn evidence_bench(args: &EvidenceBench, repo: &Path, out: &Path) -> Result<S
     );
     Ok(report)
 }
+
+/// `bench access-diff`: a synthetic organization and a definitions repository with a base
+/// commit and a working tree that widens every tenth role and trusts a partner in one.
+#[derive(Debug, Clone)]
+pub struct AccessDiffBench {
+    pub accounts: usize,
+    pub roles: usize,
+}
+
+/// Writes the repository at `repo`, then measures reading both revisions, rendering them for
+/// every account and comparing; the figures as text.
+pub fn access_diff_bench(args: &AccessDiffBench, repo: &Path) -> Result<String, AppError> {
+    use crate::access_diff::definitions_at;
+    let git_error = |err: git2::Error| AppError::Read {
+        path: repo.display().to_string(),
+        message: err.message().to_string(),
+    };
+    let write = |file: &str, text: &str| -> Result<(), AppError> {
+        let path = repo.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        Ok(std::fs::write(&path, text)?)
+    };
+    write("warden.yaml", BENCH_CONFIG)?;
+    write("boundaries/workload-boundary.yaml", BENCH_BOUNDARY)?;
+    for index in 0..args.roles {
+        write(
+            &format!("policies/role-{index:03}.yaml"),
+            &bench_role(index),
+        )?;
+    }
+    let git = git2::Repository::init(repo).map_err(git_error)?;
+    let mut index = git.index().map_err(git_error)?;
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .map_err(git_error)?;
+    let tree = index
+        .write_tree()
+        .and_then(|id| git.find_tree(id))
+        .map_err(git_error)?;
+    let signature = git2::Signature::now("bench", "bench@example.com").map_err(git_error)?;
+    git.commit(Some("HEAD"), &signature, &signature, "base", &tree, &[])
+        .map_err(git_error)?;
+    let mut widened = 0;
+    for index in (0..args.roles).step_by(10) {
+        let mut role = bench_role(index).replace(
+            "inline_policies:\n  work:\n",
+            "inline_policies:\n  work:\n    - Sid: Widened\n      Effect: Allow\n      Action: [sqs:DeleteQueue, iam:PassRole]\n      Resource: \"*\"\n",
+        );
+        if index == 0 {
+            role = role.replace(
+                "trust:\n",
+                "trust:\n  - Sid: Partner\n    Effect: Allow\n    Principal: {AWS: \"arn:aws:iam::777788889999:root\"}\n    Action: sts:AssumeRole\n",
+            );
+        }
+        write(&format!("policies/role-{index:03}.yaml"), &role)?;
+        widened += 1;
+    }
+    let organization = bench_organization(args.accounts);
+    let rss_before = peak_rss_kib();
+    let started = Instant::now();
+    let base = definitions_at(repo, Some("HEAD")).map_err(|e| AppError::Render(e.to_string()))?;
+    let head = definitions_at(repo, None).map_err(|e| AppError::Render(e.to_string()))?;
+    let loaded = started.elapsed();
+    let base_rendered = crate::render_selected(&base, &organization, &[], &[], true)?;
+    let head_rendered = crate::render_selected(&head, &organization, &[], &[], true)?;
+    let rendered = started.elapsed();
+    let diff = warden_review::access_diff(
+        Catalog::embedded(),
+        &organization,
+        warden_review::Revision {
+            accounts: &base_rendered.accounts,
+            scps: base_rendered.scps.as_deref().unwrap_or_default(),
+        },
+        warden_review::Revision {
+            accounts: &head_rendered.accounts,
+            scps: head_rendered.scps.as_deref().unwrap_or_default(),
+        },
+    );
+    let compared = started.elapsed();
+    let markdown = warden_review::render(&diff, warden_review::Format::Markdown);
+    let total = started.elapsed();
+    let rss_after = peak_rss_kib();
+    let mib = |kib: Option<u64>| {
+        kib.map_or_else(
+            || "unavailable".to_string(),
+            |k| format!("{:.1} MiB", k as f64 / 1024.0),
+        )
+    };
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "access-diff bench: {} accounts × {} roles ({} roles compared), {widened} role(s) widened in the working tree",
+        args.accounts, args.roles, diff.summary.roles_compared
+    );
+    let _ = writeln!(
+        report,
+        "  changes found:                 {} (grants new access: {})",
+        diff.changes.len(),
+        diff.summary.grants_new_access
+    );
+    let _ = writeln!(
+        report,
+        "  read both revisions (git, disk): {:.3} s",
+        loaded.as_secs_f64()
+    );
+    let _ = writeln!(
+        report,
+        "  render both for every account: {:.3} s",
+        (rendered - loaded).as_secs_f64()
+    );
+    let _ = writeln!(
+        report,
+        "  compare access:                {:.3} s",
+        (compared - rendered).as_secs_f64()
+    );
+    let _ = writeln!(
+        report,
+        "  Markdown ({} bytes):          {:.3} s",
+        markdown.len(),
+        (total - compared).as_secs_f64()
+    );
+    let _ = writeln!(
+        report,
+        "  total:                         {:.3} s",
+        total.as_secs_f64()
+    );
+    let _ = writeln!(
+        report,
+        "  peak memory: {} before, {} after",
+        mib(rss_before),
+        mib(rss_after)
+    );
+    Ok(report)
+}

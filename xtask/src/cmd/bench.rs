@@ -19,6 +19,8 @@ pub enum Command {
     Plan(PlanBench),
     /// Evidence bundle for a synthetic organization (default 100 accounts × 50 roles).
     Evidence(EvidenceArgs),
+    /// Access diff between two revisions over a synthetic organization (1,000 × 50).
+    AccessDiff(AccessDiffArgs),
 }
 
 #[derive(clap::Args)]
@@ -41,6 +43,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Plan(args) => bench_plan(&args),
         Command::Evidence(args) => bench_evidence(&args),
+        Command::AccessDiff(args) => bench_access_diff(&args),
     }
 }
 
@@ -96,5 +99,30 @@ fn bench_evidence(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&repo);
     let report = result?;
     super::say_raw!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct AccessDiffArgs {
+    /// Synthetic member accounts.
+    #[arg(long, default_value_t = 1000)]
+    pub accounts: usize,
+    /// Roles per account.
+    #[arg(long, default_value_t = 50)]
+    pub roles: usize,
+}
+
+/// `cargo xtask bench access-diff`: a git repository in a temporary directory, compared with
+/// its working tree over a synthetic organization.
+fn bench_access_diff(args: &AccessDiffArgs) -> anyhow::Result<ExitCode> {
+    let repo =
+        std::env::temp_dir().join(format!("warden-bench-access-diff-{}", std::process::id()));
+    let bench = warden_app::bench::AccessDiffBench {
+        accounts: args.accounts,
+        roles: args.roles,
+    };
+    let result = warden_app::bench::access_diff_bench(&bench, &repo);
+    let _ = std::fs::remove_dir_all(&repo);
+    super::say_raw!("{}", result?);
     Ok(ExitCode::SUCCESS)
 }
