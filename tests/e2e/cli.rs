@@ -19,7 +19,7 @@ use warden_aws::{Aws, AwsOptions, ExternalId, NewRole};
 use warden_e2e::{DENY_LEAVE_SCP, workspace_root, write_file};
 
 /// The `xtask` executable, built on first use.
-fn xtask_binary() -> &'static Path {
+pub(crate) fn xtask_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let mut build = Command::new(env!("CARGO"));
@@ -50,15 +50,15 @@ fn xtask_binary() -> &'static Path {
 }
 
 /// One run of the binary: exit code and both streams, as a user sees them.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// The snapshot text: exit code first, so a changed exit code is part of the diff.
-    fn transcript(&self) -> String {
+    pub(crate) fn transcript(&self) -> String {
         format!(
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
@@ -67,7 +67,12 @@ impl Run {
 }
 
 /// Runs `xtask ARGS…` in `dir` with `env`; the placeholders in `redact` replace their values.
-fn xtask_in(dir: &Path, args: &[&str], env: &[(&str, &str)], redact: &[(String, &str)]) -> Run {
+pub(crate) fn xtask_in(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    redact: &[(String, &str)],
+) -> Run {
     let out = Command::new(xtask_binary())
         .args(args)
         .envs(env.iter().copied())

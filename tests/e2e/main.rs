@@ -10,6 +10,7 @@ mod aws;
 mod catalog;
 mod cli;
 mod eval;
+mod gates;
 mod generate;
 mod lint;
 mod plan;

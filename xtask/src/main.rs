@@ -56,6 +56,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        // SDK warnings in CI logs and redirected files stay plain text.
+        .with_ansi(cmd::ui::stderr_color())
         .init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

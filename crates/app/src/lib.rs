@@ -18,6 +18,7 @@ pub mod bench;
 pub mod demo;
 mod err;
 pub mod evidence;
+pub mod gate;
 pub mod lint;
 pub mod lint_files;
 pub mod live;

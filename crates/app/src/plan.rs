@@ -150,12 +150,13 @@ pub async fn read_only_plan(
     definitions: &Definitions,
     request: &PlanRequest,
     today: Date,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
 ) -> Result<(PlanOutcome, Vec<Finding>), AppError> {
     let request = PlanRequest {
         lint: None,
         ..request.clone()
     };
-    let outcome = plan_organization(source, definitions, &request, &|_| {}).await?;
+    let outcome = plan_organization(source, definitions, &request, progress).await?;
     let whole = request.accounts.is_empty() && request.ous.is_empty();
     let rendered = render_selected(
         definitions,

@@ -486,9 +486,10 @@ async fn lint_errors_block_the_plan_before_accounts_are_read() {
     );
     assert_eq!(memory.with(|state| state.read), 0, "no account was read");
 
-    let (outcome, findings) = warden_app::read_only_plan(&memory, &definitions, &gated, today)
-        .await
-        .unwrap();
+    let (outcome, findings) =
+        warden_app::read_only_plan(&memory, &definitions, &gated, today, &|_| {})
+            .await
+            .unwrap();
     assert!(outcome.plan.has_changes());
     assert!(warden_lint::has_errors(&findings));
 }

@@ -14,6 +14,8 @@ pub mod from_spec;
 pub mod guard;
 pub mod live;
 pub mod render;
+pub mod render_markdown;
+pub mod review;
 pub mod report;
 pub mod saved;
 pub mod scp;

@@ -1,21 +1,79 @@
-//! Renders a plan for people (a table per account with a summary line, and for policy updates
-//! the actions and resources gained and lost) and for machines (JSON).
+//! Renders a plan for people: changes grouped by object (one block naming every account it
+//! appears in), each with its details from [`crate::review`] (`old → new`, created objects in
+//! full, what a document or attachment grants or takes away), then a line per account and the
+//! total; optionally in colour. And for machines: JSON.
 
 use std::fmt::Write as _;
 
-use crate::account::AccountPlan;
-use crate::change::{Change, Conflict, DocumentDelta};
+use crate::live::LiveAccount;
+use crate::review::{self, ACCOUNT_ID_PLACEHOLDER, Block, Detail, Mark, ReviewOptions, Tone};
 use crate::saved::{Plan, Summary};
-use crate::scp::ScpPlan;
 
-/// Whether unmanaged roles and policies are listed under each account.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RenderOptions {
+/// What to show and how.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    /// List unmanaged roles and policies too.
     pub show_unmanaged: bool,
+    /// ANSI colours (the caller decides: a terminal, no `NO_COLOR`, no `--no-color`).
+    pub color: bool,
+    /// Live state of the planned accounts, for old values and detached policies' contents.
+    pub live: Option<&'a [LiveAccount]>,
 }
 
-/// The whole plan as text tables.
-pub fn render_table(plan: &Plan, options: RenderOptions) -> String {
+impl RenderOptions<'_> {
+    pub(crate) fn review(&self) -> ReviewOptions<'_> {
+        ReviewOptions {
+            live: self.live,
+            show_unmanaged: self.show_unmanaged,
+        }
+    }
+}
+
+/// ANSI styles, empty when colour is off.
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn mark(&self, mark: Mark, text: &str) -> String {
+        let code = match mark {
+            Mark::Create => "32",
+            Mark::Update => "33",
+            Mark::Delete => "31",
+            Mark::Conflict => "1;35",
+            Mark::Unmanaged => "2",
+        };
+        self.wrap(code, text)
+    }
+
+    fn tone(&self, tone: Tone, text: &str) -> String {
+        match tone {
+            Tone::Plain => text.to_string(),
+            Tone::Gained => self.wrap("32", text),
+            Tone::Lost => self.wrap("31", text),
+        }
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+}
+
+/// The whole plan as text.
+pub fn render_table(plan: &Plan, options: RenderOptions<'_>) -> String {
+    let paint = Paint { on: options.color };
     let mut out = String::new();
     let commit = plan
         .commit
@@ -33,26 +91,55 @@ pub fn render_table(plan: &Plan, options: RenderOptions) -> String {
         short(&plan.definitions_digest),
         plan.accounts.len()
     );
-    for account in &plan.accounts {
+    let blocks = review::blocks(plan, options.review());
+    for block in &blocks {
         out.push('\n');
-        render_account(&mut out, account, options);
+        render_block(&mut out, block, &paint);
+    }
+    if blocks.iter().any(Block::uses_placeholder) {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint.dim(&format!(
+                "{ACCOUNT_ID_PLACEHOLDER} stands for each listed account's id."
+            ))
+        );
+    }
+    out.push('\n');
+    for account in &plan.accounts {
+        let _ = writeln!(
+            out,
+            "Account {} ({}): {}",
+            account.account_id,
+            account.account_name,
+            summary_line("Plan", account.summary(), 0)
+        );
     }
     if let Some(organization) = &plan.organization {
-        out.push('\n');
-        render_organization(&mut out, organization, options);
+        let _ = writeln!(
+            out,
+            "Organization (service control policies): {}",
+            summary_line("Plan", organization.summary(), 0)
+        );
     }
     for unreadable in &plan.unreadable {
         let _ = writeln!(
             out,
-            "\nAccount {} ({}): not read: {}",
-            unreadable.account_id, unreadable.account_name, unreadable.reason
+            "{}",
+            paint.wrap(
+                "1;31",
+                &format!(
+                    "Account {} ({}): not read: {}",
+                    unreadable.account_id, unreadable.account_name, unreadable.reason
+                )
+            )
         );
     }
     let total = plan.summary();
     let _ = writeln!(
         out,
         "\n{}",
-        summary_line("Total", total, plan.unreadable.len())
+        paint.bold(&summary_line("Total", total, plan.unreadable.len()))
     );
     out
 }
@@ -61,138 +148,64 @@ fn short(text: &str) -> &str {
     text.get(..12).unwrap_or(text)
 }
 
-fn render_account(out: &mut String, account: &AccountPlan, options: RenderOptions) {
-    let _ = writeln!(
-        out,
-        "Account {} ({})",
-        account.account_id, account.account_name
-    );
-    render_rows(out, &account.changes, &account.conflicts);
-    if options.show_unmanaged {
-        for item in &account.unmanaged {
-            let _ = writeln!(
-                out,
-                "    {:<15} {} (unmanaged, not changed)",
-                item.kind, item.name
-            );
-        }
-    }
-    let _ = writeln!(out, "  {}", summary_line("Plan", account.summary(), 0));
+/// `dev (111111111111), prod (222222222222)`.
+pub(crate) fn target_list(block: &Block) -> String {
+    block
+        .targets
+        .iter()
+        .map(|t| {
+            if t.id == "organization" {
+                t.name.clone()
+            } else {
+                format!("{} ({})", t.name, t.id)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn render_organization(out: &mut String, plan: &ScpPlan, options: RenderOptions) {
-    let _ = writeln!(out, "Organization (service control policies)");
-    render_rows(out, &plan.changes, &plan.conflicts);
-    if options.show_unmanaged {
-        for item in &plan.unmanaged {
-            let _ = writeln!(
-                out,
-                "    {:<15} {} (unmanaged, not changed)",
-                item.kind, item.name
-            );
+fn render_block(out: &mut String, block: &Block, paint: &Paint) {
+    let head = format!("{} {:<15}", block.mark.symbol(), block.kind);
+    let _ = writeln!(out, "{} {}", paint.mark(block.mark, &head), block.subject);
+    let count = block.targets.len();
+    let place = if count == 1 {
+        format!("in {}", target_list(block))
+    } else {
+        format!("in {count} accounts: {}", target_list(block))
+    };
+    let _ = writeln!(out, "      {}", paint.dim(&place));
+    for detail in &block.details {
+        match detail {
+            Detail::Field { label, old, new } => match old {
+                Some(old) => {
+                    let _ = writeln!(
+                        out,
+                        "      {label}: {} → {}",
+                        paint.tone(Tone::Lost, old),
+                        paint.tone(Tone::Gained, new)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "      {label}: {new}");
+                }
+            },
+            Detail::Items { label, items, tone } => {
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    paint.tone(*tone, &format!("{label}: {}", items.join(", ")))
+                );
+            }
+            Detail::Document { label, json } => {
+                let _ = writeln!(out, "      {label}:");
+                for line in json.lines() {
+                    let _ = writeln!(out, "        {line}");
+                }
+            }
+            Detail::Note(note) => {
+                let _ = writeln!(out, "      {note}");
+            }
         }
-    }
-    let _ = writeln!(out, "  {}", summary_line("Plan", plan.summary(), 0));
-}
-
-fn render_rows(out: &mut String, changes: &[Change], conflicts: &[Conflict]) {
-    if changes.is_empty() && conflicts.is_empty() {
-        let _ = writeln!(out, "  no changes");
-        return;
-    }
-    for change in changes {
-        let _ = writeln!(
-            out,
-            "  {} {:<15} {}{}",
-            change.action().symbol(),
-            change.object_kind(),
-            change.subject(),
-            detail(change)
-        );
-        if let Some(delta) = change.delta() {
-            render_delta(out, delta);
-        }
-    }
-    for conflict in conflicts {
-        let _ = writeln!(
-            out,
-            "  ! {:<15} {}: {}",
-            conflict.kind, conflict.name, conflict.reason
-        );
-    }
-}
-
-/// A short note after the subject for changes whose table row would otherwise hide a detail.
-fn detail(change: &Change) -> String {
-    match change {
-        Change::CreateRole {
-            boundary_arn,
-            tags,
-            max_session_duration,
-            ..
-        } => {
-            let boundary = boundary_arn
-                .as_deref()
-                .map(|arn| format!("boundary {}", crate::change::policy_name_from_arn(arn)))
-                .unwrap_or_else(|| "no boundary".to_string());
-            format!(
-                " ({boundary}, {} tag(s), max session {max_session_duration} s)",
-                tags.len()
-            )
-        }
-        Change::UpdateRole {
-            description,
-            max_session_duration,
-            ..
-        } => {
-            format!(" (description `{description}`, max session {max_session_duration} s)")
-        }
-        Change::TagRole { tags, .. } => {
-            let list: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!(" (set {})", list.join(", "))
-        }
-        Change::UntagRole { keys, .. } => format!(" (remove {})", keys.join(", ")),
-        Change::CreatePolicyVersion {
-            prune_version: Some(version),
-            ..
-        } => {
-            format!(" (new default version; prunes {version})")
-        }
-        Change::CreatePolicyVersion { .. } => " (new default version)".to_string(),
-        Change::DeletePolicy {
-            non_default_versions,
-            ..
-        } if !non_default_versions.is_empty() => {
-            format!(" (and {} old version(s))", non_default_versions.len())
-        }
-        _ => String::new(),
-    }
-}
-
-fn render_delta(out: &mut String, delta: &DocumentDelta) {
-    let lines = [
-        ("actions gained", &delta.actions_gained),
-        ("actions lost", &delta.actions_lost),
-        ("resources gained", &delta.resources_gained),
-        ("resources lost", &delta.resources_lost),
-    ];
-    let mut any = false;
-    for (label, items) in lines {
-        if !items.is_empty() {
-            any = true;
-            let _ = writeln!(out, "        {label}: {}", items.join(", "));
-        }
-    }
-    // Already `label: items` (principals, conditions, deny statements).
-    for line in &delta.other {
-        any = true;
-        let _ = writeln!(out, "        {line}");
-    }
-    if !any {
-        let _ = writeln!(
-            out,
-            "        no change in actions, resources, principals or conditions (version, id or description only)"
-        );
     }
 }
 

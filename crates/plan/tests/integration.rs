@@ -669,7 +669,8 @@ fn table_rendering() {
     insta::assert_snapshot!(render_table(
         &sample_plan(),
         RenderOptions {
-            show_unmanaged: true
+            show_unmanaged: true,
+            ..RenderOptions::default()
         }
     ));
 }

@@ -12,16 +12,18 @@ use warden_spec::org::Organization;
 pub const DRIFT_FORMAT: &str = "warden-drift";
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
 
-/// When `cargo xtask drift` exits non-zero.
+/// The report's overall answer, for its headline and colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FailOn {
-    /// Exit 0 whatever is found.
-    Never,
-    /// Exit 2 on any change, conflict or unreadable account (1 still wins for errors).
+pub enum Verdict {
+    /// Every account in scope was read and nothing differs.
+    InSync,
+    /// Changes or conflicts (some accounts may be unread too).
     Drift,
-    /// Exit 1 only when an account could not be read.
-    Error,
+    /// No drift where read, but some accounts could not be read.
+    PartlyRead,
+    /// No account could be read: the report saw nothing.
+    NothingRead,
 }
 
 /// Why the repository would make a change.
@@ -233,18 +235,44 @@ impl DriftReport {
         self.totals.changes > 0 || self.totals.conflicts > 0 || self.totals.unreadable > 0
     }
 
-    pub fn has_errors(&self) -> bool {
-        self.totals.unreadable > 0
+    /// What the report says first. A report that read nothing must not read as drift over
+    /// zeros, nor as "no drift".
+    pub fn verdict(&self) -> Verdict {
+        let t = &self.totals;
+        if t.accounts > 0 && t.unreadable == t.accounts && self.organization.is_none() {
+            Verdict::NothingRead
+        } else if t.changes > 0 || t.conflicts > 0 {
+            Verdict::Drift
+        } else if t.unreadable > 0 {
+            Verdict::PartlyRead
+        } else {
+            Verdict::InSync
+        }
     }
 
-    /// The process exit code for `--fail-on`: 1 for unreadable accounts (errors), 2 for drift
-    /// when asked, else 0.
-    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
-        match fail_on {
-            FailOn::Never => 0,
-            FailOn::Error => u8::from(self.has_errors()),
-            FailOn::Drift if self.has_drift() => 2,
-            FailOn::Drift => 0,
+    /// The headline sentence for the verdict, with the counts it rests on.
+    pub fn headline(&self) -> String {
+        let t = &self.totals;
+        let read = t.accounts - t.unreadable;
+        let unread = if t.unreadable > 0 {
+            format!(
+                "; {} of {} account(s) could not be read and are not covered",
+                t.unreadable, t.accounts
+            )
+        } else {
+            String::new()
+        };
+        match self.verdict() {
+            Verdict::NothingRead => format!(
+                "Nothing could be read: 0 of {} account(s) read, so this report says nothing about drift",
+                t.accounts
+            ),
+            Verdict::Drift => format!(
+                "Drift found: {} change(s) and {} conflict(s) in {} account(s){unread}",
+                t.changes, t.conflicts, t.accounts_with_drift
+            ),
+            Verdict::PartlyRead => format!("No drift in the {read} account(s) read{unread}"),
+            Verdict::InSync => "No drift: live IAM matches the repository".to_string(),
         }
     }
 

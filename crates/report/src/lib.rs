@@ -16,7 +16,7 @@ pub mod render;
 pub mod usage;
 
 pub use bundle::{BundleSummary, EvidenceWriter};
-pub use drift::{AccountDrift, ChangeRow, Difference, DriftReport, DriftTotals, FailOn};
+pub use drift::{AccountDrift, ChangeRow, Difference, DriftReport, DriftTotals, Verdict};
 pub use err::ReportError;
 pub use evidence::{AccountEvidence, EvidenceContext, RoleEvidence, account_evidence};
 pub use permissions::{PermissionSummary, effective_actions};

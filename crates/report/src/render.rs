@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use warden_lint::Finding;
 
-use crate::drift::{AccountDrift, AccountStatus, DriftReport};
+use crate::drift::{AccountDrift, AccountStatus, DriftReport, Verdict};
 use crate::html::{self, escape};
 
 /// Pretty JSON of the whole model.
@@ -54,11 +54,7 @@ pub fn drift_markdown(report: &DriftReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Warden drift report\n");
     let _ = writeln!(out, "{}\n", md_cell(&provenance_line(report)));
-    let verdict = if report.has_drift() {
-        "**Drift found.**"
-    } else {
-        "**No drift:** live IAM matches the repository."
-    };
+    let verdict = format!("**{}.**", report.headline());
     let _ = writeln!(
         out,
         "{verdict} {} accounts: {} in sync, {} with drift, {} unreadable. {} changes ({} live differs, {} not live, {} not in repo; {} where live grants more), {} conflicts, {} unmanaged, lint {} errors / {} warnings / {} excepted.\n",
@@ -264,12 +260,15 @@ pub fn drift_html(report: &DriftReport) -> String {
         "<p class=\"muted\">{}</p>",
         escape(&provenance_line(report))
     );
-    let (class, verdict) = if report.has_drift() {
-        ("bad", "Drift found")
-    } else {
-        ("ok", "No drift: live IAM matches the repository")
+    let class = match report.verdict() {
+        Verdict::InSync => "ok",
+        Verdict::Drift | Verdict::PartlyRead | Verdict::NothingRead => "bad",
     };
-    let _ = writeln!(out, "<p class=\"{class}\"><strong>{verdict}.</strong></p>");
+    let _ = writeln!(
+        out,
+        "<p class=\"{class}\"><strong>{}.</strong></p>",
+        escape(&report.headline())
+    );
     out.push_str("<table>\n");
     let totals = [
         ("Accounts", t.accounts),
@@ -428,6 +427,7 @@ pub fn drift_table(report: &DriftReport) -> String {
     let t = &report.totals;
     let mut out = String::new();
     let _ = writeln!(out, "Warden drift report — {}", provenance_line(report));
+    let _ = writeln!(out, "{}.", report.headline());
     let rows: Vec<[String; 6]> = report
         .sections()
         .map(|section| {

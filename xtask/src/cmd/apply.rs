@@ -18,8 +18,9 @@ use crate::cmd::plan::{Connection, Format, live, load_definitions, plan_with_pro
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Exit status: 0 applied (or nothing to apply), 1 error, a change that failed, \
-a stale plan or a cancelled confirmation."
+    after_help = "Exit status: 0 every planned change was made (or there was nothing to apply); 1 \
+error: any planned change not made (failed, refused, stale plan), any account that could not be \
+read or was refused, a cancelled confirmation."
 )]
 pub struct Args {
     /// A plan saved by `cargo xtask plan --out FILE`; without it, plan now and confirm.
@@ -76,14 +77,22 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                 };
                 let outcome = plan_with_progress(&org, &definitions, &request).await?;
                 // Stdout carries only the report when it is JSON.
-                let table = render_table(&outcome.plan, RenderOptions::default());
+                let table = render_table(
+                    &outcome.plan,
+                    RenderOptions {
+                        color: args.format == Format::Table && super::ui::stdout_color(false),
+                        live: Some(&outcome.live),
+                        ..RenderOptions::default()
+                    },
+                );
                 match args.format {
                     Format::Table => super::write_stdout(&table)?,
                     Format::Json => eprint!("{table}"),
                 }
                 if !outcome.plan.has_changes() {
                     eprintln!("Nothing to apply.");
-                    return Ok(ExitCode::SUCCESS);
+                    let gate = warden_app::gate::Outcome::of_plan(&outcome.plan);
+                    return Ok(crate::cmd::plan::gate_exit(&gate, false));
                 }
                 if !args.auto_approve && !confirm()? {
                     println!("Apply cancelled.");
@@ -103,7 +112,9 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             audit: Arc::clone(&audit).sink(),
             desired: Some(Arc::new(desired)),
         };
+        let bar = super::ui::phase("applying", None);
         let report = warden_app::apply_plan(&org, &plan, &request).await;
+        bar.finish_and_clear();
         match args.format {
             Format::Table => super::write_stdout(&render_apply_report(&report))?,
             Format::Json => {
@@ -111,11 +122,8 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
         eprintln!("audit log: {}", audit.path().display());
-        Ok(if report.succeeded() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        })
+        let gate = warden_app::gate::Outcome::of_apply(&plan, &report);
+        Ok(crate::cmd::plan::gate_exit(&gate, false))
     })
 }
 

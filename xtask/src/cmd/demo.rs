@@ -165,7 +165,9 @@ async fn demo(
         render_table(
             &drift_plan.plan,
             RenderOptions {
-                show_unmanaged: true
+                show_unmanaged: true,
+                live: Some(&drift_plan.live),
+                ..RenderOptions::default()
             }
         )
     );

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use warden_report::drift::{DriftReport, FailOn};
+use warden_report::drift::DriftReport;
 use warden_report::render::{drift_html, drift_json, drift_markdown, drift_table};
 
 use super::plan::{Connection, live, load_definitions, runtime};
@@ -21,17 +21,17 @@ pub enum Format {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOnArg {
-    /// Exit 2 on any change, conflict or unreadable account.
+    /// Exit 2 on any change or conflict (1 still wins for an unread account).
     Drift,
-    /// Exit 1 only when an account could not be read.
+    /// Exit non-zero only for errors (the default: an unread account is always 1).
     Error,
 }
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Exit status: 0 report written (whatever it found), 1 Warden could not make the \
-report (bad definitions, AWS failures); with --fail-on drift, 2 on any change, conflict or \
-unreadable account; with --fail-on error, 1 also when an account could not be read."
+    after_help = "Exit status (as plan): 0 report written; 1 error: Warden could not make the \
+report (bad definitions, AWS failures) or any account could not be read or its access role was \
+refused, whatever the flags; with --fail-on drift, 2 on any change or conflict."
 )]
 pub struct Args {
     #[arg(long, value_enum, default_value = "table")]
@@ -39,8 +39,7 @@ pub struct Args {
     /// Write the report here instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Exit non-zero on drift (2) or on unreadable accounts (1); default: always 0 unless
-    /// Warden itself fails (1).
+    /// `drift`: exit 2 on changes or conflicts. Unread accounts are 1 with or without it.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOnArg>,
     /// Only this account (id or name); repeatable.
@@ -49,6 +48,9 @@ pub struct Args {
     /// Only accounts under this OU path (`Root/Workloads`) or id; repeatable.
     #[arg(long = "ou", value_name = "PATH")]
     pub ous: Vec<String>,
+    /// Only drift of the role NAME (and the policies it attaches); repeatable.
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
     /// Repository with warden.yaml (default: the nearest one upward from here).
     #[arg(long)]
     pub root: Option<PathBuf>,
@@ -78,9 +80,15 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
             ..request
         };
         let today = warden_app::today()?;
-        anyhow::Ok(warden_app::read_only_plan(&org, &definitions, &request, today).await?)
+        let bar = super::ui::phase("reading the organization", None);
+        let progress = super::plan::account_progress(&bar);
+        let read = warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await;
+        bar.finish_and_clear();
+        anyhow::Ok(read?)
     })?;
-    let report = DriftReport::build(&outcome.plan, &outcome.organization, &findings);
+    let mut plan = outcome.plan.clone();
+    super::plan::retain_roles(&mut plan, &args.roles);
+    let report = DriftReport::build(&plan, &outcome.organization, &findings);
     let text = match args.format {
         Format::Table => drift_table(&report),
         Format::Json => drift_json(&report),
@@ -95,10 +103,9 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
         }
         None => super::say_raw!("{text}"),
     }
-    let fail_on = match args.fail_on {
-        None => FailOn::Never,
-        Some(FailOnArg::Drift) => FailOn::Drift,
-        Some(FailOnArg::Error) => FailOn::Error,
-    };
-    Ok(ExitCode::from(report.exit_code(fail_on)))
+    let detailed = args.fail_on == Some(FailOnArg::Drift);
+    Ok(super::plan::gate_exit(
+        &warden_app::gate::Outcome::of_drift(&report),
+        detailed,
+    ))
 }

@@ -2,21 +2,30 @@
 //! (or save) the changes. Also holds what `apply` and `bench` share: connection flags, loading
 //! definitions, the git commit.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use warden_app::gate::Outcome;
 use warden_app::source::ProgressEvent;
 use warden_app::{LiveOrganization, PlanOutcome, PlanRequest};
 use warden_aws::{Aws, ExternalId};
 use warden_plan::render::{RenderOptions, render_json, render_table};
+use warden_plan::render_markdown::render_markdown;
 use warden_spec::Definitions;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    /// A pull-request comment: summary first, details collapsed, cut before GitHub's limit.
+    Markdown,
 }
 
 /// How to reach AWS (or an emulator).
@@ -35,14 +44,16 @@ pub struct Connection {
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Exit status: 0 planned (changes or not), 1 error (bad definitions, lint errors, \
-unreadable accounts, AWS failures); with --detailed-exitcode, 0 no changes, 1 error, 2 changes."
+    after_help = "Exit status (as Terraform): 0 planned; 1 error: bad definitions, lint errors, AWS \
+failures, or any account that could not be read or whose access role was refused, whatever the \
+flags; with --detailed-exitcode, 2 when there are changes or conflicts (a conflict needs a \
+person), 0 only when every account was read and nothing differs."
 )]
 pub struct Args {
     /// Save the plan (JSON) for `cargo xtask apply FILE`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Exit 2 when there are changes (0: none, 1: error).
+    /// Exit 2 when there are changes or conflicts (0: none, 1: error or an unread account).
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Only this account (id or name); repeatable.
@@ -51,9 +62,16 @@ pub struct Args {
     /// Only accounts under this OU path (`Root/Workloads`) or id; repeatable.
     #[arg(long = "ou", value_name = "PATH")]
     pub ous: Vec<String>,
-    /// Output: tables for people, or the plan (the saved format) as JSON for machines.
+    /// Only changes to the role NAME (and the policies it attaches); repeatable.
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
+    /// Output: text for people, Markdown for a pull-request comment, or the plan (the saved
+    /// format) as JSON for machines.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: PlanFormat,
+    /// No colours (also when `NO_COLOR` is set or stdout is not a terminal).
+    #[arg(long)]
+    pub no_color: bool,
     /// List unmanaged roles and policies under each account.
     #[arg(long)]
     pub show_unmanaged: bool,
@@ -87,32 +105,59 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
         plan_with_progress(&org, &definitions, &request).await
     })?;
     warden_app::plan::save_inventory(&root, &outcome.organization);
-    let plan = &outcome.plan;
+    let mut plan = outcome.plan.clone();
+    retain_roles(&mut plan, &args.roles);
+    let plan = &plan;
     if let Some(path) = &args.out {
         warden_app::plan::save_plan(path, plan)
             .with_context(|| format!("could not write `{}`", path.display()))?;
         eprintln!("plan saved to {}", path.display());
     }
+    let options = RenderOptions {
+        show_unmanaged: args.show_unmanaged,
+        color: super::ui::stdout_color(args.no_color),
+        live: Some(&outcome.live),
+    };
     match args.format {
-        Format::Table => super::write_stdout(&render_table(
-            plan,
-            RenderOptions {
-                show_unmanaged: args.show_unmanaged,
-            },
-        ))?,
-        Format::Json => super::write_stdout(&(render_json(plan) + "\n"))?,
+        PlanFormat::Table => super::write_stdout(&render_table(plan, options))?,
+        PlanFormat::Markdown => super::write_stdout(&render_markdown(plan, options))?,
+        PlanFormat::Json => super::write_stdout(&(render_json(plan) + "\n"))?,
     }
-    if !plan.unreadable.is_empty() {
-        eprintln!(
-            "warning: {} account(s) could not be read and are not covered by this plan",
-            plan.unreadable.len()
-        );
+    Ok(gate_exit(&Outcome::of_plan(plan), args.detailed_exitcode))
+}
+
+/// The exit status from warden-app's gate, with the reason on stderr when it is an error.
+pub fn gate_exit(outcome: &Outcome, detailed: bool) -> ExitCode {
+    if let Some(note) = warden_app::gate::error_note(outcome) {
+        eprintln!("{note}");
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    ExitCode::from(warden_app::gate::exit_status(outcome, detailed).code())
+}
+
+/// Keeps only the named roles' changes when `--role` is given (a saved plan then applies
+/// only those).
+pub fn retain_roles(plan: &mut warden_plan::Plan, roles: &[String]) {
+    if roles.is_empty() {
+        return;
+    }
+    let whole = plan.clone();
+    let mut kept = whole.clone();
+    kept.accounts.iter_mut().for_each(|a| {
+        a.changes.clear();
+        a.conflicts.clear();
+        a.unmanaged.clear();
+    });
+    kept.organization = None;
+    for role in roles {
+        let mut one = whole.clone();
+        warden_plan::review::retain_role(&mut one, role);
+        for (into, from) in kept.accounts.iter_mut().zip(one.accounts) {
+            into.changes.extend(from.changes);
+            into.conflicts.extend(from.conflicts);
+            into.unmanaged.extend(from.unmanaged);
+        }
+    }
+    *plan = kept;
 }
 
 /// Loads and checks the definitions; errors carry file:line:column.
@@ -184,8 +229,16 @@ pub async fn plan_with_progress(
     definitions: &Definitions,
     request: &PlanRequest,
 ) -> anyhow::Result<PlanOutcome> {
-    let bar = progress_bar();
-    let progress = |event: ProgressEvent| {
+    let bar = super::ui::phase("reading the organization", None);
+    let progress = account_progress(&bar);
+    let outcome = warden_app::plan_organization(org, definitions, request, &progress).await;
+    bar.finish_and_clear();
+    Ok(outcome?)
+}
+
+/// Turns account-read events into the bar: a spinner through the inventory, then a count.
+pub fn account_progress(bar: &indicatif::ProgressBar) -> impl Fn(ProgressEvent) + Sync + '_ {
+    move |event: ProgressEvent| {
         if let ProgressEvent::Finished {
             account_id,
             status,
@@ -193,26 +246,16 @@ pub async fn plan_with_progress(
             total,
         } = &event
         {
-            bar.set_length(u64::try_from(*total).unwrap_or(u64::MAX));
+            if bar.length() != Some(u64::try_from(*total).unwrap_or(u64::MAX)) {
+                bar.set_length(u64::try_from(*total).unwrap_or(u64::MAX));
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "reading accounts {bar:30} {pos}/{len} {elapsed} {wide_msg}",
+                ) {
+                    bar.set_style(style);
+                }
+            }
             bar.set_position(u64::try_from(*done).unwrap_or(u64::MAX));
             bar.set_message(format!("{account_id} {status:?}"));
         }
-    };
-    let outcome = warden_app::plan_organization(org, definitions, request, &progress).await;
-    bar.finish_and_clear();
-    Ok(outcome?)
-}
-
-/// Accounts read so far, on stderr; hidden when stderr is not a terminal (CI logs stay clean).
-fn progress_bar() -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "reading accounts {bar:30} {pos}/{len} {elapsed} {wide_msg}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

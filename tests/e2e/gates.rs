@@ -1,0 +1,253 @@
+//! Exit codes a CI gate relies on, through the real binary against moto: an account that could
+//! not be read or was refused is 1 whatever the flags (plan, apply, drift alike); conflicts are
+//! 2 with `--detailed-exitcode` and `--fail-on drift`; apply is 1 when a planned change was not
+//! made. Each test reads live IAM back to show what was (not) changed.
+
+use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
+use warden_aws::{Aws, AwsOptions, ExternalId, NewRole};
+use warden_e2e::write_file;
+
+use crate::cli::{Run, xtask_in};
+
+const EXTERNAL_ID_ENV: &str = "WARDEN_E2E_GATES_EXTERNAL_ID";
+const EXTERNAL_ID: &str = "e2e-gates-external-id";
+
+const CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_GATES_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+concurrency: 2
+admin_roles: [WardenAccess]
+"#;
+
+/// No boundary and no SCP: when the role is a conflict, nothing else is left to change.
+const ROLE: &str = r#"
+kind: Role
+name: app-reader
+description: Reads the app's artifacts.
+targets:
+  ous: [Root/Workloads]
+trust:
+  - Sid: Pipeline
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::999999999999:role/pipeline"
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        sts:ExternalId: pipeline-xid-42
+    justification: The release pipeline assumes the role with its ExternalId.
+inline_policies:
+  artifacts:
+    - Sid: ReadArtifacts
+      Effect: Allow
+      Action: s3:GetObject
+      Resource: "arn:aws:s3:::artifacts-${account_id}/*"
+      justification: The app reads its build artifacts.
+"#;
+
+const ACCOUNT_ROOT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::ACCOUNT:root"},"Action":"sts:AssumeRole"}]}"#;
+
+struct Gate {
+    server: warden_emulator::MotoServer,
+    aws: Aws,
+    org: SeededOrg,
+    repo: tempfile::TempDir,
+}
+
+impl Gate {
+    async fn seed(accounts: Vec<SeedAccount>) -> Gate {
+        let server = warden_e2e::moto();
+        let aws = Aws::connect(AwsOptions::emulator(server.endpoint_url()))
+            .await
+            .unwrap();
+        let spec = SeedSpec {
+            ous: vec!["Workloads".into()],
+            accounts,
+            access_role_name: "WardenAccess".into(),
+            external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
+        };
+        let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        write_file(repo.path(), "warden.yaml", CONFIG);
+        write_file(repo.path(), "policies/app-reader.yaml", ROLE);
+        Gate {
+            server,
+            aws,
+            org,
+            repo,
+        }
+    }
+
+    /// `xtask ARGS… --endpoint-url moto` with `external_id` in the variable warden.yaml names.
+    fn run_with(&self, external_id: &str, args: &[&str]) -> Run {
+        let endpoint = self.server.endpoint_url();
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--endpoint-url", &endpoint]);
+        xtask_in(
+            self.repo.path(),
+            &full,
+            &[(EXTERNAL_ID_ENV, external_id)],
+            &[],
+        )
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with(EXTERNAL_ID, args)
+    }
+
+    /// The role names live in `account` (read with the fixture's admin access, not Warden's).
+    async fn roles(&self, account: &str) -> Vec<(String, bool)> {
+        let id = self.org.account_id(account).unwrap();
+        let live = fixture::admin_client(&self.aws, id)
+            .await
+            .unwrap()
+            .read_account()
+            .await
+            .unwrap();
+        live.roles
+            .iter()
+            .map(|role| {
+                let managed = role.tags.get("warden:managed").map(String::as_str) == Some("true");
+                (role.name.clone(), managed)
+            })
+            .collect()
+    }
+
+    async fn has_role(&self, account: &str, name: &str) -> bool {
+        self.roles(account)
+            .await
+            .iter()
+            .any(|(role, _)| role == name)
+    }
+}
+
+fn workloads(names: &[&str]) -> Vec<SeedAccount> {
+    names
+        .iter()
+        .map(|name| SeedAccount::new(*name, "Workloads"))
+        .collect()
+}
+
+/// A wrong ExternalId: every access role is refused, 0 of 3 accounts read. Not "no changes":
+/// every command is 1, with or without the detailed flags, and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_external_id_reads_nothing_and_every_command_exits_1() {
+    let gate = Gate::seed(workloads(&["dev", "test", "prod"])).await;
+    let wrong = "not-the-external-id";
+    for args in [
+        &["plan"][..],
+        &["plan", "--detailed-exitcode"][..],
+        &["drift"][..],
+        &["drift", "--fail-on", "drift"][..],
+        &["drift", "--fail-on", "error"][..],
+        &["apply", "--auto-approve"][..],
+    ] {
+        let run = gate.run_with(wrong, args);
+        assert_eq!(run.code, 1, "{args:?}:\n{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr
+                .contains("3 account(s) could not be read or were refused"),
+            "{args:?} says why: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.contains(wrong) && !run.stderr.contains(wrong),
+            "the ExternalId is never printed"
+        );
+    }
+    let drift = gate.run_with(wrong, &["drift", "--format", "markdown"]);
+    assert!(
+        drift
+            .stdout
+            .contains("Nothing could be read: 0 of 3 account(s) read"),
+        "the headline says nothing was read: {}",
+        drift.stdout
+    );
+    for account in ["dev", "test", "prod"] {
+        assert!(
+            !gate.has_role(account, "app-reader").await,
+            "apply changed nothing in {account}"
+        );
+    }
+}
+
+/// One access role without the ExternalId condition is refused: plan --detailed-exitcode is 1
+/// although the other account has changes; apply makes the other account's changes and exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_access_role_is_an_error_even_with_detailed_exitcode() {
+    let mut accounts = workloads(&["dev", "lax"]);
+    accounts[1].access = AccessSeed::WithoutExternalId;
+    let gate = Gate::seed(accounts).await;
+
+    let plan = gate.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 1, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("+ role"),
+        "dev has changes: {}",
+        plan.stdout
+    );
+    assert!(plan.stderr.contains("1 account(s) could not be read"));
+    let drift = gate.run(&["drift", "--fail-on", "drift"]);
+    assert_eq!(drift.code, 1, "{}", drift.stderr);
+
+    let apply = gate.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
+    assert!(gate.has_role("dev", "app-reader").await, "dev was applied");
+    assert!(
+        !gate.has_role("lax", "app-reader").await,
+        "the refused account was not touched"
+    );
+}
+
+/// Only a conflict (a hand-made role with the name the repository wants): a person must
+/// decide, so the detailed gates are 2, the plain ones 0; the role is left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflict_alone_is_2_for_detailed_plan_and_fail_on_drift() {
+    let gate = Gate::seed(workloads(&["dev"])).await;
+    let dev = gate.org.account_id("dev").unwrap().to_string();
+    let client = fixture::admin_client(&gate.aws, &dev).await.unwrap();
+    fixture::create_role_with_policies(
+        &client,
+        &NewRole {
+            name: "app-reader".into(),
+            path: "/".into(),
+            trust_policy: ACCOUNT_ROOT_TRUST.replace("ACCOUNT", &dev),
+            ..NewRole::default()
+        },
+        &[],
+        &[],
+    )
+    .await
+    .unwrap();
+
+    let plan = gate.run(&["plan"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("0 to create, 0 to update, 0 to delete, 1 conflict(s)"),
+        "a conflict and nothing else: {}",
+        plan.stdout
+    );
+    for args in [
+        &["plan", "--detailed-exitcode"][..],
+        &["drift", "--fail-on", "drift"][..],
+    ] {
+        let run = gate.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}\n{}", run.stdout, run.stderr);
+    }
+    for args in [&["drift"][..], &["drift", "--fail-on", "error"][..]] {
+        let run = gate.run(args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let roles = gate.roles("dev").await;
+    assert!(
+        roles.contains(&("app-reader".to_string(), false)),
+        "the hand-made role is still there and unmanaged: {roles:?}"
+    );
+}
