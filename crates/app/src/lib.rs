@@ -25,6 +25,7 @@ pub mod live;
 pub mod plan;
 pub mod repo;
 pub mod select;
+pub mod snapshot;
 pub mod source;
 
 pub use apply::{ApplyRequest, ORGANIZATION, apply_plan};

@@ -35,6 +35,16 @@ impl LiveOrganization {
     pub fn aws(&self) -> &Aws {
         &self.aws
     }
+
+    /// The access role member accounts are reached through.
+    pub fn access(&self) -> &AccessRole {
+        &self.access
+    }
+
+    /// Member accounts read at the same time.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
 }
 
 impl ReadOrganization for LiveOrganization {
