@@ -23,6 +23,7 @@ pub mod lint;
 pub mod lint_files;
 pub mod live;
 pub mod plan;
+pub mod posture;
 pub mod repo;
 pub mod select;
 pub mod snapshot;

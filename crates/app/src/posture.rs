@@ -1,0 +1,165 @@
+//! The posture lint of live state: users, keys, root, password policy, unused roles and trust
+//! outside the organization, plus the trust and escalation rules on every live role, over a
+//! snapshot directory or accounts already read.
+//!
+//! Accounts are linted one at a time as they are read from the snapshot, so memory holds one
+//! account's IAM and the findings, not the organization's.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use warden_catalog::Catalog;
+use warden_lint::live_input::{LiveAccountInput, LiveInput, PostureConfig, TrustedAccount};
+use warden_lint::{Exception, Finding, LintConfig, LintOptions, Location};
+use warden_plan::live::LiveAccount;
+use warden_snapshot::{AccountStatus, Snapshot};
+use warden_spec::{Definitions, Organization};
+
+use crate::err::AppError;
+
+/// What the posture lint needs besides the live state.
+pub struct PostureRequest<'a> {
+    pub catalog: &'a Catalog,
+    pub config: LintConfig,
+    pub posture: PostureConfig,
+    /// The day ages and exceptions are judged on.
+    pub today: warden_lint::Date,
+    /// Trusted outside accounts and exceptions come from here when given.
+    pub definitions: Option<&'a Definitions>,
+}
+
+/// Findings over every account read, and the accounts that were not.
+#[derive(Debug, Clone, Default)]
+pub struct PostureLint {
+    pub findings: Vec<Finding>,
+    pub accounts: usize,
+    /// Account id and why it was not read (skipped or failed when the snapshot was taken).
+    pub unread: Vec<(String, String)>,
+}
+
+/// Lints the live state a snapshot holds (see `warden-snapshot`).
+pub fn lint_snapshot(dir: &Path, request: &PostureRequest<'_>) -> Result<PostureLint, AppError> {
+    let snapshot = Snapshot::open(dir).map_err(source)?;
+    let organization = snapshot.organization().map_err(source)?.organization;
+    let mut result = PostureLint::default();
+    for entry in snapshot.accounts() {
+        if entry.status != AccountStatus::Read {
+            result.unread.push((
+                entry.id.clone(),
+                entry.reason.clone().unwrap_or_default(),
+            ));
+            continue;
+        }
+        let account = snapshot.account(&entry.id).map_err(source)?;
+        let file = dir
+            .join("accounts")
+            .join(format!("{}.json", entry.id))
+            .display()
+            .to_string();
+        result
+            .findings
+            .extend(lint_one(&account, &file, &organization, request));
+        result.accounts += 1;
+    }
+    warden_lint::finding::sort_findings(&mut result.findings);
+    Ok(result)
+}
+
+/// Lints accounts already in memory (a live read, a test); findings point at `aws:<account>`.
+pub fn lint_accounts(
+    accounts: &[LiveAccount],
+    organization: &Organization,
+    request: &PostureRequest<'_>,
+) -> PostureLint {
+    let mut findings = Vec::new();
+    for account in accounts {
+        let file = format!("aws:{}", account.account_id);
+        findings.extend(lint_one(account, &file, organization, request));
+    }
+    warden_lint::finding::sort_findings(&mut findings);
+    PostureLint {
+        findings,
+        accounts: accounts.len(),
+        unread: Vec::new(),
+    }
+}
+
+fn lint_one(
+    account: &LiveAccount,
+    file: &str,
+    organization: &Organization,
+    request: &PostureRequest<'_>,
+) -> Vec<Finding> {
+    let input = LiveInput {
+        accounts: vec![LiveAccountInput { account, file }],
+        organization_accounts: organization_accounts(organization),
+        trusted_accounts: trusted_accounts(request.definitions),
+        posture: request.posture.clone(),
+        exceptions: exceptions(request.definitions),
+    };
+    let options = LintOptions {
+        catalog: request.catalog,
+        config: &request.config,
+        today: request.today,
+    };
+    warden_lint::live_input::lint_live(&input, &options)
+}
+
+/// Every account of the organization, the management account included.
+pub fn organization_accounts(organization: &Organization) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = organization
+        .accounts
+        .iter()
+        .map(|account| account.id.clone())
+        .collect();
+    ids.insert(organization.management_account_id.clone());
+    ids
+}
+
+/// `trusted_accounts` of `warden.yaml`.
+pub fn trusted_accounts(definitions: Option<&Definitions>) -> Vec<TrustedAccount> {
+    definitions
+        .map(|definitions| {
+            definitions
+                .config
+                .trusted_accounts
+                .iter()
+                .map(|trusted| TrustedAccount {
+                    id: trusted.id.clone(),
+                    name: trusted.name.clone(),
+                    reason: trusted.reason.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Exceptions written on role definitions cover that role's live findings by name.
+fn exceptions(definitions: Option<&Definitions>) -> Vec<Exception> {
+    let Some(definitions) = definitions else {
+        return Vec::new();
+    };
+    definitions
+        .roles
+        .iter()
+        .flat_map(|role| {
+            role.exceptions.iter().map(|exception| Exception {
+                rule: exception.rule.clone(),
+                sid: exception.sid.clone(),
+                reason: exception.reason.clone(),
+                owner: exception.owner.clone(),
+                expires: exception.expires,
+                principal: Some(role.name.clone()),
+                location: Location::new(
+                    exception.location.file.clone(),
+                    exception.location.line,
+                    exception.location.column,
+                ),
+            })
+        })
+        .collect()
+}
+
+fn source(err: warden_snapshot::SnapshotError) -> AppError {
+    AppError::Source(Box::new(err))
+}
