@@ -57,8 +57,8 @@ impl ApplyRequest {
 
 /// Applies exactly the changes of `plan`. Each account is re-read first and refused when its
 /// fingerprint changed, when a change would touch what Warden does not own, or when a quota
-/// would be broken. Within an account changes run in plan order and stop at the first error;
-/// other accounts continue. The caller checks the definitions digest and lint beforehand.
+/// would be broken. Within an account changes run in plan order; a failure stops only the
+/// changes that depend on it; other accounts continue. The caller checks the definitions digest and lint beforehand.
 ///
 /// With `request.desired` set, it also refuses changes the definitions do not produce.
 pub async fn apply_plan<O>(target: &O, plan: &Plan, request: &ApplyRequest) -> ApplyReport
@@ -168,7 +168,7 @@ async fn apply_account(
         );
     }
     let client = &client;
-    let mut executor = |change: Change| async move { client.apply(&change).await };
+    let mut executor = |change: Change| async move { client.apply_rechecked(&change).await };
     run_changes(
         &plan.account_id,
         &plan.account_name,
@@ -180,7 +180,10 @@ async fn apply_account(
     .await
 }
 
-/// Runs changes in order, stopping at the first failure; audits each attempt.
+/// Runs changes in order; audits each attempt. A failed change stops only the later changes
+/// that depend on it ([`warden_plan::order::depends_on`]: the same role, a policy whose
+/// creation failed, …); the others go on, so one failure does not leave later roles without
+/// their permissions.
 async fn run_changes<F, Fut>(
     account_id: &str,
     account_name: &str,
@@ -191,14 +194,26 @@ async fn run_changes<F, Fut>(
 ) -> AccountApplyReport
 where
     F: FnMut(Change) -> Fut,
-    Fut: std::future::Future<Output = Result<(), BoxError>>,
+    Fut: std::future::Future<Output = Result<ChangeResult, BoxError>>,
 {
     let mut report =
         AccountApplyReport::untouched(account_id, account_name, changes, ApplyStatus::Applied);
+    let mut failed: Vec<Change> = Vec::new();
+    let mut reasons = Vec::new();
     for outcome in &mut report.changes {
-        let result = execute(outcome.change.clone()).await;
-        let (result, audit_result) = match result {
-            Ok(()) => (ChangeResult::Applied, "ok".to_string()),
+        if let Some(cause) = warden_plan::order::blocked_by(&outcome.change, &failed) {
+            reasons.push(format!(
+                "`{}` not attempted: it depends on `{cause}`, which failed",
+                outcome.change
+            ));
+            continue;
+        }
+        let (result, audit_result) = match execute(outcome.change.clone()).await {
+            Ok(ChangeResult::Rechecked) => (
+                ChangeResult::Rechecked,
+                "unknown, re-checked: applied".to_string(),
+            ),
+            Ok(result) => (result, "ok".to_string()),
             Err(err) => (
                 ChangeResult::Failed(err.to_string()),
                 format!("error: {err}"),
@@ -211,12 +226,14 @@ where
             commit: commit.map(str::to_string),
             result: audit_result,
         });
-        let failed = matches!(result, ChangeResult::Failed(_));
-        outcome.result = result;
-        if failed {
-            report.status = ApplyStatus::Failed(vec![format!("stopped at `{}`", outcome.change)]);
-            break;
+        if matches!(result, ChangeResult::Failed(_)) {
+            reasons.push(format!("`{}` failed", outcome.change));
+            failed.push(outcome.change.clone());
         }
+        outcome.result = result;
+    }
+    if !failed.is_empty() {
+        report.status = ApplyStatus::Failed(reasons);
     }
     report
 }
@@ -258,7 +275,11 @@ async fn apply_scps(
     let created: Arc<tokio::sync::Mutex<BTreeMap<String, String>>> = Arc::default();
     let mut executor = |change: Change| {
         let created = Arc::clone(&created);
-        async move { execute_scp_change(target, &change, &created).await }
+        async move {
+            execute_scp_change(target, &change, &created)
+                .await
+                .map(|()| ChangeResult::Applied)
+        }
     };
     run_changes(
         ORGANIZATION,

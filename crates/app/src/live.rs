@@ -3,9 +3,11 @@
 
 use warden_aws::{
     AccessRole, AccountClient, AccountResult, Aws, AwsOptions, OutcomeStatus, ReadRequest,
+    WriteOutcome,
 };
 use warden_plan::Change;
 use warden_plan::live::{LiveAccount, LiveScp};
+use warden_plan::report::ChangeResult;
 use warden_spec::defs::Config;
 use warden_spec::org::Organization;
 
@@ -152,6 +154,13 @@ impl ApplyOrganization for LiveOrganization {
 impl ApplyAccount for AccountClient {
     async fn apply(&self, change: &Change) -> Result<(), BoxError> {
         Ok(self.apply_change(change).await?)
+    }
+
+    async fn apply_rechecked(&self, change: &Change) -> Result<ChangeResult, BoxError> {
+        Ok(match self.apply_change_rechecked(change).await? {
+            WriteOutcome::Answered => ChangeResult::Applied,
+            WriteOutcome::Rechecked => ChangeResult::Rechecked,
+        })
     }
 }
 

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use warden_lint::Date;
 use warden_plan::desired::{DesiredAccount, DesiredScp};
 use warden_plan::from_spec;
-use warden_spec::Definitions;
 use warden_spec::org::{Account, AccountStatus, Organization};
 use warden_spec::render::{RenderedAccount, RenderedScp};
+use warden_spec::{Definitions, SpecErrors};
 
 use crate::err::AppError;
 use crate::lint;
@@ -56,6 +56,13 @@ pub fn render_selected(
     ous: &[String],
     with_scps: bool,
 ) -> Result<RenderedSelection, AppError> {
+    // Before anything is read or written: a target naming nothing would silently empty it.
+    let refusals = definitions.target_refusals(organization);
+    if !refusals.is_empty() {
+        return Err(AppError::from(
+            SpecErrors { errors: refusals }.rooted_at(&definitions.root),
+        ));
+    }
     let chosen: Vec<&Account> = organization
         .accounts
         .iter()

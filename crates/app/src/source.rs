@@ -75,6 +75,19 @@ pub trait ApplyOrganization: ReadOrganization {
 pub trait ApplyAccount: Send + Sync {
     /// Makes one account change of a plan (never an SCP change).
     fn apply(&self, change: &Change) -> impl Future<Output = Result<(), BoxError>> + Send;
+
+    /// [`ApplyAccount::apply`] telling how it ended: `Applied`, or `Rechecked` when the answer
+    /// was lost and reading the object back found the change made.
+    fn apply_rechecked(
+        &self,
+        change: &Change,
+    ) -> impl Future<Output = Result<warden_plan::report::ChangeResult, BoxError>> + Send {
+        async move {
+            self.apply(change)
+                .await
+                .map(|()| warden_plan::report::ChangeResult::Applied)
+        }
+    }
 }
 
 /// What reading one account gave.
