@@ -1,0 +1,277 @@
+//! Apply under faults and refusals before any call, against moto behind the fault proxy:
+//! misspelled targets refused before anything is read or written, an access role trusting
+//! anyone refused, a create whose answer was lost confirmed by reading it back. Every test
+//! reads the live state back from the emulator.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use warden_app::{ApplyRequest, LiveOrganization, PlanRequest};
+use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
+use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, SessionDuration, SessionName};
+use warden_e2e::write_file as write;
+use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
+use warden_plan::audit::AuditRecord;
+use warden_plan::report::{ApplyReport, ChangeResult};
+use warden_plan::{Plan, from_spec};
+use warden_policy::Quotas;
+use warden_spec::Definitions;
+
+const EXTERNAL_ID: &str = "e2e-faults-external-id";
+const ROLE: &str = "app-reader";
+
+const CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_FAULTS_UNSET_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+concurrency: 4
+admin_roles: [WardenAccess]
+"#;
+
+fn role_def(ou: &str) -> String {
+    format!(
+        r#"
+kind: Role
+name: {ROLE}
+path: /
+description: Reads the app bucket.
+targets:
+  ous: [{ou}]
+trust:
+  - Sid: Pipeline
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::999999999999:role/pipeline"
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        sts:ExternalId: pipeline-xid-42
+inline_policies:
+  read:
+    - Sid: Read
+      Effect: Allow
+      Action: s3:GetObject
+      Resource: "arn:aws:s3:::app-${{account_id}}/*"
+"#
+    )
+}
+
+struct World {
+    _server: MotoServer,
+    aws: Aws,
+    org: SeededOrg,
+    repo: tempfile::TempDir,
+    proxy: FaultProxy,
+}
+
+fn external_id() -> ExternalId {
+    ExternalId::new(EXTERNAL_ID).unwrap()
+}
+
+fn access() -> AccessRole {
+    AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id: external_id(),
+        session_name: SessionName::new("warden-e2e-faults").unwrap(),
+        duration: SessionDuration::default(),
+        trusted_principals: vec!["123456789012".into()],
+    }
+}
+
+async fn world(ou_target: &str) -> World {
+    let server = warden_e2e::moto();
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default()).unwrap();
+    let options = AwsOptions {
+        max_attempts: 3,
+        initial_backoff: Some(Duration::from_millis(10)),
+        ..AwsOptions::emulator(proxy.endpoint_url())
+    };
+    let aws = Aws::connect(options).await.unwrap();
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into()],
+        accounts: vec![SeedAccount::new("dev", "Workloads")],
+        access_role_name: "WardenAccess".into(),
+        external_id: external_id(),
+    };
+    let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "warden.yaml", CONFIG);
+    write(
+        repo.path(),
+        "policies/app-reader.yaml",
+        &role_def(ou_target),
+    );
+    proxy.reset_stats();
+    World {
+        _server: server,
+        aws,
+        org,
+        repo,
+        proxy,
+    }
+}
+
+impl World {
+    fn organization(&self) -> LiveOrganization {
+        LiveOrganization::new(self.aws.clone(), access(), 4)
+    }
+
+    fn definitions(&self) -> Definitions {
+        Definitions::load(self.repo.path()).unwrap()
+    }
+
+    fn dev(&self) -> String {
+        self.org.account_id("dev").unwrap().to_owned()
+    }
+
+    async fn plan(&self) -> Result<Plan, warden_app::AppError> {
+        let request = PlanRequest {
+            lint: None,
+            created_at: warden_app::now_rfc3339(),
+            ..PlanRequest::default()
+        };
+        warden_app::plan_organization(&self.organization(), &self.definitions(), &request, &|_| {})
+            .await
+            .map(|outcome| outcome.plan)
+    }
+
+    async fn apply(&self, plan: &Plan) -> (ApplyReport, Vec<AuditRecord>) {
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&records);
+        let request = ApplyRequest {
+            ownership: from_spec::ownership(&self.definitions().config),
+            quotas: Quotas::default(),
+            concurrency: 4,
+            clock: Arc::new(warden_app::now_rfc3339),
+            audit: Arc::new(move |record| sink.lock().unwrap().push(record)),
+            desired: None,
+        };
+        let report = warden_app::apply_plan(&self.organization(), plan, &request).await;
+        let records = records.lock().unwrap().clone();
+        (report, records)
+    }
+
+    /// The role as the emulator holds it, read through the fixture's admin role.
+    async fn live_role_exists(&self) -> bool {
+        let admin = fixture::admin_client(&self.aws, &self.dev()).await.unwrap();
+        admin.read_account().await.unwrap().role(ROLE).is_some()
+    }
+
+    fn writes(&self) -> u64 {
+        let stats = self.proxy.stats();
+        stats
+            .by_action
+            .iter()
+            .filter(|(action, _)| {
+                let name = action.split(':').nth(1).unwrap_or("");
+                [
+                    "Create", "Put", "Attach", "Detach", "Delete", "Update", "Tag", "Untag",
+                ]
+                .iter()
+                .any(|verb| name.starts_with(verb))
+            })
+            .map(|(_, count)| count)
+            .sum()
+    }
+}
+
+/// A misspelled OU is an error naming the closest OU, raised before any member account is
+/// assumed and before any write: no silent empty target whose apply deletes deployed copies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misspelled_ou_target_is_refused_before_any_call() {
+    let world = world("Root/Workloadz").await;
+    let err = world.plan().await.unwrap_err().to_string();
+    assert!(err.contains("`Root/Workloadz`"), "{err}");
+    assert!(err.contains("did you mean `Root/Workloads`?"), "{err}");
+    assert!(err.contains("policies/app-reader.yaml:"), "{err}");
+    assert_eq!(world.writes(), 0, "{:?}", world.proxy.stats().by_action);
+    assert_eq!(
+        world.proxy.stats().calls_for_action("sts:AssumeRole"),
+        0,
+        "no member account is opened"
+    );
+    assert!(!world.live_role_exists().await);
+}
+
+/// An access role that trusts `"AWS": "*"` (even with the ExternalId) is refused: the account
+/// is unreadable with the reason, and nothing is written there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_role_trusting_anyone_is_refused() {
+    let world = world("Root/Workloads").await;
+    let admin = fixture::admin_client(&world.aws, &world.dev())
+        .await
+        .unwrap();
+    let open = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"{EXTERNAL_ID}"}}}}}}]}}"#
+    );
+    admin
+        .update_assume_role_policy("WardenAccess", &open)
+        .await
+        .unwrap();
+    world.proxy.reset_stats();
+    let plan = world.plan().await.unwrap();
+    assert!(plan.accounts.iter().all(|a| a.changes.is_empty()));
+    let refused = plan
+        .unreadable
+        .iter()
+        .find(|u| u.account_id == world.dev())
+        .unwrap_or_else(|| panic!("{:?}", plan.unreadable));
+    assert!(refused.reason.contains("trusts `*`"), "{}", refused.reason);
+    assert!(!refused.reason.contains(EXTERNAL_ID), "{}", refused.reason);
+    assert_eq!(world.writes(), 0);
+    assert!(!world.live_role_exists().await);
+}
+
+/// CreateRole's answer is lost after the role was created: the retry meets EntityAlreadyExists,
+/// the role is read back with the wanted trust, and the change is reported and audited as
+/// "unknown, re-checked: applied"; the rest of the role is made and a re-plan is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_create_response_is_confirmed_by_reading() {
+    let world = world("Root/Workloads").await;
+    let plan = world.plan().await.unwrap();
+    world.proxy.set_faults(FaultConfig {
+        lose_responses: [("iam:CreateRole".to_owned(), 1)].into(),
+        ..FaultConfig::default()
+    });
+    let (report, audit) = world.apply(&plan).await;
+    assert_eq!(world.proxy.stats().lost_responses, 1);
+    assert!(
+        report.succeeded(),
+        "{}",
+        warden_plan::report::render_apply_report(&report)
+    );
+    let account = &report.accounts[0];
+    assert!(
+        account
+            .changes
+            .iter()
+            .any(|c| c.result == ChangeResult::Rechecked),
+        "{account:?}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.result == "unknown, re-checked: applied"),
+        "{audit:?}"
+    );
+    let text = warden_plan::report::render_apply_report(&report);
+    assert!(text.contains("unknown, re-checked: applied"), "{text}");
+    world.proxy.set_faults(FaultConfig::default());
+    assert!(world.live_role_exists().await);
+    let admin = fixture::admin_client(&world.aws, &world.dev())
+        .await
+        .unwrap();
+    let live = admin.read_account().await.unwrap();
+    assert!(
+        live.role(ROLE)
+            .unwrap()
+            .inline_policies
+            .contains_key("read")
+    );
+    assert!(!world.plan().await.unwrap().has_changes());
+}
