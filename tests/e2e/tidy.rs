@@ -149,6 +149,7 @@ fn internal_dependencies_point_one_way() {
             "warden-plan" | "warden-generate" => 4,
             "warden-report" | "warden-aws" | "warden-snapshot" | "warden-import" => 5,
             "warden-review" => 5,
+            "warden-access" => 5,
             "warden-app" => 6,
             "warden-emulator" => 0,
             "xtask" => 9,

@@ -40,6 +40,12 @@ enum Command {
     Evidence(cmd::evidence::Args),
     /// Evaluate a request offline through the AWS decision chain.
     Simulate(cmd::simulate::Args),
+    /// Every principal allowed to perform actions on a resource, with the deciding statements.
+    WhoCan(cmd::access::WhoCanArgs),
+    /// A principal's effective permissions as one consolidated policy.
+    PrincipalCan(cmd::access::PrincipalCanArgs),
+    /// Privilege-escalation paths to an administrator or out of a permissions boundary.
+    Paths(cmd::access::PathsArgs),
     /// Generate least-privilege policies from intent or activity.
     Generate(cmd::generate::Args),
     /// Propose removing granted actions a role never used.
@@ -85,6 +91,9 @@ fn main() -> ExitCode {
         Command::Drift(args) => cmd::drift::run(args),
         Command::Evidence(args) => cmd::evidence::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::WhoCan(args) => cmd::access::who_can(args),
+        Command::PrincipalCan(args) => cmd::access::principal_can(args),
+        Command::Paths(args) => cmd::access::paths(args),
         Command::Generate(args) => cmd::generate::run(args),
         Command::Refine(args) => cmd::refine::run(args),
         Command::Bench(command) => cmd::bench::run(command),

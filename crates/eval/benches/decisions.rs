@@ -264,6 +264,31 @@ fn bench_corpus(c: &mut Criterion) {
     });
 }
 
+/// `simulate --batch`: JSON Lines parsed, requests built and decided against the role's set
+/// (given once, as with `--request BASE`), output lines written, on all cores.
+fn bench_batch(c: &mut Criterion) {
+    let set = role_set();
+    let lines: String = role_requests()
+        .iter()
+        .cycle()
+        .take(100_000)
+        .map(|request| {
+            format!(
+                "{{\"principal\":\"{SESSION}\",\"action\":\"{}\",\"resource\":\"{}\",\"context\":{{\"aws:SecureTransport\":\"true\",\"aws:PrincipalTag/team\":\"blue\"}}}}\n",
+                request.action(),
+                request.resource()
+            )
+        })
+        .collect();
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("jsonl_100k", |b| {
+        b.iter(|| warden_eval::batch::run_batch("bench.jsonl", black_box(&lines), Some(&set)))
+    });
+    group.finish();
+}
+
 /// On-CPU nanoseconds of the current thread (`/proc/thread-self/schedstat`): other processes on
 /// a shared machine then do not count against the figure.
 fn thread_cpu_nanos() -> Option<u64> {
@@ -339,7 +364,7 @@ fn cpu_time_figures() {
     });
 }
 
-criterion_group!(benches, bench_role, bench_corpus);
+criterion_group!(benches, bench_role, bench_corpus, bench_batch);
 
 fn main() {
     cpu_time_figures();

@@ -48,6 +48,23 @@ pub struct PolicySet {
     pub vpc_endpoint_policy: Option<LabeledPolicy>,
 }
 
+/// A resource-based policy compiled on its own, to decide many principals' requests on one
+/// resource with [`CompiledPolicySet::decide_with`].
+#[derive(Debug, Clone)]
+pub struct CompiledResourcePolicy(CompiledLayer);
+
+impl CompiledResourcePolicy {
+    pub fn compile(policy: &LabeledPolicy) -> CompiledResourcePolicy {
+        let mut diagnostics = Vec::new();
+        CompiledResourcePolicy(CompiledLayer::new(vec![CompiledPolicy::compile(
+            &policy.label,
+            &policy.document,
+            PrincipalMode::Require,
+            &mut diagnostics,
+        )]))
+    }
+}
+
 /// A [`PolicySet`] compiled for fast repeated evaluation. Immutable and `Sync`: share it across
 /// threads.
 #[derive(Debug, Clone)]
@@ -286,7 +303,33 @@ impl CompiledPolicySet {
 
     /// The decision only: no explanation, no allocation.
     pub fn decide(&self, request: &Request) -> DecisionKind {
-        self.run(request, &mut Quiet).kind
+        self.run(request, self.resource.as_ref(), &mut Quiet).kind
+    }
+
+    /// [`CompiledPolicySet::decide`] with `resource_policy` in place of the set's own: one
+    /// principal's compiled set serves requests on many resources (who-can, escalation paths).
+    pub fn decide_with(
+        &self,
+        request: &Request,
+        resource_policy: Option<&CompiledResourcePolicy>,
+    ) -> DecisionKind {
+        let resource = resource_policy.map(|p| &p.0).or(self.resource.as_ref());
+        self.run(request, resource, &mut Quiet).kind
+    }
+
+    /// [`CompiledPolicySet::evaluate`] with `resource_policy` in place of the set's own.
+    pub fn evaluate_with(
+        &self,
+        request: &Request,
+        resource_policy: Option<&CompiledResourcePolicy>,
+    ) -> Decision {
+        let resource = resource_policy.map(|p| &p.0).or(self.resource.as_ref());
+        let mut explain = Explain::default();
+        let outcome = self.run(request, resource, &mut explain);
+        Decision {
+            decision: outcome.kind,
+            reasons: self.reasons(request, resource, &outcome, &explain),
+        }
     }
 
     /// Decisions for many requests, spread over all cores.
@@ -302,14 +345,19 @@ impl CompiledPolicySet {
     /// The decision with the statements that made it.
     pub fn evaluate(&self, request: &Request) -> Decision {
         let mut explain = Explain::default();
-        let outcome = self.run(request, &mut explain);
+        let outcome = self.run(request, self.resource.as_ref(), &mut explain);
         Decision {
             decision: outcome.kind,
-            reasons: self.reasons(request, &outcome, &explain),
+            reasons: self.reasons(request, self.resource.as_ref(), &outcome, &explain),
         }
     }
 
-    fn run<R: Recorder>(&self, request: &Request, recorder: &mut R) -> Outcome {
+    fn run<R: Recorder>(
+        &self,
+        request: &Request,
+        resource_layer: Option<&CompiledLayer>,
+        recorder: &mut R,
+    ) -> Outcome {
         if let Some(special) = request.special {
             return Outcome {
                 kind: match special {
@@ -352,10 +400,7 @@ impl CompiledPolicySet {
             .endpoint
             .as_ref()
             .map(|l| scan_layer(l, Layer::VpcEndpoint, None, &mut denied));
-        let resource = self
-            .resource
-            .as_ref()
-            .map(|l| scan_layer(l, Layer::Resource, None, &mut denied));
+        let resource = resource_layer.map(|l| scan_layer(l, Layer::Resource, None, &mut denied));
         // Identity-side policies exist only for AWS identities, not for services or web identities.
         let identity = if aws_identity {
             scan_layer(&self.identity, Layer::Identity, None, &mut denied)
@@ -578,19 +623,30 @@ impl CompiledPolicySet {
         }
     }
 
-    fn layer(&self, layer: Layer, level: Option<usize>) -> Option<&CompiledLayer> {
+    fn layer<'a>(
+        &'a self,
+        resource: Option<&'a CompiledLayer>,
+        layer: Layer,
+        level: Option<usize>,
+    ) -> Option<&'a CompiledLayer> {
         match layer {
             Layer::Identity => Some(&self.identity),
             Layer::Boundary => self.boundary.as_ref(),
             Layer::Session => self.session.as_ref(),
-            Layer::Resource => self.resource.as_ref(),
+            Layer::Resource => resource,
             Layer::VpcEndpoint => self.endpoint.as_ref(),
             Layer::Scp => self.scps.get(level?),
             Layer::Rcp => self.rcps.get(level?),
         }
     }
 
-    fn reasons(&self, request: &Request, outcome: &Outcome, explain: &Explain) -> Vec<Reason> {
+    fn reasons(
+        &self,
+        request: &Request,
+        resource: Option<&CompiledLayer>,
+        outcome: &Outcome,
+        explain: &Explain,
+    ) -> Vec<Reason> {
         let mut reasons = Vec::new();
         if let Some(special) = outcome.special {
             let (kind, message) = match special {
@@ -621,7 +677,7 @@ impl CompiledPolicySet {
         }
         for hit in &explain.hits {
             let Some((policy, statement)) = self
-                .layer(hit.layer, hit.level)
+                .layer(resource, hit.layer, hit.level)
                 .and_then(|layer| layer.statement(hit.at))
             else {
                 continue;

@@ -105,7 +105,7 @@ mod special;
 
 pub use compile::Diagnostic;
 pub use decision::{Decision, DecisionKind, Layer, Reason, ReasonKind};
-pub use engine::{CompiledPolicySet, LabeledPolicy, PolicySet};
+pub use engine::{CompiledPolicySet, CompiledResourcePolicy, LabeledPolicy, PolicySet};
 pub use err::RequestError;
 pub use request::{Context, ContextValues, PrincipalKind, Request};
 pub use request_file::{ContextOverrides, RequestFileErrors, parse_request_file};

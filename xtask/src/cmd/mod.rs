@@ -15,6 +15,7 @@ pub mod refine;
 pub mod root;
 pub mod schema;
 pub mod simulate;
+pub mod access;
 pub mod ui;
 
 /// `println!` that ends quietly on a closed pipe (`cargo xtask demo | head`), like

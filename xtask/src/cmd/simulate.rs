@@ -51,6 +51,9 @@ pub struct Args {
     /// Organization JSON (accounts, OUs), as for `lint --org`; needed with `--role`.
     #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
+    /// With `--role`: the organization of a snapshot directory (`cargo xtask snapshot`), as `--org`.
+    #[arg(long, value_name = "DIR", conflicts_with = "org")]
+    snapshot: Option<PathBuf>,
     /// Repository with `warden.yaml` (default: found upward from the current directory).
     #[arg(long, value_name = "DIR", alias = "definitions")]
     root: Option<PathBuf>,
@@ -223,7 +226,7 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
     else {
         bail!("`--role` needs `--account`, `--action` and `--resource`");
     };
-    let Some(org_file) = &args.org else {
+    let Some(org_file) = args.org.as_ref().or(args.snapshot.as_ref()) else {
         bail!(
             "`--role` needs `--org FILE` (organization JSON, as for `lint --org`) to render the definitions"
         );
@@ -348,13 +351,18 @@ fn from_definitions(role_name: &str, args: &Args) -> anyhow::Result<(PolicySet, 
 }
 
 /// AWS managed policies from the corpus, read on first use.
-struct AwsManagedPolicies {
+pub(crate) struct AwsManagedPolicies {
     root: PathBuf,
     loaded: Option<Map<String, Value>>,
 }
 
 impl AwsManagedPolicies {
-    fn get(&mut self, arn: &str) -> anyhow::Result<LabeledPolicy> {
+    /// The corpus of the repository at `root` (or `WARDEN_CORPUS`), read on first use.
+    pub(crate) fn new(root: PathBuf) -> AwsManagedPolicies {
+        AwsManagedPolicies { root, loaded: None }
+    }
+
+    pub(crate) fn get(&mut self, arn: &str) -> anyhow::Result<LabeledPolicy> {
         let Some(name) = arn
             .strip_prefix("arn:aws:iam::aws:policy/")
             .and_then(|rest| rest.rsplit('/').next())
@@ -405,6 +413,7 @@ mod tests {
             resource_account: None,
             context: Vec::new(),
             org: Some(root.join("org.json")),
+            snapshot: None,
             root: Some(root.to_path_buf()),
             resource_policy: None,
         }

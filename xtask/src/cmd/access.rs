@@ -1,0 +1,147 @@
+//! `cargo xtask who-can`, `principal-can` and `paths`: the organization's principals as the
+//! definitions render them (warden-access), read from `--org FILE` or the saved inventory.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow, bail};
+use warden_access::{AccessModel, EscalationPath, Goal};
+use warden_eval::LabeledPolicy;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+}
+
+/// Where the organization comes from.
+#[derive(clap::Args)]
+pub struct Source {
+    /// Organization JSON (accounts, OUs); default: the inventory the last `plan` saved in
+    /// `.warden/organization.json`.
+    #[arg(long, value_name = "FILE")]
+    org: Option<PathBuf>,
+    /// Repository with `warden.yaml` (default: found upward from the current directory).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+}
+
+/// Every principal allowed to perform the actions on a resource, with the deciding statements.
+#[derive(clap::Args)]
+pub struct WhoCanArgs {
+    /// Action, repeatable (`s3:GetObject`).
+    #[arg(long = "action", value_name = "ACTION", required = true)]
+    actions: Vec<String>,
+    /// Resource ARN.
+    #[arg(long, value_name = "ARN")]
+    resource: String,
+    /// The resource's policy (bucket policy, key policy…); a role's trust policy by default.
+    #[arg(long, value_name = "FILE")]
+    resource_policy: Option<PathBuf>,
+    #[command(flatten)]
+    source: Source,
+}
+
+/// A principal's effective permissions as one consolidated policy, with access levels.
+#[derive(clap::Args)]
+pub struct PrincipalCanArgs {
+    /// Role or user ARN.
+    #[arg(long, value_name = "ARN")]
+    principal: String,
+    #[command(flatten)]
+    source: Source,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GoalArg {
+    Admin,
+    Boundary,
+}
+
+/// Privilege-escalation paths: the shortest path from each principal to an administrator (or
+/// out of its permissions boundary), step by step with the deciding statements.
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 no path, 1 some principal has a path, 2 bad input.")]
+pub struct PathsArgs {
+    #[arg(long, value_enum, default_value = "admin")]
+    to: GoalArg,
+    /// Only this principal (ARN).
+    #[arg(long, value_name = "ARN")]
+    from: Option<String>,
+    #[command(flatten)]
+    source: Source,
+}
+
+fn model(source: &Source) -> anyhow::Result<AccessModel> {
+    let root = super::root::resolve(source.root.as_deref())?;
+    let definitions = warden_spec::Definitions::load(&root)
+        .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
+    let org_file = match &source.org {
+        Some(file) => file.clone(),
+        None => {
+            let saved = warden_app::plan::saved_inventory_path(&root);
+            if !saved.exists() {
+                bail!("give `--org FILE`, or run `cargo xtask plan` once to save the inventory");
+            }
+            saved
+        }
+    };
+    let org = warden_app::lint_files::load_org(&org_file)?;
+    let mut corpus = super::simulate::AwsManagedPolicies::new(root);
+    Ok(warden_access::model::from_definitions(
+        &definitions,
+        &org,
+        &mut |arn| corpus.get(arn).ok().map(|policy| policy.document),
+    )?)
+}
+
+fn print(format: FormatArg, table: String, json: impl serde::Serialize) -> anyhow::Result<()> {
+    match format {
+        FormatArg::Table => super::write_stdout(&table),
+        FormatArg::Json => super::write_stdout(&(serde_json::to_string_pretty(&json)? + "\n")),
+    }
+}
+
+pub fn who_can(args: WhoCanArgs) -> anyhow::Result<ExitCode> {
+    let model = model(&args.source)?;
+    let policy = match &args.resource_policy {
+        Some(file) => {
+            let name = file.display().to_string();
+            let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
+            let document = warden_policy::parse_policy(&text)
+                .map_err(|errors| anyhow!("{}", errors.in_file(&name)))?;
+            Some(LabeledPolicy::new(name, document))
+        }
+        None => None,
+    };
+    let answer = warden_access::who_can(&model, &args.actions, &args.resource, policy.as_ref())?;
+    print(args.source.format, answer.table(), &answer)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn principal_can(args: PrincipalCanArgs) -> anyhow::Result<ExitCode> {
+    let model = model(&args.source)?;
+    let catalog = warden_catalog::Catalog::embedded();
+    let answer = warden_access::principal_can(&model, catalog, &args.principal)?;
+    print(args.source.format, answer.table(), answer.to_policy_json())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn paths(args: PathsArgs) -> anyhow::Result<ExitCode> {
+    let model = model(&args.source)?;
+    let goal = match args.to {
+        GoalArg::Admin => Goal::Admin,
+        GoalArg::Boundary => Goal::Boundary,
+    };
+    let found = warden_access::paths(&model, goal, args.from.as_deref())?;
+    print(args.source.format, EscalationPath::table(&found), &found)?;
+    Ok(if found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
