@@ -57,6 +57,15 @@ fn aws_managed_policies_lint_without_noise() {
     for finding in &findings {
         *by_rule.entry(finding.rule.as_str()).or_default() += 1;
     }
+    // Counts per rule, for comparing runs (`-- --nocapture`).
+    for (rule, count) in &by_rule {
+        eprintln!("{rule} {count}");
+    }
+    if let Ok(wanted) = std::env::var("WARDEN_CORPUS_RULE") {
+        for finding in findings.iter().filter(|finding| finding.rule == wanted) {
+            eprintln!("{}: {}", finding.file, finding.message);
+        }
+    }
     // Star-only actions are never reported for `Resource: "*"`.
     let star_only = [
         "ecr:GetAuthorizationToken",

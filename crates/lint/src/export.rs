@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::config::LintConfig;
 use crate::err::LintError;
 use crate::subject::{
-    AttachedPolicy, Location, PolicyKind, PolicySubject, Problem, RoleSubject, Subject,
+    AttachedPolicy, Location, PolicyKind, PolicySubject, Problem, RoleSubject, Subject, UserSubject,
 };
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +53,12 @@ struct UserDetail {
     user_name: String,
     #[serde(default)]
     user_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    group_list: Vec<String>,
+    #[serde(default)]
+    attached_managed_policies: Vec<AttachedManaged>,
+    #[serde(default)]
+    permissions_boundary: Option<Boundary>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +67,8 @@ struct GroupDetail {
     group_name: String,
     #[serde(default)]
     group_policy_list: Vec<InlinePolicy>,
+    #[serde(default)]
+    attached_managed_policies: Vec<AttachedManaged>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,26 +205,59 @@ pub fn subject_from_export(
                 .and_then(crate::rules::principal_account);
         }
     }
-    for user in &export.user_detail_list {
-        let location = locator.find("UserName", &user.user_name);
-        let owner = format!("user/{}", user.user_name);
-        for policy in &user.user_policy_list {
-            if let Some(inline) = reader.inline(&owner, policy, location.clone()) {
-                subject.policies.push(inline);
-            }
-        }
-    }
+    // Groups first: a user holds its groups' policies too.
+    let mut groups: HashMap<&str, Vec<PolicySubject>> = HashMap::new();
     for group in &export.group_detail_list {
         let location = locator.find("GroupName", &group.group_name);
         let owner = format!("group/{}", group.group_name);
+        let mut held = Vec::new();
         for policy in &group.group_policy_list {
             if let Some(inline) = reader.inline(&owner, policy, location.clone()) {
+                held.push(inline.clone());
                 subject.policies.push(inline);
             }
         }
+        held.extend(attached(&group.attached_managed_policies, &managed));
+        groups.insert(group.group_name.as_str(), held);
+    }
+    for user in &export.user_detail_list {
+        let location = locator.find("UserName", &user.user_name);
+        let owner = format!("user/{}", user.user_name);
+        let mut held = Vec::new();
+        for policy in &user.user_policy_list {
+            if let Some(inline) = reader.inline(&owner, policy, location.clone()) {
+                held.push(inline.clone());
+                subject.policies.push(inline);
+            }
+        }
+        held.extend(attached(&user.attached_managed_policies, &managed));
+        for group in &user.group_list {
+            held.extend(groups.get(group.as_str()).into_iter().flatten().cloned());
+        }
+        subject.users.push(UserSubject {
+            name: user.user_name.clone(),
+            location,
+            groups: user.group_list.clone(),
+            policies: held,
+            boundary_document: user
+                .permissions_boundary
+                .as_ref()
+                .and_then(|boundary| managed.get(boundary.permissions_boundary_arn.as_str()))
+                .cloned(),
+        });
     }
     subject.problems = reader.problems;
     Ok(subject)
+}
+
+/// The documents of attached managed policies the export holds.
+fn attached<'a>(
+    policies: &'a [AttachedManaged],
+    managed: &'a HashMap<&str, PolicySubject>,
+) -> impl Iterator<Item = PolicySubject> + 'a {
+    policies
+        .iter()
+        .filter_map(|policy| managed.get(policy.policy_arn.as_str()).cloned())
 }
 
 fn default_version(policy: &ManagedPolicyDetail) -> Option<&PolicyVersion> {
@@ -277,6 +318,11 @@ fn role_subject(
         .permissions_boundary
         .as_ref()
         .map(|boundary| boundary.permissions_boundary_arn.clone());
+    subject.boundary_document = subject
+        .boundary
+        .as_deref()
+        .and_then(|arn| managed.get(arn))
+        .cloned();
     subject.tags = role
         .tags
         .iter()

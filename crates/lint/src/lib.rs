@@ -25,11 +25,12 @@
 pub mod config;
 pub mod emit;
 mod engine;
+pub mod escalation;
 pub mod err;
 pub mod export;
 mod facts;
-pub mod live_input;
 pub mod finding;
+pub mod live_input;
 pub mod registry;
 pub mod rule;
 pub mod rules;
@@ -40,8 +41,8 @@ pub use config::LintConfig;
 pub use err::LintError;
 pub use finding::{AppliedException, Finding, Severity, Summary};
 pub use subject::{
-    AttachedPolicy, DocumentSize, Exception, Location, PolicyKind, PolicySubject, Problem, RoleSubject,
-    ScpTarget, Subject, TextField,
+    AttachedPolicy, DocumentSize, Exception, Location, PolicyKind, PolicySubject, Problem,
+    RoleSubject, ScpTarget, Subject, TextField, UserSubject,
 };
 
 pub use spec_input::{lint_rendered_account, lint_rendered_scps};

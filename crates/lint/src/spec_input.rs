@@ -140,8 +140,10 @@ pub fn subject_from_rendered(account: &RenderedAccount, config: &LintConfig) -> 
         managed_by_arn.insert(&policy.arn, rendered.clone());
         subject.policies.push(rendered);
     }
+    let mut boundaries_by_arn: BTreeMap<&str, PolicySubject> = BTreeMap::new();
     for boundary in &account.boundaries {
         let rendered = managed_policy(boundary, PolicyKind::Boundary, &mut subject);
+        boundaries_by_arn.insert(&boundary.arn, rendered.clone());
         subject.policies.push(rendered);
     }
     for role in &account.roles {
@@ -174,6 +176,10 @@ pub fn subject_from_rendered(account: &RenderedAccount, config: &LintConfig) -> 
             })
             .collect();
         subject_role.boundary.clone_from(&role.boundary_arn);
+        subject_role.boundary_document = role
+            .boundary_arn
+            .as_deref()
+            .and_then(|arn| boundaries_by_arn.get(arn).cloned());
         subject_role.tags.clone_from(&role.tags);
         subject_role.admin = config.is_admin_role(&role.name);
         subject.exceptions.extend(

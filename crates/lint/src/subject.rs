@@ -218,6 +218,8 @@ pub struct RoleSubject {
     pub managed: Vec<AttachedPolicy>,
     /// ARN (or name) of the permission boundary.
     pub boundary: Option<String>,
+    /// The boundary's document, when the input holds it (it caps what the role can do).
+    pub boundary_document: Option<PolicySubject>,
     pub tags: BTreeMap<String, String>,
     /// Declared as an administrator role (exempt from the boundary guardrail).
     pub admin: bool,
@@ -236,6 +238,7 @@ impl RoleSubject {
             inline: Vec::new(),
             managed: Vec::new(),
             boundary: None,
+            boundary_document: None,
             tags: BTreeMap::new(),
             admin: false,
             service_linked: false,
@@ -250,6 +253,18 @@ impl RoleSubject {
                 .filter_map(|attached| attached.document.as_ref()),
         )
     }
+}
+
+/// An IAM user with every identity policy it holds: its own (inline and attached) and those of
+/// its groups, so rules can judge what the user can do as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserSubject {
+    pub name: String,
+    pub location: Location,
+    pub groups: Vec<String>,
+    pub policies: Vec<PolicySubject>,
+    /// The boundary's document, when the input holds it.
+    pub boundary_document: Option<PolicySubject>,
 }
 
 /// SCPs attached to one root, OU or account.
@@ -325,6 +340,8 @@ pub struct Subject {
     /// The account the roles live in, when known (needed to tell cross-account principals).
     pub account: Option<String>,
     pub roles: Vec<RoleSubject>,
+    /// IAM users (from account exports), with their groups' policies.
+    pub users: Vec<UserSubject>,
     /// Standalone documents: policy files, customer managed policies, boundaries, SCPs.
     pub policies: Vec<PolicySubject>,
     pub scp_targets: Vec<ScpTarget>,

@@ -1,0 +1,626 @@
+//! Privilege-escalation methods as data (`data/escalation_methods.json`, sources in its `.md`)
+//! and which of them a principal's effective permissions allow: every identity policy it holds,
+//! capped by its permission boundary, after explicit denies, with the conditions that make a
+//! method impossible honoured (a pinned `iam:PolicyARN`, `iam:PassedToService` naming another
+//! service, an `aws:CurrentTime` window already closed on "today").
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+use warden_policy::wildcard::{Case, matches};
+use warden_policy::{ActionClause, Effect, ResourceClause, Statement};
+
+use crate::subject::PolicySubject;
+
+/// One way to escalate, as the data file describes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Method {
+    /// Kebab-case, stable: `iam-attach-role-policy`.
+    pub id: String,
+    pub title: String,
+    pub kind: MethodKind,
+    /// All needed.
+    pub required_actions: Vec<String>,
+    /// One of each group needed.
+    #[serde(default)]
+    pub any_of_actions: Vec<Vec<String>>,
+    /// What the key action acts on (`policy`, `role`, `user`, `group`, `instance`, `*`).
+    pub resource_hint: String,
+    /// The `iam:PassedToService` value the passed role goes to (pass-role methods).
+    #[serde(default)]
+    pub passed_to_service: Option<String>,
+    pub sources: Vec<Source>,
+}
+
+/// How a method escalates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MethodKind {
+    /// Changes the holder's own permissions.
+    #[serde(rename = "self")]
+    SelfChange,
+    /// Makes a new resource run as a role the holder passes.
+    PassRole,
+    /// Obtains credentials of, or assumes, another principal.
+    PrincipalAccess,
+    /// Runs code inside an existing resource that already has a role.
+    CodeExecution,
+}
+
+/// Where a method is documented.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Source {
+    pub name: String,
+    pub id: String,
+    pub url: String,
+}
+
+static METHODS: LazyLock<Vec<Method>> = LazyLock::new(|| {
+    // A test checks that the embedded data parses and holds every method.
+    serde_json::from_str(include_str!("../data/escalation_methods.json")).unwrap_or_default()
+});
+
+/// Every method of the data file, in its order.
+pub fn methods() -> &'static [Method] {
+    &METHODS
+}
+
+impl Method {
+    /// The action whose resource decides whether the method reaches anything that matters:
+    /// `iam:PassRole` for pass-role methods, else the first required action.
+    fn is_key(&self, action: &str) -> bool {
+        match self.kind {
+            MethodKind::PassRole => action.eq_ignore_ascii_case("iam:PassRole"),
+            _ => self.required_actions.first().map_or_else(
+                || {
+                    self.any_of_actions
+                        .first()
+                        .is_some_and(|group| group.iter().any(|a| a == action))
+                },
+                |first| first == action,
+            ),
+        }
+    }
+}
+
+/// AWS managed policies that grant administrator-level access when attached: a pin to one of
+/// these does not neutralize an attach method.
+const ADMIN_MANAGED_POLICIES: &[&str] = &[
+    "AdministratorAccess",
+    "AdministratorAccess-Amplify",
+    "AdministratorAccess-AWSElasticBeanstalk",
+    "IAMFullAccess",
+    "PowerUserAccess",
+];
+
+/// What a principal holds: identity policies and, when known, its boundary.
+pub struct Holder<'a> {
+    pub catalog: &'a warden_catalog::Catalog,
+    pub policies: Vec<&'a PolicySubject>,
+    pub boundary: Option<&'a PolicySubject>,
+    /// Start of "today" in milliseconds since the epoch: conditions on `aws:CurrentTime` are
+    /// judged on it (the library never reads the clock).
+    pub now_millis: i64,
+}
+
+/// A method the holder can use, and the statement that grants its key action.
+#[derive(Debug, Clone)]
+pub struct Found<'m> {
+    pub method: &'m Method,
+    /// Index into [`Holder::policies`] and statement index of the key action's grant.
+    pub policy: usize,
+    pub statement: usize,
+}
+
+/// Where an action is allowed: the first allowing statement of the holder's policies.
+type Grant = Option<(usize, usize)>;
+
+impl Holder<'_> {
+    /// Every method the holder's effective permissions allow, keeping only the smallest: a
+    /// method whose actions include all of another found method's is left out.
+    pub fn escalations(&self) -> Vec<Found<'static>> {
+        let mut found: Vec<(Found<'static>, Vec<&'static str>)> = Vec::new();
+        for method in methods() {
+            if let Some(hit) = self.allows_method(method) {
+                found.push(hit);
+            }
+        }
+        let used: Vec<Vec<&str>> = found.iter().map(|(_, actions)| actions.clone()).collect();
+        found
+            .into_iter()
+            .enumerate()
+            .filter(|(index, (_, actions))| {
+                !used.iter().enumerate().any(|(other, smaller)| {
+                    other != *index
+                        && smaller.len() < actions.len()
+                        && smaller.iter().all(|action| actions.contains(action))
+                })
+            })
+            .map(|(_, (hit, _))| hit)
+            .collect()
+    }
+
+    fn allows_method(
+        &self,
+        method: &'static Method,
+    ) -> Option<(Found<'static>, Vec<&'static str>)> {
+        let mut key: Grant = None;
+        let mut first: Grant = None;
+        let mut used = Vec::new();
+        for action in &method.required_actions {
+            let grant = self.grant(method, action)?;
+            first = first.or(Some(grant));
+            if method.is_key(action) {
+                key = key.or(Some(grant));
+            }
+            used.push(action.as_str());
+        }
+        for group in &method.any_of_actions {
+            let (action, grant) = group
+                .iter()
+                .find_map(|action| self.grant(method, action).map(|grant| (action, grant)))?;
+            first = first.or(Some(grant));
+            if method.is_key(action) {
+                key = key.or(Some(grant));
+            }
+            used.push(action.as_str());
+        }
+        let key = key.or(first);
+        let (policy, statement) = key?;
+        used.sort_unstable();
+        Some((
+            Found {
+                method,
+                policy,
+                statement,
+            },
+            used,
+        ))
+    }
+
+    /// The first statement that allows `action` for `method` (on resources that matter for
+    /// its key action, under conditions that can hold), unless a boundary does not allow it or
+    /// an unconditional deny takes it away.
+    fn grant(&self, method: &Method, action: &str) -> Grant {
+        let key = method.is_key(action);
+        let passed_to = method
+            .passed_to_service
+            .as_deref()
+            .filter(|_| action.eq_ignore_ascii_case("iam:PassRole"));
+        let mut grant = None;
+        for (policy_index, policy) in self.policies.iter().enumerate() {
+            for (index, statement) in policy.document.statements.iter().enumerate() {
+                if statement.effect == Effect::Deny {
+                    if denies(statement, action) {
+                        return None;
+                    }
+                    continue;
+                }
+                if grant.is_none()
+                    && allows(statement, action, key)
+                    && self.conditions_can_hold(statement, action, passed_to)
+                {
+                    grant = Some((policy_index, index));
+                }
+            }
+        }
+        if let Some(boundary) = self.boundary {
+            let statements = &boundary.document.statements;
+            let capped = statements.iter().any(|statement| {
+                statement.effect == Effect::Allow
+                    && allows(statement, action, false)
+                    && self.conditions_can_hold(statement, action, passed_to)
+            }) && !statements
+                .iter()
+                .any(|statement| statement.effect == Effect::Deny && denies(statement, action));
+            if !capped {
+                return None;
+            }
+        }
+        grant
+    }
+}
+
+/// Does the action clause name `action`? `Action: "*"` does not count as a grant (WL202
+/// reports it; a holder of `*` has nothing to escalate to) but does count in a deny.
+fn names_action(statement: &Statement, action: &str, star_counts: bool) -> bool {
+    let hit = |patterns: &[String]| {
+        patterns.iter().any(|pattern| {
+            (star_counts || (pattern != "*" && pattern != "*:*"))
+                && same_service_possible(pattern, action)
+                && matches(pattern, action, Case::Insensitive)
+        })
+    };
+    match &statement.action {
+        ActionClause::Action(patterns) => hit(&patterns.items),
+        ActionClause::NotAction(patterns) => !patterns.items.iter().any(|pattern| {
+            same_service_possible(pattern, action) && matches(pattern, action, Case::Insensitive)
+        }),
+    }
+}
+
+/// Cheap pre-check: can `pattern` name an action of `action`'s service at all?
+fn same_service_possible(pattern: &str, action: &str) -> bool {
+    let service = action.split_once(':').map_or("", |(service, _)| service);
+    match pattern.split_once(':') {
+        Some((pattern_service, _)) if !pattern_service.contains(['*', '?']) => {
+            pattern_service.eq_ignore_ascii_case(service)
+        }
+        _ => true,
+    }
+}
+
+/// An `Allow` statement grants `action` on resources that matter: for the key action, broad
+/// resources (`*`, a wildcard ARN such as `arn:aws:ec2:*:*:instance/*`, `NotResource`); for
+/// the others, any resource. IAM actions only act on IAM resources.
+fn allows(statement: &Statement, action: &str, key: bool) -> bool {
+    if !names_action(statement, action, false) {
+        return false;
+    }
+    match &statement.resource {
+        Some(ResourceClause::NotResource(_)) => true,
+        Some(ResourceClause::Resource(resources)) => resources.iter().any(|resource| {
+            if resource == "*" {
+                return true;
+            }
+            let iam = action
+                .get(..4)
+                .is_some_and(|service| service.eq_ignore_ascii_case("iam:"));
+            if iam
+                && let Some(arn) = warden_policy::arn::ArnRef::parse(resource)
+                && !matches(arn.service, "iam", Case::Insensitive)
+            {
+                return false;
+            }
+            !key || opens_every_name(resource)
+        }),
+        None => false,
+    }
+}
+
+/// The resource reaches any resource of its type: `*`, or a wildcard where the name starts
+/// (`role/*`, `role/service-role/*`, `instance/*`, `function:*`). A name prefix
+/// (`role/app-*`) or a policy variable (`user/${aws:username}`) confines it to resources named
+/// on purpose; `resource_is_broad` (WL301, WL601) still reports those.
+fn opens_every_name(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    if crate::rules::has_policy_variable(resource) {
+        return false;
+    }
+    let Some(arn) = warden_policy::arn::ArnRef::parse(resource) else {
+        return false;
+    };
+    let name = arn
+        .resource
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or(arn.resource);
+    name.starts_with(['*', '?']) || arn.resource.starts_with('*')
+}
+
+/// A `Deny` that takes `action` away for certain: every resource, no condition (a conditional
+/// deny may not apply, so it is not counted).
+fn denies(statement: &Statement, action: &str) -> bool {
+    statement.condition.is_none()
+        && names_action(statement, action, true)
+        && matches!(&statement.resource, Some(ResourceClause::Resource(resources)) if resources.iter().any(|r| r == "*"))
+}
+
+impl Holder<'_> {
+    /// False when a condition of the statement cannot hold for a request escalating with
+    /// `action`: positive operators (not `IfExists`, not negated) on
+    /// - a service key the action's requests never carry (the statement never applies to it;
+    ///   e.g. `iam:PolicyARN` on `iam:PutRolePolicy`), per the catalog;
+    /// - `iam:PassedToService` not matching the service the method passes the role to;
+    /// - `iam:PolicyARN` pinned to AWS managed policies that are not administrator policies;
+    /// - `iam:PermissionsBoundary` pinned to named policies: whatever is attached stays under
+    ///   that boundary (the delegation pattern AWS recommends);
+    /// - `aws:CalledVia`/`aws:CalledViaFirst`/`aws:CalledViaLast`: only a service acting for
+    ///   the holder may call, not the holder itself;
+    /// - `aws:CurrentTime` with `DateLessThan`/`DateLessThanEquals` before today (a closed
+    ///   window).
+    ///
+    /// Other conditions are assumed satisfiable: the finding is about what the policy allows.
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate
+    fn conditions_can_hold(
+        &self,
+        statement: &Statement,
+        action: &str,
+        passed_to: Option<&str>,
+    ) -> bool {
+        let mut known: Option<Option<&warden_catalog::Action>> = None;
+        for (operator, entry) in crate::rules::condition_entries(statement) {
+            if !crate::rules::is_positive(operator) {
+                continue;
+            }
+            let base = operator.base.as_str();
+            let key = entry.key.as_str();
+            let values = || entry.values.iter().map(|value| value.as_text());
+            let global = key
+                .get(..4)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"));
+            if !global {
+                let found = *known.get_or_insert_with(|| self.catalog.action(action).ok());
+                if let Some(found) = found
+                    && !self.catalog.condition_key_valid(found, key)
+                {
+                    return false;
+                }
+            }
+            if key.eq_ignore_ascii_case("iam:PassedToService")
+                && base.starts_with("String")
+                && let Some(service) = passed_to
+                && !values().any(|value| matches(&value, service, Case::Insensitive))
+            {
+                return false;
+            }
+            let pins = base.starts_with("Arn") || base.starts_with("String");
+            if key.eq_ignore_ascii_case("iam:PolicyARN")
+                && pins
+                && values().all(|value| is_harmless_managed_policy(&value))
+            {
+                return false;
+            }
+            if key.eq_ignore_ascii_case("iam:PermissionsBoundary")
+                && pins
+                && values().all(|value| {
+                    !warden_policy::wildcard::has_wildcard(&value)
+                        && !is_admin_managed_policy(&value)
+                })
+            {
+                return false;
+            }
+            if ["aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast"]
+                .iter()
+                .any(|called| key.eq_ignore_ascii_case(called))
+            {
+                return false;
+            }
+            if key.eq_ignore_ascii_case("aws:CurrentTime")
+                && (base == "DateLessThan" || base == "DateLessThanEquals")
+                && values().all(|value| {
+                    warden_policy::date::parse_epoch_millis(&value)
+                        .is_some_and(|end| end <= self.now_millis)
+                })
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// An AWS managed administrator policy (see [`ADMIN_MANAGED_POLICIES`]).
+fn is_admin_managed_policy(arn: &str) -> bool {
+    warden_policy::arn::ArnRef::parse(arn).is_some_and(|parts| {
+        parts.account == "aws"
+            && ADMIN_MANAGED_POLICIES
+                .iter()
+                .any(|name| parts.resource.rsplit('/').next() == Some(name))
+    })
+}
+
+/// An exact AWS managed policy ARN that is not an administrator policy (`AWSDenyAll`,
+/// `ReadOnlyAccess`, a service role policy).
+fn is_harmless_managed_policy(arn: &str) -> bool {
+    if warden_policy::wildcard::has_wildcard(arn) {
+        return false;
+    }
+    let Some(parts) = warden_policy::arn::ArnRef::parse(arn) else {
+        return false;
+    };
+    if parts.account != "aws" || !parts.service.eq_ignore_ascii_case("iam") {
+        return false;
+    }
+    let name = parts.resource.rsplit('/').next().unwrap_or(parts.resource);
+    parts.resource.starts_with("policy/") && !ADMIN_MANAGED_POLICIES.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::subject::{Location, PolicyKind};
+    use serde_json::{Value, json};
+
+    fn policy(statements: Value) -> PolicySubject {
+        PolicySubject::from_value(
+            "p",
+            PolicyKind::Identity,
+            Location::file("p.json"),
+            &json!({"Version": "2012-10-17", "Statement": statements}),
+        )
+        .unwrap()
+    }
+
+    /// 2026-06-01.
+    const NOW: i64 = 1_780_272_000_000;
+
+    fn found(policies: &[&PolicySubject], boundary: Option<&PolicySubject>) -> Vec<String> {
+        let holder = Holder {
+            catalog: warden_catalog::Catalog::embedded(),
+            policies: policies.to_vec(),
+            boundary,
+            now_millis: NOW,
+        };
+        holder
+            .escalations()
+            .iter()
+            .map(|found| found.method.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_data_holds_every_method_with_known_actions() {
+        let catalog = warden_catalog::Catalog::embedded();
+        assert_eq!(methods().len(), 107);
+        let mut ids: Vec<&str> = methods().iter().map(|m| m.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 107, "ids are unique");
+        for method in methods() {
+            assert!(!method.sources.is_empty(), "{}", method.id);
+            if method.passed_to_service.is_some() {
+                assert!(
+                    method.required_actions.iter().any(|a| a == "iam:PassRole"),
+                    "{}",
+                    method.id
+                );
+            }
+            for action in method
+                .required_actions
+                .iter()
+                .chain(method.any_of_actions.iter().flatten())
+            {
+                let known = catalog.action(action);
+                assert!(known.is_ok(), "{}: `{action}`", method.id);
+            }
+        }
+    }
+
+    /// Each method, granted exactly (its actions on `*`), is found: alone or through a smaller
+    /// method its actions contain.
+    #[test]
+    fn every_method_is_found_when_its_actions_are_granted_on_star() {
+        for method in methods() {
+            let mut actions = method.required_actions.clone();
+            actions.extend(
+                method
+                    .any_of_actions
+                    .iter()
+                    .filter_map(|group| group.first().cloned()),
+            );
+            let held = policy(json!([{"Effect": "Allow", "Action": actions, "Resource": "*"}]));
+            let ids = found(&[&held], None);
+            assert!(!ids.is_empty(), "{} is not found", method.id);
+            let covered = ids.iter().any(|id| {
+                id == &method.id
+                    || methods().iter().any(|other| {
+                        &other.id == id
+                            && other.required_actions.iter().all(|a| actions.contains(a))
+                    })
+            });
+            assert!(covered, "{}: found {ids:?}", method.id);
+        }
+    }
+
+    #[test]
+    fn wildcard_arns_are_broad_and_exact_ones_are_not() {
+        let wildcard = policy(
+            json!([{"Effect": "Allow", "Action": ["ssm:StartSession"], "Resource": "arn:aws:ec2:*:*:instance/*"}]),
+        );
+        assert_eq!(found(&[&wildcard], None), ["ssm-start-session"]);
+        let exact = policy(
+            json!([{"Effect": "Allow", "Action": ["ssm:StartSession"], "Resource": "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"}]),
+        );
+        assert!(found(&[&exact], None).is_empty());
+        let own = policy(
+            json!([{"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::*:user/${aws:username}"}]),
+        );
+        assert!(found(&[&own], None).is_empty());
+        let pass = policy(
+            json!([{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": ["arn:aws:iam::*:role/*", "arn:aws:ec2:*:*:instance/*"]}]),
+        );
+        assert!(found(&[&pass], None).contains(&"ec2-run-instances-pass-role".to_string()));
+        let star = policy(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]));
+        assert!(found(&[&star], None).is_empty(), "WL202 reports `*`");
+    }
+
+    #[test]
+    fn conditions_that_make_a_method_impossible_are_honoured() {
+        let pinned = policy(
+            json!([{"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*",
+            "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AWSDenyAll"}}}]),
+        );
+        assert!(found(&[&pinned], None).is_empty());
+        let admin = policy(
+            json!([{"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*",
+            "Condition": {"ArnEquals": {"iam:PolicyARN": ["arn:aws:iam::aws:policy/AWSDenyAll", "arn:aws:iam::aws:policy/AdministratorAccess"]}}}]),
+        );
+        assert_eq!(found(&[&admin], None), ["iam-attach-role-policy"]);
+        let denied = policy(json!([
+            {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}
+        ]));
+        assert!(found(&[&denied], None).is_empty());
+        let to_lambda = policy(
+            json!([{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}}]),
+        );
+        // The role may only be passed to Lambda, and the policy cannot create functions.
+        assert!(
+            found(&[&to_lambda], None).is_empty(),
+            "{:?}",
+            found(&[&to_lambda], None)
+        );
+        let passes_to_ec2 = policy(json!([
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}},
+            {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}
+        ]));
+        assert_eq!(
+            found(&[&passes_to_ec2], None),
+            ["ec2-run-instances-pass-role"]
+        );
+        let closed = policy(
+            json!([{"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}]),
+        );
+        assert!(found(&[&closed], None).is_empty());
+        let open = policy(
+            json!([{"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]),
+        );
+        assert_eq!(found(&[&open], None), ["iam-create-policy-version"]);
+    }
+
+    #[test]
+    fn delegation_patterns_are_not_escalation() {
+        let bounded = policy(
+            json!([{"Effect": "Allow", "Action": ["iam:AttachRolePolicy", "iam:PutRolePolicy"], "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/workload-boundary"}}}]),
+        );
+        assert!(found(&[&bounded], None).is_empty());
+        let via = policy(
+            json!([{"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:CalledViaLast": "account.amazonaws.com"}}}]),
+        );
+        assert!(found(&[&via], None).is_empty());
+        let prefixed = policy(
+            json!([{"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "arn:aws:iam::*:role/SDMP-*"}]),
+        );
+        assert!(found(&[&prefixed], None).is_empty());
+        let any_role = policy(
+            json!([{"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "arn:aws:iam::*:role/service-role/*"}]),
+        );
+        assert_eq!(found(&[&any_role], None), ["iam-attach-role-policy"]);
+        // A service key the action never carries: the statement never applies to it.
+        let template = policy(
+            json!([{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*",
+            "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}}}]),
+        );
+        assert!(found(&[&template], None).is_empty());
+    }
+
+    #[test]
+    fn policies_combine_and_the_boundary_caps_them() {
+        let pass = policy(json!([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]));
+        let run = policy(
+            json!([{"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"},
+                                {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}]),
+        );
+        assert!(found(&[&pass], None).is_empty());
+        assert!(found(&[&run], None).is_empty());
+        assert_eq!(
+            found(&[&pass, &run], None),
+            ["lambda-create-function-invoke"]
+        );
+        let boundary = policy(json!([{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]));
+        assert!(found(&[&pass, &run], Some(&boundary)).is_empty());
+        let deny_boundary = policy(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                          {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]));
+        assert!(found(&[&pass, &run], Some(&deny_boundary)).is_empty());
+    }
+}
