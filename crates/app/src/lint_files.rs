@@ -247,6 +247,11 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AppError> {
 
 /// An organization file (as `plan` saves it in `.warden/organization.json`).
 pub fn load_org(org_file: &Path) -> Result<Organization, AppError> {
+    // A snapshot directory (`--snapshot DIR`): its organization file, digest checked.
+    if org_file.is_dir() {
+        return crate::snapshot::SnapshotOrganization::open(org_file)
+            .map(|snapshot| snapshot.organization().clone());
+    }
     let text = fs::read_to_string(org_file).map_err(|err| AppError::Read {
         path: org_file.display().to_string(),
         message: err.to_string(),

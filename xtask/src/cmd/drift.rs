@@ -54,6 +54,9 @@ pub struct Args {
     /// Repository with warden.yaml (default: the nearest one upward from here).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Read the organization from a snapshot directory (`cargo xtask snapshot`), not AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -73,16 +76,26 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
     let root = super::root::resolve(args.root.as_deref())?;
     let definitions = load_definitions(&root)?;
     let (outcome, findings) = runtime()?.block_on(async {
-        let (org, request) = live(&root, &definitions, &args.connection).await?;
-        let request = warden_app::PlanRequest {
-            accounts: args.accounts.clone(),
-            ous: args.ous.clone(),
-            ..request
-        };
         let today = warden_app::today()?;
         let bar = super::ui::phase("reading the organization", None);
         let progress = super::plan::account_progress(&bar);
-        let read = warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await;
+        let read = if let Some(dir) = &args.snapshot {
+            let (org, request) = super::snapshot::offline(&root, dir)?;
+            let request = warden_app::PlanRequest {
+                accounts: args.accounts.clone(),
+                ous: args.ous.clone(),
+                ..request
+            };
+            warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await
+        } else {
+            let (org, request) = live(&root, &definitions, &args.connection).await?;
+            let request = warden_app::PlanRequest {
+                accounts: args.accounts.clone(),
+                ous: args.ous.clone(),
+                ..request
+            };
+            warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await
+        };
         bar.finish_and_clear();
         anyhow::Ok(read?)
     })?;

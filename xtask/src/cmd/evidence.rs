@@ -43,6 +43,9 @@ pub struct Args {
     /// Repository with warden.yaml (default: the nearest one upward from here).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Read the organization from a snapshot directory (`cargo xtask snapshot`), not AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -65,6 +68,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|path| read_aws_managed(path, definitions.partition()))
         .transpose()?;
     let outcome = runtime()?.block_on(async {
+        if let Some(dir) = &args.snapshot {
+            let (org, request) = super::snapshot::offline(&root, dir)?;
+            let request = warden_app::PlanRequest {
+                lint: None,
+                accounts: args.accounts.clone(),
+                ous: args.ous.clone(),
+                ..request
+            };
+            return anyhow::Ok(
+                warden_app::plan_organization(&org, &definitions, &request, &|_| {}).await?,
+            );
+        }
         let (org, request) = live(&root, &definitions, &args.connection).await?;
         let request = warden_app::PlanRequest {
             lint: None,

@@ -52,6 +52,9 @@ pub struct Args {
     /// `.warden/organization.json`; without either, the definitions are linted as written.
     #[arg(long, value_name = "FILE")]
     org: Option<PathBuf>,
+    /// Render for the organization of a snapshot directory (`cargo xtask snapshot`), as `--org`.
+    #[arg(long, value_name = "DIR", conflicts_with = "org")]
+    snapshot: Option<PathBuf>,
     /// List the rules (id, default severity, group, name, summary) and exit.
     #[arg(long)]
     rules: bool,
@@ -81,6 +84,9 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    if args.snapshot.is_some() {
+        args.org = args.snapshot.take();
+    }
     if let (None, Some(root)) = (&args.org, &root) {
         // The organization the last `cargo xtask plan` read: render for every account offline.
         let saved = warden_app::plan::saved_inventory_path(root);

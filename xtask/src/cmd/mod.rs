@@ -15,6 +15,7 @@ pub mod refine;
 pub mod root;
 pub mod schema;
 pub mod simulate;
+pub mod snapshot;
 pub mod access;
 pub mod ui;
 

@@ -78,6 +78,9 @@ pub struct Args {
     /// Repository with warden.yaml (default: the nearest one upward from here).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Read the organization from a snapshot directory (`cargo xtask snapshot`), not AWS.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -96,6 +99,15 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
     let root = super::root::resolve(args.root.as_deref())?;
     let definitions = load_definitions(&root)?;
     let outcome = runtime()?.block_on(async {
+        if let Some(dir) = &args.snapshot {
+            let (org, request) = super::snapshot::offline(&root, dir)?;
+            let request = PlanRequest {
+                accounts: args.accounts.clone(),
+                ous: args.ous.clone(),
+                ..request
+            };
+            return plan_with_progress(&org, &definitions, &request).await;
+        }
         let (org, request) = live(&root, &definitions, &args.connection).await?;
         let request = PlanRequest {
             accounts: args.accounts.clone(),
@@ -225,7 +237,7 @@ pub async fn live(
 
 /// The plan, with progress on stderr when it is a terminal.
 pub async fn plan_with_progress(
-    org: &LiveOrganization,
+    org: &impl warden_app::ReadOrganization,
     definitions: &Definitions,
     request: &PlanRequest,
 ) -> anyhow::Result<PlanOutcome> {
