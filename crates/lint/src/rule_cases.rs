@@ -216,3 +216,30 @@ fn an_exception_without_sid_covers_its_principal_only() {
     );
     assert!(elsewhere.iter().any(|finding| finding.rule == "WL705"));
 }
+
+#[test]
+fn service_linked_roles_trust_is_not_a_confused_deputy() {
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Config", "Effect": "Allow",
+        "Principal": {"Service": "config.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let mut role = RoleSubject::new(
+        "AWSServiceRoleForConfig",
+        Location::new("export.json", 3, 1),
+    );
+    role.trust = Some(policy(PolicyKind::Trust, &trust));
+    let subject = |role: RoleSubject| Subject {
+        roles: vec![role],
+        ..Subject::default()
+    };
+    let plain = lint_subject(&subject(role.clone()));
+    assert!(
+        plain.iter().any(|finding| finding.rule == "WL502"),
+        "{plain:#?}"
+    );
+    role.path = "/aws-service-role/config.amazonaws.com/".into();
+    role.service_linked = true;
+    let linked = lint_subject(&subject(role));
+    assert!(
+        linked.iter().all(|finding| finding.rule != "WL502"),
+        "{linked:#?}"
+    );
+}

@@ -33,7 +33,8 @@ const SOURCE_KEYS: &[&str] = &[
 /// Flags trust and resource policy statements that allow an AWS service principal (for example
 /// `config.amazonaws.com`, `sns.amazonaws.com`) without a positive `aws:SourceAccount`,
 /// `aws:SourceArn`, `aws:SourceOrgID` or `aws:SourceOrgPaths` condition. Services that only use
-/// roles passed to them in the same account (EC2, Lambda, ECS tasks, …) are not flagged.
+/// roles passed to them in the same account (EC2, Lambda, ECS tasks, …) are not flagged, nor
+/// are service-linked roles (`/aws-service-role/`), whose trust AWS sets and nobody can edit.
 ///
 /// ## Why is this bad?
 /// The service acts for every AWS customer. Without a source condition, another customer can
@@ -65,6 +66,11 @@ impl Rule for TrustServiceConfusedDeputy {
 
     fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
         if !matches!(cx.policy.kind, PolicyKind::Trust | PolicyKind::Resource) {
+            return;
+        }
+        // A service-linked role's trust belongs to AWS: nobody can change it.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
+        if cx.role.is_some_and(|role| role.service_linked) {
             return;
         }
         for (index, statement) in cx.statements() {
