@@ -53,6 +53,8 @@ impl Definitions {
         let config_file = files.iter().find(|file| file.path == CONFIG_FILE);
         let config = match config_file {
             Some(file) => loader.config(file),
+            // A warden.yaml that could not be read is already reported.
+            None if root.join(CONFIG_FILE).symlink_metadata().is_ok() => None,
             None => {
                 loader.errors.push(
                     Location::file_only(CONFIG_FILE),
@@ -134,7 +136,8 @@ pub(crate) fn digest_files(files: &[SourceFile]) -> String {
 /// Reads the config and every definition file, sorted by relative path.
 fn read_files(root: &Path, errors: &mut SpecErrors) -> Vec<SourceFile> {
     let mut paths = Vec::new();
-    if root.join(CONFIG_FILE).is_file() {
+    // Anything named warden.yaml is read (and refused if it is not a regular file).
+    if root.join(CONFIG_FILE).symlink_metadata().is_ok() {
         paths.push(root.join(CONFIG_FILE));
     }
     for dir in DEFINITION_DIRS {
@@ -144,17 +147,15 @@ fn read_files(root: &Path, errors: &mut SpecErrors) -> Vec<SourceFile> {
         .into_iter()
         .filter_map(|path| {
             let relative = relative_path(root, &path);
-            match std::fs::read(&path) {
+            match read_definition_file(&path) {
                 Ok(bytes) => Some(SourceFile {
                     path: relative,
                     bytes,
                 }),
-                Err(err) => {
+                Err(message) => {
                     errors.push(
                         Location::file_only(&relative),
-                        SpecErrorKind::Io {
-                            message: err.to_string(),
-                        },
+                        SpecErrorKind::Io { message },
                     );
                     None
                 }
@@ -165,13 +166,48 @@ fn read_files(root: &Path, errors: &mut SpecErrors) -> Vec<SourceFile> {
     files
 }
 
+/// The largest definition file read (1 MiB): definitions are small; a bigger file is a
+/// mistake (a generated dump, a wrong symlink), and reading stops there instead of filling memory.
+pub const MAX_DEFINITION_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads one definition file: only a regular file (a symlink is followed to one), never a
+/// device, FIFO or socket (`/dev/zero` never ends; opening a FIFO blocks), through a reader
+/// bounded at [`MAX_DEFINITION_FILE_BYTES`].
+fn read_definition_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    if !metadata.is_file() {
+        return Err(
+            "not a regular file (a device, FIFO, socket or a symlink to one); definitions are plain files"
+                .to_string(),
+        );
+    }
+    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_DEFINITION_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| err.to_string())?;
+    if bytes.len() as u64 > MAX_DEFINITION_FILE_BYTES {
+        return Err(format!(
+            "larger than {} bytes; definition files are small YAML documents",
+            MAX_DEFINITION_FILE_BYTES
+        ));
+    }
+    Ok(bytes)
+}
+
 fn collect_yaml(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut SpecErrors, root: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries {
-        let path = match entry {
-            Ok(entry) => entry.path(),
+        let (path, is_dir) = match entry {
+            // Symlinked directories are not followed (no loops); symlinked files are read if
+            // they lead to a regular file.
+            Ok(entry) => (
+                entry.path(),
+                entry.file_type().is_ok_and(|kind| kind.is_dir()),
+            ),
             Err(err) => {
                 errors.push(
                     Location::file_only(&relative_path(root, dir)),
@@ -190,7 +226,7 @@ fn collect_yaml(dir: &Path, paths: &mut Vec<PathBuf>, errors: &mut SpecErrors, r
         if hidden {
             continue;
         }
-        if path.is_dir() {
+        if is_dir {
             collect_yaml(&path, paths, errors, root);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
@@ -329,6 +365,60 @@ impl Loader {
         }
     }
 
+    /// A document with unknown fields: each is reported, then the document without them is
+    /// read on, so its other mistakes (more unknown fields, values, references) come in the
+    /// same run rather than after the first is fixed. `read` is the typed deserialization
+    /// and what follows it; any other format error ends the attempt (it is reported).
+    fn without_unknown_fields<T>(
+        &mut self,
+        file: &str,
+        document: &Node,
+        mut read: impl FnMut(&mut Self, T, &Node),
+    ) where
+        T: serde::de::DeserializeOwned,
+    {
+        let mut current = document.clone();
+        let mut reported = BTreeSet::new();
+        // Bounded: every round removes one entry from a finite tree.
+        for _ in 0..256 {
+            match from_node::<T>(&current) {
+                Ok(def) => {
+                    read(self, def, &current);
+                    return;
+                }
+                Err(err) => {
+                    // A typo is read as what it was surely meant to be, so the field's
+                    // absence is not reported too; other unknown fields are dropped.
+                    let meant = suggestion(&err.message);
+                    let removable = err.message.starts_with("unknown field")
+                        && err
+                            .pos
+                            .is_some_and(|pos| recover_key_at(&mut current, pos, meant.as_deref()));
+                    let pos = err.pos;
+                    if !removable {
+                        // The first error also gets the per-statement pass. After a field was
+                        // dropped, a missing field is its consequence, not another mistake.
+                        if reported.is_empty() {
+                            self.document_format_error(file, err, document);
+                        } else if !err.message.starts_with("missing field")
+                            && pos.is_none_or(|pos| !reported.contains(&pos))
+                        {
+                            self.format_error(file, err, document.pos);
+                        }
+                        if let Some(name) = document.get("name").and_then(Node::as_str) {
+                            self.unparsed_names.insert(name.to_ascii_lowercase());
+                        }
+                        return;
+                    }
+                    if let Some(pos) = pos {
+                        reported.insert(pos);
+                    }
+                    self.format_error(file, err, document.pos);
+                }
+            }
+        }
+    }
+
     pub(crate) fn invalid(&mut self, file: &str, pos: Pos, message: impl Into<String>) {
         self.errors.push(
             Location::new(file, pos),
@@ -357,15 +447,18 @@ impl Loader {
                 continue;
             }
             match kind {
-                Kind::Role => match from_node::<RoleDef>(&document) {
-                    Ok(def) => {
-                        let role = self.role(&file.path, def, &document);
-                        self.roles.push(role);
-                    }
-                    Err(err) => self.document_format_error(&file.path, err, &document),
-                },
-                Kind::ManagedPolicy => match from_node::<ManagedPolicyDef>(&document) {
-                    Ok(def) => {
+                Kind::Role => self.without_unknown_fields::<RoleDef>(
+                    &file.path,
+                    &document,
+                    |this, def, document| {
+                        let role = this.role(&file.path, def, document);
+                        this.roles.push(role);
+                    },
+                ),
+                Kind::ManagedPolicy => self.without_unknown_fields::<ManagedPolicyDef>(
+                    &file.path,
+                    &document,
+                    |this, def, document| {
                         let parts = PolicyParts {
                             name: def.name,
                             path: def.path,
@@ -375,13 +468,14 @@ impl Loader {
                             exceptions: def.exceptions,
                         };
                         let policy =
-                            self.managed_policy(&file.path, Kind::ManagedPolicy, parts, &document);
-                        self.managed_policies.push(policy);
-                    }
-                    Err(err) => self.document_format_error(&file.path, err, &document),
-                },
-                Kind::Boundary => match from_node::<BoundaryDef>(&document) {
-                    Ok(def) => {
+                            this.managed_policy(&file.path, Kind::ManagedPolicy, parts, document);
+                        this.managed_policies.push(policy);
+                    },
+                ),
+                Kind::Boundary => self.without_unknown_fields::<BoundaryDef>(
+                    &file.path,
+                    &document,
+                    |this, def, document| {
                         let parts = PolicyParts {
                             name: def.name,
                             path: def.path,
@@ -391,18 +485,18 @@ impl Loader {
                             exceptions: def.exceptions,
                         };
                         let policy =
-                            self.managed_policy(&file.path, Kind::Boundary, parts, &document);
-                        self.boundaries.push(policy);
-                    }
-                    Err(err) => self.document_format_error(&file.path, err, &document),
-                },
-                Kind::Scp => match from_node::<ScpDef>(&document) {
-                    Ok(def) => {
-                        let scp = self.scp(&file.path, def, &document);
-                        self.scps.push(scp);
-                    }
-                    Err(err) => self.document_format_error(&file.path, err, &document),
-                },
+                            this.managed_policy(&file.path, Kind::Boundary, parts, document);
+                        this.boundaries.push(policy);
+                    },
+                ),
+                Kind::Scp => self.without_unknown_fields::<ScpDef>(
+                    &file.path,
+                    &document,
+                    |this, def, document| {
+                        let scp = this.scp(&file.path, def, document);
+                        this.scps.push(scp);
+                    },
+                ),
             }
         }
     }
@@ -532,6 +626,39 @@ impl Loader {
 
 /// Appends `(did you mean `x`?)` to serde's unknown-field or unknown-variant message when one
 /// expected name is close to the typo (`Resources` → `Resource`, `allow` → `Allow`).
+/// The field an unknown field was surely meant to be (`Resources` → `Resource`).
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (found, expected) = rest.split_once('`')?;
+    closest(found, expected.split('`').skip(1).step_by(2))
+}
+
+/// The mapping entry whose key is at `pos`, wherever it is: renamed to `meant` when the
+/// mapping lacks that key, else removed. Whether there was one.
+fn recover_key_at(node: &mut Node, pos: Pos, meant: Option<&str>) -> bool {
+    match &mut node.value {
+        Value::Map(entries) => {
+            if let Some(at) = entries.iter().position(|(key, _)| key.pos == pos) {
+                let free = meant.filter(|m| !entries.iter().any(|(key, _)| key.text == *m));
+                match free {
+                    Some(meant) => entries[at].0.text = meant.to_string(),
+                    None => {
+                        entries.remove(at);
+                    }
+                }
+                return true;
+            }
+            entries
+                .iter_mut()
+                .any(|(_, value)| recover_key_at(value, pos, meant))
+        }
+        Value::Seq(items) => items
+            .iter_mut()
+            .any(|item| recover_key_at(item, pos, meant)),
+        _ => false,
+    }
+}
+
 fn with_suggestion(message: String) -> String {
     let Some(rest) = message
         .strip_prefix("unknown field `")
@@ -670,5 +797,122 @@ mod tests {
             a,
             digest_files(&[file("a.yaml", b"x"), file("b.yaml", b"y")])
         );
+    }
+}
+
+#[cfg(test)]
+mod one_run_tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+
+    use super::*;
+
+    const CONFIG: &str = "organization:\n  management_account_id: \"123456789012\"\naccess:\n  role_name: WardenAccess\n  external_id_env: WARDEN_XID\nregions:\n  allowed: [us-east-1]\n  home: us-east-1\n";
+
+    /// Seven mistakes in three files, of every kind the loader knows (unknown fields at two
+    /// depths, a value out of range, a dangling reference, a second document's unknown field,
+    /// YAML syntax, a duplicate name): one run reports all seven.
+    const ROLE: &str = r#"kind: Role
+name: app
+descripton: The app.
+max_session_duration: 99999
+boundary: no-such-boundary
+targets:
+  accounts: ["111111111111"]
+trust:
+  - Effect: Allow
+    Principal: {Service: ecs-tasks.amazonaws.com}
+    Action: sts:AssumeRole
+    justification: ECS runs the app.
+inline_policies:
+  read:
+    - Sid: Read
+      Effect: Allow
+      Action: s3:GetObject
+      Resources: "*"
+      justification: The app reads.
+---
+kind: Role
+name: app
+targets:
+  accounts: ["111111111111"]
+trust:
+  - Effect: Allow
+    Principal: {Service: ecs-tasks.amazonaws.com}
+    Action: sts:AssumeRole
+    justification: ECS runs the app.
+"#;
+
+    const SCP: &str = r#"kind: Scp
+name: guard
+description: Guard.
+target:
+  ous: [Root]
+targets:
+  ous: [Root]
+statements:
+  - Effect: Deny
+    Action: organizations:LeaveOrganization
+    Resource: "*"
+"#;
+
+    fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn seven_mistakes_are_reported_in_one_run() {
+        let dir = repo(&[
+            ("warden.yaml", CONFIG),
+            ("policies/app.yaml", ROLE),
+            ("policies/broken.yaml", "kind: Role\nname: [unclosed\n"),
+            ("scps/guard.yaml", SCP),
+        ]);
+        let errors = Definitions::load(dir.path()).err().unwrap();
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let text = lines.join("\n");
+        for expected in [
+            "policies/app.yaml:3:1",  // descripton
+            "99999",                  // max session out of range
+            "policies/app.yaml:18:7", // Resources
+            "no-such-boundary",       // dangling boundary
+            "policies/broken.yaml:",  // YAML syntax
+            "scps/guard.yaml:4:1",    // target
+            "duplicate",              // the role name twice
+        ] {
+            assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+        }
+        assert!(lines.len() >= 7, "{text}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_of_bounded_size_are_read() {
+        let dir = repo(&[("warden.yaml", CONFIG)]);
+        std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("policies/zero.yaml")).unwrap();
+        let fifo = dir.path().join("policies/pipe.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let big = "# padding\n".repeat(120_000);
+        std::fs::write(dir.path().join("policies/big.yaml"), big).unwrap();
+        let errors = Definitions::load(dir.path()).err().unwrap();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let text = text.join("\n");
+        assert!(
+            text.contains("policies/zero.yaml") && text.contains("not a regular file"),
+            "{text}"
+        );
+        assert!(
+            text.contains("policies/big.yaml") && text.contains("larger than 1048576 bytes"),
+            "{text}"
+        );
+        if made.is_ok_and(|status| status.success()) {
+            assert!(text.contains("policies/pipe.yaml"), "{text}");
+        }
     }
 }
