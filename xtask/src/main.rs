@@ -38,6 +38,8 @@ enum Command {
     Drift(cmd::drift::Args),
     /// Export an auditor evidence bundle.
     Evidence(cmd::evidence::Args),
+    /// Report high-risk IAM events from CloudTrail; write matching EventBridge rules.
+    Events(cmd::events::Args),
     /// Copy the organization's IAM to a directory, for offline commands (`--snapshot DIR`).
     Snapshot(cmd::snapshot::Args),
     /// Evaluate a request offline through the AWS decision chain.
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => cmd::apply::run(args),
         Command::Drift(args) => cmd::drift::run(args),
         Command::Evidence(args) => cmd::evidence::run(args),
+        Command::Events(args) => cmd::events::run(args),
         Command::Snapshot(args) => cmd::snapshot::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::WhoCan(args) => cmd::access::who_can(args),

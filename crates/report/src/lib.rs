@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod drift;
 pub mod err;
+pub mod events;
 pub mod evidence;
 pub mod html;
 pub mod permissions;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod ci;
 pub mod demo;
 pub mod drift;
+pub mod events;
 pub mod evidence;
 pub mod generate;
 pub mod lint;

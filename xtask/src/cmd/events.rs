@@ -1,0 +1,87 @@
+//! `cargo xtask events --cloudtrail DIR`: high-risk IAM events in CloudTrail logs (users, access
+//! keys, console passwords, `*` policies, removed boundaries, widened trust, root activity,
+//! leaving the organization, SCP detachments, out-of-band changes to Warden-managed objects),
+//! and with `--eventbridge-out FILE` the EventBridge rules raising the same alerts in AWS.
+//! Exit 0: no error-level alert; 1: error-level alerts; 2: bad input or usage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use warden_generate::io::read_trail_dir;
+use warden_report::events::{self, AlertSeverity, EventsContext};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 no error-level alert, 1 error-level alerts, 2 bad input or usage."
+)]
+pub struct Args {
+    /// Directory of CloudTrail log files (`.json`, `.json.gz`), searched recursively.
+    #[arg(long, value_name = "DIR")]
+    cloudtrail: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: FormatArg,
+    /// Write the EventBridge rules (a CloudFormation template for us-east-1) to this file.
+    #[arg(long, value_name = "FILE")]
+    eventbridge_out: Option<PathBuf>,
+    /// Organization JSON, so trust granted to accounts outside it is called out (default:
+    /// `.warden/organization.json` when a plan saved it).
+    #[arg(long, value_name = "FILE")]
+    org: Option<PathBuf>,
+    /// Repository whose managed objects and access role are known (default: the nearest
+    /// `warden.yaml` upward; without one, out-of-band changes are not judged).
+    #[arg(long)]
+    root: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.cloudtrail.is_none() && args.eventbridge_out.is_none() {
+        anyhow::bail!("give `--cloudtrail DIR`, `--eventbridge-out FILE`, or both");
+    }
+    let context = match super::root::resolve(args.root.as_deref()) {
+        Ok(root) => {
+            let definitions = warden_spec::Definitions::load(&root)
+                .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
+            let org_file = args
+                .org
+                .clone()
+                .or_else(|| Some(root.join(".warden/organization.json")).filter(|p| p.exists()));
+            let organization = org_file
+                .map(|file| warden_app::lint_files::load_org(&file))
+                .transpose()?;
+            EventsContext::from_definitions(&definitions, organization.as_ref())
+        }
+        Err(err) if args.root.is_some() => return Err(err),
+        Err(_) => EventsContext::default(),
+    };
+    if let Some(out) = &args.eventbridge_out {
+        std::fs::write(out, events::eventbridge_template(&context))
+            .with_context(|| format!("cannot write `{}`", out.display()))?;
+    }
+    let Some(dir) = &args.cloudtrail else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let trail = read_trail_dir(dir)?;
+    let alerts = events::detect(&trail, &context);
+    super::write_stdout(&match args.format {
+        FormatArg::Table => events::render_table(&alerts),
+        FormatArg::Json => events::render_json(&alerts),
+        FormatArg::Sarif => events::render_sarif(&alerts),
+    })?;
+    let errors = alerts
+        .iter()
+        .any(|alert| alert.severity == AlertSeverity::Error);
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
