@@ -57,6 +57,7 @@ static RULES: &[&dyn Rule] = &[
     &quota_scp_count::QuotaScpCount,
     // WL9xx hygiene
     &ai_tool_mention::AiToolMention,
+    &missing_justification::MissingJustification,
 ];
 
 /// Every rule, in id order.

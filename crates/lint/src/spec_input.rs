@@ -70,21 +70,20 @@ fn rendered_policy(
 
 /// Statement justifications as texts for the hygiene rule.
 fn justifications(document: &RenderedDocument, principal: &str, texts: &mut Vec<TextField>) {
+    // Every statement, an empty text when no justification was written (WL902 reports it).
     for origin in &document.statements {
-        if let Some(justification) = &origin.justification {
-            texts.push(TextField {
-                what: format!(
-                    "justification of {}",
-                    origin
-                        .sid
-                        .as_deref()
-                        .map_or("a statement".to_string(), |sid| format!("`{sid}`"))
-                ),
-                text: justification.clone(),
-                location: location(&origin.location),
-                principal: Some(principal.to_string()),
-            });
-        }
+        texts.push(TextField {
+            what: format!(
+                "justification of {}",
+                origin
+                    .sid
+                    .as_deref()
+                    .map_or("a statement".to_string(), |sid| format!("`{sid}`"))
+            ),
+            text: origin.justification.clone().unwrap_or_default(),
+            location: location(&origin.location),
+            principal: Some(principal.to_string()),
+        });
     }
 }
 
@@ -289,20 +288,18 @@ fn written_policy(
         .map(|statement| location(&statement.location))
         .collect();
     for statement in statements {
-        if let Some(justification) = &statement.justification {
-            texts.push(TextField {
-                what: format!(
-                    "justification of {}",
-                    statement
-                        .sid
-                        .as_deref()
-                        .map_or("a statement".to_string(), |sid| format!("`{sid}`"))
-                ),
-                text: justification.clone(),
-                location: location(&statement.location),
-                principal: Some(principal.to_string()),
-            });
-        }
+        texts.push(TextField {
+            what: format!(
+                "justification of {}",
+                statement
+                    .sid
+                    .as_deref()
+                    .map_or("a statement".to_string(), |sid| format!("`{sid}`"))
+            ),
+            text: statement.justification.clone().unwrap_or_default(),
+            location: location(&statement.location),
+            principal: Some(principal.to_string()),
+        });
     }
     Ok(policy)
 }

@@ -14,6 +14,7 @@ pub mod exception_expired;
 pub mod exception_unused;
 pub mod invalid_document;
 pub mod malformed_arn;
+pub mod missing_justification;
 pub mod missing_permission_boundary;
 pub mod missing_required_tags;
 pub mod missing_sid;
