@@ -275,3 +275,104 @@ async fn lost_create_response_is_confirmed_by_reading() {
     );
     assert!(!world.plan().await.unwrap().has_changes());
 }
+
+fn lock_request(holder: &str, wait: Duration) -> warden_app::lock::LockRequest {
+    fn now_unix() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+    warden_app::lock::LockRequest {
+        management_account_id: "123456789012".into(),
+        me: warden_aws::LockHolder {
+            holder: holder.into(),
+            since_unix: now_unix(),
+            purpose: "apply".into(),
+        },
+        wait,
+        stale_after: Duration::from_secs(3600),
+        now_unix,
+    }
+}
+
+/// Two applies race for the organization lock: exactly one gets it, the other is refused
+/// naming the holder and since when; the lock is visible in the management account while held,
+/// gone after release, and a waiting second run gets it once the first releases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_applies_take_turns_on_the_organization_lock() {
+    let world = world("Root/Workloads").await;
+    let (run_a, run_b) = (
+        lock_request("run-a", Duration::ZERO),
+        lock_request("run-b", Duration::ZERO),
+    );
+    let (first, second) = tokio::join!(
+        warden_app::lock::acquire(&world.aws, &run_a),
+        warden_app::lock::acquire(&world.aws, &run_b),
+    );
+    let (held, refused) = match (first, second) {
+        (Ok(lock), Err(err)) | (Err(err), Ok(lock)) => (lock, err.to_string()),
+        (first, second) => panic!("exactly one run must hold the lock: {first:?} {second:?}"),
+    };
+    let winner = held.holder().holder.clone();
+    let loser = if winner == "run-a" { "run-b" } else { "run-a" };
+    assert!(
+        refused.contains(&format!("locked by `{winner}`")),
+        "{refused}"
+    );
+    assert!(refused.contains("since "), "{refused}");
+    assert!(!refused.contains(loser), "{refused}");
+    let live = warden_app::lock::holder(&world.aws, "123456789012")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.holder, winner, "the lock read back names the winner");
+
+    // A third run waits; the holder releases after a moment; the third gets the lock.
+    let aws = world.aws.clone();
+    let waiter = tokio::spawn(async move {
+        warden_app::lock::acquire(&aws, &lock_request("run-c", Duration::from_secs(20))).await
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    held.release().await.unwrap();
+    let third = waiter.await.unwrap().unwrap();
+    assert_eq!(
+        warden_app::lock::holder(&world.aws, "123456789012")
+            .await
+            .unwrap()
+            .map(|h| h.holder),
+        Some("run-c".to_owned())
+    );
+    third.release().await.unwrap();
+    assert!(
+        warden_app::lock::holder(&world.aws, "123456789012")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// A lock left by a run that died is reported as stale and `force_unlock` removes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_lock_is_reported_and_can_be_forced() {
+    let world = world("Root/Workloads").await;
+    let mut old = lock_request("crashed-run", Duration::ZERO);
+    old.me.since_unix -= 7200;
+    let _abandoned = warden_app::lock::acquire(&world.aws, &old).await.unwrap();
+    let err = warden_app::lock::acquire(&world.aws, &lock_request("next", Duration::ZERO))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stale"), "{err}");
+    assert!(err.contains("unlock --force"), "{err}");
+    let removed = warden_app::lock::force_unlock(&world.aws, "123456789012")
+        .await
+        .unwrap();
+    assert_eq!(removed.map(|h| h.holder), Some("crashed-run".to_owned()));
+    warden_app::lock::acquire(&world.aws, &lock_request("next", Duration::ZERO))
+        .await
+        .unwrap()
+        .release()
+        .await
+        .unwrap();
+}

@@ -38,10 +38,10 @@ enum Command {
     Drift(cmd::drift::Args),
     /// Export an auditor evidence bundle.
     Evidence(cmd::evidence::Args),
-    /// Report high-risk IAM events from CloudTrail; write matching EventBridge rules.
-    Events(cmd::events::Args),
     /// Copy the organization's IAM to a directory, for offline commands (`--snapshot DIR`).
     Snapshot(cmd::snapshot::Args),
+    /// Report high-risk IAM events from CloudTrail; write matching EventBridge rules.
+    Events(cmd::events::Args),
     /// Evaluate a request offline through the AWS decision chain.
     Simulate(cmd::simulate::Args),
     /// Every principal allowed to perform actions on a resource, with the deciding statements.
@@ -54,6 +54,12 @@ enum Command {
     Generate(cmd::generate::Args),
     /// Propose removing granted actions a role never used.
     Refine(cmd::refine::Args),
+    /// What a change to the definitions gives or takes away, per principal and account.
+    AccessDiff(cmd::access_diff::Args),
+    /// Write the access role's StackSet template and the management account's policy.
+    Bootstrap(cmd::bootstrap::Args),
+    /// Show or remove (`--force`) the organization lock apply takes.
+    Unlock(cmd::unlock::Args),
     /// Benchmarks with figures for the notes.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
@@ -94,14 +100,17 @@ fn main() -> ExitCode {
         Command::Apply(args) => cmd::apply::run(args),
         Command::Drift(args) => cmd::drift::run(args),
         Command::Evidence(args) => cmd::evidence::run(args),
-        Command::Events(args) => cmd::events::run(args),
         Command::Snapshot(args) => cmd::snapshot::run(args),
+        Command::Events(args) => cmd::events::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::WhoCan(args) => cmd::access::who_can(args),
         Command::PrincipalCan(args) => cmd::access::principal_can(args),
         Command::Paths(args) => cmd::access::paths(args),
         Command::Generate(args) => cmd::generate::run(args),
         Command::Refine(args) => cmd::refine::run(args),
+        Command::AccessDiff(args) => cmd::access_diff::run(args),
+        Command::Bootstrap(args) => cmd::bootstrap::run(args),
+        Command::Unlock(args) => cmd::unlock::run(args),
         Command::Bench(command) => cmd::bench::run(command),
     };
     match result {
@@ -118,7 +127,7 @@ fn main() -> ExitCode {
 /// --detailed-exitcode`, `drift --fail-on drift`): there every error exits 1.
 fn usage_error_code(subcommand: Option<&str>) -> u8 {
     match subcommand {
-        Some("plan" | "apply" | "drift") => 1,
+        Some("plan" | "apply" | "drift" | "access-diff") => 1,
         _ => 2,
     }
 }

@@ -73,6 +73,18 @@ pub enum AppError {
     Id(#[from] warden_policy::IdError),
     #[error(transparent)]
     Aws(#[from] warden_aws::AwsError),
+    /// The organization lock is held by another run.
+    #[error(
+        "the organization is locked by `{holder}` for {purpose} since {since} ({age_seconds} s ago){}",
+        if *stale { "; the lock looks stale: if that run is gone, remove it with `cargo xtask unlock --force`" } else { "; wait for it (`--lock-timeout`) or try again later" }
+    )]
+    Locked {
+        holder: String,
+        purpose: String,
+        since: String,
+        age_seconds: u64,
+        stale: bool,
+    },
 }
 
 impl From<SpecErrors> for AppError {

@@ -12,8 +12,10 @@
 //! 4. plan again: nothing left to do.
 
 pub mod access;
+pub mod access_diff;
 pub mod apply;
 pub mod audit;
+pub mod bootstrap;
 pub mod bench;
 pub mod demo;
 mod err;
@@ -22,6 +24,7 @@ pub mod gate;
 pub mod lint;
 pub mod lint_files;
 pub mod live;
+pub mod lock;
 pub mod plan;
 pub mod posture;
 pub mod repo;

@@ -13,12 +13,14 @@
 
 mod account;
 mod apply;
+pub mod calls;
 mod change;
 mod client;
 mod err;
 pub mod fixture;
 mod ids;
 mod inventory;
+mod lock;
 mod options;
 mod parallel;
 mod read;
@@ -32,6 +34,7 @@ pub use change::WriteOutcome;
 pub use client::{Aws, CallerIdentity};
 pub use err::{AwsError, CALLER};
 pub use ids::{SessionDuration, SessionName};
+pub use lock::{LOCK_POLICY, LockAttempt, LockHolder};
 pub use options::{AwsOptions, StaticCredentials};
 pub use parallel::{AccountOutcome, AccountResult, OutcomeStatus, ProgressEvent, ReadRequest};
 pub use trust::{TrustProblem, check_external_id};

@@ -40,6 +40,9 @@ pub struct Args {
     /// Repository with warden.yaml (default: the nearest one upward from here).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Seconds to wait for the organization lock when another apply holds it (0: refuse at once).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub lock_timeout: u64,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -112,9 +115,21 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             audit: Arc::clone(&audit).sink(),
             desired: Some(Arc::new(desired)),
         };
+        // One apply at a time per organization: taken before the first write (each account is
+        // re-read under it), released after the last.
+        let lock = warden_app::lock::acquire(
+            org.aws(),
+            &lock_request(&definitions.config.management_account_id, args.lock_timeout),
+        )
+        .await?;
         let bar = super::ui::phase("applying", None);
         let report = warden_app::apply_plan(&org, &plan, &request).await;
         bar.finish_and_clear();
+        if let Err(err) = lock.release().await {
+            eprintln!(
+                "warning: could not release the organization lock ({err}); remove it with `cargo xtask unlock --force`"
+            );
+        }
         match args.format {
             Format::Table => super::write_stdout(&render_apply_report(&report))?,
             Format::Json => {
@@ -125,6 +140,33 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
         let gate = warden_app::gate::Outcome::of_apply(&plan, &report);
         Ok(crate::cmd::plan::gate_exit(&gate, false))
     })
+}
+
+/// Who this run is, for a second apply to see: user, host and process id.
+pub fn lock_request(
+    management_account_id: &str,
+    wait_seconds: u64,
+) -> warden_app::lock::LockRequest {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "unknown-host".into());
+    let now_unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs())
+    };
+    warden_app::lock::LockRequest {
+        management_account_id: management_account_id.to_owned(),
+        me: warden_aws::LockHolder {
+            holder: format!("{user}@{host} (pid {})", std::process::id()),
+            since_unix: now_unix(),
+            purpose: "apply".into(),
+        },
+        wait: std::time::Duration::from_secs(wait_seconds),
+        stale_after: std::time::Duration::from_secs(3600),
+        now_unix,
+    }
 }
 
 /// Asks on the terminal; only `yes` approves. Without a terminal, refuses (use --auto-approve).

@@ -1,6 +1,9 @@
 //! One module per subcommand; each owns its arguments and a `run` function.
 
+pub mod access;
+pub mod access_diff;
 pub mod apply;
+pub mod bootstrap;
 pub mod bench;
 pub mod catalog;
 pub mod ci;
@@ -17,8 +20,8 @@ pub mod root;
 pub mod schema;
 pub mod simulate;
 pub mod snapshot;
-pub mod access;
 pub mod ui;
+pub mod unlock;
 
 /// `println!` that ends quietly on a closed pipe (`cargo xtask demo | head`), like
 /// [`write_stdout`].
