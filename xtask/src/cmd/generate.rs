@@ -4,7 +4,11 @@
 //! cargo xtask generate --from examples/intent/report-exporter.yaml [--format yaml|json] [--name ROLE]
 //!     [--trust service:ecs-tasks.amazonaws.com] [--trust account:444455556666 --external-id-var vendor_external_id]
 //! cargo xtask generate --from-cloudtrail DIR --role arn:aws:iam::111122223333:role/app [--since 2026-11-01]
+//! cargo xtask generate --trust github:acme/iam@main [--trust …] [--account ID]
 //! ```
+//!
+//! `--trust` alone prints a trust policy (JSON): e.g. the CI role's trust for GitHub OIDC, in the
+//! account `--account` names (default: the management account of `warden.yaml`).
 //!
 //! Output goes to stdout (or `--out FILE`); warnings go to stderr. Exit 0 on success, 2 on bad
 //! input. Cross-account trust uses the definition variable `${external_id}` (rename it with
@@ -36,7 +40,7 @@ pub struct Args {
     #[arg(
         long,
         conflicts_with = "from_cloudtrail",
-        required_unless_present = "from_cloudtrail"
+        required_unless_present_any = ["from_cloudtrail", "trust"]
     )]
     pub from: Option<PathBuf>,
     /// Directory of CloudTrail log files (`.json`, `.json.gz`), searched recursively.
@@ -82,6 +86,10 @@ pub struct Args {
     /// Write the output here instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// With `--trust` alone: the account the role lives in (default: the management account
+    /// of `warden.yaml`, whose partition is used too).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -90,6 +98,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_managed_policies: args.max_managed_policies,
         ..SizeLimits::default()
     };
+    if args.from.is_none() && args.from_cloudtrail.is_none() {
+        return trust_only(&args);
+    }
     let expires = date_in_days(365)?;
     let (role, layout, source) = if let Some(path) = &args.from {
         let text = std::fs::read_to_string(path)
@@ -150,6 +161,65 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(path) => std::fs::write(path, output)
             .with_context(|| format!("cannot write `{}`", path.display()))?,
         None => super::write_stdout(&output)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--trust` without an intent: the trust policy of those templates, as IAM JSON.
+fn trust_only(args: &Args) -> anyhow::Result<ExitCode> {
+    use warden_generate::trust::{TrustContext, TrustTemplate};
+    let definitions = super::root::resolve(None)
+        .ok()
+        .and_then(|root| warden_spec::Definitions::load(&root).ok());
+    let account = args.account.clone().or_else(|| {
+        definitions
+            .as_ref()
+            .map(|d| d.config.management_account_id.clone())
+    });
+    if let Some(account) = &account {
+        anyhow::ensure!(
+            warden_policy::is_account_id(account),
+            "`{account}` is not an account id (12 digits)"
+        );
+    }
+    let context = TrustContext {
+        partition: definitions
+            .as_ref()
+            .map_or_else(|| "aws".to_string(), |d| d.partition().to_string()),
+        account,
+        region: definitions.as_ref().map(|d| d.config.home_region.clone()),
+        external_id: args.external_id.clone(),
+        external_id_var: args.external_id_var.clone(),
+    };
+    let mut statements = Vec::new();
+    for template in &args.trust {
+        let output = TrustTemplate::parse(template)?.statement(&context)?;
+        for warning in &output.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let mut statement = output.statement;
+        // Sids are unique within a policy: the second trust of one repository gets a number.
+        let taken = |sid: &str| {
+            statements
+                .iter()
+                .any(|s: &warden_generate::statement::GeneratedStatement| s.sid == sid)
+        };
+        if taken(&statement.sid) {
+            let base = statement.sid.clone();
+            let mut n = 2;
+            while taken(&format!("{base}{n}")) {
+                n += 1;
+            }
+            statement.sid = format!("{base}{n}");
+        }
+        statements.push(statement);
+    }
+    let document = warden_generate::statement::document_json(&statements);
+    let text = serde_json::to_string_pretty(&document)? + "\n";
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => super::write_stdout(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }
