@@ -14,7 +14,8 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 ///   `Bool` and `Null`, an IP address or CIDR for `IpAddress`, an ISO 8601 date or epoch seconds
 ///   for `Date…`, an ARN for `Arn…`;
 /// - the key's type (from the catalog) must fit the operator (`NumericLessThan` on a string key
-///   never matches);
+///   never matches; `StringEquals` on a numeric or date key such as `aws:MultiFactorAuthAge`
+///   or `aws:CurrentTime` compares text, not values);
 /// - `ForAllValues:`/`ForAnyValue:` belong with multivalued keys, and multivalued keys need
 ///   them (warning).
 ///
@@ -82,7 +83,13 @@ impl Family {
     fn fits(self, key_type: ConditionKeyType) -> bool {
         let element = key_type.element();
         match self {
-            Family::String | Family::Null => true,
+            // A string operator on a number or a date compares text: `"StringEquals":
+            // {"aws:MultiFactorAuthAge": "3600"}` never matches `3600.0`, and dates in
+            // another form never match (Access Analyzer: "type mismatch").
+            Family::String => {
+                !matches!(element, ConditionKeyType::Numeric | ConditionKeyType::Date)
+            }
+            Family::Null => true,
             Family::Numeric => element == ConditionKeyType::Numeric,
             Family::Date => element == ConditionKeyType::Date,
             Family::Bool => element == ConditionKeyType::Bool,

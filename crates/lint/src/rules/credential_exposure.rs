@@ -19,6 +19,11 @@ pub(crate) const CREDENTIAL_ACTIONS: &[&str] = &[
     "ec2:GetPasswordData",
     "redshift:GetClusterCredentials",
     "lambda:GetFunction",
+    "iam:CreateServiceSpecificCredential",
+    "iam:ResetServiceSpecificCredential",
+    "codeartifact:GetAuthorizationToken",
+    "redshift-serverless:GetCredentials",
+    "lightsail:GetInstanceAccessDetails",
 ];
 
 /// ## What it does
