@@ -25,8 +25,8 @@
 pub mod config;
 pub mod emit;
 mod engine;
-pub mod escalation;
 pub mod err;
+pub mod escalation;
 pub mod export;
 mod facts;
 pub mod finding;
