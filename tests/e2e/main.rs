@@ -6,6 +6,7 @@
     clippy::panic,
     reason = "test code: a failed fixture step should stop the test"
 )]
+mod access;
 mod aws;
 mod catalog;
 mod cli;

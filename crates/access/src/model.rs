@@ -92,6 +92,18 @@ impl AccessModel {
         resource: &str,
         context: &[String],
     ) -> Result<Request, AccessError> {
+        self.request_on(index, action, resource, None, context)
+    }
+
+    /// [`AccessModel::request`] on a resource owned by `resource_account` (S3 ARNs name none).
+    pub(crate) fn request_on(
+        &self,
+        index: usize,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        context: &[String],
+    ) -> Result<Request, AccessError> {
         let principal = self
             .principals
             .get(index)
@@ -109,7 +121,7 @@ impl AccessModel {
                     tags: &principal.tags,
                     management_account: principal.management,
                 };
-                Ok(session.request(action, resource, None, &overrides)?)
+                Ok(session.request(action, resource, resource_account, &overrides)?)
             }
             PrincipalKind::User => {
                 let mut context = warden_eval::Context::new();
@@ -118,7 +130,11 @@ impl AccessModel {
                     context.insert(&format!("aws:PrincipalTag/{key}"), vec![value.as_str()]);
                 }
                 overrides.apply(&mut context);
-                Ok(Request::new(&principal.arn, action, resource)?
+                let mut request = Request::new(&principal.arn, action, resource)?;
+                if let Some(account) = resource_account {
+                    request = request.with_resource_account(account);
+                }
+                Ok(request
                     .with_context(context)
                     .in_management_account(principal.management, principal.management)
                     .finish())

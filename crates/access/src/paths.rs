@@ -116,7 +116,7 @@ fn check(action: &str, resource: &str, context: Vec<String>, trust_of: Option<us
 }
 
 /// The `sts:ExternalId` a trust policy requires, if any, to present when assuming it.
-fn required_external_id(model: &AccessModel, role: usize) -> Option<String> {
+pub(crate) fn required_external_id(model: &AccessModel, role: usize) -> Option<String> {
     let trust = model.principals.get(role)?.trust.as_ref()?;
     let json = trust.document.to_json();
     let statements = json.get("Statement")?.as_array()?.clone();
@@ -382,11 +382,11 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
                 to: principals[current].arn.clone(),
                 method: edge.method.clone(),
                 description: edge.description.clone(),
-                statements: edge
-                    .checks
-                    .iter()
-                    .flat_map(|c| graph.statements(previous, c))
-                    .collect(),
+                statements: unique(
+                    edge.checks
+                        .iter()
+                        .flat_map(|c| graph.statements(previous, c)),
+                ),
             });
             current = previous;
         }
@@ -403,7 +403,11 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
                         from: arn.clone(),
                         to: arn.clone(),
                         method: "admin".into(),
-                        description: format!("{arn} is an administrator ({} on every role of its account, or * on *)", admin.action),
+                        description: if admin.action == "iam:PutRolePolicy" {
+                            "is an administrator: it may change the policies of every role in its account".to_string()
+                        } else {
+                            "is an administrator: it is allowed * on *".to_string()
+                        },
                         statements: graph.statements(node, admin),
                     });
                     return Some(EscalationPath {
@@ -481,6 +485,17 @@ impl EscalationPath {
         }
         text
     }
+}
+
+/// In first-seen order, without repeats.
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
 }
 
 /// The name part of an ARN, for readable steps.

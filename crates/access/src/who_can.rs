@@ -36,6 +36,10 @@ pub struct WhoCanEntry {
     pub action: String,
     /// `policy/statement` of each allow that counted.
     pub statements: Vec<String>,
+    /// What the caller is assumed to present (the ExternalId a trust policy requires; never
+    /// its value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assuming: Vec<String>,
 }
 
 /// The answer, ordered by principal then action.
@@ -49,12 +53,14 @@ pub struct WhoCan {
     pub entries: Vec<WhoCanEntry>,
 }
 
-/// Who can perform each of `actions` on `resource`. `resource_policy` is the resource's policy
+/// Who can perform each of `actions` on `resource` (owned by `resource_account` when its ARN
+/// names none, as for S3). `resource_policy` is the resource's policy
 /// (bucket policy, key policy…); for a role of the model its trust policy is used by default.
 pub fn who_can(
     model: &AccessModel,
     actions: &[String],
     resource: &str,
+    resource_account: Option<&str>,
     resource_policy: Option<&LabeledPolicy>,
 ) -> Result<WhoCan, AccessError> {
     for action in actions {
@@ -67,6 +73,15 @@ pub fn who_can(
             .and_then(|p| p.trust.clone())
     });
     let compiled_policy = policy.as_ref().map(CompiledResourcePolicy::compile);
+    // Assuming a role whose trust requires an ExternalId: the caller is taken to know it.
+    let external_id = match (resource_policy, model.find(resource)) {
+        (None, Some(role)) => crate::paths::required_external_id(model, role),
+        _ => None,
+    };
+    let trust_context: Vec<String> = external_id
+        .iter()
+        .map(|id| format!("sts:ExternalId={id}"))
+        .collect();
     let mut entries: Vec<WhoCanEntry> = (0..model.principals.len())
         .into_par_iter()
         .flat_map_iter(|index| {
@@ -77,7 +92,15 @@ pub fn who_can(
                 return found;
             };
             for action in actions {
-                let Ok(request) = model.request(index, action, resource, &[]) else {
+                let context: &[String] =
+                    if action.to_ascii_lowercase().starts_with("sts:assumerole") {
+                        &trust_context
+                    } else {
+                        &[]
+                    };
+                let Ok(request) =
+                    model.request_on(index, action, resource, resource_account, context)
+                else {
                     continue;
                 };
                 if !compiled
@@ -96,13 +119,24 @@ pub fn who_can(
                     account: Some(principal.account_name.clone()),
                     action: action.clone(),
                     statements: deciding_statements(&decision),
+                    assuming: if context.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec!["the ExternalId the trust policy requires".to_string()]
+                    },
                 });
             }
             found
         })
         .collect();
     if let Some(policy) = &policy {
-        entries.extend(external_callers(model, policy, actions, resource)?);
+        entries.extend(external_callers(
+            model,
+            policy,
+            actions,
+            resource,
+            resource_account,
+        )?);
     }
     entries
         .sort_by(|a, b| (a.kind, &a.principal, &a.action).cmp(&(b.kind, &b.principal, &b.action)));
@@ -126,10 +160,10 @@ pub(crate) fn deciding_statements(decision: &Decision) -> Vec<String> {
                 .as_deref()
                 .is_some_and(|p| p.starts_with("FullAWSAccess@"))
         })
-        .map(|reason| match (&reason.policy, &reason.statement) {
-            (Some(policy), Some(statement)) => format!("{policy}/{statement}"),
-            (Some(policy), None) => policy.clone(),
-            _ => reason.message.clone(),
+        .filter_map(|reason| match (&reason.policy, &reason.statement) {
+            (Some(policy), Some(statement)) => Some(format!("{policy}/{statement}")),
+            (Some(policy), None) => Some(policy.clone()),
+            _ => None,
         })
         .collect()
 }
@@ -142,6 +176,7 @@ fn external_callers(
     policy: &LabeledPolicy,
     actions: &[String],
     resource: &str,
+    resource_account: Option<&str>,
 ) -> Result<Vec<WhoCanEntry>, AccessError> {
     let mut callers: Vec<(String, CallerKind)> = Vec::new();
     let known_account = |account: &str| model.principals.iter().any(|p| p.account_id == account);
@@ -203,7 +238,11 @@ fn external_callers(
     let mut entries = Vec::new();
     for (principal, kind) in callers {
         for action in actions {
-            let request = Request::new(&principal, action, resource)?.finish();
+            let mut request = Request::new(&principal, action, resource)?;
+            if let Some(account) = resource_account {
+                request = request.with_resource_account(account);
+            }
+            let request = request.finish();
             let decision = compiled.evaluate(&request);
             if decision.decision.is_allow() {
                 entries.push(WhoCanEntry {
@@ -215,6 +254,7 @@ fn external_callers(
                         .into_iter()
                         .filter(|s| !s.starts_with("its own account"))
                         .collect(),
+                    assuming: Vec::new(),
                 });
             }
         }
@@ -248,6 +288,9 @@ impl WhoCan {
                 entry.action,
                 entry.statements.join(", ")
             ));
+            for assumption in &entry.assuming {
+                text.push_str(&format!("      presenting {assumption}\n"));
+            }
         }
         text
     }

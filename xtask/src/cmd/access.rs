@@ -39,6 +39,9 @@ pub struct WhoCanArgs {
     /// Resource ARN.
     #[arg(long, value_name = "ARN")]
     resource: String,
+    /// Account owning the resource, when its ARN does not say (S3).
+    #[arg(long, value_name = "ID")]
+    resource_account: Option<String>,
     /// The resource's policy (bucket policy, key policy…); a role's trust policy by default.
     #[arg(long, value_name = "FILE")]
     resource_policy: Option<PathBuf>,
@@ -118,7 +121,13 @@ pub fn who_can(args: WhoCanArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let answer = warden_access::who_can(&model, &args.actions, &args.resource, policy.as_ref())?;
+    let answer = warden_access::who_can(
+        &model,
+        &args.actions,
+        &args.resource,
+        args.resource_account.as_deref(),
+        policy.as_ref(),
+    )?;
     print(args.source.format, answer.table(), &answer)?;
     Ok(ExitCode::SUCCESS)
 }

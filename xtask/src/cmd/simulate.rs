@@ -414,6 +414,7 @@ mod tests {
             context: Vec::new(),
             org: Some(root.join("org.json")),
             snapshot: None,
+            batch: None,
             root: Some(root.to_path_buf()),
             resource_policy: None,
         }
