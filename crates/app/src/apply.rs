@@ -336,6 +336,12 @@ async fn execute_scp_change(
             ..
         } => target.detach_scp(policy_id, target_id).await,
         Change::DeleteScp { policy_id, .. } => target.delete_scp(policy_id).await,
+        Change::AdoptScp {
+            policy_id,
+            description,
+            document,
+            ..
+        } => target.update_scp(policy_id, description, document).await,
         _ => Err(format!("`{change}` is not an SCP change").into()),
     }
 }

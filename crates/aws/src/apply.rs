@@ -221,6 +221,25 @@ impl AccountClient {
         Ok(())
     }
 
+    /// TagPolicy on a customer managed policy (adoption: the marker tag, nothing else).
+    pub async fn tag_policy(
+        &self,
+        policy_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        self.iam
+            .tag_policy()
+            .policy_arn(policy_arn)
+            .set_tags(Some(self.tags(tags, "TagPolicy")?))
+            .send()
+            .await
+            .map_err(|err| api_error(&self.account_id, "TagPolicy", err))?;
+        Ok(())
+    }
+
     pub async fn tag_role(
         &self,
         role_name: &str,

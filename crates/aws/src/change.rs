@@ -138,11 +138,14 @@ impl AccountClient {
             Change::TagRole { role, tags } => client.tag_role(role, tags).await,
             Change::UntagRole { role, keys } => client.untag_role(role, keys).await,
             Change::DeleteRole { role } => client.delete_role(role).await,
+            Change::AdoptRole { role, tags } => client.tag_role(role, tags).await,
+            Change::AdoptPolicy { arn, tags } => client.tag_policy(arn, tags).await,
             Change::CreateScp { .. }
             | Change::UpdateScp { .. }
             | Change::AttachScp { .. }
             | Change::DetachScp { .. }
-            | Change::DeleteScp { .. } => Err(wrong_target(client.account_id(), change)),
+            | Change::DeleteScp { .. }
+            | Change::AdoptScp { .. } => Err(wrong_target(client.account_id(), change)),
         }
     }
 

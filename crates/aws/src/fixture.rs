@@ -462,6 +462,116 @@ async fn setup_member_account(
     Ok(())
 }
 
+/// Users, groups and account settings for snapshot tests: user `ops` (console password, an
+/// access key, a virtual MFA device, member of `admins`), group `admins` (inline and attached
+/// policy), a password policy, an OIDC provider, a SAML provider and a service-linked role. Returns the access key's
+/// id (the fixture's own; the secret is dropped).
+pub async fn seed_identities(client: &AccountClient, policy_arn: &str) -> Result<String, AwsError> {
+    let iam = &client.iam;
+    iam.create_group()
+        .group_name("admins")
+        .path("/ops/")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateGroup", e))?;
+    iam.put_group_policy()
+        .group_name("admins")
+        .policy_name("read")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "PutGroupPolicy", e))?;
+    iam.attach_group_policy()
+        .group_name("admins")
+        .policy_arn(policy_arn)
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "AttachGroupPolicy", e))?;
+    iam.create_user()
+        .user_name("ops")
+        .path("/people/")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("platform")
+                .build()
+                .map_err(|e| fixture_error(e.to_string()))?,
+        )
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateUser", e))?;
+    iam.add_user_to_group()
+        .group_name("admins")
+        .user_name("ops")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "AddUserToGroup", e))?;
+    iam.create_login_profile()
+        .user_name("ops")
+        .password("Fixture-Only-Password-1!")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateLoginProfile", e))?;
+    let key = iam
+        .create_access_key()
+        .user_name("ops")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateAccessKey", e))?;
+    let key_id = key
+        .access_key()
+        .map(|key| key.access_key_id().to_owned())
+        .unwrap_or_default();
+    let device = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("ops")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateVirtualMFADevice", e))?;
+    let serial = device
+        .virtual_mfa_device()
+        .map(|d| d.serial_number().to_owned())
+        .unwrap_or_default();
+    iam.enable_mfa_device()
+        .user_name("ops")
+        .serial_number(serial)
+        .authentication_code1("123456")
+        .authentication_code2("654321")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "EnableMFADevice", e))?;
+    iam.update_account_password_policy()
+        .minimum_password_length(14)
+        .require_symbols(true)
+        .require_numbers(true)
+        .max_password_age(90)
+        .password_reuse_prevention(24)
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "UpdateAccountPasswordPolicy", e))?;
+    iam.create_open_id_connect_provider()
+        .url("https://token.actions.githubusercontent.com")
+        .client_id_list("sts.amazonaws.com")
+        .thumbprint_list("6938fd4d98bab03faadb97b34396831e3780aea1")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateOpenIDConnectProvider", e))?;
+    iam.create_saml_provider()
+        .name("corp-idp")
+        .saml_metadata_document(SAML_METADATA)
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateSAMLProvider", e))?;
+    iam.create_service_linked_role()
+        .aws_service_name("autoscaling.amazonaws.com")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateServiceLinkedRole", e))?;
+    Ok(key_id)
+}
+
+const SAML_METADATA: &str = r#"<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;

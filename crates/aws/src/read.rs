@@ -4,7 +4,8 @@
 //! page per ~100 entities, AWS paginates with Marker) and ListRoles (one page per 1,000 roles)
 //! for the two role fields GAAD lacks: Description and MaxSessionDuration. With AssumeRole and
 //! the trust check (GetRole) that is 4 calls, 3 of them IAM reads, for a typical account.
-//! Managed policy tags are not read: one extra call per policy. The full read of a snapshot
+//! Managed policy tags are read only for policies without a `[…]` description mark (one
+//! ListPolicyTags each): adopted policies are marked by their tag alone. The full read of a snapshot
 //! (`read_full.rs`) builds roles and policies with the same functions.
 
 use std::collections::BTreeMap;
@@ -43,6 +44,7 @@ impl AccountClient {
             .map(|detail| self.live_policy(detail))
             .collect::<Result<Vec<_>, _>>()?;
         policies.sort_by(|a, b| a.name.cmp(&b.name));
+        self.read_unmarked_policy_tags(&mut policies).await?;
         Ok(LiveAccount {
             account_id: self.account_id.clone(),
             roles,
@@ -76,6 +78,33 @@ impl AccountClient {
                 _ => return Ok((roles, policies)),
             }
         }
+    }
+
+    /// Tags of the customer managed policies whose description carries no `[…]` mark: one
+    /// ListPolicyTags each. GAAD returns no policy tags, and a policy Warden adopted is marked
+    /// by its tag only (IAM cannot change a policy's description); policies Warden created
+    /// carry the mark in their description and cost nothing.
+    pub(crate) async fn read_unmarked_policy_tags(
+        &self,
+        policies: &mut [LiveManagedPolicy],
+    ) -> Result<(), AwsError> {
+        for policy in policies.iter_mut().filter(|policy| {
+            !policy
+                .description
+                .as_deref()
+                .unwrap_or_default()
+                .contains('[')
+        }) {
+            let out = self
+                .iam
+                .list_policy_tags()
+                .policy_arn(&policy.arn)
+                .send()
+                .await
+                .map_err(|err| api_error(&self.account_id, "ListPolicyTags", err))?;
+            policy.tags = tag_map(out.tags());
+        }
+        Ok(())
     }
 
     pub(crate) async fn role_extras(&self) -> Result<BTreeMap<String, RoleExtras>, AwsError> {

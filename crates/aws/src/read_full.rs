@@ -12,8 +12,9 @@
 //!   `ListSAMLProviders` (ARN, valid-until, created: no metadata document);
 //! - `ListVirtualMFADevices` (assigned devices with their user and enable date).
 //!
-//! That is 9 calls (8 IAM reads and AssumeRole) for an account without users, OIDC providers or
-//! more than one page of anything. Per user, only where the credential report shows it:
+//! That is 9 calls (8 IAM reads and AssumeRole) for an account without users, OIDC providers,
+//! hand-made customer managed policies (one ListPolicyTags each, as in the plan read) or more
+//! than one page of anything. Per user, only where the credential report shows it:
 //! `ListAccessKeys` (a user with keys), `GetLoginProfile` (a console password) and
 //! `ListMFADevices` (MFA active but no virtual device). Access key last use comes from the
 //! credential report (slots matched by creation date), not from one `GetAccessKeyLastUsed` per
@@ -86,11 +87,12 @@ impl AccountClient {
             .iter()
             .map(|detail| self.live_role(detail, &extras))
             .collect::<Result<Vec<_>, _>>()?;
-        let policies = details
+        let mut policies = details
             .policies
             .iter()
             .map(|detail| self.live_policy(detail))
             .collect::<Result<Vec<_>, _>>()?;
+        self.read_unmarked_policy_tags(&mut policies).await?;
         let groups = details
             .groups
             .iter()

@@ -139,6 +139,15 @@ fn plan_policies(
                 tags: ownership.marker_tags(),
                 boundary: policy.boundary,
             }),
+            Some(existing)
+                if !policy_is_warden_managed(existing, ownership)
+                    && adoptable_policy(policy, existing) =>
+            {
+                phases.update_policies.push(Change::AdoptPolicy {
+                    arn: existing.arn.clone(),
+                    tags: ownership.marker_tags(),
+                });
+            }
             Some(existing) if !policy_is_warden_managed(existing, ownership) => conflicts.push(conflict(
                 "policy",
                 &existing.name,
@@ -285,6 +294,12 @@ fn plan_roles(
         }
         match live.role(&role.name) {
             None => create_role(role, ownership, phases),
+            Some(existing) if adoptable_role(role, existing, ownership) => {
+                phases.update_roles.push(Change::AdoptRole {
+                    role: existing.name.clone(),
+                    tags: ownership.marker_tags(),
+                });
+            }
             Some(existing) => match role_conflict(role, existing, ownership) {
                 Some(reason) => conflicts.push(conflict("role", &existing.name, reason)),
                 None => update_role(role, existing, ownership, phases),
@@ -309,6 +324,36 @@ fn plan_roles(
             });
         }
     }
+}
+
+/// A hand-made role (no marker, not service-linked, not the access role) that already is what
+/// its definition says: with the marker added, planning it would change nothing. Anything that
+/// differs keeps it a conflict until the definition matches.
+fn adoptable_role(role: &DesiredRole, existing: &LiveRole, ownership: &Ownership) -> bool {
+    if ownership.tagged(&existing.tags)
+        || existing.is_service_linked()
+        || ownership.is_access_role(&existing.name)
+    {
+        return false;
+    }
+    let mut marked = existing.clone();
+    marked.tags.extend(ownership.marker_tags());
+    if role_conflict(role, &marked, ownership).is_some() {
+        return false;
+    }
+    let mut scratch = Phases::default();
+    update_role(role, &marked, ownership, &mut scratch);
+    scratch.into_changes().is_empty()
+}
+
+/// A hand-made customer managed policy equal to its definition: same name (case included),
+/// path, document by meaning and description (IAM cannot change a policy's description, so it
+/// must already be the definition's).
+fn adoptable_policy(policy: &DesiredPolicy, existing: &LiveManagedPolicy) -> bool {
+    existing.name == policy.name
+        && existing.path == policy.path
+        && existing.description.as_deref().unwrap_or_default() == policy.description
+        && doc::equivalent_to_live(&policy.document, &existing.document)
 }
 
 fn role_conflict(role: &DesiredRole, existing: &LiveRole, ownership: &Ownership) -> Option<String> {

@@ -166,6 +166,26 @@ pub enum Change {
         name: String,
         policy_id: String,
     },
+    /// TagRole with the managed marker on a hand-made role equal to its definition: Warden
+    /// takes it over and changes nothing else.
+    AdoptRole {
+        role: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// TagPolicy with the managed marker on a hand-made customer managed policy (or boundary)
+    /// equal to its definition. The description, which IAM cannot change, stays as it is.
+    AdoptPolicy {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// UpdatePolicy (Organizations) of a hand-made SCP equal to its definition: the description
+    /// gains the mark (SCP ownership lives there); `document` is the live content, unchanged.
+    AdoptScp {
+        name: String,
+        policy_id: String,
+        description: String,
+        document: String,
+    },
 }
 
 impl Change {
@@ -185,7 +205,10 @@ impl Change {
             | Change::PutBoundary { .. }
             | Change::TagRole { .. }
             | Change::UntagRole { .. }
-            | Change::UpdateScp { .. } => Action::Update,
+            | Change::UpdateScp { .. }
+            | Change::AdoptRole { .. }
+            | Change::AdoptPolicy { .. }
+            | Change::AdoptScp { .. } => Action::Update,
             Change::DeletePolicy { .. }
             | Change::DeleteInlinePolicy { .. }
             | Change::DetachPolicy { .. }
@@ -213,6 +236,9 @@ impl Change {
             Change::TagRole { .. } | Change::UntagRole { .. } => "tags",
             Change::CreateScp { .. } | Change::UpdateScp { .. } | Change::DeleteScp { .. } => "scp",
             Change::AttachScp { .. } | Change::DetachScp { .. } => "scp attachment",
+            Change::AdoptRole { .. } => "adopt role",
+            Change::AdoptPolicy { .. } => "adopt policy",
+            Change::AdoptScp { .. } => "adopt scp",
         }
     }
 
@@ -220,10 +246,12 @@ impl Change {
     pub fn subject(&self) -> String {
         match self {
             Change::CreatePolicy { name, .. } | Change::CreateScp { name, .. } => name.clone(),
-            Change::CreatePolicyVersion { arn, .. } | Change::DeletePolicy { arn, .. } => {
-                policy_name_from_arn(arn).to_string()
-            }
+            Change::CreatePolicyVersion { arn, .. }
+            | Change::DeletePolicy { arn, .. }
+            | Change::AdoptPolicy { arn, .. } => policy_name_from_arn(arn).to_string(),
             Change::CreateRole { name, .. } => name.clone(),
+            Change::AdoptRole { role, .. } => role.clone(),
+            Change::AdoptScp { name, .. } => name.clone(),
             Change::UpdateTrust { role, .. }
             | Change::UpdateRole { role, .. }
             | Change::DeleteBoundary { role }
@@ -263,7 +291,8 @@ impl Change {
             | Change::DeleteBoundary { role }
             | Change::TagRole { role, .. }
             | Change::UntagRole { role, .. }
-            | Change::DeleteRole { role } => Some(role),
+            | Change::DeleteRole { role }
+            | Change::AdoptRole { role, .. } => Some(role),
             _ => None,
         }
     }
@@ -274,9 +303,9 @@ impl Change {
             Change::CreatePolicy { name, path, .. } => {
                 Some(Arn::managed_policy(partition, account_id, path, name).to_string())
             }
-            Change::CreatePolicyVersion { arn, .. } | Change::DeletePolicy { arn, .. } => {
-                Some(arn.clone())
-            }
+            Change::CreatePolicyVersion { arn, .. }
+            | Change::DeletePolicy { arn, .. }
+            | Change::AdoptPolicy { arn, .. } => Some(arn.clone()),
             _ => None,
         }
     }
@@ -301,6 +330,15 @@ impl Change {
                 | Change::AttachScp { .. }
                 | Change::DetachScp { .. }
                 | Change::DeleteScp { .. }
+                | Change::AdoptScp { .. }
+        )
+    }
+
+    /// Whether the change takes over a hand-made object (`op` starting with `adopt`).
+    pub fn is_adoption(&self) -> bool {
+        matches!(
+            self,
+            Change::AdoptRole { .. } | Change::AdoptPolicy { .. } | Change::AdoptScp { .. }
         )
     }
 }

@@ -87,7 +87,10 @@ pub fn check_ownership(
                 continue;
             }
             if let Some(existing) = live.role(role) {
-                let owned = ownership.tagged(&existing.tags) && !existing.is_service_linked();
+                // Adoption is the one change allowed on a hand-made role: it only adds the marker.
+                let adopting = matches!(change, Change::AdoptRole { .. });
+                let owned =
+                    (adopting || ownership.tagged(&existing.tags)) && !existing.is_service_linked();
                 if !owned || matches!(change, Change::CreateRole { .. }) {
                     refusals.push(RefusalReason::Unmanaged {
                         change: change.to_string(),
@@ -103,6 +106,7 @@ pub fn check_ownership(
                 .find(|p| p.arn.eq_ignore_ascii_case(&arn));
             let owned_or_new = match (change, existing) {
                 (Change::CreatePolicy { name, .. }, _) => live.policy(name).is_none(),
+                (Change::AdoptPolicy { .. }, Some(_)) => true,
                 (_, Some(policy)) => ownership.marks(&policy.tags, policy.description.as_deref()),
                 (_, None) => false,
             };
@@ -264,6 +268,18 @@ pub fn check_scps(
         }
     }
     for change in &plan.changes {
+        if let Change::AdoptScp { policy_id, .. } = change {
+            if !live
+                .iter()
+                .any(|scp| &scp.id == policy_id && !scp.aws_managed)
+            {
+                refusals.push(RefusalReason::Unmanaged {
+                    change: change.to_string(),
+                    name: policy_id.clone(),
+                });
+            }
+            continue;
+        }
         let existing_id = match change {
             Change::UpdateScp { policy_id, .. }
             | Change::DetachScp { policy_id, .. }

@@ -44,6 +44,14 @@ pub fn plan_scps(desired: &[DesiredScp], live: &[LiveScp], ownership: &Ownership
     for scp in &wanted {
         match live.iter().find(|l| l.name.eq_ignore_ascii_case(&scp.name)) {
             None => create_scp(scp, ownership, &mut phases),
+            Some(existing) if adoptable_scp(scp, existing, ownership) => {
+                phases.update.push(Change::AdoptScp {
+                    name: existing.name.clone(),
+                    policy_id: existing.id.clone(),
+                    description: ownership.marked_description(&scp.description),
+                    document: existing.content.clone(),
+                });
+            }
             Some(existing)
                 if existing.aws_managed
                     || !ownership.marks(&BTreeMap::new(), Some(&existing.description)) =>
@@ -125,6 +133,19 @@ fn create_scp(scp: &DesiredScp, ownership: &Ownership, phases: &mut Phases) {
             target_id: target.clone(),
         });
     }
+}
+
+/// A hand-made customer SCP equal to its definition (name, description, document by meaning,
+/// targets): adopting it only adds the mark to its description.
+fn adoptable_scp(scp: &DesiredScp, existing: &LiveScp, ownership: &Ownership) -> bool {
+    let live_targets: BTreeSet<&String> = existing.targets.iter().collect();
+    let wanted_targets: BTreeSet<&String> = scp.target_ids.iter().collect();
+    !existing.aws_managed
+        && !ownership.marks(&BTreeMap::new(), Some(&existing.description))
+        && existing.name == scp.name
+        && existing.description == scp.description
+        && live_targets == wanted_targets
+        && doc::equivalent_to_live(&scp.document, &existing.content)
 }
 
 fn update_scp(scp: &DesiredScp, existing: &LiveScp, ownership: &Ownership, phases: &mut Phases) {

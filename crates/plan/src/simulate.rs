@@ -272,11 +272,14 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
             }
             state.roles.retain(|r| !r.name.eq_ignore_ascii_case(role));
         }
+        Change::AdoptRole { role, tags } => role_mut(state, role)?.tags.extend(tags.clone()),
+        Change::AdoptPolicy { arn, tags } => policy_mut(state, arn)?.tags.extend(tags.clone()),
         Change::CreateScp { .. }
         | Change::UpdateScp { .. }
         | Change::AttachScp { .. }
         | Change::DetachScp { .. }
-        | Change::DeleteScp { .. } => return Err("an SCP change in an account plan".into()),
+        | Change::DeleteScp { .. }
+        | Change::AdoptScp { .. } => return Err("an SCP change in an account plan".into()),
     }
     Ok(())
 }

@@ -872,3 +872,61 @@ fn managed_policy_differing_only_in_case_is_a_conflict() {
             .any(|c| c.name == "Shared-Read" && c.reason.contains("case-insensitive"))
     );
 }
+
+/// Hand-made IAM equal to the definitions: every role and policy is one adoption change, and
+/// after those nothing is left; a role that differs stays a conflict.
+#[test]
+fn hand_made_objects_equal_to_their_definitions_are_adopted_and_converge() {
+    let mut live = converged_live();
+    for role in live.roles.iter_mut().filter(|r| r.name != "WardenAccess") {
+        role.tags.remove("warden:managed");
+    }
+    for policy in &mut live.policies {
+        policy.tags.clear();
+        let wanted = desired()
+            .policies
+            .iter()
+            .find(|p| p.name == policy.name)
+            .unwrap()
+            .description
+            .clone();
+        policy.description = Some(wanted);
+    }
+    let plan = plan_account(&desired(), &live, &ownership());
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert_eq!(plan.changes.len(), 4, "{:?}", plan.changes);
+    assert!(
+        plan.changes.iter().all(Change::is_adoption),
+        "{:?}",
+        plan.changes
+    );
+    let json = serde_json::to_string(&plan.changes).unwrap();
+    assert!(json.contains(r#""op":"adopt_role""#) && json.contains(r#""op":"adopt_policy""#));
+    let after = simulate_account(&live, &plan.changes, &ownership()).unwrap();
+    let again = plan_account(&desired(), &after, &ownership());
+    assert!(
+        again.changes.is_empty() && again.conflicts.is_empty(),
+        "{:?}",
+        again
+    );
+    // The access role is never adopted, and a role that differs is a conflict, not adopted.
+    let mut differs = live.clone();
+    differs
+        .roles
+        .iter_mut()
+        .find(|r| r.name == "auditor")
+        .unwrap()
+        .max_session_duration = Some(7200);
+    let plan = plan_account(&desired(), &differs, &ownership());
+    assert!(
+        plan.conflicts.iter().any(|c| c.name == "auditor"),
+        "{:?}",
+        plan.conflicts
+    );
+    assert!(!plan.changes.iter().any(|c| c.role() == Some("auditor")));
+    let guard = warden_plan::guard::check_ownership(&plan, &differs, &ownership());
+    assert!(
+        guard.is_empty(),
+        "adoptions pass the ownership guard: {guard:?}"
+    );
+}
