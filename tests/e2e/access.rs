@@ -347,3 +347,20 @@ fn principal_can_consolidates_after_the_chain() {
         .collect();
     assert_eq!(actions, ["s3:GetObject", "s3:ListBucket"]);
 }
+
+#[test]
+fn principals_with_an_escalation_path_get_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model(dir.path());
+    let findings = warden_app::paths::escalation_findings(&model).unwrap();
+    let found: Vec<(&str, Option<&str>, Option<&str>)> = findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.principal.as_deref(), f.account.as_deref()))
+        .collect();
+    assert_eq!(found, [("WL790", Some("builder"), Some("222233334444"))]);
+    assert!(
+        findings[0].message.contains("[lambda-create-function-invoke]"),
+        "{}",
+        findings[0].message
+    );
+}

@@ -25,6 +25,7 @@ pub mod lint;
 pub mod lint_files;
 pub mod live;
 pub mod lock;
+pub mod paths;
 pub mod plan;
 pub mod posture;
 pub mod repo;
