@@ -376,3 +376,35 @@ async fn stale_lock_is_reported_and_can_be_forced() {
         .await
         .unwrap();
 }
+
+/// The assumed-role session expires mid-run (the proxy answers `ExpiredToken`): Warden assumes
+/// the role again with the ExternalId and goes on; the role is created and a re-plan is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_session_is_renewed_and_apply_converges() {
+    let world = world("Root/Workloads").await;
+    let plan = world.plan().await.unwrap();
+    let dev = world.dev();
+    world.proxy.reset_stats();
+    world.proxy.set_faults(FaultConfig {
+        expire_tokens: [(dev.clone(), 1)].into(),
+        ..FaultConfig::default()
+    });
+    let (report, _) = world.apply(&plan).await;
+    let stats = world.proxy.stats();
+    assert_eq!(stats.expired_tokens, 1);
+    assert!(
+        report.succeeded(),
+        "{}",
+        warden_plan::report::render_apply_report(&report)
+    );
+    let assumed = stats
+        .by_account_action
+        .get(&dev)
+        .and_then(|actions| actions.get("sts:AssumeRole"))
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(assumed, 2, "the session was assumed again: {stats:?}");
+    world.proxy.set_faults(FaultConfig::default());
+    assert!(world.live_role_exists().await);
+    assert!(!world.plan().await.unwrap().has_changes());
+}

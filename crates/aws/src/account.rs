@@ -1,8 +1,11 @@
 //! Reaching a member account: AssumeRole with an ExternalId, then verifying that the access
 //! role's own trust policy requires that ExternalId.
 
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, future};
 use aws_sdk_iam::config::Credentials;
 
 use warden_policy::{Arn, Partition, decode_document};
@@ -23,6 +26,125 @@ pub struct AccountClient {
     pub(crate) iam: aws_sdk_iam::Client,
     pub(crate) protected_role: String,
     pub(crate) session_arn: Option<String>,
+    /// Renews the session's credentials (same role, same ExternalId) before they expire and
+    /// when AWS answers `ExpiredToken`.
+    pub(crate) session: Arc<RenewingSession>,
+}
+
+/// The credentials of one assumed-role session, renewed with the same AssumeRole parameters
+/// (the ExternalId included) five minutes before they expire, and at once after
+/// [`RenewingSession::invalidate`] (on `ExpiredToken`). The IAM client asks for credentials on
+/// every request (no SDK identity cache), so a renewal is seen by the next call, read or write.
+#[derive(Debug)]
+pub(crate) struct RenewingSession {
+    sts: aws_sdk_sts::Client,
+    account_id: String,
+    role_arn: String,
+    external_id: Option<ExternalId>,
+    session_name: String,
+    duration_seconds: i32,
+    current: Mutex<Option<Credentials>>,
+    /// One renewal at a time: concurrent calls wait for it instead of each assuming the role.
+    renewing: tokio::sync::Mutex<()>,
+}
+
+/// Renew this long before the credentials expire.
+const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+impl RenewingSession {
+    /// AssumeRole: the credentials and the assumed-role ARN.
+    async fn assume(&self) -> Result<(Credentials, Option<String>), AwsError> {
+        let mut request = self
+            .sts
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name(&self.session_name)
+            .duration_seconds(self.duration_seconds);
+        if let Some(external_id) = &self.external_id {
+            request = request.external_id(external_id.expose());
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|err| api_error(&self.account_id, "AssumeRole", err))?;
+        let credentials = out
+            .credentials()
+            .ok_or_else(|| AwsError::missing(&self.account_id, "AssumeRole", "Credentials"))?;
+        let expiry = SystemTime::try_from(*credentials.expiration()).ok();
+        let credentials = Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_owned()),
+            expiry,
+            "warden-assume-role",
+        );
+        let arn = out.assumed_role_user().map(|user| user.arn().to_owned());
+        Ok((credentials, arn))
+    }
+
+    fn cached(&self) -> Option<Credentials> {
+        let current = self.current.lock().ok()?;
+        let credentials = current.as_ref()?;
+        let fresh = credentials.expiry().is_none_or(|expiry| {
+            expiry
+                .duration_since(SystemTime::now())
+                .is_ok_and(|left| left > RENEW_BEFORE_EXPIRY)
+        });
+        fresh.then(|| credentials.clone())
+    }
+
+    fn store(&self, credentials: &Credentials) {
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some(credentials.clone());
+        }
+    }
+
+    async fn credentials(&self) -> Result<Credentials, AwsError> {
+        if let Some(credentials) = self.cached() {
+            return Ok(credentials);
+        }
+        let _renewing = self.renewing.lock().await;
+        if let Some(credentials) = self.cached() {
+            return Ok(credentials);
+        }
+        let (credentials, _) = self.assume().await?;
+        tracing::debug!(account = %self.account_id, "assumed-role session renewed");
+        self.store(&credentials);
+        Ok(credentials)
+    }
+
+    /// Forgets the credentials: the next call assumes the role again.
+    pub(crate) fn invalidate(&self) {
+        if let Ok(mut current) = self.current.lock() {
+            *current = None;
+        }
+    }
+}
+
+/// The session as the SDK's credentials provider.
+#[derive(Debug)]
+pub(crate) struct SessionCredentials(pub(crate) Arc<RenewingSession>);
+
+impl ProvideCredentials for SessionCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.0
+                .credentials()
+                .await
+                .map_err(CredentialsError::provider_error)
+        })
+    }
+}
+
+/// Whether AWS refused the call because the session's credentials expired.
+pub(crate) fn is_expired_token(err: &AwsError) -> bool {
+    matches!(
+        err.code(),
+        Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired")
+    )
 }
 
 impl AccountClient {
@@ -141,7 +263,13 @@ impl Aws {
                 access.duration,
             )
             .await?;
-        let live = client.read_account().await?;
+        let live = match client.read_account().await {
+            Err(err) if is_expired_token(&err) => {
+                client.session.invalidate();
+                client.read_account().await?
+            }
+            read => read?,
+        };
         let trust = match live.role(&access.role_name) {
             Some(role) => role.trust_policy.clone(),
             // Not in the read (e.g. a filtered export): ask for it directly.
@@ -163,36 +291,25 @@ impl Aws {
         duration: SessionDuration,
     ) -> Result<AccountClient, AwsError> {
         let role_arn = Arn::role(self.partition(), account_id, "/", role_name).to_string();
-        let mut request = self
-            .sts
-            .assume_role()
-            .role_arn(&role_arn)
-            .role_session_name(session_name.as_str())
-            .duration_seconds(i32::try_from(duration.as_secs()).unwrap_or(900));
-        if let Some(external_id) = external_id {
-            request = request.external_id(external_id.expose());
-        }
-        let out = request
-            .send()
-            .await
-            .map_err(|err| api_error(account_id, "AssumeRole", err))?;
-        let credentials = out
-            .credentials()
-            .ok_or_else(|| AwsError::missing(account_id, "AssumeRole", "Credentials"))?;
-        let expiry = SystemTime::try_from(*credentials.expiration()).ok();
-        let credentials = Credentials::new(
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            Some(credentials.session_token().to_owned()),
-            expiry,
-            "warden-assume-role",
-        );
+        let session = Arc::new(RenewingSession {
+            sts: self.sts.clone(),
+            account_id: account_id.to_owned(),
+            role_arn,
+            external_id: external_id.cloned(),
+            session_name: session_name.as_str().to_owned(),
+            duration_seconds: i32::try_from(duration.as_secs()).unwrap_or(900),
+            current: Mutex::new(None),
+            renewing: tokio::sync::Mutex::new(()),
+        });
+        let (credentials, session_arn) = session.assume().await?;
+        session.store(&credentials);
         Ok(AccountClient {
             account_id: account_id.to_owned(),
             partition: self.partition(),
-            iam: self.iam_with_credentials(account_id, credentials),
+            iam: self.iam_with_session(account_id, Arc::clone(&session)),
             protected_role: role_name.to_owned(),
-            session_arn: out.assumed_role_user().map(|user| user.arn().to_owned()),
+            session_arn,
+            session,
         })
     }
 

@@ -4,7 +4,7 @@ use warden_plan::change::Change;
 
 use warden_policy::{decode_document, equivalent, parse_policy};
 
-use crate::account::AccountClient;
+use crate::account::{AccountClient, is_expired_token};
 use crate::apply::{NewManagedPolicy, NewRole};
 use crate::err::{AwsError, api_error};
 
@@ -154,7 +154,15 @@ impl AccountClient {
     /// ([`WriteOutcome::Rechecked`]) when the live state is what the change makes. Otherwise
     /// the error says the outcome was unknown and the re-check found it not applied.
     pub async fn apply_change_rechecked(&self, change: &Change) -> Result<WriteOutcome, AwsError> {
-        let err = match self.apply_change(change).await {
+        let mut result = self.apply_change(change).await;
+        if let Err(err) = &result
+            && is_expired_token(err)
+        {
+            // The session ran out mid-apply: renew it (same ExternalId) and try once more.
+            self.session.invalidate();
+            result = self.apply_change(change).await;
+        }
+        let err = match result {
             Ok(()) => return Ok(WriteOutcome::Answered),
             Err(err) if ambiguous(&err) => err,
             Err(err) => return Err(err),

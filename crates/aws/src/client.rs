@@ -145,13 +145,18 @@ impl Aws {
     /// account, so each account gets its own retry partition: the adaptive rate limiter and the
     /// retry quota (both process-wide per partition in the SDK) then slow down only the
     /// throttled account instead of every account in the run.
-    pub(crate) fn iam_with_credentials(
+    /// Credentials are asked of the renewing session on every request (it caches and renews
+    /// them itself), so no SDK identity cache sits in between.
+    pub(crate) fn iam_with_session(
         &self,
         account_id: &str,
-        credentials: Credentials,
+        session: std::sync::Arc<crate::account::RenewingSession>,
     ) -> aws_sdk_iam::Client {
         let config = aws_sdk_iam::config::Builder::from(&self.sdk_config)
-            .credentials_provider(credentials)
+            .credentials_provider(aws_sdk_iam::config::SharedCredentialsProvider::new(
+                crate::account::SessionCredentials(session),
+            ))
+            .identity_cache(aws_sdk_iam::config::IdentityCache::no_cache())
             .retry_partition(RetryPartition::new(format!(
                 "warden-{}-iam-{account_id}",
                 self.instance
