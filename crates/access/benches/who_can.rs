@@ -35,7 +35,7 @@ fn model() -> AccessModel {
     let guard = LabeledPolicy::new(
         "scp:region-guard",
         doc(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]},"Null":{"aws:RequestedRegion":"false"}}}]}"#,
         ),
     );
     let mut principals = Vec::with_capacity(ACCOUNTS * ROLES);
@@ -108,6 +108,32 @@ fn bench(c: &mut Criterion) {
     )
     .expect("who-can runs");
     println!("who-can: {} principals allowed", answer.entries.len());
+    if answer.entries.is_empty() {
+        let p = &model.principals[0];
+        let session = warden_eval::role_session::RoleSession {
+            partition: Partition::Aws,
+            account_id: &p.account_id,
+            role_name: &p.name,
+            role_arn: &p.arn,
+            organization_id: "o-bench",
+            tags: &p.tags,
+            management_account: false,
+        };
+        let request = session
+            .request(
+                "s3:GetObject",
+                "arn:aws:s3:::reports/q3.csv",
+                Some("100000000000"),
+                &Default::default(),
+            )
+            .expect("request");
+        let mut set = p.policies.clone();
+        set.resource_policy = Some(bucket.clone());
+        println!(
+            "{}",
+            warden_eval::CompiledPolicySet::compile(&set).evaluate(&request)
+        );
+    }
     let mut group = c.benchmark_group("who_can");
     group.sample_size(10);
     group.bench_function("500x50_one_action", |b| {
