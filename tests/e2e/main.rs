@@ -19,5 +19,6 @@ mod plan;
 mod policy;
 mod report;
 mod review;
+mod snapshot;
 mod spec;
 mod tidy;

@@ -85,7 +85,10 @@ pub async fn take_snapshot(
     let mut failure: Option<SnapshotError> = None;
     let mut sink = |outcome: warden_aws::AccountOutcome| {
         let written = match outcome.result {
-            AccountResult::Read(live) => writer.write_account(&outcome.account_name, &live),
+            AccountResult::Read(mut live) => {
+                redact_external_id(&mut live, &org.access().external_id);
+                writer.write_account(&outcome.account_name, &live)
+            }
             AccountResult::Skipped { reason } => {
                 writer.record_unread(
                     &outcome.account_id,
@@ -122,6 +125,27 @@ pub async fn take_snapshot(
         scps: scps.len(),
         rcps: rcps.len(),
     })
+}
+
+/// What replaces Warden's ExternalId in a snapshot.
+pub const REDACTED: &str = "[redacted ExternalId]";
+
+/// Replaces Warden's own ExternalId wherever a policy of the account holds it (the access
+/// role's trust requires it): a snapshot is a file anyone may copy, the ExternalId a secret.
+/// Other ExternalIds (third parties' trust conditions) are kept: they are part of the roles.
+pub fn redact_external_id(live: &mut LiveAccount, external_id: &warden_aws::ExternalId) {
+    let quoted = format!("\"{}\"", external_id.expose());
+    let replacement = format!("\"{REDACTED}\"");
+    for role in &mut live.roles {
+        if role.trust_policy.contains(&quoted) {
+            role.trust_policy = role.trust_policy.replace(&quoted, &replacement);
+        }
+        for document in role.inline_policies.values_mut() {
+            if document.contains(&quoted) {
+                *document = document.replace(&quoted, &replacement);
+            }
+        }
+    }
 }
 
 fn forward_event(event: warden_aws::ProgressEvent) -> ProgressEvent {
