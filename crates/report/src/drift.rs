@@ -239,7 +239,8 @@ impl DriftReport {
     /// zeros, nor as "no drift".
     pub fn verdict(&self) -> Verdict {
         let t = &self.totals;
-        if t.accounts > 0 && t.unreadable == t.accounts && self.organization.is_none() {
+        // Member accounts, whatever the SCPs (read from the management account) showed.
+        if t.accounts > 0 && t.unreadable == t.accounts {
             Verdict::NothingRead
         } else if t.changes > 0 || t.conflicts > 0 {
             Verdict::Drift
@@ -264,8 +265,13 @@ impl DriftReport {
         };
         match self.verdict() {
             Verdict::NothingRead => format!(
-                "Nothing could be read: 0 of {} account(s) read, so this report says nothing about drift",
-                t.accounts
+                "Nothing could be read: 0 of {} account(s) read, so this report says nothing about their drift{}",
+                t.accounts,
+                if t.changes + t.conflicts > 0 {
+                    " (the service control policy changes below were read)"
+                } else {
+                    ""
+                }
             ),
             Verdict::Drift => format!(
                 "Drift found: {} change(s) and {} conflict(s) in {} account(s){unread}",

@@ -9,7 +9,7 @@ use warden_plan::{
 };
 use warden_spec::org::{Account, AccountStatus, Organization};
 
-use warden_report::drift::{Difference, DriftReport, FailOn};
+use warden_report::drift::{Difference, DriftReport, Verdict};
 use warden_report::render::{drift_html, drift_json, drift_markdown, drift_table};
 
 fn account(id: &str, name: &str, ou: &str) -> Account {
@@ -192,19 +192,36 @@ fn changes_are_classified_by_what_exists_live() {
     assert_eq!((t.lint_errors, t.lint_warnings, t.lint_excepted), (1, 1, 1));
 }
 
+/// The headline says what the report rests on; exit codes are `warden_app::gate`'s.
 #[test]
-fn exit_codes_follow_fail_on() {
+fn the_headline_follows_what_could_be_read() {
     let report = report();
-    assert_eq!(report.exit_code(FailOn::Never), 0);
-    assert_eq!(report.exit_code(FailOn::Drift), 2);
-    assert_eq!(report.exit_code(FailOn::Error), 1);
+    assert_eq!(report.verdict(), Verdict::Drift);
+    assert!(
+        report.headline().contains("1 of 3 account(s) could not be read"),
+        "{}",
+        report.headline()
+    );
     let mut quiet = plan();
     quiet.accounts.truncate(0);
     quiet.unreadable.clear();
     quiet.organization = None;
     let empty = DriftReport::build(&quiet, &organization(), &[]);
-    assert_eq!(empty.exit_code(FailOn::Drift), 0);
-    assert_eq!(empty.exit_code(FailOn::Error), 0);
+    assert_eq!(empty.verdict(), Verdict::InSync);
+    let mut unread = plan();
+    for account in std::mem::take(&mut unread.accounts) {
+        unread.unreadable.push(warden_plan::Unreadable {
+            account_id: account.account_id,
+            account_name: account.account_name,
+            reason: "access role refused".into(),
+        });
+    }
+    unread.organization = None;
+    let nothing = DriftReport::build(&unread, &organization(), &[]);
+    assert_eq!(nothing.verdict(), Verdict::NothingRead);
+    assert!(nothing.headline().starts_with("Nothing could be read: 0 of 3"));
+    assert!(drift_html(&nothing).contains("Nothing could be read"));
+    assert!(!drift_markdown(&nothing).contains("No drift"));
 }
 
 #[test]
