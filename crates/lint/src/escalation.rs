@@ -115,13 +115,50 @@ pub struct Found<'m> {
 /// Where an action is allowed: the first allowing statement of the holder's policies.
 type Grant = Option<(usize, usize)>;
 
+/// Grants already worked out for one holder, by action, key-ness and passed-to service.
+#[derive(Default)]
+struct Grants {
+    known: Vec<((&'static str, bool, Option<String>), Grant)>,
+}
+
+/// The services a holder's `Allow` statements can name (`any` for service wildcards and
+/// `NotAction`).
+#[derive(Default)]
+struct NamedServices {
+    any: bool,
+    services: Vec<String>,
+}
+
+impl NamedServices {
+    fn reaches(&self, action: &String) -> bool {
+        self.any
+            || action.split_once(':').is_some_and(|(service, _)| {
+                self.services
+                    .iter()
+                    .any(|named| named.eq_ignore_ascii_case(service))
+            })
+    }
+}
+
 impl Holder<'_> {
     /// Every method the holder's effective permissions allow, keeping only the smallest: a
     /// method whose actions include all of another found method's is left out.
     pub fn escalations(&self) -> Vec<Found<'static>> {
+        let named = self.named_services();
         let mut found: Vec<(Found<'static>, Vec<&'static str>)> = Vec::new();
+        let mut grants = Grants::default();
         for method in methods() {
-            if let Some(hit) = self.allows_method(method) {
+            // Most policies name a few services: skip methods they cannot reach at once.
+            let reachable = |action: &String| named.reaches(action);
+            if !method.required_actions.iter().all(reachable)
+                || !method
+                    .any_of_actions
+                    .iter()
+                    .all(|group| group.iter().any(reachable))
+            {
+                continue;
+            }
+            if let Some(hit) = self.allows_method(method, &mut grants) {
                 found.push(hit);
             }
         }
@@ -140,15 +177,63 @@ impl Holder<'_> {
             .collect()
     }
 
+    /// The services the holder's `Allow` statements can name.
+    fn named_services(&self) -> NamedServices {
+        let mut named = NamedServices::default();
+        for statement in self
+            .policies
+            .iter()
+            .flat_map(|policy| &policy.document.statements)
+            .filter(|statement| statement.effect == Effect::Allow)
+        {
+            match &statement.action {
+                ActionClause::NotAction(_) => named.any = true,
+                ActionClause::Action(patterns) => {
+                    for pattern in patterns.iter() {
+                        match pattern.split_once(':') {
+                            Some((service, _)) if !service.contains(['*', '?']) => {
+                                named.services.push(service.to_ascii_lowercase());
+                            }
+                            // `*` grants nothing here (see `names_action`); `s*:Get*` any.
+                            _ if pattern == "*" || pattern == "*:*" => {}
+                            _ => named.any = true,
+                        }
+                    }
+                }
+            }
+        }
+        named
+    }
+
+    /// `grant`, remembered per action: `iam:PassRole` alone is in 51 methods.
+    fn cached_grant(&self, method: &Method, action: &'static str, grants: &mut Grants) -> Grant {
+        let key = (
+            action,
+            method.is_key(action),
+            method
+                .passed_to_service
+                .as_deref()
+                .filter(|_| action.eq_ignore_ascii_case("iam:PassRole"))
+                .map(str::to_owned),
+        );
+        if let Some((_, grant)) = grants.known.iter().find(|(known, _)| *known == key) {
+            return *grant;
+        }
+        let grant = self.grant(method, action);
+        grants.known.push((key, grant));
+        grant
+    }
+
     fn allows_method(
         &self,
         method: &'static Method,
+        grants: &mut Grants,
     ) -> Option<(Found<'static>, Vec<&'static str>)> {
         let mut key: Grant = None;
         let mut first: Grant = None;
         let mut used = Vec::new();
         for action in &method.required_actions {
-            let grant = self.grant(method, action)?;
+            let grant = self.cached_grant(method, action, grants)?;
             first = first.or(Some(grant));
             if method.is_key(action) {
                 key = key.or(Some(grant));
@@ -156,9 +241,10 @@ impl Holder<'_> {
             used.push(action.as_str());
         }
         for group in &method.any_of_actions {
-            let (action, grant) = group
-                .iter()
-                .find_map(|action| self.grant(method, action).map(|grant| (action, grant)))?;
+            let (action, grant) = group.iter().find_map(|action| {
+                self.cached_grant(method, action, grants)
+                    .map(|grant| (action, grant))
+            })?;
             first = first.or(Some(grant));
             if method.is_key(action) {
                 key = key.or(Some(grant));

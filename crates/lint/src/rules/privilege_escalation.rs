@@ -1,5 +1,7 @@
 //! WL602: a principal whose effective permissions allow a known privilege-escalation method.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use crate::escalation::{Found, Holder, MethodKind};
@@ -86,13 +88,21 @@ impl Rule for PrivilegeEscalation {
         for (index, found) in &alone {
             out.extend(statement_findings(env, standalone[*index], found));
         }
-        let reported_alone = |policy: &PolicySubject, id: &str| {
-            alone.iter().any(|(index, found)| {
+        let alone_by_policy: HashMap<(&str, &Location), Vec<&str>> = alone
+            .iter()
+            .filter(|(_, found)| !found.is_empty())
+            .map(|(index, found)| {
                 let held = standalone[*index];
-                held.name == policy.name
-                    && held.location == policy.location
-                    && found.iter().any(|hit| hit.method.id == id)
+                (
+                    (held.name.as_str(), &held.location),
+                    found.iter().map(|hit| hit.method.id.as_str()).collect(),
+                )
             })
+            .collect();
+        let reported_alone = |policy: &PolicySubject, id: &str| {
+            alone_by_policy
+                .get(&(policy.name.as_str(), &policy.location))
+                .is_some_and(|ids| ids.contains(&id))
         };
         // Each role and user as a whole: what only the combination allows.
         let mut principals: Vec<(&str, &str, &Location, Holder<'_>)> = Vec::new();
