@@ -243,3 +243,42 @@ fn service_linked_roles_trust_is_not_a_confused_deputy() {
         "{linked:#?}"
     );
 }
+
+/// A user whose two groups' policies together escalate is reported, as a role holding the same
+/// two policies is; neither policy alone is.
+#[test]
+fn users_are_judged_with_their_groups_policies() {
+    let export = json!({
+        "GroupDetailList": [
+            {"GroupName": "passers", "GroupPolicyList": [{"PolicyName": "pass", "PolicyDocument":
+                {"Version": "2012-10-17", "Statement": [{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/*"}]}}]},
+            {"GroupName": "builders", "GroupPolicyList": [{"PolicyName": "run", "PolicyDocument":
+                {"Version": "2012-10-17", "Statement": [{"Sid": "Run", "Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}]}}]}
+        ],
+        "UserDetailList": [
+            {"UserName": "alice", "GroupList": ["passers", "builders"]},
+            {"UserName": "bob", "GroupList": ["builders"]}
+        ]
+    });
+    let subject = crate::export::subject_from_export(
+        "export.json",
+        &export.to_string(),
+        &LintConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(subject.users.len(), 2);
+    let findings = lint_subject(&subject);
+    let escalation: Vec<_> = findings
+        .iter()
+        .filter(|finding| finding.rule == "WL602")
+        .collect();
+    assert_eq!(escalation.len(), 1, "{findings:#?}");
+    assert_eq!(escalation[0].principal.as_deref(), Some("alice"));
+    assert!(
+        escalation[0]
+            .message
+            .contains("`ec2-run-instances-pass-role`"),
+        "{}",
+        escalation[0].message
+    );
+}
