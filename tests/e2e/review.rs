@@ -408,3 +408,204 @@ fn the_command_exits_2_on_new_access_and_prints_table_markdown_and_json() {
         bad.stderr
     );
 }
+
+const CALLS_EXTERNAL_ID: &str = "e2e-calls-external-id";
+const CALLS_EXTERNAL_ID_ENV: &str = "WARDEN_E2E_CALLS_EXTERNAL_ID";
+
+const CALLS_CONFIG: &str = r#"
+organization:
+  management_account_id: "MANAGEMENT"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_CALLS_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+admin_roles: [WardenAccess]
+"#;
+
+const CALLS_POLICY: &str = r#"
+kind: ManagedPolicy
+name: shared-read
+path: /
+description: Reads the shared bucket.
+statements:
+  - Sid: Read
+    Effect: Allow
+    Action: s3:GetObject
+    Resource: "arn:aws:s3:::shared/*"
+"#;
+
+const CALLS_ROLE: &str = r#"
+kind: Role
+name: app-task
+path: /workloads/
+description: The application's task role.
+targets:
+  ous: [Root/Workloads]
+boundary: workload-boundary
+managed_policies: [shared-read]
+tags:
+  team: app
+trust:
+  - Sid: EcsTasks
+    Effect: Allow
+    Principal:
+      Service: ecs-tasks.amazonaws.com
+    Action: sts:AssumeRole
+inline_policies:
+  data:
+    - Sid: ReadData
+      Effect: Allow
+      Action: s3:GetObject
+      Resource: "arn:aws:s3:::data-${account_id}/*"
+"#;
+
+/// Plan, apply (creating, then changing and deleting roles, policies and SCPs), drift and
+/// evidence through the counting proxy: every call any of them makes must be granted by the
+/// policy `bootstrap` writes for its caller (the access role in member accounts, the CI role in
+/// the management account), and drift and plan make no write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_warden_makes_is_granted_by_the_bootstrap_policies() {
+    use warden_aws::fixture::{self, SeedAccount, SeedSpec};
+    use warden_aws::{Aws, AwsOptions, ExternalId};
+    use warden_emulator::{FaultConfig, FaultProxy};
+
+    let server = warden_e2e::moto();
+    let aws = Aws::connect(AwsOptions::emulator(server.endpoint_url()))
+        .await
+        .unwrap();
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into()],
+        accounts: vec![
+            SeedAccount::new("dev", "Workloads"),
+            SeedAccount::new("prod", "Workloads"),
+        ],
+        access_role_name: "WardenAccess".into(),
+        external_id: ExternalId::new(CALLS_EXTERNAL_ID).unwrap(),
+    };
+    let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+    let members: Vec<String> = org.accounts.iter().map(|a| a.id.clone()).collect();
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default()).unwrap();
+    let endpoint = proxy.endpoint_url();
+
+    let repo = tempfile::tempdir().unwrap();
+    write_file(
+        repo.path(),
+        "warden.yaml",
+        &CALLS_CONFIG.replace("MANAGEMENT", &org.management_account_id),
+    );
+    write_file(repo.path(), "boundaries/workload.yaml", BOUNDARY);
+    write_file(repo.path(), "policies/shared-read.yaml", CALLS_POLICY);
+    write_file(repo.path(), "policies/app-task.yaml", CALLS_ROLE);
+    write_file(
+        repo.path(),
+        "scps/deny-leave.yaml",
+        warden_e2e::DENY_LEAVE_SCP,
+    );
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--endpoint-url", &endpoint]);
+        xtask_in(
+            repo.path(),
+            &all,
+            &[(CALLS_EXTERNAL_ID_ENV, CALLS_EXTERNAL_ID)],
+            &[],
+        )
+    };
+    let ok = |outcome: crate::cli::Run| assert_eq!(outcome.code, 0, "{}", outcome.transcript());
+
+    // Reads only: plan and drift.
+    proxy.reset_stats();
+    ok(run(&["plan", "--out", "plan.json"]));
+    ok(run(&["drift", "--format", "json"]));
+    let reads = proxy.stats();
+    for action in reads.by_action.keys() {
+        let call = warden_aws::calls::find(action)
+            .unwrap_or_else(|| panic!("`{action}` is not in warden_aws::calls::CALLS"));
+        assert!(!call.writes, "plan and drift made the write `{action}`");
+    }
+
+    // Create, then change and delete.
+    ok(run(&["apply", "plan.json"]));
+    write_file(
+        repo.path(),
+        "policies/shared-read.yaml",
+        &CALLS_POLICY.replace("shared/*", "shared/app/*"),
+    );
+    write_file(
+        repo.path(),
+        "boundaries/narrow.yaml",
+        &BOUNDARY.replace("workload-boundary", "narrow-boundary"),
+    );
+    write_file(
+        repo.path(),
+        "policies/app-task.yaml",
+        &CALLS_ROLE
+            .replace(
+                "boundary: workload-boundary\n",
+                "boundary: narrow-boundary\n",
+            )
+            .replace("team: app", "team: platform")
+            .replace("ecs-tasks", "lambda")
+            .replace("data-${account_id}/*", "data-${account_id}/app/*"),
+    );
+    write_file(
+        repo.path(),
+        "scps/deny-leave.yaml",
+        &warden_e2e::DENY_LEAVE_SCP.replace("DenyLeave", "DenyLeaving"),
+    );
+    ok(run(&["plan", "--out", "plan.json"]));
+    ok(run(&["apply", "plan.json"]));
+    std::fs::remove_file(repo.path().join("policies/app-task.yaml")).unwrap();
+    std::fs::remove_file(repo.path().join("policies/shared-read.yaml")).unwrap();
+    std::fs::remove_file(repo.path().join("scps/deny-leave.yaml")).unwrap();
+    std::fs::remove_file(repo.path().join("boundaries/narrow.yaml")).unwrap();
+    ok(run(&["plan", "--out", "plan.json"]));
+    ok(run(&["apply", "plan.json"]));
+    let evidence = repo.path().join("evidence");
+    ok(run(&["evidence", "--out", evidence.to_str().unwrap()]));
+
+    let dir = repo.path().join("bootstrap");
+    ok(xtask_in(
+        repo.path(),
+        &["bootstrap", "--out", dir.to_str().unwrap()],
+        &[],
+        &[],
+    ));
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let template = read("access-role.template.json");
+    let member_policy =
+        &template["Resources"]["WardenAccessRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+    let management_policy = read("management-policy.json");
+    let stats = proxy.stats();
+    let mut writes = 0;
+    for (account, actions) in &stats.by_account_action {
+        let (policy, whose) = if members.contains(account) {
+            (member_policy, "the access role")
+        } else {
+            (&management_policy, "the management account's CI role")
+        };
+        for action in actions.keys() {
+            assert!(
+                warden_app::bootstrap::grants(policy, action),
+                "Warden called `{action}` as {whose} (account `{account}`), which the bootstrap policy does not grant"
+            );
+            writes += usize::from(warden_aws::calls::find(action).is_some_and(|c| c.writes));
+        }
+    }
+    for expected in [
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "organizations:CreatePolicy",
+        "sts:AssumeRole",
+    ] {
+        assert!(
+            stats.calls_for_action(expected) > 0,
+            "the flows never called `{expected}`: {stats:?}"
+        );
+    }
+    assert!(writes > 5, "{stats:?}");
+}

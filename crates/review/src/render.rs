@@ -252,7 +252,7 @@ fn markdown(diff: &AccessDiff) -> String {
             group.accounts.len(),
             change.gained.len(),
             change.lost.len(),
-            list(&change.trust_gained, &code),
+            list(&change.trust_gained, code),
             change.causes.join(", ").replace('|', "\\|"),
         );
         let mut block = format!(
