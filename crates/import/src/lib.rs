@@ -1,0 +1,26 @@
+//! Import: live IAM (from AWS or a snapshot) → definition files in the repository's format, for
+//! what Warden does not manage yet. Pure: the caller reads the organization and writes files.
+//!
+//! - Roles, customer managed policies (a policy used as a permissions boundary becomes a
+//!   `Boundary`), and customer SCPs with their targets.
+//! - Objects alike across accounts (equal once the account id and partition in their documents
+//!   and ARNs are replaced by `${account_id}` and `${partition}`) become one definition whose
+//!   targets are an OU when they cover exactly its accounts, else the account ids. When the
+//!   same name differs between accounts, the variant in most accounts is imported and the others
+//!   are reported as skipped (they stay conflicts in the plan).
+//! - Skipped: service-linked roles (`/aws-service-role/`), IAM Identity Center roles
+//!   (`/aws-reserved/`), the access role, `OrganizationAccountAccessRole`, objects Warden already
+//!   manages (the marker) and names the repository already defines.
+//! - Every statement gets `justification: "imported from <account> on <date>; needs a reason"`;
+//!   [`with_exceptions`] adds lint exceptions (owner `imported`, 90 days) for findings on them.
+//! - Lossless: documents (statements, as JSON flow mappings YAML reads as is), trust, path,
+//!   description, max session, boundary, tags and attachments (AWS managed by ARN).
+
+mod group;
+mod yaml;
+
+pub use group::{ImportInput, Imported, ImportedFile, Skipped, import};
+pub use yaml::with_exceptions;
+
+#[cfg(test)]
+mod tests;
