@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{Value, json};
 use warden_generate::cloudtrail::TrailEvent;
-use warden_lint::emit::sarif;
 use warden_policy::{ActionClause, Arn, Effect, PolicyDocument, PrincipalType};
 
 /// The kinds of alerts, each with a stable id and kebab-case name.
@@ -656,64 +655,75 @@ pub fn render_json(alerts: &[Alert]) -> String {
     text
 }
 
-/// SARIF 2.1.0 with the same structs as lint's emitter; results carry no file location (an
-/// event is not in the repository) but the account, actor and time in the message.
+/// SARIF 2.1.0 in the shape GitHub code scanning reads: every alert kind as a rule with its
+/// descriptions, `security-severity` and tags; results carry no file location (an event is not
+/// in the repository) but the account, actor and time in the message, and a fingerprint of the
+/// event so re-uploads of the same logs do not duplicate alerts.
 pub fn render_sarif(alerts: &[Alert]) -> String {
-    let rules = AlertKind::ALL
+    let rules: Vec<Value> = AlertKind::ALL
         .iter()
-        .map(|kind| sarif::ReportingDescriptor {
-            id: kind.id(),
-            name: kind.name(),
-            short_description: sarif::Text {
-                text: kind.summary().to_string(),
-            },
-            help_uri: "https://github.com/warden-iam/warden/blob/main/crates/report/src/events.rs"
-                .to_string(),
-            default_configuration: sarif::Configuration {
-                level: sarif_level(kind.severity()),
-            },
-            properties: sarif::RuleProperties {
-                tags: vec!["security", "cloudtrail"],
-            },
+        .map(|kind| {
+            json!({
+                "id": kind.id(),
+                "name": kind.name(),
+                "shortDescription": {"text": kind.summary()},
+                "fullDescription": {"text": kind.summary()},
+                "help": {"text": kind.summary(), "markdown": kind.summary()},
+                "helpUri": "https://github.com/warden-iam/warden/blob/main/crates/report/src/events.rs",
+                "defaultConfiguration": {"level": sarif_level(kind.severity())},
+                "properties": {
+                    "tags": ["security", "iam", "cloudtrail"],
+                    "security-severity": match kind.severity() {
+                        AlertSeverity::Error => "8.0",
+                        AlertSeverity::Warning => "5.0",
+                    },
+                    "precision": "high",
+                },
+            })
         })
         .collect();
-    let results = alerts
+    let results: Vec<Value> = alerts
         .iter()
-        .map(|alert| sarif::SarifResult {
-            rule_id: alert.id.to_string(),
-            rule_index: AlertKind::ALL
-                .iter()
-                .position(|kind| kind.id() == alert.id)
-                .unwrap_or_default(),
-            level: sarif_level(alert.severity),
-            message: sarif::Text {
-                text: format!(
+        .map(|alert| {
+            json!({
+                "ruleId": alert.id,
+                "ruleIndex": AlertKind::ALL
+                    .iter()
+                    .position(|kind| kind.id() == alert.id)
+                    .unwrap_or_default(),
+                "level": sarif_level(alert.severity),
+                "message": {"text": format!(
                     "{} (account {}, by {}, at {})",
                     alert.message,
                     alert.account.as_deref().unwrap_or("-"),
                     alert.actor,
                     alert.time
-                ),
-            },
-            locations: Vec::new(),
-            suppressions: Vec::new(),
+                )},
+                "partialFingerprints": {"wardenEvent/v1": format!(
+                    "{}/{}/{}/{}/{}",
+                    alert.id,
+                    alert.account.as_deref().unwrap_or("-"),
+                    alert.time,
+                    alert.event,
+                    alert.target
+                )},
+            })
         })
         .collect();
-    let log = sarif::Log {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
-        version: "2.1.0",
-        runs: vec![sarif::Run {
-            tool: sarif::Tool {
-                driver: sarif::Driver {
-                    name: "warden-events",
-                    information_uri: "https://github.com/warden-iam/warden",
-                    version: crate::WARDEN_VERSION,
-                    rules,
-                },
-            },
-            results,
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "warden-events",
+                "informationUri": "https://github.com/warden-iam/warden",
+                "version": crate::WARDEN_VERSION,
+                "rules": rules,
+            }},
+            "automationDetails": {"id": "warden-events/"},
+            "results": results,
         }],
-    };
+    });
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
