@@ -233,3 +233,206 @@ pub fn from_definitions(
     }
     Ok(AccessModel::new(&org.id, principals))
 }
+
+/// Every role and user of a live read (a snapshot), with the SCPs attached above each
+/// account. Documents come from the accounts' customer managed policies or `aws_managed`;
+/// users get their groups' policies too. An SCP level with no SCP attached allows nothing, as
+/// in AWS.
+pub fn from_live(
+    org: &Organization,
+    scps: &[warden_live::LiveScp],
+    accounts: &[warden_live::LiveAccount],
+    aws_managed: &mut dyn FnMut(&str) -> Option<PolicyDocument>,
+) -> Result<AccessModel, AccessError> {
+    let parse = |label: &str, raw: &str| -> Option<LabeledPolicy> {
+        let text = warden_policy::decode_document(raw).ok()?;
+        let document = warden_policy::parse_policy(&text).ok()?;
+        Some(LabeledPolicy::new(label, document))
+    };
+    let partition = |arn: &str| {
+        warden_policy::arn::ArnRef::parse(arn)
+            .and_then(|parsed| Partition::parse(parsed.partition).ok())
+            .unwrap_or(Partition::Aws)
+    };
+    let mut principals = Vec::new();
+    for live in accounts {
+        let account_id = &live.account_id;
+        let account_name = org
+            .account(account_id)
+            .map(|account| account.name.clone())
+            .unwrap_or_default();
+        let management = org.management_account_id == *account_id;
+        let mut levels = org.ancestry(account_id);
+        levels.push(account_id.clone());
+        let scp_set: Vec<Vec<LabeledPolicy>> = if management {
+            Vec::new()
+        } else {
+            levels
+                .iter()
+                .map(|id| {
+                    scps.iter()
+                        .filter(|scp| scp.targets.iter().any(|target| target == id))
+                        .filter_map(|scp| parse(&format!("scp:{}@{id}", scp.name), &scp.content))
+                        .collect()
+                })
+                .collect()
+        };
+        let mut unresolved = Vec::new();
+        let mut managed = |arn: &str, unresolved: &mut Vec<String>| -> Option<LabeledPolicy> {
+            let customer = live
+                .policies
+                .iter()
+                .find(|policy| policy.arn == arn)
+                .and_then(|policy| {
+                    let document = policy
+                        .default_version()
+                        .map(|version| version.document.as_str())
+                        .filter(|document| !document.is_empty())
+                        .unwrap_or(&policy.document);
+                    parse(arn, document)
+                });
+            let found = customer
+                .or_else(|| aws_managed(arn).map(|document| LabeledPolicy::new(arn, document)));
+            if found.is_none() {
+                unresolved.push(arn.to_string());
+            }
+            found
+        };
+        for role in &live.roles {
+            unresolved.clear();
+            let mut identity: Vec<LabeledPolicy> = role
+                .inline_policies
+                .iter()
+                .filter_map(|(name, document)| parse(&format!("inline:{name}"), document))
+                .collect();
+            identity.extend(
+                role.attached_policy_arns
+                    .iter()
+                    .filter_map(|arn| managed(arn, &mut unresolved)),
+            );
+            let permissions_boundary = role
+                .permissions_boundary_arn
+                .as_deref()
+                .and_then(|arn| managed(arn, &mut unresolved));
+            principals.push(Principal {
+                arn: role.arn.clone(),
+                name: role.name.clone(),
+                kind: PrincipalKind::Role,
+                account_id: account_id.clone(),
+                account_name: account_name.clone(),
+                partition: partition(&role.arn),
+                tags: role.tags.clone().into_iter().collect(),
+                management,
+                policies: PolicySet {
+                    identity,
+                    permissions_boundary,
+                    scps: scp_set.clone(),
+                    ..PolicySet::default()
+                },
+                trust: parse(&format!("trust:{}", role.name), &role.trust_policy),
+                attached_policy_arns: role.attached_policy_arns.clone(),
+                unresolved: unresolved.clone(),
+            });
+        }
+        for user in &live.users {
+            unresolved.clear();
+            let mut identity: Vec<LabeledPolicy> = user
+                .inline_policies
+                .iter()
+                .filter_map(|(name, document)| parse(&format!("inline:{name}"), document))
+                .collect();
+            let mut attached = user.attached_policy_arns.clone();
+            for group in live.groups.iter().filter(|g| user.groups.contains(&g.name)) {
+                identity.extend(group.inline_policies.iter().filter_map(|(name, document)| {
+                    parse(&format!("group:{}/inline:{name}", group.name), document)
+                }));
+                attached.extend(group.attached_policy_arns.iter().cloned());
+            }
+            identity.extend(
+                attached
+                    .iter()
+                    .filter_map(|arn| managed(arn, &mut unresolved)),
+            );
+            let permissions_boundary = user
+                .permissions_boundary_arn
+                .as_deref()
+                .and_then(|arn| managed(arn, &mut unresolved));
+            principals.push(Principal {
+                arn: user.arn.clone(),
+                name: user.name.clone(),
+                kind: PrincipalKind::User,
+                account_id: account_id.clone(),
+                account_name: account_name.clone(),
+                partition: partition(&user.arn),
+                tags: user.tags.clone().into_iter().collect(),
+                management,
+                policies: PolicySet {
+                    identity,
+                    permissions_boundary,
+                    scps: scp_set.clone(),
+                    ..PolicySet::default()
+                },
+                trust: None,
+                attached_policy_arns: attached,
+                unresolved: unresolved.clone(),
+            });
+        }
+    }
+    Ok(AccessModel::new(&org.id, principals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_gives_roles_with_their_scps_and_trust() {
+        let org: Organization = serde_json::from_str(
+            r#"{"id": "o-test12345", "management_account_id": "123456789012", "root_id": "r-ab12",
+                "accounts": [{"id": "222233334444", "name": "prod", "email": null, "status": "Active", "parent_id": "r-ab12", "ou_path": "Root", "tags": {}}],
+                "organizational_units": []}"#,
+        )
+        .unwrap();
+        let full = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let scps = vec![
+            warden_live::LiveScp {
+                name: "FullAWSAccess".into(),
+                content: full.into(),
+                targets: vec!["r-ab12".into(), "222233334444".into()],
+                ..warden_live::LiveScp::default()
+            },
+            warden_live::LiveScp {
+                name: "no-s3-delete".into(),
+                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#.into(),
+                targets: vec!["222233334444".into()],
+                ..warden_live::LiveScp::default()
+            },
+        ];
+        let account: warden_live::LiveAccount = serde_json::from_value(serde_json::json!({
+            "account_id": "222233334444",
+            "roles": [{
+                "name": "ops", "path": "/", "arn": "arn:aws:iam::222233334444:role/ops", "role_id": "AROA1",
+                "trust_policy": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A222233334444%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D",
+                "description": null, "max_session_duration": 3600, "permissions_boundary_arn": null,
+                "tags": {}, "inline_policies": {"admin": full}, "attached_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+            }],
+            "policies": []
+        }))
+        .unwrap();
+        let model = from_live(&org, &scps, &[account], &mut |_| None).unwrap();
+        assert_eq!(model.principals.len(), 1);
+        let ops = &model.principals[0];
+        assert_eq!(ops.unresolved, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert_eq!(ops.policies.scps.len(), 2, "root and account levels");
+        assert!(ops.trust.is_some(), "URL-encoded trust decoded");
+        let decide = |action: &str| {
+            let request = model.request(0, action, "arn:aws:s3:::b", &[]).unwrap();
+            model.compiled(0).unwrap().decide(&request)
+        };
+        assert!(decide("s3:ListBucket").is_allow());
+        assert_eq!(
+            decide("s3:DeleteBucket"),
+            warden_eval::DecisionKind::ExplicitDeny
+        );
+    }
+}
