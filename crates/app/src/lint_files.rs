@@ -61,19 +61,27 @@ impl LintRequest {
             }
             return self.lint_directory(path, scope);
         }
-        let (file, text, value) = read_json(path)?;
+        let (file, text, value) = match read_json(path)? {
+            Ok(read) => read,
+            Err(findings) => {
+                scope.push(format!("policy file `{}`", display(path)));
+                return Ok(findings);
+            }
+        };
         let config = LintConfig::default();
         let options = self.options(&config);
         if warden_lint::export::looks_like_export(&value) {
             scope.push(format!("account export `{file}`"));
-            return Ok(warden_lint::lint_authorization_details(
-                &file, &text, &options,
-            )?);
+            return Ok(
+                warden_lint::lint_authorization_details(&file, &text, &options)
+                    .unwrap_or_else(|err| err.findings()),
+            );
         }
         scope.push(format!("policy file `{file}`"));
-        Ok(warden_lint::lint_policy_text(
-            &file, &text, self.kind, &options,
-        )?)
+        Ok(
+            warden_lint::lint_policy_text(&file, &text, self.kind, &options)
+                .unwrap_or_else(|err| err.findings()),
+        )
     }
 
     fn options<'a>(&self, config: &'a LintConfig) -> LintOptions<'a> {
@@ -101,25 +109,44 @@ impl LintRequest {
         let options = self.options(&config);
         let mut subject = Subject::default();
         let mut findings = Vec::new();
+        let mut unparsed = 0;
+        // A file that cannot be read as a policy is a finding at its position; the other
+        // files are still linted.
         for path in files {
-            let (file, text, value) = read_json(&path)?;
+            let (file, text, value) = match read_json(&path)? {
+                Ok(read) => read,
+                Err(unreadable) => {
+                    findings.extend(unreadable);
+                    unparsed += 1;
+                    continue;
+                }
+            };
             if warden_lint::export::looks_like_export(&value) {
-                findings.extend(warden_lint::lint_authorization_details(
-                    &file, &text, &options,
-                )?);
+                findings.extend(
+                    warden_lint::lint_authorization_details(&file, &text, &options)
+                        .unwrap_or_else(|err| err.findings()),
+                );
                 continue;
             }
             let name = path
                 .file_stem()
                 .map_or_else(|| file.clone(), |stem| stem.to_string_lossy().into_owned());
-            subject.policies.push(PolicySubject::from_json_text(
-                name, self.kind, &file, &text,
-            )?);
+            match PolicySubject::from_json_text(name, self.kind, &file, &text) {
+                Ok(policy) => subject.policies.push(policy),
+                Err(err) => {
+                    findings.extend(err.findings());
+                    unparsed += 1;
+                }
+            }
         }
         findings.extend(warden_lint::lint(&subject, &options));
         scope.push(format!(
             "{} under `{}`",
-            count(subject.policies.len(), "policy file", "policy files"),
+            count(
+                subject.policies.len() + unparsed,
+                "policy file",
+                "policy files"
+            ),
             display(dir)
         ));
         Ok(findings)
@@ -195,15 +222,34 @@ impl LintRequest {
     }
 }
 
-fn read_json(path: &Path) -> Result<(String, String, serde_json::Value), AppError> {
+/// A JSON file as text and value; JSON that does not parse is a WL104 finding at its position.
+type Read = Result<(String, String, serde_json::Value), Vec<Finding>>;
+
+fn read_json(path: &Path) -> Result<Read, AppError> {
     let text = fs::read_to_string(path).map_err(|err| AppError::Read {
         path: path.display().to_string(),
         message: err.to_string(),
     })?;
     let file = display(path);
-    let value =
-        serde_json::from_str(&text).map_err(|err| json_error(&file, &err, "invalid json"))?;
-    Ok((file, text, value))
+    match serde_json::from_str(&text) {
+        Ok(value) => Ok(Ok((file, text, value))),
+        Err(err) => {
+            let (line, column) = (err.line(), err.column());
+            let message = err.to_string();
+            let message = message
+                .strip_suffix(&format!(" at line {line} column {column}"))
+                .unwrap_or(&message)
+                .to_string();
+            // At the end of input serde_json reports column 0; columns count from 1.
+            let error = warden_lint::LintError::Json {
+                file,
+                line,
+                column: column.max(1),
+                message,
+            };
+            Ok(Err(error.findings()))
+        }
+    }
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {
@@ -383,6 +429,68 @@ mod tests {
                 .as_deref()
                 .is_none_or(|id| id == "210987654321")
         }));
+    }
+
+    /// One malformed file in a directory is a finding at its position; the other files are
+    /// still linted (it used to stop the run and hide everything else).
+    #[test]
+    fn a_malformed_file_does_not_hide_the_other_files() {
+        let dir = std::env::temp_dir().join(format!("warden-lint-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("a-broken.json"),
+            "{\"Version\": \"2012-10-17\",\n  \"Statement\": [\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("b-grammar.json"),
+            "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"X\", \"Effect\": \"Maybe\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("c-wide.json"),
+            "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"All\", \"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}",
+        )
+        .unwrap();
+        let mut request = request();
+        request.cwd = dir.clone();
+        let linted = request.lint_paths(std::slice::from_ref(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let invalid: Vec<_> = linted
+            .findings
+            .iter()
+            .filter(|f| f.rule == "WL104")
+            .collect();
+        assert_eq!(invalid.len(), 2, "{:#?}", linted.findings);
+        assert!(
+            invalid[0].file.ends_with("a-broken.json") && invalid[0].line == 3,
+            "{:?}",
+            invalid[0]
+        );
+        assert!(
+            invalid[0].message.starts_with("invalid json: "),
+            "{:?}",
+            invalid[0]
+        );
+        assert!(
+            invalid[1].file.ends_with("b-grammar.json") && invalid[1].line == 2,
+            "{:?}",
+            invalid[1]
+        );
+        assert!(invalid[1].message.contains("`Maybe`"), "{:?}", invalid[1]);
+        assert!(
+            linted
+                .findings
+                .iter()
+                .any(|f| f.rule == "WL202" && f.file.ends_with("c-wide.json")),
+            "{:#?}",
+            linted.findings
+        );
+        assert!(
+            linted.scope[0].starts_with("3 policy files"),
+            "{:?}",
+            linted.scope
+        );
     }
 
     #[test]
