@@ -40,6 +40,8 @@ enum Command {
     Evidence(cmd::evidence::Args),
     /// Copy the organization's IAM to a directory, for offline commands (`--snapshot DIR`).
     Snapshot(cmd::snapshot::Args),
+    /// Write definitions for the roles, policies, boundaries and SCPs Warden does not manage.
+    Import(cmd::import::Args),
     /// Report high-risk IAM events from CloudTrail; write matching EventBridge rules.
     Events(cmd::events::Args),
     /// Evaluate a request offline through the AWS decision chain.
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => cmd::drift::run(args),
         Command::Evidence(args) => cmd::evidence::run(args),
         Command::Snapshot(args) => cmd::snapshot::run(args),
+        Command::Import(args) => cmd::import::run(args),
         Command::Events(args) => cmd::events::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::WhoCan(args) => cmd::access::who_can(args),

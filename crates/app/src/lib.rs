@@ -21,6 +21,7 @@ pub mod demo;
 mod err;
 pub mod evidence;
 pub mod gate;
+pub mod import;
 pub mod lint;
 pub mod lint_files;
 pub mod live;

@@ -12,6 +12,7 @@ pub mod drift;
 pub mod events;
 pub mod evidence;
 pub mod generate;
+pub mod import;
 pub mod lint;
 pub mod plan;
 pub mod policy;
