@@ -30,6 +30,8 @@ enum Command {
     Lint(cmd::lint::Args),
     /// Generate or check the committed JSON schemas for the definition files.
     Schema(cmd::schema::Args),
+    /// Generate or check the lint rule pages under docs/rules/ (from each rule's doc comment).
+    Docs(cmd::docs::Args),
     /// Compare definitions with live IAM and show the changes.
     Plan(cmd::plan::Args),
     /// Apply a saved plan (or plan and confirm).
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Catalog(command) => cmd::catalog::run(command),
         Command::Lint(args) => cmd::lint::run(args),
         Command::Schema(args) => cmd::schema::run(args),
+        Command::Docs(args) => cmd::docs::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Apply(args) => cmd::apply::run(args),
         Command::Drift(args) => cmd::drift::run(args),

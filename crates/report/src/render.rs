@@ -530,3 +530,137 @@ pub fn drift_table(report: &DriftReport) -> String {
     );
     out
 }
+
+/// The drift report as SARIF for code scanning (category `warden-drift/`): the lint findings
+/// of the definitions, plus one result per drifted, conflicting or unreadable account at
+/// `warden.yaml` (drift is about the organization, not a line of a definition), each with the
+/// account in its properties.
+pub fn drift_sarif(report: &DriftReport, base: &str) -> String {
+    use warden_lint::emit::sarif::{
+        ArtifactLocation, Configuration, Fingerprints, Help, PhysicalLocation, Region,
+        ReportingDescriptor, ResultProperties, RuleProperties, SarifLocation, SarifResult, Text,
+        log_relative_to,
+    };
+    let findings: Vec<Finding> = report
+        .sections()
+        .flat_map(|section| section.findings.iter().cloned())
+        .collect();
+    let mut log = log_relative_to(&findings, base, "warden-drift/");
+    let kinds = [
+        (
+            "WD001",
+            "live-differs",
+            "live iam differs from the definitions",
+            "warning",
+            "5.0",
+        ),
+        (
+            "WD002",
+            "conflict",
+            "an object the definitions want exists unmanaged",
+            "warning",
+            "5.0",
+        ),
+        (
+            "WD003",
+            "account-unreadable",
+            "an account could not be read or its access role was refused",
+            "error",
+            "7.0",
+        ),
+    ];
+    let Some(run) = log.runs.first_mut() else {
+        return String::new();
+    };
+    let first = run.tool.driver.rules.len();
+    for (id, name, summary, level, severity) in kinds {
+        run.tool.driver.rules.push(ReportingDescriptor {
+            id,
+            name,
+            short_description: Text {
+                text: summary.to_string(),
+            },
+            full_description: Text {
+                text: format!("Warden's drift report: {summary}."),
+            },
+            help: Help {
+                text: format!("{summary}. Run `cargo xtask drift` for the details and `cargo xtask plan` to see what apply would change."),
+                markdown: format!("{summary}. Run `cargo xtask drift` for the details and `cargo xtask plan` to see what apply would change."),
+            },
+            help_uri: format!("{}/blob/main/README.md", warden_lint::emit::docs::REPOSITORY_URL),
+            default_configuration: Configuration { level },
+            properties: RuleProperties {
+                tags: vec!["security", "iam", "drift"],
+                security_severity: severity,
+                precision: "high",
+            },
+        });
+    }
+    for section in report.sections() {
+        let (index, message) = match section.status {
+            AccountStatus::InSync => continue,
+            AccountStatus::Drift => (
+                0,
+                format!(
+                    "{} ({}): {} change(s) the definitions would make",
+                    section.account_name,
+                    section.account_id,
+                    section.changes.len()
+                ),
+            ),
+            AccountStatus::Conflict => (
+                1,
+                format!(
+                    "{} ({}): {} conflict(s): {}",
+                    section.account_name,
+                    section.account_id,
+                    section.conflicts.len(),
+                    section
+                        .conflicts
+                        .iter()
+                        .map(|c| format!("{} `{}`", c.kind, c.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            AccountStatus::Unreadable => (
+                2,
+                format!(
+                    "{} ({}): not read: {}",
+                    section.account_name,
+                    section.account_id,
+                    section.unreadable.as_deref().unwrap_or_default()
+                ),
+            ),
+        };
+        let (id, _, _, level, _) = kinds[index];
+        run.results.push(SarifResult {
+            rule_id: id.to_string(),
+            rule_index: first + index,
+            level,
+            message: Text { text: message },
+            locations: vec![SarifLocation {
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation {
+                        uri: "warden.yaml".to_string(),
+                        uri_base_id: Some("%SRCROOT%"),
+                    },
+                    region: Region {
+                        start_line: 1,
+                        start_column: 1,
+                    },
+                },
+            }],
+            suppressions: Vec::new(),
+            partial_fingerprints: Fingerprints {
+                warden_finding: format!("{id}/{}", section.account_id),
+            },
+            properties: ResultProperties {
+                accounts: vec![section.account_id.clone()],
+            },
+        });
+    }
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}

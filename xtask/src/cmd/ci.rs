@@ -92,10 +92,12 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Committed generated files (catalog data, JSON schemas) must be what the generators produce.
+/// Committed generated files (catalog data, JSON schemas, lint rule pages) must be what the
+/// generators produce.
 fn check_generated(root: &Path) -> anyhow::Result<()> {
     super::catalog::check(root).context("the committed catalog data is stale")?;
     super::schema::check(root).context("the committed JSON schemas are stale")?;
+    super::docs::check(root).context("the committed lint rule pages are stale")?;
     Ok(())
 }
 

@@ -17,6 +17,8 @@ pub enum Format {
     Json,
     Markdown,
     Html,
+    /// SARIF 2.1.0 for GitHub code scanning (category `warden-drift/`).
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -107,6 +109,12 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Json => drift_json(&report),
         Format::Markdown => drift_markdown(&report),
         Format::Html => drift_html(&report),
+        Format::Sarif => warden_report::render::drift_sarif(
+            &report,
+            &std::env::current_dir()
+                .unwrap_or_default()
+                .to_string_lossy(),
+        ),
     };
     match &args.out {
         Some(path) => {

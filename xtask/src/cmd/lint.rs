@@ -84,6 +84,9 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    // The posture rules (users, keys, root, password policy, unused roles, trust from outside
+    // the organization) run on the snapshot's live state as well.
+    let snapshot = args.snapshot.clone();
     if args.snapshot.is_some() {
         args.org = args.snapshot.take();
     }
@@ -106,7 +109,35 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         None => args.paths.clone(),
     };
     let linted = request.lint_paths(&paths)?;
-    let (findings, scope) = (linted.findings, linted.scope);
+    let (mut findings, mut scope) = (linted.findings, linted.scope);
+    if let Some(dir) = &snapshot {
+        let definitions = match &paths.first() {
+            Some(root) if root.join("warden.yaml").is_file() => Some(
+                warden_spec::Definitions::load(root)
+                    .map_err(|errors| anyhow::anyhow!("{}", errors.rooted_at(root)))?,
+            ),
+            _ => None,
+        };
+        let posture = warden_app::posture::lint_snapshot(
+            dir,
+            &warden_app::posture::PostureRequest {
+                catalog: warden_catalog::Catalog::embedded(),
+                config: definitions
+                    .as_ref()
+                    .map(|d| warden_lint::LintConfig::from_spec(&d.config))
+                    .unwrap_or_default(),
+                posture: Default::default(),
+                today: request.today,
+                definitions: definitions.as_ref(),
+            },
+        )?;
+        scope.push(format!(
+            "live posture of {} snapshot account(s)",
+            posture.accounts
+        ));
+        findings.extend(posture.findings);
+        warden_lint::finding::sort_findings(&mut findings);
+    }
     let format = match args.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
@@ -117,7 +148,15 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     if matches!(format, Format::Table) {
         eprintln!("lint: {}", scope.join("; "));
     }
-    super::write_stdout(&emit::render(format, &findings))?;
+    let text = match format {
+        // Paths relative to where the command runs (the checkout CI uploads from).
+        Format::Sarif => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            emit::sarif::render_relative_to(&findings, &cwd.to_string_lossy(), "warden-lint/")
+        }
+        _ => emit::render(format, &findings),
+    };
+    super::write_stdout(&text)?;
     Ok(if warden_lint::has_errors(&findings) {
         ExitCode::from(1)
     } else {

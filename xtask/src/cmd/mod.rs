@@ -8,6 +8,7 @@ pub mod bench;
 pub mod catalog;
 pub mod ci;
 pub mod demo;
+pub mod docs;
 pub mod drift;
 pub mod events;
 pub mod evidence;

@@ -1,6 +1,7 @@
 //! Output formats for findings, separate from the rules: a table for people, JSON for tools,
 //! SARIF 2.1.0 for code scanning.
 
+pub mod docs;
 pub mod json;
 pub mod sarif;
 pub mod table;

@@ -198,7 +198,9 @@ fn the_headline_follows_what_could_be_read() {
     let report = report();
     assert_eq!(report.verdict(), Verdict::Drift);
     assert!(
-        report.headline().contains("1 of 3 account(s) could not be read"),
+        report
+            .headline()
+            .contains("1 of 3 account(s) could not be read"),
         "{}",
         report.headline()
     );
@@ -219,9 +221,22 @@ fn the_headline_follows_what_could_be_read() {
     unread.organization = None;
     let nothing = DriftReport::build(&unread, &organization(), &[]);
     assert_eq!(nothing.verdict(), Verdict::NothingRead);
-    assert!(nothing.headline().starts_with("Nothing could be read: 0 of 3"));
+    assert!(
+        nothing
+            .headline()
+            .starts_with("Nothing could be read: 0 of 3")
+    );
     assert!(drift_html(&nothing).contains("Nothing could be read"));
     assert!(!drift_markdown(&nothing).contains("No drift"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&warden_report::render::drift_sarif(&nothing, "")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.iter().filter(|r| r["ruleId"] == "WD003").count(),
+        3,
+        "one unreadable result per account"
+    );
+    assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "warden-drift/");
 }
 
 #[test]
