@@ -331,3 +331,206 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Import from a snapshot → the lint gate passes → plan shows only adoptions → apply → plan is
+/// empty, and the live objects read back unchanged apart from the marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_then_plan_adopts_only_and_apply_converges_without_changing_iam() {
+    let world = world().await;
+    let dev = world.org.account_id("dev").unwrap().to_owned();
+    let prod = world.org.account_id("prod").unwrap().to_owned();
+    for account in [&dev, &prod] {
+        let admin = fixture::admin_client(&world.aws, account).await.unwrap();
+        let shared = hand_made(&admin).await;
+        if account == &dev {
+            fixture::seed_identities(&admin, &shared).await.unwrap();
+            let legacy = NewRole {
+                name: "legacy".into(),
+                path: "/".into(),
+                trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#.into(),
+                description: None,
+                max_session_duration: Some(3600),
+                permissions_boundary_arn: None,
+                tags: BTreeMap::new(),
+            };
+            fixture::create_role_with_policies(&admin, &legacy, &[], &[])
+                .await
+                .unwrap();
+        }
+    }
+    let workloads = world.org.ous["Root/Workloads"].clone();
+    let scp = world
+        .aws
+        .create_scp("deny-leave", "No leaving", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}"#)
+        .await
+        .unwrap();
+    world.aws.attach_scp(&scp, &workloads).await.unwrap();
+    let live = LiveOrganization::new(world.aws.clone(), access(), 4);
+    let before = world.aws.read_account_full(&dev, &access()).await.unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("snap");
+    let request = SnapshotRequest {
+        out: dir.clone(),
+        accounts: Vec::new(),
+        ous: Vec::new(),
+        created_at: "2026-12-03T12:00:00Z".into(),
+        tool_version: "test".into(),
+    };
+    take_snapshot(&live, &request, &|_| {}).await.unwrap();
+
+    let repo = tempfile::tempdir().unwrap();
+    warden_e2e::write_file(repo.path(), "warden.yaml", CONFIG);
+    let load = || {
+        warden_spec::Definitions::load(repo.path()).unwrap_or_else(|errors| {
+            panic!(
+                "{}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    };
+    let today = warden_app::today().unwrap();
+    let offline = SnapshotOrganization::open(&dir).unwrap();
+    let import_request = warden_app::import::ImportRequest {
+        accounts: Vec::new(),
+        ous: Vec::new(),
+        today,
+    };
+    let summary = warden_app::import::import_organization(&offline, &load(), &import_request)
+        .await
+        .unwrap();
+    let report = warden_app::import::render_summary(&summary);
+    let written: Vec<(&str, &str)> = summary
+        .written
+        .iter()
+        .map(|f| (f.kind, f.name.as_str()))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            ("boundary", "workload-boundary"),
+            ("role", "deployer"),
+            ("role", "legacy"),
+            ("policy", "shared-read"),
+            ("scp", "deny-leave")
+        ],
+        "{report}"
+    );
+    let deployer = summary
+        .written
+        .iter()
+        .find(|f| f.name == "deployer")
+        .unwrap();
+    assert_eq!(
+        deployer.accounts.len(),
+        2,
+        "one definition for both accounts"
+    );
+    assert!(
+        deployer.text.contains(r#"ous: ["Root/Workloads"]"#),
+        "{}",
+        deployer.text
+    );
+    for skipped in [
+        "AWSServiceRoleForAutoScaling",
+        "WardenAccess",
+        "OrganizationAccountAccessRole",
+    ] {
+        assert!(
+            summary.skipped.iter().any(|s| s.name == skipped),
+            "{skipped} skipped: {report}"
+        );
+    }
+    // Import never overwrites: a second run writes nothing.
+    let again = warden_app::import::import_organization(&offline, &load(), &import_request)
+        .await
+        .unwrap();
+    assert!(
+        again.written.is_empty(),
+        "{}",
+        warden_app::import::render_summary(&again)
+    );
+
+    // The lint gate passes (findings became dated exceptions) and the plan only adopts.
+    let plan_request = PlanRequest {
+        lint: Some(today),
+        created_at: "2026-12-03T12:00:00Z".into(),
+        ..PlanRequest::default()
+    };
+    let plan = warden_app::plan_organization(&live, &load(), &plan_request, &|_| {})
+        .await
+        .unwrap()
+        .plan;
+    let changes: Vec<&warden_plan::Change> = plan
+        .accounts
+        .iter()
+        .flat_map(|a| &a.changes)
+        .chain(plan.organization.iter().flat_map(|o| &o.changes))
+        .collect();
+    assert!(!changes.is_empty());
+    assert!(changes.iter().all(|c| c.is_adoption()), "{changes:#?}");
+    assert!(
+        plan.accounts.iter().all(|a| a.conflicts.is_empty()),
+        "{:?}",
+        plan.accounts
+    );
+
+    let ownership = warden_plan::from_spec::ownership(&load().config);
+    let apply = warden_app::ApplyRequest::new(ownership, 4, std::sync::Arc::new(|_| {}));
+    let applied = warden_app::apply_plan(&live, &plan, &apply).await;
+    assert!(applied.succeeded(), "{applied:?}");
+    let after = warden_app::plan_organization(&live, &load(), &plan_request, &|_| {})
+        .await
+        .unwrap()
+        .plan;
+    assert!(
+        after
+            .accounts
+            .iter()
+            .all(|a| a.changes.is_empty() && a.conflicts.is_empty()),
+        "{:?}",
+        after.accounts
+    );
+    assert!(
+        after.organization.iter().all(|o| o.changes.is_empty()),
+        "{:?}",
+        after.organization
+    );
+
+    // Live IAM unchanged apart from the marker.
+    let now = world.aws.read_account_full(&dev, &access()).await.unwrap();
+    let (old, new) = (
+        before.role("deployer").unwrap(),
+        now.role("deployer").unwrap(),
+    );
+    assert_eq!(new.trust_policy, old.trust_policy);
+    assert_eq!(new.description, old.description);
+    assert_eq!(new.max_session_duration, old.max_session_duration);
+    assert_eq!(new.permissions_boundary_arn, old.permissions_boundary_arn);
+    assert_eq!(new.inline_policies, old.inline_policies);
+    assert_eq!(new.attached_policy_arns, old.attached_policy_arns);
+    assert_eq!(new.tags.get("team"), Some(&"platform".to_string()));
+    assert_eq!(new.tags.get("warden:managed"), Some(&"true".to_string()));
+    let (old, new) = (
+        before.policy("shared-read").unwrap(),
+        now.policy("shared-read").unwrap(),
+    );
+    assert_eq!(
+        new.versions.len(),
+        old.versions.len(),
+        "no new policy version"
+    );
+    assert_eq!(new.document, old.document);
+    let scps = world.aws.read_scps().await.unwrap();
+    let deny = scps.iter().find(|s| s.name == "deny-leave").unwrap();
+    assert!(
+        deny.description.starts_with("No leaving"),
+        "{}",
+        deny.description
+    );
+    assert_eq!(deny.targets, vec![workloads]);
+}
