@@ -19,9 +19,13 @@ enum FormatArg {
 #[derive(clap::Args)]
 pub struct Source {
     /// Organization JSON (accounts, OUs); default: the inventory the last `plan` saved in
-    /// `.warden/organization.json`.
-    #[arg(long, value_name = "FILE")]
+    /// `.warden/organization.json`. The principals are the roles the definitions deploy.
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
     org: Option<PathBuf>,
+    /// A snapshot directory (`cargo xtask snapshot`): the principals are the live roles and
+    /// users it recorded, with the SCPs attached in the organization.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Option<PathBuf>,
     /// Repository with `warden.yaml` (default: found upward from the current directory).
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
@@ -80,6 +84,29 @@ pub struct PathsArgs {
 }
 
 fn model(source: &Source) -> anyhow::Result<AccessModel> {
+    if let Some(dir) = &source.snapshot {
+        let snapshot = warden_snapshot::Snapshot::open(dir)?;
+        let organization = snapshot.organization()?;
+        let mut accounts = Vec::new();
+        for entry in snapshot.accounts() {
+            if entry.status == warden_snapshot::AccountStatus::Read {
+                accounts.push(snapshot.account(&entry.id)?);
+            } else {
+                eprintln!(
+                    "warning: account `{}` was not read in the snapshot",
+                    entry.id
+                );
+            }
+        }
+        let root = super::root::resolve(source.root.as_deref()).unwrap_or_else(|_| dir.clone());
+        let mut corpus = super::simulate::AwsManagedPolicies::new(root);
+        return Ok(warden_access::model::from_live(
+            &organization.organization,
+            &organization.scps,
+            &accounts,
+            &mut |arn| corpus.get(arn).ok().map(|policy| policy.document),
+        )?);
+    }
     let root = super::root::resolve(source.root.as_deref())?;
     let definitions = warden_spec::Definitions::load(&root)
         .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
