@@ -115,10 +115,13 @@ pub struct Found<'m> {
 /// Where an action is allowed: the first allowing statement of the holder's policies.
 type Grant = Option<(usize, usize)>;
 
+/// An action, whether it is the method's key action, and the service a passed role goes to.
+type GrantKey = (&'static str, bool, Option<String>);
+
 /// Grants already worked out for one holder, by action, key-ness and passed-to service.
 #[derive(Default)]
 struct Grants {
-    known: Vec<((&'static str, bool, Option<String>), Grant)>,
+    known: Vec<(GrantKey, Grant)>,
 }
 
 /// The services a holder's `Allow` statements can name (`any` for service wildcards and
@@ -130,7 +133,7 @@ struct NamedServices {
 }
 
 impl NamedServices {
-    fn reaches(&self, action: &String) -> bool {
+    fn reaches(&self, action: &str) -> bool {
         self.any
             || action.split_once(':').is_some_and(|(service, _)| {
                 self.services
@@ -149,7 +152,7 @@ impl Holder<'_> {
         let mut grants = Grants::default();
         for method in methods() {
             // Most policies name a few services: skip methods they cannot reach at once.
-            let reachable = |action: &String| named.reaches(action);
+            let reachable = |action: &String| named.reaches(action.as_str());
             if !method.required_actions.iter().all(reachable)
                 || !method
                     .any_of_actions
