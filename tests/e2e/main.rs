@@ -17,6 +17,7 @@ mod generate;
 mod lint;
 mod plan;
 mod policy;
+mod posture;
 mod report;
 mod review;
 mod snapshot;

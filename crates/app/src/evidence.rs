@@ -10,7 +10,8 @@ use warden_policy::{Arn, Partition};
 use warden_report::UsageIndex;
 use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
 use warden_report::evidence::{
-    AwsManagedPolicies, AwsManagedPolicy, EvidenceContext, account_evidence,
+    AwsManagedPolicies, AwsManagedPolicy, EvidenceContext, LiveTruth, account_evidence,
+    add_live_truth,
 };
 use warden_spec::Definitions;
 use warden_spec::org::{AccountStatus, Organization};
@@ -66,6 +67,19 @@ pub fn write_bundle(
     header: BundleHeader,
     inputs: &Inputs<'_>,
 ) -> Result<BundleSummary, AppError> {
+    write_bundle_with_live(out, header, inputs, None)
+}
+
+/// [`write_bundle`] with live truth from a snapshot: each account's roles get effective
+/// permissions computed from their live documents beside the repository's, and the account
+/// its users, keys, unused roles, trust from outside the organization and posture findings.
+/// Accounts are read from the snapshot one at a time.
+pub fn write_bundle_with_live(
+    out: &Path,
+    header: BundleHeader,
+    inputs: &Inputs<'_>,
+    snapshot: Option<&Path>,
+) -> Result<BundleSummary, AppError> {
     let Inputs {
         definitions,
         organization,
@@ -81,6 +95,21 @@ pub fn write_bundle(
     let catalog = Catalog::embedded();
     let scps = definitions.render_scps(organization)?;
     let config = LintConfig::from_spec(&definitions.config);
+    let snapshot = snapshot
+        .map(|dir| {
+            warden_snapshot::Snapshot::open(dir)
+                .map(|opened| (dir, opened))
+                .map_err(|err| AppError::Source(Box::new(err)))
+        })
+        .transpose()?;
+    let organization_accounts = crate::posture::organization_accounts(organization);
+    let trusted: Vec<(String, String)> = definitions
+        .config
+        .trusted_accounts
+        .iter()
+        .map(|trusted| (trusted.id.clone(), trusted.name.clone()))
+        .collect();
+    let now = today.midnight().assume_utc().unix_timestamp();
     let mut writer = EvidenceWriter::create(out, header)?;
     for account in organization.accounts.iter().filter(|account| {
         account.status == AccountStatus::Active
@@ -99,7 +128,44 @@ pub fn write_bundle(
             aws_managed,
             today: today.to_string(),
         };
-        writer.write_account(&account_evidence(&context, &rendered))?;
+        let mut evidence = account_evidence(&context, &rendered);
+        if let Some((dir, snapshot)) = &snapshot
+            && snapshot.accounts().iter().any(|entry| {
+                entry.id == account.id && entry.status == warden_snapshot::AccountStatus::Read
+            })
+        {
+            let live = snapshot
+                .account(&account.id)
+                .map_err(|err| AppError::Source(Box::new(err)))?;
+            let file = dir
+                .join("accounts")
+                .join(format!("{}.json", account.id))
+                .display()
+                .to_string();
+            let request = crate::posture::PostureRequest {
+                catalog,
+                config: config.clone(),
+                posture: warden_lint::live_input::PostureConfig::default(),
+                today,
+                definitions: Some(definitions),
+            };
+            let findings = crate::posture::lint_one(&live, &file, organization, &request)
+                .into_iter()
+                .filter(|finding| crate::posture::is_posture_rule(&finding.rule))
+                .collect();
+            add_live_truth(
+                &mut evidence,
+                &context,
+                LiveTruth {
+                    live: &live,
+                    findings,
+                    organization_accounts: &organization_accounts,
+                    trusted: &trusted,
+                    now,
+                },
+            );
+        }
+        writer.write_account(&evidence)?;
     }
     Ok(writer.finish()?)
 }

@@ -44,10 +44,9 @@ pub fn lint_snapshot(dir: &Path, request: &PostureRequest<'_>) -> Result<Posture
     let mut result = PostureLint::default();
     for entry in snapshot.accounts() {
         if entry.status != AccountStatus::Read {
-            result.unread.push((
-                entry.id.clone(),
-                entry.reason.clone().unwrap_or_default(),
-            ));
+            result
+                .unread
+                .push((entry.id.clone(), entry.reason.clone().unwrap_or_default()));
             continue;
         }
         let account = snapshot.account(&entry.id).map_err(source)?;
@@ -84,7 +83,7 @@ pub fn lint_accounts(
     }
 }
 
-fn lint_one(
+pub(crate) fn lint_one(
     account: &LiveAccount,
     file: &str,
     organization: &Organization,
@@ -103,6 +102,12 @@ fn lint_one(
         today: request.today,
     };
     warden_lint::live_input::lint_live(&input, &options)
+}
+
+/// The posture rules proper (users, keys, root, password policy, unused roles, trust from
+/// outside), as opposed to the trust and escalation rules also run on live roles.
+pub(crate) fn is_posture_rule(id: &str) -> bool {
+    id == "WL550" || id.starts_with("WL75")
 }
 
 /// Every account of the organization, the management account included.

@@ -570,6 +570,43 @@ pub async fn seed_identities(client: &AccountClient, policy_arn: &str) -> Result
     Ok(key_id)
 }
 
+/// A user who can sign in to the console with a password and has no MFA device, no access key
+/// and no policy: the posture tests' planted case for a console user without MFA.
+pub async fn seed_console_user(client: &AccountClient, name: &str) -> Result<(), AwsError> {
+    let iam = &client.iam;
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateUser", e))?;
+    iam.create_login_profile()
+        .user_name(name)
+        .password("Fixture-Only-Password-2!")
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "CreateLoginProfile", e))?;
+    Ok(())
+}
+
+/// The account password policy the posture rules ask for by default: 14 characters, every
+/// character class, expiry after 90 days, 24 passwords remembered.
+pub async fn set_strong_password_policy(client: &AccountClient) -> Result<(), AwsError> {
+    client
+        .iam
+        .update_account_password_policy()
+        .minimum_password_length(14)
+        .require_symbols(true)
+        .require_numbers(true)
+        .require_uppercase_characters(true)
+        .require_lowercase_characters(true)
+        .max_password_age(90)
+        .password_reuse_prevention(24)
+        .send()
+        .await
+        .map_err(|e| api_error(&client.account_id, "UpdateAccountPasswordPolicy", e))?;
+    Ok(())
+}
+
 const SAML_METADATA: &str = r#"<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>"#;
 
 #[cfg(test)]

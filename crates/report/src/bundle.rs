@@ -125,7 +125,7 @@ impl Write for HashingFile {
     }
 }
 
-/// What index.html lists per role: small, kept until the end.
+/// What index.html lists per role.
 struct IndexRole {
     name: String,
     live: &'static str,
@@ -144,6 +144,61 @@ struct IndexAccount {
     roles: Vec<IndexRole>,
 }
 
+/// index.html's two account sections (the list, then a table per account) spilled to files
+/// as accounts are written, so memory does not grow with the organization; [`EvidenceWriter::finish`]
+/// joins them under the summary, which is known only at the end.
+struct IndexSpill {
+    list: (PathBuf, BufWriter<File>),
+    tables: (PathBuf, BufWriter<File>),
+}
+
+const INDEX_LIST_SPILL: &str = ".index-list.part";
+const INDEX_TABLES_SPILL: &str = ".index-tables.part";
+
+impl IndexSpill {
+    fn create(dir: &Path) -> Result<IndexSpill, ReportError> {
+        let open = |name: &str| -> Result<(PathBuf, BufWriter<File>), ReportError> {
+            let path = dir.join(name);
+            let file = File::create(&path).map_err(|e| ReportError::io(&path, e))?;
+            Ok((path, BufWriter::new(file)))
+        };
+        Ok(IndexSpill {
+            list: open(INDEX_LIST_SPILL)?,
+            tables: open(INDEX_TABLES_SPILL)?,
+        })
+    }
+
+    fn add(&mut self, account: &IndexAccount) -> Result<(), ReportError> {
+        let (list, tables) = index_account_html(account);
+        self.list
+            .1
+            .write_all(list.as_bytes())
+            .map_err(|e| ReportError::io(&self.list.0, e))?;
+        self.tables
+            .1
+            .write_all(tables.as_bytes())
+            .map_err(|e| ReportError::io(&self.tables.0, e))
+    }
+
+    /// Copies both parts into `out` in order and removes the spill files.
+    fn drain_into(self, out: &mut HashingFile, between: &str) -> Result<(), ReportError> {
+        for (index, (path, writer)) in [self.list, self.tables].into_iter().enumerate() {
+            drop(
+                writer
+                    .into_inner()
+                    .map_err(|e| ReportError::io(&path, e.into_error()))?,
+            );
+            if index == 1 {
+                out.put(between.as_bytes())?;
+            }
+            let mut reader = File::open(&path).map_err(|e| ReportError::io(&path, e))?;
+            std::io::copy(&mut reader, out).map_err(|e| ReportError::io(&path, e))?;
+            std::fs::remove_file(&path).map_err(|e| ReportError::io(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes a bundle into a directory account by account.
 pub struct EvidenceWriter {
     dir: PathBuf,
@@ -151,7 +206,7 @@ pub struct EvidenceWriter {
     json: HashingFile,
     csv: HashingFile,
     accounts_written: usize,
-    index: Vec<IndexAccount>,
+    index: IndexSpill,
     summary: BundleSummary,
 }
 
@@ -178,13 +233,14 @@ impl EvidenceWriter {
         json.put(b",\"accounts\":[\n")?;
         let mut csv = HashingFile::create(dir, "roles.csv")?;
         csv.put(csv_line(&CSV_HEADER.map(String::from)).as_bytes())?;
+        let index = IndexSpill::create(dir)?;
         Ok(EvidenceWriter {
             dir: dir.to_path_buf(),
             header,
             json,
             csv,
             accounts_written: 0,
-            index: Vec::new(),
+            index,
             summary: BundleSummary::default(),
         })
     }
@@ -221,7 +277,7 @@ impl EvidenceWriter {
             .iter()
             .filter(|r| r.live == LiveMatch::Matched)
             .count();
-        self.index.push(IndexAccount {
+        self.index.add(&IndexAccount {
             id: account.account_id.clone(),
             name: account.account_name.clone(),
             ou_path: account.ou_path.clone(),
@@ -240,7 +296,7 @@ impl EvidenceWriter {
                     lint_errors: role.lint.errors,
                 })
                 .collect(),
-        });
+        })?;
         Ok(())
     }
 
@@ -255,7 +311,11 @@ impl EvidenceWriter {
         let json = self.json.finish()?;
         let csv = self.csv.finish()?;
         let mut index = HashingFile::create(&self.dir, "index.html")?;
-        index.put(index_page(&self.index, &self.header, &self.summary).as_bytes())?;
+        index.put(index_head(&self.header, &self.summary).as_bytes())?;
+        self.index.drain_into(&mut index, "</ul>\n")?;
+        let mut end = String::new();
+        html::page_end(&mut end);
+        index.put(end.as_bytes())?;
         let index = index.finish()?;
         let mut summary = self.summary;
         for file in [json, csv, index] {
@@ -395,7 +455,8 @@ fn provenance_html(out: &mut String, header: &BundleHeader) {
     out.push_str("</table>\n");
 }
 
-fn index_page(accounts: &[IndexAccount], header: &BundleHeader, summary: &BundleSummary) -> String {
+/// index.html up to the account list's opening tag: title, summary and provenance.
+fn index_head(header: &BundleHeader, summary: &BundleSummary) -> String {
     let mut out = String::new();
     html::page_start(&mut out, "Warden IAM evidence");
     out.push_str("<h1>Warden IAM evidence</h1>\n");
@@ -407,71 +468,70 @@ fn index_page(accounts: &[IndexAccount], header: &BundleHeader, summary: &Bundle
     out.push_str("<h2 id=\"provenance\">Provenance</h2>\n");
     provenance_html(&mut out, header);
     out.push_str("<h2 id=\"accounts\">Accounts</h2>\n<ul>\n");
-    for account in accounts {
-        let _ = writeln!(
-            out,
-            "<li><a href=\"#{}\">{}</a> <code>{}</code> {}{}</li>",
-            html::anchor(&["account", &account.id]),
-            escape(&account.name),
-            escape(&account.id),
-            escape(&account.ou_path),
-            if account.unreadable {
-                " <span class=\"bad\">(not read)</span>"
-            } else {
-                ""
-            }
-        );
-    }
-    out.push_str("</ul>\n");
-    for account in accounts {
-        let _ = writeln!(
-            out,
-            "<h2 id=\"{}\"><a href=\"{}\">{}</a> <code>{}</code></h2>",
-            html::anchor(&["account", &account.id]),
-            escape(&account.page),
-            escape(&account.name),
-            escape(&account.id)
-        );
-        if account.roles.is_empty() {
-            out.push_str(
-                "<p class=\"muted\">No role from the repository applies to this account.</p>\n",
-            );
-            continue;
+    out
+}
+
+/// One account's entry in index.html's list and its table of roles.
+fn index_account_html(account: &IndexAccount) -> (String, String) {
+    let list = format!(
+        "<li><a href=\"#{}\">{}</a> <code>{}</code> {}{}</li>\n",
+        html::anchor(&["account", &account.id]),
+        escape(&account.name),
+        escape(&account.id),
+        escape(&account.ou_path),
+        if account.unreadable {
+            " <span class=\"bad\">(not read)</span>"
+        } else {
+            ""
         }
-        out.push_str("<table>\n");
-        html::header(
+    );
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<h2 id=\"{}\"><a href=\"{}\">{}</a> <code>{}</code></h2>",
+        html::anchor(&["account", &account.id]),
+        escape(&account.page),
+        escape(&account.name),
+        escape(&account.id)
+    );
+    if account.roles.is_empty() {
+        out.push_str(
+            "<p class=\"muted\">No role from the repository applies to this account.</p>\n",
+        );
+        return (list, out);
+    }
+    out.push_str("<table>\n");
+    html::header(
+        &mut out,
+        &[
+            "Role",
+            "Live",
+            "Actions",
+            "Write + permissions mgmt",
+            "Unused",
+            "Lint errors",
+        ],
+    );
+    for role in &account.roles {
+        html::row(
             &mut out,
             &[
-                "Role",
-                "Live",
-                "Actions",
-                "Write + permissions mgmt",
-                "Unused",
-                "Lint errors",
+                format!(
+                    "<a href=\"{}#{}\">{}</a>",
+                    escape(&account.page),
+                    html::anchor(&["role", &role.name]),
+                    escape(&role.name)
+                ),
+                role.live.to_string(),
+                role.total.to_string(),
+                role.write_or_permissions.to_string(),
+                role.unused.map_or_else(|| "-".into(), |n| n.to_string()),
+                role.lint_errors.to_string(),
             ],
         );
-        for role in &account.roles {
-            html::row(
-                &mut out,
-                &[
-                    format!(
-                        "<a href=\"{}#{}\">{}</a>",
-                        escape(&account.page),
-                        html::anchor(&["role", &role.name]),
-                        escape(&role.name)
-                    ),
-                    role.live.to_string(),
-                    role.total.to_string(),
-                    role.write_or_permissions.to_string(),
-                    role.unused.map_or_else(|| "-".into(), |n| n.to_string()),
-                    role.lint_errors.to_string(),
-                ],
-            );
-        }
-        out.push_str("</table>\n");
     }
-    html::page_end(&mut out);
-    out
+    out.push_str("</table>\n");
+    (list, out)
 }
 
 fn account_page(account: &AccountEvidence, header: &BundleHeader) -> String {

@@ -164,6 +164,9 @@ pub struct RoleEvidence {
     pub live: LiveMatch,
     /// `None` without CloudTrail input.
     pub usage: Option<UsageEvidence>,
+    /// Effective permissions computed from the live documents, when live IAM was read in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_permissions: Option<LivePermissions>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,6 +184,9 @@ pub struct AccountEvidence {
     pub roles: Vec<RoleEvidence>,
     /// Findings on the account's managed policies and boundaries.
     pub policy_findings: Vec<Finding>,
+    /// Users, keys, unused roles, trust from outside and the posture findings, from live IAM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posture: Option<PostureEvidence>,
 }
 
 /// Evidence for one rendered account.
@@ -240,6 +246,7 @@ pub fn account_evidence(
         unreadable,
         unmanaged,
         roles,
+        posture: None,
         policy_findings: account_findings
             .into_iter()
             .filter(|f| {
@@ -426,6 +433,7 @@ fn role_evidence(
         permission_policies: policies,
         boundary,
         statements,
+        live_permissions: None,
         granted_actions: effective
             .actions
             .keys()
@@ -562,4 +570,249 @@ fn usage_evidence(granted: &ActionLevels, usage: &crate::usage::RoleUsage) -> Us
             .collect(),
         denied: usage.denied.iter().map(|(k, v)| (k.clone(), *v)).collect(),
     }
+}
+
+/// What live IAM grants a role, beside what the repository grants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LivePermissions {
+    /// Live and repository grant different actions.
+    pub differs: bool,
+    pub permissions: PermissionSummary,
+    /// The first [`MAX_LISTED_ACTIONS`] actions live grants, sorted.
+    pub granted_actions: Vec<String>,
+    /// Actions live grants that the repository does not: access added by hand.
+    pub beyond_repository: Vec<String>,
+    /// Actions the repository grants that live does not.
+    pub missing_from_live: Vec<String>,
+}
+
+/// One IAM user's credentials, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEvidence {
+    pub name: String,
+    pub console_access: bool,
+    pub mfa: bool,
+    pub access_keys: Vec<KeyEvidence>,
+    pub holds_policies: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEvidence {
+    /// Last four characters of the key id.
+    pub id_suffix: String,
+    pub active: bool,
+    pub age_days: Option<i64>,
+    /// `None`: never used.
+    pub last_used_days_ago: Option<i64>,
+}
+
+/// A role that an account outside the organization can assume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalTrust {
+    pub role: String,
+    pub principal: String,
+    pub account: String,
+    /// The `trusted_accounts` entry's name, when the account is listed.
+    pub trusted_as: Option<String>,
+}
+
+/// The account's posture from live IAM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostureEvidence {
+    pub users: Vec<UserEvidence>,
+    /// Roles the posture rules found unused.
+    pub unused_roles: Vec<String>,
+    pub external_trust: Vec<ExternalTrust>,
+    pub findings: Vec<Finding>,
+}
+
+/// What live truth needs besides the account's live IAM.
+pub struct LiveTruth<'a> {
+    pub live: &'a warden_plan::live::LiveAccount,
+    /// Posture findings of this account (`warden_lint::live_input::lint_live`).
+    pub findings: Vec<Finding>,
+    /// Ids of the organization's accounts.
+    pub organization_accounts: &'a BTreeSet<String>,
+    /// `trusted_accounts` of warden.yaml: id and name.
+    pub trusted: &'a [(String, String)],
+    /// `today` at 00:00 UTC, Unix seconds.
+    pub now: i64,
+}
+
+/// Adds live truth to an account's evidence: each role's effective permissions computed from
+/// its live documents (with what live grants beyond the repository), the users with console
+/// access, MFA and key ages, unused roles, who outside the organization can assume what, and
+/// the posture findings.
+pub fn add_live_truth(
+    evidence: &mut AccountEvidence,
+    context: &EvidenceContext<'_>,
+    truth: LiveTruth<'_>,
+) {
+    let live = truth.live;
+    let ancestry = context.organization.ancestry(&evidence.account_id);
+    let scp_documents: Vec<&warden_policy::PolicyDocument> = context
+        .scps
+        .iter()
+        .filter(|scp| {
+            scp.target_ids
+                .iter()
+                .any(|target| target == &evidence.account_id || ancestry.contains(target))
+        })
+        .map(|scp| &scp.document.parsed)
+        .collect();
+    let parse = |text: &str| warden_policy::parse_policy(text).ok();
+    let managed_document = |arn: &str| -> Option<warden_policy::PolicyDocument> {
+        match live.policies.iter().find(|policy| policy.arn == arn) {
+            Some(policy) => parse(&policy.document),
+            None => context
+                .aws_managed
+                .and_then(|all| all.get(arn))
+                .map(|policy| policy.parsed.clone()),
+        }
+    };
+    for role in &mut evidence.roles {
+        let Some(live_role) = live.role(&role.name) else {
+            continue;
+        };
+        let mut documents: Vec<warden_policy::PolicyDocument> = live_role
+            .inline_policies
+            .values()
+            .filter_map(|text| parse(text))
+            .collect();
+        documents.extend(
+            live_role
+                .attached_policy_arns
+                .iter()
+                .filter_map(|arn| managed_document(arn)),
+        );
+        let boundary = live_role
+            .permissions_boundary_arn
+            .as_deref()
+            .and_then(managed_document);
+        let identity: Vec<&warden_policy::PolicyDocument> = documents.iter().collect();
+        let effective = effective_actions(
+            context.catalog,
+            &identity,
+            boundary.as_ref(),
+            &scp_documents,
+        );
+        let repository: BTreeSet<&str> = role.granted_actions.iter().map(String::as_str).collect();
+        let beyond: Vec<String> = effective
+            .actions
+            .keys()
+            .filter(|action| !repository.contains(action.as_str()))
+            .take(MAX_LISTED_ACTIONS)
+            .cloned()
+            .collect();
+        let missing: Vec<String> = repository
+            .iter()
+            .filter(|action| !effective.actions.contains_key(**action))
+            .take(MAX_LISTED_ACTIONS)
+            .map(|action| (*action).to_string())
+            .collect();
+        let mut permissions = PermissionSummary::of(&effective.actions);
+        permissions.unknown_patterns = effective.unknown_patterns;
+        role.live_permissions = Some(LivePermissions {
+            differs: !beyond.is_empty() || !missing.is_empty(),
+            permissions,
+            granted_actions: effective
+                .actions
+                .keys()
+                .take(MAX_LISTED_ACTIONS)
+                .cloned()
+                .collect(),
+            beyond_repository: beyond,
+            missing_from_live: missing,
+        });
+    }
+    // `now` is the start of `today`: something made later that day is 0 days old, not -1.
+    let age = |timestamp: &str| {
+        warden_plan::live::timestamp::age_days(timestamp, truth.now).map(|days| days.max(0))
+    };
+    let users = live
+        .users
+        .iter()
+        .map(|user| UserEvidence {
+            name: user.name.clone(),
+            console_access: user.login_profile.is_some(),
+            mfa: !user.mfa_devices.is_empty(),
+            access_keys: user
+                .access_keys
+                .iter()
+                .map(|key| KeyEvidence {
+                    id_suffix: key.id_suffix.clone(),
+                    active: key.status == warden_plan::live::KeyStatus::Active,
+                    age_days: age(&key.created),
+                    last_used_days_ago: key.last_used.as_ref().and_then(|used| age(&used.date)),
+                })
+                .collect(),
+            holds_policies: !user.attached_policy_arns.is_empty()
+                || !user.inline_policies.is_empty()
+                || user.groups.iter().any(|name| {
+                    live.group(name).is_some_and(|group| {
+                        !group.attached_policy_arns.is_empty() || !group.inline_policies.is_empty()
+                    })
+                }),
+        })
+        .collect();
+    let mut external_trust = Vec::new();
+    for role in &live.roles {
+        let Some(document) = parse(&role.trust_policy) else {
+            continue;
+        };
+        for statement in &document.statements {
+            let Some(warden_policy::PrincipalClause::Principal(warden_policy::Principal::Typed(
+                typed,
+            ))) = &statement.principal
+            else {
+                continue;
+            };
+            if statement.effect != warden_policy::Effect::Allow {
+                continue;
+            }
+            for (kind, values) in typed {
+                if *kind != warden_policy::PrincipalType::Aws {
+                    continue;
+                }
+                for principal in values.iter() {
+                    let account = if warden_policy::is_account_id(principal) {
+                        principal.clone()
+                    } else {
+                        match warden_policy::Arn::parse(principal) {
+                            Ok(arn) => arn.account,
+                            Err(_) => continue,
+                        }
+                    };
+                    if account.is_empty()
+                        || account == live.account_id
+                        || truth.organization_accounts.contains(&account)
+                    {
+                        continue;
+                    }
+                    external_trust.push(ExternalTrust {
+                        role: role.name.clone(),
+                        principal: principal.clone(),
+                        trusted_as: truth
+                            .trusted
+                            .iter()
+                            .find(|(id, _)| *id == account)
+                            .map(|(_, name)| name.clone()),
+                        account,
+                    });
+                }
+            }
+        }
+    }
+    let unused_roles = truth
+        .findings
+        .iter()
+        .filter(|finding| finding.rule == "WL757")
+        .filter_map(|finding| finding.principal.clone())
+        .collect();
+    evidence.posture = Some(PostureEvidence {
+        users,
+        unused_roles,
+        external_trust,
+        findings: truth.findings,
+    });
 }

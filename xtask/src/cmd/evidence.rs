@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use warden_app::evidence::{Inputs, Selection, read_aws_managed, write_bundle};
+use warden_app::evidence::{Inputs, Selection, read_aws_managed, write_bundle_with_live};
 use warden_catalog::Catalog;
 use warden_report::bundle::BundleHeader;
 use warden_report::{Provenance, UsageIndex};
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         selection,
         today: warden_app::today()?,
     };
-    let summary = write_bundle(&args.out, header, &inputs)?;
+    let summary = write_bundle_with_live(&args.out, header, &inputs, args.snapshot.as_deref())?;
     super::say!(
         "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}",
         summary.accounts,
