@@ -111,7 +111,7 @@ impl AccountClient {
             oidc_providers: oidc,
             saml_providers: saml,
             password_policy,
-            credential_report: report,
+            credential_report: report.map(Box::new),
         };
         live.sort();
         Ok(live)

@@ -43,8 +43,9 @@ pub struct LiveAccount {
     #[serde(default)]
     pub password_policy: Option<PasswordPolicy>,
     /// `None` unless `coverage` is [`Coverage::Full`] and IAM produced the report in time.
+    /// Boxed: large and only in full reads, it would make every account value big.
     #[serde(default)]
-    pub credential_report: Option<CredentialReport>,
+    pub credential_report: Option<Box<CredentialReport>>,
 }
 
 impl LiveAccount {
