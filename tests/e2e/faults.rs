@@ -30,7 +30,8 @@ regions:
   allowed: [us-east-1]
   home: us-east-1
 concurrency: 4
-admin_roles: [WardenAccess]
+# app-reader has no boundary: allowed here so the lint gate passes for the CLI run.
+admin_roles: [WardenAccess, app-reader]
 "#;
 
 fn role_def(ou: &str) -> String {
@@ -51,12 +52,14 @@ trust:
     Condition:
       StringEquals:
         sts:ExternalId: pipeline-xid-42
+    justification: The release pipeline assumes it with its own ExternalId.
 inline_policies:
   read:
     - Sid: Read
       Effect: Allow
       Action: s3:GetObject
       Resource: "arn:aws:s3:::app-${{account_id}}/*"
+      justification: The app reads its own bucket.
 "#
     )
 }
@@ -407,4 +410,32 @@ async fn expired_session_is_renewed_and_apply_converges() {
     world.proxy.set_faults(FaultConfig::default());
     assert!(world.live_role_exists().await);
     assert!(!world.plan().await.unwrap().has_changes());
+}
+
+/// `WARDEN_LOG=trace` on a whole plan and apply (AssumeRole with the ExternalId, reads, writes):
+/// stderr is full of trace lines and never shows the ExternalId.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_log_never_shows_the_external_id() {
+    let world = world("Root/Workloads").await;
+    let endpoint = world.proxy.endpoint_url();
+    let run = crate::cli::xtask_in(
+        world.repo.path(),
+        &["apply", "--auto-approve", "--endpoint-url", &endpoint],
+        &[
+            ("WARDEN_E2E_FAULTS_UNSET_EXTERNAL_ID", EXTERNAL_ID),
+            ("WARDEN_LOG", "trace"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("TRACE"), "trace logging was on");
+    assert!(
+        world.proxy.stats().calls_for_action("sts:AssumeRole") > 0,
+        "the run assumed the access role with the ExternalId"
+    );
+    assert!(
+        !run.stderr.contains(EXTERNAL_ID) && !run.stdout.contains(EXTERNAL_ID),
+        "the ExternalId leaked into the output"
+    );
+    assert!(world.live_role_exists().await);
 }

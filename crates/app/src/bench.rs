@@ -709,3 +709,161 @@ pub fn access_diff_bench(args: &AccessDiffBench, repo: &Path) -> Result<String, 
     );
     Ok(report)
 }
+
+/// `bench apply`: apply of `roles` new roles in each of `accounts` accounts, fault-free and then
+/// under injected faults (fractions of requests throttled, answered 5xx, dropped).
+#[derive(Debug, Clone)]
+pub struct ApplyBench {
+    pub accounts: usize,
+    pub roles: usize,
+    pub throttle: f64,
+    pub server_error: f64,
+    pub drop: f64,
+}
+
+/// One apply run of the benchmark.
+struct ApplyRun {
+    wall: Duration,
+    applied: usize,
+    failed: usize,
+    converged: bool,
+    stats: warden_emulator::ProxyStats,
+}
+
+/// Definitions for `bench apply`: `roles` roles over the `Workloads` OU, each with an inline
+/// policy and a managed policy of its own.
+pub fn write_apply_definitions(root: &Path, roles: usize) -> Result<(), AppError> {
+    std::fs::create_dir_all(root.join("policies"))?;
+    std::fs::write(root.join("warden.yaml"), CONFIG)?;
+    for index in 0..roles {
+        let text = format!(
+            "kind: Role\nname: bench-role-{index}\npath: /\ntargets:\n  ous: [Root/Workloads]\ntrust:\n  - Sid: Ec2\n    Effect: Allow\n    Principal:\n      Service: ec2.amazonaws.com\n    Action: sts:AssumeRole\ninline_policies:\n  read:\n    - Sid: Read\n      Effect: Allow\n      Action: s3:GetObject\n      Resource: \"arn:aws:s3:::bench-{index}-${{account_id}}/*\"\n"
+        );
+        std::fs::write(
+            root.join("policies")
+                .join(format!("bench-role-{index}.yaml")),
+            text,
+        )?;
+    }
+    Ok(())
+}
+
+/// Every `1/fraction`-th request (0 for none), the proxy's way of injecting a fraction.
+fn every(fraction: f64) -> u64 {
+    if fraction <= 0.0 {
+        0
+    } else {
+        // Rounded to the nearest period; fractions above 1 mean every request.
+        (1.0 / fraction.min(1.0)).round().max(1.0) as u64
+    }
+}
+
+async fn apply_run(
+    server: &MotoServer,
+    repo: &Path,
+    accounts: usize,
+    faults: FaultConfig,
+) -> Result<ApplyRun, AppError> {
+    let external_id = ExternalId::new(BENCH_EXTERNAL_ID)?;
+    let direct = Aws::connect(AwsOptions::emulator(server.endpoint_url())).await?;
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into()],
+        accounts: (0..accounts)
+            .map(|index| SeedAccount::new(format!("bench-{index:03}"), "Workloads"))
+            .collect(),
+        access_role_name: "WardenAccess".into(),
+        external_id: external_id.clone(),
+    };
+    fixture::seed_organization(&direct, &spec).await?;
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default())?;
+    let aws = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
+    let definitions = load(repo)?;
+    let access = AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id,
+        session_name: SessionName::new("warden-bench")?,
+        duration: SessionDuration::default(),
+        trusted_principals: vec![definitions.config.management_account_id.clone()],
+    };
+    let live = LiveOrganization::new(aws, access, 16);
+    let request = PlanRequest {
+        created_at: crate::now_rfc3339(),
+        ..PlanRequest::default()
+    };
+    let plan = crate::plan_organization(&live, &definitions, &request, &|_| {})
+        .await?
+        .plan;
+    let apply = crate::ApplyRequest::new(
+        from_spec::ownership(&definitions.config),
+        16,
+        std::sync::Arc::new(|_| {}),
+    );
+    proxy.set_faults(faults);
+    proxy.reset_stats();
+    let started = Instant::now();
+    let report = crate::apply_plan(&live, &plan, &apply).await;
+    let wall = started.elapsed();
+    let stats = proxy.stats();
+    proxy.set_faults(FaultConfig::default());
+    let again = crate::plan_organization(&live, &definitions, &request, &|_| {})
+        .await?
+        .plan;
+    let failed = report
+        .all()
+        .map(|account| {
+            account.count(|result| matches!(result, warden_plan::report::ChangeResult::Failed(_)))
+        })
+        .sum();
+    Ok(ApplyRun {
+        wall,
+        applied: report.applied_changes(),
+        failed,
+        converged: !again.has_changes(),
+        stats,
+    })
+}
+
+/// Applies the definitions in `repo` to a fresh organization on `clean` without faults and to
+/// one on `faulty` with the faults of `args`; reports both times and their ratio.
+pub async fn apply_bench(
+    args: &ApplyBench,
+    clean: &MotoServer,
+    faulty: &MotoServer,
+    repo: &Path,
+) -> Result<String, AppError> {
+    let baseline = apply_run(clean, repo, args.accounts, FaultConfig::default()).await?;
+    let faults = FaultConfig {
+        throttle_every: every(args.throttle),
+        server_error_every: every(args.server_error),
+        drop_every: every(args.drop),
+        ..FaultConfig::default()
+    };
+    let faulted = apply_run(faulty, repo, args.accounts, faults).await?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "apply of {} account(s) x {} role(s); faults: throttle {:.0}%, 5xx {:.0}%, dropped {:.0}%",
+        args.accounts,
+        args.roles,
+        args.throttle * 100.0,
+        args.server_error * 100.0,
+        args.drop * 100.0
+    );
+    for (label, run) in [("fault-free", &baseline), ("with faults", &faulted)] {
+        let _ = writeln!(
+            out,
+            "  {label:<12} {:>8.2} s  {} applied, {} failed, converged: {}; {} requests ({} throttled, {} 5xx, {} dropped)",
+            run.wall.as_secs_f64(),
+            run.applied,
+            run.failed,
+            run.converged,
+            run.stats.requests,
+            run.stats.throttled,
+            run.stats.server_errors,
+            run.stats.dropped
+        );
+    }
+    let ratio = faulted.wall.as_secs_f64() / baseline.wall.as_secs_f64().max(f64::EPSILON);
+    let _ = writeln!(out, "  ratio        {ratio:>8.1}x (goal: at most 15x)");
+    Ok(out)
+}

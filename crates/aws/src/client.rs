@@ -15,6 +15,20 @@ use crate::options::AwsOptions;
 
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
 
+/// Log filter directives every subscriber must add after the user's own: the SDK's
+/// orchestrator logs whole requests and responses at trace level (the ExternalId in AssumeRole's
+/// form body, session tokens in headers, credentials in responses); capped at debug, no level
+/// of `WARDEN_LOG` shows them.
+pub const LOG_REDACTION_DIRECTIVES: &[&str] = &[
+    "aws_smithy_runtime::client::orchestrator=debug",
+    "aws_smithy_runtime::client::orchestrator::http=debug",
+    "aws_smithy_runtime_api=debug",
+    "aws_smithy_http_client=debug",
+    "hyper=debug",
+    "hyper_util=debug",
+    "h2=debug",
+];
+
 /// Longest wait between two attempts of a call.
 const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(3);
 

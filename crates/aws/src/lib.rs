@@ -31,7 +31,7 @@ mod trust;
 pub use account::{AccessRole, AccountClient};
 pub use apply::{MAX_POLICY_VERSIONS, NewManagedPolicy, NewRole};
 pub use change::WriteOutcome;
-pub use client::{Aws, CallerIdentity};
+pub use client::{Aws, CallerIdentity, LOG_REDACTION_DIRECTIVES};
 pub use err::{AwsError, CALLER};
 pub use ids::{SessionDuration, SessionName};
 pub use lock::{LOCK_POLICY, LockAttempt, LockHolder};

@@ -89,7 +89,8 @@ impl AccountApplyReport {
 }
 
 impl ApplyReport {
-    fn all(&self) -> impl Iterator<Item = &AccountApplyReport> {
+    /// Every account's report, then the organization's (SCPs).
+    pub fn all(&self) -> impl Iterator<Item = &AccountApplyReport> {
         self.accounts.iter().chain(self.organization.iter())
     }
 

@@ -19,6 +19,8 @@ pub enum Command {
     Plan(PlanBench),
     /// Evidence bundle for a synthetic organization (default 100 accounts × 50 roles).
     Evidence(EvidenceArgs),
+    /// Apply of new roles fault-free, then under throttling, 5xx and dropped connections.
+    Apply(ApplyArgs),
     /// Access diff between two revisions over a synthetic organization (1,000 × 50).
     AccessDiff(AccessDiffArgs),
 }
@@ -43,6 +45,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Plan(args) => bench_plan(&args),
         Command::Evidence(args) => bench_evidence(&args),
+        Command::Apply(args) => bench_apply(&args),
         Command::AccessDiff(args) => bench_access_diff(&args),
     }
 }
@@ -123,6 +126,52 @@ fn bench_access_diff(args: &AccessDiffArgs) -> anyhow::Result<ExitCode> {
     };
     let result = warden_app::bench::access_diff_bench(&bench, &repo);
     let _ = std::fs::remove_dir_all(&repo);
+    super::say_raw!("{}", result?);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct ApplyArgs {
+    /// Member accounts to seed.
+    #[arg(long, default_value_t = 2)]
+    pub accounts: usize,
+    /// Roles created per account (each with an inline policy).
+    #[arg(long, default_value_t = 6)]
+    pub roles: usize,
+    /// Fraction of requests answered with a throttling error.
+    #[arg(long, default_value_t = 0.2)]
+    pub throttle: f64,
+    /// Fraction of requests answered with HTTP 500.
+    #[arg(long = "5xx", default_value_t = 0.05)]
+    pub server_error: f64,
+    /// Fraction of requests whose connection is dropped.
+    #[arg(long, default_value_t = 0.05)]
+    pub drop: f64,
+}
+
+/// `cargo xtask bench apply`: two fresh moto servers, one fault-free apply and one under faults.
+fn bench_apply(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    let root = super::root::resolve(None)?;
+    let venv = warden_emulator::ensure_venv(&root)
+        .context("moto is not available; run `cargo xtask ci`")?;
+    let clean = MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
+    let faulty =
+        MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
+    let repo = std::env::temp_dir().join(format!("warden-bench-apply-{}", std::process::id()));
+    warden_app::bench::write_apply_definitions(&repo, args.roles)?;
+    let bench = warden_app::bench::ApplyBench {
+        accounts: args.accounts,
+        roles: args.roles,
+        throttle: args.throttle,
+        server_error: args.server_error,
+        drop: args.drop,
+    };
+    let result = runtime()?.block_on(warden_app::bench::apply_bench(
+        &bench, &clean, &faulty, &repo,
+    ));
+    let _ = std::fs::remove_dir_all(&repo);
+    clean.stop();
+    faulty.stop();
     super::say_raw!("{}", result?);
     Ok(ExitCode::SUCCESS)
 }
