@@ -381,12 +381,10 @@ fn opens_every_name(resource: &str) -> bool {
     let Some(arn) = warden_policy::arn::ArnRef::parse(resource) else {
         return false;
     };
-    let name = arn
-        .resource
-        .rsplit(['/', ':'])
-        .next()
-        .unwrap_or(arn.resource);
-    name.starts_with(['*', '?']) || arn.resource.starts_with('*')
+    // The resource id's last segment: `role/service-role/*` → `*`, `function:app-*` → `app-*`.
+    let resource_id = arn.resource;
+    let name = resource_id.rsplit(['/', ':']).next().unwrap_or(resource_id);
+    name.starts_with(['*', '?']) || resource_id.starts_with('*')
 }
 
 /// A `Deny` that takes `action` away for certain: every resource, no condition (a conditional
