@@ -37,6 +37,7 @@ pub mod partition;
 pub mod quota;
 mod serialize;
 pub mod size;
+pub mod size_report;
 pub mod variables;
 pub mod wildcard;
 

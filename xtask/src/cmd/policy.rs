@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use warden_catalog::Catalog;
 use warden_policy::size::Quota;
+use warden_policy::size_report::size_report;
 use warden_policy::{PolicyDiff, PolicyDocument};
 
 #[derive(clap::Subcommand)]
@@ -129,111 +130,9 @@ fn read_policy(path: &Path) -> anyhow::Result<PolicyDocument> {
         .map_err(|errors| anyhow::anyhow!("{}", errors.in_file(&shown)))
 }
 
-/// The outcome of measuring a document against a quota.
-struct SizeReport {
-    fits: bool,
-    message: String,
-}
-
-fn size_report(document: &PolicyDocument, quota: Quota, limit: Option<usize>) -> SizeReport {
-    let limit = limit.unwrap_or(quota.default_limit());
-    let used = quota.measure(document);
-    let counted = if quota.counts_whitespace() {
-        "characters as sent minified"
-    } else {
-        "non-whitespace characters"
-    };
-    let statements = document.statements.len();
-    if used <= limit {
-        SizeReport {
-            fits: true,
-            message: format!("valid, {statements} statement(s), {used} of {limit} {counted}"),
-        }
-    } else {
-        SizeReport {
-            fits: false,
-            message: format!(
-                "valid but too large: {used} {counted}, the limit is {limit}; split it or remove redundant entries (`cargo xtask policy normalize` drops covered ones)"
-            ),
-        }
-    }
-}
-
 /// The semantic difference between two policy files.
 fn compare(old: &Path, new: &Path) -> anyhow::Result<PolicyDiff> {
     let old = read_policy(old)?;
     let new = read_policy(new)?;
     Ok(warden_policy::diff(&old, &new))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("warden-policy-cli-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    #[test]
-    fn size_report_counts_as_the_quota_does() {
-        let document = warden_policy::parse_policy(
-            "{\n  \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\"}\n}",
-        )
-        .unwrap();
-        let minified = document.to_json_string().len();
-        let managed = size_report(&document, Quota::ManagedPolicy, None);
-        assert!(managed.fits);
-        assert_eq!(
-            managed.message,
-            format!("valid, 1 statement(s), {minified} of 6144 non-whitespace characters")
-        );
-        let scp = size_report(&document, Quota::ServiceControlPolicy, Some(minified - 1));
-        assert!(!scp.fits);
-        assert!(
-            scp.message.starts_with(&format!(
-                "valid but too large: {minified} characters as sent minified, the limit is {}",
-                minified - 1
-            )),
-            "{}",
-            scp.message
-        );
-    }
-
-    #[test]
-    fn bad_input_names_file_line_and_column() {
-        let dir = temp_dir("bad");
-        let good = write(
-            &dir,
-            "good.json",
-            r#"{"Statement":{"Effect":"Allow","Action":"a:b"}}"#,
-        );
-        let bad = write(
-            &dir,
-            "bad.json",
-            "{\n  \"Statement\": {\"Effect\": \"allow\", \"Action\": \"a:b\"}\n}",
-        );
-        let message = compare(&good, &bad).unwrap_err().to_string();
-        assert_eq!(
-            message,
-            format!(
-                "{}:2:27: `Statement.Effect`: effect must be `Allow` or `Deny`, found `allow`",
-                bad.display()
-            )
-        );
-        let missing = compare(&good, &dir.join("missing.json")).unwrap_err();
-        assert!(
-            format!("{missing:#}").starts_with("cannot read `"),
-            "{missing:#}"
-        );
-        std::fs::remove_dir_all(dir).unwrap();
-    }
 }
