@@ -314,8 +314,26 @@ fn widening_is_reported_per_account_with_the_boundary_and_scps_applied() {
         prod.principal,
         "arn:aws:iam::111111111111:role/workloads/app-task"
     );
+    let withheld = |change: &PrincipalChange| -> Vec<(String, &str)> {
+        change
+            .withheld
+            .iter()
+            .map(|w| (w.action.clone(), w.by))
+            .collect()
+    };
+    assert_eq!(
+        withheld(prod),
+        [
+            ("dynamodb:DeleteTable".to_string(), "scp"),
+            ("iam:PassRole".to_string(), "permission boundary")
+        ]
+    );
     let dev = change(&diff, DEV);
     assert_eq!(dev.gained, ["dynamodb:DeleteTable", "dynamodb:PutItem"]);
+    assert_eq!(
+        withheld(dev),
+        [("iam:PassRole".to_string(), "permission boundary")]
+    );
     for change in [prod, dev] {
         assert!(change.lost.is_empty());
         assert_eq!(change.trust_gained, [PARTNER]);
@@ -589,6 +607,13 @@ async fn every_call_warden_makes_is_granted_by_the_bootstrap_policies() {
             (&management_policy, "the management account's CI role")
         };
         for action in actions.keys() {
+            // The proxy counts AssumeRole in the account of the role assumed; the management
+            // account's credentials make it.
+            let policy = if action == "sts:AssumeRole" {
+                &management_policy
+            } else {
+                policy
+            };
             assert!(
                 warden_app::bootstrap::grants(policy, action),
                 "Warden called `{action}` as {whose} (account `{account}`), which the bootstrap policy does not grant"

@@ -65,6 +65,9 @@ pub fn bootstrap_files(
     )
     .to_string();
     let access_role_anywhere = Arn::role(partition, "*", "/", &config.access_role_name).to_string();
+    // The organization lock apply takes: an IAM policy in the management account.
+    let lock =
+        Arn::managed_policy(partition, management, "/warden/", warden_aws::LOCK_POLICY).to_string();
     let pretty = |value: &Value| {
         let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
         text.push('\n');
@@ -81,11 +84,11 @@ pub fn bootstrap_files(
         },
         BootstrapFile {
             name: "management-policy.json",
-            text: pretty(&management_policy(&access_role_anywhere, false)),
+            text: pretty(&management_policy(&access_role_anywhere, &lock, false)),
         },
         BootstrapFile {
             name: "management-policy-read-only.json",
-            text: pretty(&management_policy(&access_role_anywhere, true)),
+            text: pretty(&management_policy(&access_role_anywhere, &lock, true)),
         },
     ])
 }
@@ -203,37 +206,45 @@ fn access_role_template(
 
 /// The CI role's policy in the management account: Organizations reads (and SCP writes unless
 /// read-only) and assuming the access role in member accounts.
-pub fn management_policy(access_role_anywhere: &str, read_only: bool) -> Value {
+pub fn management_policy(access_role_anywhere: &str, lock: &str, read_only: bool) -> Value {
     let all = calls::actions(Caller::Management, read_only);
-    let organizations: Vec<&str> = all
-        .iter()
-        .copied()
-        .filter(|action| action.starts_with("organizations:"))
-        .collect();
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "WardenReadsTheOrganization",
-                "Effect": "Allow",
-                "Action": organizations,
-                "Resource": "*",
-            },
-            {
-                "Sid": "WardenAssumesItsAccessRole",
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Resource": access_role_anywhere,
-            },
-            {
-                // Needs no permission; listed so the policy names every call Warden makes.
-                "Sid": "WardenKnowsWhoItIs",
-                "Effect": "Allow",
-                "Action": "sts:GetCallerIdentity",
-                "Resource": "*",
-            }
-        ]
-    })
+    let of = |prefix: &str| -> Vec<&str> {
+        all.iter()
+            .copied()
+            .filter(|action| action.starts_with(prefix))
+            .collect()
+    };
+    let mut statements = vec![
+        json!({
+            "Sid": if read_only { "WardenReadsTheOrganization" } else { "WardenReadsAndChangesScps" },
+            "Effect": "Allow",
+            "Action": of("organizations:"),
+            "Resource": "*",
+        }),
+        json!({
+            "Sid": "WardenAssumesItsAccessRole",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": access_role_anywhere,
+        }),
+        // Needs no permission; listed so the policy names every call Warden makes.
+        json!({
+            "Sid": "WardenKnowsWhoItIs",
+            "Effect": "Allow",
+            "Action": "sts:GetCallerIdentity",
+            "Resource": "*",
+        }),
+    ];
+    let lock_actions = of("iam:");
+    if !lock_actions.is_empty() {
+        statements.push(json!({
+            "Sid": "WardenTakesTheApplyLock",
+            "Effect": "Allow",
+            "Action": lock_actions,
+            "Resource": lock,
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 /// Whether a document's allow statements name `action` (exactly, case-insensitively) and no

@@ -89,6 +89,14 @@ pub const CALLS: &[Call] = &[
     call("organizations:DeletePolicy", Management, true, APPLY),
     call("organizations:AttachPolicy", Management, true, APPLY),
     call("organizations:DetachPolicy", Management, true, APPLY),
+    // CreatePolicy with tags also needs the tagging action; not a call of its own.
+    // <https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html>
+    call("organizations:TagResource", Management, true, APPLY),
+    // The organization lock: an IAM policy in the management account (see `lock.rs`).
+    call("iam:CreatePolicy", Management, true, APPLY),
+    call("iam:TagPolicy", Management, true, APPLY),
+    call("iam:ListPolicyTags", Management, false, APPLY),
+    call("iam:DeletePolicy", Management, true, APPLY),
     // Member account reads: the access role's own trust, then the whole account.
     call("iam:GetRole", Member, false, READ),
     call("iam:GetAccountAuthorizationDetails", Member, false, READ),
@@ -125,6 +133,9 @@ pub const CALLS: &[Call] = &[
     call("iam:DeleteRolePermissionsBoundary", Member, true, APPLY),
     call("iam:RemoveRoleFromInstanceProfile", Member, true, APPLY),
     call("iam:CreatePolicy", Member, true, APPLY),
+    // Creating a role or policy with tags needs the tagging action too:
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_customer-managed-policies.html>
+    call("iam:TagPolicy", Member, true, APPLY),
     call("iam:CreatePolicyVersion", Member, true, APPLY),
     call("iam:DeletePolicyVersion", Member, true, APPLY),
     call("iam:DeletePolicy", Member, true, APPLY),
@@ -171,11 +182,19 @@ mod tests {
             // `self.iam`, `.iam`, `iam`, then `.get_role(` possibly on the next line; not
             // `aws_sdk_iam.` (a path).
             let joined = tokens.join("");
-            for service in ["iam", "sts", "organizations"] {
-                let needle = format!("{service}.");
+            for (service, needle) in [
+                ("iam", "iam."),
+                ("sts", "sts."),
+                ("organizations", "organizations."),
+                ("iam", "management_iam()."),
+            ] {
+                let needle = needle.to_string();
                 for (at, _) in joined.match_indices(&needle) {
                     let before = joined[..at].chars().next_back();
-                    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    let qualified = needle.starts_with("iam.")
+                        || needle.starts_with("sts.")
+                        || needle.starts_with("organizations.");
+                    if qualified && before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                         continue;
                     }
                     let rest = &joined[at + needle.len()..];
@@ -227,10 +246,14 @@ mod tests {
         assert!(!read.contains(&"iam:CreateRole"));
         assert!(all.contains(&"iam:CreateRole"));
         assert!(actions(Management, true).contains(&"sts:AssumeRole"));
-        let mut seen: Vec<&str> = CALLS.iter().map(|c| c.action).collect();
+        let mut seen: Vec<(&str, Caller)> = CALLS.iter().map(|c| (c.action, c.caller)).collect();
         let count = seen.len();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), count, "an action is listed twice");
+        assert_eq!(
+            seen.len(),
+            count,
+            "an action is listed twice for one caller"
+        );
     }
 }

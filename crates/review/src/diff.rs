@@ -73,6 +73,9 @@ pub struct PrincipalChange {
     /// their actions cannot be expanded, so attaching one counts as new access.
     pub policies_attached: Vec<String>,
     pub policies_detached: Vec<String>,
+    /// Actions the head's identity policies newly allow that do not take effect, and why:
+    /// what the boundary and the SCPs hold back (a reviewer sees the intent and the guardrail).
+    pub withheld: Vec<Withheld>,
     /// Allowed action patterns the catalog does not know, new in the head.
     pub unknown_gained: Vec<String>,
     /// What changed: `trust policy`, `identity policies`, `permission boundary`, `scp `name``.
@@ -109,6 +112,14 @@ pub struct ScopeChange {
     pub resources: Vec<String>,
     /// Condition tests the other side has and this one does not.
     pub conditions_removed: Vec<String>,
+}
+
+/// An action allowed by identity policies that does not take effect.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Withheld {
+    pub action: String,
+    /// `permission boundary` or `scp`.
+    pub by: &'static str,
 }
 
 /// A trusted principal whose trust conditions were relaxed.
@@ -449,9 +460,31 @@ fn compare_role<'c>(
             .difference(&attached_after)
             .cloned()
             .collect(),
+        withheld: withheld(before, after),
         unknown_gained: after.unknown.difference(&before.unknown).cloned().collect(),
         causes,
     }
+}
+
+/// Actions the head names in its identity policies, not named before, that the boundary or an
+/// SCP keeps from taking effect.
+fn withheld(before: &Access<'_>, after: &Access<'_>) -> Vec<Withheld> {
+    let named = |access: &Access<'_>| -> BTreeSet<(String, &'static str)> {
+        let mut named = BTreeSet::new();
+        for action in &access.outside_boundary {
+            named.insert((action_name(*action), "permission boundary"));
+        }
+        for action in &access.denied_by_scps {
+            named.insert((action_name(*action), "scp"));
+        }
+        named
+    };
+    let (was, is) = (named(before), named(after));
+    let held_before: BTreeSet<&String> = was.iter().map(|(a, _)| a).collect();
+    is.into_iter()
+        .filter(|(action, _)| !held_before.contains(action))
+        .map(|(action, by)| Withheld { action, by })
+        .collect()
 }
 
 fn names<'a, 'c: 'a>(actions: impl Iterator<Item = &'a (&'c str, &'c str)>) -> Vec<String> {

@@ -228,6 +228,10 @@ pub struct Access<'c> {
     pub grants: Vec<Grant<'c>>,
     /// Allowed action patterns the catalog does not know (lowercase).
     pub unknown: BTreeSet<String>,
+    /// Actions the identity policies allow that the boundary does not.
+    pub outside_boundary: ActionSet<'c>,
+    /// Actions allowed within the boundary that an SCP in force denies.
+    pub denied_by_scps: ActionSet<'c>,
 }
 
 /// The documents that decide a role's access.
@@ -258,16 +262,24 @@ pub fn access<'c>(expander: &mut Expander<'c>, inputs: Inputs<'_>) -> Access<'c>
         for statement in allows(boundary) {
             cap.extend(expander.clause(&statement.action).actions.iter().copied());
         }
+        access.outside_boundary = allowed
+            .iter()
+            .filter(|a| !cap.contains(*a))
+            .copied()
+            .collect();
         allowed.retain(|action| cap.contains(action));
     }
-    let denying = inputs
-        .identity
-        .iter()
-        .copied()
-        .chain(inputs.boundary)
-        .chain(inputs.scps.iter().copied());
-    for document in denying {
+    let own = inputs.identity.iter().copied().chain(inputs.boundary);
+    for document in own {
         for denied in denied_everywhere(expander, document) {
+            allowed.retain(|action| !denied.actions.contains(action));
+        }
+    }
+    for document in inputs.scps {
+        for denied in denied_everywhere(expander, document) {
+            for action in allowed.iter().filter(|a| denied.actions.contains(*a)) {
+                access.denied_by_scps.insert(*action);
+            }
             allowed.retain(|action| !denied.actions.contains(action));
         }
     }

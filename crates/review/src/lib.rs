@@ -21,5 +21,7 @@ pub mod diff;
 pub mod effective;
 pub mod render;
 
-pub use diff::{AccessDiff, AccountChange, PrincipalChange, Revision, ScopeChange, access_diff};
+pub use diff::{
+    AccessDiff, AccountChange, PrincipalChange, Revision, ScopeChange, Withheld, access_diff,
+};
 pub use render::{Format, render};

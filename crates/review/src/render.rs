@@ -139,6 +139,21 @@ fn lines(change: &PrincipalChange, item: &dyn Fn(&str) -> String) -> Vec<(char, 
     push('+', "attached, not expanded", &change.policies_attached);
     push('-', "detached, not expanded", &change.policies_detached);
     push('+', "unknown actions allowed", &change.unknown_gained);
+    let withheld: Vec<String> = change
+        .withheld
+        .iter()
+        .map(|w| format!("{} ({})", w.action, w.by))
+        .collect();
+    if !withheld.is_empty() {
+        out.push((
+            '=',
+            format!(
+                "allowed but withheld ({}): {}",
+                withheld.len(),
+                list(&withheld, plain)
+            ),
+        ));
+    }
     for (sign, label, scopes) in [
         ('+', "scope widened", &change.scope_widened),
         ('-', "scope narrowed", &change.scope_narrowed),
@@ -302,6 +317,7 @@ fn sign_text(sign: char) -> &'static str {
     match sign {
         '+' => "**+**",
         '-' => "**−**",
+        '=' => "**=**",
         _ => "**~**",
     }
 }
