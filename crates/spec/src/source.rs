@@ -15,7 +15,9 @@ pub fn is_definition_path(path: &str) -> bool {
         return true;
     }
     let mut parts = path.split('/');
-    let in_dir = parts.next().is_some_and(|dir| DEFINITION_DIRS.contains(&dir));
+    let in_dir = parts
+        .next()
+        .is_some_and(|dir| DEFINITION_DIRS.contains(&dir));
     let hidden = path.split('/').any(|part| part.starts_with('.'));
     in_dir && !hidden && (path.ends_with(".yaml") || path.ends_with(".yml"))
 }
