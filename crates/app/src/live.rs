@@ -175,14 +175,7 @@ pub fn aws_options(
     endpoint_url: Option<String>,
 ) -> AwsOptions {
     let emulator = endpoint_url.as_deref().is_some_and(is_loopback);
-    let mut options = match endpoint_url {
-        Some(url) if emulator => AwsOptions::emulator(url),
-        Some(url) => AwsOptions {
-            endpoint_url: Some(url),
-            ..AwsOptions::default()
-        },
-        None => AwsOptions::default(),
-    };
+    let mut options = endpoint_options(profile.is_some(), endpoint_url);
     options.profile = profile;
     options.region = region.or_else(|| Some(config.home_region.clone()));
     options.allowed_regions = match (&options.region, emulator) {
@@ -190,6 +183,25 @@ pub fn aws_options(
         _ => config.allowed_regions.clone(),
     };
     options
+}
+
+/// Options for an endpoint: a loopback one is an emulator (its region and test credentials),
+/// except that `--profile` wins over the test credentials: a LocalStack or moto set up with its
+/// own profile, or real credentials through a local proxy, must use them.
+fn endpoint_options(has_profile: bool, endpoint_url: Option<String>) -> AwsOptions {
+    let emulator = endpoint_url.as_deref().is_some_and(is_loopback);
+    match endpoint_url {
+        Some(url) if emulator && has_profile => AwsOptions {
+            credentials: None,
+            ..AwsOptions::emulator(url)
+        },
+        Some(url) if emulator => AwsOptions::emulator(url),
+        Some(url) => AwsOptions {
+            endpoint_url: Some(url),
+            ..AwsOptions::default()
+        },
+        None => AwsOptions::default(),
+    }
 }
 
 /// Whether the endpoint's host is `localhost`, `127.x.x.x` or `[::1]`.
@@ -223,5 +235,21 @@ mod tests {
             "https://vpce-123.sts.us-east-1.vpce.amazonaws.com"
         ));
         assert!(!super::is_loopback("http://127.0.0.1.example.com"));
+    }
+
+    #[test]
+    fn a_profile_is_honoured_with_any_endpoint() {
+        let loopback = Some("http://127.0.0.1:5000".to_string());
+        let with_profile = super::endpoint_options(true, loopback.clone());
+        assert_eq!(
+            with_profile.credentials, None,
+            "the profile's credentials, not moto's"
+        );
+        assert_eq!(with_profile.endpoint_url, loopback);
+        assert!(
+            super::endpoint_options(false, loopback)
+                .credentials
+                .is_some()
+        );
     }
 }
