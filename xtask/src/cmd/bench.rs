@@ -23,6 +23,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Access diff between two revisions over a synthetic organization (1,000 × 50).
     AccessDiff(AccessDiffArgs),
+    /// Snapshot of a seeded organization behind the latency proxy, then import of it.
+    Snapshot(PlanBench),
 }
 
 #[derive(clap::Args)]
@@ -47,6 +49,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Evidence(args) => bench_evidence(&args),
         Command::Apply(args) => bench_apply(&args),
         Command::AccessDiff(args) => bench_access_diff(&args),
+        Command::Snapshot(args) => bench_snapshot(&args),
     }
 }
 
@@ -172,6 +175,25 @@ fn bench_apply(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_dir_all(&repo);
     clean.stop();
     faulty.stop();
+    super::say_raw!("{}", result?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_snapshot(args: &PlanBench) -> anyhow::Result<ExitCode> {
+    let root = super::root::resolve(None)?;
+    let venv = warden_emulator::ensure_venv(&root)
+        .context("moto is not available; run `cargo xtask ci`")?;
+    let server =
+        MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
+    let work = std::env::temp_dir().join(format!("warden-bench-snapshot-{}", std::process::id()));
+    let bench = Bench {
+        accounts: args.accounts,
+        roles: args.roles,
+        latency_ms: args.latency_ms,
+        concurrency: args.concurrency,
+    };
+    let result = runtime()?.block_on(warden_app::bench::snapshot_bench(&bench, &server, &work));
+    let _ = std::fs::remove_dir_all(&work);
     super::say_raw!("{}", result?);
     Ok(ExitCode::SUCCESS)
 }
