@@ -355,11 +355,19 @@ fn principals_with_an_escalation_path_get_a_finding() {
     let findings = warden_app::paths::escalation_findings(&model).unwrap();
     let found: Vec<(&str, Option<&str>, Option<&str>)> = findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.principal.as_deref(), f.account.as_deref()))
+        .map(|f| {
+            (
+                f.rule.as_str(),
+                f.principal.as_deref(),
+                f.account.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(found, [("WL790", Some("builder"), Some("222233334444"))]);
     assert!(
-        findings[0].message.contains("[lambda-create-function-invoke]"),
+        findings[0]
+            .message
+            .contains("[lambda-create-function-invoke]"),
         "{}",
         findings[0].message
     );
