@@ -150,16 +150,64 @@ where
     R: Debug,
 {
     let code = err.code().map(str::to_owned);
-    let message = match (err.code(), err.message()) {
+    let mut message = match (err.code(), err.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
         _ => source_chain(&err),
     };
+    if let Some(hint) = hint(account_id, code.as_deref(), &message) {
+        message.push_str("; ");
+        message.push_str(hint);
+    }
     AwsError::Api {
         account_id: account_id.to_owned(),
         operation,
         code,
         message,
+    }
+}
+
+/// What to do about a failure whose cause is the setup rather than the account: one clause
+/// appended to the message.
+fn hint(account_id: &str, code: Option<&str>, message: &str) -> Option<&'static str> {
+    const INVALID_CREDENTIALS: &[&str] = &[
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+    ];
+    // Organizations answers these to credentials of a member or standalone account:
+    // https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html
+    const NOT_MANAGEMENT: &[&str] = &[
+        "AWSOrganizationsNotInUseException",
+        "ParentNotFoundException",
+        "AccessDeniedException",
+        "AccessDenied",
+    ];
+    let lower = message.to_ascii_lowercase();
+    match code {
+        Some(code) if INVALID_CREDENTIALS.contains(&code) => Some(
+            "the credentials are invalid or expired: refresh them (`aws sso login`, new keys) or pick another with `--profile`",
+        ),
+        Some(code) if account_id == CALLER && NOT_MANAGEMENT.contains(&code) => Some(
+            "these credentials are not the organization's management account (or a delegated administrator): run with the management account's credentials (`--profile`)",
+        ),
+        Some(_) => None,
+        None if lower.contains("no credentials") || lower.contains("credentials provider") => Some(
+            "no credentials found: pass `--profile`, set `AWS_PROFILE` or the `AWS_ACCESS_KEY_ID` variables, or log in with `aws sso login`",
+        ),
+        None if lower.contains("dispatch failure")
+            || lower.contains("connection refused")
+            || lower.contains("dns error")
+            || lower.contains("timed out") =>
+        {
+            Some(
+                "the endpoint could not be reached: check `--endpoint-url`, the region, the network or proxy",
+            )
+        }
+        None => None,
     }
 }
 
@@ -197,6 +245,31 @@ mod tests {
             message,
             source: source.map(Box::new),
         }
+    }
+
+    /// Setup problems say what to do; account problems do not get a setup hint.
+    #[test]
+    fn setup_problems_say_what_to_do() {
+        let wrong_account = hint(CALLER, Some("ParentNotFoundException"), "");
+        assert!(wrong_account.is_some_and(|h| h.contains("management account")));
+        assert!(hint("111122223333", Some("AccessDenied"), "").is_none());
+        assert!(hint(CALLER, Some("ExpiredToken"), "").is_some_and(|h| h.contains("expired")));
+        assert!(
+            hint(
+                CALLER,
+                None,
+                "dispatch failure: io error: Connection refused"
+            )
+            .is_some_and(|h| h.contains("--endpoint-url"))
+        );
+        assert!(
+            hint(
+                CALLER,
+                None,
+                "dispatch failure: no credentials in the chain"
+            )
+            .is_some_and(|h| h.contains("--profile"))
+        );
     }
 
     /// Connection failures read as one line of causes, without the SDK's Debug dump.
