@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use warden_catalog::convert::{self, DEPENDENT_ACTIONS_PACKAGE, DependentActionsSource, PACKAGE};
 use warden_catalog::verify::{self, tarball_name, wheel_name};
-use warden_catalog::{Catalog, ConvertError, Counts, LookupError, Manifest, SourceInfo, VerifyError};
+use warden_catalog::{
+    Catalog, ConvertError, Counts, LookupError, Manifest, SourceInfo, VerifyError,
+};
 
 /// What went wrong refreshing or checking the catalog data; `{:#}` shows the cause chain.
 #[derive(Debug, thiserror::Error)]
@@ -107,10 +109,8 @@ fn parse_packed(stdout: &[u8], spec: &str) -> Result<Packed> {
 /// Downloads the package tarball into the cache with `npm pack` and checks its integrity.
 pub fn npm_pack(root: &Path, version: Option<&str>) -> Result<(PathBuf, Packed)> {
     let cache = npm_cache(root);
-    std::fs::create_dir_all(&cache).map_err(io(format!(
-        "could not create `{}`",
-        cache.display()
-    )))?;
+    std::fs::create_dir_all(&cache)
+        .map_err(io(format!("could not create `{}`", cache.display())))?;
     let spec = format!("{PACKAGE}@{}", version.unwrap_or("latest"));
     let output = Command::new("npm")
         .args(["pack", &spec, "--json", "--pack-destination"])
@@ -171,16 +171,21 @@ fn wheel_version(file_name: &str) -> String {
 pub fn pip_download(root: &Path, version: Option<&str>) -> Result<(PathBuf, String)> {
     let cache = pypi_cache(root);
     let staging = cache.join(format!("download-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(io(format!(
-        "could not create `{}`",
-        staging.display()
-    )))?;
+    std::fs::create_dir_all(&staging)
+        .map_err(io(format!("could not create `{}`", staging.display())))?;
     let spec = version.map_or_else(
         || DEPENDENT_ACTIONS_PACKAGE.to_string(),
         |version| format!("{DEPENDENT_ACTIONS_PACKAGE}=={version}"),
     );
     let output = Command::new("python3")
-        .args(["-m", "pip", "download", &spec, "--no-deps", "--only-binary=:all:"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            &spec,
+            "--no-deps",
+            "--only-binary=:all:",
+        ])
         .args(["--disable-pip-version-check", "--quiet"])
         .args(["--timeout", "20", "--retries", "0", "--dest"])
         .arg(&staging)
@@ -429,7 +434,8 @@ mod tests {
 
     #[test]
     fn npm_pack_output_is_read_or_refused() {
-        let stdout = br#"[{"id":"x","version":"0.1.2","integrity":"sha512-abc","filename":"x-0.1.2.tgz"}]"#;
+        let stdout =
+            br#"[{"id":"x","version":"0.1.2","integrity":"sha512-abc","filename":"x-0.1.2.tgz"}]"#;
         assert_eq!(
             parse_packed(stdout, "x@latest").unwrap(),
             Packed {
@@ -441,14 +447,20 @@ mod tests {
         let empty = parse_packed(b"[]", "x@latest").unwrap_err();
         assert_eq!(empty.to_string(), "`npm pack --json` listed no package");
         let garbled = parse_packed(b"npm notice", "x@1").unwrap_err();
-        assert_eq!(garbled.to_string(), "unexpected output of `npm pack x@1 --json`");
+        assert_eq!(
+            garbled.to_string(),
+            "unexpected output of `npm pack x@1 --json`"
+        );
         let missing = parse_packed(br#"[{"version":"1"}]"#, "x@1").unwrap_err();
         assert!(missing.to_string().ends_with("no `integrity`"), "{missing}");
     }
 
     #[test]
     fn wheel_version_is_the_second_name_part() {
-        assert_eq!(wheel_version("policy_sentry-0.14.0-py3-none-any.whl"), "0.14.0");
+        assert_eq!(
+            wheel_version("policy_sentry-0.14.0-py3-none-any.whl"),
+            "0.14.0"
+        );
         assert_eq!(wheel_version("garbage"), "");
     }
 
