@@ -138,6 +138,7 @@ pub fn import(input: &ImportInput<'_>) -> Imported {
             |accounts, (account, policy)| {
                 yaml::policy(
                     input,
+                    accounts,
                     kind,
                     account,
                     policy,
@@ -157,7 +158,13 @@ pub fn import(input: &ImportInput<'_>) -> Imported {
             &file,
             variants,
             |accounts, (account, role)| {
-                yaml::role(input, account, role, &targets(input.organization, accounts))
+                yaml::role(
+                    input,
+                    accounts,
+                    account,
+                    role,
+                    &targets(input.organization, accounts),
+                )
             },
         );
     }

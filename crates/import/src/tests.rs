@@ -161,6 +161,8 @@ fn imported_definitions_load_and_plan_as_adoptions_only() {
         ]
     );
     let deployer = &imported.files[1];
+    insta::assert_snapshot!("imported_role", deployer.text);
+    insta::assert_snapshot!("imported_scp", imported.files[4].text);
     assert!(
         deployer.text.contains(r#"ous: ["Root/Workloads"]"#),
         "{}",

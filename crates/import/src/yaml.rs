@@ -143,11 +143,12 @@ fn write_tags(out: &mut String, tags: &BTreeMap<String, String>) {
 
 pub(crate) fn role(
     input: &ImportInput<'_>,
+    found_in: &[String],
     account: &LiveAccount,
     role: &LiveRole,
     targets: &Targets,
 ) -> String {
-    let accounts = target_accounts(targets, account);
+    let accounts = found_in.to_vec();
     let why = justification(input, &accounts);
     let mut out = String::new();
     header(&mut out, "Role", &role.name, input, &accounts);
@@ -199,12 +200,13 @@ pub(crate) fn role(
 
 pub(crate) fn policy(
     input: &ImportInput<'_>,
+    found_in: &[String],
     kind: &str,
     account: &LiveAccount,
     policy: &LiveManagedPolicy,
     targets: &Targets,
 ) -> String {
-    let accounts = target_accounts(targets, account);
+    let accounts = found_in.to_vec();
     let why = justification(input, &accounts);
     let mut out = String::new();
     let kind = if kind == "boundary" {
@@ -270,13 +272,6 @@ pub(crate) fn scp(input: &ImportInput<'_>, scp: &LiveScp) -> String {
     let _ = writeln!(out, "statements:");
     write_statements(&mut out, "  ", &statements(&scp.content, &why));
     out
-}
-
-fn target_accounts(targets: &Targets, account: &LiveAccount) -> Vec<String> {
-    match targets {
-        Targets::Accounts(ids) => ids.clone(),
-        Targets::Ous(_) => vec![account.account_id.clone()],
-    }
 }
 
 /// Adds lint exceptions to an imported file: one per (rule, Sid, reason), owner `imported`,
