@@ -145,7 +145,7 @@ pub fn write_bundle_with_live(
             let request = crate::posture::PostureRequest {
                 catalog,
                 config: config.clone(),
-                posture: warden_lint::live_input::PostureConfig::default(),
+                posture: crate::posture::posture_config(Some(definitions)),
                 today,
                 definitions: Some(definitions),
             };

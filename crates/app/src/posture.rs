@@ -121,6 +121,33 @@ pub fn organization_accounts(organization: &Organization) -> BTreeSet<String> {
     ids
 }
 
+/// The posture thresholds: `warden.yaml`'s `posture` settings over the defaults.
+pub fn posture_config(definitions: Option<&Definitions>) -> PostureConfig {
+    let mut config = PostureConfig::default();
+    let Some(set) = definitions.map(|definitions| &definitions.config.posture) else {
+        return config;
+    };
+    if let Some(days) = set.access_key_max_age_days {
+        config.access_key_max_age_days = i64::from(days);
+    }
+    if let Some(days) = set.access_key_unused_days {
+        config.access_key_unused_days = i64::from(days);
+    }
+    if let Some(days) = set.role_unused_days {
+        config.role_unused_days = i64::from(days);
+    }
+    if let Some(length) = set.password_min_length {
+        config.password.minimum_length = length;
+    }
+    if let Some(days) = set.password_max_age_days {
+        config.password.max_age_days = Some(days);
+    }
+    if let Some(count) = set.password_reuse_prevention {
+        config.password.reuse_prevention = Some(count);
+    }
+    config
+}
+
 /// `trusted_accounts` of `warden.yaml`.
 pub fn trusted_accounts(definitions: Option<&Definitions>) -> Vec<TrustedAccount> {
     definitions

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::de::{Located, from_node};
-use crate::defs::{Config, Location, Tag, TrustedAccount, Variables};
+use crate::defs::{Config, Location, PostureThresholds, Tag, TrustedAccount, Variables};
 use crate::err::SpecErrorKind;
 use crate::load::documents;
 use crate::load::{Loader, SourceFile};
@@ -93,6 +93,30 @@ impl Loader {
             self.check_role_name(file, admin);
         }
         self.check_trusted_accounts(file, &parsed);
+        let posture = &parsed.posture;
+        for (setting, range) in [
+            (&posture.access_key_max_age_days, 1..=u32::MAX),
+            (&posture.access_key_unused_days, 1..=u32::MAX),
+            (&posture.role_unused_days, 1..=u32::MAX),
+            (&posture.password_min_length, 6..=128),
+            (&posture.password_max_age_days, 1..=1095),
+            (&posture.password_reuse_prevention, 1..=24),
+        ] {
+            if let Some(setting) = setting
+                && !range.contains(&setting.value)
+            {
+                self.invalid(
+                    file,
+                    setting.pos,
+                    format!(
+                        "posture setting `{}` must be between {} and {}",
+                        setting.value,
+                        range.start(),
+                        range.end()
+                    ),
+                );
+            }
+        }
         if self.errors.len() > before {
             return None;
         }
@@ -116,6 +140,14 @@ impl Loader {
             },
             required_tags: parsed.tags.required.into_iter().map(|t| t.value).collect(),
             admin_roles: parsed.admin_roles.into_iter().map(|r| r.value).collect(),
+            posture: PostureThresholds {
+                access_key_max_age_days: value(&parsed.posture.access_key_max_age_days),
+                access_key_unused_days: value(&parsed.posture.access_key_unused_days),
+                role_unused_days: value(&parsed.posture.role_unused_days),
+                password_min_length: value(&parsed.posture.password_min_length),
+                password_max_age_days: value(&parsed.posture.password_max_age_days),
+                password_reuse_prevention: value(&parsed.posture.password_reuse_prevention),
+            },
             trusted_accounts: parsed
                 .trusted_accounts
                 .into_iter()
@@ -288,6 +320,10 @@ impl Loader {
         }
         level
     }
+}
+
+fn value(setting: &Option<Located<u32>>) -> Option<u32> {
+    setting.as_ref().map(|located| located.value)
 }
 
 pub(crate) fn is_identifier(text: &str) -> bool {

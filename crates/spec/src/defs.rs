@@ -72,7 +72,20 @@ pub struct Config {
     pub admin_roles: Vec<String>,
     /// Accounts outside the organization that roles may trust.
     pub trusted_accounts: Vec<TrustedAccount>,
+    /// Posture thresholds set in `warden.yaml`; `None` keeps the rule's default.
+    pub posture: PostureThresholds,
     pub source: Location,
+}
+
+/// Thresholds of the live posture rules, as set in `warden.yaml` (`None`: the default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PostureThresholds {
+    pub access_key_max_age_days: Option<u32>,
+    pub access_key_unused_days: Option<u32>,
+    pub role_unused_days: Option<u32>,
+    pub password_min_length: Option<u32>,
+    pub password_max_age_days: Option<u32>,
+    pub password_reuse_prevention: Option<u32>,
 }
 
 /// An account outside the organization listed in `warden.yaml` as one roles may trust.

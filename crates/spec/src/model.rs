@@ -35,6 +35,33 @@ pub struct ConfigFile {
     /// naming any other outside account is a posture finding.
     #[serde(default)]
     pub trusted_accounts: Vec<TrustedAccountDef>,
+    /// Thresholds of the live posture rules (`lint --snapshot`, evidence).
+    #[serde(default)]
+    pub posture: PostureDef,
+}
+
+/// Thresholds of the posture rules on live IAM; each defaults to the CIS AWS Foundations value.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostureDef {
+    /// An active access key older than this many days is stale (default 90).
+    #[schemars(range(min = 1))]
+    pub access_key_max_age_days: Option<Located<u32>>,
+    /// An active access key unused for this many days is unused (default 90).
+    #[schemars(range(min = 1))]
+    pub access_key_unused_days: Option<Located<u32>>,
+    /// A role created and unused for this many days is unused (default 90).
+    #[schemars(range(min = 1))]
+    pub role_unused_days: Option<Located<u32>>,
+    /// Minimum password length the password policy must require (default 14).
+    #[schemars(range(min = 6, max = 128))]
+    pub password_min_length: Option<Located<u32>>,
+    /// Passwords must expire within this many days (default 90).
+    #[schemars(range(min = 1, max = 1095))]
+    pub password_max_age_days: Option<Located<u32>>,
+    /// Previous passwords the policy must remember (default 24).
+    #[schemars(range(min = 1, max = 24))]
+    pub password_reuse_prevention: Option<Located<u32>>,
 }
 
 /// An account outside the organization that roles may trust, and why.

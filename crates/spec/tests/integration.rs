@@ -814,6 +814,28 @@ fn trusted_accounts_are_loaded_and_checked_with_positions() {
     let errors = Definitions::load(repo.path()).unwrap_err().to_string();
     assert!(errors.contains("warden.yaml:13:9: "), "{errors}");
     assert!(errors.contains("`4444` must be 12 digits"), "{errors}");
-    assert!(errors.contains("`123456789012` is the management account"), "{errors}");
+    assert!(
+        errors.contains("`123456789012` is the management account"),
+        "{errors}"
+    );
     assert!(errors.contains("needs a `reason`"), "{errors}");
+}
+
+#[test]
+fn posture_thresholds_are_loaded_and_checked_with_positions() {
+    let base = std::fs::read_to_string(fixtures_dir().join("base-warden.yaml")).unwrap();
+    let good = format!("{base}posture:\n  access_key_max_age_days: 30\n  password_min_length: 16\n");
+    let repo = repo_with(Some(&good), &[]);
+    let posture = Definitions::load(repo.path()).unwrap().config.posture;
+    assert_eq!(posture.access_key_max_age_days, Some(30));
+    assert_eq!(posture.password_min_length, Some(16));
+    assert_eq!(posture.role_unused_days, None);
+
+    let bad = format!("{base}posture:\n  password_reuse_prevention: 30\n");
+    let repo = repo_with(Some(&bad), &[]);
+    let errors = Definitions::load(repo.path()).unwrap_err().to_string();
+    assert!(
+        errors.contains("warden.yaml:13:30: ") && errors.contains("between 1 and 24"),
+        "{errors}"
+    );
 }

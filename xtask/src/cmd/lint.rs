@@ -126,7 +126,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
                     .as_ref()
                     .map(|d| warden_lint::LintConfig::from_spec(&d.config))
                     .unwrap_or_default(),
-                posture: Default::default(),
+                posture: warden_app::posture::posture_config(definitions.as_ref()),
                 today: request.today,
                 definitions: definitions.as_ref(),
             },
