@@ -824,7 +824,8 @@ fn trusted_accounts_are_loaded_and_checked_with_positions() {
 #[test]
 fn posture_thresholds_are_loaded_and_checked_with_positions() {
     let base = std::fs::read_to_string(fixtures_dir().join("base-warden.yaml")).unwrap();
-    let good = format!("{base}posture:\n  access_key_max_age_days: 30\n  password_min_length: 16\n");
+    let good =
+        format!("{base}posture:\n  access_key_max_age_days: 30\n  password_min_length: 16\n");
     let repo = repo_with(Some(&good), &[]);
     let posture = Definitions::load(repo.path()).unwrap().config.posture;
     assert_eq!(posture.access_key_max_age_days, Some(30));
