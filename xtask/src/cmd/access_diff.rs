@@ -29,8 +29,11 @@ pub struct Args {
     head: Option<String>,
     /// Organization JSON (accounts, OUs, tags) to render both revisions for. Default: the
     /// inventory the last `cargo xtask plan` saved in `.warden/organization.json`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
     org: Option<PathBuf>,
+    /// A snapshot directory (`cargo xtask snapshot`): its organization is used.
+    #[arg(long, value_name = "DIR")]
+    snapshot: Option<PathBuf>,
     /// Output format: `markdown` is sized for a pull-request comment.
     #[arg(long, value_enum, default_value = "table")]
     format: FormatArg,
@@ -52,18 +55,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn diff(args: Args) -> anyhow::Result<ExitCode> {
     let root = super::root::resolve(args.root.as_deref())?;
-    let org_file = match args.org {
-        Some(file) => file,
-        None => {
+    let organization = match (args.org, args.snapshot) {
+        (Some(file), _) => warden_app::lint_files::load_org(&file)?,
+        (None, Some(dir)) => warden_app::snapshot::SnapshotOrganization::open(&dir)?
+            .organization()
+            .clone(),
+        (None, None) => {
             let saved = warden_app::plan::saved_inventory_path(&root);
             anyhow::ensure!(
                 saved.exists(),
-                "no organization to render for: pass `--org FILE` or run `cargo xtask plan` once to save the inventory"
+                "no organization to render for: pass `--org FILE` or `--snapshot DIR`, or run `cargo xtask plan` once to save the inventory"
             );
-            saved
+            warden_app::lint_files::load_org(&saved)?
         }
     };
-    let organization = warden_app::lint_files::load_org(&org_file)?;
     let request = AccessDiffRequest {
         root,
         base: args.base,
