@@ -327,7 +327,10 @@ mod tests {
         };
         let table = crate::render::render_table(&plan, options);
         assert!(table.contains("max session: 43200 s → 3600 s"), "{table}");
-        assert!(table.contains("actions lost: s3:GetObject, s3:ListBucket"), "{table}");
+        assert!(
+            table.contains("actions lost: s3:GetObject, s3:ListBucket"),
+            "{table}"
+        );
         insta::assert_snapshot!("review_table", table);
         let colored = crate::render::render_table(
             &plan,
@@ -356,7 +359,11 @@ mod tests {
         let markdown = render_markdown(&plan(accounts), RenderOptions::default());
         assert!(markdown.len() <= COMMENT_LIMIT, "{}", markdown.len());
         assert!(markdown.contains("**Truncated:**"));
-        assert!(markdown.starts_with("## Warden plan\n\n**Plan: 800 to create"), "{}", &markdown[..200]);
+        assert!(
+            markdown.starts_with("## Warden plan\n\n**Plan: 800 to create"),
+            "{}",
+            &markdown[..200]
+        );
     }
 
     #[test]

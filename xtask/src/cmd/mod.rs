@@ -3,8 +3,8 @@
 pub mod access;
 pub mod access_diff;
 pub mod apply;
-pub mod bootstrap;
 pub mod bench;
+pub mod bootstrap;
 pub mod catalog;
 pub mod ci;
 pub mod demo;
