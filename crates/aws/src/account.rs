@@ -4,8 +4,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::provider::error::CredentialsError;
-use aws_credential_types::provider::{ProvideCredentials, future};
 use aws_sdk_iam::config::Credentials;
 
 use warden_policy::{Arn, Partition, decode_document};
@@ -99,7 +97,7 @@ impl RenewingSession {
         }
     }
 
-    async fn credentials(&self) -> Result<Credentials, AwsError> {
+    pub(crate) async fn credentials(&self) -> Result<Credentials, AwsError> {
         if let Some(credentials) = self.cached() {
             return Ok(credentials);
         }
@@ -118,24 +116,6 @@ impl RenewingSession {
         if let Ok(mut current) = self.current.lock() {
             *current = None;
         }
-    }
-}
-
-/// The session as the SDK's credentials provider.
-#[derive(Debug)]
-pub(crate) struct SessionCredentials(pub(crate) Arc<RenewingSession>);
-
-impl ProvideCredentials for SessionCredentials {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::new(async move {
-            self.0
-                .credentials()
-                .await
-                .map_err(CredentialsError::provider_error)
-        })
     }
 }
 

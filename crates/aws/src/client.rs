@@ -172,7 +172,14 @@ impl Aws {
     ) -> aws_sdk_iam::Client {
         let config = aws_sdk_iam::config::Builder::from(&self.sdk_config)
             .credentials_provider(aws_sdk_iam::config::SharedCredentialsProvider::new(
-                crate::account::SessionCredentials(session),
+                aws_credential_types::credential_fn::provide_credentials_fn(move || {
+                    let session = std::sync::Arc::clone(&session);
+                    async move {
+                        session.credentials().await.map_err(
+                            aws_credential_types::provider::error::CredentialsError::provider_error,
+                        )
+                    }
+                }),
             ))
             .identity_cache(aws_sdk_iam::config::IdentityCache::no_cache())
             .retry_partition(RetryPartition::new(format!(
