@@ -201,6 +201,28 @@ async fn a_refused_access_role_is_an_error_even_with_detailed_exitcode() {
     let drift = gate.run(&["drift", "--fail-on", "drift"]);
     assert_eq!(drift.code, 1, "{}", drift.stderr);
 
+    // The pull-request comment leads with the unread account; `--role` narrows the plan.
+    let markdown = gate.run(&["plan", "--format", "markdown"]);
+    assert_eq!(markdown.code, 1, "{}", markdown.stderr);
+    assert!(
+        markdown
+            .stdout
+            .starts_with("## Warden plan\n\n**1 account(s) could not be read"),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        markdown
+            .stdout
+            .contains("<details><summary><code>+ role app-reader</code>")
+    );
+    let other = gate.run(&["plan", "--role", "someone-else"]);
+    assert!(
+        !other.stdout.contains("+ role") && other.stdout.contains("Total: 0 to create"),
+        "{}",
+        other.stdout
+    );
+
     let apply = gate.run(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
     assert!(gate.has_role("dev", "app-reader").await, "dev was applied");
