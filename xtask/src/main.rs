@@ -70,19 +70,28 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    // No secret at any level: the SDK's wire logging stays capped whatever WARDEN_LOG says.
-    for directive in warden_aws::LOG_REDACTION_DIRECTIVES {
-        if let Ok(directive) = directive.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // SDK warnings in CI logs and redirected files stay plain text.
-        .with_ansi(cmd::ui::stderr_color())
+    // No secret at any level: the SDK's wire logging is capped whatever WARDEN_LOG says. A
+    // second filter caps; adding the caps as EnvFilter directives would raise them instead.
+    let caps = warden_aws::LOG_REDACTION_DIRECTIVES
+        .iter()
+        .filter_map(|directive| directive.parse::<tracing_subscriber::filter::Targets>().ok())
+        .fold(
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing::level_filters::LevelFilter::TRACE),
+            |caps, cap| caps.with_targets(cap),
+        );
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // SDK warnings in CI logs and redirected files stay plain text.
+                .with_ansi(cmd::ui::stderr_color())
+                .with_filter(filter)
+                .with_filter(caps),
+        )
         .init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
