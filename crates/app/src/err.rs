@@ -55,6 +55,31 @@ pub enum AppError {
         what: String,
         message: String,
     },
+    #[error("role `{role}` is not deployed to account `{account}` (roles there: {known})")]
+    UnknownRole {
+        role: String,
+        account: String,
+        known: String,
+    },
+    #[error("managed policy `{arn}` is neither in the definitions nor an AWS managed policy")]
+    NotManagedPolicy { arn: String },
+    #[error("AWS managed policy `{arn}` is not in the corpus")]
+    NotInCorpus { arn: String },
+    #[error(
+        "cannot read the AWS managed policies corpus `{path}` (run `cargo xtask ci` to prepare it): {message}"
+    )]
+    CorpusUnreadable { path: String, message: String },
+    /// A policy document that does not parse, with its file or label.
+    #[error("{0}")]
+    Policy(String),
+    #[error("give `--org FILE`, or run `cargo xtask plan` once to save the inventory")]
+    NoOrganization,
+    #[error(transparent)]
+    Request(#[from] warden_eval::RequestError),
+    #[error(transparent)]
+    ContextFlag(#[from] warden_eval::request_file::ContextFlagError),
+    #[error(transparent)]
+    Access(#[from] warden_access::AccessError),
     #[error("account `{account}` is not in `{file}` (give an account id or name)")]
     UnknownAccount { account: String, file: String },
     #[error(transparent)]

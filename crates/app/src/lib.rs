@@ -32,6 +32,7 @@ pub mod plan;
 pub mod posture;
 pub mod repo;
 pub mod select;
+pub mod simulate;
 pub mod snapshot;
 pub mod source;
 

@@ -39,6 +39,30 @@ pub struct PatternDecision {
     pub examined: usize,
 }
 
+impl PatternDecision {
+    /// The verdict with the pattern, then an allowed and a denied example, for terminals.
+    pub fn table(&self) -> String {
+        let verdict = match self.verdict {
+            PatternVerdict::All => "Allow for every matching resource",
+            PatternVerdict::Some => "Allow for some matching resources",
+            PatternVerdict::None => "Deny for every matching resource",
+        };
+        let mut text = format!(
+            "{verdict}: `{}` ({} resources examined)\n",
+            self.pattern, self.examined
+        );
+        for (label, example) in [
+            ("allowed", &self.allowed_example),
+            ("denied", &self.denied_example),
+        ] {
+            if let Some(example) = example {
+                text.push_str(&format!("  {label}: {example}\n"));
+            }
+        }
+        text
+    }
+}
+
 /// Whether `resource` is a pattern (it has `*` or `?` and is not the bare `*` that actions
 /// without resource-level permissions take).
 pub fn is_pattern(resource: &str) -> bool {
@@ -209,6 +233,21 @@ pub(crate) fn intersection(a: &str, b: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pattern_table_shows_the_verdict_and_examples() {
+        let decision = PatternDecision {
+            pattern: "arn:aws:s3:::b/*".into(),
+            verdict: PatternVerdict::Some,
+            allowed_example: Some("arn:aws:s3:::b/a".into()),
+            denied_example: None,
+            examined: 3,
+        };
+        assert_eq!(
+            decision.table(),
+            "Allow for some matching resources: `arn:aws:s3:::b/*` (3 resources examined)\n  allowed: arn:aws:s3:::b/a\n"
+        );
+    }
     use warden_policy::wildcard::{Case, matches};
 
     #[test]

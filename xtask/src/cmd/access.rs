@@ -1,13 +1,10 @@
 //! `cargo xtask who-can`, `principal-can` and `paths`: the organization's principals as the
 //! definitions render them (warden-access), read from `--org FILE` or the saved inventory.
 
-use std::fs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, anyhow, bail};
 use warden_access::{AccessModel, EscalationPath, Goal};
-use warden_eval::LabeledPolicy;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -84,49 +81,23 @@ pub struct PathsArgs {
 }
 
 fn model(source: &Source) -> anyhow::Result<AccessModel> {
-    if let Some(dir) = &source.snapshot {
-        let snapshot = warden_snapshot::Snapshot::open(dir)?;
-        let organization = snapshot.organization()?;
-        let mut accounts = Vec::new();
-        for entry in snapshot.accounts() {
-            if entry.status == warden_snapshot::AccountStatus::Read {
-                accounts.push(snapshot.account(&entry.id)?);
-            } else {
-                eprintln!(
-                    "warning: account `{}` was not read in the snapshot",
-                    entry.id
-                );
-            }
-        }
-        let root = super::root::resolve(source.root.as_deref()).unwrap_or_else(|_| dir.clone());
-        let mut corpus = super::simulate::AwsManagedPolicies::new(root);
-        return Ok(warden_access::model::from_live(
-            &organization.organization,
-            &organization.scps,
-            &accounts,
-            &mut |arn| corpus.get(arn).ok().map(|policy| policy.document),
-        )?);
-    }
-    let root = super::root::resolve(source.root.as_deref())?;
-    let definitions = warden_spec::Definitions::load(&root)
-        .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
-    let org_file = match &source.org {
-        Some(file) => file.clone(),
-        None => {
-            let saved = warden_app::plan::saved_inventory_path(&root);
-            if !saved.exists() {
-                bail!("give `--org FILE`, or run `cargo xtask plan` once to save the inventory");
-            }
-            saved
-        }
+    let root = super::root::resolve(source.root.as_deref());
+    let root = if source.snapshot.is_some() {
+        root.ok()
+    } else {
+        Some(root?)
     };
-    let org = warden_app::lint_files::load_org(&org_file)?;
-    let mut corpus = super::simulate::AwsManagedPolicies::new(root);
-    Ok(warden_access::model::from_definitions(
-        &definitions,
-        &org,
-        &mut |arn| corpus.get(arn).ok().map(|policy| policy.document),
-    )?)
+    let corpus = std::env::var_os("WARDEN_CORPUS").map(PathBuf::from);
+    let (model, unread) = warden_app::simulate::access_model(
+        root,
+        source.org.as_deref(),
+        source.snapshot.as_deref(),
+        corpus,
+    )?;
+    for account in unread {
+        eprintln!("warning: account `{account}` was not read in the snapshot");
+    }
+    Ok(model)
 }
 
 fn print(format: FormatArg, table: String, json: impl serde::Serialize) -> anyhow::Result<()> {
@@ -138,16 +109,10 @@ fn print(format: FormatArg, table: String, json: impl serde::Serialize) -> anyho
 
 pub fn who_can(args: WhoCanArgs) -> anyhow::Result<ExitCode> {
     let model = model(&args.source)?;
-    let policy = match &args.resource_policy {
-        Some(file) => {
-            let name = file.display().to_string();
-            let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
-            let document = warden_policy::parse_policy(&text)
-                .map_err(|errors| anyhow!("{}", errors.in_file(&name)))?;
-            Some(LabeledPolicy::new(name, document))
-        }
-        None => None,
-    };
+    let policy = args.resource_policy.as_deref();
+    let policy = policy
+        .map(warden_app::simulate::read_policy_file)
+        .transpose()?;
     let answer = warden_access::who_can(
         &model,
         &args.actions,
