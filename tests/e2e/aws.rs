@@ -906,6 +906,10 @@ mod fake_iam {
                     )
                 ),
             ),
+            // The policy has no description mark: the reader asks for its tags.
+            "ListPolicyTags" => format!(
+                "<ListPolicyTagsResponse {iam}><ListPolicyTagsResult><IsTruncated>false</IsTruncated><Tags></Tags></ListPolicyTagsResult></ListPolicyTagsResponse>"
+            ),
             other => format!(
                 "<ErrorResponse><Error><Code>InvalidAction</Code><Message>{other}</Message></Error></ErrorResponse>"
             ),

@@ -327,10 +327,17 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         "--out",
         json_path.to_str().unwrap(),
     ]);
+    // The `legacy` account has no access role: an unread account is an error (1) whatever the
+    // flags, and the report is still written for the accounts that were read.
     assert_eq!(
         exit_code(&run),
-        0,
-        "default exit is 0: {}",
+        1,
+        "an unread account fails the run: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("could not be read"),
+        "{}",
         String::from_utf8_lossy(&run.stderr)
     );
     let report: Value =
@@ -392,12 +399,28 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         report["totals"]
     );
 
+    // Drift alone gives 2; with the unread `legacy` account in scope the error wins (1).
     let drift = world.xtask(&["drift", "--fail-on", "drift", "--format", "markdown"]);
     assert_eq!(
         exit_code(&drift),
-        2,
+        1,
         "{}",
         String::from_utf8_lossy(&drift.stderr)
+    );
+    let drift_only = world.xtask(&[
+        "drift",
+        "--fail-on",
+        "drift",
+        "--account",
+        "dev",
+        "--account",
+        "prod",
+    ]);
+    assert_eq!(
+        exit_code(&drift_only),
+        2,
+        "{}",
+        String::from_utf8_lossy(&drift_only.stderr)
     );
     let markdown = String::from_utf8_lossy(&drift.stdout);
     assert!(
