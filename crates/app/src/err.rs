@@ -42,6 +42,12 @@ pub enum AppError {
     Demo(String),
     #[error("cannot read `{path}`: {message}")]
     Read { path: String, message: String },
+    #[error("could not {action} `{path}`: {message}")]
+    File {
+        action: &'static str,
+        path: String,
+        message: String,
+    },
     #[error("cannot read directory `{path}`: {message}")]
     ReadDir { path: String, message: String },
     #[error("`{dir}` contains no `.json` files")]
@@ -74,6 +80,10 @@ pub enum AppError {
     Policy(String),
     #[error("give `--org FILE`, or run `cargo xtask plan` once to save the inventory")]
     NoOrganization,
+    #[error("no events of `{arn}` in `{dir}`: refusing to propose removing everything")]
+    NoRoleEvents { arn: String, dir: String },
+    #[error(transparent)]
+    GenerateDefinitions(#[from] warden_generate::definitions::DefinitionsError),
     #[error(transparent)]
     Request(#[from] warden_eval::RequestError),
     #[error(transparent)]

@@ -54,6 +54,44 @@ impl LintRequest {
         Ok(linted)
     }
 
+    /// Adds the posture rules (users, keys, root, password policy, unused roles, trust from
+    /// outside the organization) on a snapshot's live state, configured by the definitions at
+    /// `root` when it has them.
+    pub fn lint_snapshot_posture(
+        &self,
+        linted: &mut Linted,
+        dir: &Path,
+        root: Option<&Path>,
+    ) -> Result<(), AppError> {
+        let definitions = match root {
+            Some(root) if root.join(warden_spec::CONFIG_FILE).is_file() => Some(
+                Definitions::load(root)
+                    .map_err(|errors| AppError::Definitions(errors.rooted_at(root)))?,
+            ),
+            _ => None,
+        };
+        let definitions = definitions.as_ref();
+        let posture = crate::posture::lint_snapshot(
+            dir,
+            &crate::posture::PostureRequest {
+                catalog: Catalog::embedded(),
+                config: definitions
+                    .map(|d| LintConfig::from_spec(&d.config))
+                    .unwrap_or_default(),
+                posture: crate::posture::posture_config(definitions),
+                today: self.today,
+                definitions,
+            },
+        )?;
+        let accounts = posture.accounts;
+        linted
+            .scope
+            .push(format!("live posture of {accounts} snapshot account(s)"));
+        linted.findings.extend(posture.findings);
+        warden_lint::finding::sort_findings(&mut linted.findings);
+        Ok(())
+    }
+
     fn lint_path(&self, path: &Path, scope: &mut Vec<String>) -> Result<Vec<Finding>, AppError> {
         if path.is_dir() {
             if path.join(warden_spec::CONFIG_FILE).is_file() {

@@ -32,6 +32,29 @@ pub struct PlanRequest {
     pub created_at: String,
 }
 
+impl PlanRequest {
+    /// The whole organization, lint-gated on today, with the commit of the repository at `root`.
+    pub fn for_repository(root: &Path) -> Result<PlanRequest, AppError> {
+        let (commit, dirty) = crate::repo::git_commit(root);
+        Ok(PlanRequest {
+            lint: Some(crate::today()?),
+            commit,
+            dirty,
+            created_at: crate::now_rfc3339(),
+            ..PlanRequest::default()
+        })
+    }
+
+    /// Only these accounts (ids or names) and OUs (paths or ids); all when both are empty.
+    pub fn selecting(self, accounts: &[String], ous: &[String]) -> PlanRequest {
+        PlanRequest {
+            accounts: accounts.to_vec(),
+            ous: ous.to_vec(),
+            ..self
+        }
+    }
+}
+
 /// A plan with the inventory and live state it was computed from.
 #[derive(Debug, Clone)]
 pub struct PlanOutcome {

@@ -169,6 +169,16 @@ fn forward_event(event: warden_aws::ProgressEvent) -> ProgressEvent {
     }
 }
 
+/// A snapshot as the organization for a read-only command, and the plan request for it (lint
+/// gate on today, the repository's commit): no credentials, no ExternalId.
+pub fn offline(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(SnapshotOrganization, crate::PlanRequest), AppError> {
+    let org = SnapshotOrganization::open(dir)?;
+    Ok((org, crate::PlanRequest::for_repository(root)?))
+}
+
 fn source(err: SnapshotError) -> AppError {
     AppError::Source(Box::new(err))
 }

@@ -375,4 +375,22 @@ mod tests {
         crate::review::retain_role(&mut plan, "APP-READER");
         assert!(plan.accounts.iter().all(|a| a.changes.len() == 2));
     }
+
+    #[test]
+    fn several_roles_keep_each_ones_changes_and_none_keeps_all() {
+        let mut whole = sixty();
+        whole.accounts[0].changes.push(Change::DeleteRole {
+            role: "other".into(),
+        });
+        whole.accounts[0].changes.push(Change::DeleteRole {
+            role: "third".into(),
+        });
+        let mut plan = whole.clone();
+        crate::review::retain_roles(&mut plan, &[]);
+        assert_eq!(plan, whole);
+        crate::review::retain_roles(&mut plan, &["app-reader".into(), "OTHER".into()]);
+        assert_eq!(plan.accounts[0].changes.len(), 3);
+        assert!(plan.accounts[1..].iter().all(|a| a.changes.len() == 2));
+        assert!(plan.organization.is_none());
+    }
 }

@@ -565,6 +565,30 @@ pub fn retain_role(plan: &mut Plan, name: &str) {
     plan.organization = None;
 }
 
+/// Keeps what concerns any of the roles `names`, each as [`retain_role`] keeps it; the whole
+/// plan when `names` is empty (`plan --role`, `drift --role`: a saved plan applies only those).
+pub fn retain_roles(plan: &mut Plan, names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let whole = plan.clone();
+    for account in &mut plan.accounts {
+        account.changes.clear();
+        account.conflicts.clear();
+        account.unmanaged.clear();
+    }
+    plan.organization = None;
+    for name in names {
+        let mut one = whole.clone();
+        retain_role(&mut one, name);
+        for (into, from) in plan.accounts.iter_mut().zip(one.accounts) {
+            into.changes.extend(from.changes);
+            into.conflicts.extend(from.conflicts);
+            into.unmanaged.extend(from.unmanaged);
+        }
+    }
+}
+
 /// A managed policy created, updated or deleted in the same account for the role: kept
 /// when the role's attachment names it (the policy exists first, as apply needs).
 fn role_policy_of(change: &Change, all: &[Change], role: &str) -> bool {

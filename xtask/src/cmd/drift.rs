@@ -83,26 +83,18 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
         let progress = super::plan::account_progress(&bar);
         let read = if let Some(dir) = &args.snapshot {
             let (org, request) = super::snapshot::offline(&root, dir)?;
-            let request = warden_app::PlanRequest {
-                accounts: args.accounts.clone(),
-                ous: args.ous.clone(),
-                ..request
-            };
+            let request = request.selecting(&args.accounts, &args.ous);
             warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await
         } else {
             let (org, request) = live(&root, &definitions, &args.connection).await?;
-            let request = warden_app::PlanRequest {
-                accounts: args.accounts.clone(),
-                ous: args.ous.clone(),
-                ..request
-            };
+            let request = request.selecting(&args.accounts, &args.ous);
             warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await
         };
         bar.finish_and_clear();
         anyhow::Ok(read?)
     })?;
     let mut plan = outcome.plan.clone();
-    super::plan::retain_roles(&mut plan, &args.roles);
+    warden_plan::review::retain_roles(&mut plan, &args.roles);
     let report = DriftReport::build(&plan, &outcome.organization, &findings);
     let text = match args.format {
         Format::Table => drift_table(&report),

@@ -65,18 +65,7 @@ pub struct Args {
 
 pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     if args.rules {
-        let mut text = String::new();
-        for meta in warden_lint::registry::metas() {
-            text.push_str(&format!(
-                "{}  {:<7}  {:<10}  {:<32}  {}\n",
-                meta.id,
-                meta.severity.as_str(),
-                meta.group.as_str(),
-                meta.name,
-                meta.summary
-            ));
-        }
-        super::write_stdout(&text)?;
+        super::write_stdout(&emit::table::rules())?;
         return Ok(ExitCode::SUCCESS);
     }
     let root = if args.paths.is_empty() {
@@ -108,36 +97,11 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(root) => vec![root],
         None => args.paths.clone(),
     };
-    let linted = request.lint_paths(&paths)?;
-    let (mut findings, mut scope) = (linted.findings, linted.scope);
+    let mut linted = request.lint_paths(&paths)?;
     if let Some(dir) = &snapshot {
-        let definitions = match &paths.first() {
-            Some(root) if root.join("warden.yaml").is_file() => Some(
-                warden_spec::Definitions::load(root)
-                    .map_err(|errors| anyhow::anyhow!("{}", errors.rooted_at(root)))?,
-            ),
-            _ => None,
-        };
-        let posture = warden_app::posture::lint_snapshot(
-            dir,
-            &warden_app::posture::PostureRequest {
-                catalog: warden_catalog::Catalog::embedded(),
-                config: definitions
-                    .as_ref()
-                    .map(|d| warden_lint::LintConfig::from_spec(&d.config))
-                    .unwrap_or_default(),
-                posture: warden_app::posture::posture_config(definitions.as_ref()),
-                today: request.today,
-                definitions: definitions.as_ref(),
-            },
-        )?;
-        scope.push(format!(
-            "live posture of {} snapshot account(s)",
-            posture.accounts
-        ));
-        findings.extend(posture.findings);
-        warden_lint::finding::sort_findings(&mut findings);
+        request.lint_snapshot_posture(&mut linted, dir, paths.first().map(PathBuf::as_path))?;
     }
+    let (findings, scope) = (linted.findings, linted.scope);
     let format = match args.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,

@@ -101,24 +101,16 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
     let outcome = runtime()?.block_on(async {
         if let Some(dir) = &args.snapshot {
             let (org, request) = super::snapshot::offline(&root, dir)?;
-            let request = PlanRequest {
-                accounts: args.accounts.clone(),
-                ous: args.ous.clone(),
-                ..request
-            };
+            let request = request.selecting(&args.accounts, &args.ous);
             return plan_with_progress(&org, &definitions, &request).await;
         }
         let (org, request) = live(&root, &definitions, &args.connection).await?;
-        let request = PlanRequest {
-            accounts: args.accounts.clone(),
-            ous: args.ous.clone(),
-            ..request
-        };
+        let request = request.selecting(&args.accounts, &args.ous);
         plan_with_progress(&org, &definitions, &request).await
     })?;
     warden_app::plan::save_inventory(&root, &outcome.organization);
     let mut plan = outcome.plan.clone();
-    retain_roles(&mut plan, &args.roles);
+    warden_plan::review::retain_roles(&mut plan, &args.roles);
     let plan = &plan;
     if let Some(path) = &args.out {
         warden_app::plan::save_plan(path, plan)
@@ -144,32 +136,6 @@ pub fn gate_exit(outcome: &Outcome, detailed: bool) -> ExitCode {
         eprintln!("{note}");
     }
     ExitCode::from(warden_app::gate::exit_status(outcome, detailed).code())
-}
-
-/// Keeps only the named roles' changes when `--role` is given (a saved plan then applies
-/// only those).
-pub fn retain_roles(plan: &mut warden_plan::Plan, roles: &[String]) {
-    if roles.is_empty() {
-        return;
-    }
-    let whole = plan.clone();
-    let mut kept = whole.clone();
-    kept.accounts.iter_mut().for_each(|a| {
-        a.changes.clear();
-        a.conflicts.clear();
-        a.unmanaged.clear();
-    });
-    kept.organization = None;
-    for role in roles {
-        let mut one = whole.clone();
-        warden_plan::review::retain_role(&mut one, role);
-        for (into, from) in kept.accounts.iter_mut().zip(one.accounts) {
-            into.changes.extend(from.changes);
-            into.conflicts.extend(from.conflicts);
-            into.unmanaged.extend(from.unmanaged);
-        }
-    }
-    *plan = kept;
 }
 
 /// Loads and checks the definitions; errors carry file:line:column.
@@ -217,21 +183,12 @@ pub async fn live(
     definitions: &Definitions,
     connection: &Connection,
 ) -> anyhow::Result<(LiveOrganization, PlanRequest)> {
-    let (commit, dirty) = warden_app::repo::git_commit(root);
-    let access = warden_app::access::access_role(
-        &definitions.config,
-        external_id(definitions)?,
-        commit.as_deref(),
-    )?;
+    let request = PlanRequest::for_repository(root)?;
+    let external_id = external_id(definitions)?;
+    let commit = request.commit.as_deref();
+    let access = warden_app::access::access_role(&definitions.config, external_id, commit)?;
     let aws = connect(definitions, connection).await?;
     let concurrency = warden_app::access::concurrency(&definitions.config);
-    let request = PlanRequest {
-        lint: Some(warden_app::today()?),
-        commit,
-        dirty,
-        created_at: warden_app::now_rfc3339(),
-        ..PlanRequest::default()
-    };
     Ok((LiveOrganization::new(aws, access, concurrency), request))
 }
 

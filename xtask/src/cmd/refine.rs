@@ -10,13 +10,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow, bail};
-use warden_catalog::Catalog;
-use warden_generate::activity::observe;
-use warden_generate::cloudtrail::{RoleArn, parse_since};
-use warden_generate::definitions::{edits_by_file, find_role, granted_statements, role_arn};
-use warden_generate::io::read_trail_dir;
-use warden_generate::refine::{proposals_yaml, propose, unified_diff};
+use warden_app::refine::RefineRequest;
 
 #[derive(clap::Args)]
 #[command(
@@ -46,58 +40,26 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::embedded();
     let root = super::root::resolve(args.root.as_deref())?;
-    let definitions = warden_spec::Definitions::load(&root)
-        .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
-    let role = find_role(&definitions, &args.role)?;
-    let role_arn = match &args.role_arn {
-        Some(arn) => RoleArn::parse(arn)?,
-        None => RoleArn::parse(&role_arn(&definitions, role, args.account.as_deref())?)?,
-    };
-    let granted = granted_statements(&definitions, role);
-    let since = args.since.as_deref().map(parse_since).transpose()?;
-    let events = read_trail_dir(&args.cloudtrail)?;
-    let activity = observe(&events, &role_arn, since.as_deref(), catalog);
-    if activity.events_of_role == 0 {
-        bail!(
-            "no events of `{}` in `{}`: refusing to propose removing everything",
-            role_arn.arn(),
-            args.cloudtrail.display()
+    let refined = RefineRequest {
+        root: &root,
+        role: &args.role,
+        cloudtrail: &args.cloudtrail,
+        role_arn: args.role_arn.as_deref(),
+        account: args.account.as_deref(),
+        since: args.since.as_deref(),
+        diff: args.diff,
+    }
+    .refine()?;
+    super::write_stdout(&refined.text)?;
+    if refined.without_sid > 0 {
+        eprintln!(
+            "note: {} statement(s) without a Sid cannot be located for the diff; run without `--diff`",
+            refined.without_sid
         );
     }
-    let proposals = propose(&granted, &activity.actions(), catalog);
-    if args.diff {
-        let mut out = String::new();
-        for (file, edits) in edits_by_file(&definitions, role, &proposals) {
-            let path = root.join(&file);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read `{}`", path.display()))?;
-            out.extend(unified_diff(&file, &text, &edits));
-        }
-        super::write_stdout(&out)?;
-        let without_sid = proposals.iter().filter(|p| p.sid.is_none()).count();
-        if without_sid > 0 {
-            eprintln!(
-                "note: {without_sid} statement(s) without a Sid cannot be located for the diff; run without `--diff`"
-            );
-        }
-    } else {
-        let window = match (&activity.first_seen, &activity.last_seen) {
-            (Some(first), Some(last)) => format!(
-                "between {first} and {last} ({} events)",
-                activity.events_of_role
-            ),
-            _ => String::new(),
-        };
-        super::write_stdout(&proposals_yaml(&role.name, &proposals, &window))?;
-    }
-    for (call, count) in &activity.denied {
+    for (call, count) in &refined.denied {
         eprintln!("note: denied {count} time(s): {call}");
     }
-    Ok(if proposals.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(u8::from(refined.proposals > 0)))
 }

@@ -71,8 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(u8::from(failed > 0)))
 }
 
-/// A snapshot as the organization for a read-only command, and the plan request for it (lint
-/// gate on today, the repository's commit): no credentials, no ExternalId.
+/// A snapshot as the organization for a read-only command (see [`warden_app::snapshot::offline`]).
 pub fn offline(
     root: &std::path::Path,
     dir: &std::path::Path,
@@ -80,14 +79,5 @@ pub fn offline(
     warden_app::snapshot::SnapshotOrganization,
     warden_app::PlanRequest,
 )> {
-    let org = warden_app::snapshot::SnapshotOrganization::open(dir)?;
-    let (commit, dirty) = warden_app::repo::git_commit(root);
-    let request = warden_app::PlanRequest {
-        lint: Some(warden_app::today()?),
-        commit,
-        dirty,
-        created_at: warden_app::now_rfc3339(),
-        ..warden_app::PlanRequest::default()
-    };
-    Ok((org, request))
+    Ok(warden_app::snapshot::offline(root, dir)?)
 }

@@ -54,10 +54,41 @@ pub fn render(findings: &[Finding]) -> String {
     out
 }
 
+/// `lint --rules`: one line per rule with id, default severity, group, name and summary.
+pub fn rules() -> String {
+    let mut out = String::new();
+    for meta in crate::registry::metas() {
+        let _ = writeln!(
+            out,
+            "{}  {:<7}  {:<10}  {:<32}  {}",
+            meta.id,
+            meta.severity.as_str(),
+            meta.group.as_str(),
+            meta.name,
+            meta.summary
+        );
+    }
+    out
+}
+
 fn plural(count: usize, word: &str) -> String {
     if count == 1 {
         word.to_string()
     } else {
         format!("{word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_rule_list_has_one_aligned_line_per_rule() {
+        let list = super::rules();
+        assert_eq!(list.lines().count(), crate::registry::metas().count());
+        let first = crate::registry::metas()
+            .next()
+            .map(|meta| meta.id)
+            .unwrap_or_default();
+        assert!(list.starts_with(&format!("{first}  ")), "{list}");
     }
 }
