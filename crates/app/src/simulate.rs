@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 use warden_access::AccessModel;
 use warden_eval::role_session::{AttachedScp, RoleSession, scp_levels};
-use warden_eval::{ContextOverrides, LabeledPolicy, PolicySet, Request};
+use warden_eval::{CompiledPolicySet, ContextOverrides, LabeledPolicy, PolicySet, Request};
 
 use crate::err::AppError;
 
@@ -64,6 +64,45 @@ pub fn read_policy_file(file: &Path) -> Result<LabeledPolicy, AppError> {
     let document = warden_policy::parse_policy(&text)
         .map_err(|errors| AppError::Policy(errors.in_file(&name).to_string()))?;
     Ok(LabeledPolicy::new(name, document))
+}
+
+/// A request file (see `simulate --help`): its policies and request, with `context` flags
+/// (`KEY=VALUE`) added to the request's context.
+pub fn request_file(file: &Path, context: &[String]) -> Result<(PolicySet, Request), AppError> {
+    let name = file.display().to_string();
+    let text = fs::read_to_string(file).map_err(|err| AppError::Read {
+        path: name.clone(),
+        message: err.to_string(),
+    })?;
+    let overrides = ContextOverrides::parse(context)?;
+    warden_eval::parse_request_file(&name, &text, &overrides)
+        .map_err(|errors| AppError::Policy(errors.to_string()))
+}
+
+/// What to warn about before a decision from `source`: an action the catalog does not know is
+/// evaluated as written (the catalog may predate it), but a typo would match the same typo in
+/// a policy and read as a real decision; statements the evaluator could not compile.
+pub fn warnings(source: &str, action: &str, compiled: &CompiledPolicySet) -> Vec<String> {
+    let catalog = warden_catalog::Catalog::embedded();
+    let mut warnings = Vec::new();
+    if warden_policy::wildcard::has_wildcard(action) {
+        warnings.push(format!(
+            "{source}: action `{action}` has a wildcard; requests name one action"
+        ));
+    } else if let Err(err) = catalog.action(action) {
+        let hint = catalog.suggest(action);
+        let hint = hint.map(|name| format!("; did you mean `{name}`?"));
+        let hint = hint.unwrap_or_default();
+        warnings.push(format!("{source}: {err}{hint} (evaluated as written)"));
+    }
+    for diagnostic in compiled.diagnostics() {
+        let (policy, statement) = (&diagnostic.policy, &diagnostic.statement);
+        let message = &diagnostic.message;
+        warnings.push(format!(
+            "{source}: policy `{policy}` statement `{statement}`: {message}"
+        ));
+    }
+    warnings
 }
 
 /// `simulate --role NAME --account ID`: the role as the definitions render it for one account.
@@ -233,7 +272,7 @@ fn source(err: warden_snapshot::SnapshotError) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use warden_eval::{CompiledPolicySet, Decision, DecisionKind::*, Layer};
+    use warden_eval::{Decision, DecisionKind::*, Layer};
 
     /// A small repository: one role with a boundary, an OU-level SCP, and its organization.
     fn fixture() -> PathBuf {
@@ -308,6 +347,19 @@ mod tests {
             err.starts_with("account `app-staging` is not in `"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_misspelt_or_wildcard_action_is_warned_about() {
+        let compiled = CompiledPolicySet::compile(&PolicySet::default());
+        let typo = warnings("req.json", "s3:GetObjekt", &compiled);
+        assert_eq!(typo.len(), 1, "{typo:?}");
+        assert!(typo[0].starts_with("req.json: "), "{typo:?}");
+        assert!(typo[0].contains("did you mean `s3:GetObject`?"), "{typo:?}");
+        assert!(typo[0].ends_with("(evaluated as written)"), "{typo:?}");
+        let wildcard = warnings("req.json", "s3:Get*", &compiled);
+        assert!(wildcard[0].contains("has a wildcard"), "{wildcard:?}");
+        assert!(warnings("req.json", "s3:GetObject", &compiled).is_empty());
     }
 
     #[test]

@@ -48,6 +48,35 @@ impl SnapshotSummary {
             .filter(|entry| entry.status == status)
             .count()
     }
+
+    /// One line per account not read (`id (name): Status: reason`), for stderr.
+    pub fn problems(&self) -> Vec<String> {
+        let entries = self.manifest.accounts.iter();
+        let unread = entries.filter(|entry| entry.status != AccountStatus::Read);
+        unread
+            .map(|entry| {
+                let reason = entry.reason.as_deref().unwrap_or_default();
+                format!(
+                    "{} ({}): {:?}: {reason}",
+                    entry.id, entry.name, entry.status
+                )
+            })
+            .collect()
+    }
+
+    /// `snapshot DIR: N accounts read, N skipped, N failed; N SCPs, N RCPs; N files`.
+    pub fn headline(&self) -> String {
+        format!(
+            "snapshot {}: {} accounts read, {} skipped, {} failed; {} SCPs, {} RCPs; {} files",
+            self.dir.display(),
+            self.count(AccountStatus::Read),
+            self.count(AccountStatus::Skipped),
+            self.count(AccountStatus::Failed),
+            self.scps,
+            self.rcps,
+            self.manifest.files.len() + 1,
+        )
+    }
 }
 
 /// Takes a snapshot of the organization into `request.out`. Accounts that cannot be read are
@@ -299,5 +328,42 @@ impl ReadOrganization for SnapshotOrganization {
             });
         }
         reads
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warden_snapshot::AccountEntry;
+
+    #[test]
+    fn the_summary_counts_accounts_and_lists_the_unread() {
+        let entry = |id: &str, status, reason: Option<&str>| AccountEntry {
+            id: id.into(),
+            name: format!("n{id}"),
+            status,
+            reason: reason.map(Into::into),
+        };
+        let summary = SnapshotSummary {
+            dir: PathBuf::from("snap"),
+            manifest: Manifest {
+                layout: 1,
+                created_at: String::new(),
+                tool_version: String::new(),
+                live_layout: 1,
+                accounts: vec![
+                    entry("1", AccountStatus::Read, None),
+                    entry("2", AccountStatus::Failed, Some("AccessDenied")),
+                ],
+                files: [("a".to_string(), String::new())].into(),
+            },
+            scps: 3,
+            rcps: 0,
+        };
+        assert_eq!(summary.problems(), ["2 (n2): Failed: AccessDenied"]);
+        assert_eq!(
+            summary.headline(),
+            "snapshot snap: 1 accounts read, 0 skipped, 1 failed; 3 SCPs, 0 RCPs; 2 files"
+        );
     }
 }

@@ -100,6 +100,17 @@ pub fn check_schemas(root: &Path) -> std::io::Result<Vec<SchemaDrift>> {
     Ok(drift)
 }
 
+/// The drift as one message for `schema --check` and `ci`; `None` when there is none.
+pub fn drift_message(drift: &[SchemaDrift]) -> Option<String> {
+    let lines: Vec<String> = drift.iter().map(ToString::to_string).collect();
+    (!lines.is_empty()).then(|| {
+        format!(
+            "{}; run `cargo xtask schema` and commit the result",
+            lines.join("; ")
+        )
+    })
+}
+
 fn render<T: JsonSchema>() -> String {
     let generator = SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<T>();
@@ -119,6 +130,28 @@ mod tests {
             assert!(value.get("title").is_some(), "{name} has no title");
             assert!(value.get("$schema").is_some(), "{name} has no $schema");
         }
+    }
+
+    #[test]
+    fn the_drift_message_names_each_file_and_the_fix() {
+        assert_eq!(drift_message(&[]), None);
+        let missing = SchemaDrift::Missing {
+            file: "role.schema.json".into(),
+        };
+        let message = drift_message(&[missing.clone(), missing]).unwrap_or_default();
+        assert!(
+            message.starts_with(&format!(
+                "{}; ",
+                SchemaDrift::Missing {
+                    file: "role.schema.json".into()
+                }
+            )),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("; run `cargo xtask schema` and commit the result"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -60,37 +60,25 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
 /// they are identical. Errors only when `schemas/` cannot be read.
 fn drift(root: &Path) -> anyhow::Result<Option<String>> {
     let drift = warden_spec::schema::check_schemas(root).with_context(|| {
-        format!(
-            "could not read `{}`",
-            root.join(warden_spec::schema::SCHEMA_DIR).display()
-        )
+        let dir = root.join(warden_spec::schema::SCHEMA_DIR);
+        format!("could not read `{}`", dir.display())
     })?;
-    if drift.is_empty() {
-        return Ok(None);
-    }
-    let lines: Vec<String> = drift.iter().map(ToString::to_string).collect();
-    Ok(Some(format!(
-        "{}; run `cargo xtask schema` and commit the result",
-        lines.join("; ")
-    )))
+    Ok(warden_spec::schema::drift_message(&drift))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     /// `--check` exits 1 on drift (a finding), not 2 (bad input): `drift` tells them apart.
     #[test]
     fn drift_is_a_finding_and_the_repository_has_none() {
-        assert_eq!(drift(&crate::cmd::ci::workspace_root()).unwrap(), None);
+        assert_eq!(
+            super::drift(&crate::cmd::ci::workspace_root()).unwrap(),
+            None
+        );
         let root = std::env::temp_dir().join(format!("warden-schema-{}", std::process::id()));
         std::fs::create_dir_all(root.join(warden_spec::schema::SCHEMA_DIR)).unwrap();
-        let message = drift(&root).unwrap().unwrap_or_default();
-        assert!(
-            message.ends_with("; run `cargo xtask schema` and commit the result"),
-            "{message}"
-        );
-        assert!(check(&root).is_err());
+        assert!(super::drift(&root).unwrap().is_some());
+        assert!(super::check(&root).is_err());
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use warden_app::simulate::{AwsManagedPolicies, RoleRequest};
-use warden_eval::{CompiledPolicySet, ContextOverrides};
+use warden_eval::CompiledPolicySet;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -96,11 +96,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let (set, request, source) = match (&args.request, &args.role) {
         (Some(file), _) => {
-            let name = file.display().to_string();
-            let text = fs::read_to_string(file).with_context(|| format!("cannot read `{name}`"))?;
-            let overrides = ContextOverrides::parse(&args.context)?;
-            let (set, request) = warden_eval::parse_request_file(&name, &text, &overrides)?;
-            (set, request, name)
+            let (set, request) = warden_app::simulate::request_file(file, &args.context)?;
+            (set, request, file.display().to_string())
         }
         (None, Some(role)) => {
             let (Some(account), Some(action), Some(resource)) =
@@ -133,14 +130,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bail!("give `--request FILE` or `--role NAME --account ID --action A --resource R`")
         }
     };
-    warn_unknown_action(&source, request.action());
     let compiled = CompiledPolicySet::compile(&set);
-    for diagnostic in compiled.diagnostics() {
-        let (policy, statement) = (&diagnostic.policy, &diagnostic.statement);
-        eprintln!(
-            "warning: {source}: policy `{policy}` statement `{statement}`: {}",
-            diagnostic.message
-        );
+    for warning in warden_app::simulate::warnings(&source, request.action(), &compiled) {
+        eprintln!("warning: {warning}");
     }
     let (table, json, allowed) = if warden_eval::resource_pattern::is_pattern(request.resource()) {
         let decision = warden_eval::resource_pattern::decide_pattern(&set, &compiled, &request)?;
@@ -183,20 +175,8 @@ fn run_batch(batch: &std::path::Path, base: Option<&std::path::Path>) -> anyhow:
     } else {
         fs::read_to_string(batch).with_context(|| format!("cannot read `{name}`"))?
     };
-    let base = match base {
-        Some(file) => {
-            let base_name = file.display().to_string();
-            let base_text =
-                fs::read_to_string(file).with_context(|| format!("cannot read `{base_name}`"))?;
-            let (set, _) = warden_eval::parse_request_file(
-                &base_name,
-                &base_text,
-                &ContextOverrides::default(),
-            )?;
-            Some(set)
-        }
-        None => None,
-    };
+    let base = base.map(|file| warden_app::simulate::request_file(file, &[]));
+    let base = base.transpose()?.map(|(set, _)| set);
     let output = warden_eval::batch::run_batch(&name, &text, base.as_ref());
     super::write_stdout(&output.text)?;
     eprintln!(
@@ -208,21 +188,4 @@ fn run_batch(batch: &std::path::Path, base: Option<&std::path::Path>) -> anyhow:
     } else {
         ExitCode::from(2)
     })
-}
-
-/// An action the catalog does not know is evaluated as written (the catalog may predate it),
-/// but a typo would match the same typo in a policy and read as a real decision.
-fn warn_unknown_action(source: &str, action: &str) {
-    let catalog = warden_catalog::Catalog::embedded();
-    if warden_policy::wildcard::has_wildcard(action) {
-        eprintln!("warning: {source}: action `{action}` has a wildcard; requests name one action");
-        return;
-    }
-    if let Err(err) = catalog.action(action) {
-        let hint = catalog
-            .suggest(action)
-            .map(|name| format!("; did you mean `{name}`?"))
-            .unwrap_or_default();
-        eprintln!("warning: {source}: {err}{hint} (evaluated as written)");
-    }
 }

@@ -49,25 +49,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         anyhow::Ok(summary?)
     })?;
-    for entry in &summary.manifest.accounts {
-        if entry.status != AccountStatus::Read {
-            let reason = entry.reason.as_deref().unwrap_or_default();
-            eprintln!(
-                "{} ({}): {:?}: {reason}",
-                entry.id, entry.name, entry.status
-            );
-        }
+    for problem in summary.problems() {
+        eprintln!("{problem}");
     }
+    super::say!("{}", summary.headline());
     let failed = summary.count(AccountStatus::Failed);
-    super::say!(
-        "snapshot {}: {} accounts read, {} skipped, {failed} failed; {} SCPs, {} RCPs; {} files",
-        summary.dir.display(),
-        summary.count(AccountStatus::Read),
-        summary.count(AccountStatus::Skipped),
-        summary.scps,
-        summary.rcps,
-        summary.manifest.files.len() + 1,
-    );
     Ok(ExitCode::from(u8::from(failed > 0)))
 }
 
