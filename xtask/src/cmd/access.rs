@@ -6,11 +6,7 @@ use std::process::ExitCode;
 
 use warden_access::{AccessModel, EscalationPath, Goal};
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Table,
-    Json,
-}
+use super::plan::Format;
 
 /// Where the organization comes from.
 #[derive(clap::Args)]
@@ -28,7 +24,7 @@ pub struct Source {
     root: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: FormatArg,
+    format: Format,
 }
 
 /// Every principal allowed to perform the actions on a resource, with the deciding statements.
@@ -100,10 +96,10 @@ fn model(source: &Source) -> anyhow::Result<AccessModel> {
     Ok(model)
 }
 
-fn print(format: FormatArg, table: String, json: impl serde::Serialize) -> anyhow::Result<()> {
+fn print(format: Format, table: String, json: impl serde::Serialize) -> anyhow::Result<()> {
     match format {
-        FormatArg::Table => super::write_stdout(&table),
-        FormatArg::Json => super::write_stdout(&(serde_json::to_string_pretty(&json)? + "\n")),
+        Format::Table => super::write_stdout(&table),
+        Format::Json => super::write_stdout(&(serde_json::to_string_pretty(&json)? + "\n")),
     }
 }
 

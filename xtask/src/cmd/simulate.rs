@@ -9,11 +9,7 @@ use anyhow::{Context as _, bail};
 use warden_app::simulate::{AwsManagedPolicies, RoleRequest};
 use warden_eval::CompiledPolicySet;
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Table,
-    Json,
-}
+use super::plan::Format;
 
 /// Evaluate a request offline: identity policies, permissions boundary, SCPs and RCPs per
 /// level, resource policy (the trust policy for sts:AssumeRole) and session policy.
@@ -28,7 +24,7 @@ pub struct Args {
     batch: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: FormatArg,
+    format: Format,
     /// Simulate a role from the definitions (with `--account`, `--action`, `--resource`).
     #[arg(long, value_name = "NAME", requires_all = ["account", "action", "resource"])]
     role: Option<String>,
@@ -152,8 +148,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
     };
     match args.format {
-        FormatArg::Json => super::write_stdout(&(json + "\n"))?,
-        FormatArg::Table => super::write_stdout(&table)?,
+        Format::Json => super::write_stdout(&(json + "\n"))?,
+        Format::Table => super::write_stdout(&table)?,
     }
     Ok(if allowed {
         ExitCode::SUCCESS
