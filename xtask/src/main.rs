@@ -77,7 +77,11 @@ fn main() -> ExitCode {
     // second filter caps; adding the caps as EnvFilter directives would raise them instead.
     let caps = warden_aws::LOG_REDACTION_DIRECTIVES
         .iter()
-        .filter_map(|directive| directive.parse::<tracing_subscriber::filter::Targets>().ok())
+        .filter_map(|directive| {
+            directive
+                .parse::<tracing_subscriber::filter::Targets>()
+                .ok()
+        })
         .fold(
             tracing_subscriber::filter::Targets::new()
                 .with_default(tracing::level_filters::LevelFilter::TRACE),
