@@ -83,6 +83,10 @@ pub enum AppError {
     #[error("no events of `{arn}` in `{dir}`: refusing to propose removing everything")]
     NoRoleEvents { arn: String, dir: String },
     #[error(transparent)]
+    Generate(#[from] warden_generate::GenerateError),
+    #[error("`{0}` is not an account id (12 digits)")]
+    NotAccountId(String),
+    #[error(transparent)]
     GenerateDefinitions(#[from] warden_generate::definitions::DefinitionsError),
     #[error(transparent)]
     Request(#[from] warden_eval::RequestError),

@@ -22,6 +22,7 @@ pub mod demo;
 mod err;
 pub mod evidence;
 pub mod gate;
+pub mod generate;
 pub mod import;
 pub mod lint;
 pub mod lint_files;

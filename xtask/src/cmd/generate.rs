@@ -16,12 +16,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use warden_app::generate;
 use warden_catalog::Catalog;
-use warden_generate::cloudtrail::{RoleArn, parse_since};
-use warden_generate::io::read_trail_dir;
 use warden_generate::render::{definitions_yaml, policy_json, trust_json};
 use warden_generate::{ActivityOptions, GeneratedRole, IntentOptions, Layout, SizeLimits};
 
@@ -93,7 +91,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::embedded();
     let limits = SizeLimits {
         max_managed_policies: args.max_managed_policies,
         ..SizeLimits::default()
@@ -101,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.from.is_none() && args.from_cloudtrail.is_none() {
         return trust_only(&args);
     }
-    let expires = date_in_days(365)?;
+    let expires = generate::date_in_days(365)?;
     let (role, layout, source) = if let Some(path) = &args.from {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -112,20 +109,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             external_id_var: args.external_id_var.clone(),
             exception_expires: expires,
         };
-        let (role, layout) =
-            warden_generate::generate_from_intent_text(&text, path, catalog, &options, limits)?;
+        let (role, layout) = warden_generate::generate_from_intent_text(
+            &text,
+            path,
+            Catalog::embedded(),
+            &options,
+            limits,
+        )?;
         (role, layout, path.display().to_string())
     } else {
         let dir = args
             .from_cloudtrail
             .clone()
             .context("`--from` or `--from-cloudtrail` is required")?;
-        let role_arn = RoleArn::parse(args.role.as_deref().unwrap_or_default())?;
-        let since = args.since.as_deref().map(parse_since).transpose()?;
-        let events = read_trail_dir(&dir)?;
         let options = ActivityOptions {
             name: args.name.clone(),
-            since,
+            since: None,
             trust: args.trust.clone(),
             external_id: args.external_id.clone(),
             external_id_var: args.external_id_var.clone(),
@@ -134,94 +133,42 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             tags: args.tags.iter().cloned().collect(),
             boundary: args.boundary.clone(),
         };
-        let (role, layout, activity) =
-            warden_generate::generate_from_activity(&events, &role_arn, catalog, &options, limits)?;
-        eprintln!(
-            "read {} events, {} by {}; {} actions used",
-            activity.events_read,
-            activity.events_of_role,
-            role_arn.arn(),
-            activity.used.len()
-        );
-        (
-            role,
-            layout,
-            format!(
-                "CloudTrail activity of {} in {}",
-                role_arn.arn(),
-                dir.display()
-            ),
-        )
+        let role = args.role.as_deref().unwrap_or_default();
+        let trail = generate::from_trail(&dir, role, args.since.as_deref(), options, limits)?;
+        eprintln!("{}", trail.summary);
+        (trail.role, trail.layout, trail.source)
     };
     for warning in &role.warnings {
         eprintln!("warning: {warning}");
     }
-    let output = render(&args, &role, &layout, &source)?;
+    write(&args, &render(&args, &role, &layout, &source)?)
+}
+
+fn write(args: &Args, output: &str) -> anyhow::Result<ExitCode> {
     match &args.out {
         Some(path) => std::fs::write(path, output)
             .with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => super::write_stdout(&output)?,
+        None => super::write_stdout(output)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `--trust` without an intent: the trust policy of those templates, as IAM JSON.
 fn trust_only(args: &Args) -> anyhow::Result<ExitCode> {
-    use warden_generate::trust::{TrustContext, TrustTemplate};
     let definitions = super::root::resolve(None)
         .ok()
         .and_then(|root| warden_spec::Definitions::load(&root).ok());
-    let account = args.account.clone().or_else(|| {
-        definitions
-            .as_ref()
-            .map(|d| d.config.management_account_id.clone())
-    });
-    if let Some(account) = &account {
-        anyhow::ensure!(
-            warden_policy::is_account_id(account),
-            "`{account}` is not an account id (12 digits)"
-        );
+    let context = generate::trust_context(
+        definitions.as_ref(),
+        args.account.clone(),
+        args.external_id.clone(),
+        args.external_id_var.clone(),
+    )?;
+    let (document, warnings) = generate::trust_policy(&args.trust, &context)?;
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
     }
-    let context = TrustContext {
-        partition: definitions
-            .as_ref()
-            .map_or_else(|| "aws".to_string(), |d| d.partition().to_string()),
-        account,
-        region: definitions.as_ref().map(|d| d.config.home_region.clone()),
-        external_id: args.external_id.clone(),
-        external_id_var: args.external_id_var.clone(),
-    };
-    let mut statements = Vec::new();
-    for template in &args.trust {
-        let output = TrustTemplate::parse(template)?.statement(&context)?;
-        for warning in &output.warnings {
-            eprintln!("warning: {warning}");
-        }
-        let mut statement = output.statement;
-        // Sids are unique within a policy: the second trust of one repository gets a number.
-        let taken = |sid: &str| {
-            statements
-                .iter()
-                .any(|s: &warden_generate::statement::GeneratedStatement| s.sid == sid)
-        };
-        if taken(&statement.sid) {
-            let base = statement.sid.clone();
-            let mut n = 2;
-            while taken(&format!("{base}{n}")) {
-                n += 1;
-            }
-            statement.sid = format!("{base}{n}");
-        }
-        statements.push(statement);
-    }
-    let document = warden_generate::statement::document_json(&statements);
-    let text = serde_json::to_string_pretty(&document)? + "\n";
-    match &args.out {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => super::write_stdout(&text)?,
-    }
-    Ok(ExitCode::SUCCESS)
+    write(args, &(serde_json::to_string_pretty(&document)? + "\n"))
 }
 
 fn render(
@@ -241,31 +188,5 @@ fn parse_tag(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
         _ => Err(format!("invalid tag `{text}`, expected `KEY=VALUE`")),
-    }
-}
-
-/// `YYYY-MM-DD` of today plus `days`, in UTC (for the expiry of generated exceptions).
-fn date_in_days(days: u64) -> anyhow::Result<String> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("the system clock is before 1970")?
-        .as_secs();
-    i64::try_from(now + days * 86_400)
-        .ok()
-        .and_then(warden_lint::subject::date_from_unix_seconds)
-        .map(|date| date.to_string())
-        .context("the system clock is out of range")
-}
-
-#[cfg(test)]
-mod tests {
-    /// Generated exceptions expire on a `YYYY-MM-DD` date, as lint exceptions are written.
-    #[test]
-    fn expiry_dates_are_iso() {
-        let date = super::date_in_days(365).unwrap();
-        let bytes = date.as_bytes();
-        assert_eq!(date.len(), 10, "{date}");
-        assert!(bytes[4] == b'-' && bytes[7] == b'-', "{date}");
-        assert!(date.as_str() > "2026-01-01", "{date}");
     }
 }
