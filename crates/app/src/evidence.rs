@@ -7,16 +7,17 @@ use warden_catalog::Catalog;
 use warden_lint::{Date, LintConfig, lint_rendered_account};
 use warden_plan::Plan;
 use warden_policy::{Arn, Partition};
-use warden_report::UsageIndex;
 use warden_report::bundle::{BundleHeader, BundleSummary, EvidenceWriter};
 use warden_report::evidence::{
     AwsManagedPolicies, AwsManagedPolicy, EvidenceContext, LiveTruth, account_evidence,
     add_live_truth,
 };
+use warden_report::{Provenance, UsageIndex};
 use warden_spec::Definitions;
 use warden_spec::org::{AccountStatus, Organization};
 
 use crate::err::AppError;
+use crate::plan::{PlanOutcome, PlanRequest};
 use crate::select::selected;
 
 /// Reads AWS managed policy documents keyed by name into a map keyed by their ARN in `partition`.
@@ -47,6 +48,81 @@ pub fn read_aws_managed(path: &Path, partition: Partition) -> Result<AwsManagedP
 pub struct Selection<'a> {
     pub accounts: &'a [String],
     pub ous: &'a [String],
+}
+
+impl Selection<'_> {
+    /// `request` narrowed to the selection, without the lint gate: evidence reports findings
+    /// rather than refusing on them.
+    pub fn plan_request(&self, request: PlanRequest) -> PlanRequest {
+        PlanRequest {
+            lint: None,
+            accounts: self.accounts.to_vec(),
+            ous: self.ous.to_vec(),
+            ..request
+        }
+    }
+}
+
+/// What the bundle reads besides the organization: CloudTrail usage and AWS managed policy
+/// documents. Read before the organization, so bad input fails before any AWS call.
+pub struct Extras {
+    pub usage: Option<UsageIndex>,
+    pub aws_managed: Option<AwsManagedPolicies>,
+}
+
+impl Extras {
+    /// `since` is `YYYY-MM-DD` or RFC 3339 UTC; `aws_managed_policies` as for [`read_aws_managed`].
+    pub fn read(
+        cloudtrail: Option<&Path>,
+        since: Option<&str>,
+        aws_managed_policies: Option<&Path>,
+        partition: Partition,
+    ) -> Result<Extras, AppError> {
+        let since = since
+            .map(warden_generate::cloudtrail::parse_since)
+            .transpose()?;
+        let usage = cloudtrail
+            .map(|dir| UsageIndex::read_dir(dir, since, Catalog::embedded()))
+            .transpose()?;
+        let aws_managed = aws_managed_policies
+            .map(|path| read_aws_managed(path, partition))
+            .transpose()?;
+        Ok(Extras { usage, aws_managed })
+    }
+}
+
+/// The bundle of a plan just made: provenance from the repository at `root` and the catalog,
+/// then each selected account (with live truth from `snapshot` when given).
+pub fn export(
+    root: &Path,
+    definitions: &Definitions,
+    outcome: &PlanOutcome,
+    extras: &Extras,
+    selection: Selection<'_>,
+    out: &Path,
+    snapshot: Option<&Path>,
+) -> Result<BundleSummary, AppError> {
+    let source = Catalog::embedded().source();
+    let provenance = Provenance::read(
+        root,
+        &outcome.plan.created_at,
+        &definitions.digest(),
+        &format!("{} {}", source.package, source.version),
+    )?;
+    let header = BundleHeader {
+        provenance,
+        usage: extras.usage.as_ref().map(UsageIndex::period),
+    };
+    let inputs = Inputs {
+        definitions,
+        organization: &outcome.organization,
+        plan: Some(&outcome.plan),
+        usage: extras.usage.as_ref(),
+        aws_managed: extras.aws_managed.as_ref(),
+        selection,
+        today: crate::today()?,
+    };
+    write_bundle_with_live(out, header, &inputs, snapshot)
 }
 
 /// What a bundle is made from.
@@ -168,4 +244,37 @@ pub fn write_bundle_with_live(
         writer.write_account(&evidence)?;
     }
     Ok(writer.finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Evidence never applies the lint gate and keeps only the selected accounts.
+    #[test]
+    fn plan_request_drops_the_lint_gate() {
+        let (accounts, ous) = (vec!["dev".to_string()], vec!["Root/Workloads".to_string()]);
+        let selection = Selection {
+            accounts: &accounts,
+            ous: &ous,
+        };
+        let request = PlanRequest {
+            lint: warden_policy::date::parse_day("2026-01-01"),
+            ..PlanRequest::default()
+        };
+        let request = selection.plan_request(request);
+        assert!(request.lint.is_none());
+        assert_eq!((request.accounts, request.ous), (accounts, ous));
+    }
+
+    /// A bad `--since` fails before anything is read; nothing given reads nothing.
+    #[test]
+    fn extras_check_since_first() {
+        let err = Extras::read(None, Some("yesterday"), None, Partition::Aws)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("`yesterday`"), "{err}");
+        let extras = Extras::read(None, None, None, Partition::Aws).unwrap();
+        assert!(extras.usage.is_none() && extras.aws_managed.is_none());
+    }
 }

@@ -7,10 +7,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use warden_app::evidence::{Inputs, Selection, read_aws_managed, write_bundle_with_live};
-use warden_catalog::Catalog;
-use warden_report::bundle::BundleHeader;
-use warden_report::{Provenance, UsageIndex};
+use warden_app::evidence::{Extras, Selection, export};
+use warden_app::plan_organization;
 
 use super::plan::{Connection, live, load_definitions, runtime};
 
@@ -53,68 +51,36 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = super::root::resolve(args.root.as_deref())?;
     let definitions = load_definitions(&root)?;
-    let since = args
-        .since
-        .as_deref()
-        .map(warden_generate::cloudtrail::parse_since)
-        .transpose()?;
-    let usage = match &args.cloudtrail {
-        Some(dir) => Some(UsageIndex::read_dir(dir, since, Catalog::embedded())?),
-        None => None,
-    };
-    let aws_managed = args
-        .aws_managed_policies
-        .as_deref()
-        .map(|path| read_aws_managed(path, definitions.partition()))
-        .transpose()?;
-    let outcome = runtime()?.block_on(async {
-        if let Some(dir) = &args.snapshot {
-            let (org, request) = super::snapshot::offline(&root, dir)?;
-            let request = warden_app::PlanRequest {
-                lint: None,
-                accounts: args.accounts.clone(),
-                ous: args.ous.clone(),
-                ..request
-            };
-            return anyhow::Ok(
-                warden_app::plan_organization(&org, &definitions, &request, &|_| {}).await?,
-            );
-        }
-        let (org, request) = live(&root, &definitions, &args.connection).await?;
-        let request = warden_app::PlanRequest {
-            lint: None,
-            accounts: args.accounts.clone(),
-            ous: args.ous.clone(),
-            ..request
-        };
-        anyhow::Ok(warden_app::plan_organization(&org, &definitions, &request, &|_| {}).await?)
-    })?;
-    let catalog = Catalog::embedded();
-    let source = catalog.source();
-    let provenance = Provenance::read(
-        &root,
-        &outcome.plan.created_at,
-        &definitions.digest(),
-        &format!("{} {}", source.package, source.version),
+    let extras = Extras::read(
+        args.cloudtrail.as_deref(),
+        args.since.as_deref(),
+        args.aws_managed_policies.as_deref(),
+        definitions.partition(),
     )?;
-    let header = BundleHeader {
-        provenance,
-        usage: usage.as_ref().map(UsageIndex::period),
-    };
     let selection = Selection {
         accounts: &args.accounts,
         ous: &args.ous,
     };
-    let inputs = Inputs {
-        definitions: &definitions,
-        organization: &outcome.organization,
-        plan: Some(&outcome.plan),
-        usage: usage.as_ref(),
-        aws_managed: aws_managed.as_ref(),
+    let outcome = runtime()?.block_on(async {
+        if let Some(dir) = &args.snapshot {
+            let (org, request) = super::snapshot::offline(&root, dir)?;
+            let request = selection.plan_request(request);
+            return anyhow::Ok(plan_organization(&org, &definitions, &request, &|_| {}).await?);
+        }
+        let (org, request) = live(&root, &definitions, &args.connection).await?;
+        let request = selection.plan_request(request);
+        anyhow::Ok(plan_organization(&org, &definitions, &request, &|_| {}).await?)
+    })?;
+    let snapshot = args.snapshot.as_deref();
+    let summary = export(
+        &root,
+        &definitions,
+        &outcome,
+        &extras,
         selection,
-        today: warden_app::today()?,
-    };
-    let summary = write_bundle_with_live(&args.out, header, &inputs, args.snapshot.as_deref())?;
+        &args.out,
+        snapshot,
+    )?;
     super::say!(
         "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}",
         summary.accounts,
