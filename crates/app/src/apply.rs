@@ -13,6 +13,7 @@ use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeRe
 use warden_plan::saved::Plan;
 use warden_plan::{AccountPlan, RefusalReason, ScpPlan};
 use warden_policy::Quotas;
+use warden_spec::Definitions;
 
 use crate::audit::now_rfc3339;
 use crate::select::DesiredState;
@@ -51,6 +52,23 @@ impl ApplyRequest {
             clock: Arc::new(now_rfc3339),
             audit,
             desired: None,
+        }
+    }
+
+    /// The request for `definitions` (their ownership and concurrency), refusing any plan
+    /// whose changes are not what `desired` gives.
+    pub fn for_definitions(
+        definitions: &Definitions,
+        audit: Arc<dyn Fn(AuditRecord) + Send + Sync>,
+        desired: DesiredState,
+    ) -> ApplyRequest {
+        ApplyRequest {
+            desired: Some(Arc::new(desired)),
+            ..ApplyRequest::new(
+                warden_plan::from_spec::ownership(&definitions.config),
+                crate::access::concurrency(&definitions.config),
+                audit,
+            )
         }
     }
 }

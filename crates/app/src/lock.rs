@@ -24,6 +24,30 @@ pub struct LockRequest {
     pub now_unix: fn() -> u64,
 }
 
+impl LockRequest {
+    /// An apply's request: `holder` (who this run is, e.g. `user@host (pid N)`) from now on the
+    /// system clock, waiting `wait_seconds`; a lock older than an hour is called stale.
+    pub fn for_apply(management_account_id: &str, holder: String, wait_seconds: u64) -> Self {
+        LockRequest {
+            management_account_id: management_account_id.to_owned(),
+            me: LockHolder {
+                holder,
+                since_unix: system_now_unix(),
+                purpose: "apply".into(),
+            },
+            wait: Duration::from_secs(wait_seconds),
+            stale_after: Duration::from_secs(3600),
+            now_unix: system_now_unix,
+        }
+    }
+}
+
+fn system_now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
 /// The lock while held; [`OrgLock::release`] it when done.
 #[derive(Debug)]
 pub struct OrgLock {
@@ -100,4 +124,19 @@ pub async fn force_unlock(
         aws.unlock(management_account_id, None).await?;
     }
     Ok(held)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_requests_start_now() {
+        let request = LockRequest::for_apply("111122223333", "ops@host (pid 7)".into(), 30);
+        assert_eq!(request.me.purpose, "apply");
+        assert_eq!(request.me.holder, "ops@host (pid 7)");
+        assert_eq!(request.wait, Duration::from_secs(30));
+        assert!(request.me.since_unix > 1_700_000_000);
+        assert!((request.now_unix)() >= request.me.since_unix);
+    }
 }

@@ -8,11 +8,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use warden_app::lock::LockRequest;
 use warden_app::{ApplyRequest, AuditLog};
-use warden_plan::from_spec;
 use warden_plan::render::{RenderOptions, render_table};
 use warden_plan::report::render_apply_report;
-use warden_policy::Quotas;
 
 use crate::cmd::plan::{Connection, Format, live, load_definitions, plan_with_progress, runtime};
 
@@ -107,19 +106,16 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             }
         };
         let audit = Arc::new(AuditLog::open(&warden_app::audit::audit_path(&root))?);
-        let request = ApplyRequest {
-            ownership: from_spec::ownership(&definitions.config),
-            quotas: Quotas::default(),
-            concurrency: warden_app::access::concurrency(&definitions.config),
-            clock: Arc::new(warden_app::now_rfc3339),
-            audit: Arc::clone(&audit).sink(),
-            desired: Some(Arc::new(desired)),
-        };
+        let request = ApplyRequest::for_definitions(&definitions, Arc::clone(&audit).sink(), desired);
         // One apply at a time per organization: taken before the first write (each account is
         // re-read under it), released after the last.
         let lock = warden_app::lock::acquire(
             org.aws(),
-            &lock_request(&definitions.config.management_account_id, args.lock_timeout),
+            &LockRequest::for_apply(
+                &definitions.config.management_account_id,
+                holder(),
+                args.lock_timeout,
+            ),
         )
         .await?;
         let bar = super::ui::phase("applying", None);
@@ -143,30 +139,12 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Who this run is, for a second apply to see: user, host and process id.
-pub fn lock_request(
-    management_account_id: &str,
-    wait_seconds: u64,
-) -> warden_app::lock::LockRequest {
+fn holder() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|name| name.trim().to_owned())
         .unwrap_or_else(|_| "unknown-host".into());
-    let now_unix = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs())
-    };
-    warden_app::lock::LockRequest {
-        management_account_id: management_account_id.to_owned(),
-        me: warden_aws::LockHolder {
-            holder: format!("{user}@{host} (pid {})", std::process::id()),
-            since_unix: now_unix(),
-            purpose: "apply".into(),
-        },
-        wait: std::time::Duration::from_secs(wait_seconds),
-        stale_after: std::time::Duration::from_secs(3600),
-        now_unix,
-    }
+    format!("{user}@{host} (pid {})", std::process::id())
 }
 
 /// Asks on the terminal; only `yes` approves. Without a terminal, refuses (use --auto-approve).
