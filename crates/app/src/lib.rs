@@ -20,6 +20,7 @@ pub mod bootstrap;
 pub mod catalog_refresh;
 pub mod demo;
 mod err;
+pub mod events;
 pub mod evidence;
 pub mod gate;
 pub mod generate;

@@ -7,9 +7,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
-use warden_generate::io::read_trail_dir;
-use warden_report::events::{self, AlertSeverity, EventsContext};
+use anyhow::Context;
+use warden_report::events::{self, EventsContext};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -47,18 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("give `--cloudtrail DIR`, `--eventbridge-out FILE`, or both");
     }
     let context = match super::root::resolve(args.root.as_deref()) {
-        Ok(root) => {
-            let definitions = warden_spec::Definitions::load(&root)
-                .map_err(|errors| anyhow!("{}", errors.rooted_at(&root)))?;
-            let org_file = args
-                .org
-                .clone()
-                .or_else(|| Some(root.join(".warden/organization.json")).filter(|p| p.exists()));
-            let organization = org_file
-                .map(|file| warden_app::lint_files::load_org(&file))
-                .transpose()?;
-            EventsContext::from_definitions(&definitions, organization.as_ref())
-        }
+        Ok(root) => warden_app::events::repository_context(&root, args.org.as_deref())?,
         Err(err) if args.root.is_some() => return Err(err),
         Err(_) => EventsContext::default(),
     };
@@ -69,16 +57,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(dir) = &args.cloudtrail else {
         return Ok(ExitCode::SUCCESS);
     };
-    let trail = read_trail_dir(dir)?;
-    let alerts = events::detect(&trail, &context);
+    let (alerts, errors) = warden_app::events::alerts(dir, &context)?;
     super::write_stdout(&match args.format {
         FormatArg::Table => events::render_table(&alerts),
         FormatArg::Json => events::render_json(&alerts),
         FormatArg::Sarif => events::render_sarif(&alerts),
     })?;
-    let errors = alerts
-        .iter()
-        .any(|alert| alert.severity == AlertSeverity::Error);
     Ok(if errors {
         ExitCode::from(1)
     } else {

@@ -1,0 +1,51 @@
+//! `events`' use case: high-risk IAM events in a CloudTrail directory, judged against the
+//! repository's managed objects and the organization when they are known.
+
+use std::path::Path;
+
+use warden_report::events::{self, Alert, AlertSeverity, EventsContext};
+
+use crate::AppError;
+
+/// The context of the repository at `root`: its definitions, and the organization of `org`
+/// (default: `.warden/organization.json` when a plan saved it; without one, trust granted to
+/// accounts outside the organization is not called out).
+pub fn repository_context(root: &Path, org: Option<&Path>) -> Result<EventsContext, AppError> {
+    let definitions = warden_spec::Definitions::load(root)
+        .map_err(|errors| AppError::Definitions(errors.rooted_at(root)))?;
+    let saved = root.join(".warden/organization.json");
+    let org_file = org.or_else(|| Some(saved.as_path()).filter(|path| path.exists()));
+    let organization = org_file.map(crate::lint_files::load_org).transpose()?;
+    Ok(EventsContext::from_definitions(
+        &definitions,
+        organization.as_ref(),
+    ))
+}
+
+/// The alerts of the trail under `dir`, and whether any is error-level.
+pub fn alerts(dir: &Path, context: &EventsContext) -> Result<(Vec<Alert>, bool), AppError> {
+    let trail = warden_generate::io::read_trail_dir(dir)?;
+    let alerts = events::detect(&trail, context);
+    let errors = alerts
+        .iter()
+        .any(|alert| alert.severity == AlertSeverity::Error);
+    Ok((alerts, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_without_definitions_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(repository_context(dir.path(), None).is_err());
+    }
+
+    #[test]
+    fn an_empty_trail_directory_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = alerts(dir.path(), &EventsContext::default()).unwrap_err();
+        assert!(err.to_string().contains("no"), "{err}");
+    }
+}
