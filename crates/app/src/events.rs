@@ -42,10 +42,13 @@ mod tests {
         assert!(repository_context(dir.path(), None).is_err());
     }
 
+    /// An empty trail raises nothing; a missing directory is an error, not an empty trail.
     #[test]
-    fn an_empty_trail_directory_is_an_error() {
+    fn empty_and_missing_trails() {
         let dir = tempfile::tempdir().unwrap();
-        let err = alerts(dir.path(), &EventsContext::default()).unwrap_err();
-        assert!(err.to_string().contains("no"), "{err}");
+        let (alerts, errors) = alerts(dir.path(), &EventsContext::default()).unwrap();
+        assert!(alerts.is_empty() && !errors);
+        let missing = dir.path().join("missing");
+        assert!(super::alerts(&missing, &EventsContext::default()).is_err());
     }
 }
