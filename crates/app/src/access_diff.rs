@@ -45,6 +45,28 @@ pub struct AccessDiffRequest {
     pub head: Option<String>,
 }
 
+/// The organization both revisions are rendered for: `org` (an organization file), else the
+/// organization of `snapshot`, else the inventory the last plan saved under `root`.
+pub fn organization(
+    root: &Path,
+    org: Option<&Path>,
+    snapshot: Option<&Path>,
+) -> Result<Organization, AppError> {
+    match (org, snapshot) {
+        (Some(file), _) => crate::lint_files::load_org(file),
+        (None, Some(dir)) => Ok(crate::snapshot::SnapshotOrganization::open(dir)?
+            .organization()
+            .clone()),
+        (None, None) => {
+            let saved = crate::plan::saved_inventory_path(root);
+            if !saved.exists() {
+                return Err(AppError::NothingToRender);
+            }
+            crate::lint_files::load_org(&saved)
+        }
+    }
+}
+
 /// The access diff between the request's two revisions, over `organization`.
 pub fn access_diff(
     request: &AccessDiffRequest,
@@ -169,4 +191,20 @@ fn prefix_in_work_tree(repository: &git2::Repository, root: &Path) -> PathBuf {
         .strip_prefix(canonical(workdir))
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Without `--org`, `--snapshot` or a saved inventory there is nothing to render for.
+    #[test]
+    fn organization_needs_a_source() {
+        let root = tempfile::tempdir().unwrap();
+        let err = super::organization(root.path(), None, None).unwrap_err();
+        assert!(
+            err.to_string().starts_with("no organization to render for"),
+            "{err}"
+        );
+        let missing = root.path().join("org.json");
+        assert!(super::organization(root.path(), Some(&missing), None).is_err());
+    }
 }

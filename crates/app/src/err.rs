@@ -80,6 +80,10 @@ pub enum AppError {
     Policy(String),
     #[error("give `--org FILE`, or run `cargo xtask plan` once to save the inventory")]
     NoOrganization,
+    #[error(
+        "no organization to render for: pass `--org FILE` or `--snapshot DIR`, or run `cargo xtask plan` once to save the inventory"
+    )]
+    NothingToRender,
     #[error("no events of `{arn}` in `{dir}`: refusing to propose removing everything")]
     NoRoleEvents { arn: String, dir: String },
     #[error(transparent)]

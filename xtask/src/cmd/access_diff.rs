@@ -55,20 +55,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn diff(args: Args) -> anyhow::Result<ExitCode> {
     let root = super::root::resolve(args.root.as_deref())?;
-    let organization = match (args.org, args.snapshot) {
-        (Some(file), _) => warden_app::lint_files::load_org(&file)?,
-        (None, Some(dir)) => warden_app::snapshot::SnapshotOrganization::open(&dir)?
-            .organization()
-            .clone(),
-        (None, None) => {
-            let saved = warden_app::plan::saved_inventory_path(&root);
-            anyhow::ensure!(
-                saved.exists(),
-                "no organization to render for: pass `--org FILE` or `--snapshot DIR`, or run `cargo xtask plan` once to save the inventory"
-            );
-            warden_app::lint_files::load_org(&saved)?
-        }
-    };
+    let organization = warden_app::access_diff::organization(
+        &root,
+        args.org.as_deref(),
+        args.snapshot.as_deref(),
+    )?;
     let request = AccessDiffRequest {
         root,
         base: args.base,
