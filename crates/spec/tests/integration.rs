@@ -669,9 +669,9 @@ fn selectors_naming_nothing_in_the_organization_are_reported() {
     assert_eq!(
         found,
         [
-            "policies/app.yaml:5:14: `payments-prd` matches nothing in the organization: no account has this name",
+            "policies/app.yaml:5:14: `payments-prd` matches nothing in the organization: no account has this name; did you mean `payments-prod`?",
             "policies/app.yaml:5:28: `999999999999` matches nothing in the organization: no account has this id",
-            "policies/app.yaml:4:9: `Root/Workloads/Prd` matches nothing in the organization: no OU has this path",
+            "policies/app.yaml:4:9: `Root/Workloads/Prd` matches nothing in the organization: no OU has this path; did you mean `Root/Workloads/Prod`?",
             "policies/app.yaml:6:10: `Environment=staging` matches nothing in the organization: no account has this tag",
         ]
     );
