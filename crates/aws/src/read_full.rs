@@ -38,12 +38,11 @@ use warden_plan::live::{
     LiveAccount, LiveGroup, LiveOidcProvider, LiveSamlProvider, LiveScp, LiveUser, LoginProfile,
     MfaDevice, PasswordPolicy,
 };
-use warden_policy::decode_document;
 use warden_spec::org::{AccountStatus, Organization};
 
 use crate::account::{AccessRole, AccountClient, check_access_principals, check_access_trust};
 use crate::client::Aws;
-use crate::err::{AwsError, CALLER, api_error};
+use crate::err::{AwsError, api_error};
 use crate::parallel::{AccountOutcome, AccountResult, OutcomeStatus, ProgressEvent, ReadRequest};
 use crate::read::{tag_map, timestamp};
 
@@ -696,79 +695,15 @@ impl Aws {
     /// Every resource control policy with its content and targets, sorted by name; empty when
     /// the organization cannot use RCPs (the policy type is not available or not enabled).
     pub async fn read_rcps(&self) -> Result<Vec<LiveScp>, AwsError> {
-        let mut pages = self
-            .organizations
-            .list_policies()
-            .filter(PolicyType::ResourceControlPolicy)
-            .into_paginator()
-            .send();
-        let mut summaries = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = match page {
-                Ok(page) => page,
-                Err(err) => {
-                    return match api_error(CALLER, "ListPolicies", err) {
-                        AwsError::Api {
-                            code: Some(code), ..
-                        } if code.starts_with("PolicyTypeNot") => Ok(Vec::new()),
-                        err => Err(err),
-                    };
-                }
-            };
-            summaries.extend(page.policies().iter().cloned());
+        match self
+            .read_organization_policies(PolicyType::ResourceControlPolicy, "RCP")
+            .await
+        {
+            Err(AwsError::Api {
+                code: Some(code), ..
+            }) if code.starts_with("PolicyTypeNot") => Ok(Vec::new()),
+            other => other,
         }
-        let mut rcps = Vec::with_capacity(summaries.len());
-        for summary in summaries {
-            let Some(id) = summary.id().map(str::to_owned) else {
-                continue;
-            };
-            let described = self
-                .organizations
-                .describe_policy()
-                .policy_id(&id)
-                .send()
-                .await
-                .map_err(|err| api_error(CALLER, "DescribePolicy", err))?;
-            let raw = described
-                .policy()
-                .and_then(|policy| policy.content())
-                .unwrap_or_default();
-            let content = decode_document(raw).map_err(|err| AwsError::Document {
-                account_id: CALLER.to_owned(),
-                what: format!("RCP `{id}`"),
-                message: err.to_string(),
-            })?;
-            rcps.push(LiveScp {
-                name: summary.name().unwrap_or_default().to_owned(),
-                description: summary.description().unwrap_or_default().to_owned(),
-                content,
-                aws_managed: summary.aws_managed(),
-                targets: self.policy_targets(&id).await?,
-                id,
-            });
-        }
-        rcps.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(rcps)
-    }
-
-    async fn policy_targets(&self, policy_id: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = self
-            .organizations
-            .list_targets_for_policy()
-            .policy_id(policy_id)
-            .into_paginator()
-            .send();
-        let mut targets = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| api_error(CALLER, "ListTargetsForPolicy", err))?;
-            targets.extend(
-                page.targets()
-                    .iter()
-                    .filter_map(|target| target.target_id().map(str::to_owned)),
-            );
-        }
-        targets.sort();
-        Ok(targets)
     }
 }
 

@@ -14,10 +14,21 @@ use crate::err::{AwsError, CALLER, api_error};
 impl Aws {
     /// Every SCP with its content and targets, sorted by name.
     pub async fn read_scps(&self) -> Result<Vec<LiveScp>, AwsError> {
+        self.read_organization_policies(PolicyType::ServiceControlPolicy, "SCP")
+            .await
+    }
+
+    /// Every policy of one Organizations type (SCPs, RCPs) with its content and targets, sorted
+    /// by name.
+    pub(crate) async fn read_organization_policies(
+        &self,
+        policy_type: PolicyType,
+        label: &str,
+    ) -> Result<Vec<LiveScp>, AwsError> {
         let mut pages = self
             .organizations
             .list_policies()
-            .filter(PolicyType::ServiceControlPolicy)
+            .filter(policy_type)
             .into_paginator()
             .send();
         let mut summaries = Vec::new();
@@ -25,7 +36,7 @@ impl Aws {
             let page = page.map_err(|err| api_error(CALLER, "ListPolicies", err))?;
             summaries.extend(page.policies().iter().cloned());
         }
-        let mut scps = Vec::with_capacity(summaries.len());
+        let mut policies = Vec::with_capacity(summaries.len());
         for summary in summaries {
             let Some(id) = summary.id().map(str::to_owned) else {
                 continue;
@@ -43,10 +54,10 @@ impl Aws {
                 .unwrap_or_default();
             let content = decode_document(raw).map_err(|err| AwsError::Document {
                 account_id: CALLER.to_owned(),
-                what: format!("SCP `{id}`"),
+                what: format!("{label} `{id}`"),
                 message: err.to_string(),
             })?;
-            scps.push(LiveScp {
+            policies.push(LiveScp {
                 name: summary.name().unwrap_or_default().to_owned(),
                 description: summary.description().unwrap_or_default().to_owned(),
                 content,
@@ -55,8 +66,8 @@ impl Aws {
                 id,
             });
         }
-        scps.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(scps)
+        policies.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(policies)
     }
 
     async fn scp_targets(&self, policy_id: &str) -> Result<Vec<String>, AwsError> {
