@@ -50,43 +50,9 @@ impl Definitions {
     pub fn load(root: &Path) -> Result<Definitions, SpecErrors> {
         let mut loader = Loader::default();
         let files = read_files(root, &mut loader.errors);
-        let config_file = files.iter().find(|file| file.path == CONFIG_FILE);
-        let config = match config_file {
-            Some(file) => loader.config(file),
-            // A warden.yaml that could not be read is already reported.
-            None if root.join(CONFIG_FILE).symlink_metadata().is_ok() => None,
-            None => {
-                loader.errors.push(
-                    Location::file_only(CONFIG_FILE),
-                    SpecErrorKind::Io {
-                        message: "not found".into(),
-                    },
-                );
-                None
-            }
-        };
-        loader.marker_key = config.as_ref().map(|c| c.managed_marker.key.clone());
-        for file in files.iter().filter(|file| file.path != CONFIG_FILE) {
-            loader.definitions_file(file);
-        }
-        loader.check_names();
-        loader.check_references();
-        if let Some(config) = &config {
-            loader.check_variables(config, &files);
-        }
-        let Some(config) = config else {
-            return Err(loader.errors.into_result(()).err().unwrap_or_default());
-        };
-        let definitions = Definitions {
-            root: root.to_path_buf(),
-            config,
-            roles: loader.roles,
-            managed_policies: loader.managed_policies,
-            boundaries: loader.boundaries,
-            scps: loader.scps,
-            files,
-        };
-        loader.errors.into_result(definitions)
+        // A warden.yaml that exists but could not be read is already reported.
+        let config_reported = root.join(CONFIG_FILE).symlink_metadata().is_ok();
+        loader.check_files(root, files, config_reported)
     }
 
     /// Relative paths of every file read, sorted.
@@ -338,6 +304,51 @@ fn written_at(text: &str, pos: Pos) -> String {
 }
 
 impl Loader {
+    /// Checks files read from disk or from a git tree alike: `warden.yaml` first, then every
+    /// definition, names, references and variables; all errors at once.
+    pub(crate) fn check_files(
+        mut self,
+        root: &Path,
+        files: Vec<SourceFile>,
+        config_reported: bool,
+    ) -> Result<Definitions, SpecErrors> {
+        let config = match files.iter().find(|file| file.path == CONFIG_FILE) {
+            Some(file) => self.config(file),
+            None if config_reported => None,
+            None => {
+                self.errors.push(
+                    Location::file_only(CONFIG_FILE),
+                    SpecErrorKind::Io {
+                        message: "not found".into(),
+                    },
+                );
+                None
+            }
+        };
+        self.marker_key = config.as_ref().map(|c| c.managed_marker.key.clone());
+        for file in files.iter().filter(|file| file.path != CONFIG_FILE) {
+            self.definitions_file(file);
+        }
+        self.check_names();
+        self.check_references();
+        if let Some(config) = &config {
+            self.check_variables(config, &files);
+        }
+        let Some(config) = config else {
+            return Err(self.errors.into_result(()).err().unwrap_or_default());
+        };
+        let definitions = Definitions {
+            root: root.to_path_buf(),
+            config,
+            roles: self.roles,
+            managed_policies: self.managed_policies,
+            boundaries: self.boundaries,
+            scps: self.scps,
+            files,
+        };
+        self.errors.into_result(definitions)
+    }
+
     pub(crate) fn format_error(&mut self, file: &str, err: DeError, fallback: Pos) {
         let pos = err.pos.unwrap_or(fallback);
         self.errors.push(

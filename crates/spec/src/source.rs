@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use crate::defs::Location;
-use crate::err::{SpecErrorKind, SpecErrors};
+use crate::err::SpecErrors;
 use crate::load::{CONFIG_FILE, DEFINITION_DIRS, Definitions, Loader, SourceFile};
 
 /// Whether a path relative to the repository root (with `/`) is one [`Definitions::load`]
@@ -37,41 +36,7 @@ impl Definitions {
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|a, b| a.path == b.path);
-        let mut loader = Loader::default();
-        let config = match files.iter().find(|file| file.path == CONFIG_FILE) {
-            Some(file) => loader.config(file),
-            None => {
-                loader.errors.push(
-                    Location::file_only(CONFIG_FILE),
-                    SpecErrorKind::Io {
-                        message: "not found".into(),
-                    },
-                );
-                None
-            }
-        };
-        loader.marker_key = config.as_ref().map(|c| c.managed_marker.key.clone());
-        for file in files.iter().filter(|file| file.path != CONFIG_FILE) {
-            loader.definitions_file(file);
-        }
-        loader.check_names();
-        loader.check_references();
-        if let Some(config) = &config {
-            loader.check_variables(config, &files);
-        }
-        let Some(config) = config else {
-            return Err(loader.errors.into_result(()).err().unwrap_or_default());
-        };
-        let definitions = Definitions {
-            root: root.to_path_buf(),
-            config,
-            roles: loader.roles,
-            managed_policies: loader.managed_policies,
-            boundaries: loader.boundaries,
-            scps: loader.scps,
-            files,
-        };
-        loader.errors.into_result(definitions)
+        Loader::default().check_files(root, files, false)
     }
 }
 
