@@ -140,6 +140,23 @@ impl AccountClient {
         })
     }
 
+    /// Inline policies of a role, user or group (`owner`, e.g. "role `app`"), decoded, by name.
+    pub(crate) fn inline_documents(
+        &self,
+        policies: &[aws_sdk_iam::types::PolicyDetail],
+        owner: &str,
+    ) -> Result<BTreeMap<String, String>, AwsError> {
+        let mut documents = BTreeMap::new();
+        for policy in policies {
+            let policy_name = policy.policy_name().unwrap_or_default().to_owned();
+            let document = self.decode(policy.policy_document(), || {
+                format!("inline policy `{policy_name}` of {owner}")
+            })?;
+            documents.insert(policy_name, document);
+        }
+        Ok(documents)
+    }
+
     pub(crate) fn live_role(
         &self,
         detail: &RoleDetail,
@@ -149,20 +166,9 @@ impl AccountClient {
         let trust_policy = self.decode(detail.assume_role_policy_document(), || {
             format!("trust policy of role `{name}`")
         })?;
-        let mut inline_policies = BTreeMap::new();
-        for policy in detail.role_policy_list() {
-            let policy_name = policy.policy_name().unwrap_or_default().to_owned();
-            let document = self.decode(policy.policy_document(), || {
-                format!("inline policy `{policy_name}` of role `{name}`")
-            })?;
-            inline_policies.insert(policy_name, document);
-        }
-        let mut attached_policy_arns: Vec<String> = detail
-            .attached_managed_policies()
-            .iter()
-            .filter_map(|attached| attached.policy_arn().map(str::to_owned))
-            .collect();
-        attached_policy_arns.sort();
+        let inline_policies =
+            self.inline_documents(detail.role_policy_list(), &format!("role `{name}`"))?;
+        let attached_policy_arns = attached_arns(detail.attached_managed_policies());
         let extra = extras.get(&name);
         Ok(LiveRole {
             path: detail.path().unwrap_or("/").to_owned(),
@@ -266,4 +272,14 @@ pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
         .collect()
+}
+
+/// Attached managed policy ARNs, sorted.
+pub(crate) fn attached_arns(attached: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
+    let mut arns: Vec<String> = attached
+        .iter()
+        .filter_map(|policy| policy.policy_arn().map(str::to_owned))
+        .collect();
+    arns.sort();
+    arns
 }

@@ -44,7 +44,7 @@ use crate::account::{AccessRole, AccountClient, check_access_principals, check_a
 use crate::client::Aws;
 use crate::err::{AwsError, api_error};
 use crate::parallel::{AccountOutcome, AccountResult, OutcomeStatus, ProgressEvent, ReadRequest};
-use crate::read::{tag_map, timestamp};
+use crate::read::{attached_arns, tag_map, timestamp};
 
 /// Waits between polls of the credential report while IAM generates it (about 8 s in all);
 /// after the last, the snapshot records no report for the account rather than failing it.
@@ -309,25 +309,15 @@ impl AccountClient {
 
     fn live_group(&self, detail: &GroupDetail) -> Result<LiveGroup, AwsError> {
         let name = detail.group_name().unwrap_or_default().to_owned();
-        let mut inline_policies = BTreeMap::new();
-        for policy in detail.group_policy_list() {
-            let policy_name = policy.policy_name().unwrap_or_default().to_owned();
-            let document = self.decode(policy.policy_document(), || {
-                format!("inline policy `{policy_name}` of group `{name}`")
-            })?;
-            inline_policies.insert(policy_name, document);
-        }
+        let inline_policies =
+            self.inline_documents(detail.group_policy_list(), &format!("group `{name}`"))?;
         Ok(LiveGroup {
             path: detail.path().unwrap_or("/").to_owned(),
             arn: detail.arn().unwrap_or_default().to_owned(),
             group_id: detail.group_id().unwrap_or_default().to_owned(),
             created: detail.create_date().map(timestamp).unwrap_or_default(),
             inline_policies,
-            attached_policy_arns: detail
-                .attached_managed_policies()
-                .iter()
-                .filter_map(|attached| attached.policy_arn().map(str::to_owned))
-                .collect(),
+            attached_policy_arns: attached_arns(detail.attached_managed_policies()),
             name,
         })
     }
@@ -378,14 +368,8 @@ impl AccountClient {
 
     fn user_from_detail(&self, detail: &UserDetail) -> Result<LiveUser, AwsError> {
         let name = detail.user_name().unwrap_or_default().to_owned();
-        let mut inline_policies = BTreeMap::new();
-        for policy in detail.user_policy_list() {
-            let policy_name = policy.policy_name().unwrap_or_default().to_owned();
-            let document = self.decode(policy.policy_document(), || {
-                format!("inline policy `{policy_name}` of user `{name}`")
-            })?;
-            inline_policies.insert(policy_name, document);
-        }
+        let inline_policies =
+            self.inline_documents(detail.user_policy_list(), &format!("user `{name}`"))?;
         Ok(LiveUser {
             path: detail.path().unwrap_or("/").to_owned(),
             arn: detail.arn().unwrap_or_default().to_owned(),
@@ -393,11 +377,7 @@ impl AccountClient {
             created: detail.create_date().map(timestamp).unwrap_or_default(),
             groups: detail.group_list().to_vec(),
             inline_policies,
-            attached_policy_arns: detail
-                .attached_managed_policies()
-                .iter()
-                .filter_map(|attached| attached.policy_arn().map(str::to_owned))
-                .collect(),
+            attached_policy_arns: attached_arns(detail.attached_managed_policies()),
             permissions_boundary_arn: detail
                 .permissions_boundary()
                 .and_then(|boundary| boundary.permissions_boundary_arn())
