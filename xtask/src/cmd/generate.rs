@@ -19,9 +19,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use warden_app::generate;
-use warden_catalog::Catalog;
 use warden_generate::render::{definitions_yaml, policy_json, trust_json};
-use warden_generate::{ActivityOptions, GeneratedRole, IntentOptions, Layout, SizeLimits};
+use warden_generate::{ActivityOptions, GeneratedRole, Layout, SizeLimits};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -98,46 +97,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.from.is_none() && args.from_cloudtrail.is_none() {
         return trust_only(&args);
     }
-    let expires = generate::date_in_days(365)?;
-    let (role, layout, source) = if let Some(path) = &args.from {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
-        let options = IntentOptions {
-            name: args.name.clone(),
-            trust: args.trust.clone(),
-            external_id: args.external_id.clone(),
-            external_id_var: args.external_id_var.clone(),
-            exception_expires: expires,
-        };
-        let (role, layout) = warden_generate::generate_from_intent_text(
-            &text,
-            path,
-            Catalog::embedded(),
-            &options,
-            limits,
-        )?;
-        (role, layout, path.display().to_string())
-    } else {
-        let dir = args
-            .from_cloudtrail
-            .clone()
-            .context("`--from` or `--from-cloudtrail` is required")?;
-        let options = ActivityOptions {
-            name: args.name.clone(),
-            since: None,
-            trust: args.trust.clone(),
-            external_id: args.external_id.clone(),
-            external_id_var: args.external_id_var.clone(),
-            exception_expires: expires,
-            owner: args.owner.clone(),
-            tags: args.tags.iter().cloned().collect(),
-            boundary: args.boundary.clone(),
-        };
-        let role = args.role.as_deref().unwrap_or_default();
-        let trail = generate::from_trail(&dir, role, args.since.as_deref(), options, limits)?;
-        eprintln!("{}", trail.summary);
-        (trail.role, trail.layout, trail.source)
+    let options = ActivityOptions {
+        name: args.name.clone(),
+        since: None,
+        trust: args.trust.clone(),
+        external_id: args.external_id.clone(),
+        external_id_var: args.external_id_var.clone(),
+        exception_expires: generate::date_in_days(365)?,
+        owner: args.owner.clone(),
+        tags: args.tags.iter().cloned().collect(),
+        boundary: args.boundary.clone(),
     };
+    let generated = match (&args.from, &args.from_cloudtrail) {
+        (Some(path), _) => generate::from_intent_file(path, options, limits)?,
+        (None, dir) => {
+            let dir = dir
+                .as_deref()
+                .context("`--from` or `--from-cloudtrail` is required")?;
+            let role = args.role.as_deref().unwrap_or_default();
+            generate::from_trail(dir, role, args.since.as_deref(), options, limits)?
+        }
+    };
+    if let Some(summary) = &generated.summary {
+        eprintln!("{summary}");
+    }
+    let (role, layout, source) = (generated.role, generated.layout, generated.source);
     for warning in &role.warnings {
         eprintln!("warning: {warning}");
     }

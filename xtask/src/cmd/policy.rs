@@ -1,13 +1,12 @@
 //! `cargo xtask policy …`: normalize one policy document or compare two by meaning.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use warden_app::policy_file;
 use warden_catalog::Catalog;
 use warden_policy::size::Quota;
 use warden_policy::size_report::size_report;
-use warden_policy::{PolicyDiff, PolicyDocument};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -75,7 +74,7 @@ impl From<QuotaArg> for Quota {
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Check { file, quota, limit } => {
-            let document = read_policy(&file)?;
+            let document = policy_file::read(&file)?;
             let report = size_report(&document, quota.into(), limit);
             super::write_stdout(&format!("{}: {}\n", file.display(), report.message))?;
             Ok(if report.fits {
@@ -85,7 +84,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Normalize { file, minified } => {
-            let mut canonical = read_policy(&file)?.canonicalize();
+            let mut canonical = policy_file::read(&file)?.canonicalize();
             Catalog::embedded().respell_document(&mut canonical);
             let text = if minified {
                 canonical.to_json_string()
@@ -96,7 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, json } => {
-            let changes = Catalog::embedded().respell_diff(compare(&old, &new)?);
+            let changes = Catalog::embedded().respell_diff(policy_file::compare(&old, &new)?);
             if json {
                 super::write_stdout(&(serde_json::to_string_pretty(&changes)? + "\n"))?;
             } else if changes.is_empty() {
@@ -111,28 +110,4 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
     }
-}
-
-/// Reads and parses a policy file (`-` for stdin); errors read `file:line:column: …`.
-fn read_policy(path: &Path) -> anyhow::Result<PolicyDocument> {
-    let text = if path == Path::new("-") {
-        std::io::read_to_string(std::io::stdin()).context("cannot read the policy from stdin")?
-    } else {
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?
-    };
-    let shown = if path == Path::new("-") {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    };
-    warden_policy::parse_policy(&text)
-        .map_err(|errors| anyhow::anyhow!("{}", errors.in_file(&shown)))
-}
-
-/// The semantic difference between two policy files.
-fn compare(old: &Path, new: &Path) -> anyhow::Result<PolicyDiff> {
-    let old = read_policy(old)?;
-    let new = read_policy(new)?;
-    Ok(warden_policy::diff(&old, &new))
 }
