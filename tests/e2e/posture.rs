@@ -173,6 +173,22 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
     )
     .await
     .unwrap();
+    // `escalator`: hand-made, can make itself an administrator (a new default version of any
+    // policy); `widened` below is its twin that cannot.
+    let escalator = NewRole {
+        name: "escalator".into(),
+        path: "/".into(),
+        trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+        ..NewRole::default()
+    };
+    fixture::create_role_with_policies(
+        &admin,
+        &escalator,
+        &[("versions", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}]}"#)],
+        &[],
+    )
+    .await
+    .unwrap();
     // prod: the compliant twin of the password policy.
     let prod_admin = fixture::admin_client(&aws, &prod).await.unwrap();
     fixture::set_strong_password_policy(&prod_admin)
@@ -267,6 +283,16 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
         cross.iter().all(|(_, role)| !role.starts_with("vendor-")),
         "{cross:?}"
     );
+    // The escalation rules too: the hand-made `escalator` fires, `widened` (S3 only) does not.
+    let escalation = hits(findings, "WL602");
+    assert!(
+        escalation.contains(&(dev.clone(), "escalator".to_string())),
+        "{escalation:?}"
+    );
+    assert!(
+        escalation.iter().all(|(_, role)| role != "widened"),
+        "{escalation:?}"
+    );
 
     // Judged 120 days later: the never-used key is stale and unused, roles are unused.
     let later = lint(warden_lint::Date::from_julian_day(today.to_julian_day() + 120).unwrap());
@@ -283,6 +309,77 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
             .iter()
             .all(|(_, role)| !role.starts_with("AWSServiceRole")),
         "service-linked roles are skipped: {unused:?}"
+    );
+
+    // The same organization linted through the CLI from the snapshot and read live gives the
+    // same findings (only the file differs: the snapshot's account file, `aws:<account>`), every
+    // one with its rule's name; dates judged on the given `--today`.
+    let later_day = warden_policy::date::format_day(
+        warden_lint::Date::from_julian_day(today.to_julian_day() + 120).unwrap(),
+    );
+    let endpoint = server.endpoint_url();
+    let snap = dir.display().to_string();
+    let cli = |args: &[&str]| {
+        let mut full = vec!["lint", "--format", "json", "--today", later_day.as_str()];
+        full.extend(args);
+        let run = crate::cli::xtask_in(
+            repo.path(),
+            &full,
+            &[("WARDEN_E2E_POSTURE_UNSET_EXTERNAL_ID", EXTERNAL_ID)],
+            &[],
+        );
+        assert!(run.code <= 1, "{}", run.stderr);
+        assert!(!run.stdout.contains(EXTERNAL_ID) && !run.stderr.contains(EXTERNAL_ID));
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let mut findings = report["findings"].as_array().unwrap().clone();
+        for finding in &mut findings {
+            assert!(
+                finding["name"]
+                    .as_str()
+                    .is_some_and(|name| !name.is_empty()),
+                "{finding}"
+            );
+            let file = finding["file"].as_str().unwrap().to_string();
+            if let Some(account) = finding["account"].as_str()
+                && (file == format!("aws:{account}")
+                    || file.ends_with(&format!("accounts/{account}.json")))
+            {
+                finding["file"] = serde_json::json!("[account]");
+            }
+        }
+        findings.sort_by_key(ToString::to_string);
+        findings
+    };
+    let from_snapshot = cli(&["--snapshot", &snap]);
+    let from_live = cli(&["--live", "--endpoint-url", &endpoint]);
+    assert_eq!(from_live, from_snapshot);
+    let rules: std::collections::BTreeSet<&str> = from_live
+        .iter()
+        .filter_map(|finding| finding["name"].as_str())
+        .collect();
+    for rule in [
+        "user-console-without-mfa",
+        "access-key-stale",
+        "access-key-unused",
+        "user-with-policies",
+        "password-policy-weak",
+        "role-unused",
+        "trust-outside-organization",
+        "privilege-escalation",
+    ] {
+        assert!(rules.contains(rule), "{rule} missing from {rules:?}");
+    }
+    // `--live --account dev` reads only that account.
+    let only_dev = cli(&["--live", "--account", "dev", "--endpoint-url", &endpoint]);
+    assert!(
+        only_dev
+            .iter()
+            .any(|finding| finding["account"] == dev.as_str())
+    );
+    assert!(
+        only_dev
+            .iter()
+            .all(|finding| finding["account"] != prod.as_str())
     );
 
     // Root rows planted in what was read (moto's report has none): dev's root has a key and

@@ -1,5 +1,6 @@
 //! Lint of what would be deployed: the definitions rendered for every account of an
-//! organization, and its SCPs, judged on a given day.
+//! organization, and its SCPs, judged on a given day; and `lint --live`, the posture of the
+//! organization's IAM read now.
 
 use warden_catalog::Catalog;
 use warden_lint::{Date, Finding, LintConfig, Severity, lint_rendered_account, lint_rendered_scps};
@@ -9,6 +10,9 @@ use warden_spec::render::{RenderedAccount, RenderedScp};
 use warden_spec::{Definitions, SpecErrors};
 
 use crate::err::AppError;
+use crate::live::LiveOrganization;
+use crate::posture::{PostureLint, PostureRequest};
+use crate::source::ProgressEvent;
 
 /// Every finding (active and excepted) of the rendered accounts and SCPs on `today`.
 pub fn lint_rendered(
@@ -44,6 +48,84 @@ pub fn gate(
             .filter(|finding| finding.is_active() && finding.severity == Severity::Error)
             .collect(),
     ))
+}
+
+/// `lint --live`: reads the organization's inventory now and saves it where `plan` does (so
+/// the definitions are rendered for it, as `lint` does after a plan), then reads every member
+/// account's IAM in full (only `account`, by id or name, when given) and lints each as it
+/// arrives: the same findings as `lint --snapshot` over a snapshot taken now.
+pub async fn read_live(
+    org: &LiveOrganization,
+    definitions: &Definitions,
+    root: &std::path::Path,
+    account: Option<&str>,
+    today: Date,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> Result<PostureLint, AppError> {
+    let organization = org.aws().inventory().await?;
+    let saved = crate::plan::saved_inventory_path(root);
+    let written = serde_json::to_string_pretty(&organization)
+        .map_err(std::io::Error::other)
+        .and_then(|text| {
+            std::fs::create_dir_all(saved.parent().unwrap_or(root))?;
+            std::fs::write(&saved, text)
+        });
+    written.map_err(|err| AppError::File {
+        action: "write",
+        path: saved.display().to_string(),
+        message: err.to_string(),
+    })?;
+    let only = match account {
+        Some(wanted) => vec![
+            organization
+                .accounts
+                .iter()
+                .find(|candidate| candidate.id == wanted || candidate.name == wanted)
+                .map(|candidate| candidate.id.clone())
+                .ok_or_else(|| AppError::UnknownAccount {
+                    account: wanted.to_string(),
+                    file: "the organization".to_string(),
+                })?,
+        ],
+        None => Vec::new(),
+    };
+    let request = PostureRequest {
+        catalog: Catalog::embedded(),
+        config: LintConfig::from_spec(&definitions.config),
+        posture: crate::posture::posture_config(Some(definitions)),
+        today,
+        definitions: Some(definitions),
+    };
+    Ok(crate::posture::lint_live(org, &organization, &only, &request, progress).await)
+}
+
+/// The day lint judges on: `--today` as given (`YYYY-MM-DD`), else today (UTC).
+pub fn today_or(given: Option<&str>) -> Result<Date, AppError> {
+    match given {
+        Some(text) => warden_policy::date::parse_day(text).ok_or_else(|| {
+            AppError::Policy(format!(
+                "`--today {text}` is not a date: expected `YYYY-MM-DD`"
+            ))
+        }),
+        None => crate::today(),
+    }
+}
+
+/// Findings in `format`; SARIF with paths relative to `cwd`, where the command runs (the
+/// checkout CI uploads from).
+pub fn render(
+    format: warden_lint::emit::Format,
+    findings: &[Finding],
+    cwd: &std::path::Path,
+) -> String {
+    match format {
+        warden_lint::emit::Format::Sarif => warden_lint::emit::sarif::render_relative_to(
+            findings,
+            &cwd.to_string_lossy(),
+            "warden-lint/",
+        ),
+        _ => warden_lint::emit::render(format, findings),
+    }
 }
 
 /// The lint of an organization file's worth of accounts.

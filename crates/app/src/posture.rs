@@ -2,8 +2,9 @@
 //! outside the organization, plus the trust and escalation rules on every live role, over a
 //! snapshot directory or accounts already read.
 //!
-//! Accounts are linted one at a time as they are read from the snapshot, so memory holds one
-//! account's IAM and the findings, not the organization's.
+//! Accounts are linted one at a time as they are read (from the snapshot, or from AWS as each
+//! account's read completes), so memory holds the accounts in flight and the findings, not the
+//! organization's IAM.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,6 +17,8 @@ use warden_snapshot::{AccountStatus, Snapshot};
 use warden_spec::{Definitions, Organization};
 
 use crate::err::AppError;
+use crate::live::LiveOrganization;
+use crate::source::ProgressEvent;
 
 /// What the posture lint needs besides the live state.
 pub struct PostureRequest<'a> {
@@ -35,6 +38,25 @@ pub struct PostureLint {
     pub accounts: usize,
     /// Account id and why it was not read (skipped or failed when the snapshot was taken).
     pub unread: Vec<(String, String)>,
+}
+
+impl PostureLint {
+    /// Adds the findings to a lint run, with a scope line that says how many accounts were
+    /// read and which were not (and why), so a partial read does not pass for a clean one.
+    pub fn add_to(self, linted: &mut crate::lint_files::Linted, source: &str) {
+        let mut scope = format!("live posture of {} account(s) {source}", self.accounts);
+        if !self.unread.is_empty() {
+            let unread: Vec<String> = self
+                .unread
+                .iter()
+                .map(|(account, reason)| format!("{account} ({reason})"))
+                .collect();
+            scope.push_str(&format!("; not read: {}", unread.join(", ")));
+        }
+        linted.scope.push(scope);
+        linted.findings.extend(self.findings);
+        warden_lint::finding::sort_findings(&mut linted.findings);
+    }
 }
 
 /// Lints the live state a snapshot holds (see `warden-snapshot`).
@@ -81,6 +103,47 @@ pub fn lint_accounts(
         accounts: accounts.len(),
         unread: Vec::new(),
     }
+}
+
+/// Lints the organization's IAM as read now through the access role (`lint --live`): every
+/// member account of `organization` (only those in `only` when it is not empty) read in full,
+/// exactly as `snapshot` reads it, and linted as soon as it arrives. Warden's own ExternalId is
+/// redacted first, as in a snapshot, so findings are the same as over a snapshot taken now;
+/// only their `file` differs (`aws:<account>`). Accounts not read are listed, not fatal.
+pub async fn lint_live(
+    org: &LiveOrganization,
+    organization: &Organization,
+    only: &[String],
+    request: &PostureRequest<'_>,
+    progress: &(dyn Fn(ProgressEvent) + Sync),
+) -> PostureLint {
+    let mut read = warden_aws::ReadRequest::new(org.access().clone(), org.concurrency());
+    read.only_accounts = only.to_vec();
+    let mut result = PostureLint::default();
+    let mut sink = |outcome: warden_aws::AccountOutcome| match outcome.result {
+        warden_aws::AccountResult::Read(mut live) => {
+            crate::snapshot::redact_external_id(&mut live, &org.access().external_id);
+            let file = format!("aws:{}", live.account_id);
+            result
+                .findings
+                .extend(lint_one(&live, &file, organization, request));
+            result.accounts += 1;
+        }
+        warden_aws::AccountResult::Skipped { reason } => {
+            result.unread.push((outcome.account_id, reason));
+        }
+        warden_aws::AccountResult::Failed(err) => {
+            result.unread.push((outcome.account_id, err.to_string()));
+        }
+    };
+    let forward =
+        |event: warden_aws::ProgressEvent| progress(crate::snapshot::forward_event(event));
+    org.aws()
+        .read_accounts_full(organization, &read, &forward, &mut sink)
+        .await;
+    warden_lint::finding::sort_findings(&mut result.findings);
+    result.unread.sort();
+    result
 }
 
 pub(crate) fn lint_one(

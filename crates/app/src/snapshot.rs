@@ -177,7 +177,7 @@ pub fn redact_external_id(live: &mut LiveAccount, external_id: &warden_aws::Exte
     }
 }
 
-fn forward_event(event: warden_aws::ProgressEvent) -> ProgressEvent {
+pub(crate) fn forward_event(event: warden_aws::ProgressEvent) -> ProgressEvent {
     match event {
         warden_aws::ProgressEvent::Started { account_id } => ProgressEvent::Started { account_id },
         warden_aws::ProgressEvent::Finished {

@@ -1,12 +1,12 @@
 //! `cargo xtask lint [PATH...]`: lint the repository's definitions (rendered for every account
 //! of an organization file, or as written), policy JSON files, directories of them, or
-//! `GetAccountAuthorizationDetails` exports. Exit 0: no error-level finding; 1: errors; 2: bad
+//! `GetAccountAuthorizationDetails` exports; with `--snapshot DIR` or `--live`, the posture of
+//! the organization's live IAM too. Exit 0: no error-level finding; 1: errors; 2: bad
 //! input or usage.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use warden_app::lint_files::LintRequest;
 use warden_lint::PolicyKind;
 use warden_lint::emit::{self, Format};
@@ -55,6 +55,12 @@ pub struct Args {
     /// Render for the organization of a snapshot directory (`cargo xtask snapshot`), as `--org`.
     #[arg(long, value_name = "DIR", conflicts_with = "org")]
     snapshot: Option<PathBuf>,
+    /// Read the organization's IAM now and lint it as `--snapshot` lints a snapshot (the
+    /// inventory is saved as `plan` saves it).
+    #[arg(long, conflicts_with_all = ["snapshot", "org", "paths"])]
+    live: bool,
+    #[command(flatten)]
+    connection: super::plan::Connection,
     /// List the rules (id, default severity, group, name, summary) and exit.
     #[arg(long)]
     rules: bool,
@@ -76,6 +82,11 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     // The posture rules (users, keys, root, password policy, unused roles, trust from outside
     // the organization) run on the snapshot's live state as well.
     let snapshot = args.snapshot.clone();
+    let today = warden_app::lint::today_or(args.today.as_deref())?;
+    let live = match root.as_deref().filter(|_| args.live) {
+        Some(root) => Some(super::plan::runtime()?.block_on(read_live(root, &args, today))?),
+        None => None,
+    };
     if args.snapshot.is_some() {
         args.org = args.snapshot.take();
     }
@@ -90,7 +101,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         kind: kind(&args),
         org: args.org.clone(),
         account: args.account.clone(),
-        today: today(args.today.as_deref())?,
+        today,
         cwd: std::env::current_dir().unwrap_or_default(),
     };
     let paths = match root {
@@ -100,6 +111,9 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     let mut linted = request.lint_paths(&paths)?;
     if let Some(dir) = &snapshot {
         request.lint_snapshot_posture(&mut linted, dir, paths.first().map(PathBuf::as_path))?;
+    }
+    if let Some(posture) = live {
+        posture.add_to(&mut linted, "read now");
     }
     let (findings, scope) = (linted.findings, linted.scope);
     let format = match args.format {
@@ -112,14 +126,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     if matches!(format, Format::Table) {
         eprintln!("lint: {}", scope.join("; "));
     }
-    let text = match format {
-        // Paths relative to where the command runs (the checkout CI uploads from).
-        Format::Sarif => {
-            let cwd = std::env::current_dir().unwrap_or_default();
-            emit::sarif::render_relative_to(&findings, &cwd.to_string_lossy(), "warden-lint/")
-        }
-        _ => emit::render(format, &findings),
-    };
+    let text = warden_app::lint::render(format, &findings, &request.cwd);
     super::write_stdout(&text)?;
     Ok(if warden_lint::has_errors(&findings) {
         ExitCode::from(1)
@@ -128,12 +135,19 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn today(given: Option<&str>) -> anyhow::Result<warden_lint::Date> {
-    match given {
-        Some(text) => warden_policy::date::parse_day(text)
-            .with_context(|| format!("`--today {text}` is not a date: expected `YYYY-MM-DD`")),
-        None => Ok(warden_app::today()?),
-    }
+async fn read_live(
+    root: &std::path::Path,
+    args: &Args,
+    today: warden_lint::Date,
+) -> anyhow::Result<warden_app::posture::PostureLint> {
+    let definitions = super::plan::load_definitions(root)?;
+    let (org, _) = super::plan::live(root, &definitions, &args.connection).await?;
+    let bar = super::ui::phase("reading the organization", None);
+    let (account, progress) = (args.account.as_deref(), super::plan::account_progress(&bar));
+    let posture = warden_app::lint::read_live(&org, &definitions, root, account, today, &progress);
+    let posture = posture.await;
+    bar.finish_and_clear();
+    Ok(posture?)
 }
 
 fn kind(args: &Args) -> Option<PolicyKind> {
