@@ -111,6 +111,7 @@ pub async fn import_organization(
         defined: &defined,
         existing_files: &existing_paths,
         today: &today,
+        region: &definitions.config.home_region,
     });
 
     // Lint the repository as it will be; findings on imported files become exceptions.

@@ -26,6 +26,9 @@ pub struct ImportInput<'a> {
     pub existing_files: &'a BTreeSet<String>,
     /// `YYYY-MM-DD`, written into every justification.
     pub today: &'a str,
+    /// The organization's home region (`warden.yaml`): in ARNs it becomes `${region}`, and its
+    /// partition `${partition}`, which is what the spec renders them back to.
+    pub region: &'a str,
 }
 
 /// One definition file to write.
@@ -127,7 +130,9 @@ pub fn import(input: &ImportInput<'_>) -> Imported {
         } else {
             format!("{dir}/{name}.policy.yaml")
         };
-        let variants = variants(found, yaml::policy_key);
+        let variants = variants(found, |account, policy| {
+            yaml::policy_key(input, account, policy)
+        });
         emit(
             input,
             &mut out,
@@ -149,7 +154,7 @@ pub fn import(input: &ImportInput<'_>) -> Imported {
     }
     for (name, found) in &roles {
         let file = format!("policies/{name}.yaml");
-        let variants = variants(found, yaml::role_key);
+        let variants = variants(found, |account, role| yaml::role_key(input, account, role));
         emit(
             input,
             &mut out,

@@ -148,6 +148,7 @@ fn imported_definitions_load_and_plan_as_adoptions_only() {
         defined: &BTreeSet::new(),
         existing_files: &BTreeSet::new(),
         today: "2026-12-03",
+        region: "us-east-1",
     });
     let paths: Vec<&str> = imported.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
@@ -244,6 +245,7 @@ fn existing_definitions_are_never_overwritten() {
         defined: &defined,
         existing_files: &existing,
         today: "2026-12-03",
+        region: "us-east-1",
     });
     assert!(
         imported
@@ -256,5 +258,156 @@ fn existing_definitions_are_never_overwritten() {
             .skipped
             .iter()
             .any(|s| s.name == "cap" && s.reason.contains("never overwritten"))
+    );
+}
+
+const GOV_CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: X_UNSET
+regions:
+  allowed: [us-gov-west-1, us-gov-east-1]
+  home: us-gov-west-1
+"#;
+
+/// A role and a policy made alike in two GovCloud accounts: ARNs name the account, the
+/// partition and the home region; one other region stays as written.
+fn gov_live(id: &str) -> LiveAccount {
+    let policy_arn = format!("arn:aws-us-gov:iam::{id}:policy/reader");
+    let document = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Logs","Effect":"Allow","Action":["logs:PutLogEvents","logs:CreateLogStream"],"Resource":["arn:aws-us-gov:logs:us-gov-west-1:{id}:log-group:/app/*","arn:aws-us-gov:logs:us-gov-east-1:{id}:log-group:/dr/*"],"Condition":{{"StringEquals":{{"aws:SourceAccount":"{id}"}},"ArnLike":{{"aws:SourceArn":"arn:aws-us-gov:sns:us-gov-west-1:{id}:alerts"}}}}}},{{"Sid":"Bucket","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws-us-gov:s3:::data-{id}/${{aws:username}}/*"}}]}}"#
+    );
+    LiveAccount {
+        account_id: id.into(),
+        roles: vec![LiveRole {
+            name: "app".into(),
+            path: "/apps/".into(),
+            arn: format!("arn:aws-us-gov:iam::{id}:role/apps/app"),
+            trust_policy: format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws-us-gov:iam::123456789012:root"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:PrincipalAccount":"123456789012"}}}}}},{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"ArnLike":{{"aws:SourceArn":"arn:aws-us-gov:lambda:us-gov-west-1:{id}:function:app"}}}}}}]}}"#
+            ),
+            description: Some(format!("App role of {id} — ünïcode")),
+            max_session_duration: Some(43200),
+            tags: BTreeMap::from([("owner".into(), format!("team-{id}"))]),
+            inline_policies: BTreeMap::from([("logs".into(), document.clone())]),
+            attached_policy_arns: vec![
+                policy_arn.clone(),
+                "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess".into(),
+            ],
+            ..LiveRole::default()
+        }],
+        policies: vec![LiveManagedPolicy {
+            name: "reader".into(),
+            path: "/".into(),
+            arn: policy_arn,
+            description: Some(format!("reads {id}")),
+            default_version_id: "v1".into(),
+            document,
+            ..LiveManagedPolicy::default()
+        }],
+        ..LiveAccount::default()
+    }
+}
+
+fn gov_import(accounts: &[LiveAccount]) -> crate::Imported {
+    import(&ImportInput {
+        organization: &organization(),
+        accounts,
+        scps: &[],
+        access_role: "WardenAccess",
+        marker: ("warden:managed", "true"),
+        defined: &BTreeSet::new(),
+        existing_files: &BTreeSet::new(),
+        today: "2026-12-03",
+        region: "us-gov-west-1",
+    })
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn alike_up_to_account_partition_and_region_is_one_definition_that_renders_back_exactly() {
+    let organization = organization();
+    let accounts = vec![gov_live("111111111111"), gov_live("222222222222")];
+    let imported = gov_import(&accounts);
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let paths: Vec<&str> = imported.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["policies/app.yaml", "policies/reader.policy.yaml"]);
+    let role = &imported.files[0];
+    assert_eq!(role.accounts, ["111111111111", "222222222222"]);
+    insta::assert_snapshot!("imported_role_with_variables", role.text);
+    for variable in ["${account_id}", "${partition}", "${region}"] {
+        assert!(role.text.contains(variable), "{variable}: {}", role.text);
+    }
+    assert!(!role.text.contains("aws-us-gov"), "{}", role.text);
+    assert!(!role.text.contains("us-gov-west-1"), "{}", role.text);
+    assert!(role.text.contains(":us-gov-east-1:"), "{}", role.text);
+    assert!(role.text.contains("${aws:username}"), "{}", role.text);
+
+    let mut files = vec![("warden.yaml".to_string(), GOV_CONFIG.as_bytes().to_vec())];
+    files.extend(
+        imported
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone().into_bytes())),
+    );
+    let definitions =
+        warden_spec::Definitions::from_files(std::path::Path::new("."), files).unwrap();
+    for live in &accounts {
+        let account = organization.account(&live.account_id).unwrap();
+        let rendered = definitions
+            .render_for_account(&organization, account)
+            .unwrap();
+        let (role, live_role) = (&rendered.roles[0], &live.roles[0]);
+        let without_justification = |value: &serde_json::Value| {
+            let mut value = value.clone();
+            for statement in value["Statement"].as_array_mut().unwrap() {
+                statement.as_object_mut().unwrap().remove("justification");
+            }
+            value
+        };
+        assert_eq!(
+            without_justification(&role.trust.json),
+            json(&live_role.trust_policy)
+        );
+        assert_eq!(
+            without_justification(&role.inline[0].1.json),
+            json(&live_role.inline_policies["logs"])
+        );
+        assert_eq!(role.managed_policy_arns, live_role.attached_policy_arns);
+        assert_eq!(role.description, live_role.description);
+        assert_eq!(role.max_session_duration, 43200);
+        assert_eq!(role.tags.get("owner"), live_role.tags.get("owner"));
+        assert_eq!(role.arn(&live.account_id), live_role.arn);
+        let policy = &rendered.policies[0];
+        assert_eq!(policy.arn, live.policies[0].arn);
+        assert_eq!(policy.description, live.policies[0].description);
+        assert_eq!(
+            without_justification(&policy.document.json),
+            json(&live.policies[0].document)
+        );
+    }
+}
+
+#[test]
+fn another_region_in_one_account_is_a_variant_of_its_own() {
+    let mut other = gov_live("222222222222");
+    other.roles[0].trust_policy = other.roles[0]
+        .trust_policy
+        .replace("us-gov-west-1", "us-gov-east-1");
+    let imported = gov_import(&[gov_live("111111111111"), other]);
+    let role = imported.files.iter().find(|f| f.name == "app").unwrap();
+    assert_eq!(role.accounts, ["111111111111"]);
+    assert!(
+        imported
+            .skipped
+            .iter()
+            .any(|s| s.name == "app" && s.account.as_deref() == Some("222222222222")),
+        "{:?}",
+        imported.skipped
     );
 }

@@ -6,12 +6,80 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 use warden_live::{LiveAccount, LiveManagedPolicy, LiveRole, LiveScp};
+use warden_policy::{Arn, Partition};
 
 use crate::group::{ImportInput, Targets};
 
-/// The account's own id becomes `${account_id}`, so one definition fits every account.
-fn generalize(account: &LiveAccount, text: &str) -> String {
-    text.replace(&account.account_id, "${account_id}")
+/// What becomes a variable in imported text, so one definition fits every account and renders
+/// back to the live text: the account's own id (`${account_id}`), and in ARNs the
+/// organization's partition (`${partition}`) and home region (`${region}`), which is what the
+/// spec's built-ins resolve to (`warden_spec::vars::BUILTIN`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Generalize<'a> {
+    pub account_id: &'a str,
+    pub partition: &'a str,
+    pub region: &'a str,
+}
+
+impl<'a> Generalize<'a> {
+    pub(crate) fn new(input: &ImportInput<'a>, account: &'a LiveAccount) -> Generalize<'a> {
+        Generalize {
+            account_id: &account.account_id,
+            partition: Partition::for_region(input.region).as_str(),
+            region: input.region,
+        }
+    }
+
+    /// One string: the account id anywhere, the partition and region where it is an ARN's.
+    pub(crate) fn text(&self, text: &str) -> String {
+        let text = if self.account_id.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(self.account_id, "${account_id}")
+        };
+        let Ok(mut arn) = Arn::parse(&text) else {
+            return text;
+        };
+        let mut changed = false;
+        if arn.partition == self.partition {
+            arn.partition = "${partition}".to_owned();
+            changed = true;
+        }
+        if !self.region.is_empty() && arn.region == self.region {
+            arn.region = "${region}".to_owned();
+            changed = true;
+        }
+        if changed { arn.to_string() } else { text }
+    }
+
+    /// A policy document: every string value generalized, keys and order kept.
+    pub(crate) fn document(&self, text: &str) -> Value {
+        let mut value = normalized(text);
+        if matches!(value, Value::Object(_) | Value::Array(_)) {
+            self.walk(&mut value);
+        } else if let Value::String(raw) = &value {
+            value = Value::String(self.text(raw));
+        }
+        value
+    }
+
+    fn walk(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => *text = self.text(text),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.walk(item)),
+            Value::Object(map) => map.values_mut().for_each(|item| self.walk(item)),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// SCPs are rendered once for the organization: only the partition and region are variables.
+fn organization_wide<'a>(input: &ImportInput<'a>) -> Generalize<'a> {
+    Generalize {
+        account_id: "",
+        partition: Partition::for_region(input.region).as_str(),
+        region: input.region,
+    }
 }
 
 fn quoted(text: &str) -> String {
@@ -28,30 +96,37 @@ fn reference(account: &LiveAccount, arn: &str) -> String {
         .map_or_else(|| arn.to_owned(), |policy| policy.name.clone())
 }
 
-pub(crate) fn role_key(account: &LiveAccount, role: &LiveRole) -> String {
+pub(crate) fn role_key(input: &ImportInput<'_>, account: &LiveAccount, role: &LiveRole) -> String {
+    let general = Generalize::new(input, account);
     let attached: Vec<String> = role
         .attached_policy_arns
         .iter()
-        .map(|arn| generalize(account, &reference(account, arn)))
+        .map(|arn| general.text(&reference(account, arn)))
         .collect();
     let value = serde_json::json!({
         "path": role.path,
-        "description": role.description,
+        "description": role.description.as_deref().map(|d| general.text(d)),
         "max": role.max_session_duration,
         "boundary": role.permissions_boundary_arn.as_deref().map(|arn| reference(account, arn)),
-        "tags": role.tags,
-        "trust": normalized(&generalize(account, &role.trust_policy)),
-        "inline": role.inline_policies.iter().map(|(k, v)| (k.clone(), normalized(&generalize(account, v)))).collect::<BTreeMap<_, _>>(),
+        "tags": general_tags(&general, &role.tags),
+        "trust": general.document(&role.trust_policy),
+        "inline": role.inline_policies.iter().map(|(k, v)| (k.clone(), general.document(v))).collect::<BTreeMap<_, _>>(),
         "attached": attached,
     });
     value.to_string()
 }
 
-pub(crate) fn policy_key(account: &LiveAccount, policy: &LiveManagedPolicy) -> String {
+pub(crate) fn policy_key(
+    input: &ImportInput<'_>,
+    account: &LiveAccount,
+    policy: &LiveManagedPolicy,
+) -> String {
+    let general = Generalize::new(input, account);
     serde_json::json!({
         "path": policy.path,
-        "description": policy.description,
-        "document": normalized(&generalize(account, &policy.document)),
+        "description": policy.description.as_deref().map(|d| general.text(d)),
+        "tags": general_tags(&general, &policy.tags),
+        "document": general.document(&policy.document),
     })
     .to_string()
 }
@@ -61,9 +136,19 @@ fn normalized(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-/// The statements of a document, each with the import justification.
-fn statements(document: &str, justification: &str) -> Vec<String> {
-    let statements = match normalized(document) {
+/// Tag values are templates like descriptions; keys are written as they are.
+fn general_tags(
+    general: &Generalize<'_>,
+    tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|(key, value)| (key.clone(), general.text(value)))
+        .collect()
+}
+
+/// The statements of a generalized document, each with the import justification.
+fn statements(document: Value, justification: &str) -> Vec<String> {
+    let statements = match document {
         Value::Object(mut map) => match map.remove("Statement") {
             Some(Value::Array(list)) => list,
             Some(single) => vec![single],
@@ -150,18 +235,19 @@ pub(crate) fn role(
 ) -> String {
     let accounts = found_in.to_vec();
     let why = justification(input, &accounts);
+    let general = Generalize::new(input, account);
     let mut out = String::new();
     header(&mut out, "Role", &role.name, input, &accounts);
     let _ = writeln!(out, "path: {}", quoted(&role.path));
     if let Some(description) = &role.description {
-        let _ = writeln!(out, "description: {}", quoted(description));
+        let _ = writeln!(out, "description: {}", quoted(&general.text(description)));
     }
     write_targets(&mut out, targets);
     if let Some(boundary) = &role.permissions_boundary_arn {
         let _ = writeln!(
             out,
             "boundary: {}",
-            quoted(&generalize(account, &reference(account, boundary)))
+            quoted(&general.text(&reference(account, boundary)))
         );
     }
     if let Some(seconds) = role.max_session_duration {
@@ -173,16 +259,16 @@ pub(crate) fn role(
             let _ = writeln!(
                 out,
                 "  - {}",
-                quoted(&generalize(account, &reference(account, arn)))
+                quoted(&general.text(&reference(account, arn)))
             );
         }
     }
-    write_tags(&mut out, &role.tags);
+    write_tags(&mut out, &general_tags(&general, &role.tags));
     let _ = writeln!(out, "trust:");
     write_statements(
         &mut out,
         "  ",
-        &statements(&generalize(account, &role.trust_policy), &why),
+        &statements(general.document(&role.trust_policy), &why),
     );
     if !role.inline_policies.is_empty() {
         let _ = writeln!(out, "inline_policies:");
@@ -191,7 +277,7 @@ pub(crate) fn role(
             write_statements(
                 &mut out,
                 "    ",
-                &statements(&generalize(account, document), &why),
+                &statements(general.document(document), &why),
             );
         }
     }
@@ -208,6 +294,7 @@ pub(crate) fn policy(
 ) -> String {
     let accounts = found_in.to_vec();
     let why = justification(input, &accounts);
+    let general = Generalize::new(input, account);
     let mut out = String::new();
     let kind = if kind == "boundary" {
         "Boundary"
@@ -217,15 +304,15 @@ pub(crate) fn policy(
     header(&mut out, kind, &policy.name, input, &accounts);
     let _ = writeln!(out, "path: {}", quoted(&policy.path));
     if let Some(description) = &policy.description {
-        let _ = writeln!(out, "description: {}", quoted(description));
+        let _ = writeln!(out, "description: {}", quoted(&general.text(description)));
     }
     write_targets(&mut out, targets);
-    write_tags(&mut out, &policy.tags);
+    write_tags(&mut out, &general_tags(&general, &policy.tags));
     let _ = writeln!(out, "statements:");
     write_statements(
         &mut out,
         "  ",
-        &statements(&generalize(account, &policy.document), &why),
+        &statements(general.document(&policy.document), &why),
     );
     out
 }
@@ -270,7 +357,11 @@ pub(crate) fn scp(input: &ImportInput<'_>, scp: &LiveScp) -> String {
             .join(", ")
     );
     let _ = writeln!(out, "statements:");
-    write_statements(&mut out, "  ", &statements(&scp.content, &why));
+    write_statements(
+        &mut out,
+        "  ",
+        &statements(organization_wide(input).document(&scp.content), &why),
+    );
     out
 }
 

@@ -296,7 +296,10 @@ impl Loader {
     pub(crate) fn policy_ref(&mut self, file: &str, reference: &Located<String>) -> PolicyRef {
         let location = Location::new(file, reference.pos);
         if reference.starts_with("arn:") {
-            let is_policy = warden_policy::Arn::parse(reference).is_ok_and(|arn| {
+            // `${partition}` is checked as the partition it renders to (one organization, one
+            // partition); any partition name stands for it here.
+            let checked = reference.replacen("arn:${partition}:", "arn:aws:", 1);
+            let is_policy = warden_policy::Arn::parse(&checked).is_ok_and(|arn| {
                 arn.service == "iam" && arn.region.is_empty() && arn.resource.starts_with("policy/")
             });
             if !is_policy {
