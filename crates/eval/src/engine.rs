@@ -50,19 +50,65 @@ pub struct PolicySet {
 
 /// A resource-based policy compiled on its own, to decide many principals' requests on one
 /// resource with [`CompiledPolicySet::decide_with`].
-#[derive(Debug, Clone)]
-pub struct CompiledResourcePolicy(CompiledLayer);
+/// With [`CompiledResourcePolicy::with_rcps`] it also carries the RCP levels above the
+/// resource's account, which replace the set's own (RCPs belong to the resource's account, not
+/// the caller's).
+#[derive(Debug, Clone, Default)]
+pub struct CompiledResourcePolicy {
+    policy: Option<CompiledLayer>,
+    rcps: Option<Box<[CompiledLayer]>>,
+}
 
 impl CompiledResourcePolicy {
     pub fn compile(policy: &LabeledPolicy) -> CompiledResourcePolicy {
-        let mut diagnostics = Vec::new();
-        CompiledResourcePolicy(CompiledLayer::new(vec![CompiledPolicy::compile(
-            &policy.label,
-            &policy.document,
-            PrincipalMode::Require,
-            &mut diagnostics,
-        )]))
+        CompiledResourcePolicy {
+            policy: Some(compile_one(policy)),
+            rcps: None,
+        }
     }
+
+    /// A resource without a policy of its own (or whose policy is not known).
+    pub fn none() -> CompiledResourcePolicy {
+        CompiledResourcePolicy::default()
+    }
+
+    /// The RCP levels (root first, then each OU, then the account) of the resource's account.
+    /// No level at all means RCPs are not enabled in the organization.
+    pub fn with_rcps(mut self, levels: &[Vec<LabeledPolicy>]) -> CompiledResourcePolicy {
+        self.rcps = Some(
+            levels
+                .iter()
+                .map(|level| CompiledLayer::new(level.iter().map(compile_policy).collect()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Whether a resource-based policy (not only RCPs) is held.
+    pub fn has_policy(&self) -> bool {
+        self.policy.is_some()
+    }
+}
+
+fn compile_policy(policy: &LabeledPolicy) -> CompiledPolicy {
+    let mut diagnostics = Vec::new();
+    CompiledPolicy::compile(
+        &policy.label,
+        &policy.document,
+        PrincipalMode::Require,
+        &mut diagnostics,
+    )
+}
+
+fn compile_one(policy: &LabeledPolicy) -> CompiledLayer {
+    CompiledLayer::new(vec![compile_policy(policy)])
+}
+
+/// The resource's side of a request: its policy and the RCP levels above its account.
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    policy: Option<&'a CompiledLayer>,
+    rcps: &'a [CompiledLayer],
 }
 
 /// A [`PolicySet`] compiled for fast repeated evaluation. Immutable and `Sync`: share it across
@@ -303,7 +349,7 @@ impl CompiledPolicySet {
 
     /// The decision only: no explanation, no allocation.
     pub fn decide(&self, request: &Request) -> DecisionKind {
-        self.run(request, self.resource.as_ref(), &mut Quiet).kind
+        self.run(request, self.own_side(), &mut Quiet).kind
     }
 
     /// [`CompiledPolicySet::decide`] with `resource_policy` in place of the set's own: one
@@ -313,8 +359,8 @@ impl CompiledPolicySet {
         request: &Request,
         resource_policy: Option<&CompiledResourcePolicy>,
     ) -> DecisionKind {
-        let resource = resource_policy.map(|p| &p.0).or(self.resource.as_ref());
-        self.run(request, resource, &mut Quiet).kind
+        self.run(request, self.side(resource_policy), &mut Quiet)
+            .kind
     }
 
     /// [`CompiledPolicySet::evaluate`] with `resource_policy` in place of the set's own.
@@ -323,12 +369,12 @@ impl CompiledPolicySet {
         request: &Request,
         resource_policy: Option<&CompiledResourcePolicy>,
     ) -> Decision {
-        let resource = resource_policy.map(|p| &p.0).or(self.resource.as_ref());
+        let side = self.side(resource_policy);
         let mut explain = Explain::default();
-        let outcome = self.run(request, resource, &mut explain);
+        let outcome = self.run(request, side, &mut explain);
         Decision {
             decision: outcome.kind,
-            reasons: self.reasons(request, resource, &outcome, &explain),
+            reasons: self.reasons(request, side, &outcome, &explain),
         }
     }
 
@@ -345,19 +391,33 @@ impl CompiledPolicySet {
     /// The decision with the statements that made it.
     pub fn evaluate(&self, request: &Request) -> Decision {
         let mut explain = Explain::default();
-        let outcome = self.run(request, self.resource.as_ref(), &mut explain);
+        let side = self.own_side();
+        let outcome = self.run(request, side, &mut explain);
         Decision {
             decision: outcome.kind,
-            reasons: self.reasons(request, self.resource.as_ref(), &outcome, &explain),
+            reasons: self.reasons(request, side, &outcome, &explain),
         }
     }
 
-    fn run<R: Recorder>(
-        &self,
-        request: &Request,
-        resource_layer: Option<&CompiledLayer>,
-        recorder: &mut R,
-    ) -> Outcome {
+    fn own_side(&self) -> Side<'_> {
+        Side {
+            policy: self.resource.as_ref(),
+            rcps: &self.rcps,
+        }
+    }
+
+    /// `resource_policy`'s policy and RCPs where it has them, else the set's own.
+    fn side<'a>(&'a self, resource_policy: Option<&'a CompiledResourcePolicy>) -> Side<'a> {
+        let Some(given) = resource_policy else {
+            return self.own_side();
+        };
+        Side {
+            policy: given.policy.as_ref().or(self.resource.as_ref()),
+            rcps: given.rcps.as_deref().unwrap_or(&self.rcps),
+        }
+    }
+
+    fn run<R: Recorder>(&self, request: &Request, side: Side<'_>, recorder: &mut R) -> Outcome {
         if let Some(special) = request.special {
             return Outcome {
                 kind: match special {
@@ -380,11 +440,12 @@ impl CompiledPolicySet {
         // AWS-owned resources are in no account of the organization: its RCPs do not reach them.
         let rcps_apply = !request.resource_in_management_account
             && !principal.service_linked
-            && !request.resource_is_aws_owned();
+            && !request.resource_is_aws_owned()
+            && rcp_supported(request.service());
         if !self.scps.is_empty() && !scps_apply {
             recorder.not_applicable(Layer::Scp, scp_exemption(request));
         }
-        if !self.rcps.is_empty() && !rcps_apply {
+        if !side.rcps.is_empty() && !rcps_apply {
             recorder.not_applicable(Layer::Rcp, rcp_exemption(request));
         }
         let mut denied = false;
@@ -400,7 +461,9 @@ impl CompiledPolicySet {
             .endpoint
             .as_ref()
             .map(|l| scan_layer(l, Layer::VpcEndpoint, None, &mut denied));
-        let resource = resource_layer.map(|l| scan_layer(l, Layer::Resource, None, &mut denied));
+        let resource = side
+            .policy
+            .map(|l| scan_layer(l, Layer::Resource, None, &mut denied));
         // Identity-side policies exist only for AWS identities, not for services or web identities.
         let identity = if aws_identity {
             scan_layer(&self.identity, Layer::Identity, None, &mut denied)
@@ -436,7 +499,7 @@ impl CompiledPolicySet {
         }
         let mut rcp_gap = None;
         if rcps_apply {
-            for (level, layer) in self.rcps.iter().enumerate() {
+            for (level, layer) in side.rcps.iter().enumerate() {
                 let result = scan_layer(layer, Layer::Rcp, Some(level), &mut denied);
                 if !result.allow && rcp_gap.is_none() {
                     rcp_gap = Some(level);
@@ -625,7 +688,7 @@ impl CompiledPolicySet {
 
     fn layer<'a>(
         &'a self,
-        resource: Option<&'a CompiledLayer>,
+        side: Side<'a>,
         layer: Layer,
         level: Option<usize>,
     ) -> Option<&'a CompiledLayer> {
@@ -633,17 +696,17 @@ impl CompiledPolicySet {
             Layer::Identity => Some(&self.identity),
             Layer::Boundary => self.boundary.as_ref(),
             Layer::Session => self.session.as_ref(),
-            Layer::Resource => resource,
+            Layer::Resource => side.policy,
             Layer::VpcEndpoint => self.endpoint.as_ref(),
             Layer::Scp => self.scps.get(level?),
-            Layer::Rcp => self.rcps.get(level?),
+            Layer::Rcp => side.rcps.get(level?),
         }
     }
 
     fn reasons(
         &self,
         request: &Request,
-        resource: Option<&CompiledLayer>,
+        side: Side<'_>,
         outcome: &Outcome,
         explain: &Explain,
     ) -> Vec<Reason> {
@@ -677,7 +740,7 @@ impl CompiledPolicySet {
         }
         for hit in &explain.hits {
             let Some((policy, statement)) = self
-                .layer(resource, hit.layer, hit.level)
+                .layer(side, hit.layer, hit.level)
                 .and_then(|layer| layer.statement(hit.at))
             else {
                 continue;
@@ -826,9 +889,34 @@ fn scp_exemption(request: &Request) -> &'static str {
     }
 }
 
+/// The services whose resources RCPs govern; requests to any other service are not checked
+/// against them.
+/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services>
+pub(crate) fn rcp_supported(service: &str) -> bool {
+    const SUPPORTED: [&str; 10] = [
+        "s3",
+        "sts",
+        "kms",
+        "sqs",
+        "secretsmanager",
+        "cognito-idp",
+        "logs",
+        "dynamodb",
+        "ecr",
+        "aoss",
+    ];
+    SUPPORTED
+        .iter()
+        .any(|supported| supported.eq_ignore_ascii_case(service))
+}
+
 fn rcp_exemption(request: &Request) -> &'static str {
     if request.principal.service_linked {
         "RCPs do not apply to service-linked roles"
+    } else if !rcp_supported(request.service()) {
+        "RCPs do not apply to this service (only S3, STS, KMS, SQS, Secrets Manager, Cognito user pools, CloudWatch Logs, DynamoDB, ECR and OpenSearch Serverless)"
+    } else if request.resource_is_aws_owned() {
+        "RCPs do not apply to AWS-owned resources"
     } else {
         "RCPs do not apply to resources in the management account"
     }

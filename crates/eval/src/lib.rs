@@ -78,9 +78,10 @@
 //! - A request value that does not parse for a typed operator (number, date, IP, bool, ARN)
 //!   matches nothing, for positive and negated operators alike.
 //! - An empty SCP or RCP level allows nothing (AWS never leaves a level without a policy).
-//! - RCPs are applied to every service; AWS applies them only to the services that support them
-//!   (S3, STS, KMS, SQS, Secrets Manager and a few more). They are skipped for resources in the
-//!   management account and for service-linked roles; SCPs are skipped for the management
+//! - RCPs apply only to the services that support them (S3, STS, KMS, SQS, Secrets Manager,
+//!   Cognito user pools, CloudWatch Logs, DynamoDB, ECR, OpenSearch Serverless), as listed when
+//!   written; they are skipped for resources in the management account and for service-linked
+//!   roles; SCPs are skipped for the management
 //!   account, service-linked roles (path `/aws-service-role/` or name `AWSServiceRoleFor…`) and
 //!   service or federated callers.
 //! - `Arn*` values containing policy variables are matched as a whole string, not per component.

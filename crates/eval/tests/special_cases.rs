@@ -238,3 +238,59 @@ fn invalid_input_is_an_error_with_its_path_and_position() {
         "request.json:2:83: `resource_account`: `resource_account` `111122223333` contradicts the account `444455556666` in the resource ARN"
     );
 }
+
+/// RCPs name `Principal: "*"`.
+const RCP_DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#;
+
+/// RCPs govern only the services that support them: a deny-all RCP stops S3 but not EC2.
+/// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services
+#[test]
+fn rcps_reach_only_the_services_that_support_them() {
+    let request = |action: &str, resource: &str| {
+        decide(&format!(
+            r#"{{"principal":"arn:aws:iam::111122223333:user/bob","action":"{action}","resource":"{resource}",
+                "identity_policies":[{ADMIN}],"rcps":[[{RCP_DENY_ALL}]]}}"#
+        ))
+    };
+    let s3 = request("s3:GetObject", "arn:aws:s3:::b/k");
+    assert_eq!(s3.decision, ExplicitDeny, "{s3}");
+    let ec2 = request(
+        "ec2:StartInstances",
+        "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    );
+    assert_eq!(ec2.decision, Allow, "{ec2}");
+    assert!(
+        ec2.to_string()
+            .contains("RCPs do not apply to this service"),
+        "{ec2}"
+    );
+}
+
+/// One principal's compiled set serves resources in accounts with other RCPs: the resource's
+/// side carries its account's RCP levels, which replace the set's own.
+#[test]
+fn the_resource_side_brings_the_rcps_of_the_resources_account() {
+    use warden_eval::{CompiledResourcePolicy, LabeledPolicy, PolicySet, Request};
+    let parse = |text: &str| warden_policy::parse_policy(text).map_err(|e| e.to_string());
+    let (Ok(admin), Ok(deny)) = (parse(ADMIN), parse(RCP_DENY_ALL)) else {
+        unreachable!("fixed documents parse")
+    };
+    let set = CompiledPolicySet::compile(&PolicySet {
+        identity: vec![LabeledPolicy::new("admin", admin)],
+        ..PolicySet::default()
+    });
+    let Ok(request) = Request::new(
+        "arn:aws:iam::111122223333:user/bob",
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+    ) else {
+        unreachable!("valid request")
+    };
+    let request = request.finish();
+    assert_eq!(set.decide(&request), Allow);
+    let fenced =
+        CompiledResourcePolicy::none().with_rcps(&[vec![LabeledPolicy::new("rcp:deny", deny)]]);
+    assert_eq!(set.decide_with(&request, Some(&fenced)), ExplicitDeny);
+    let open = CompiledResourcePolicy::none().with_rcps(&[]);
+    assert_eq!(set.decide_with(&request, Some(&open)), Allow);
+}
