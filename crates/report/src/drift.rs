@@ -2,12 +2,16 @@
 //! yet live versus live objects that differ), conflicts, unmanaged objects, unreadable accounts
 //! and lint findings, with totals. Built from a plan (never applied) and lint findings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use warden_lint::{Finding, Severity};
 use warden_plan::{AccountPlan, Action, Change, Conflict, Plan, Unmanaged, Unreadable};
 use warden_spec::org::Organization;
+
+use crate::evidence::{AccountEvidence, ExternalTrust, UserEvidence};
+use crate::permissions::LevelCounts;
+use crate::risk::{ClassCounts, RiskClass, RiskCounts, class_of_rule};
 
 pub const DRIFT_FORMAT: &str = "warden-drift";
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
@@ -103,6 +107,113 @@ pub struct AccountDrift {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
     pub findings: Vec<Finding>,
+    /// What live IAM grants and holds, beside the repository: present when the account was
+    /// read and the report was built with live truth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<AccountLiveTruth>,
+}
+
+/// Actions counted by access level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionCounts {
+    pub total: usize,
+    pub levels: LevelCounts,
+}
+
+/// One role of the repository: what its live documents grant beside what the repository's do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleLiveTruth {
+    pub name: String,
+    pub repository: PermissionCounts,
+    pub live: PermissionCounts,
+    /// Live and repository grant different actions.
+    pub differs: bool,
+    /// Actions live grants that the repository does not: access added by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub beyond_repository: Vec<String>,
+    /// Actions the repository grants that live does not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_from_live: Vec<String>,
+}
+
+/// An unmanaged live object a posture, trust or escalation finding is about, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskyObject {
+    /// `role`, `user` or `account`.
+    pub kind: String,
+    pub name: String,
+    pub class: RiskClass,
+    pub rule: String,
+    pub severity: Severity,
+    /// The finding's message.
+    pub why: String,
+}
+
+/// Live truth of one account: effective permissions from the live documents, users and their
+/// credentials, unused roles, who outside the organization can assume what, and the posture
+/// findings (the same data as the evidence bundle's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLiveTruth {
+    /// Users, groups and the credential report were read (a snapshot). A plan's own read covers
+    /// roles and policies only: then `users` is empty because nobody looked.
+    pub users_read: bool,
+    pub roles: Vec<RoleLiveTruth>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserEvidence>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unused_roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_trust: Vec<ExternalTrust>,
+    /// Posture findings and the trust and escalation rules on every live role, managed or not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// Unmanaged objects the findings above are about (filled by [`DriftReport::with_live_truth`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risky_unmanaged: Vec<RiskyObject>,
+}
+
+impl AccountLiveTruth {
+    /// The live-truth part of an account's evidence (after
+    /// [`crate::evidence::add_live_truth`]); `findings` are the account's live findings.
+    pub fn from_evidence(
+        evidence: &AccountEvidence,
+        users_read: bool,
+        findings: Vec<Finding>,
+    ) -> AccountLiveTruth {
+        let roles = evidence
+            .roles
+            .iter()
+            .filter_map(|role| {
+                let live = role.live_permissions.as_ref()?;
+                Some(RoleLiveTruth {
+                    name: role.name.clone(),
+                    repository: PermissionCounts {
+                        total: role.permissions.total,
+                        levels: role.permissions.levels,
+                    },
+                    live: PermissionCounts {
+                        total: live.permissions.total,
+                        levels: live.permissions.levels,
+                    },
+                    differs: live.differs,
+                    beyond_repository: live.beyond_repository.clone(),
+                    missing_from_live: live.missing_from_live.clone(),
+                })
+            })
+            .collect();
+        let posture = evidence.posture.as_ref();
+        AccountLiveTruth {
+            users_read,
+            roles,
+            users: posture.map(|p| p.users.clone()).unwrap_or_default(),
+            unused_roles: posture.map(|p| p.unused_roles.clone()).unwrap_or_default(),
+            external_trust: posture
+                .map(|p| p.external_trust.clone())
+                .unwrap_or_default(),
+            findings,
+            risky_unmanaged: Vec::new(),
+        }
+    }
 }
 
 impl AccountDrift {
@@ -155,6 +266,9 @@ pub struct DriftReport {
     /// SCP changes and conflicts (`account_id` is `organization`), when SCPs were planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<AccountDrift>,
+    /// Findings (lint and live) and drift where live grants more, by risk class.
+    #[serde(default)]
+    pub risks: BTreeMap<RiskClass, ClassCounts>,
 }
 
 impl DriftReport {
@@ -198,6 +312,7 @@ impl DriftReport {
                     unmanaged: scps.unmanaged.clone(),
                     unreadable: None,
                     findings: org_findings,
+                    live: None,
                 })
             }
             None if !org_findings.is_empty() => Some(AccountDrift {
@@ -210,6 +325,7 @@ impl DriftReport {
                 unmanaged: Vec::new(),
                 unreadable: None,
                 findings: org_findings,
+                live: None,
             }),
             None => None,
         };
@@ -225,9 +341,31 @@ impl DriftReport {
             totals: DriftTotals::default(),
             accounts,
             organization: organization_drift,
+            risks: BTreeMap::new(),
         };
         report.totals = totals(&report);
+        report.risks = risks(&report);
         report
+    }
+
+    /// The report with live truth added to the accounts it was read for (by account id), each
+    /// account's risky unmanaged objects picked from its live findings, and the risk counts
+    /// recomputed.
+    pub fn with_live_truth(mut self, mut live: BTreeMap<String, AccountLiveTruth>) -> DriftReport {
+        for account in &mut self.accounts {
+            let Some(mut truth) = live.remove(&account.account_id) else {
+                continue;
+            };
+            truth.risky_unmanaged = risky_unmanaged(&account.unmanaged, &truth.findings);
+            account.live = Some(truth);
+        }
+        self.risks = risks(&self);
+        self
+    }
+
+    /// Whether any account carries live truth.
+    pub fn has_live_truth(&self) -> bool {
+        self.accounts.iter().any(|account| account.live.is_some())
     }
 
     /// Any change, conflict or unreadable account.
@@ -265,7 +403,7 @@ impl DriftReport {
         };
         match self.verdict() {
             Verdict::NothingRead => format!(
-                "Nothing could be read: 0 of {} account(s) read, so this report says nothing about their drift{}",
+                "No account could be read: 0 of {} account(s) read, so this report says nothing about their drift{}",
                 t.accounts,
                 if t.changes + t.conflicts > 0 {
                     " (the service control policy changes below were read)"
@@ -304,6 +442,7 @@ fn account_drift(
         unmanaged: account.unmanaged.clone(),
         unreadable: None,
         findings: findings_of(findings, &account.account_id),
+        live: None,
     }
 }
 
@@ -322,7 +461,65 @@ fn unreadable_drift(
         unmanaged: Vec::new(),
         unreadable: Some(unreadable.reason.clone()),
         findings: findings_of(findings, &unreadable.account_id),
+        live: None,
     }
+}
+
+/// Live findings (active, in a risk class) about an unmanaged role, or about a user or the
+/// account itself (Warden never manages those).
+fn risky_unmanaged(unmanaged: &[Unmanaged], findings: &[Finding]) -> Vec<RiskyObject> {
+    let unmanaged_roles: BTreeSet<String> = unmanaged
+        .iter()
+        .filter(|item| item.kind == "role")
+        .map(|item| item.name.to_ascii_lowercase())
+        .collect();
+    findings
+        .iter()
+        .filter(|finding| finding.is_active())
+        .filter_map(|finding| {
+            let class = class_of_rule(&finding.rule);
+            if class == RiskClass::Other {
+                return None;
+            }
+            let name = finding.principal.clone().unwrap_or_default();
+            let kind = if unmanaged_roles.contains(&name.to_ascii_lowercase()) {
+                "role"
+            } else if matches!(finding.rule.as_str(), "WL750" | "WL751" | "WL752" | "WL755") {
+                "user"
+            } else if matches!(finding.rule.as_str(), "WL753" | "WL754" | "WL756") {
+                "account"
+            } else {
+                return None;
+            };
+            Some(RiskyObject {
+                kind: kind.into(),
+                name,
+                class,
+                rule: finding.rule.clone(),
+                severity: finding.severity,
+                why: finding.message.clone(),
+            })
+        })
+        .collect()
+}
+
+fn risks(report: &DriftReport) -> BTreeMap<RiskClass, ClassCounts> {
+    let mut counts = RiskCounts::default();
+    for section in report.sections() {
+        for finding in &section.findings {
+            counts.add_finding(finding);
+        }
+        for row in &section.changes {
+            counts.add_change(row);
+        }
+        for finding in section.live.iter().flat_map(|live| &live.findings) {
+            counts.add_finding(finding);
+        }
+    }
+    RiskClass::ALL
+        .iter()
+        .map(|class| (*class, counts.get(*class)))
+        .collect()
 }
 
 fn ou_path(organization: &Organization, account_id: &str) -> String {

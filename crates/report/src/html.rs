@@ -39,7 +39,9 @@ h1{font-size:1.6rem}h2{font-size:1.3rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f6f8fa}td.num{text-align:right}code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}\
 pre{background:#f6f8fa;padding:.75rem;overflow:auto}.ok{color:#1a7f37}.bad{color:#cf222e}.warn{color:#9a6700}\
-.muted{color:#57606a}nav a{margin-right:1rem}details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}";
+.muted{color:#57606a}nav a{margin-right:1rem}details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}\
+figure{margin:1rem 0}figcaption{color:#57606a;font-size:.85rem;max-width:52rem}svg.chart{max-width:100%;height:auto;display:block}\
+.headline{font-size:1.15rem}";
 
 /// Starts a page: doctype, title, inline style, `<body>`.
 pub fn page_start(out: &mut String, title: &str) {

@@ -7,6 +7,7 @@
 
 pub mod bundle;
 pub mod drift;
+pub mod drift_html;
 pub mod err;
 pub mod events;
 pub mod evidence;
@@ -14,6 +15,8 @@ pub mod html;
 pub mod permissions;
 pub mod provenance;
 pub mod render;
+pub mod risk;
+pub mod svg;
 pub mod usage;
 
 pub use bundle::{BundleSummary, EvidenceWriter};

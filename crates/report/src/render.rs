@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use warden_lint::Finding;
 
-use crate::drift::{AccountDrift, AccountStatus, DriftReport, Verdict};
-use crate::html::{self, escape};
+use crate::drift::{AccountDrift, AccountStatus, DriftReport};
+pub use crate::drift_html::drift_html;
+use crate::html::escape;
 
 /// Pretty JSON of the whole model.
 pub fn drift_json(report: &DriftReport) -> String {
@@ -17,7 +18,7 @@ pub fn drift_json(report: &DriftReport) -> String {
     text
 }
 
-fn provenance_line(report: &DriftReport) -> String {
+pub(crate) fn provenance_line(report: &DriftReport) -> String {
     let commit = match &report.commit {
         Some(commit) if report.dirty => format!("{commit} (uncommitted changes)"),
         Some(commit) => commit.clone(),
@@ -213,7 +214,7 @@ fn markdown_section(out: &mut String, section: &AccountDrift) {
     out.push_str("</details>\n");
 }
 
-fn severity_text(finding: &Finding) -> String {
+pub(crate) fn severity_text(finding: &Finding) -> String {
     match &finding.excepted {
         Some(exception) => format!(
             "{} (excepted by {} until {})",
@@ -225,7 +226,7 @@ fn severity_text(finding: &Finding) -> String {
     }
 }
 
-fn finding_place(finding: &Finding) -> String {
+pub(crate) fn finding_place(finding: &Finding) -> String {
     let mut place = finding.file.clone();
     if finding.line > 0 {
         let _ = write!(place, ":{}:{}", finding.line, finding.column);
@@ -237,189 +238,6 @@ fn finding_place(finding: &Finding) -> String {
         let _ = write!(place, " [{sid}]");
     }
     place
-}
-
-/// The status as coloured text (no emoji: headless and print fonts often lack them).
-fn status_badge(status: AccountStatus) -> String {
-    let class = match status {
-        AccountStatus::InSync => "ok",
-        AccountStatus::Drift => "warn",
-        AccountStatus::Conflict | AccountStatus::Unreadable => "bad",
-    };
-    format!("<span class=\"{class}\">{}</span>", status.label())
-}
-
-/// One self-contained HTML page (inline CSS, no scripts).
-pub fn drift_html(report: &DriftReport) -> String {
-    let t = &report.totals;
-    let mut out = String::new();
-    html::page_start(&mut out, "Warden drift report");
-    out.push_str("<h1>Warden drift report</h1>\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"muted\">{}</p>",
-        escape(&provenance_line(report))
-    );
-    let class = match report.verdict() {
-        Verdict::InSync => "ok",
-        Verdict::Drift | Verdict::PartlyRead | Verdict::NothingRead => "bad",
-    };
-    let _ = writeln!(
-        out,
-        "<p class=\"{class}\"><strong>{}.</strong></p>",
-        escape(&report.headline())
-    );
-    out.push_str("<table>\n");
-    let totals = [
-        ("Accounts", t.accounts),
-        ("In sync", t.accounts_in_sync),
-        ("With drift", t.accounts_with_drift),
-        ("Unreadable", t.unreadable),
-        ("Changes the repository would make", t.changes),
-        ("… live differs from the repository", t.differs),
-        ("… not live", t.not_live),
-        ("… not in the repository", t.not_in_repo),
-        ("… where live grants more", t.live_grants_more),
-        ("Conflicts", t.conflicts),
-        ("Unmanaged", t.unmanaged),
-        ("Lint errors", t.lint_errors),
-        ("Lint warnings", t.lint_warnings),
-        ("Lint findings excepted", t.lint_excepted),
-    ];
-    for (name, count) in totals {
-        html::row(
-            &mut out,
-            &[escape(name), format!("<strong>{count}</strong>")],
-        );
-    }
-    out.push_str("</table>\n<h2>Accounts</h2>\n<table>\n");
-    html::header(
-        &mut out,
-        &[
-            "Account",
-            "Id",
-            "OU",
-            "Status",
-            "Changes",
-            "Conflicts",
-            "Unmanaged",
-            "Lint",
-        ],
-    );
-    for section in report.sections() {
-        let id = html::anchor(&["account", &section.account_id]);
-        html::row(
-            &mut out,
-            &[
-                format!("<a href=\"#{id}\">{}</a>", escape(&section.account_name)),
-                format!("<code>{}</code>", escape(&section.account_id)),
-                escape(&section.ou_path),
-                status_badge(section.status),
-                section.changes.len().to_string(),
-                section.conflicts.len().to_string(),
-                section.unmanaged.len().to_string(),
-                active_findings(&section.findings).to_string(),
-            ],
-        );
-    }
-    out.push_str("</table>\n");
-    for section in report.sections() {
-        html_section(&mut out, section);
-    }
-    html::page_end(&mut out);
-    out
-}
-
-fn html_section(out: &mut String, section: &AccountDrift) {
-    let id = html::anchor(&["account", &section.account_id]);
-    let _ = writeln!(
-        out,
-        "<h2 id=\"{id}\">{} <code>{}</code></h2>\n<p>{}{}</p>",
-        escape(&section.account_name),
-        escape(&section.account_id),
-        status_badge(section.status),
-        if section.ou_path.is_empty() {
-            String::new()
-        } else {
-            format!(" · {}", escape(&section.ou_path))
-        }
-    );
-    if let Some(reason) = &section.unreadable {
-        let _ = writeln!(
-            out,
-            "<p class=\"bad\">Could not be read: {}</p>",
-            escape(reason)
-        );
-    }
-    if !section.changes.is_empty() {
-        out.push_str("<h3>Changes the repository would make</h3>\n<table>\n");
-        html::header(out, &["", "Kind", "Object", "Why", "Detail"]);
-        for row in &section.changes {
-            html::row(
-                out,
-                &[
-                    format!("<code>{}</code>", row.action.symbol()),
-                    escape(&row.kind),
-                    format!("<code>{}</code>", escape(&row.subject)),
-                    if row.live_grants_more {
-                        format!(
-                            "{} <strong class=\"bad\">live grants more</strong>",
-                            row.difference.label()
-                        )
-                    } else {
-                        row.difference.label().into()
-                    },
-                    row.detail
-                        .iter()
-                        .map(|line| escape(line))
-                        .collect::<Vec<_>>()
-                        .join("<br>"),
-                ],
-            );
-        }
-        out.push_str("</table>\n");
-    }
-    if !section.conflicts.is_empty() {
-        out.push_str("<h3>Conflicts (left unchanged)</h3>\n<ul>\n");
-        for conflict in &section.conflicts {
-            let _ = writeln!(
-                out,
-                "<li>{} <code>{}</code>: {}</li>",
-                escape(&conflict.kind),
-                escape(&conflict.name),
-                escape(&conflict.reason)
-            );
-        }
-        out.push_str("</ul>\n");
-    }
-    if !section.unmanaged.is_empty() {
-        out.push_str("<h3>Unmanaged (never changed by Warden)</h3>\n<ul>\n");
-        for item in &section.unmanaged {
-            let _ = writeln!(
-                out,
-                "<li>{} <code>{}</code></li>",
-                escape(&item.kind),
-                escape(&item.name)
-            );
-        }
-        out.push_str("</ul>\n");
-    }
-    if !section.findings.is_empty() {
-        out.push_str("<h3>Lint</h3>\n<table>\n");
-        html::header(out, &["Rule", "Severity", "Where", "Message"]);
-        for finding in &section.findings {
-            html::row(
-                out,
-                &[
-                    escape(&finding.rule),
-                    escape(&severity_text(finding)),
-                    escape(&finding_place(finding)),
-                    escape(&finding.message),
-                ],
-            );
-        }
-        out.push_str("</table>\n");
-    }
 }
 
 /// Plain text for terminals: one line per account, then the details of those with findings.
