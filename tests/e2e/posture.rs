@@ -256,6 +256,11 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
         weak[0].message
     );
     assert!(hits(findings, "WL751").is_empty(), "a new key is not stale");
+    assert_eq!(
+        hits(findings, "WL752"),
+        [(dev.clone(), "ops".to_string())],
+        "a key never used is reported at once"
+    );
     assert!(
         hits(findings, "WL757").is_empty(),
         "new roles are not unused"
@@ -414,6 +419,61 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
     let root = [(dev.clone(), "root".to_string())];
     assert_eq!(hits(&planted.findings, "WL753"), root);
     assert_eq!(hits(&planted.findings, "WL754"), root);
+
+    // Last use planted too (moto records none): judged 120 days on, `ops`'s key used 10 days
+    // before is not unused (a never-used key is: see above), and `vendor-listed`, assumed 10
+    // days before, is the twin of the unused `vendor-unknown`.
+    let later = warden_lint::Date::from_julian_day(today.to_julian_day() + 120).unwrap();
+    let recently = format!(
+        "{}T12:00:00Z",
+        warden_policy::date::format_day(
+            warden_lint::Date::from_julian_day(later.to_julian_day() - 10).unwrap()
+        )
+    );
+    let dev_live = accounts
+        .iter_mut()
+        .find(|account| account.account_id == dev)
+        .unwrap();
+    for user in dev_live.users.iter_mut().filter(|user| user.name == "ops") {
+        for key in &mut user.access_keys {
+            key.last_used = Some(warden_plan::live::AccessKeyLastUsed {
+                date: recently.clone(),
+                service: Some("s3".into()),
+                region: Some("us-east-1".into()),
+            });
+        }
+    }
+    for role in dev_live
+        .roles
+        .iter_mut()
+        .filter(|role| role.name == "vendor-listed")
+    {
+        role.role_last_used = Some(warden_plan::live::RoleLastUsed {
+            date: Some(recently.clone()),
+            region: Some("us-east-1".into()),
+        });
+    }
+    let request = PostureRequest {
+        today: later,
+        ..request
+    };
+    let used = lint_accounts(&accounts, &organization, &request);
+    assert!(
+        hits(&used.findings, "WL752").is_empty(),
+        "{:?}",
+        used.findings
+    );
+    assert_eq!(
+        hits(&used.findings, "WL751"),
+        [(dev.clone(), "ops".to_string())],
+        "a key used last week is still stale at 120 days old"
+    );
+    let unused = hits(&used.findings, "WL757");
+    assert!(unused.contains(&(dev.clone(), "vendor-unknown".to_string())));
+    assert!(
+        !unused.contains(&(dev.clone(), "vendor-listed".to_string())),
+        "{unused:?}"
+    );
 
     // The evidence bundle over the snapshot carries live truth beside intent.
     let bundle = tempfile::tempdir().unwrap();
