@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use warden_report::drift::DriftReport;
 use warden_report::render::{drift_html, drift_json, drift_markdown, drift_table};
 
 use super::plan::{Connection, live, load_definitions, runtime};
@@ -95,7 +94,8 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
     })?;
     let mut plan = outcome.plan.clone();
     warden_plan::review::retain_roles(&mut plan, &args.roles);
-    let report = DriftReport::build(&plan, &outcome.organization, &findings);
+    let today = warden_app::today()?;
+    let report = warden_app::drift_report::build(&plan, &outcome, &findings, &definitions, today)?;
     let text = match args.format {
         Format::Table => drift_table(&report),
         Format::Json => drift_json(&report),
