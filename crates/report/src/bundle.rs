@@ -12,10 +12,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use warden_catalog::AccessLevel;
 
+use crate::drift::AccountLiveTruth;
 use crate::err::ReportError;
 use crate::evidence::{AccountEvidence, LiveMatch, RoleEvidence};
 use crate::html::{self, escape};
+use crate::permissions::LevelCounts;
 use crate::provenance::Provenance;
+use crate::risk::{RiskClass, RiskCounts};
+use crate::svg::{self, Cell, CellGroup, StackedRow, Tone};
 use crate::usage::UsagePeriod;
 
 pub const EVIDENCE_FORMAT: &str = "warden-evidence";
@@ -199,6 +203,225 @@ impl IndexSpill {
     }
 }
 
+/// Live match of an account as a whole, for the index's grid (indexes [`EVIDENCE_STATUSES`]).
+fn account_status(account: &AccountEvidence) -> usize {
+    if account.unreadable.is_some() {
+        return 3;
+    }
+    let any = |wanted: fn(&LiveMatch) -> bool| account.roles.iter().any(|role| wanted(&role.live));
+    if any(|live| matches!(live, LiveMatch::Conflict { .. })) {
+        2
+    } else if any(|live| matches!(live, LiveMatch::Differs { .. })) {
+        1
+    } else if any(|live| matches!(live, LiveMatch::NotChecked)) {
+        4
+    } else {
+        0
+    }
+}
+
+/// Account statuses of the index's grid.
+pub const EVIDENCE_STATUSES: [(&str, Tone); 5] = [
+    ("live matched", Tone::Good),
+    ("live differs", Tone::Caution),
+    ("conflict", Tone::Danger),
+    ("not read", Tone::Unknown),
+    ("not checked", Tone::Info),
+];
+
+/// One account in the index's grid: a few strings per account, the only thing the writer
+/// keeps per account besides the spill files.
+struct GridEntry {
+    id: String,
+    name: String,
+    ou_path: String,
+    status: usize,
+}
+
+/// The widest instance of a role name: where it grants the most.
+struct WidestRole {
+    account_name: String,
+    page: String,
+    levels: LevelCounts,
+    total: usize,
+    /// Counted from live documents (else from the repository's).
+    live: bool,
+    beyond_repository: usize,
+}
+
+/// What index.html's pictures are drawn from, gathered as accounts are written.
+#[derive(Default)]
+struct Pictures {
+    grid: Vec<GridEntry>,
+    risks: RiskCounts,
+    widest: std::collections::BTreeMap<String, WidestRole>,
+}
+
+impl Pictures {
+    fn add(&mut self, account: &AccountEvidence, page: &str) {
+        self.grid.push(GridEntry {
+            id: account.account_id.clone(),
+            name: account.account_name.clone(),
+            ou_path: account.ou_path.clone(),
+            status: account_status(account),
+        });
+        self.risks.merge(&account_risks(account));
+        for role in &account.roles {
+            let (levels, total, live, beyond) = match &role.live_permissions {
+                Some(live) => (
+                    live.permissions.levels,
+                    live.permissions.total,
+                    true,
+                    live.beyond_repository.len(),
+                ),
+                None => (role.permissions.levels, role.permissions.total, false, 0),
+            };
+            let wider = self
+                .widest
+                .get(&role.name)
+                .is_none_or(|known| total > known.total);
+            if wider {
+                self.widest.insert(
+                    role.name.clone(),
+                    WidestRole {
+                        account_name: account.account_name.clone(),
+                        page: page.to_string(),
+                        levels,
+                        total,
+                        live,
+                        beyond_repository: beyond,
+                    },
+                );
+            }
+        }
+    }
+
+    fn html(&self) -> String {
+        let mut out = String::new();
+        out.push_str("<h2 id=\"risks-section\">Findings by risk class</h2>\n");
+        svg::figure(
+            &mut out,
+            "Lint of the definitions and, with a snapshot, the posture of live IAM, counted by the kind of harm they point at.",
+            &risk_chart(&self.risks, None),
+        );
+        out.push_str("<h2 id=\"grid-section\">Accounts by OU and live match</h2>\n");
+        let mut groups: std::collections::BTreeMap<&str, Vec<&GridEntry>> =
+            std::collections::BTreeMap::new();
+        for entry in &self.grid {
+            groups.entry(&entry.ou_path).or_default().push(entry);
+        }
+        let groups: Vec<CellGroup> = groups
+            .into_iter()
+            .map(|(ou, entries)| CellGroup {
+                heading: if ou.is_empty() {
+                    "(no OU)".into()
+                } else {
+                    ou.to_string()
+                },
+                cells: entries
+                    .iter()
+                    .map(|entry| Cell {
+                        title: format!("{} ({})", entry.name, entry.id),
+                        status: entry.status,
+                        href: Some(format!("#{}", html::anchor(&["account", &entry.id]))),
+                    })
+                    .collect(),
+            })
+            .collect();
+        svg::figure(
+            &mut out,
+            "One square per account, grouped by OU: whether live IAM matched the repository for every role. Hover for the name, click for its roles.",
+            &svg::status_grid(
+                "grid",
+                "Accounts by OU and live match",
+                &EVIDENCE_STATUSES,
+                &groups,
+            ),
+        );
+        out.push_str("<h2 id=\"levels-section\">Access levels per role</h2>\n");
+        let distinct = self.widest.len();
+        let mut roles: Vec<(&String, &WidestRole)> = self.widest.iter().collect();
+        roles.sort_by(|a, b| b.1.total.cmp(&a.1.total).then(a.0.cmp(b.0)));
+        roles.truncate(crate::drift_html::MAX_CHART_ROLES);
+        let rows: Vec<StackedRow> = roles
+            .iter()
+            .map(|(name, widest)| StackedRow {
+                label: format!("{name} in {}", widest.account_name),
+                values: svg::level_values(&widest.levels),
+                href: Some(format!("{}#{}", widest.page, html::anchor(&["role", name]))),
+                note: Some(match (widest.live, widest.beyond_repository) {
+                    (true, 0) => format!("{} live", widest.total),
+                    (true, beyond) => {
+                        format!("{} live, +{beyond} beyond the repository", widest.total)
+                    }
+                    (false, _) => format!("{} (repository)", widest.total),
+                }),
+            })
+            .collect();
+        svg::figure(
+            &mut out,
+            &format!(
+                "Effective actions of each role by access level, where it grants the most (from the live documents when a snapshot was given, else the repository's){}.",
+                if distinct > rows.len() {
+                    format!("; the {} widest of {distinct} roles", rows.len())
+                } else {
+                    String::new()
+                }
+            ),
+            &svg::stacked_bars(
+                "levels",
+                "Access levels per role",
+                &svg::ACCESS_LEVELS,
+                &rows,
+            ),
+        );
+        out
+    }
+}
+
+/// Every finding of an account's evidence (roles, policies, live posture) by risk class.
+fn account_risks(account: &AccountEvidence) -> RiskCounts {
+    let mut risks = RiskCounts::default();
+    for finding in account
+        .roles
+        .iter()
+        .flat_map(|role| &role.findings)
+        .chain(&account.policy_findings)
+        .chain(account.posture.iter().flat_map(|posture| &posture.findings))
+    {
+        risks.add_finding(finding);
+    }
+    risks
+}
+
+/// The findings-by-risk-class chart; rows link to `page#risk-<class>` when `page` is given.
+fn risk_chart(risks: &RiskCounts, link: Option<&str>) -> String {
+    let rows: Vec<StackedRow> = RiskClass::ALL
+        .iter()
+        .map(|class| {
+            let counts = risks.get(*class);
+            StackedRow {
+                label: class.label().to_string(),
+                values: vec![counts.errors, counts.warnings, counts.infos, counts.drift],
+                href: link
+                    .filter(|_| counts.active() + counts.excepted > 0)
+                    .map(|page| format!("{page}#{}", html::anchor(&["risk", class.label()]))),
+                note: Some(if counts.excepted > 0 {
+                    format!("{} ({} excepted)", counts.active(), counts.excepted)
+                } else {
+                    counts.active().to_string()
+                }),
+            }
+        })
+        .collect();
+    svg::stacked_bars(
+        "risks",
+        "Findings by risk class",
+        &crate::drift_html::RISK_SERIES[..3],
+        &rows,
+    )
+}
+
 /// Writes a bundle into a directory account by account.
 pub struct EvidenceWriter {
     dir: PathBuf,
@@ -207,6 +430,7 @@ pub struct EvidenceWriter {
     csv: HashingFile,
     accounts_written: usize,
     index: IndexSpill,
+    pictures: Pictures,
     summary: BundleSummary,
 }
 
@@ -241,6 +465,7 @@ impl EvidenceWriter {
             csv,
             accounts_written: 0,
             index,
+            pictures: Pictures::default(),
             summary: BundleSummary::default(),
         })
     }
@@ -269,6 +494,7 @@ impl EvidenceWriter {
         let mut file = HashingFile::create(&self.dir, &page)?;
         file.put(account_page(account, &self.header).as_bytes())?;
         self.record(file.finish()?);
+        self.pictures.add(account, &page);
         self.summary.accounts += 1;
         self.summary.roles += account.roles.len();
         self.summary.unreadable_accounts += usize::from(account.unreadable.is_some());
@@ -311,7 +537,7 @@ impl EvidenceWriter {
         let json = self.json.finish()?;
         let csv = self.csv.finish()?;
         let mut index = HashingFile::create(&self.dir, "index.html")?;
-        index.put(index_head(&self.header, &self.summary).as_bytes())?;
+        index.put(index_head(&self.header, &self.summary, &self.pictures).as_bytes())?;
         self.index.drain_into(&mut index, "</ul>\n")?;
         let mut end = String::new();
         html::page_end(&mut end);
@@ -456,7 +682,7 @@ fn provenance_html(out: &mut String, header: &BundleHeader) {
 }
 
 /// index.html up to the account list's opening tag: title, summary and provenance.
-fn index_head(header: &BundleHeader, summary: &BundleSummary) -> String {
+fn index_head(header: &BundleHeader, summary: &BundleSummary, pictures: &Pictures) -> String {
     let mut out = String::new();
     html::page_start(&mut out, "Warden IAM evidence");
     out.push_str("<h1>Warden IAM evidence</h1>\n");
@@ -465,6 +691,7 @@ fn index_head(header: &BundleHeader, summary: &BundleSummary) -> String {
         "<p>{} accounts, {} roles; {} roles matched live IAM; {} accounts could not be read. Machine-readable: <a href=\"evidence.json\">evidence.json</a>, <a href=\"roles.csv\">roles.csv</a>; checksums: <a href=\"{MANIFEST}\">{MANIFEST}</a>.</p>",
         summary.accounts, summary.roles, summary.roles_matching_live, summary.unreadable_accounts
     );
+    out.push_str(&pictures.html());
     out.push_str("<h2 id=\"provenance\">Provenance</h2>\n");
     provenance_html(&mut out, header);
     out.push_str("<h2 id=\"accounts\">Accounts</h2>\n<ul>\n");
@@ -559,6 +786,41 @@ fn account_page(account: &AccountEvidence, header: &BundleHeader) -> String {
             escape(reason)
         );
     }
+    out.push_str("<h2 id=\"pictures\">At a glance</h2>\n");
+    svg::figure(
+        &mut out,
+        "Findings on this account's roles and policies and, with a snapshot, on its live IAM, by risk class.",
+        &risk_chart(&account_risks(account), None),
+    );
+    match &account.posture {
+        Some(posture) => {
+            let live = AccountLiveTruth::from_evidence(account, true, posture.findings.clone());
+            out.push_str("<h2 id=\"live\">Live truth beside the repository</h2>\n");
+            crate::drift_html::live_truth_html(&mut out, &account.account_id, &live);
+        }
+        None => {
+            let rows: Vec<StackedRow> = account
+                .roles
+                .iter()
+                .map(|role| StackedRow {
+                    label: role.name.clone(),
+                    values: svg::level_values(&role.permissions.levels),
+                    href: Some(format!("#{}", html::anchor(&["role", &role.name]))),
+                    note: Some(format!("{} actions", role.permissions.total)),
+                })
+                .collect();
+            svg::figure(
+                &mut out,
+                "Effective actions of each role by access level, from the repository's documents. Live documents were not read: evidence from a snapshot (--snapshot DIR) shows them beside these, with the users and keys.",
+                &svg::stacked_bars(
+                    "levels",
+                    "Access levels per role",
+                    &svg::ACCESS_LEVELS,
+                    &rows,
+                ),
+            );
+        }
+    }
     out.push_str("<h2 id=\"scps\">Service control policies in force</h2>\n");
     if account.scps.is_empty() {
         out.push_str("<p class=\"muted\">No SCP from the repository applies (AWS-managed FullAWSAccess is not listed).</p>\n");
@@ -601,7 +863,7 @@ fn account_page(account: &AccountEvidence, header: &BundleHeader) -> String {
         out.push_str("</ul>\n");
     }
     for role in &account.roles {
-        role_section(&mut out, role);
+        role_section(&mut out, &account.account_id, role);
     }
     html::page_end(&mut out);
     out
@@ -612,7 +874,7 @@ fn json_block(out: &mut String, value: &serde_json::Value) {
     let _ = writeln!(out, "<pre>{}</pre>", escape(&text));
 }
 
-fn role_section(out: &mut String, role: &RoleEvidence) {
+fn role_section(out: &mut String, account_id: &str, role: &RoleEvidence) {
     let _ = writeln!(
         out,
         "<section>\n<h2 id=\"{}\">Role {}</h2>\n<p><code>{}</code><br>{}<br>Defined in <code>{}</code>; maximum session {} s.</p>",
@@ -639,6 +901,28 @@ fn role_section(out: &mut String, role: &RoleEvidence) {
         LiveMatch::NotChecked => ("warn", "Live IAM was not checked.".to_string()),
     };
     let _ = writeln!(out, "<p class=\"{class}\">{}</p>", escape(&text));
+    if let Some(live) = &role.live_permissions {
+        let _ = writeln!(
+            out,
+            "<p class=\"{}\">Live documents grant {} actions{}; <a href=\"#{}\">live truth</a>.</p>",
+            if live.beyond_repository.is_empty() {
+                "ok"
+            } else {
+                "bad"
+            },
+            live.permissions.total,
+            if live.differs {
+                format!(
+                    ", {} beyond the repository and {} of the repository's missing",
+                    live.beyond_repository.len(),
+                    live.missing_from_live.len()
+                )
+            } else {
+                ", as the repository".to_string()
+            },
+            html::anchor(&["live", account_id, &role.name])
+        );
+    }
     let p = &role.permissions;
     let _ = writeln!(
         out,
