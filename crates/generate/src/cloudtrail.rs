@@ -32,6 +32,9 @@ pub struct TrailEvent {
     pub user_identity: UserIdentity,
     #[serde(default)]
     pub request_parameters: Option<Value>,
+    /// What the call returned (the id AWS gave a created SCP, for example).
+    #[serde(default)]
+    pub response_elements: Option<Value>,
     #[serde(default)]
     pub resources: Vec<TrailResource>,
 }
@@ -828,6 +831,7 @@ mod tests {
             error_message: None,
             user_identity: UserIdentity::default(),
             request_parameters: None,
+            response_elements: None,
             resources: vec![],
         }
     }

@@ -28,6 +28,7 @@ pub enum AlertKind {
     LeftOrganization,
     ScpDetached,
     OutOfBandChange,
+    ScpOutOfBand,
 }
 
 /// How an alert ranks.
@@ -39,7 +40,7 @@ pub enum AlertSeverity {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 11] = [
+    pub const ALL: [AlertKind; 12] = [
         AlertKind::UserCreated,
         AlertKind::AccessKeyCreated,
         AlertKind::LoginProfileCreated,
@@ -51,6 +52,7 @@ impl AlertKind {
         AlertKind::LeftOrganization,
         AlertKind::ScpDetached,
         AlertKind::OutOfBandChange,
+        AlertKind::ScpOutOfBand,
     ];
 
     /// Stable id, `WE` and three digits; never reused.
@@ -67,6 +69,7 @@ impl AlertKind {
             AlertKind::LeftOrganization => "WE302",
             AlertKind::ScpDetached => "WE303",
             AlertKind::OutOfBandChange => "WE401",
+            AlertKind::ScpOutOfBand => "WE402",
         }
     }
 
@@ -83,6 +86,7 @@ impl AlertKind {
             AlertKind::LeftOrganization => "left-organization",
             AlertKind::ScpDetached => "scp-detached",
             AlertKind::OutOfBandChange => "out-of-band-change",
+            AlertKind::ScpOutOfBand => "scp-out-of-band-change",
         }
     }
 
@@ -111,6 +115,9 @@ impl AlertKind {
             AlertKind::OutOfBandChange => {
                 "a Warden-managed object was changed by someone other than Warden"
             }
+            AlertKind::ScpOutOfBand => {
+                "a Warden-managed SCP was changed, attached, detached or deleted by someone other than Warden"
+            }
         }
     }
 }
@@ -127,6 +134,14 @@ pub struct EventsContext {
     /// Accounts of the organization, when known: a trust gaining any other account is called
     /// out as outside the organization.
     pub organization_accounts: BTreeSet<String>,
+    /// Names of the SCPs Warden manages (from the definitions).
+    pub managed_scps: BTreeSet<String>,
+    /// SCP ids known to name SCPs (`p-…` → name), from a snapshot; the records add the ids
+    /// that `CreatePolicy`, `UpdatePolicy` and `DescribePolicy` return.
+    pub scp_names: BTreeMap<String, String>,
+    /// Other roles whose sessions are Warden: the management account's CI role that writes
+    /// SCPs (Organizations calls are not made through the access role).
+    pub warden_roles: BTreeSet<String>,
 }
 
 impl EventsContext {
@@ -161,7 +176,23 @@ impl EventsContext {
                 .map(|policy| policy.name.clone())
                 .collect(),
             organization_accounts,
+            managed_scps: definitions
+                .scps
+                .iter()
+                .map(|scp| scp.name.clone())
+                .collect(),
+            scp_names: BTreeMap::new(),
+            warden_roles: BTreeSet::new(),
         }
+    }
+
+    /// True when a session of Warden's access role or of one of `warden_roles` made the call.
+    fn by_warden(&self, event: &TrailEvent) -> bool {
+        by_access_role(event, &self.access_role_name)
+            || self
+                .warden_roles
+                .iter()
+                .any(|role| by_access_role(event, role))
     }
 }
 
@@ -192,17 +223,45 @@ pub fn detect(events: &[TrailEvent], cx: &EventsContext) -> Vec<Alert> {
         .collect();
     ordered.sort_by(|a, b| a.event_time.cmp(&b.event_time));
     let mut trusts: BTreeMap<(String, String), PolicyDocument> = BTreeMap::new();
+    let mut scp_names = cx.scp_names.clone();
     let mut alerts = Vec::new();
     for event in ordered {
-        judge(event, cx, &mut trusts, &mut alerts);
+        judge(event, cx, &mut trusts, &scp_names, &mut alerts);
+        // Learned after judging: a rename by `UpdatePolicy` is judged under the old name.
+        if let Some((id, name)) = returned_scp(event) {
+            scp_names.insert(id, name);
+        }
     }
     alerts
+}
+
+/// The SCP id and name an Organizations `CreatePolicy`, `UpdatePolicy` or `DescribePolicy`
+/// returned (`responseElements.policy.policySummary`).
+/// https://docs.aws.amazon.com/organizations/latest/APIReference/API_PolicySummary.html
+fn returned_scp(event: &TrailEvent) -> Option<(String, String)> {
+    if event.event_source != "organizations.amazonaws.com"
+        || !matches!(
+            event.event_name.as_str(),
+            "CreatePolicy" | "UpdatePolicy" | "DescribePolicy"
+        )
+    {
+        return None;
+    }
+    let summary = event
+        .response_elements
+        .as_ref()?
+        .get("policy")?
+        .get("policySummary")?;
+    let id = summary.get("id")?.as_str()?;
+    let name = summary.get("name")?.as_str()?;
+    Some((id.to_string(), name.to_string()))
 }
 
 fn judge(
     event: &TrailEvent,
     cx: &EventsContext,
     trusts: &mut BTreeMap<(String, String), PolicyDocument>,
+    scp_names: &BTreeMap<String, String>,
     alerts: &mut Vec<Alert>,
 ) {
     let name = event.event_name.as_str();
@@ -359,10 +418,14 @@ fn judge(
             }
             "DetachPolicy" | "DeletePolicy" => {
                 let policy = param(event, "policyId");
+                let named = match scp_names.get(&policy) {
+                    Some(name) => format!("`{name}` (`{policy}`)"),
+                    None => format!("`{policy}`"),
+                };
                 let target = param_opt(event, "targetId");
                 let message = match &target {
-                    Some(target) => format!("policy `{policy}` was detached from `{target}`"),
-                    None => format!("policy `{policy}` was deleted"),
+                    Some(target) => format!("policy {named} was detached from `{target}`"),
+                    None => format!("policy {named} was deleted"),
                 };
                 push(AlertKind::ScpDetached, policy, message);
             }
@@ -379,6 +442,28 @@ fn judge(
             }
             _ => {}
         }
+    }
+    // Organizations writes to a managed SCP by anyone but Warden (the access role or the CI
+    // role that applies SCPs): the requests name the policy by id only.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_cloudtrail-integration.html
+    if source == "organizations.amazonaws.com"
+        && matches!(
+            name,
+            "UpdatePolicy" | "AttachPolicy" | "DetachPolicy" | "DeletePolicy"
+        )
+        && !cx.by_warden(event)
+        && let Some(id) = param_opt(event, "policyId")
+        && let Some(scp) = scp_names
+            .get(&id)
+            .filter(|scp| cx.managed_scps.contains(*scp))
+    {
+        push(
+            AlertKind::ScpOutOfBand,
+            scp.clone(),
+            format!(
+                "`{name}` changed Warden-managed SCP `{scp}` (`{id}`) outside Warden: run `cargo xtask drift`"
+            ),
+        );
     }
     if source == "iam.amazonaws.com"
         && is_write(name)
@@ -853,6 +938,43 @@ fn event_pattern(kind: AlertKind, cx: &EventsContext) -> Option<Value> {
                     "userIdentity".to_string(),
                     json!({"sessionContext": {"sessionIssuer": {"userName": [{"anything-but": cx.access_role_name}]}}}),
                 );
+            }
+            pattern
+        }
+        AlertKind::ScpOutOfBand => {
+            let ids: Vec<&String> = cx
+                .scp_names
+                .iter()
+                .filter(|(_, name)| cx.managed_scps.contains(*name))
+                .map(|(id, _)| id)
+                .collect();
+            if ids.is_empty() {
+                return None;
+            }
+            let mut warden: Vec<&String> = cx.warden_roles.iter().collect();
+            if !cx.access_role_name.is_empty() {
+                warden.push(&cx.access_role_name);
+            }
+            let mut pattern = organizations(&[
+                "UpdatePolicy",
+                "AttachPolicy",
+                "DetachPolicy",
+                "DeletePolicy",
+            ]);
+            if let Some(detail) = pattern.get_mut("detail").and_then(Value::as_object_mut) {
+                detail.insert("requestParameters".to_string(), json!({"policyId": ids}));
+                // Sessions of other roles, or callers that are no role session at all (root,
+                // IAM users), whose records have no session issuer for `anything-but` to test.
+                // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+                if !warden.is_empty() {
+                    detail.insert(
+                        "$or".to_string(),
+                        json!([
+                            {"userIdentity": {"sessionContext": {"sessionIssuer": {"userName": [{"anything-but": warden}]}}}},
+                            {"userIdentity": {"type": [{"anything-but": "AssumedRole"}]}},
+                        ]),
+                    );
+                }
             }
             pattern
         }

@@ -21,6 +21,9 @@ fn context() -> EventsContext {
         managed_roles: BTreeSet::from(["payments-deploy".to_string()]),
         managed_policies: BTreeSet::from(["shared".to_string()]),
         organization_accounts: BTreeSet::from(["210987654321".to_string()]),
+        managed_scps: BTreeSet::from(["deny-leave".to_string()]),
+        scp_names: std::collections::BTreeMap::new(),
+        warden_roles: BTreeSet::from(["warden-ci".to_string()]),
     }
 }
 
@@ -52,6 +55,10 @@ fn every_alert_kind_fires_once_and_compliant_twins_stay_silent() {
             "left-organization",
             "scp-detached",
             "out-of-band-change",
+            "scp-out-of-band-change",
+            "root-activity",
+            "scp-detached",
+            "scp-out-of-band-change",
         ]
     );
     let kinds: BTreeSet<&str> = names.iter().copied().collect();
@@ -66,6 +73,27 @@ fn every_alert_kind_fires_once_and_compliant_twins_stay_silent() {
             .contains("outside the organization: `999988887777`"),
         "{}",
         widened.message
+    );
+    let scp: Vec<&str> = alerts
+        .iter()
+        .filter(|alert| alert.name == "scp-out-of-band-change")
+        .map(|alert| alert.message.as_str())
+        .collect();
+    assert_eq!(
+        scp,
+        [
+            "`UpdatePolicy` changed Warden-managed SCP `deny-leave` (`p-managed1`) outside Warden: run `cargo xtask drift`",
+            "`DetachPolicy` changed Warden-managed SCP `deny-leave` (`p-managed1`) outside Warden: run `cargo xtask drift`",
+        ],
+        "the id comes from Warden's CreatePolicy; Warden's own update, a hand-made SCP and a failed call are silent"
+    );
+    let detached = alerts
+        .iter()
+        .rfind(|alert| alert.name == "scp-detached")
+        .unwrap();
+    assert_eq!(
+        detached.message,
+        "policy `deny-leave` (`p-managed1`) was detached from `ou-ab12-cdef3456`"
     );
     // Warden's own write on its managed role is not out of band.
     assert!(
@@ -97,7 +125,13 @@ fn events_render_as_table_json_and_sarif() {
 
 #[test]
 fn eventbridge_template_has_a_rule_per_alert_kind() {
-    let text = eventbridge_template(&context());
+    // SCP ids known from a snapshot.
+    let mut cx = context();
+    cx.scp_names = std::collections::BTreeMap::from([
+        ("p-managed1".to_string(), "deny-leave".to_string()),
+        ("p-handmade".to_string(), "hand-made".to_string()),
+    ]);
+    let text = eventbridge_template(&cx);
     let template: serde_json::Value = serde_json::from_str(&text).unwrap();
     let resources = template["Resources"].as_object().unwrap();
     assert_eq!(resources.len(), AlertKind::ALL.len());
@@ -110,8 +144,19 @@ fn eventbridge_template_has_a_rule_per_alert_kind() {
         out_of_band["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]["userName"],
         serde_json::json!([{"anything-but": "WardenAccess"}])
     );
+    let scp = &resources["WardenScpOutOfBandChange"]["Properties"]["EventPattern"];
+    assert_eq!(
+        scp["detail"]["requestParameters"]["policyId"],
+        serde_json::json!(["p-managed1"])
+    );
+    assert_eq!(
+        scp["detail"]["$or"][0]["userIdentity"]["sessionContext"]["sessionIssuer"]["userName"],
+        serde_json::json!([{"anything-but": ["warden-ci", "WardenAccess"]}])
+    );
     insta::assert_snapshot!("eventbridge_template", text);
     // Without managed roles there is nothing out of band to match.
     let bare = eventbridge_template(&EventsContext::default());
     assert!(!bare.contains("WardenOutOfBandChange"));
+    // Without a known id of a managed SCP, nor SCPs.
+    assert!(!eventbridge_template(&context()).contains("WardenScpOutOfBandChange"));
 }
