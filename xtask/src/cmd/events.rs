@@ -7,15 +7,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use warden_report::events::{self, EventsContext};
+use warden_report::events::EventsContext;
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Table,
-    Json,
-    Sarif,
-}
+use super::lint::FormatArg;
 
 #[derive(clap::Args)]
 #[command(
@@ -31,10 +25,15 @@ pub struct Args {
     /// Write the EventBridge rules (a CloudFormation template for us-east-1) to this file.
     #[arg(long, value_name = "FILE")]
     eventbridge_out: Option<PathBuf>,
-    /// Organization JSON, so trust granted to accounts outside it is called out (default:
+    /// Organization JSON or a snapshot directory, so trust granted to accounts outside it is
+    /// called out (a snapshot also knows the ids of managed SCPs) (default:
     /// `.warden/organization.json` when a plan saved it).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|DIR")]
     org: Option<PathBuf>,
+    /// The management account's role that runs Warden (as `bootstrap --ci-role`): its SCP
+    /// writes are not out of band; repeatable.
+    #[arg(long = "ci-role", value_name = "NAME", default_value = "warden-ci")]
+    ci_roles: Vec<String>,
     /// Repository whose managed objects and access role are known (default: the nearest
     /// `warden.yaml` upward; without one, out-of-band changes are not judged).
     #[arg(long)]
@@ -46,23 +45,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("give `--cloudtrail DIR`, `--eventbridge-out FILE`, or both");
     }
     let context = match super::root::resolve(args.root.as_deref()) {
-        Ok(root) => warden_app::events::repository_context(&root, args.org.as_deref())?,
+        Ok(root) => {
+            warden_app::events::repository_context(&root, args.org.as_deref(), &args.ci_roles)?
+        }
         Err(err) if args.root.is_some() => return Err(err),
         Err(_) => EventsContext::default(),
     };
     if let Some(out) = &args.eventbridge_out {
-        std::fs::write(out, events::eventbridge_template(&context))
-            .with_context(|| format!("cannot write `{}`", out.display()))?;
+        warden_app::events::write_eventbridge(out, &context)?;
     }
     let Some(dir) = &args.cloudtrail else {
         return Ok(ExitCode::SUCCESS);
     };
     let (alerts, errors) = warden_app::events::alerts(dir, &context)?;
-    super::write_stdout(&match args.format {
-        FormatArg::Table => events::render_table(&alerts),
-        FormatArg::Json => events::render_json(&alerts),
-        FormatArg::Sarif => events::render_sarif(&alerts),
-    })?;
+    super::write_stdout(&warden_app::events::render(args.format.into(), &alerts))?;
     Ok(if errors {
         ExitCode::from(1)
     } else {

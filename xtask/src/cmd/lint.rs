@@ -1,8 +1,7 @@
 //! `cargo xtask lint [PATH...]`: lint the repository's definitions (rendered for every account
 //! of an organization file, or as written), policy JSON files, directories of them, or
-//! `GetAccountAuthorizationDetails` exports; with `--snapshot DIR` or `--live`, the posture of
-//! the organization's live IAM too. Exit 0: no error-level finding; 1: errors; 2: bad
-//! input or usage.
+//! `GetAccountAuthorizationDetails` exports; with `--snapshot DIR` or `--live`, live posture.
+//! Exit 0: no error-level finding; 1: errors; 2: bad input or usage.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,10 +11,20 @@ use warden_lint::PolicyKind;
 use warden_lint::emit::{self, Format};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
+pub(super) enum FormatArg {
     Table,
     Json,
     Sarif,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -80,7 +89,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         None
     };
     // The posture rules (users, keys, root, password policy, unused roles, trust from outside
-    // the organization) run on the snapshot's live state as well.
+    // the organization) run on the live state of a snapshot or read now (`--live`) as well.
     let snapshot = args.snapshot.clone();
     let today = warden_app::lint::today_or(args.today.as_deref())?;
     let live = match root.as_deref().filter(|_| args.live) {
@@ -116,11 +125,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         posture.add_to(&mut linted, "read now");
     }
     let (findings, scope) = (linted.findings, linted.scope);
-    let format = match args.format {
-        FormatArg::Table => Format::Table,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-    };
+    let format = Format::from(args.format);
     // Say what was linted: "0 errors" alone does not tell an empty run from a clean one.
     // Stderr, so that JSON and SARIF on stdout stay machine-readable.
     if matches!(format, Format::Table) {
