@@ -534,3 +534,271 @@ async fn import_then_plan_adopts_only_and_apply_converges_without_changing_iam()
     );
     assert_eq!(deny.targets, vec![workloads]);
 }
+
+const IMPORT_EXTERNAL_ID_ENV: &str = "WARDEN_E2E_IMPORT_EXTERNAL_ID";
+
+/// Three member accounts: `dev` and `prod` make up `Workloads`, `sandbox` is alone in `Sandbox`.
+const IMPORT_CONFIG: &str = r#"
+organization:
+  management_account_id: "123456789012"
+access:
+  role_name: WardenAccess
+  external_id_env: WARDEN_E2E_IMPORT_EXTERNAL_ID
+regions:
+  allowed: [us-east-1]
+  home: us-east-1
+concurrency: 4
+admin_roles: [WardenAccess]
+"#;
+
+/// What apply may change on an adopted object (the marker tag) and what IAM changes by itself
+/// between two reads (last use, the credential report's generation time), taken out so two
+/// full reads compare equal when nothing else changed.
+fn without_marker_and_clock(
+    mut live: warden_plan::live::LiveAccount,
+) -> warden_plan::live::LiveAccount {
+    for role in &mut live.roles {
+        role.tags.remove("warden:managed");
+        role.role_last_used = None;
+    }
+    for policy in &mut live.policies {
+        policy.tags.remove("warden:managed");
+    }
+    live.credential_report = None;
+    live
+}
+
+/// Hand-made IAM in one account: a boundary, a policy with three versions, a role with a
+/// path, a unicode description, a max session, the boundary, customer and AWS managed
+/// attachments and an inline policy naming the account and region in ARNs.
+async fn hand_made_with_arns(admin: &AccountClient, account: &str) {
+    let shared = hand_made(admin).await;
+    let regional = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Logs","Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:{account}:log-group:/ci/*"}},{{"Sid":"Artifacts","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::artifacts-{account}/${{aws:username}}/*"}}]}}"#
+    );
+    let role = NewRole {
+        name: "builder".into(),
+        path: "/ci/build/".into(),
+        trust_policy: format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:PrincipalAccount":"{account}"}}}}}}]}}"#
+        ),
+        description: Some(format!("Construit {account} — ✓ ünïcode")),
+        max_session_duration: Some(14400),
+        permissions_boundary_arn: None,
+        tags: BTreeMap::from([("cost-center".into(), format!("cc-{account}"))]),
+    };
+    fixture::create_role_with_policies(
+        admin,
+        &role,
+        &[("build", &regional)],
+        &[&shared, "arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    )
+    .await
+    .unwrap();
+}
+
+/// The issue's flow through the binary, as a platform team adopting Warden runs it:
+/// snapshot → import → lint exits 0 → plan shows only adoptions → apply → plan is empty, and a
+/// full read of every account before and after is equal apart from the marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_through_the_binary_lints_clean_adopts_only_and_leaves_iam_unchanged() {
+    let server = warden_e2e::moto_with(warden_emulator::MotoOptions {
+        load_managed_policies: true,
+        // Repeatable account ids: the order of accounts in the summary follows them.
+        seed: Some(13),
+        ..warden_emulator::MotoOptions::default()
+    });
+    let aws = Aws::connect(AwsOptions {
+        max_attempts: 2,
+        initial_backoff: Some(Duration::from_millis(10)),
+        ..AwsOptions::emulator(server.endpoint_url())
+    })
+    .await
+    .unwrap();
+    let spec = SeedSpec {
+        ous: vec!["Workloads".into(), "Sandbox".into()],
+        accounts: vec![
+            SeedAccount::new("dev", "Workloads"),
+            SeedAccount::new("prod", "Workloads"),
+            SeedAccount::new("sandbox", "Sandbox"),
+        ],
+        access_role_name: "WardenAccess".into(),
+        external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
+    };
+    let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+    let ids: Vec<String> = ["dev", "prod", "sandbox"]
+        .iter()
+        .map(|name| org.account_id(name).unwrap().to_owned())
+        .collect();
+    for account in &ids {
+        let admin = fixture::admin_client(&aws, account).await.unwrap();
+        if account != &ids[2] {
+            hand_made_with_arns(&admin, account).await;
+        }
+        // Alike in dev and sandbox only: targets by account id, not an OU.
+        if account != &ids[1] {
+            let auditor = NewRole {
+                name: "auditor".into(),
+                path: "/".into(),
+                trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#.into(),
+                description: None,
+                max_session_duration: None,
+                permissions_boundary_arn: None,
+                tags: BTreeMap::new(),
+            };
+            fixture::create_role_with_policies(
+                &admin,
+                &auditor,
+                &[],
+                &["arn:aws:iam::aws:policy/SecurityAudit"],
+            )
+            .await
+            .unwrap();
+        }
+    }
+    // Users, groups, keys, MFA, providers and a service-linked role in dev.
+    let dev_admin = fixture::admin_client(&aws, &ids[0]).await.unwrap();
+    let dev_shared = dev_admin_policy(&aws, &ids[0]).await;
+    fixture::seed_identities(&dev_admin, &dev_shared)
+        .await
+        .unwrap();
+    let workloads = org.ous["Root/Workloads"].clone();
+    let scp = aws
+        .create_scp("deny-leave", "No leaving", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}"#)
+        .await
+        .unwrap();
+    aws.attach_scp(&scp, &workloads).await.unwrap();
+    let mut before = Vec::new();
+    for account in &ids {
+        before.push(aws.read_account_full(account, &access()).await.unwrap());
+    }
+
+    let repo = tempfile::tempdir().unwrap();
+    warden_e2e::write_file(repo.path(), "warden.yaml", IMPORT_CONFIG);
+    let endpoint = server.endpoint_url();
+    let mut redact = vec![
+        (endpoint.clone(), "[moto]"),
+        (repo.path().display().to_string(), "[repo]"),
+        (org.organization_id.clone(), "[org-id]"),
+        (org.root_id.clone(), "[root-id]"),
+        (ids[0].clone(), "[dev]"),
+        (ids[1].clone(), "[prod]"),
+        (ids[2].clone(), "[sandbox]"),
+    ];
+    redact.extend(org.ous.values().map(|id| (id.clone(), "[ou-id]")));
+    redact.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+    let env = [(IMPORT_EXTERNAL_ID_ENV, EXTERNAL_ID)];
+    let run = |args: &[&str], online: bool| {
+        let mut full = args.to_vec();
+        if online {
+            full.extend(["--endpoint-url", endpoint.as_str()]);
+        }
+        crate::cli::xtask_in(repo.path(), &full, &env, &redact)
+    };
+
+    let snapshot = run(&["snapshot", "--out", "snap"], true);
+    assert_eq!(snapshot.code, 0, "{}", snapshot.transcript());
+    let imported = run(&["import", "--snapshot", "snap"], false);
+    assert_eq!(imported.code, 0, "{}", imported.transcript());
+    insta::assert_snapshot!("import_summary", imported.transcript());
+    let builder = std::fs::read_to_string(repo.path().join("policies/builder.yaml")).unwrap();
+    for expected in [
+        r#"ous: ["Root/Workloads"]"#,
+        "arn:${partition}:logs:${region}:${account_id}:log-group:/ci/*",
+        "arn:${partition}:iam::aws:policy/ReadOnlyAccess",
+        "Construit ${account_id} — ✓ ünïcode",
+        "max_session_duration: 14400",
+        "owner: imported",
+    ] {
+        assert!(builder.contains(expected), "{expected}:\n{builder}");
+    }
+    let auditor = std::fs::read_to_string(repo.path().join("policies/auditor.yaml")).unwrap();
+    let mut dev_and_sandbox = [ids[0].as_str(), ids[2].as_str()];
+    dev_and_sandbox.sort_unstable();
+    assert!(
+        auditor.contains(&format!(
+            r#"accounts: ["{}", "{}"]"#,
+            dev_and_sandbox[0], dev_and_sandbox[1]
+        )),
+        "{auditor}"
+    );
+    let again = run(&["import", "--snapshot", "snap"], false);
+    assert!(
+        again.stdout.contains("imported 0 definitions"),
+        "never overwrites: {}",
+        again.transcript()
+    );
+
+    // The repository's lint gate, rendered for the snapshot's organization. (`--snapshot` adds
+    // the posture rules on live objects import leaves alone: users, the access role.)
+    let lint = run(&["lint", "--org", "snap"], false);
+    assert_eq!(lint.code, 0, "lint gate: {}", lint.transcript());
+    assert!(lint.stdout.contains("excepted"), "{}", lint.transcript());
+
+    let plan = run(&["plan", "--out", "plan.json"], true);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    // The definitions digest covers the justification dates, which are today's.
+    let digest = plan
+        .stdout
+        .split("definitions ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_default();
+    insta::assert_snapshot!(
+        "import_then_plan",
+        plan.transcript().replace(digest, "[digest]")
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.path().join("plan.json")).unwrap())
+            .unwrap();
+    let ops: Vec<String> = saved["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|account| account["changes"].as_array().unwrap())
+        .chain(
+            saved["organization"]["changes"]
+                .as_array()
+                .into_iter()
+                .flatten(),
+        )
+        .map(|change| change["op"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(!ops.is_empty());
+    assert!(ops.iter().all(|op| op.starts_with("adopt")), "{ops:?}");
+
+    let applied = run(&["apply", "plan.json"], true);
+    assert_eq!(applied.code, 0, "{}", applied.transcript());
+    let empty = run(&["plan", "--detailed-exitcode"], true);
+    assert_eq!(empty.code, 0, "plan after apply: {}", empty.transcript());
+
+    for (account, old) in ids.iter().zip(before) {
+        let now = aws.read_account_full(account, &access()).await.unwrap();
+        assert!(
+            now.roles
+                .iter()
+                .any(|r| r.tags.contains_key("warden:managed")),
+            "adopted roles carry the marker in {account}"
+        );
+        assert_eq!(
+            without_marker_and_clock(now),
+            without_marker_and_clock(old),
+            "live IAM of {account} unchanged apart from the marker"
+        );
+    }
+    let deny = aws
+        .read_scps()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "deny-leave")
+        .unwrap();
+    assert_eq!(deny.targets, vec![workloads]);
+    assert!(deny.content.contains("organizations:LeaveOrganization"));
+}
+
+/// The ARN of dev's `shared-read` policy, for the seeded group and user.
+async fn dev_admin_policy(aws: &Aws, account: &str) -> String {
+    let live = aws.read_account_full(account, &access()).await.unwrap();
+    live.policy("shared-read").unwrap().arn.clone()
+}

@@ -193,6 +193,9 @@ fn write_new(path: &PathBuf, text: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Accounts named on one skipped line; the count says how many more.
+const SKIPPED_ACCOUNTS_SHOWN: usize = 5;
+
 /// The summary `cargo xtask import` prints: what was written (with its accounts), what was
 /// skipped and why, and the next steps.
 pub fn render_summary(summary: &ImportSummary) -> String {
@@ -208,16 +211,30 @@ pub fn render_summary(summary: &ImportSummary) -> String {
             file.kind, file.name, file.path
         ));
     }
+    // One line per object and reason, however many accounts hold it (the access role is in
+    // every account).
+    let mut grouped: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
     for skipped in &summary.skipped {
-        let account = skipped
-            .account
-            .as_deref()
-            .map(|a| format!(" in {a}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "- {:<8} {}{account}: {}\n",
-            skipped.kind, skipped.name, skipped.reason
-        ));
+        let accounts = grouped
+            .entry((skipped.kind, &skipped.name, &skipped.reason))
+            .or_default();
+        accounts.extend(skipped.account.as_deref());
+    }
+    for ((kind, name, reason), mut accounts) in grouped {
+        accounts.sort_unstable();
+        let place = match accounts.as_slice() {
+            [] => String::new(),
+            [one] => format!(" in {one}"),
+            many if many.len() <= SKIPPED_ACCOUNTS_SHOWN => {
+                format!(" in {} accounts ({})", many.len(), many.join(", "))
+            }
+            many => format!(
+                " in {} accounts ({}, …)",
+                many.len(),
+                many[..SKIPPED_ACCOUNTS_SHOWN].join(", ")
+            ),
+        };
+        out.push_str(&format!("- {kind:<8} {name}{place}: {reason}\n"));
     }
     for (account, reason) in &summary.unread {
         out.push_str(&format!("! account {account} not read: {reason}\n"));
