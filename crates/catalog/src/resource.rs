@@ -43,9 +43,48 @@ pub enum Reading {
 /// Could `policy_arn` (with IAM wildcards and policy variables) name a resource whose ARN has the
 /// format `arn_format` under `reading`?
 pub fn could_match(policy_arn: &str, arn_format: &str, reading: Reading) -> bool {
+    if fields_conflict(policy_arn, arn_format) {
+        return false;
+    }
     let policy = policy_tokens(policy_arn);
     let format = format_tokens(arn_format, reading);
     intersects(&policy, &format)
+}
+
+/// Placeholders that may stand in the first five fields of a format for the quick check: each
+/// is one non-empty field without `:` in both readings.
+const FIELD_PLACEHOLDERS: &[&str] = &["${Partition}", "${Region}", "${Account}", "${AccountId}"];
+
+/// Quick rejection without the search, for the common case of a policy ARN whose first five
+/// fields are literal: the service, region and account fields must fit the format's, and the
+/// literal starts of the resource parts must agree. `false` means "undecided", never "matches".
+fn fields_conflict(policy_arn: &str, arn_format: &str) -> bool {
+    let mut policy = policy_arn.splitn(6, ':');
+    let mut format = arn_format.splitn(6, ':');
+    for _ in 0..5 {
+        let (Some(left), Some(right)) = (policy.next(), format.next()) else {
+            return false;
+        };
+        if left.contains(['*', '?', '$']) {
+            return false;
+        }
+        if FIELD_PLACEHOLDERS.contains(&right) {
+            if left.is_empty() {
+                return true;
+            }
+        } else if right.contains(['$', '*']) {
+            return false;
+        } else if left != right {
+            return true;
+        }
+    }
+    let (Some(left), Some(right)) = (policy.next(), format.next()) else {
+        return false;
+    };
+    let left = &left[..left.find(['*', '?', '$']).unwrap_or(left.len())];
+    let right = &right[..right.find(['$', '*']).unwrap_or(right.len())];
+    let common = left.len().min(right.len());
+    left.as_bytes()[..common] != right.as_bytes()[..common]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +292,46 @@ mod tests {
             ROLE,
             Reading::Permissive
         ));
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_search() {
+        let formats = [
+            BUCKET,
+            OBJECT,
+            ROLE,
+            LOG_GROUP,
+            PARAMETER,
+            "arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}",
+        ];
+        let arns = [
+            "arn:aws:s3:::bucket",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:iam::123456789012:role/x",
+            "arn:aws:iam::123456789012:user/x",
+            "arn:aws:ec2:eu-west-1:123456789012:instance/i-1",
+            "arn:aws:ec2:eu-west-1:123456789012:volume/*",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:a*",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/a/b",
+            "arn:aws:ssm:eu-west-1::parameter/a",
+            "arn:aws:s3:::",
+        ];
+        for format in formats {
+            for arn in arns {
+                for reading in [Reading::Strict, Reading::Permissive] {
+                    let searched = intersects(&policy_tokens(arn), &format_tokens(format, reading));
+                    assert_eq!(
+                        could_match(arn, format, reading),
+                        searched,
+                        "{arn} against {format}"
+                    );
+                    if fields_conflict(arn, format) {
+                        assert!(!searched, "{arn} rejected against {format}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -75,9 +75,50 @@ fn main() {
         let name = warden_lint::registry::by_id(rule).map_or("", |meta| meta.name);
         eprintln!("  {rule} {name:<32} {count}");
     }
+    per_rule(&subject, &options);
     let mut criterion = Criterion::default().sample_size(10).configure_from_args();
     criterion.bench_function("lint 1,582 aws managed policies", |b| {
         b.iter(|| black_box(warden_lint::lint(&subject, &options).len()))
     });
     criterion.final_summary();
+}
+
+/// Single-threaded time (fastest of five runs) of the shared statement expansion (action patterns → catalog entries)
+/// and then of each rule's document check over the whole corpus, slowest first.
+fn per_rule(subject: &Subject, options: &LintOptions<'_>) {
+    let env = warden_lint::rule::Env::new(options.catalog, options.config, options.today, None);
+    let started = Instant::now();
+    let cxs: Vec<_> = subject
+        .policies
+        .iter()
+        .map(|policy| {
+            let cx = warden_lint::rule::DocumentCx::new(&env, policy, None);
+            for index in 0..policy.document.statements.len() {
+                black_box(cx.expanded_actions(index));
+            }
+            cx
+        })
+        .collect();
+    eprintln!("statement expansion: {:.1?}", started.elapsed());
+    let mut times = Vec::new();
+    for rule in warden_lint::registry::all() {
+        // The fastest of five runs: the machine is shared.
+        let mut best = std::time::Duration::MAX;
+        let mut out = Vec::new();
+        for _ in 0..5 {
+            out.clear();
+            let started = Instant::now();
+            for cx in &cxs {
+                rule.check_document(cx, &mut out);
+            }
+            let cx = warden_lint::rule::SubjectCx { env: &env, subject };
+            rule.check_subject(&cx, &mut out);
+            best = best.min(started.elapsed());
+        }
+        times.push((best, rule.meta().id, out.len()));
+    }
+    times.sort_by(|a, b| b.0.cmp(&a.0));
+    for (elapsed, id, findings) in times.iter().take(15) {
+        eprintln!("  {id} {elapsed:>10.1?} {findings} findings");
+    }
 }

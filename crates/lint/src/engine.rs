@@ -12,19 +12,34 @@ use crate::subject::{Exception, PolicySubject, RoleSubject, Subject};
 /// Lints everything in `subject`; findings covered by a live exception are kept but marked.
 pub fn lint_subject(subject: &Subject, env: &Env<'_>) -> Vec<Finding> {
     let rules = registry::all();
-    let mut findings = document_findings(subject, env, rules);
-    findings.par_extend(subject.roles.par_iter().flat_map_iter(|role| {
-        let cx = RoleCx { env, role };
-        let mut out = Vec::new();
-        for rule in rules {
-            rule.check_role(&cx, &mut out);
-        }
-        out
-    }));
+    // Documents, roles and the whole-subject checks (escalation across policies, texts) are
+    // independent: run them side by side, each rule's subject check as its own task.
     let cx = SubjectCx { env, subject };
-    for rule in rules {
-        rule.check_subject(&cx, &mut findings);
-    }
+    let (mut findings, subject_findings) = rayon::join(
+        || {
+            let mut findings = document_findings(subject, env, rules);
+            findings.par_extend(subject.roles.par_iter().flat_map_iter(|role| {
+                let cx = RoleCx { env, role };
+                let mut out = Vec::new();
+                for rule in rules {
+                    rule.check_role(&cx, &mut out);
+                }
+                out
+            }));
+            findings
+        },
+        || {
+            rules
+                .par_iter()
+                .flat_map_iter(|rule| {
+                    let mut out = Vec::new();
+                    rule.check_subject(&cx, &mut out);
+                    out
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    findings.extend(subject_findings);
     let exception_cx = ExceptionCx {
         env,
         exceptions: &subject.exceptions,

@@ -133,12 +133,17 @@ struct NamedServices {
 }
 
 impl NamedServices {
+    /// `services` is sorted, lowercase and without repeats (see `named_services`).
     fn reaches(&self, action: &str) -> bool {
         self.any
             || action.split_once(':').is_some_and(|(service, _)| {
                 self.services
-                    .iter()
-                    .any(|named| named.eq_ignore_ascii_case(service))
+                    .binary_search_by(|named| {
+                        named
+                            .bytes()
+                            .cmp(service.bytes().map(|byte| byte.to_ascii_lowercase()))
+                    })
+                    .is_ok()
             })
     }
 }
@@ -205,6 +210,8 @@ impl Holder<'_> {
                 }
             }
         }
+        named.services.sort_unstable();
+        named.services.dedup();
         named
     }
 
@@ -313,24 +320,24 @@ impl Holder<'_> {
 /// Does the action clause name `action`? `Action: "*"` does not count as a grant (WL202
 /// reports it; a holder of `*` has nothing to escalate to) but does count in a deny.
 fn names_action(statement: &Statement, action: &str, star_counts: bool) -> bool {
+    let service = action.split_once(':').map_or("", |(service, _)| service);
     let hit = |patterns: &[String]| {
         patterns.iter().any(|pattern| {
             (star_counts || (pattern != "*" && pattern != "*:*"))
-                && same_service_possible(pattern, action)
+                && same_service_possible(pattern, service)
                 && matches(pattern, action, Case::Insensitive)
         })
     };
     match &statement.action {
         ActionClause::Action(patterns) => hit(&patterns.items),
         ActionClause::NotAction(patterns) => !patterns.items.iter().any(|pattern| {
-            same_service_possible(pattern, action) && matches(pattern, action, Case::Insensitive)
+            same_service_possible(pattern, service) && matches(pattern, action, Case::Insensitive)
         }),
     }
 }
 
-/// Cheap pre-check: can `pattern` name an action of `action`'s service at all?
-fn same_service_possible(pattern: &str, action: &str) -> bool {
-    let service = action.split_once(':').map_or("", |(service, _)| service);
+/// Cheap pre-check: can `pattern` name an action of `service` at all?
+fn same_service_possible(pattern: &str, service: &str) -> bool {
     match pattern.split_once(':') {
         Some((pattern_service, _)) if !pattern_service.contains(['*', '?']) => {
             pattern_service.eq_ignore_ascii_case(service)

@@ -25,6 +25,17 @@ pub enum Command {
     AccessDiff(AccessDiffArgs),
     /// Snapshot of a seeded organization behind the latency proxy, then import of it.
     Snapshot(PlanBench),
+    /// Lint of the AWS managed policies beside parliament (build with `--release` first).
+    LintCorpus(LintCorpusArgs),
+}
+
+#[derive(clap::Args)]
+pub struct LintCorpusArgs {
+    /// Timed runs of each tool; parliament's community auditors with `--community`.
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
+    #[arg(long)]
+    community: bool,
 }
 
 #[derive(clap::Args)]
@@ -50,6 +61,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => bench_apply(&args),
         Command::AccessDiff(args) => bench_access_diff(&args),
         Command::Snapshot(args) => bench_snapshot(&args),
+        Command::LintCorpus(args) => {
+            let (root, exe) = (super::root::resolve(None)?, std::env::current_exe()?);
+            let text = warden_app::bench_lint::lint_corpus(&root, &exe, args.runs, args.community)?;
+            super::say_raw!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -208,13 +208,24 @@ pub(crate) fn granted_from(statement: &Statement, set: &[&str]) -> Vec<String> {
     let Some(patterns) = allowed_actions(statement) else {
         return Vec::new();
     };
+    // Each pattern split once: its service when literal (a cheap comparison rules most of the
+    // set out), `None` when the service part has wildcards.
+    let patterns: Vec<(Option<&str>, &str)> = patterns
+        .iter()
+        .filter(|pattern| *pattern != "*" && *pattern != "*:*")
+        .map(|pattern| {
+            let service = pattern
+                .split_once(':')
+                .map(|(service, _)| service)
+                .filter(|service| !service.contains(['*', '?']));
+            (service, pattern.as_str())
+        })
+        .collect();
     set.iter()
         .filter(|action| {
             let service = action.split_once(':').map_or("", |(service, _)| service);
-            patterns.iter().any(|pattern| {
-                pattern != "*"
-                    && pattern != "*:*"
-                    && same_service_possible(pattern, service)
+            patterns.iter().any(|(pattern_service, pattern)| {
+                pattern_service.is_none_or(|literal| literal.eq_ignore_ascii_case(service))
                     && warden_policy::wildcard::matches(
                         pattern,
                         action,
@@ -224,16 +235,6 @@ pub(crate) fn granted_from(statement: &Statement, set: &[&str]) -> Vec<String> {
         })
         .map(|action| (*action).to_string())
         .collect()
-}
-
-/// Cheap pre-check: can `pattern` name actions of `service` at all?
-fn same_service_possible(pattern: &str, service: &str) -> bool {
-    match pattern.split_once(':') {
-        Some((pattern_service, _)) if !pattern_service.contains(['*', '?']) => {
-            pattern_service.eq_ignore_ascii_case(service)
-        }
-        _ => true,
-    }
 }
 
 /// True when a resource value reaches more than one named resource: `*`, or a wildcard that is

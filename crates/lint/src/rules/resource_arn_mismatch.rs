@@ -1,7 +1,6 @@
 //! WL302: a resource ARN that matches no resource type of the statement's actions.
 
-use std::collections::HashSet;
-
+use warden_catalog::resource::{Reading, could_match};
 use warden_policy::arn::Arn;
 
 use crate::finding::{Finding, Severity};
@@ -44,6 +43,7 @@ impl Rule for ResourceArnMismatch {
         if cx.policy.kind != PolicyKind::Identity {
             return;
         }
+        let catalog = cx.env.facts.catalog;
         for (index, statement) in cx.statements() {
             if super::allowed_actions(statement).is_none() {
                 continue;
@@ -56,27 +56,34 @@ impl Rule for ResourceArnMismatch {
                 if resource == "*" || Arn::parse(resource).is_err() {
                     continue;
                 }
-                // Actions without resource types only work with `*`: they match no ARN. Actions
-                // with the same resource types give the same answer: ask once per set.
+                // Actions without resource types only work with `*`: they match no ARN. Many
+                // actions share resource types: each (service, type) is asked once. A type
+                // matches in the strict reading only if it matches in the permissive one, so
+                // the permissive reading alone decides whether some type matches.
                 let arn_service = resource.split(':').nth(2).unwrap_or_default();
-                let mut asked: HashSet<(&str, Vec<&str>)> = HashSet::new();
+                let mut asked: Vec<(&str, &str)> = Vec::new();
                 let matches_some = actions.iter().any(|action| {
                     if !action.supports_resource_level_permissions() {
                         return false;
                     }
-                    let types = action
-                        .resource_types
-                        .iter()
-                        .map(|row| row.name.as_str())
-                        .collect();
-                    asked.insert((action.service.as_str(), types))
-                        && service_possible(cx, action, arn_service)
-                        && !cx
-                            .env
-                            .facts
-                            .catalog
-                            .resource_types_for_arn(action, resource)
-                            .is_empty()
+                    let Some(service) = catalog.service(&action.service) else {
+                        return false;
+                    };
+                    action.resource_types.iter().any(|row| {
+                        let key = (action.service.as_str(), row.name.as_str());
+                        if asked.contains(&key) {
+                            return false;
+                        }
+                        asked.push(key);
+                        service
+                            .resource_type(&row.name)
+                            .is_some_and(|resource_type| {
+                                resource_type.arn_patterns.iter().any(|format| {
+                                    format_service_possible(format, arn_service)
+                                        && could_match(resource, format, Reading::Permissive)
+                                })
+                            })
+                    })
                 });
                 if !matches_some {
                     let names: Vec<String> =
@@ -95,25 +102,12 @@ impl Rule for ResourceArnMismatch {
     }
 }
 
-/// Cheap pre-check before the full ARN format match: with a literal service field, some
-/// resource type of the action must have an ARN format of that service.
-fn service_possible(
-    cx: &DocumentCx<'_>,
-    action: &warden_catalog::Action,
-    arn_service: &str,
-) -> bool {
+/// Cheap pre-check before the full ARN format match: with a literal service field in the
+/// policy ARN, the format must be of that service (or have a templated service field).
+fn format_service_possible(format: &str, arn_service: &str) -> bool {
     if arn_service.contains(['*', '?', '$']) {
         return true;
     }
-    let Some(service) = cx.env.facts.catalog.service(&action.service) else {
-        return true;
-    };
-    action.resource_types.iter().any(|row| {
-        service.resource_type(&row.name).is_none_or(|resource| {
-            resource.arn_patterns.iter().any(|format| {
-                let format_service = format.split(':').nth(2).unwrap_or_default();
-                format_service.contains('$') || format_service.eq_ignore_ascii_case(arn_service)
-            })
-        })
-    })
+    let format_service = format.split(':').nth(2).unwrap_or_default();
+    format_service.contains('$') || format_service.eq_ignore_ascii_case(arn_service)
 }
