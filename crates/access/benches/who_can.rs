@@ -78,6 +78,8 @@ fn model() -> AccessModel {
                 trust: None,
                 attached_policy_arns: Vec::new(),
                 unresolved: Vec::new(),
+                groups: Vec::new(),
+                policy_versions: Vec::new(),
             });
         }
     }

@@ -30,7 +30,7 @@ pub mod principal_can;
 pub mod who_can;
 
 pub use err::AccessError;
-pub use model::{AccessModel, Principal, PrincipalKind};
+pub use model::{AccessModel, Group, Principal, PrincipalKind};
 pub use paths::{EscalationPath, Goal, Step, paths};
-pub use principal_can::{EffectivePermissions, principal_can};
+pub use principal_can::{EffectivePermissions, OnResource, principal_can, principal_can_on};
 pub use who_can::{WhoCan, WhoCanEntry, who_can};

@@ -1,5 +1,7 @@
 //! The organization as principals with the policies that decide their requests.
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use warden_eval::role_session::{AttachedScp, RoleSession, scp_levels};
@@ -40,34 +42,125 @@ pub struct Principal {
     pub attached_policy_arns: Vec<String>,
     /// Attached policies whose document is unknown (treated as granting nothing).
     pub unresolved: Vec<String>,
+    /// ARNs of the groups a user is in.
+    pub groups: Vec<String>,
+    /// Non-default versions of the customer managed policies attached to it (or to its
+    /// groups), labelled `ARN@vN`: `iam:SetDefaultPolicyVersion` can bring one back.
+    pub policy_versions: Vec<LabeledPolicy>,
+}
+
+/// An IAM group of a live read: adding a user to it gives the user its policies.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub arn: String,
+    pub name: String,
+    pub account_id: String,
+    /// Inline and attached policies with their documents.
+    pub policies: Vec<LabeledPolicy>,
+    pub attached_policy_arns: Vec<String>,
 }
 
 /// Every principal, compiled once.
 #[derive(Debug, Clone)]
 pub struct AccessModel {
     pub organization_id: String,
+    pub management_account_id: String,
     pub principals: Vec<Principal>,
+    /// Groups of every account (a live read; definitions deploy none).
+    pub groups: Vec<Group>,
+    /// RCP levels (root, each OU, the account) per member account; empty when the
+    /// organization has no RCPs (the policy type is not enabled).
+    pub rcps: BTreeMap<String, Vec<Vec<LabeledPolicy>>>,
     compiled: Vec<CompiledPolicySet>,
+    /// Trust policies with the RCPs of the role's account.
     trusts: Vec<Option<CompiledResourcePolicy>>,
+    /// Per account: no resource policy, its RCPs.
+    account_sides: BTreeMap<String, CompiledResourcePolicy>,
 }
 
 impl AccessModel {
-    /// Compiles every principal's policies (on all cores).
+    /// Compiles every principal's policies (on all cores). No RCPs: see
+    /// [`AccessModel::with_rcps`].
     pub fn new(organization_id: &str, principals: Vec<Principal>) -> AccessModel {
+        AccessModel::with_rcps(organization_id, "", principals, BTreeMap::new())
+    }
+
+    /// [`AccessModel::new`] with the management account and the RCP levels above each member
+    /// account, which decide requests on the resources of that account.
+    pub fn with_rcps(
+        organization_id: &str,
+        management_account_id: &str,
+        principals: Vec<Principal>,
+        rcps: BTreeMap<String, Vec<Vec<LabeledPolicy>>>,
+    ) -> AccessModel {
         let compiled = principals
             .par_iter()
             .map(|p| CompiledPolicySet::compile(&p.policies))
             .collect();
+        let no_levels: Vec<Vec<LabeledPolicy>> = Vec::new();
+        let levels_of = |account: &str| rcps.get(account).unwrap_or(&no_levels);
         let trusts = principals
             .par_iter()
-            .map(|p| p.trust.as_ref().map(CompiledResourcePolicy::compile))
+            .map(|p| {
+                p.trust
+                    .as_ref()
+                    .map(|t| CompiledResourcePolicy::compile(t).with_rcps(levels_of(&p.account_id)))
+            })
+            .collect();
+        let account_sides = rcps
+            .iter()
+            .map(|(account, levels)| {
+                (
+                    account.clone(),
+                    CompiledResourcePolicy::none().with_rcps(levels),
+                )
+            })
             .collect();
         AccessModel {
             organization_id: organization_id.to_string(),
+            management_account_id: management_account_id.to_string(),
             principals,
+            groups: Vec::new(),
+            rcps,
             compiled,
             trusts,
+            account_sides,
         }
+    }
+
+    /// The model with the groups of a live read.
+    pub fn with_groups(mut self, groups: Vec<Group>) -> AccessModel {
+        self.groups = groups;
+        self
+    }
+
+    /// The resource side of a request on a resource of `account`: `policy` (if any) and the
+    /// RCPs above that account.
+    pub fn resource_side(
+        &self,
+        account: Option<&str>,
+        policy: Option<&LabeledPolicy>,
+    ) -> CompiledResourcePolicy {
+        let side = policy
+            .map(CompiledResourcePolicy::compile)
+            .unwrap_or_else(CompiledResourcePolicy::none);
+        let levels = account.and_then(|account| self.rcps.get(account));
+        side.with_rcps(levels.map(Vec::as_slice).unwrap_or_default())
+    }
+
+    /// The RCPs of `account` alone (no resource policy), compiled once.
+    pub(crate) fn account_side(&self, account: &str) -> Option<&CompiledResourcePolicy> {
+        self.account_sides.get(account)
+    }
+
+    /// The account a request on `resource` by principal `index` reaches: the ARN's, else the
+    /// principal's own (S3 ARNs and `*` name none).
+    pub(crate) fn resource_account<'a>(&'a self, index: usize, resource: &'a str) -> &'a str {
+        warden_policy::arn::ArnRef::parse(resource)
+            .map(|arn| arn.account)
+            .filter(|account| !account.is_empty())
+            .or_else(|| self.principals.get(index).map(|p| p.account_id.as_str()))
+            .unwrap_or_default()
     }
 
     /// The principal with this ARN (a role's session ARN names its role).
@@ -121,7 +214,8 @@ impl AccessModel {
                     tags: &principal.tags,
                     management_account: principal.management,
                 };
-                Ok(session.request(action, resource, resource_account, &overrides)?)
+                let request = session.request(action, resource, resource_account, &overrides)?;
+                Ok(self.in_management(index, request, resource, resource_account))
             }
             PrincipalKind::User => {
                 let mut context = warden_eval::Context::new();
@@ -134,12 +228,29 @@ impl AccessModel {
                 if let Some(account) = resource_account {
                     request = request.with_resource_account(account);
                 }
-                Ok(request
-                    .with_context(context)
-                    .in_management_account(principal.management, principal.management)
-                    .finish())
+                let request = request.with_context(context).finish();
+                Ok(self.in_management(index, request, resource, resource_account))
             }
         }
+    }
+
+    /// Marks where the principal and the resource are: SCPs skip the management account's
+    /// principals, RCPs its resources.
+    fn in_management(
+        &self,
+        index: usize,
+        request: Request,
+        resource: &str,
+        resource_account: Option<&str>,
+    ) -> Request {
+        let principal = self.principals.get(index).is_some_and(|p| p.management);
+        let owner = resource_account.unwrap_or_else(|| self.resource_account(index, resource));
+        let resource = if self.management_account_id.is_empty() {
+            principal
+        } else {
+            owner == self.management_account_id
+        };
+        request.in_management_account(principal, resource)
     }
 }
 
@@ -227,20 +338,30 @@ pub fn from_definitions(
                 )),
                 attached_policy_arns: role.managed_policy_arns.clone(),
                 unresolved,
+                groups: Vec::new(),
+                policy_versions: Vec::new(),
                 arn,
             });
         }
     }
-    Ok(AccessModel::new(&org.id, principals))
+    // Definitions hold no RCPs.
+    Ok(AccessModel::with_rcps(
+        &org.id,
+        &org.management_account_id,
+        principals,
+        BTreeMap::new(),
+    ))
 }
 
 /// Every role and user of a live read (a snapshot), with the SCPs attached above each
-/// account. Documents come from the accounts' customer managed policies or `aws_managed`;
-/// users get their groups' policies too. An SCP level with no SCP attached allows nothing, as
-/// in AWS.
+/// account, and the RCPs above each member account (for requests on its resources).
+/// Documents come from the accounts' customer managed policies or `aws_managed`; users get
+/// their groups' policies too. An SCP level with no SCP attached allows nothing, as in AWS;
+/// with no RCP at all the organization has not enabled them and none apply.
 pub fn from_live(
     org: &Organization,
     scps: &[warden_live::LiveScp],
+    rcps: &[warden_live::LiveScp],
     accounts: &[warden_live::LiveAccount],
     aws_managed: &mut dyn FnMut(&str) -> Option<PolicyDocument>,
 ) -> Result<AccessModel, AccessError> {
@@ -255,6 +376,7 @@ pub fn from_live(
             .unwrap_or(Partition::Aws)
     };
     let mut principals = Vec::new();
+    let mut groups = Vec::new();
     for live in accounts {
         let account_id = &live.account_id;
         let account_name = org
@@ -298,6 +420,45 @@ pub fn from_live(
             }
             found
         };
+        let versions = |attached: &[String]| -> Vec<LabeledPolicy> {
+            live.policies
+                .iter()
+                .filter(|policy| attached.contains(&policy.arn))
+                .flat_map(|policy| {
+                    policy
+                        .versions
+                        .iter()
+                        .filter(|version| !version.is_default && !version.document.is_empty())
+                        .filter_map(|version| {
+                            let label = format!("{}@{}", policy.arn, version.version_id);
+                            parse(&label, &version.document)
+                        })
+                })
+                .collect()
+        };
+        for group in &live.groups {
+            let mut unresolved = Vec::new();
+            let mut policies: Vec<LabeledPolicy> = group
+                .inline_policies
+                .iter()
+                .filter_map(|(name, document)| {
+                    parse(&format!("group:{}/inline:{name}", group.name), document)
+                })
+                .collect();
+            policies.extend(
+                group
+                    .attached_policy_arns
+                    .iter()
+                    .filter_map(|arn| managed(arn, &mut unresolved)),
+            );
+            groups.push(Group {
+                arn: group.arn.clone(),
+                name: group.name.clone(),
+                account_id: account_id.clone(),
+                policies,
+                attached_policy_arns: group.attached_policy_arns.clone(),
+            });
+        }
         for role in &live.roles {
             unresolved.clear();
             let mut identity: Vec<LabeledPolicy> = role
@@ -332,6 +493,8 @@ pub fn from_live(
                 trust: parse(&format!("trust:{}", role.name), &role.trust_policy),
                 attached_policy_arns: role.attached_policy_arns.clone(),
                 unresolved: unresolved.clone(),
+                groups: Vec::new(),
+                policy_versions: versions(&role.attached_policy_arns),
             });
         }
         for user in &live.users {
@@ -373,12 +536,42 @@ pub fn from_live(
                     ..PolicySet::default()
                 },
                 trust: None,
+                policy_versions: versions(&attached),
                 attached_policy_arns: attached,
                 unresolved: unresolved.clone(),
+                groups: live
+                    .groups
+                    .iter()
+                    .filter(|g| user.groups.contains(&g.name))
+                    .map(|g| g.arn.clone())
+                    .collect(),
             });
         }
     }
-    Ok(AccessModel::new(&org.id, principals))
+    let mut rcp_levels = BTreeMap::new();
+    if !rcps.is_empty() {
+        for account in &org.accounts {
+            if account.id == org.management_account_id {
+                continue;
+            }
+            let mut levels = org.ancestry(&account.id);
+            levels.push(account.id.clone());
+            let levels: Vec<Vec<LabeledPolicy>> = levels
+                .iter()
+                .map(|id| {
+                    rcps.iter()
+                        .filter(|rcp| rcp.targets.iter().any(|target| target == id))
+                        .filter_map(|rcp| parse(&format!("rcp:{}@{id}", rcp.name), &rcp.content))
+                        .collect()
+                })
+                .collect();
+            rcp_levels.insert(account.id.clone(), levels);
+        }
+    }
+    Ok(
+        AccessModel::with_rcps(&org.id, &org.management_account_id, principals, rcp_levels)
+            .with_groups(groups),
+    )
 }
 
 #[cfg(test)]
@@ -419,7 +612,7 @@ mod tests {
             "policies": []
         }))
         .unwrap();
-        let model = from_live(&org, &scps, &[account], &mut |_| None).unwrap();
+        let model = from_live(&org, &scps, &[], &[account], &mut |_| None).unwrap();
         assert_eq!(model.principals.len(), 1);
         let ops = &model.principals[0];
         assert_eq!(ops.unresolved, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);

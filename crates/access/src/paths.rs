@@ -2,20 +2,33 @@
 //! allows, and for each principal the shortest path to an administrator or out of its
 //! permissions boundary.
 //!
-//! Edges (each decided through the whole chain: identity, boundary, SCPs, and the target's
-//! trust policy where AWS requires it):
+//! Edges (each decided through the whole chain: identity, boundary, SCPs, the target's trust
+//! policy where AWS requires it, and the RCPs of the target's account):
 //! - assume a role its trust policy admits (`sts:AssumeRole`);
 //! - pass a role to a compute service and run code as it: the `pass-role` methods of
 //!   `crates/lint/data/escalation_methods.json` (required actions on `*`, `iam:PassRole` on the
 //!   role with `iam:PassedToService`, and the role's trust admitting that service);
+//! - run code in an existing resource that acts as a role ([`CODE_EXECUTION`]):
+//!   `lambda:UpdateFunctionCode`, `glue:UpdateDevEndpoint`, `ssm:SendCommand`/`ssm:StartSession`
+//!   on an instance, for a role its service is trusted to assume in the same account (such a
+//!   function, endpoint or instance is assumed to exist: they are not read);
 //! - create an access key or a login profile for a user;
 //! - rewrite a role's trust policy (`iam:UpdateAssumeRolePolicy`), then assume it.
 //!
 //! Goals: a principal is an administrator when it is allowed `*` on `*` or IAM writes on
-//! every role of its account (it can then grant itself anything). A principal that can attach
-//! or put policies on (or re-version a customer managed policy attached to) itself or a
-//! principal it reaches becomes one. Out of boundary: reaching a principal without a
-//! permissions boundary from one that has one.
+//! every role of its account (it can then grant itself anything). A principal that can change
+//! the permissions of itself or of a principal it reaches makes that one an administrator:
+//! put or attach a policy; create a version of an attached customer managed policy; make an
+//! older version the default again when that version makes it an administrator
+//! (`iam:SetDefaultPolicyVersion`); put or attach a policy on a group a user is in; add a user to
+//! a group whose policies make it an administrator; remove or replace the boundary of a
+//! principal whose own policies are an administrator's. Out of boundary: reaching a principal
+//! without a permissions boundary from one that has one, or removing or replacing the boundary
+//! of itself or of a principal it reaches (`iam:DeleteRolePermissionsBoundary`,
+//! `iam:PutRolePermissionsBoundary` and the user forms).
+//!
+//! Resources of code-execution edges are probed in `us-east-1` (`us-gov-west-1`, `cn-north-1`
+//! in those partitions): a policy granting them only in another region is not seen.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -89,6 +102,8 @@ struct Graph<'m> {
     edges: Vec<Vec<Edge>>,
     /// Principals whose permissions each principal can change (itself included).
     modifies: Vec<Vec<(usize, Check)>>,
+    /// Principals whose permissions boundary each principal can remove or replace.
+    unbounds: Vec<Vec<(usize, Check)>>,
     admin: Vec<Option<Check>>,
 }
 
@@ -101,8 +116,8 @@ impl Graph<'_> {
         ) else {
             return Vec::new();
         };
-        let trust = check.trust_of.and_then(|t| self.model.trust(t));
-        deciding_statements(&compiled.evaluate_with(&request, trust))
+        let side = resource_side(self.model, from, check);
+        deciding_statements(&compiled.evaluate_with(&request, side))
     }
 }
 
@@ -153,9 +168,115 @@ fn service_trusted(model: &AccessModel, role: usize, service: &str, arn: &str) -
     set.decide_with(&request.finish(), Some(trust)).is_allow()
 }
 
-/// One principal's edges, the principals whose permissions it can change, and the probe that
-/// makes it an administrator.
-type Outgoing = (Vec<Edge>, Vec<(usize, Check)>, Option<Check>);
+/// One principal's edges, the principals whose permissions it can change, the principals
+/// whose boundary it can remove, and the probe that makes it an administrator.
+type Outgoing = (
+    Vec<Edge>,
+    Vec<(usize, Check)>,
+    Vec<(usize, Check)>,
+    Option<Check>,
+);
+
+/// Running code inside an existing resource that acts as a role: the method id of the data
+/// file, the service the role must trust, and the actions with the resource each is checked on
+/// (`{region}`, `{account}` filled in). A role trusted by the service is assumed to be used by
+/// such a resource in its account (functions, dev endpoints and instances are not read).
+/// One code-execution method: id, trusted service, and (action, ARN service, resource) checks.
+pub type CodeExecution = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str, &'static str)],
+);
+
+pub const CODE_EXECUTION: [CodeExecution; 4] = [
+    (
+        "lambda-update-function-code",
+        "lambda.amazonaws.com",
+        &[("lambda:UpdateFunctionCode", "lambda", "function:warden-any")],
+    ),
+    (
+        "glue-update-dev-endpoint",
+        "glue.amazonaws.com",
+        &[("glue:UpdateDevEndpoint", "glue", "devEndpoint/warden-any")],
+    ),
+    // https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html
+    (
+        "ssm-send-command",
+        "ec2.amazonaws.com",
+        &[
+            ("ssm:SendCommand", "ec2", "instance/warden-any"),
+            ("ssm:SendCommand", "ssm", "document/AWS-RunShellScript"),
+        ],
+    ),
+    (
+        "ssm-start-session",
+        "ec2.amazonaws.com",
+        &[("ssm:StartSession", "ec2", "instance/warden-any")],
+    ),
+];
+
+/// The region resources of code-execution edges are probed in.
+fn probe_region(partition: warden_policy::Partition) -> &'static str {
+    match partition {
+        warden_policy::Partition::AwsUsGov => "us-gov-west-1",
+        warden_policy::Partition::AwsCn => "cn-north-1",
+        _ => "us-east-1",
+    }
+}
+
+/// The check that makes `compiled` (principal `p`'s set, or a variant of it) an
+/// administrator: IAM policy writes on every role of its account, or `*` on `*`.
+fn admin_probe(
+    model: &AccessModel,
+    p: usize,
+    compiled: &warden_eval::CompiledPolicySet,
+) -> Option<Check> {
+    let from = model.principals.get(p)?;
+    let any_role = Arn::role(from.partition, &from.account_id, "/", "warden-any").to_string();
+    let allowed = |c: &Check| {
+        model
+            .request(p, &c.action, &c.resource, &c.context)
+            .is_ok_and(|request| {
+                let side = model.account_side(model.resource_account(p, &c.resource));
+                compiled.decide_with(&request, side).is_allow()
+            })
+    };
+    [
+        vec![
+            check("iam:PutRolePolicy", &any_role, vec![], None),
+            check("iam:AttachRolePolicy", &any_role, vec![], None),
+        ],
+        vec![
+            check("ec2:RunInstances", "*", vec![], None),
+            check("s3:DeleteBucket", "*", vec![], None),
+            check("iam:CreateRole", "*", vec![], None),
+        ],
+    ]
+    .into_iter()
+    .find(|checks| checks.iter().all(allowed))
+    .and_then(|checks| checks.into_iter().next())
+}
+
+/// Whether principal `p` would be an administrator with `policies` in place of its identity
+/// policies (`None`: its own) and without its boundary when `unbounded`.
+fn admin_with(
+    model: &AccessModel,
+    p: usize,
+    policies: Option<Vec<warden_eval::LabeledPolicy>>,
+    unbounded: bool,
+) -> bool {
+    let Some(principal) = model.principals.get(p) else {
+        return false;
+    };
+    let mut set = principal.policies.clone();
+    if let Some(policies) = policies {
+        set.identity = policies;
+    }
+    if unbounded {
+        set.permissions_boundary = None;
+    }
+    admin_probe(model, p, &warden_eval::CompiledPolicySet::compile(&set)).is_some()
+}
 
 fn build(model: &AccessModel) -> Graph<'_> {
     let methods = methods();
@@ -168,6 +289,7 @@ fn build(model: &AccessModel) -> Graph<'_> {
         model,
         edges: Vec::new(),
         modifies: Vec::new(),
+        unbounds: Vec::new(),
         admin: Vec::new(),
     };
     // Which services each role trusts, once.
@@ -192,102 +314,110 @@ fn build(model: &AccessModel) -> Graph<'_> {
         .collect();
     let external_ids: Vec<Option<String>> =
         (0..n).map(|r| required_external_id(model, r)).collect();
+    // Trusted services of code-execution edges too.
+    let code_services: Vec<&str> = CODE_EXECUTION
+        .iter()
+        .map(|(_, service, _)| *service)
+        .collect();
+    let code_trusted: Vec<Vec<&str>> = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            let principal = &model.principals[r];
+            let mut services = code_services.clone();
+            services.sort_unstable();
+            services.dedup();
+            services
+                .into_iter()
+                .filter(|s| {
+                    principal.kind == PrincipalKind::Role
+                        && service_trusted(model, r, s, &principal.arn)
+                })
+                .collect()
+        })
+        .collect();
+    // Groups whose policies alone make a member an administrator, per member candidate.
+    let admin_group = |group: &crate::model::Group, member: usize| {
+        admin_with(model, member, Some(group.policies.clone()), false)
+    };
+    // Principals that would be administrators without their boundary.
+    let admin_unbounded: Vec<bool> = (0..n)
+        .into_par_iter()
+        .map(|t| {
+            model.principals[t].policies.permissions_boundary.is_some()
+                && admin_with(model, t, None, true)
+        })
+        .collect();
     let per_principal: Vec<Outgoing> = (0..n)
         .into_par_iter()
         .map(|p| {
-            let from = &model.principals[p];
             let mut edges = Vec::new();
             let mut modifies = Vec::new();
-            let any_role = Arn::role(from.partition, &from.account_id, "/", "warden-any").to_string();
+            let mut unbounds = Vec::new();
             let probe = |c: &Check| graph_allowed(model, p, c);
-            let admin = [
-                vec![check("iam:PutRolePolicy", &any_role, vec![], None), check("iam:AttachRolePolicy", &any_role, vec![], None)],
-                vec![check("ec2:RunInstances", "*", vec![], None), check("s3:DeleteBucket", "*", vec![], None), check("iam:CreateRole", "*", vec![], None)],
-            ]
-            .into_iter()
-            .find(|checks| checks.iter().all(probe))
-            .and_then(|checks| checks.into_iter().next());
+            let admin = model
+                .compiled(p)
+                .and_then(|compiled| admin_probe(model, p, compiled));
             for (t, target) in model.principals.iter().enumerate() {
                 let arn = target.arn.as_str();
-                let modify_actions: &[&str] = match target.kind {
-                    PrincipalKind::Role => &["iam:PutRolePolicy", "iam:AttachRolePolicy"],
-                    PrincipalKind::User => &["iam:PutUserPolicy", "iam:AttachUserPolicy"],
-                };
-                let mut modify = modify_actions
-                    .iter()
-                    .map(|a| check(a, arn, vec![], None))
-                    .find(|c| probe(c));
-                if modify.is_none() {
-                    modify = target
-                        .attached_policy_arns
-                        .iter()
-                        .filter(|policy| !policy.contains(":iam::aws:"))
-                        .map(|policy| check("iam:CreatePolicyVersion", policy, vec![], None))
-                        .find(|c| probe(c));
-                }
-                if let Some(c) = modify {
+                if let Some(c) = modify_check(model, t, &probe, &admin_group) {
                     modifies.push((t, c));
+                }
+                if target.policies.permissions_boundary.is_some() {
+                    let actions: &[&str] = match target.kind {
+                        PrincipalKind::Role => &[
+                            "iam:DeleteRolePermissionsBoundary",
+                            "iam:PutRolePermissionsBoundary",
+                        ],
+                        PrincipalKind::User => &[
+                            "iam:DeleteUserPermissionsBoundary",
+                            "iam:PutUserPermissionsBoundary",
+                        ],
+                    };
+                    if let Some(c) = actions
+                        .iter()
+                        .map(|a| check(a, arn, vec![], None))
+                        .find(|c| probe(c))
+                    {
+                        unbounds.push((t, c.clone()));
+                        if admin_unbounded[t] {
+                            modifies.push((t, c));
+                        }
+                    }
                 }
                 if t == p {
                     continue;
                 }
                 match target.kind {
                     PrincipalKind::Role => {
-                        let context: Vec<String> = external_ids[t]
-                            .iter()
-                            .map(|id| format!("sts:ExternalId={id}"))
-                            .collect();
-                        let assume = check("sts:AssumeRole", arn, context.clone(), Some(t));
-                        if probe(&assume) {
-                            let via = if context.is_empty() { "" } else { ", presenting the ExternalId it requires" };
-                            edges.push(Edge {
-                                to: t,
-                                method: "sts-assume-role".into(),
-                                description: format!("assumes {arn} (its trust policy admits the caller{via})"),
-                                checks: vec![assume],
-                            });
-                            continue;
-                        }
-                        let update = check("iam:UpdateAssumeRolePolicy", arn, vec![], None);
-                        if probe(&update) {
-                            edges.push(Edge {
-                                to: t,
-                                method: "iam-update-assume-role-policy".into(),
-                                description: format!("rewrites the trust policy of {arn} to admit itself, then assumes it"),
-                                checks: vec![update],
-                            });
-                            continue;
-                        }
-                        for method in &pass_role {
-                            let Some(service) = method.passed_to_service.as_deref() else { continue };
-                            if !trusted_services[t].contains(&service) {
-                                continue;
-                            }
-                            let pass = check("iam:PassRole", arn, vec![format!("iam:PassedToService={service}")], None);
-                            let others: Vec<Check> = method
-                                .required_actions
-                                .iter()
-                                .filter(|a| !a.eq_ignore_ascii_case("iam:PassRole"))
-                                .map(|a| check(a, "*", vec![], None))
-                                .collect();
-                            if probe(&pass) && others.iter().all(probe) {
-                                let mut checks = vec![pass];
-                                checks.extend(others);
-                                edges.push(Edge {
-                                    to: t,
-                                    method: method.id.clone(),
-                                    description: format!("passes {arn} to {service} and runs code as it ({})", method.required_actions.join(", ")),
-                                    checks,
-                                });
-                                break;
-                            }
+                        if let Some(edge) = role_edge(
+                            model,
+                            t,
+                            &probe,
+                            &pass_role,
+                            &trusted_services[t],
+                            &code_trusted[t],
+                            external_ids[t].as_deref(),
+                        ) {
+                            edges.push(edge);
                         }
                     }
                     PrincipalKind::User => {
                         for (action, method, what) in [
-                            ("iam:CreateAccessKey", "iam-create-access-key", "creates an access key for"),
-                            ("iam:CreateLoginProfile", "iam-create-login-profile", "creates a console password for"),
-                            ("iam:UpdateLoginProfile", "iam-update-login-profile", "resets the console password of"),
+                            (
+                                "iam:CreateAccessKey",
+                                "iam-create-access-key",
+                                "creates an access key for",
+                            ),
+                            (
+                                "iam:CreateLoginProfile",
+                                "iam-create-login-profile",
+                                "creates a console password for",
+                            ),
+                            (
+                                "iam:UpdateLoginProfile",
+                                "iam-update-login-profile",
+                                "resets the console password of",
+                            ),
                         ] {
                             let c = check(action, arn, vec![], None);
                             if probe(&c) {
@@ -303,15 +433,195 @@ fn build(model: &AccessModel) -> Graph<'_> {
                     }
                 }
             }
-            (edges, modifies, admin)
+            (edges, modifies, unbounds, admin)
         })
         .collect();
-    for (edges, modifies, admin) in per_principal {
+    for (edges, modifies, unbounds, admin) in per_principal {
         graph.edges.push(edges);
         graph.modifies.push(modifies);
+        graph.unbounds.push(unbounds);
         graph.admin.push(admin);
     }
     graph
+}
+
+/// How principal `p` can change the permissions of principal `t` (itself included), if it can:
+/// put or attach a policy on it, re-version or restore an older version of a customer managed
+/// policy attached to it, put or attach a policy on one of its groups, or add it to a group
+/// whose policies make it an administrator.
+fn modify_check(
+    model: &AccessModel,
+    t: usize,
+    probe: &dyn Fn(&Check) -> bool,
+    admin_group: &dyn Fn(&crate::model::Group, usize) -> bool,
+) -> Option<Check> {
+    let target = model.principals.get(t)?;
+    let arn = target.arn.as_str();
+    let direct: &[&str] = match target.kind {
+        PrincipalKind::Role => &["iam:PutRolePolicy", "iam:AttachRolePolicy"],
+        PrincipalKind::User => &["iam:PutUserPolicy", "iam:AttachUserPolicy"],
+    };
+    let customer = |policy: &&String| !policy.contains(":iam::aws:");
+    let found = direct
+        .iter()
+        .map(|a| check(a, arn, vec![], None))
+        .find(|c| probe(c))
+        .or_else(|| {
+            target
+                .attached_policy_arns
+                .iter()
+                .filter(customer)
+                .map(|policy| check("iam:CreatePolicyVersion", policy, vec![], None))
+                .find(|c| probe(c))
+        })
+        .or_else(|| {
+            // An older version that makes the target an administrator, made the default again.
+            target
+                .policy_versions
+                .iter()
+                .filter(|version| {
+                    let mut policies = target.policies.identity.clone();
+                    policies.push((*version).clone());
+                    admin_with(model, t, Some(policies), false)
+                })
+                .filter_map(|version| version.label.rsplit_once('@').map(|(policy, _)| policy))
+                .map(|policy| check("iam:SetDefaultPolicyVersion", policy, vec![], None))
+                .find(|c| probe(c))
+        });
+    if found.is_some() || target.kind != PrincipalKind::User {
+        return found;
+    }
+    let groups = model
+        .groups
+        .iter()
+        .filter(|g| g.account_id == target.account_id);
+    for group in groups {
+        if target.groups.contains(&group.arn) {
+            let put = ["iam:PutGroupPolicy", "iam:AttachGroupPolicy"]
+                .iter()
+                .map(|a| check(a, &group.arn, vec![], None))
+                .find(|c| probe(c));
+            if put.is_some() {
+                return put;
+            }
+        } else {
+            let add = check("iam:AddUserToGroup", &group.arn, vec![], None);
+            if probe(&add) && admin_group(group, t) {
+                return Some(add);
+            }
+        }
+    }
+    None
+}
+
+/// The first way from principal `p` into role `t`: assume it, rewrite its trust, pass it to a
+/// service and run code, or run code in an existing resource that acts as it.
+fn role_edge(
+    model: &AccessModel,
+    t: usize,
+    probe: &dyn Fn(&Check) -> bool,
+    pass_role: &[&Method],
+    trusted: &[&str],
+    code_trusted: &[&str],
+    external_id: Option<&str>,
+) -> Option<Edge> {
+    let target = model.principals.get(t)?;
+    let arn = target.arn.as_str();
+    let context: Vec<String> = external_id
+        .iter()
+        .map(|id| format!("sts:ExternalId={id}"))
+        .collect();
+    let assume = check("sts:AssumeRole", arn, context.clone(), Some(t));
+    if probe(&assume) {
+        let via = if context.is_empty() {
+            ""
+        } else {
+            ", presenting the ExternalId it requires"
+        };
+        return Some(Edge {
+            to: t,
+            method: "sts-assume-role".into(),
+            description: format!("assumes {arn} (its trust policy admits the caller{via})"),
+            checks: vec![assume],
+        });
+    }
+    let update = check("iam:UpdateAssumeRolePolicy", arn, vec![], None);
+    if probe(&update) {
+        return Some(Edge {
+            to: t,
+            method: "iam-update-assume-role-policy".into(),
+            description: format!(
+                "rewrites the trust policy of {arn} to admit itself, then assumes it"
+            ),
+            checks: vec![update],
+        });
+    }
+    for method in pass_role {
+        let Some(service) = method.passed_to_service.as_deref() else {
+            continue;
+        };
+        if !trusted.contains(&service) {
+            continue;
+        }
+        let pass = check(
+            "iam:PassRole",
+            arn,
+            vec![format!("iam:PassedToService={service}")],
+            None,
+        );
+        let others: Vec<Check> = method
+            .required_actions
+            .iter()
+            .filter(|a| !a.eq_ignore_ascii_case("iam:PassRole"))
+            .map(|a| check(a, "*", vec![], None))
+            .collect();
+        if probe(&pass) && others.iter().all(probe) {
+            let mut checks = vec![pass];
+            checks.extend(others);
+            return Some(Edge {
+                to: t,
+                method: method.id.clone(),
+                description: format!(
+                    "passes {arn} to {service} and runs code as it ({})",
+                    method.required_actions.join(", ")
+                ),
+                checks,
+            });
+        }
+    }
+    let region = probe_region(target.partition);
+    for (method, service, actions) in CODE_EXECUTION {
+        if !code_trusted.contains(&service) {
+            continue;
+        }
+        let checks: Vec<Check> = actions
+            .iter()
+            .map(|(action, arn_service, resource)| {
+                // SSM documents owned by AWS have no account in their ARN.
+                let account = if *arn_service == "ssm" {
+                    ""
+                } else {
+                    target.account_id.as_str()
+                };
+                let resource =
+                    Arn::new(target.partition, arn_service, region, account, resource).to_string();
+                check(action, &resource, vec![], None)
+            })
+            .collect();
+        if checks.iter().all(probe) {
+            let names: Vec<&str> = actions.iter().map(|(action, _, _)| *action).collect();
+            return Some(Edge {
+                to: t,
+                method: method.to_string(),
+                description: format!(
+                    "runs code in an existing {service} resource that acts as {arn} ({})",
+                    names.join(", ")
+                ),
+                checks,
+            });
+        }
+    }
+    None
 }
 
 fn graph_allowed(model: &AccessModel, from: usize, check: &Check) -> bool {
@@ -321,8 +631,22 @@ fn graph_allowed(model: &AccessModel, from: usize, check: &Check) -> bool {
     ) else {
         return false;
     };
-    let trust: Option<&CompiledResourcePolicy> = check.trust_of.and_then(|t| model.trust(t));
-    compiled.decide_with(&request, trust).is_allow()
+    compiled
+        .decide_with(&request, resource_side(model, from, check))
+        .is_allow()
+}
+
+/// The target's trust policy (with the RCPs of its account), else the RCPs of the account the
+/// checked resource is in.
+fn resource_side<'m>(
+    model: &'m AccessModel,
+    from: usize,
+    check: &Check,
+) -> Option<&'m CompiledResourcePolicy> {
+    match check.trust_of {
+        Some(target) => model.trust(target),
+        None => model.account_side(model.resource_account(from, &check.resource)),
+    }
 }
 
 /// Shortest paths to `goal` for every principal (or only `from`) that is not there already.
@@ -424,10 +748,7 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
                         from: arn.clone(),
                         to: target_arn.clone(),
                         method: "modify-permissions".into(),
-                        description: format!(
-                            "grants {target_arn} any permission ({} on {})",
-                            modify.action, modify.resource
-                        ),
+                        description: modify_description(target_arn, modify),
                         statements: graph.statements(node, modify),
                     });
                     if *target != node {
@@ -448,10 +769,64 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
                         steps: path_to(node),
                     });
                 }
+                // Removing (or replacing) the boundary of itself or of a principal it reaches.
+                if let Some((target, unbound)) = graph.unbounds[node].iter().find(|(t, _)| seen[*t])
+                {
+                    let mut steps = path_to(node);
+                    let target_arn = &principals[*target].arn;
+                    steps.push(Step {
+                        from: arn.clone(),
+                        to: target_arn.clone(),
+                        method: method_id(&unbound.action),
+                        description: modify_description(target_arn, unbound),
+                        statements: graph.statements(node, unbound),
+                    });
+                    if *target != node {
+                        steps.extend(path_to(*target));
+                    }
+                    return Some(EscalationPath {
+                        from: start_principal.arn.clone(),
+                        goal,
+                        steps,
+                    });
+                }
             }
         }
     }
     None
+}
+
+/// `iam:PutRolePolicy` → `iam-put-role-policy`, the method ids of the data file.
+fn method_id(action: &str) -> String {
+    let mut id = String::new();
+    for (i, c) in action.replace(':', "-").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !id.ends_with('-') {
+            id.push('-');
+        }
+        id.push(c.to_ascii_lowercase());
+    }
+    id
+}
+
+/// What a permissions change does, by the action that makes it.
+fn modify_description(target: &str, check: &Check) -> String {
+    let action = check.action.as_str();
+    let resource = &check.resource;
+    match action {
+        "iam:AddUserToGroup" => {
+            format!("adds {target} to group {resource}, whose policies make it an administrator")
+        }
+        "iam:PutGroupPolicy" | "iam:AttachGroupPolicy" => {
+            format!("grants {target} any permission through its group ({action} on {resource})")
+        }
+        "iam:SetDefaultPolicyVersion" => format!(
+            "makes an older version of {resource} the default again, which makes {target} an administrator"
+        ),
+        _ if action.ends_with("PermissionsBoundary") => {
+            format!("removes the permissions boundary of {target} ({action})")
+        }
+        _ => format!("grants {target} any permission ({action} on {resource})"),
+    }
 }
 
 impl EscalationPath {

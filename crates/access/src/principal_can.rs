@@ -2,15 +2,21 @@
 //! permissions boundary and the SCPs above its account, with access levels from the catalog.
 //!
 //! Candidates are the catalog actions each `Allow` identity statement names (`NotAction`: every
-//! catalog action it does not exclude) on each resource it names (`NotResource`: `*`); each is
-//! decided through the whole chain, on the most general instance of a resource pattern.
+//! catalog action it does not exclude) on each resource it names (`NotResource`: `*`), kept
+//! only where the resource is one of the action's resource types (an action without resource
+//! types needs `Resource: "*"`); each is decided through the whole chain, on the most general
+//! instance of a resource pattern, with the RCPs of the resource's account. Narrowed to one
+//! resource ([`OnResource`]), every action of the catalog that applies to it is decided with
+//! the resource's policy, so a grant by the resource policy alone shows too.
 //! Conditions are kept out of the picture: a statement allowed only under a condition the
 //! request context does not meet is left out.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use warden_catalog::Catalog;
+use warden_catalog::{Action, Catalog};
+use warden_eval::LabeledPolicy;
+use warden_policy::arn::ArnRef;
 use warden_policy::wildcard::{Case, matches};
 use warden_policy::{ActionClause, Effect};
 
@@ -41,10 +47,31 @@ pub struct EffectivePermissions {
     pub unresolved_policies: Vec<String>,
 }
 
+/// The resource `principal-can` is narrowed to: its ARN, its account when the ARN names none
+/// (S3), and its resource-based policy if known. The RCPs above its account apply.
+#[derive(Debug, Clone, Copy)]
+pub struct OnResource<'a> {
+    pub arn: &'a str,
+    pub account: Option<&'a str>,
+    pub policy: Option<&'a LabeledPolicy>,
+}
+
 pub fn principal_can(
     model: &AccessModel,
     catalog: &Catalog,
     principal_arn: &str,
+) -> Result<EffectivePermissions, AccessError> {
+    principal_can_on(model, catalog, principal_arn, None)
+}
+
+/// [`principal_can`], or with `on` what the principal can do to that one resource: every
+/// catalog action whose resource types the ARN matches, decided with the resource's policy and
+/// the RCPs of its account.
+pub fn principal_can_on(
+    model: &AccessModel,
+    catalog: &Catalog,
+    principal_arn: &str,
+    on: Option<OnResource<'_>>,
 ) -> Result<EffectivePermissions, AccessError> {
     let index = model
         .find(principal_arn)
@@ -53,20 +80,41 @@ pub fn principal_can(
     else {
         return Err(AccessError::UnknownPrincipal(principal_arn.to_string()));
     };
-    let all_actions: Vec<(String, String)> = catalog
-        .expand("*")
-        .unwrap_or_default()
-        .into_iter()
-        .map(|action| {
-            (
-                format!("{}:{}", action.service, action.name),
-                action.access_level.as_str().to_string(),
-            )
-        })
-        .collect();
+    let all_actions: Vec<&Action> = catalog.expand("*").unwrap_or_default();
+    // An action is granted on a resource only when the ARN is one of its resource types
+    // (actions without any work only with `Resource: "*"`).
+    let applies = |action: &Action, resource: &str| {
+        resource == "*" || !catalog.resource_types_for_arn(action, resource).is_empty()
+    };
     // resource → action → access level
     let mut allowed: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for policy in &principal.policies.identity {
+    if let Some(on) = on {
+        let owner = on
+            .account
+            .or_else(|| ArnRef::parse(on.arn).map(|arn| arn.account))
+            .filter(|account| !account.is_empty());
+        let side = model.resource_side(owner, on.policy);
+        let service = ArnRef::parse(on.arn).map(|arn| arn.service).unwrap_or("*");
+        for action in all_actions.iter().filter(|action| {
+            action.service.eq_ignore_ascii_case(service)
+                || (service == "iam" && action.service == "sts")
+        }) {
+            if !applies(action, on.arn) {
+                continue;
+            }
+            let name = format!("{}:{}", action.service, action.name);
+            let Ok(request) = model.request_on(index, &name, on.arn, on.account, &[]) else {
+                continue;
+            };
+            if compiled.decide_with(&request, Some(&side)).is_allow() {
+                allowed
+                    .entry(on.arn.to_string())
+                    .or_default()
+                    .insert(name, action.access_level.as_str().to_string());
+            }
+        }
+    }
+    for policy in principal.policies.identity.iter().filter(|_| on.is_none()) {
         for statement in &policy.document.statements {
             if statement.effect != Effect::Allow {
                 continue;
@@ -85,17 +133,22 @@ pub fn principal_can(
                     .iter()
                     .any(|pattern| matches(pattern, action, Case::Insensitive)),
             };
-            for (action, level) in all_actions.iter().filter(|(action, _)| named(action)) {
-                for resource in &resources {
+            for action in &all_actions {
+                let name = format!("{}:{}", action.service, action.name);
+                if !named(&name) {
+                    continue;
+                }
+                for resource in resources.iter().filter(|r| applies(action, r)) {
                     let instance = general_instance(resource);
-                    let Ok(request) = model.request(index, action, &instance, &[]) else {
+                    let side = model.account_side(model.resource_account(index, &instance));
+                    let Ok(request) = model.request(index, &name, &instance, &[]) else {
                         continue;
                     };
-                    if compiled.decide(&request).is_allow() {
+                    if compiled.decide_with(&request, side).is_allow() {
                         allowed
                             .entry(resource.clone())
                             .or_default()
-                            .insert(action.clone(), level.clone());
+                            .insert(name.clone(), action.access_level.as_str().to_string());
                     }
                 }
             }

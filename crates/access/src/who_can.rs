@@ -3,8 +3,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 use warden_eval::{
-    CompiledPolicySet, CompiledResourcePolicy, Decision, LabeledPolicy, PolicySet, ReasonKind,
-    Request,
+    CompiledPolicySet, Decision, LabeledPolicy, Layer, PolicySet, ReasonKind, Request,
 };
 use warden_policy::{Effect, Principal as PolicyPrincipal, PrincipalClause, PrincipalType};
 
@@ -72,7 +71,14 @@ pub fn who_can(
             .and_then(|i| model.principals.get(i))
             .and_then(|p| p.trust.clone())
     });
-    let compiled_policy = policy.as_ref().map(CompiledResourcePolicy::compile);
+    // The resource's account decides which RCPs apply (S3 ARNs name none: `resource_account`).
+    let owner = resource_account.map(str::to_string).or_else(|| {
+        warden_policy::arn::ArnRef::parse(resource)
+            .map(|arn| arn.account.to_string())
+            .filter(|account| !account.is_empty())
+    });
+    let side = model.resource_side(owner.as_deref(), policy.as_ref());
+    let compiled_policy = Some(&side);
     // Assuming a role whose trust requires an ExternalId: the caller is taken to know it.
     let external_id = match (resource_policy, model.find(resource)) {
         (None, Some(role)) => crate::paths::required_external_id(model, role),
@@ -103,13 +109,10 @@ pub fn who_can(
                 else {
                     continue;
                 };
-                if !compiled
-                    .decide_with(&request, compiled_policy.as_ref())
-                    .is_allow()
-                {
+                if !compiled.decide_with(&request, compiled_policy).is_allow() {
                     continue;
                 }
-                let decision = compiled.evaluate_with(&request, compiled_policy.as_ref());
+                let decision = compiled.evaluate_with(&request, compiled_policy);
                 found.push(WhoCanEntry {
                     principal: principal.arn.clone(),
                     kind: match principal.kind {
@@ -130,9 +133,15 @@ pub fn who_can(
         })
         .collect();
     if let Some(policy) = &policy {
+        let rcps = owner
+            .as_deref()
+            .and_then(|account| model.rcps.get(account))
+            .cloned()
+            .unwrap_or_default();
         entries.extend(external_callers(
             model,
             policy,
+            &rcps,
             actions,
             resource,
             resource_account,
@@ -154,12 +163,8 @@ pub(crate) fn deciding_statements(decision: &Decision) -> Vec<String> {
         .reasons
         .iter()
         .filter(|reason| reason.kind == ReasonKind::Allow)
-        .filter(|reason| {
-            !reason
-                .policy
-                .as_deref()
-                .is_some_and(|p| p.starts_with("FullAWSAccess@"))
-        })
+        // SCPs and RCPs only let a grant through; the grants are what decided it.
+        .filter(|reason| !matches!(reason.layer, Layer::Scp | Layer::Rcp))
         .filter_map(|reason| match (&reason.policy, &reason.statement) {
             (Some(policy), Some(statement)) => Some(format!("{policy}/{statement}")),
             (Some(policy), None) => Some(policy.clone()),
@@ -170,10 +175,11 @@ pub(crate) fn deciding_statements(decision: &Decision) -> Vec<String> {
 
 /// The external accounts and principals, services and anonymous callers an `Allow` of the
 /// resource policy names, each decided with only the resource side known (their own
-/// policies are assumed to allow).
+/// policies are assumed to allow) and the RCPs above the resource's account.
 fn external_callers(
     model: &AccessModel,
     policy: &LabeledPolicy,
+    rcps: &[Vec<LabeledPolicy>],
     actions: &[String],
     resource: &str,
     resource_account: Option<&str>,
@@ -232,6 +238,7 @@ fn external_callers(
             .map(|document| LabeledPolicy::new("its own account's policies (assumed)", document))
             .collect(),
         resource_policy: Some(policy.clone()),
+        rcps: rcps.to_vec(),
         ..PolicySet::default()
     };
     let compiled = CompiledPolicySet::compile(&set);

@@ -237,6 +237,7 @@ pub fn access_model(
         let model = warden_access::model::from_live(
             &organization.organization,
             &organization.scps,
+            &organization.rcps,
             &accounts,
             &mut |arn| corpus.get(arn).ok().map(|policy| policy.document),
         )?;
