@@ -10,8 +10,10 @@ use crate::change::{Change, Conflict, Unmanaged};
 use crate::desired::{
     DEFAULT_MAX_SESSION_SECONDS, DesiredAccount, DesiredPolicy, DesiredRole, Ownership,
 };
+use crate::direction::{self, Direction};
 use crate::doc;
 use crate::live::{LiveAccount, LiveManagedPolicy, LiveRole};
+use crate::order::Phase;
 
 /// IAM keeps at most five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
@@ -25,39 +27,53 @@ pub struct AccountPlan {
     pub fingerprint: String,
     /// In the order they must be applied.
     pub changes: Vec<Change>,
+    /// The phase of each change, index for index (empty in plans saved before phases).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
     pub conflicts: Vec<Conflict>,
     pub unmanaged: Vec<Unmanaged>,
 }
 
-/// Changes grouped by the phase they belong to; concatenated in this order they never leave
-/// a half-made state (referenced policies exist first; deletions come after detachments).
+/// Changes grouped by [`Phase`]; concatenated in this order they never leave a half-made
+/// state (referenced policies exist first, deletions come after detachments) and never grant
+/// more than the old or the new state (narrowing before widening).
 #[derive(Default)]
 struct Phases {
-    create_policies: Vec<Change>,
-    update_policies: Vec<Change>,
-    create_roles: Vec<Change>,
-    update_roles: Vec<Change>,
-    remove_from_kept_roles: Vec<Change>,
-    add_to_roles: Vec<Change>,
-    delete_roles: Vec<Change>,
-    delete_policies: Vec<Change>,
+    prepare: Vec<Change>,
+    narrow: Vec<Change>,
+    narrow_trust: Vec<Change>,
+    mixed: Vec<Change>,
+    widen: Vec<Change>,
+    create: Vec<Change>,
+    cleanup: Vec<Change>,
 }
 
 impl Phases {
-    fn into_changes(self) -> Vec<Change> {
-        [
-            self.create_policies,
-            self.update_policies,
-            self.create_roles,
-            self.update_roles,
-            self.remove_from_kept_roles,
-            self.add_to_roles,
-            self.delete_roles,
-            self.delete_policies,
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+    fn into_changes(self) -> (Vec<Change>, Vec<Phase>) {
+        let mut changes = Vec::new();
+        let mut phases = Vec::new();
+        for (phase, group) in [
+            (Phase::Prepare, self.prepare),
+            (Phase::Narrow, self.narrow),
+            (Phase::NarrowTrust, self.narrow_trust),
+            (Phase::Mixed, self.mixed),
+            (Phase::Widen, self.widen),
+            (Phase::Create, self.create),
+            (Phase::Cleanup, self.cleanup),
+        ] {
+            phases.extend(std::iter::repeat_n(phase, group.len()));
+            changes.extend(group);
+        }
+        (changes, phases)
+    }
+
+    /// Where a change of a document that moves access in `direction` goes.
+    fn by_direction(&mut self, direction: Direction) -> &mut Vec<Change> {
+        match direction {
+            Direction::Same | Direction::Narrows => &mut self.narrow,
+            Direction::Mixed => &mut self.mixed,
+            Direction::Widens => &mut self.widen,
+        }
     }
 }
 
@@ -86,11 +102,13 @@ pub fn plan_account(
         &mut conflicts,
         &mut unmanaged,
     );
+    let (changes, phases) = phases.into_changes();
     AccountPlan {
         account_id: desired.account_id.clone(),
         account_name: desired.account_name.clone(),
         fingerprint: fingerprint_account(live),
-        changes: phases.into_changes(),
+        changes,
+        phases,
         conflicts,
         unmanaged,
     }
@@ -131,7 +149,7 @@ fn plan_policies(
     });
     for policy in &wanted {
         match live.policy(&policy.name) {
-            None => phases.create_policies.push(Change::CreatePolicy {
+            None => phases.prepare.push(Change::CreatePolicy {
                 name: policy.name.clone(),
                 path: policy.path.clone(),
                 description: ownership.marked_description(&policy.description),
@@ -143,7 +161,7 @@ fn plan_policies(
                 if !policy_is_warden_managed(existing, ownership)
                     && adoptable_policy(policy, existing) =>
             {
-                phases.update_policies.push(Change::AdoptPolicy {
+                phases.prepare.push(Change::AdoptPolicy {
                     arn: existing.arn.clone(),
                     tags: ownership.marker_tags(),
                 });
@@ -174,7 +192,8 @@ fn plan_policies(
             )),
             Some(existing) => {
                 if !doc::equivalent_to_live(&policy.document, &existing.document) {
-                    phases.update_policies.push(Change::CreatePolicyVersion {
+                    let moves = direction::compare_live(&existing.document, &policy.document);
+                    phases.by_direction(moves).push(Change::CreatePolicyVersion {
                         arn: existing.arn.clone(),
                         document: doc::text(&policy.document),
                         prune_version: version_to_prune(existing),
@@ -202,7 +221,7 @@ fn plan_policies(
         }
         match blocker_for_policy_delete(policy, live, ownership) {
             Some(reason) => conflicts.push(conflict("policy", &policy.name, reason)),
-            None => phases.delete_policies.push(Change::DeletePolicy {
+            None => phases.cleanup.push(Change::DeletePolicy {
                 arn: policy.arn.clone(),
                 non_default_versions: policy
                     .versions
@@ -293,16 +312,16 @@ fn plan_roles(
             continue;
         }
         match live.role(&role.name) {
-            None => create_role(role, ownership, phases),
-            Some(existing) if adoptable_role(role, existing, ownership) => {
-                phases.update_roles.push(Change::AdoptRole {
+            None => create_role(role, desired, live, ownership, phases),
+            Some(existing) if adoptable_role(role, existing, desired, live, ownership) => {
+                phases.prepare.push(Change::AdoptRole {
                     role: existing.name.clone(),
                     tags: ownership.marker_tags(),
                 });
             }
             Some(existing) => match role_conflict(role, existing, ownership) {
                 Some(reason) => conflicts.push(conflict("role", &existing.name, reason)),
-                None => update_role(role, existing, ownership, phases),
+                None => update_role(role, existing, desired, live, ownership, phases),
             },
         }
     }
@@ -316,7 +335,7 @@ fn plan_roles(
     leftovers.sort_by(|a, b| a.name.cmp(&b.name));
     for role in leftovers {
         if role_is_warden_managed(role, ownership) {
-            delete_role(role, phases);
+            delete_role(role, desired, live, phases);
         } else {
             unmanaged.push(Unmanaged {
                 kind: "role".into(),
@@ -329,7 +348,13 @@ fn plan_roles(
 /// A hand-made role (no marker, not service-linked, not the access role) that already is what
 /// its definition says: with the marker added, planning it would change nothing. Anything that
 /// differs keeps it a conflict until the definition matches.
-fn adoptable_role(role: &DesiredRole, existing: &LiveRole, ownership: &Ownership) -> bool {
+fn adoptable_role(
+    role: &DesiredRole,
+    existing: &LiveRole,
+    desired: &DesiredAccount,
+    live: &LiveAccount,
+    ownership: &Ownership,
+) -> bool {
     if ownership.tagged(&existing.tags)
         || existing.is_service_linked()
         || ownership.is_access_role(&existing.name)
@@ -342,8 +367,8 @@ fn adoptable_role(role: &DesiredRole, existing: &LiveRole, ownership: &Ownership
         return false;
     }
     let mut scratch = Phases::default();
-    update_role(role, &marked, ownership, &mut scratch);
-    scratch.into_changes().is_empty()
+    update_role(role, &marked, desired, live, ownership, &mut scratch);
+    scratch.into_changes().0.is_empty()
 }
 
 /// A hand-made customer managed policy equal to its definition: same name (case included),
@@ -387,18 +412,40 @@ fn desired_tags(role: &DesiredRole, ownership: &Ownership) -> BTreeMap<String, S
     tags
 }
 
-fn create_role(role: &DesiredRole, ownership: &Ownership, phases: &mut Phases) {
-    phases.create_roles.push(Change::CreateRole {
+/// A new role is made complete before the next one. When it has several documents and one of
+/// them denies, a prefix of its documents could allow what a later one denies: the role is
+/// created closed and opened once all its documents are in place.
+fn create_role(
+    role: &DesiredRole,
+    desired: &DesiredAccount,
+    live: &LiveAccount,
+    ownership: &Ownership,
+    phases: &mut Phases,
+) {
+    let trust = doc::text(&role.trust);
+    let documents = role.inline.len() + role.managed_policy_arns.len();
+    let denies = role
+        .inline
+        .values()
+        .map(|document| direction::of_adding(&doc::text(document)))
+        .chain(
+            role.managed_policy_arns
+                .iter()
+                .map(|arn| attachment_direction(arn, true, desired, live)),
+        )
+        .any(|moves| moves != Direction::Widens);
+    let closed = closed_trust(&trust).filter(|_| documents > 1 && denies);
+    phases.create.push(Change::CreateRole {
         name: role.name.clone(),
         path: role.path.clone(),
         description: role.description.clone(),
-        trust: doc::text(&role.trust),
+        trust: closed.as_ref().map_or_else(|| trust.clone(), doc::text),
         boundary_arn: role.boundary_arn.clone(),
         tags: desired_tags(role, ownership),
         max_session_duration: role.max_session_duration,
     });
     for (policy_name, document) in &role.inline {
-        phases.add_to_roles.push(Change::PutInlinePolicy {
+        phases.create.push(Change::PutInlinePolicy {
             role: role.name.clone(),
             policy_name: policy_name.clone(),
             document: doc::text(document),
@@ -406,9 +453,16 @@ fn create_role(role: &DesiredRole, ownership: &Ownership, phases: &mut Phases) {
         });
     }
     for arn in &role.managed_policy_arns {
-        phases.add_to_roles.push(Change::AttachPolicy {
+        phases.create.push(Change::AttachPolicy {
             role: role.name.clone(),
             arn: arn.clone(),
+        });
+    }
+    if let Some(closed) = closed {
+        phases.create.push(Change::UpdateTrust {
+            role: role.name.clone(),
+            delta: doc::delta(&doc::text(&closed), &role.trust),
+            document: trust,
         });
     }
 }
@@ -416,43 +470,163 @@ fn create_role(role: &DesiredRole, ownership: &Ownership, phases: &mut Phases) {
 fn update_role(
     role: &DesiredRole,
     existing: &LiveRole,
+    desired: &DesiredAccount,
+    live: &LiveAccount,
     ownership: &Ownership,
     phases: &mut Phases,
 ) {
     let name = &existing.name;
-    if !doc::equivalent_to_live(&role.trust, &existing.trust_policy) {
-        phases.update_roles.push(Change::UpdateTrust {
-            role: name.clone(),
-            document: doc::text(&role.trust),
-            delta: doc::delta(&existing.trust_policy, &role.trust),
-        });
-    }
     let live_description = existing.description.as_deref().unwrap_or("");
     let live_max_session = existing
         .max_session_duration
         .unwrap_or(DEFAULT_MAX_SESSION_SECONDS);
     if live_description != role.description || live_max_session != role.max_session_duration {
-        phases.update_roles.push(Change::UpdateRole {
+        phases.mixed.push(Change::UpdateRole {
             role: name.clone(),
             description: role.description.clone(),
             max_session_duration: role.max_session_duration,
         });
     }
     match (&role.boundary_arn, &existing.permissions_boundary_arn) {
-        (Some(wanted), live_boundary) if live_boundary.as_ref() != Some(wanted) => {
-            phases.update_roles.push(Change::PutBoundary {
+        (Some(wanted), None) => phases.narrow_trust.push(Change::PutBoundary {
+            role: name.clone(),
+            arn: wanted.clone(),
+        }),
+        (Some(wanted), Some(current)) if current != wanted => {
+            // Either boundary may get its new version before or after the swap: every pair
+            // of their documents must agree.
+            let (olds, news) = (
+                policy_texts(current, desired, live),
+                policy_texts(wanted, desired, live),
+            );
+            let pairs: Vec<Direction> = olds
+                .iter()
+                .flat_map(|old| news.iter().map(|new| direction::compare_texts(old, new)))
+                .collect();
+            let moves = match pairs.as_slice() {
+                [first, rest @ ..] if rest.iter().all(|m| m == first) => *first,
+                _ => Direction::Mixed,
+            };
+            let change = Change::PutBoundary {
                 role: name.clone(),
                 arn: wanted.clone(),
-            });
+            };
+            match moves {
+                Direction::Same | Direction::Narrows => phases.narrow_trust.push(change),
+                other => phases.by_direction(other).push(change),
+            }
         }
         (None, Some(_)) => phases
-            .update_roles
+            .widen
             .push(Change::DeleteBoundary { role: name.clone() }),
         _ => {}
     }
     plan_tags(name, &desired_tags(role, ownership), &existing.tags, phases);
     plan_inline(role, existing, phases);
-    plan_attachments(role, existing, phases);
+    plan_attachments(role, existing, desired, live, phases);
+    // Last: whether the trust must be closed depends on the role's other swaps.
+    plan_trust(role, existing, phases);
+}
+
+/// The trust change of a kept role, by direction. When two or more parts of what a role can
+/// do are swapped (principals or permissions both gained and lost: its trust, an inline
+/// policy, a new version of a policy it uses, its boundary), no order of them is safe: one
+/// applied before the other lets old principals hold new permissions, or the old and new
+/// halves of two documents combine into access neither state grants. The role is then closed
+/// first (its live trust with a deny for everyone) and opened with its wanted trust after the
+/// swaps. One swap alone needs no closing: it runs after every narrowing and before every
+/// widening.
+fn plan_trust(role: &DesiredRole, existing: &LiveRole, phases: &mut Phases) {
+    let name = &existing.name;
+    let changed = !doc::equivalent_to_live(&role.trust, &existing.trust_policy);
+    let moves = if changed {
+        direction::compare_live(&existing.trust_policy, &role.trust)
+    } else {
+        Direction::Same
+    };
+    let swaps = phases
+        .mixed
+        .iter()
+        .filter(|change| match change {
+            Change::UpdateRole { .. } | Change::TagRole { .. } | Change::UntagRole { .. } => false,
+            Change::CreatePolicyVersion { arn, .. } => {
+                existing.attached_policy_arns.contains(arn)
+                    || role.managed_policy_arns.contains(arn)
+                    || existing.permissions_boundary_arn.as_deref() == Some(arn.as_str())
+                    || role.boundary_arn.as_deref() == Some(arn.as_str())
+            }
+            other => other.role().is_some_and(|r| r.eq_ignore_ascii_case(name)),
+        })
+        .count()
+        + usize::from(moves == Direction::Mixed);
+    let update = Change::UpdateTrust {
+        role: name.clone(),
+        document: doc::text(&role.trust),
+        delta: doc::delta(&existing.trust_policy, &role.trust),
+    };
+    if let Some(closed) = closed_trust(&existing.trust_policy).filter(|_| swaps >= 2) {
+        phases.narrow_trust.push(Change::UpdateTrust {
+            role: name.clone(),
+            delta: doc::delta(&existing.trust_policy, &closed),
+            document: doc::text(&closed),
+        });
+        phases.widen.push(update);
+        return;
+    }
+    if changed {
+        match moves {
+            Direction::Same | Direction::Narrows => phases.narrow_trust.push(update),
+            Direction::Widens => phases.widen.push(update),
+            Direction::Mixed => phases.mixed.push(update),
+        }
+    }
+}
+
+/// Sid of the statement that closes a role while its trust and permissions are swapped.
+pub const CLOSED_TRUST_SID: &str = "WardenApplyInProgress";
+
+/// The live trust with a deny for every principal added: the role cannot be assumed while
+/// apply swaps its permissions. A deny in a trust policy wins over its allows.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
+fn closed_trust(live_trust: &str) -> Option<warden_policy::PolicyDocument> {
+    let mut document = warden_policy::parse_policy(live_trust).ok()?;
+    let deny = warden_policy::parse_policy(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{CLOSED_TRUST_SID}","Effect":"Deny","Principal":{{"AWS":"*"}},"Action":"sts:*"}}]}}"#
+    ))
+    .ok()?;
+    document.statements.extend(deny.statements);
+    document.statement_is_object = false;
+    Some(document)
+}
+
+/// A managed policy's document by ARN: the definition's when the plan writes it, else live.
+fn policy_text(arn: &str, desired: &DesiredAccount, live: &LiveAccount) -> Option<String> {
+    let name = crate::change::policy_name_from_arn(arn);
+    if let Some(policy) = desired
+        .policies
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+        .filter(|_| arn.contains(&live.account_id))
+    {
+        return Some(doc::text(&policy.document));
+    }
+    live.policies
+        .iter()
+        .find(|p| p.arn == arn)
+        .map(|p| p.document.clone())
+}
+
+/// Every document a managed policy has during the apply: live, and the definition's.
+fn policy_texts(arn: &str, desired: &DesiredAccount, live: &LiveAccount) -> Vec<String> {
+    let mut texts: Vec<String> = live
+        .policies
+        .iter()
+        .find(|p| p.arn == arn)
+        .map(|p| p.document.clone())
+        .into_iter()
+        .collect();
+    texts.extend(policy_text(arn, desired, live));
+    texts
 }
 
 fn plan_tags(
@@ -472,13 +646,13 @@ fn plan_tags(
         .cloned()
         .collect();
     if !to_set.is_empty() {
-        phases.update_roles.push(Change::TagRole {
+        phases.mixed.push(Change::TagRole {
             role: role.to_string(),
             tags: to_set,
         });
     }
     if !to_remove.is_empty() {
-        phases.update_roles.push(Change::UntagRole {
+        phases.mixed.push(Change::UntagRole {
             role: role.to_string(),
             keys: to_remove,
         });
@@ -486,23 +660,26 @@ fn plan_tags(
 }
 
 fn plan_inline(role: &DesiredRole, existing: &LiveRole, phases: &mut Phases) {
-    for live_name in existing.inline_policies.keys() {
+    for (live_name, live_text) in &existing.inline_policies {
         if !role.inline.contains_key(live_name) {
-            phases
-                .remove_from_kept_roles
-                .push(Change::DeleteInlinePolicy {
+            phases.by_direction(direction::of_removing(live_text)).push(
+                Change::DeleteInlinePolicy {
                     role: existing.name.clone(),
                     policy_name: live_name.clone(),
-                });
+                },
+            );
         }
     }
     for (policy_name, document) in &role.inline {
-        let delta = match existing.inline_policies.get(policy_name) {
-            None => None,
+        let (moves, delta) = match existing.inline_policies.get(policy_name) {
+            None => (direction::of_adding(&doc::text(document)), None),
             Some(live_text) if doc::equivalent_to_live(document, live_text) => continue,
-            Some(live_text) => Some(doc::delta(live_text, document)),
+            Some(live_text) => (
+                direction::compare_live(live_text, document),
+                Some(doc::delta(live_text, document)),
+            ),
         };
-        phases.add_to_roles.push(Change::PutInlinePolicy {
+        phases.by_direction(moves).push(Change::PutInlinePolicy {
             role: existing.name.clone(),
             policy_name: policy_name.clone(),
             document: doc::text(document),
@@ -511,12 +688,45 @@ fn plan_inline(role: &DesiredRole, existing: &LiveRole, phases: &mut Phases) {
     }
 }
 
-fn plan_attachments(role: &DesiredRole, existing: &LiveRole, phases: &mut Phases) {
+/// How attaching or detaching `arn` moves access: by its documents when it is this account's
+/// (the live one and the definition's, since the attachment may run before or after the
+/// plan's new version: both must agree); an AWS managed policy is taken as granting only (AWS
+/// managed policies that deny are rare; Warden does not read their documents).
+fn attachment_direction(
+    arn: &str,
+    adding: bool,
+    desired: &DesiredAccount,
+    live: &LiveAccount,
+) -> Direction {
+    let of = |text: &String| {
+        if adding {
+            direction::of_adding(text)
+        } else {
+            direction::of_removing(text)
+        }
+    };
+    let moves: Vec<Direction> = policy_texts(arn, desired, live).iter().map(of).collect();
+    match moves.as_slice() {
+        [] if adding => Direction::Widens,
+        [] => Direction::Narrows,
+        [first, rest @ ..] if rest.iter().all(|m| m == first) => *first,
+        _ => Direction::Mixed,
+    }
+}
+
+fn plan_attachments(
+    role: &DesiredRole,
+    existing: &LiveRole,
+    desired: &DesiredAccount,
+    live_account: &LiveAccount,
+    phases: &mut Phases,
+) {
     let live: BTreeSet<&String> = existing.attached_policy_arns.iter().collect();
     // Detach before attach: the per-role attachment quota must hold at every step.
     for arn in &live {
         if !role.managed_policy_arns.contains(*arn) {
-            phases.remove_from_kept_roles.push(Change::DetachPolicy {
+            let moves = attachment_direction(arn, false, desired, live_account);
+            phases.by_direction(moves).push(Change::DetachPolicy {
                 role: existing.name.clone(),
                 arn: (*arn).clone(),
             });
@@ -524,7 +734,8 @@ fn plan_attachments(role: &DesiredRole, existing: &LiveRole, phases: &mut Phases
     }
     for arn in &role.managed_policy_arns {
         if !live.contains(arn) {
-            phases.add_to_roles.push(Change::AttachPolicy {
+            let moves = attachment_direction(arn, true, desired, live_account);
+            phases.by_direction(moves).push(Change::AttachPolicy {
                 role: existing.name.clone(),
                 arn: arn.clone(),
             });
@@ -533,20 +744,39 @@ fn plan_attachments(role: &DesiredRole, existing: &LiveRole, phases: &mut Phases
 }
 
 /// Inline policies and attachments go first: IAM refuses to delete a role that has them.
-fn delete_role(role: &LiveRole, phases: &mut Phases) {
+/// When removing one of them could widen the role meanwhile (it denies something another
+/// allows), the role is closed first.
+fn delete_role(role: &LiveRole, desired: &DesiredAccount, live: &LiveAccount, phases: &mut Phases) {
+    let widens_meanwhile = role
+        .inline_policies
+        .values()
+        .map(|text| direction::of_removing(text))
+        .chain(
+            role.attached_policy_arns
+                .iter()
+                .map(|arn| attachment_direction(arn, false, desired, live)),
+        )
+        .any(|moves| !matches!(moves, Direction::Narrows | Direction::Same));
+    if let Some(closed) = closed_trust(&role.trust_policy).filter(|_| widens_meanwhile) {
+        phases.narrow.push(Change::UpdateTrust {
+            role: role.name.clone(),
+            delta: doc::delta(&role.trust_policy, &closed),
+            document: doc::text(&closed),
+        });
+    }
     for policy_name in role.inline_policies.keys() {
-        phases.delete_roles.push(Change::DeleteInlinePolicy {
+        phases.narrow.push(Change::DeleteInlinePolicy {
             role: role.name.clone(),
             policy_name: policy_name.clone(),
         });
     }
     for arn in &role.attached_policy_arns {
-        phases.delete_roles.push(Change::DetachPolicy {
+        phases.narrow.push(Change::DetachPolicy {
             role: role.name.clone(),
             arn: arn.clone(),
         });
     }
-    phases.delete_roles.push(Change::DeleteRole {
+    phases.narrow.push(Change::DeleteRole {
         role: role.name.clone(),
     });
 }

@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod change;
 pub mod desired;
+pub mod direction;
 pub mod doc;
 pub mod err;
 pub mod from_spec;

@@ -1,8 +1,79 @@
 //! What a failed change stops: the later changes that depend on it (the same role, the policy
 //! it creates or detaches, the SCP it creates), and nothing else. Apply goes on with the rest of
 //! the account, so one failed call no longer leaves every later role without its permissions.
+//! And the phases an account's changes are applied in, so that no moment of an apply grants
+//! more than both the old and the new state.
 
+use serde::{Deserialize, Serialize};
+
+use crate::account::AccountPlan;
 use crate::change::{Change, policy_name_from_arn};
+
+/// Where a change sits in an account's apply order. Changes run phase by phase, in this order:
+/// every prefix of an apply then grants at most what the old or the new state grants (access
+/// is monotone in each policy, trust and boundary; see [`crate::direction`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Grants nothing: the managed marker on adopted objects, policies created unattached.
+    Prepare,
+    /// Removals and narrowed documents: detach, delete inline policies and roles, narrower
+    /// policy versions and inline policies.
+    Narrow,
+    /// Trust and boundaries that narrow (a trust that is swapped while the role's permissions
+    /// also change is closed here, and opened to its new principals in `widen`).
+    NarrowTrust,
+    /// Documents that both gain and lose, after narrowing and before widening; descriptions,
+    /// session durations and tags.
+    Mixed,
+    /// Wider documents, attachments and inline policies on kept roles, wider trust, boundaries
+    /// removed.
+    Widen,
+    /// New roles, each complete (trust, boundary, inline and attached policies) before the next.
+    Create,
+    /// Policies deleted once nothing uses them.
+    Cleanup,
+}
+
+impl Phase {
+    /// The phase's number as the plan shows it (1-based).
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Prepare => "prepare",
+            Phase::Narrow => "narrow",
+            Phase::NarrowTrust => "narrow trust",
+            Phase::Mixed => "swap",
+            Phase::Widen => "widen",
+            Phase::Create => "create",
+            Phase::Cleanup => "clean up",
+        }
+    }
+}
+
+/// The plan's apply order for one account as one line, e.g.
+/// `apply order: 2 narrow (1) → 5 widen (2) → 6 create (3)`; `None` without changes or with
+/// phases that do not match the changes (a plan saved before phases, or filtered).
+pub fn apply_order(plan: &AccountPlan) -> Option<String> {
+    if plan.changes.is_empty() || plan.phases.len() != plan.changes.len() {
+        return None;
+    }
+    let mut groups: Vec<(Phase, usize)> = Vec::new();
+    for phase in &plan.phases {
+        match groups.last_mut() {
+            Some((last, count)) if last == phase => *count += 1,
+            _ => groups.push((*phase, 1)),
+        }
+    }
+    let steps: Vec<String> = groups
+        .iter()
+        .map(|(phase, count)| format!("{} {} ({count})", phase.number(), phase.label()))
+        .collect();
+    Some(format!("apply order: {}", steps.join(" → ")))
+}
 
 /// The managed policy a change creates, changes, deletes, attaches or detaches, by name.
 fn policy_name(change: &Change) -> Option<&str> {

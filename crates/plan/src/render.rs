@@ -114,6 +114,9 @@ pub fn render_table(plan: &Plan, options: RenderOptions<'_>) -> String {
             account.account_name,
             summary_line("Plan", account.summary(), 0)
         );
+        if let Some(order) = crate::order::apply_order(account) {
+            let _ = writeln!(out, "  {}", paint.dim(&order));
+        }
     }
     if let Some(organization) = &plan.organization {
         let _ = writeln!(

@@ -214,6 +214,7 @@ mod tests {
             account_name: format!("workload-{n:02}"),
             fingerprint: String::new(),
             changes,
+            phases: Vec::new(),
             conflicts: Vec::new(),
             unmanaged: Vec::new(),
         }

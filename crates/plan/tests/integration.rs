@@ -719,7 +719,7 @@ fn apply_report_rendering_says_what_was_applied_and_what_not() {
         ACCOUNT,
         "dev",
         &plan.changes[..4],
-        ApplyStatus::Failed(vec!["stopped at `+ role deployer`".into()]),
+        ApplyStatus::Failed(vec!["`+ role auditor` failed".into()]),
     );
     partial.changes[0].result = ChangeResult::Applied;
     partial.changes[1].result = ChangeResult::Applied;

@@ -105,6 +105,7 @@ fn plan() -> Plan {
                     role: "old-role".into(),
                 },
             ],
+            phases: Vec::new(),
             conflicts: vec![Conflict {
                 kind: "role".into(),
                 name: "api-task".into(),
@@ -120,6 +121,7 @@ fn plan() -> Plan {
             account_name: "shared-services".into(),
             fingerprint: "f2".into(),
             changes: vec![],
+            phases: Vec::new(),
             conflicts: vec![],
             unmanaged: vec![],
         },

@@ -83,6 +83,7 @@ fn plan() -> Plan {
             document: "{}".into(),
             delta: Default::default(),
         }],
+        phases: Vec::new(),
         conflicts: vec![],
         unmanaged: vec![Unmanaged {
             kind: "role".into(),
