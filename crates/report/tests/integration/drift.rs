@@ -226,9 +226,9 @@ fn the_headline_follows_what_could_be_read() {
     assert!(
         nothing
             .headline()
-            .starts_with("Nothing could be read: 0 of 3")
+            .starts_with("No account could be read: 0 of 3")
     );
-    assert!(drift_html(&nothing).contains("Nothing could be read"));
+    assert!(drift_html(&nothing).contains("No account could be read"));
     assert!(!drift_markdown(&nothing).contains("No drift"));
     let sarif: serde_json::Value =
         serde_json::from_str(&warden_report::render::drift_sarif(&nothing, "")).unwrap();
@@ -304,4 +304,68 @@ fn markdown_fits_a_comment_on_large_estates() {
         text.contains("| account-399 `400000000399`"),
         "the overview keeps every account"
     );
+}
+
+/// Live truth: a hand-made role's trust finding becomes a risky unmanaged object with why,
+/// a user's finding too, a finding on a managed role does not; the risk counts include the
+/// live findings and the drift where live grants more; the HTML lists them and round-trips.
+#[test]
+fn live_truth_lists_risky_unmanaged_objects_with_why() {
+    use warden_report::drift::AccountLiveTruth;
+    use warden_report::risk::RiskClass;
+    let live_finding = |rule: &str, principal: &str| Finding {
+        principal: Some(principal.into()),
+        file: "aws:111111111111".into(),
+        line: 0,
+        column: 0,
+        ..finding(rule, Severity::Error, Some("111111111111"), false)
+    };
+    let truth = AccountLiveTruth {
+        users_read: true,
+        findings: vec![
+            live_finding("WL504", "legacy-batch"),
+            live_finding("WL750", "alice"),
+            live_finding("WL550", "deployer"),
+            live_finding("WL101", "legacy-batch"),
+        ],
+        ..AccountLiveTruth::default()
+    };
+    let before = report();
+    let report = report().with_live_truth(BTreeMap::from([("111111111111".to_string(), truth)]));
+    let prod = report
+        .accounts
+        .iter()
+        .find(|a| a.account_id == "111111111111")
+        .unwrap();
+    let risky: Vec<(&str, &str, RiskClass)> = prod
+        .live
+        .as_ref()
+        .unwrap()
+        .risky_unmanaged
+        .iter()
+        .map(|r| (r.name.as_str(), r.rule.as_str(), r.class))
+        .collect();
+    assert_eq!(
+        risky,
+        [
+            ("legacy-batch", "WL504", RiskClass::Trust),
+            ("alice", "WL750", RiskClass::Credentials)
+        ],
+        "deployer is managed; WL101 is no risk"
+    );
+    let trust = |r: &DriftReport| r.risks[&RiskClass::Trust].errors;
+    assert_eq!(trust(&report), trust(&before) + 2);
+    assert_eq!(
+        report.risks[&RiskClass::Exposure].drift,
+        2,
+        "the widened inline policy and the leftover role"
+    );
+    let html = drift_html(&report);
+    let section = html.split("id=\"unmanaged-risks\"").nth(1).unwrap();
+    assert!(
+        section.contains("role <code>legacy-batch</code>"),
+        "{section}"
+    );
+    let back: DriftReport = serde_json::from_str(&drift_json(&report)).unwrap();
+    assert_eq!(back, report);
 }
