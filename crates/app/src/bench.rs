@@ -70,15 +70,15 @@ admin_roles: [WardenAccess]
 const DEFINITIONS: [(&str, &str); 3] = [
     (
         "boundaries/standard-boundary.yaml",
-        "kind: Boundary\nname: standard-boundary\npath: /boundaries/\nstatements:\n  - Sid: Cap\n    Effect: Allow\n    Action: [s3:*, ec2:Describe*]\n    Resource: \"*\"\n",
+        "kind: Boundary\nname: standard-boundary\npath: /boundaries/\nstatements:\n  - Sid: Cap\n    Effect: Allow\n    justification: The benchmark workload needs this access.\n    Action: [s3:*, ec2:Describe*]\n    Resource: \"*\"\n",
     ),
     (
         "policies/deployer.yaml",
-        "kind: Role\nname: deployer\ntargets:\n  ous: [Root]\nboundary: standard-boundary\ntrust:\n  - Effect: Allow\n    Principal: {Service: codebuild.amazonaws.com}\n    Action: sts:AssumeRole\ninline_policies:\n  artifacts:\n    - Effect: Allow\n      Action: s3:GetObject\n      Resource: \"arn:aws:s3:::artifacts-${account_id}/*\"\n",
+        "kind: Role\nname: deployer\ntargets:\n  ous: [Root]\nboundary: standard-boundary\ntrust:\n  - Effect: Allow\n    justification: The benchmark workload needs this access.\n    Principal: {Service: codebuild.amazonaws.com}\n    Action: sts:AssumeRole\ninline_policies:\n  artifacts:\n    - Effect: Allow\n      justification: The benchmark workload needs this access.\n      Action: s3:GetObject\n      Resource: \"arn:aws:s3:::artifacts-${account_id}/*\"\n",
     ),
     (
         "scps/deny-leave.yaml",
-        "kind: Scp\nname: deny-leave\ntargets:\n  ous: [Root]\nstatements:\n  - Effect: Deny\n    Action: organizations:LeaveOrganization\n    Resource: \"*\"\n",
+        "kind: Scp\nname: deny-leave\ntargets:\n  ous: [Root]\nstatements:\n  - Effect: Deny\n    justification: The benchmark's guardrail.\n    Action: organizations:LeaveOrganization\n    Resource: \"*\"\n",
     ),
 ];
 
@@ -204,7 +204,8 @@ fn bench_usage(
         ("logs.amazonaws.com", "PutLogEvents"),
     ];
     let catalog = Catalog::embedded();
-    let mut usage = UsageIndex::empty(Some("2026-11-01".into()));
+    // Spilled per account, as `evidence --cloudtrail DIR` reads a trail.
+    let mut usage = UsageIndex::spilled(Some("2026-11-01".into()))?;
     // One log file per account, as CloudTrail delivers them, reduced as it is read.
     for account in &organization.accounts {
         let mut records = Vec::new();
@@ -228,7 +229,7 @@ fn bench_usage(
         }
         let text = serde_json::json!({ "Records": records }).to_string();
         let events = warden_generate::cloudtrail::parse_log(&text, Path::new("synthetic.json"))?;
-        usage.add_events(&events, catalog);
+        usage.try_add_events(&events, catalog)?;
     }
     Ok(usage)
 }
@@ -503,8 +504,11 @@ pub fn evidence_bench(args: &EvidenceBench, repo: &Path, out: &Path) -> Result<S
     let definitions = load(repo)?;
     let organization = bench_organization(args.accounts);
     let rss_start = peak_rss_kib();
-    let usage = bench_usage(&organization, args.roles, args.events_per_role)?;
-    let event_count = usage.period().events;
+    // No events per role: no CloudTrail at all, as `evidence` without `--cloudtrail`.
+    let usage = (args.events_per_role > 0)
+        .then(|| bench_usage(&organization, args.roles, args.events_per_role))
+        .transpose()?;
+    let event_count = usage.as_ref().map_or(0, |usage| usage.period().events);
     let rss_before = peak_rss_kib();
     let header = BundleHeader {
         provenance: Provenance {
@@ -513,14 +517,14 @@ pub fn evidence_bench(args: &EvidenceBench, repo: &Path, out: &Path) -> Result<S
             definitions_digest: definitions.digest(),
             ..Provenance::default()
         },
-        usage: Some(usage.period()),
+        usage: usage.as_ref().map(UsageIndex::period),
     };
     let started = Instant::now();
     let inputs = Inputs {
         definitions: &definitions,
         organization: &organization,
         plan: None,
-        usage: Some(&usage),
+        usage: usage.as_ref(),
         aws_managed: None,
         selection: Selection {
             accounts: &[],
@@ -621,12 +625,12 @@ pub fn access_diff_bench(args: &AccessDiffBench, repo: &Path) -> Result<String, 
     for index in (0..args.roles).step_by(10) {
         let mut role = bench_role(index).replace(
             "inline_policies:\n  work:\n",
-            "inline_policies:\n  work:\n    - Sid: Widened\n      Effect: Allow\n      Action: [sqs:DeleteQueue, iam:PassRole]\n      Resource: \"*\"\n",
+            "inline_policies:\n  work:\n    - Sid: Widened\n      Effect: Allow\n      justification: The benchmark workload needs this access.\n      Action: [sqs:DeleteQueue, iam:PassRole]\n      Resource: \"*\"\n",
         );
         if index == 0 {
             role = role.replace(
                 "trust:\n",
-                "trust:\n  - Sid: Partner\n    Effect: Allow\n    Principal: {AWS: \"arn:aws:iam::777788889999:root\"}\n    Action: sts:AssumeRole\n",
+                "trust:\n  - Sid: Partner\n    Effect: Allow\n    justification: The benchmark workload needs this access.\n    Principal: {AWS: \"arn:aws:iam::777788889999:root\"}\n    Action: sts:AssumeRole\n",
             );
         }
         write(&format!("policies/role-{index:03}.yaml"), &role)?;
@@ -737,7 +741,7 @@ pub fn write_apply_definitions(root: &Path, roles: usize) -> Result<(), AppError
     std::fs::write(root.join("warden.yaml"), CONFIG)?;
     for index in 0..roles {
         let text = format!(
-            "kind: Role\nname: bench-role-{index}\npath: /\ntargets:\n  ous: [Root/Workloads]\ntrust:\n  - Sid: Ec2\n    Effect: Allow\n    Principal:\n      Service: ec2.amazonaws.com\n    Action: sts:AssumeRole\ninline_policies:\n  read:\n    - Sid: Read\n      Effect: Allow\n      Action: s3:GetObject\n      Resource: \"arn:aws:s3:::bench-{index}-${{account_id}}/*\"\n"
+            "kind: Role\nname: bench-role-{index}\npath: /\ntargets:\n  ous: [Root/Workloads]\ntrust:\n  - Sid: Ec2\n    Effect: Allow\n    justification: The benchmark workload needs this access.\n    Principal:\n      Service: ec2.amazonaws.com\n    Action: sts:AssumeRole\ninline_policies:\n  read:\n    - Sid: Read\n      Effect: Allow\n      justification: The benchmark workload needs this access.\n      Action: s3:GetObject\n      Resource: \"arn:aws:s3:::bench-{index}-${{account_id}}/*\"\n"
         );
         std::fs::write(
             root.join("policies")

@@ -101,6 +101,7 @@ pub fn export(
     selection: Selection<'_>,
     out: &Path,
     snapshot: Option<&Path>,
+    progress: crate::progress::Progress<'_>,
 ) -> Result<BundleSummary, AppError> {
     let source = Catalog::embedded().source();
     let provenance = Provenance::read(
@@ -122,7 +123,22 @@ pub fn export(
         selection,
         today: crate::today()?,
     };
-    write_bundle_with_live(out, header, &inputs, snapshot)
+    write_bundle_reporting(out, header, &inputs, snapshot, progress)
+}
+
+/// What `evidence` says when the bundle at `out` is written: what it holds and how to check it.
+pub fn summary_text(summary: &BundleSummary, out: &Path) -> String {
+    format!(
+        "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}\n\
+         open {}; verify with `cd {} && sha256sum -c MANIFEST.sha256`\n",
+        summary.accounts,
+        summary.roles,
+        summary.roles_matching_live,
+        summary.unreadable_accounts,
+        out.display(),
+        out.join("index.html").display(),
+        out.display()
+    )
 }
 
 /// What a bundle is made from.
@@ -156,6 +172,17 @@ pub fn write_bundle_with_live(
     inputs: &Inputs<'_>,
     snapshot: Option<&Path>,
 ) -> Result<BundleSummary, AppError> {
+    write_bundle_reporting(out, header, inputs, snapshot, &crate::progress::ignore)
+}
+
+/// [`write_bundle_with_live`] reporting each account written as a step.
+pub fn write_bundle_reporting(
+    out: &Path,
+    header: BundleHeader,
+    inputs: &Inputs<'_>,
+    snapshot: Option<&Path>,
+    progress: crate::progress::Progress<'_>,
+) -> Result<BundleSummary, AppError> {
     let Inputs {
         definitions,
         organization,
@@ -187,20 +214,29 @@ pub fn write_bundle_with_live(
         .collect();
     let now = today.midnight().assume_utc().unix_timestamp();
     let mut writer = EvidenceWriter::create(out, header)?;
-    for account in organization.accounts.iter().filter(|account| {
-        account.status == AccountStatus::Active
-            && account.id != organization.management_account_id
-            && selected(account, organization, selection.accounts, selection.ous)
-    }) {
+    let accounts: Vec<_> = organization
+        .accounts
+        .iter()
+        .filter(|account| {
+            account.status == AccountStatus::Active
+                && account.id != organization.management_account_id
+                && selected(account, organization, selection.accounts, selection.ous)
+        })
+        .collect();
+    for (index, account) in accounts.iter().enumerate() {
         let rendered = definitions.render_for_account(organization, account)?;
         let findings = lint_rendered_account(&rendered, &config, catalog, today);
+        // Only this account's CloudTrail records are in memory while it is written.
+        let account_usage = usage
+            .map(|usage| usage.for_account(&account.id))
+            .transpose()?;
         let context = EvidenceContext {
             catalog,
             organization,
             scps: &scps,
             plan,
             findings: &findings,
-            usage,
+            usage: account_usage.as_deref(),
             aws_managed,
             today: today.to_string(),
         };
@@ -242,6 +278,11 @@ pub fn write_bundle_with_live(
             );
         }
         writer.write_account(&evidence)?;
+        progress(crate::progress::Step {
+            done: index + 1,
+            total: accounts.len(),
+            item: &account.name,
+        });
     }
     Ok(writer.finish()?)
 }
