@@ -11,6 +11,7 @@ mod aws;
 mod catalog;
 mod cli;
 mod eval;
+mod events;
 mod faults;
 mod gates;
 mod generate;
