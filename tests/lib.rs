@@ -66,6 +66,7 @@ targets:
 statements:
   - Sid: DenyLeave
     Effect: Deny
+    justification: The guardrail the test scenario relies on.
     Action: organizations:LeaveOrganization
     Resource: "*"
 "#;

@@ -44,12 +44,14 @@ tags: {Project: ops}
 trust:
   - Sid: ShareAccount
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal: {AWS: "arn:aws:iam::444455556666:root"}
     Action: sts:AssumeRole
 inline_policies:
   vendor:
     - Sid: AssumeVendorAccess
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: sts:AssumeRole
       Resource: "arn:aws:iam::*:role/vendor-access"
 "#,
@@ -64,6 +66,7 @@ tags: {Project: vendor}
 trust:
   - Sid: OpsWithExternalId
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal: {AWS: "arn:aws:iam::444455556666:role/ops"}
     Action: sts:AssumeRole
     Condition:
@@ -73,6 +76,7 @@ inline_policies:
   reports:
     - Sid: ReadReports
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::reports-bucket/*"
 "#,
@@ -87,16 +91,19 @@ tags: {Project: build}
 trust:
   - Sid: Account
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal: {AWS: "arn:aws:iam::222233334444:root"}
     Action: sts:AssumeRole
 inline_policies:
   functions:
     - Sid: PassDeployAdmin
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: iam:PassRole
       Resource: "arn:aws:iam::222233334444:role/deploy-admin"
     - Sid: Functions
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: [lambda:CreateFunction, lambda:InvokeFunction]
       Resource: "*"
 "#,
@@ -111,12 +118,14 @@ tags: {Project: deploy}
 trust:
   - Sid: Lambda
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal: {Service: lambda.amazonaws.com}
     Action: sts:AssumeRole
 inline_policies:
   admin:
     - Sid: Everything
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: "*"
       Resource: "*"
 "#,
@@ -131,12 +140,14 @@ tags: {Project: reports}
 trust:
   - Sid: Account
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal: {AWS: "arn:aws:iam::222233334444:root"}
     Action: sts:AssumeRole
 inline_policies:
   read:
     - Sid: ReadReports
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: [s3:GetObject, s3:ListBucket]
       Resource: ["arn:aws:s3:::reports-bucket", "arn:aws:s3:::reports-bucket/*"]
 "#,
@@ -151,12 +162,14 @@ tags: {Project: analytics}
 trust:
   - Sid: Account
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal: {AWS: "arn:aws:iam::333344445555:root"}
     Action: sts:AssumeRole
 inline_policies:
   read:
     - Sid: ReadSharedReports
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::reports-bucket/*"
 "#,

@@ -1170,6 +1170,7 @@ description: Caps workload roles.
 statements:
   - Sid: Cap
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: [s3:*]
     Resource: "*"
 "#;
@@ -1182,6 +1183,7 @@ description: Reads the account's bucket.
 statements:
   - Sid: Read
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: s3:GetObject
     Resource: "arn:${partition}:s3:::data-${account_id}/*"
 "#;
@@ -1198,6 +1200,7 @@ managed_policies: [gov-read]
 trust:
   - Sid: AccountRoot
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       AWS: "arn:${partition}:iam::${account_id}:root"
     Action: sts:AssumeRole
@@ -1205,6 +1208,7 @@ inline_policies:
   artifacts:
     - Sid: Artifacts
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:PutObject
       Resource: "arn:${partition}:s3:::artifacts-${account_id}/*"
 "#;

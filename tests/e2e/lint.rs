@@ -374,5 +374,10 @@ fn a_bad_definition_is_reported_at_its_yaml_lines() {
         "missing Environment and Service tags"
     );
     assert!(at("WL901").is_some(), "ChatGPT in the description");
+    let unjustified = findings
+        .iter()
+        .find(|f| f.rule == "WL902" && f.principal.as_deref() == Some("reports-writer"))
+        .expect("a statement without a justification is reported");
+    assert_eq!(unjustified.severity, warden_lint::Severity::Error);
     assert!(warden_lint::has_errors(&findings));
 }

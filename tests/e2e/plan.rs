@@ -51,6 +51,7 @@ description: Caps workload roles.
 statements:
   - Sid: Cap
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: [s3:*, ec2:Describe*]
     Resource: "*"
 "#;
@@ -63,6 +64,7 @@ description: Describe EC2.
 statements:
   - Sid: Describe
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: ec2:DescribeInstances
     Resource: "*"
 "#;
@@ -81,6 +83,7 @@ tags:
 trust:
   - Sid: Pipeline
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       AWS: "arn:aws:iam::999999999999:role/pipeline"
     Action: sts:AssumeRole
@@ -91,6 +94,7 @@ inline_policies:
   artifacts:
     - Sid: Artifacts
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: [s3:GetObject, s3:PutObject]
       Resource: "arn:aws:s3:::artifacts-${account_id}/*"
 "#;

@@ -34,6 +34,7 @@ description: Caps workload roles.
 statements:
   - Sid: Cap
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: [s3:*, dynamodb:*, sqs:*]
     Resource: "*"
 "#;
@@ -47,6 +48,7 @@ targets:
 statements:
   - Sid: DenyLeave
     Effect: Deny
+    justification: The guardrail the test scenario relies on.
     Action: organizations:LeaveOrganization
     Resource: "*"
 "#;
@@ -60,6 +62,7 @@ targets:
 statements:
   - Sid: DenyDeleteTable
     Effect: Deny
+    justification: The guardrail the test scenario relies on.
     Action: dynamodb:DeleteTable
     Resource: "*"
 "#;
@@ -76,6 +79,7 @@ boundary: workload-boundary
 trust:
   - Sid: EcsTasks
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       Service: ecs-tasks.amazonaws.com
     Action: sts:AssumeRole
@@ -83,6 +87,7 @@ inline_policies:
   data:
     - Sid: ReadData
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::data-${account_id}/*"
 "#;
@@ -100,11 +105,13 @@ boundary: workload-boundary
 trust:
   - Sid: EcsTasks
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       Service: ecs-tasks.amazonaws.com
     Action: sts:AssumeRole
   - Sid: Partner
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       AWS: "arn:aws:iam::777788889999:root"
     Action: sts:AssumeRole
@@ -115,10 +122,12 @@ inline_policies:
   data:
     - Sid: ReadData
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::*"
     - Sid: Tables
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: [dynamodb:PutItem, dynamodb:DeleteTable, iam:PassRole]
       Resource: "*"
 "#;
@@ -138,6 +147,7 @@ inline_policies:
   data:
     - Sid: Tables
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: [iam:PassRole, DynamoDB:PutItem, dynamodb:deletetable]
       Resource: ["*"]
     - {Sid: ReadData, Effect: Allow, Action: [s3:getobject], Resource: "arn:aws:s3:::*"}
@@ -155,6 +165,7 @@ boundary: workload-boundary
 trust:
   - Sid: EcsTasks
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       Service: ecs-tasks.amazonaws.com
     Action: sts:AssumeRole
@@ -162,10 +173,12 @@ inline_policies:
   data:
     - Sid: ReadData
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::*"
     - Sid: Tables
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: [dynamodb:DeleteTable, iam:PassRole]
       Resource: "*"
 "#;
@@ -450,6 +463,7 @@ description: Reads the shared bucket.
 statements:
   - Sid: Read
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: s3:GetObject
     Resource: "arn:aws:s3:::shared/*"
 "#;
@@ -468,6 +482,7 @@ tags:
 trust:
   - Sid: EcsTasks
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       Service: ecs-tasks.amazonaws.com
     Action: sts:AssumeRole
@@ -475,6 +490,7 @@ inline_policies:
   data:
     - Sid: ReadData
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::data-${account_id}/*"
 "#;

@@ -43,6 +43,7 @@ description: Describe EC2.
 statements:
   - Sid: Describe
     Effect: Allow
+    justification: The test scenario needs this access.
     Action: ec2:DescribeInstances
     Resource: "*"
 "#;
@@ -58,6 +59,7 @@ managed_policies: [shared-read]
 trust:
   - Sid: Pipeline
     Effect: Allow
+    justification: The test scenario needs this access.
     Principal:
       AWS: "arn:aws:iam::999999999999:role/pipeline"
     Action: sts:AssumeRole
@@ -68,6 +70,7 @@ inline_policies:
   artifacts:
     - Sid: Artifacts
       Effect: Allow
+      justification: The test scenario needs this access.
       Action: s3:GetObject
       Resource: "arn:aws:s3:::artifacts-${account_id}/*"
 "#;
@@ -81,6 +84,7 @@ targets:
 statements:
   - Sid: DenyLeave
     Effect: Deny
+    justification: The guardrail the test scenario relies on.
     Action: organizations:LeaveOrganization
     Resource: "*"
 "#;

@@ -33,9 +33,8 @@ static META: RuleMeta = RuleMeta {
     id: "WL902",
     name: "missing-justification",
     group: Group::Hygiene,
-    // A warning until every fixture and example repository carries justifications; then an
-    // error, as the README promises.
-    severity: Severity::Warning,
+    // An error, as the README promises: a definition without a reason does not pass the gate.
+    severity: Severity::Error,
     summary: "statement in the definitions without a justification",
 };
 
