@@ -284,6 +284,34 @@ impl World {
         )
         .await
         .unwrap();
+        // Hand-made roles a reviewer must see with why: one anybody can assume, one a vendor
+        // outside the organization assumes without an ExternalId; and a console user without MFA.
+        for (name, principal) in [
+            ("open-door", "*".to_string()),
+            (
+                "vendor-bridge",
+                "arn:aws:iam::777777777777:root".to_string(),
+            ),
+        ] {
+            fixture::create_role_with_policies(
+                &dev,
+                &NewRole {
+                    name: name.into(),
+                    path: "/".into(),
+                    trust_policy: format!(
+                        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+                    ),
+                    ..NewRole::default()
+                },
+                &[],
+                &[],
+            )
+            .await
+            .unwrap();
+        }
+        fixture::seed_console_user(&dev, "alice-console")
+            .await
+            .unwrap();
     }
 
     /// `cargo xtask ARGS… --root REPO --endpoint-url MOTO` with the ExternalId in the environment.
@@ -392,6 +420,51 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
             .contains("WardenAccess"),
         "the reason names what failed: {legacy:#}"
     );
+    // Live truth: what live grants beyond the repository, and the risky hand-made roles with
+    // why, from the posture and trust rules run on live IAM.
+    let reader = prod["live"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "app-reader")
+        .unwrap_or_else(|| panic!("live truth of app-reader: {prod:#}"));
+    assert_eq!(reader["differs"], true);
+    assert!(
+        reader["beyond_repository"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case("dynamodb:DeleteTable"))),
+        "{reader:#}"
+    );
+    assert_eq!(
+        dev["live"]["users_read"], false,
+        "a plan reads roles and policies"
+    );
+    let risky = dev["live"]["risky_unmanaged"].as_array().unwrap();
+    let why = |role: &str, rule: &str| {
+        risky
+            .iter()
+            .find(|r| r["name"] == role && r["rule"] == rule)
+            .unwrap_or_else(|| panic!("{role} flagged by {rule}: {risky:#?}"))
+    };
+    assert_eq!(why("open-door", "WL504")["class"], "trust");
+    assert_eq!(why("vendor-bridge", "WL550")["class"], "trust");
+    assert!(
+        risky.iter().all(|r| r["name"] != "legacy-batch"),
+        "a role trusting its own account is no risk: {risky:#?}"
+    );
+    assert!(
+        report["risks"]["trust"]["errors"].as_u64().unwrap()
+            + report["risks"]["trust"]["warnings"].as_u64().unwrap()
+            >= 2,
+        "{:#}",
+        report["risks"]
+    );
+    assert!(report["risks"]["exposure"]["drift"].as_u64().unwrap() >= 1);
+
     // The excepted WL201 finding is reported as excepted, not as a warning.
     assert!(
         report["totals"]["lint_excepted"].as_u64().unwrap() >= 2,
@@ -458,17 +531,111 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
     for name in ["dev", "prod", "legacy-batch", "app-reader/artifacts"] {
         assert!(dom.contains(name), "{name} shown");
     }
-    let links = hrefs(&dom);
-    assert_eq!(links.len(), 2, "one per selected account: {links:?}");
-    for href in links {
+    // The pictures: risk classes, the grid with a titled square per account, access levels,
+    // and the risky hand-made roles with why.
+    assert_eq!(
+        dom.matches("<svg").count(),
+        3 + 2,
+        "risks, grid, levels, one per account read"
+    );
+    for id in ["risks", "grid", "levels"] {
+        assert!(dom.contains(&format!("<svg id=\"{id}\"")), "{id} chart");
+    }
+    for (name, id) in [("dev", world.id("dev")), ("prod", world.id("prod"))] {
+        assert!(
+            dom.contains(&format!("<title>{name} ({id}): ")),
+            "{name} has a titled grid square"
+        );
+    }
+    let unmanaged = dom
+        .split("id=\"unmanaged-risks\"")
+        .nth(1)
+        .unwrap()
+        .split("<h2")
+        .next()
+        .unwrap();
+    assert!(
+        unmanaged.contains("open-door") && unmanaged.contains("vendor-bridge"),
+        "{unmanaged}"
+    );
+    assert!(!dom.contains("<script"), "no scripts");
+    let links = in_page_links_resolve(&dom);
+    assert!(
+        links > 10,
+        "grid squares, risk rows and the account list link: {links}"
+    );
+    screenshot(&chromium, &page, "drift-seeded");
+}
+
+/// Where screenshots go: `target/e2e-artifacts/report/` (or under `CARGO_TARGET_DIR`).
+fn artifacts() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || warden_e2e::workspace_root().join("target"),
+            PathBuf::from,
+        )
+        .join("e2e-artifacts/report");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves a full-width screenshot of `page` as `NAME.png` under [`artifacts`] and checks it is a
+/// PNG of some substance.
+fn screenshot(chromium: &Path, page: &Path, name: &str) -> PathBuf {
+    let out = artifacts().join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&out);
+    let profile = tempfile::tempdir().unwrap();
+    let run = Command::new("timeout")
+        .arg("120")
+        .arg(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-dev-shm-usage",
+            "--window-size=1400,2400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", out.display()))
+        .arg(file_url(page, None).unwrap())
+        .output()
+        .unwrap();
+    let png = std::fs::read(&out).unwrap_or_else(|err| {
+        panic!(
+            "no screenshot of {} ({err}): {}",
+            page.display(),
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    assert!(png.starts_with(b"\x89PNG"), "{} is a PNG", out.display());
+    assert!(
+        png.len() > 10_000,
+        "{} has content: {} bytes",
+        out.display(),
+        png.len()
+    );
+    out
+}
+
+/// Every `href="#…"` in `dom` names an element id of the same page; returns how many.
+fn in_page_links_resolve(dom: &str) -> usize {
+    let ids: BTreeSet<String> = dom
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_string()))
+        .collect();
+    let links = hrefs(dom);
+    for href in &links {
         let fragment = href
             .strip_prefix('#')
             .unwrap_or_else(|| panic!("only in-page links: {href}"));
-        assert!(
-            dom.contains(&format!("id=\"{fragment}\"")),
-            "{href} resolves"
-        );
+        assert!(ids.contains(fragment), "{href} resolves");
     }
+    links.len()
 }
 
 /// CloudTrail: app-reader in prod used s3:GetObject and ec2:DescribeInstances in the period,
@@ -787,6 +954,95 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
     );
 
     browse(&chromium, &bundle, &expected);
+    let index = std::fs::read_to_string(bundle.join("index.html")).unwrap();
+    for id in ["risks", "grid", "levels"] {
+        assert!(index.contains(&format!("<svg id=\"{id}\"")), "{id} chart");
+    }
+    screenshot(&chromium, &bundle.join("index.html"), "evidence-index");
+
+    // From a snapshot (users and keys read too): live truth beside intent in the evidence
+    // pages and in the drift report.
+    let snap = out.path().join("snap");
+    world.xtask(&["snapshot", "--out", snap.to_str().unwrap()]);
+    assert!(
+        snap.join("manifest.json").is_file(),
+        "the snapshot was written"
+    );
+    let live_bundle = out.path().join("live-bundle");
+    let run = world.xtask(&[
+        "evidence",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--out",
+        live_bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        exit_code(&run),
+        0,
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let page = |name: &str| live_bundle.join(format!("accounts/{}.html", world.id(name)));
+    let prod_page = std::fs::read_to_string(page("prod")).unwrap();
+    assert!(prod_page.contains("Live truth beside the repository"));
+    let beyond = prod_page
+        .split("live grants 1 action(s) beyond the repository:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("app-reader's hand-added action is shown"));
+    assert!(
+        beyond.starts_with("</span> <code>dynamodb:DeleteTable</code>"),
+        "{beyond}"
+    );
+    let dev_page = std::fs::read_to_string(page("dev")).unwrap();
+    for shown in [
+        "alice-console",
+        "console without MFA",
+        "vendor-bridge",
+        "777777777777",
+        "WL750",
+        "WL550",
+    ] {
+        assert!(dev_page.contains(shown), "{shown} on dev's page");
+    }
+    browse(&chromium, &live_bundle, &expected);
+    screenshot(&chromium, &page("dev"), "evidence-dev-live");
+    screenshot(&chromium, &page("prod"), "evidence-prod-live");
+
+    let drift_json = out.path().join("drift-live.json");
+    world.xtask(&[
+        "drift",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+        "--out",
+        drift_json.to_str().unwrap(),
+    ]);
+    let drift: Value =
+        serde_json::from_str(&std::fs::read_to_string(&drift_json).unwrap()).unwrap();
+    let dev = account(&drift, &world.id("dev"));
+    assert_eq!(dev["live"]["users_read"], true, "{dev:#}");
+    let alice = dev["live"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "alice-console")
+        .unwrap();
+    assert_eq!(
+        (alice["console_access"].as_bool(), alice["mfa"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(
+        dev["live"]["risky_unmanaged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "user"
+                && r["name"] == "alice-console"
+                && r["class"] == "credentials"),
+        "{:#}",
+        dev["live"]
+    );
 }
 
 /// Opens index.html in headless Chromium, checks that accounts and roles are shown, and follows
@@ -854,4 +1110,207 @@ fn hrefs(dom: &str) -> Vec<String> {
                 .map(|(href, _)| href.replace("&amp;", "&"))
         })
         .collect()
+}
+
+/// A synthetic organization of 1,000 accounts in five OUs: mostly in sync, some with drift
+/// where live grants more, some with a conflict, some unread, a few with live truth (a role
+/// widened by hand, a hand-made role anybody can assume).
+fn thousand_accounts() -> warden_report::DriftReport {
+    use warden_lint::{Finding, Severity};
+    use warden_report::drift::{AccountLiveTruth, PermissionCounts, RoleLiveTruth};
+    use warden_report::permissions::LevelCounts;
+    let ous = [
+        "Root/Workloads/Prod",
+        "Root/Workloads/Dev",
+        "Root/Sandbox",
+        "Root/Security",
+        "Root/Suspended",
+    ];
+    let mut accounts = Vec::new();
+    let mut plans = Vec::new();
+    let mut unreadable = Vec::new();
+    for n in 0..1000u64 {
+        let id = format!("{:012}", 500_000_000_000 + n);
+        let name = format!("acct-{n:04}");
+        let ou = ous[(n % 5) as usize];
+        accounts.push(warden_spec::org::Account {
+            id: id.clone(),
+            name: name.clone(),
+            email: None,
+            status: warden_spec::org::AccountStatus::Active,
+            parent_id: "ou-x".into(),
+            ou_path: ou.into(),
+            tags: BTreeMap::new(),
+        });
+        if n % 97 == 3 {
+            unreadable.push(warden_plan::Unreadable {
+                account_id: id,
+                account_name: name,
+                reason: "AccessDenied assuming `WardenAccess`".into(),
+            });
+            continue;
+        }
+        let changes = if n % 13 == 0 {
+            vec![warden_plan::Change::DeleteInlinePolicy {
+                role: "app".into(),
+                policy_name: "hotfix".into(),
+            }]
+        } else {
+            Vec::new()
+        };
+        let conflicts = if n % 89 == 7 {
+            serde_json::json!([{"kind": "role", "name": "app", "reason": "a role of that name exists unmanaged"}])
+        } else {
+            serde_json::json!([])
+        };
+        let unmanaged = if n % 50 == 1 {
+            serde_json::json!([{"kind": "role", "name": "open-door"}])
+        } else {
+            serde_json::json!([])
+        };
+        let mut plan: warden_plan::AccountPlan = serde_json::from_value(serde_json::json!({
+            "account_id": id, "account_name": name, "fingerprint": "f",
+            "changes": [], "conflicts": conflicts, "unmanaged": unmanaged,
+        }))
+        .unwrap();
+        plan.changes = changes;
+        plans.push(plan);
+    }
+    let organization = warden_spec::org::Organization {
+        id: "o-synthetic".into(),
+        management_account_id: "123456789012".into(),
+        root_id: "r-root".into(),
+        accounts,
+        organizational_units: Vec::new(),
+    };
+    let mut plan = warden_plan::Plan::new(warden_plan::PlanHeader {
+        created_at: "2026-12-01T03:00:00Z".into(),
+        commit: None,
+        dirty: false,
+        definitions_digest: "sha256:synthetic".into(),
+        management_account_id: "123456789012".into(),
+        access_role_name: "WardenAccess".into(),
+        managed_marker: "warden:managed=true".into(),
+    });
+    plan.accounts = plans;
+    plan.unreadable = unreadable;
+    let report = warden_report::DriftReport::build(&plan, &organization, &[]);
+    let levels = |list, read, write, permissions_management| LevelCounts {
+        list,
+        read,
+        write,
+        permissions_management,
+        tagging: 1,
+    };
+    let live: BTreeMap<String, AccountLiveTruth> = report
+        .accounts
+        .iter()
+        .filter(|account| account.unmanaged.iter().any(|u| u.name == "open-door"))
+        .map(|account| {
+            let truth = AccountLiveTruth {
+                users_read: false,
+                roles: vec![RoleLiveTruth {
+                    name: "app".into(),
+                    repository: PermissionCounts {
+                        total: 31,
+                        levels: levels(10, 20, 0, 0),
+                    },
+                    live: PermissionCounts {
+                        total: 45,
+                        levels: levels(10, 20, 12, 2),
+                    },
+                    differs: true,
+                    beyond_repository: vec!["dynamodb:DeleteTable".into()],
+                    missing_from_live: Vec::new(),
+                }],
+                findings: vec![Finding {
+                    rule: "WL504".into(),
+                    severity: Severity::Error,
+                    message: "trust statement allows any AWS principal (`*`) to assume `open-door`"
+                        .into(),
+                    file: format!("aws:{}", account.account_id),
+                    line: 0,
+                    column: 0,
+                    account: Some(account.account_id.clone()),
+                    principal: Some("open-door".into()),
+                    sid: None,
+                    excepted: None,
+                }],
+                ..AccountLiveTruth::default()
+            };
+            (account.account_id.clone(), truth)
+        })
+        .collect();
+    report.with_live_truth(live)
+}
+
+#[test]
+fn drift_html_of_a_thousand_accounts_stays_readable_and_every_link_resolves() {
+    let chromium = ensure_chromium().unwrap_or_else(|err| {
+        panic!("headless chromium is required for this test ({err}); `cargo xtask ci` installs it")
+    });
+    let report = thousand_accounts();
+    assert_eq!(report.totals.accounts, 1000);
+    let html = warden_report::render::drift_html(&report);
+    assert!(
+        html.len() < 3_000_000,
+        "a thousand accounts stay a page a browser opens at once: {} bytes",
+        html.len()
+    );
+    let out = tempfile::tempdir().unwrap();
+    let page = out.path().join("drift-1000.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = dump_dom(&chromium, &file_url(&page, None).unwrap()).unwrap();
+    let grid = dom
+        .split("<svg id=\"grid\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        grid.matches("<a href=\"#account-").count(),
+        1000,
+        "a linked square per account"
+    );
+    for (n, status) in [
+        (0, "drift"),
+        (1, "in sync"),
+        (3, "unreadable"),
+        (7, "conflict"),
+    ] {
+        let title = format!(
+            "<title>acct-{n:04} ({:012}): {status}</title>",
+            500_000_000_000u64 + n
+        );
+        assert!(grid.contains(&title), "{title}");
+    }
+    // Five OU headings with their counts in words, and a legend in words.
+    for ou in [
+        "Root/Sandbox",
+        "Root/Security",
+        "Root/Suspended",
+        "Root/Workloads/Dev",
+        "Root/Workloads/Prod",
+    ] {
+        assert!(grid.contains(&format!(">{ou}<tspan")), "{ou} heading");
+    }
+    assert!(grid.contains(">in sync ("), "legend");
+    let risky = dom
+        .split("id=\"unmanaged-risks\"")
+        .nth(1)
+        .unwrap()
+        .split("<h2")
+        .next()
+        .unwrap();
+    assert_eq!(
+        risky.matches("role <code>open-door</code>").count(),
+        20,
+        "{risky}"
+    );
+    assert!(risky.contains("any AWS principal"), "why is shown");
+    let links = in_page_links_resolve(&dom);
+    assert!(links > 2000, "grid squares and the account list: {links}");
+    let shot = screenshot(&chromium, &page, "drift-1000-accounts");
+    eprintln!("screenshot: {}", shot.display());
 }
