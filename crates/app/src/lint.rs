@@ -152,8 +152,47 @@ pub fn lint_organization(
         rendered.push(definitions.render_for_account(organization, candidate)?);
     }
     let scps = definitions.render_scps(organization)?;
+    let mut findings = lint_rendered(&definitions.config, &rendered, &scps, today);
+    findings.extend(crate::paths::definitions_findings(
+        definitions,
+        organization,
+        account,
+    ));
     Ok(OrganizationLint {
-        findings: lint_rendered(&definitions.config, &rendered, &scps, today),
+        findings,
         accounts: rendered.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_a_given_day_or_refused_with_the_expected_form() {
+        let day = today_or(Some("2026-12-03")).unwrap();
+        assert_eq!(warden_policy::date::format_day(day), "2026-12-03");
+        let err = today_or(Some("2026-13-03")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "`--today 2026-13-03` is not a date: expected `YYYY-MM-DD`"
+        );
+        assert!(today_or(None).is_ok());
+    }
+
+    /// A partial live read says which accounts were not read, and why, in the scope line.
+    #[test]
+    fn the_live_scope_names_unread_accounts() {
+        let posture = PostureLint {
+            findings: Vec::new(),
+            accounts: 2,
+            unread: vec![("111122223333".into(), "AccessDenied".into())],
+        };
+        let mut linted = crate::lint_files::Linted::default();
+        posture.add_to(&mut linted, "read now");
+        assert_eq!(
+            linted.scope,
+            ["live posture of 2 account(s) read now; not read: 111122223333 (AccessDenied)"]
+        );
+    }
 }
