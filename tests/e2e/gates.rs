@@ -278,3 +278,90 @@ async fn a_conflict_alone_is_2_for_detailed_plan_and_fail_on_drift() {
         "the hand-made role is still there and unmanaged: {roles:?}"
     );
 }
+
+/// A second role beside `app-reader`, for `--role` to leave out.
+const WRITER: &str = r#"
+kind: Role
+name: app-writer
+description: Writes the app's reports.
+targets:
+  ous: [Root/Workloads]
+exceptions:
+  - rule: WL701
+    reason: The gate fixture has no boundary.
+    owner: platform@acme.example
+    expires: 2099-12-31
+trust:
+  - Sid: Pipeline
+    Effect: Allow
+    Principal:
+      AWS: "arn:aws:iam::999999999999:role/pipeline"
+    Action: sts:AssumeRole
+    Condition:
+      StringEquals:
+        sts:ExternalId: pipeline-xid-42
+    justification: The release pipeline assumes the role with its ExternalId.
+inline_policies:
+  reports:
+    - Sid: WriteReports
+      Effect: Allow
+      Action: s3:PutObject
+      Resource: "arn:aws:s3:::reports-${account_id}/*"
+      justification: The app writes its daily reports.
+"#;
+
+/// `plan --role X --out FILE` then `apply FILE` makes only X's changes (read back from IAM),
+/// the saved plan cannot be widened to another role, and `apply --role` plans now for one role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_plan_applies_only_that_roles_changes() {
+    let gate = Gate::seed(workloads(&["dev"])).await;
+    write_file(gate.repo.path(), "policies/app-writer.yaml", WRITER);
+    let plan_file = gate.repo.path().join("reader.plan.json");
+    let plan_path = plan_file.to_str().unwrap();
+
+    let plan = gate.run(&["plan", "--role", "app-reader", "--out", plan_path]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(!plan.stdout.contains("app-writer"), "{}", plan.stdout);
+
+    let widened = gate.run(&["apply", plan_path, "--role", "app-writer"]);
+    assert_eq!(widened.code, 1, "{}", widened.stdout);
+    assert!(
+        widened.stderr.contains(
+            "the plan was made for the role(s) `app-reader`; `app-writer` is not one of them"
+        ),
+        "{}",
+        widened.stderr
+    );
+    assert!(
+        gate.roles("dev")
+            .await
+            .iter()
+            .all(|(name, _)| !name.starts_with("app-"))
+    );
+
+    let apply = gate.run(&["apply", plan_path]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
+    let roles = gate.roles("dev").await;
+    assert!(
+        roles.contains(&("app-reader".to_string(), true)),
+        "the planned role is made and managed: {roles:?}"
+    );
+    assert!(
+        !gate.has_role("dev", "app-writer").await,
+        "the other role's pending change is not made: {roles:?}"
+    );
+
+    let pending = gate.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        pending.code, 2,
+        "the writer is still to create: {}",
+        pending.stdout
+    );
+    assert!(pending.stdout.contains("app-writer") && !pending.stdout.contains("+ role app-reader"));
+
+    let now = gate.run(&["apply", "--role", "app-writer", "--auto-approve"]);
+    assert_eq!(now.code, 0, "{}\n{}", now.stdout, now.stderr);
+    assert!(gate.has_role("dev", "app-writer").await);
+    let done = gate.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(done.code, 0, "converged: {}", done.stdout);
+}

@@ -96,9 +96,12 @@ where
         let limit = Arc::clone(&limit);
         let commit = plan.commit.clone();
         let desired = desired.clone();
+        let roles = plan.roles.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let expected = desired.as_deref();
+            let expected = desired
+                .as_deref()
+                .map(|desired| (desired, roles.as_slice()));
             (
                 index,
                 apply_account(&target, &account, &request, expected, commit.as_deref()).await,
@@ -151,7 +154,8 @@ async fn apply_account(
     target: &impl ApplyOrganization,
     plan: &AccountPlan,
     request: &ApplyRequest,
-    desired: Option<&DesiredState>,
+    // The definitions rendered, and the roles a `--role` plan was narrowed to.
+    desired: Option<(&DesiredState, &[String])>,
     commit: Option<&str>,
 ) -> AccountApplyReport {
     let failed = |err: BoxError| {
@@ -167,10 +171,13 @@ async fn apply_account(
         Err(err) => return failed(err),
     };
     let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.quotas);
-    if let (true, Some(desired)) = (refusals.is_empty(), desired) {
+    if let (true, Some((desired, roles))) = (refusals.is_empty(), desired) {
         match desired.accounts.get(&plan.account_id) {
             Some(account) => {
-                let fresh = warden_plan::plan_account(account, &live, &request.ownership);
+                let mut fresh = warden_plan::plan_account(account, &live, &request.ownership);
+                if !roles.is_empty() {
+                    fresh.changes = warden_plan::review::role_changes(&fresh.changes, roles);
+                }
                 refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));
             }
             None => refusals.push(RefusalReason::NoDefinitions),

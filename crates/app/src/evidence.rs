@@ -93,6 +93,10 @@ impl Extras {
 
 /// The bundle of a plan just made: provenance from the repository at `root` and the catalog,
 /// then each selected account (with live truth from `snapshot` when given).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the one entry point of `evidence`: each input is a different flag of the command"
+)]
 pub fn export(
     root: &Path,
     definitions: &Definitions,

@@ -35,6 +35,7 @@ pub mod paths;
 pub mod plan;
 pub mod policy_file;
 pub mod posture;
+pub mod progress;
 pub mod refine;
 pub mod repo;
 pub mod rule_docs;

@@ -14,6 +14,8 @@ pub enum PlanError {
         "plan is stale: definitions changed since it was made (plan digest `{planned}`, repository digest `{current}`); run plan again"
     )]
     DefinitionsChanged { planned: String, current: String },
+    #[error("the plan was made for the role(s) {planned}; `{name}` is not one of them")]
+    RoleNotInPlan { name: String, planned: String },
 }
 
 impl From<serde_json::Error> for PlanError {

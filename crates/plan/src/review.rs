@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::account::AccountPlan;
 use crate::change::{Change, DocumentDelta, policy_name_from_arn};
+use crate::err::PlanError;
 use crate::live::{LiveAccount, LiveRole};
 use crate::saved::Plan;
 
@@ -549,20 +550,7 @@ fn delta_details(out: &mut Vec<Detail>, delta: &DocumentDelta) {
 /// Keeps only what concerns the role `name` (its changes, conflicts and unmanaged entry,
 /// case-insensitive, as IAM names are); SCP changes and other roles are dropped.
 pub fn retain_role(plan: &mut Plan, name: &str) {
-    let wanted = |role: Option<&str>| role.is_some_and(|r| r.eq_ignore_ascii_case(name));
-    for account in &mut plan.accounts {
-        let all = account.changes.clone();
-        account
-            .changes
-            .retain(|change| wanted(change.role()) || role_policy_of(change, &all, name));
-        account
-            .conflicts
-            .retain(|c| c.kind == "role" && c.name.eq_ignore_ascii_case(name));
-        account
-            .unmanaged
-            .retain(|u| u.kind == "role" && u.name.eq_ignore_ascii_case(name));
-    }
-    plan.organization = None;
+    retain_roles(plan, &[name.to_owned()]);
 }
 
 /// Keeps what concerns any of the roles `names`, each as [`retain_role`] keeps it; the whole
@@ -571,22 +559,52 @@ pub fn retain_roles(plan: &mut Plan, names: &[String]) {
     if names.is_empty() {
         return;
     }
-    let whole = plan.clone();
+    plan.roles = names.to_vec();
+    let named = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     for account in &mut plan.accounts {
-        account.changes.clear();
-        account.conflicts.clear();
-        account.unmanaged.clear();
+        // The plan's order is apply's order: kept as it is.
+        account.changes = role_changes(&account.changes, names);
+        account
+            .conflicts
+            .retain(|c| c.kind == "role" && named(&c.name));
+        account
+            .unmanaged
+            .retain(|u| u.kind == "role" && named(&u.name));
     }
     plan.organization = None;
-    for name in names {
-        let mut one = whole.clone();
-        retain_role(&mut one, name);
-        for (into, from) in plan.accounts.iter_mut().zip(one.accounts) {
-            into.changes.extend(from.changes);
-            into.conflicts.extend(from.conflicts);
-            into.unmanaged.extend(from.unmanaged);
+}
+
+/// Narrows a saved plan to the roles `names` (`apply --role`): a plan made with `plan --role`
+/// can be narrowed to some of its roles, never widened to others.
+pub fn narrow_saved_plan(plan: &mut Plan, names: &[String]) -> Result<(), PlanError> {
+    if !plan.roles.is_empty() {
+        let planned = |name: &String| plan.roles.iter().any(|r| r.eq_ignore_ascii_case(name));
+        if let Some(name) = names.iter().find(|name| !planned(name)) {
+            let list: Vec<String> = plan.roles.iter().map(|r| format!("`{r}`")).collect();
+            return Err(PlanError::RoleNotInPlan {
+                name: name.clone(),
+                planned: list.join(", "),
+            });
         }
     }
+    retain_roles(plan, names);
+    Ok(())
+}
+
+/// The changes of one account that concern any of the roles `names` (case-insensitive, as
+/// IAM names are), in their order: the roles' own changes and the managed policies they attach
+/// (apply narrows its re-plan of a `--role` plan with this before comparing).
+pub fn role_changes(changes: &[Change], names: &[String]) -> Vec<Change> {
+    changes
+        .iter()
+        .filter(|change| {
+            names.iter().any(|name| {
+                change.role().is_some_and(|r| r.eq_ignore_ascii_case(name))
+                    || role_policy_of(change, changes, name)
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// A managed policy created, updated or deleted in the same account for the role: kept
@@ -607,4 +625,52 @@ fn role_policy_of(change: &Change, all: &[Change], role: &str) -> bool {
         }
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::saved::PlanHeader;
+
+    /// One account deleting the roles `names` (built from JSON: the layout a saved plan has).
+    fn plan_deleting(names: &[&str]) -> Plan {
+        let changes: Vec<serde_json::Value> = names
+            .iter()
+            .map(|name| serde_json::json!({"op": "delete_role", "role": name}))
+            .collect();
+        let account = serde_json::json!({
+            "account_id": "111122223333", "account_name": "prod", "fingerprint": "",
+            "changes": changes, "conflicts": [], "unmanaged": [],
+        });
+        let mut plan = Plan::new(PlanHeader::default());
+        plan.accounts = vec![serde_json::from_value(account).unwrap()];
+        plan
+    }
+
+    #[test]
+    fn a_role_plan_records_its_roles_and_narrows_but_never_widens() {
+        let mut plan = plan_deleting(&["a", "b", "c"]);
+        retain_roles(&mut plan, &["A".into(), "c".into()]);
+        assert_eq!(plan.roles, ["A", "c"]);
+        let kept: Vec<_> = plan.accounts[0].changes.iter().map(Change::role).collect();
+        assert_eq!(kept, [Some("a"), Some("c")], "the plan's order is kept");
+        let saved = Plan::from_json(&plan.to_json()).unwrap();
+        assert_eq!(saved.roles, plan.roles, "the roles survive the plan file");
+
+        narrow_saved_plan(&mut plan, &["c".into()]).unwrap();
+        assert_eq!(plan.accounts[0].changes.len(), 1);
+        let err = narrow_saved_plan(&mut plan, &["b".into()]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the plan was made for the role(s) `c`; `b` is not one of them"
+        );
+
+        let mut whole = plan_deleting(&["a", "b"]);
+        narrow_saved_plan(&mut whole, &[]).unwrap();
+        assert!(whole.roles.is_empty() && whole.accounts[0].changes.len() == 2);
+        assert!(
+            !whole.to_json().contains("\"roles\""),
+            "old plan layout unchanged"
+        );
+    }
 }

@@ -37,6 +37,10 @@ pub struct Plan {
     pub organization: Option<ScpPlan>,
     /// Accounts that could not be read, with the reason; they have no changes.
     pub unreadable: Vec<Unreadable>,
+    /// The roles the plan was narrowed to (`plan --role`); apply narrows its re-plan the same
+    /// way before comparing. Empty: the whole plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +119,7 @@ impl Plan {
             accounts: Vec::new(),
             organization: None,
             unreadable: Vec::new(),
+            roles: Vec::new(),
         }
     }
 

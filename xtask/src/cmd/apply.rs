@@ -33,6 +33,10 @@ pub struct Args {
     /// Only accounts under this OU when planning now; repeatable.
     #[arg(long = "ou", value_name = "PATH")]
     pub ous: Vec<String>,
+    /// Only changes to the role NAME (and the policies it attaches); repeatable. A plan made
+    /// with `plan --role` applies only its roles, and can be narrowed to some of them.
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
     /// Report format: a table per account, or the report as JSON for machines.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -66,8 +70,9 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
         // just now already read and linted both.
         let (plan, desired) = match &args.plan {
             Some(path) => {
-                let plan = warden_app::plan::read_plan_file(path)?;
+                let mut plan = warden_app::plan::read_plan_file(path)?;
                 plan.check_definitions(&definitions.digest())?;
+                warden_plan::review::narrow_saved_plan(&mut plan, &args.roles)?;
                 let desired = warden_app::desired_state(&org, &definitions, request.lint).await?;
                 (plan, desired)
             }
@@ -77,7 +82,8 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                     ous: args.ous.clone(),
                     ..request
                 };
-                let outcome = plan_with_progress(&org, &definitions, &request).await?;
+                let mut outcome = plan_with_progress(&org, &definitions, &request).await?;
+                warden_plan::review::retain_roles(&mut outcome.plan, &args.roles);
                 // Stdout carries only the report when it is JSON.
                 let table = render_table(
                     &outcome.plan,
@@ -106,7 +112,11 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             }
         };
         let audit = Arc::new(AuditLog::open(&warden_app::audit::audit_path(&root))?);
-        let request = ApplyRequest::for_definitions(&definitions, Arc::clone(&audit).sink(), desired);
+        // A step per change attempted (each is audited as it returns).
+        let (total, bar) = (plan.summary().changes(), super::ui::phase("applying", Some(0)));
+        let progress = Arc::new(super::ui::steps(&bar));
+        let sink = warden_app::progress::counting_audit(audit.clone().sink(), total, progress);
+        let request = ApplyRequest::for_definitions(&definitions, sink, desired);
         // One apply at a time per organization: taken before the first write (each account is
         // re-read under it), released after the last.
         let lock = warden_app::lock::acquire(
@@ -118,7 +128,6 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             ),
         )
         .await?;
-        let bar = super::ui::phase("applying", None);
         let report = warden_app::apply_plan(&org, &plan, &request).await;
         bar.finish_and_clear();
         if let Err(err) = lock.release().await {

@@ -7,10 +7,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::plan::{Connection, live, load_definitions, plan_with_progress, runtime};
 use warden_app::evidence::{Extras, Selection, export};
-use warden_app::plan_organization;
-
-use super::plan::{Connection, live, load_definitions, runtime};
 
 #[derive(clap::Args)]
 #[command(
@@ -65,12 +63,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(dir) = &args.snapshot {
             let (org, request) = super::snapshot::offline(&root, dir)?;
             let request = selection.plan_request(request);
-            return anyhow::Ok(plan_organization(&org, &definitions, &request, &|_| {}).await?);
+            return plan_with_progress(&org, &definitions, &request).await;
         }
         let (org, request) = live(&root, &definitions, &args.connection).await?;
         let request = selection.plan_request(request);
-        anyhow::Ok(plan_organization(&org, &definitions, &request, &|_| {}).await?)
+        plan_with_progress(&org, &definitions, &request).await
     })?;
+    let bar = super::ui::phase("writing evidence", Some(0));
     let snapshot = args.snapshot.as_deref();
     let summary = export(
         &root,
@@ -80,19 +79,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         selection,
         &args.out,
         snapshot,
+        &super::ui::steps(&bar),
     )?;
-    super::say!(
-        "evidence for {} accounts, {} roles ({} matched live IAM, {} accounts unreadable) written to {}",
-        summary.accounts,
-        summary.roles,
-        summary.roles_matching_live,
-        summary.unreadable_accounts,
-        args.out.display()
-    );
-    super::say!(
-        "open {}; verify with `cd {} && sha256sum -c MANIFEST.sha256`",
-        args.out.join("index.html").display(),
-        args.out.display()
+    bar.finish_and_clear();
+    super::say_raw!(
+        "{}",
+        warden_app::evidence::summary_text(&summary, &args.out)
     );
     Ok(ExitCode::SUCCESS)
 }
