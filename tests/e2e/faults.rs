@@ -439,3 +439,228 @@ async fn trace_log_never_shows_the_external_id() {
     );
     assert!(world.live_role_exists().await);
 }
+
+/// Who can assume which role of `live` and what its session may then do: (role, principal,
+/// action), decided by warden-eval through trust, identity policies, boundary and denies.
+fn granted(
+    live: &warden_plan::live::LiveAccount,
+    principals: &[&str],
+    actions: &[&str],
+) -> std::collections::BTreeSet<(String, String, String)> {
+    use warden_eval::{CompiledPolicySet, LabeledPolicy, PolicySet, Request};
+    let parse = |text: &str| warden_policy::parse_policy(text).unwrap();
+    let by_arn = |arn: &str| {
+        live.policies
+            .iter()
+            .find(|p| p.arn == arn)
+            .map(|p| LabeledPolicy::new(arn, parse(&p.document)))
+    };
+    let mut granted = std::collections::BTreeSet::new();
+    for role in live.roles.iter().filter(|r| r.name != "WardenAccess") {
+        let assume = CompiledPolicySet::compile(&PolicySet {
+            resource_policy: Some(LabeledPolicy::new("trust", parse(&role.trust_policy))),
+            ..PolicySet::default()
+        });
+        let mut identity: Vec<LabeledPolicy> = role
+            .inline_policies
+            .iter()
+            .map(|(name, text)| LabeledPolicy::new(name.clone(), parse(text)))
+            .collect();
+        identity.extend(role.attached_policy_arns.iter().filter_map(|a| by_arn(a)));
+        let session = CompiledPolicySet::compile(&PolicySet {
+            identity,
+            permissions_boundary: role.permissions_boundary_arn.as_deref().and_then(by_arn),
+            ..PolicySet::default()
+        });
+        for principal in principals {
+            let request = Request::new(principal, "sts:AssumeRole", &role.arn)
+                .unwrap()
+                .finish();
+            if !assume.decide(&request).is_allow() {
+                continue;
+            }
+            for action in actions {
+                let request = Request::new(&role.arn, action, "*").unwrap().finish();
+                if session.decide(&request).is_allow() {
+                    granted.insert((role.name.clone(), principal.to_string(), action.to_string()));
+                }
+            }
+        }
+    }
+    granted
+}
+
+fn ordered_role(trusted: &[&str], actions: &[&str]) -> String {
+    let principals: Vec<String> = trusted.iter().map(|p| format!("\"{p}\"")).collect();
+    let actions: Vec<String> = actions.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        r#"
+kind: Role
+name: {ROLE}
+path: /
+description: Reads the app bucket.
+targets:
+  ous: [Root/Workloads]
+managed_policies: [app-shared]
+trust:
+  - Sid: Partners
+    Effect: Allow
+    Principal:
+      AWS: [{}]
+    Action: sts:AssumeRole
+    justification: The partners assume it.
+inline_policies:
+  read:
+    - Sid: Read
+      Effect: Allow
+      Action: [{}]
+      Resource: "*"
+      justification: The app reads its bucket.
+"#,
+        principals.join(", "),
+        actions.join(", ")
+    )
+}
+
+fn ordered_policy(action: &str) -> String {
+    format!(
+        r#"
+kind: ManagedPolicy
+name: app-shared
+path: /
+description: Shared by the app.
+statements:
+  - Sid: Shared
+    Effect: Allow
+    justification: The app needs it.
+    Action: {action}
+    Resource: "*"
+"#
+    )
+}
+
+/// The issue's case under faults: a partner newly trusted while the role loses
+/// s3:PutObject, and the policy it attaches swapped from sqs to dynamodb. Every call of the
+/// apply in turn is made to fail (a dropped connection, no retry); after each failed apply the
+/// state read back from the emulator grants nothing that neither the old nor the new
+/// definitions grant, and a fault-free re-run converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_at_any_call_never_leaves_access_wider_than_old_or_new() {
+    const OLD_PARTNER: &str = "arn:aws:iam::777777777777:root";
+    const NEW_PARTNER: &str = "arn:aws:iam::888888888888:root";
+    const ACTIONS: [&str; 4] = [
+        "s3:GetObject",
+        "s3:PutObject",
+        "sqs:SendMessage",
+        "dynamodb:GetItem",
+    ];
+    let principals = [OLD_PARTNER, NEW_PARTNER];
+    let world = world("Root/Workloads").await;
+    let strict = Aws::connect(AwsOptions {
+        max_attempts: 1,
+        ..AwsOptions::emulator(world.proxy.endpoint_url())
+    })
+    .await
+    .unwrap();
+    let strict_org = LiveOrganization::new(strict, access(), 4);
+    let define = |trusted: &[&str], actions: &[&str], shared: &str| {
+        write(
+            world.repo.path(),
+            "policies/app-reader.yaml",
+            &ordered_role(trusted, actions),
+        );
+        write(
+            world.repo.path(),
+            "policies/app-shared.yaml",
+            &ordered_policy(shared),
+        );
+    };
+    let read_live = || async {
+        let admin = fixture::admin_client(&world.aws, &world.dev())
+            .await
+            .unwrap();
+        admin.read_account().await.unwrap()
+    };
+    let set_old = || {
+        define(
+            &[OLD_PARTNER],
+            &["s3:GetObject", "s3:PutObject"],
+            "sqs:SendMessage",
+        )
+    };
+    let set_new = || {
+        define(
+            &[OLD_PARTNER, NEW_PARTNER],
+            &["s3:GetObject"],
+            "dynamodb:GetItem",
+        )
+    };
+
+    set_new();
+    let plan = world.plan().await.unwrap();
+    world.apply(&plan).await;
+    let new_access = granted(&read_live().await, &principals, &ACTIONS);
+    set_old();
+    let plan = world.plan().await.unwrap();
+    world.apply(&plan).await;
+    let old_access = granted(&read_live().await, &principals, &ACTIONS);
+    assert!(
+        old_access.iter().all(|(_, p, _)| p == OLD_PARTNER),
+        "{old_access:?}"
+    );
+    assert!(new_access.contains(&(ROLE.into(), NEW_PARTNER.into(), "dynamodb:GetItem".into())));
+    let bound: std::collections::BTreeSet<_> = old_access.union(&new_access).cloned().collect();
+
+    let mut failed_midway = 0;
+    for nth in 2..=12u64 {
+        // Back to the old state, then the new plan with every `nth` call failing.
+        set_old();
+        let plan = world.plan().await.unwrap();
+        world.apply(&plan).await;
+        assert_eq!(
+            granted(&read_live().await, &principals, &ACTIONS),
+            old_access
+        );
+        set_new();
+        let plan = world.plan().await.unwrap();
+        world.proxy.reset_stats();
+        world.proxy.set_faults(FaultConfig {
+            drop_every: nth,
+            ..FaultConfig::default()
+        });
+        let report = {
+            let request = ApplyRequest {
+                ownership: from_spec::ownership(&world.definitions().config),
+                quotas: Quotas::default(),
+                concurrency: 4,
+                clock: Arc::new(warden_app::now_rfc3339),
+                audit: Arc::new(|_| {}),
+                desired: None,
+            };
+            warden_app::apply_plan(&strict_org, &plan, &request).await
+        };
+        world.proxy.set_faults(FaultConfig::default());
+        let applied = report.applied_changes();
+        if !report.succeeded() && applied > 0 {
+            failed_midway += 1;
+        }
+        let now = granted(&read_live().await, &principals, &ACTIONS);
+        let beyond: Vec<_> = now.difference(&bound).collect();
+        assert!(
+            beyond.is_empty(),
+            "call {nth} failing left access beyond old ∪ new: {beyond:?}\n{}",
+            warden_plan::report::render_apply_report(&report)
+        );
+    }
+    assert!(
+        failed_midway >= 3,
+        "faults hit the middle of the apply {failed_midway} times"
+    );
+    let plan = world.plan().await.unwrap();
+    world.apply(&plan).await;
+    assert_eq!(
+        granted(&read_live().await, &principals, &ACTIONS),
+        new_access
+    );
+    assert!(!world.plan().await.unwrap().has_changes());
+}

@@ -9,6 +9,7 @@ use warden_plan::audit::AuditRecord;
 use warden_plan::change::Change;
 use warden_plan::desired::Ownership;
 use warden_plan::guard;
+use warden_plan::order::Phase;
 use warden_plan::report::{AccountApplyReport, ApplyReport, ApplyStatus, ChangeResult};
 use warden_plan::saved::Plan;
 use warden_plan::{AccountPlan, RefusalReason, ScpPlan};
@@ -198,6 +199,7 @@ async fn apply_account(
         &plan.account_id,
         &plan.account_name,
         &plan.changes,
+        &plan.phases,
         request,
         commit,
         &mut executor,
@@ -206,13 +208,15 @@ async fn apply_account(
 }
 
 /// Runs changes in order; audits each attempt. A failed change stops only the later changes
-/// that depend on it ([`warden_plan::order::depends_on`]: the same role, a policy whose
-/// creation failed, …); the others go on, so one failure does not leave later roles without
-/// their permissions.
+/// that depend on it ([`warden_plan::order::blocked_in_order`]: the same role, a policy whose
+/// creation failed, a widening that must follow a failed narrowing, …); the others go on, so
+/// one failure does not leave later roles without their permissions. `phases` are the plan's
+/// phases of `changes` (empty when it has none).
 async fn run_changes<F, Fut>(
     account_id: &str,
     account_name: &str,
     changes: &[Change],
+    phases: &[Phase],
     request: &ApplyRequest,
     commit: Option<&str>,
     execute: &mut F,
@@ -223,10 +227,16 @@ where
 {
     let mut report =
         AccountApplyReport::untouched(account_id, account_name, changes, ApplyStatus::Applied);
-    let mut failed: Vec<Change> = Vec::new();
+    let mut failed: Vec<(Change, Option<Phase>)> = Vec::new();
     let mut reasons = Vec::new();
-    for outcome in &mut report.changes {
-        if let Some(cause) = warden_plan::order::blocked_by(&outcome.change, &failed) {
+    let phase_of = |index: usize| {
+        (phases.len() == changes.len())
+            .then(|| phases.get(index).copied())
+            .flatten()
+    };
+    for (index, outcome) in report.changes.iter_mut().enumerate() {
+        let phase = phase_of(index);
+        if let Some(cause) = warden_plan::order::blocked_in_order(&outcome.change, phase, &failed) {
             reasons.push(format!(
                 "`{}` not attempted: it depends on `{cause}`, which failed",
                 outcome.change
@@ -253,7 +263,7 @@ where
         });
         if matches!(result, ChangeResult::Failed(_)) {
             reasons.push(format!("`{}` failed", outcome.change));
-            failed.push(outcome.change.clone());
+            failed.push((outcome.change.clone(), phase));
         }
         outcome.result = result;
     }
@@ -310,6 +320,7 @@ async fn apply_scps(
         ORGANIZATION,
         name,
         &plan.changes,
+        &[],
         request,
         commit,
         &mut executor,

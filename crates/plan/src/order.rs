@@ -124,6 +124,36 @@ pub fn depends_on(later: &Change, failed: &Change) -> bool {
     blocks && same(policy_name(later), policy_name(failed))
 }
 
+/// Whether `later`, in `later_phase`, must not run once `failed`, in `failed_phase`, failed,
+/// beyond [`depends_on`]: a widening may only run once the narrowings and swaps it could
+/// combine with have. A failed narrowing or swap of a managed policy stops every widening of
+/// kept roles (which roles use the policy is not part of the plan); a failed one of a role
+/// stops that role's widenings through [`depends_on`].
+pub fn waits_for(later_phase: Phase, failed: &Change, failed_phase: Phase) -> bool {
+    later_phase == Phase::Widen
+        && matches!(
+            failed_phase,
+            Phase::Narrow | Phase::NarrowTrust | Phase::Mixed
+        )
+        && failed.role().is_none()
+}
+
+/// What stops `later` (at `phase`, when the plan has phases) among the `failed` changes with
+/// their phases.
+pub fn blocked_in_order<'a>(
+    later: &Change,
+    phase: Option<Phase>,
+    failed: &'a [(Change, Option<Phase>)],
+) -> Option<&'a Change> {
+    failed
+        .iter()
+        .find(|(change, failed_phase)| {
+            depends_on(later, change)
+                || matches!((phase, failed_phase), (Some(later), Some(earlier)) if waits_for(later, change, *earlier))
+        })
+        .map(|(change, _)| change)
+}
+
 /// Whether `later` depends on any of `failed`.
 pub fn blocked_by<'a>(later: &Change, failed: &'a [Change]) -> Option<&'a Change> {
     failed.iter().find(|failed| depends_on(later, failed))
