@@ -352,13 +352,28 @@ fn principal_can_consolidates_after_the_chain() {
         warden_access::principal_can(&model, catalog, "arn:aws:iam::222233334444:role/reporter")
             .unwrap();
     insta::assert_snapshot!("access_principal_can_reporter", answer.table());
-    assert_eq!(answer.statements.len(), 1, "{}", answer.table());
-    let actions: Vec<&str> = answer.statements[0]
-        .actions
+    // Each action only on its own resource type: objects are read, the bucket is listed.
+    let granted: Vec<(&str, Vec<&str>)> = answer
+        .statements
         .iter()
-        .map(|a| a.action.as_str())
+        .flat_map(|s| {
+            s.actions.iter().map(|a| {
+                (
+                    a.action.as_str(),
+                    s.resources.iter().map(String::as_str).collect(),
+                )
+            })
+        })
         .collect();
-    assert_eq!(actions, ["s3:GetObject", "s3:ListBucket"]);
+    assert_eq!(
+        granted,
+        [
+            ("s3:GetObject", vec!["arn:aws:s3:::reports-bucket/*"]),
+            ("s3:ListBucket", vec!["arn:aws:s3:::reports-bucket"]),
+        ],
+        "{}",
+        answer.table()
+    );
 }
 
 #[test]
@@ -384,4 +399,351 @@ fn principals_with_an_escalation_path_get_a_finding() {
         "{}",
         findings[0].message
     );
+}
+
+/// `cargo xtask lint --org` reports the escalation path as WL790, an error that fails the run.
+#[test]
+fn lint_of_the_organization_reports_escalation_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    model(dir.path());
+    let run = crate::cli::xtask_in(
+        dir.path(),
+        &["lint", "--org", "org.json", "--format", "json"],
+        &[],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let wl790: Vec<(&str, &str)> = findings
+        .as_array()
+        .or_else(|| findings["findings"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "WL790")
+        .map(|f| {
+            (
+                f["principal"].as_str().unwrap_or_default(),
+                f["severity"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(wl790, [("builder", "error")], "{}", run.stdout);
+    // Narrowed to an account without a path: no WL790.
+    let run = crate::cli::xtask_in(
+        dir.path(),
+        &[
+            "lint",
+            "--org",
+            "org.json",
+            "--account",
+            "analytics",
+            "--format",
+            "json",
+        ],
+        &[],
+        &[],
+    );
+    assert!(!run.stdout.contains("WL790"), "{}", run.transcript());
+}
+
+mod seeded {
+    //! The same three cases on an organization seeded in moto and read back as a snapshot:
+    //! the principals are the live roles (Organizations' and Warden's own access roles
+    //! included), the SCPs those moto attaches, the bucket policy the one moto's S3 stores.
+
+    use std::collections::BTreeSet;
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    use warden_access::Goal;
+    use warden_app::LiveOrganization;
+    use warden_app::snapshot::{SnapshotRequest, take_snapshot};
+    use warden_aws::fixture::{self, SeedAccount, SeedSpec};
+    use warden_aws::{
+        AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration,
+        SessionName,
+    };
+    use warden_eval::LabeledPolicy;
+
+    const ACCESS_EXTERNAL_ID: &str = "e2e-access-external-id";
+    const VENDOR_EXTERNAL_ID: &str = "vendor-7f3a9c";
+
+    fn access() -> AccessRole {
+        AccessRole {
+            role_name: "WardenAccess".into(),
+            external_id: ExternalId::new(ACCESS_EXTERNAL_ID).unwrap(),
+            session_name: SessionName::new("warden-e2e").unwrap(),
+            duration: SessionDuration::default(),
+            trusted_principals: vec!["123456789012".into()],
+        }
+    }
+
+    fn policy(statements: &str) -> String {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+    }
+
+    async fn role(admin: &AccountClient, name: &str, trust: &str, inline: &str) {
+        let role = NewRole {
+            name: name.into(),
+            path: "/".into(),
+            trust_policy: policy(trust),
+            ..NewRole::default()
+        };
+        fixture::create_role_with_policies(admin, &role, &[("main", &policy(inline))], &[])
+            .await
+            .unwrap();
+    }
+
+    /// One unsigned S3 REST call to moto (path-style, acting in `account`): status and body.
+    fn s3(endpoint: &str, account: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+        let host = endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        let request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: {host}\r\nx-moto-account-id: {account}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_seeded_organization_read_as_a_snapshot_gives_exactly_the_expected_answers() {
+        let server = warden_e2e::moto();
+        let options = AwsOptions {
+            max_attempts: 2,
+            initial_backoff: Some(Duration::from_millis(10)),
+            ..AwsOptions::emulator(server.endpoint_url())
+        };
+        let aws = Aws::connect(options).await.unwrap();
+        let spec = SeedSpec {
+            ous: vec!["Workloads".into()],
+            accounts: ["prod", "analytics", "shared"]
+                .map(|name| SeedAccount::new(name, "Workloads"))
+                .to_vec(),
+            access_role_name: "WardenAccess".into(),
+            external_id: ExternalId::new(ACCESS_EXTERNAL_ID).unwrap(),
+        };
+        let org = fixture::seed_organization(&aws, &spec).await.unwrap();
+        let [prod, analytics, shared] =
+            ["prod", "analytics", "shared"].map(|name| org.account_id(name).unwrap().to_owned());
+        let arn = |account: &str, name: &str| format!("arn:aws:iam::{account}:role/{name}");
+
+        let admin = fixture::admin_client(&aws, &shared).await.unwrap();
+        role(
+            &admin,
+            "ops",
+            &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{shared}:root"}},"Action":"sts:AssumeRole"}}"#),
+            r#"{"Sid":"AssumeVendorAccess","Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/vendor-access"}"#,
+        )
+        .await;
+        let admin = fixture::admin_client(&aws, &prod).await.unwrap();
+        role(
+            &admin,
+            "vendor-access",
+            &format!(r#"{{"Sid":"OpsWithExternalId","Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"{VENDOR_EXTERNAL_ID}"}}}}}}"#, arn(&shared, "ops")),
+            r#"{"Sid":"ReadReports","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports-bucket/*"}"#,
+        )
+        .await;
+        let prod_root = format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{prod}:root"}},"Action":"sts:AssumeRole"}}"#
+        );
+        role(
+            &admin,
+            "builder",
+            &prod_root,
+            &format!(r#"{{"Sid":"PassDeployAdmin","Effect":"Allow","Action":"iam:PassRole","Resource":"{}"}},{{"Sid":"Functions","Effect":"Allow","Action":["lambda:CreateFunction","lambda:InvokeFunction"],"Resource":"*"}}"#, arn(&prod, "deploy-admin")),
+        )
+        .await;
+        role(
+            &admin,
+            "deploy-admin",
+            r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+            r#"{"Sid":"Everything","Effect":"Allow","Action":"*","Resource":"*"}"#,
+        )
+        .await;
+        role(
+            &admin,
+            "reporter",
+            &prod_root,
+            r#"{"Sid":"ReadReports","Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::reports-bucket","arn:aws:s3:::reports-bucket/*"]}"#,
+        )
+        .await;
+        let admin = fixture::admin_client(&aws, &analytics).await.unwrap();
+        role(
+            &admin,
+            "analyst",
+            &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{analytics}:root"}},"Action":"sts:AssumeRole"}}"#),
+            r#"{"Sid":"ReadSharedReports","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports-bucket/*"}"#,
+        )
+        .await;
+        // The bucket lives in prod and grants the analytics account and an outside auditor.
+        let endpoint = server.endpoint_url();
+        assert_eq!(s3(&endpoint, &prod, "PUT", "/reports-bucket", "").0, 200);
+        let bucket_policy = policy(&format!(
+            r#"{{"Sid":"AnalyticsAccount","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{analytics}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::reports-bucket/*"}},{{"Sid":"Auditor","Effect":"Allow","Principal":{{"AWS":"999988887777"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::reports-bucket/*"}}"#
+        ));
+        let put = s3(
+            &endpoint,
+            &prod,
+            "PUT",
+            "/reports-bucket?policy",
+            &bucket_policy,
+        );
+        assert!(put.0 < 300, "{put:?}");
+
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("snap");
+        let live = LiveOrganization::new(aws.clone(), access(), 4);
+        let request = SnapshotRequest {
+            out: dir.clone(),
+            accounts: Vec::new(),
+            ous: Vec::new(),
+            created_at: "2026-12-03T12:00:00Z".into(),
+            tool_version: "test".into(),
+        };
+        take_snapshot(&live, &request, &|_| {}).await.unwrap();
+        let (model, unread) =
+            warden_app::simulate::access_model(None, None, Some(&dir), None).unwrap();
+        assert_eq!(unread, [org.management_account_id.clone()], "skipped");
+
+        // who-can assume the vendor role: only ops, through the ExternalId trust.
+        let vendor = arn(&prod, "vendor-access");
+        let answer =
+            warden_access::who_can(&model, &["sts:AssumeRole".to_string()], &vendor, None, None)
+                .unwrap();
+        let who: Vec<(&str, Vec<&str>, usize)> = answer
+            .entries
+            .iter()
+            .map(|e| {
+                let statements = e.statements.iter().map(String::as_str).collect();
+                (e.principal.as_str(), statements, e.assuming.len())
+            })
+            .collect();
+        assert_eq!(
+            who,
+            [(
+                arn(&shared, "ops").as_str(),
+                vec![
+                    "trust:vendor-access/OpsWithExternalId",
+                    "inline:main/AssumeVendorAccess"
+                ],
+                1
+            )]
+        );
+        let shown = format!(
+            "{}{}",
+            answer.table(),
+            serde_json::to_string(&answer).unwrap()
+        );
+        assert!(!shown.contains(VENDOR_EXTERNAL_ID), "{shown}");
+
+        // who-can read an object: the bucket policy as moto's S3 stores it.
+        let (status, stored) = s3(&endpoint, &prod, "GET", "/reports-bucket?policy", "");
+        assert_eq!(status, 200, "{stored}");
+        let bucket = LabeledPolicy::new(
+            "bucket:reports-bucket",
+            warden_policy::parse_policy(&stored).unwrap(),
+        );
+        let answer = warden_access::who_can(
+            &model,
+            &["s3:GetObject".to_string()],
+            "arn:aws:s3:::reports-bucket/q3.csv",
+            Some(&prod),
+            Some(&bucket),
+        )
+        .unwrap();
+        let who: BTreeSet<(String, String)> = answer
+            .entries
+            .iter()
+            .map(|e| (e.principal.clone(), e.statements.join(" + ")))
+            .collect();
+        let expected: BTreeSet<(String, String)> = [
+            (arn(&prod, "deploy-admin"), "inline:main/Everything"),
+            (arn(&prod, "reporter"), "inline:main/ReadReports"),
+            (arn(&prod, "vendor-access"), "inline:main/ReadReports"),
+            (
+                arn(&analytics, "analyst"),
+                "bucket:reports-bucket/AnalyticsAccount + inline:main/ReadSharedReports",
+            ),
+            ("999988887777".to_string(), "bucket:reports-bucket/Auditor"),
+        ]
+        .into_iter()
+        .map(|(p, s)| (p, s.to_string()))
+        .collect();
+        assert_eq!(who, expected, "{}", answer.table());
+
+        // paths: builder passes deploy-admin to Lambda; nobody else has a way up.
+        let found = warden_access::paths(&model, Goal::Admin, None).unwrap();
+        let steps: Vec<(String, Vec<(String, String)>)> = found
+            .iter()
+            .map(|path| {
+                let steps = path
+                    .steps
+                    .iter()
+                    .map(|s| (s.method.clone(), s.to.clone()))
+                    .collect();
+                (path.from.clone(), steps)
+            })
+            .collect();
+        let deploy_admin = arn(&prod, "deploy-admin");
+        assert_eq!(
+            steps,
+            [(
+                arn(&prod, "builder"),
+                vec![
+                    (
+                        "lambda-create-function-invoke".to_string(),
+                        deploy_admin.clone()
+                    ),
+                    ("admin".to_string(), deploy_admin.clone()),
+                ]
+            )],
+            "{}",
+            warden_access::EscalationPath::table(&found)
+        );
+        assert_eq!(
+            found[0].steps[0].statements,
+            ["inline:main/PassDeployAdmin", "inline:main/Functions"]
+        );
+
+        // principal-can: the reporter reads objects and lists the bucket, nothing else.
+        let catalog = warden_catalog::Catalog::embedded();
+        let can = warden_access::principal_can(&model, catalog, &arn(&prod, "reporter")).unwrap();
+        let granted: BTreeSet<(String, Vec<String>)> = can
+            .statements
+            .iter()
+            .flat_map(|s| {
+                s.actions
+                    .iter()
+                    .map(|a| (a.action.clone(), s.resources.clone()))
+            })
+            .collect();
+        assert_eq!(
+            granted,
+            BTreeSet::from([
+                (
+                    "s3:GetObject".to_string(),
+                    vec!["arn:aws:s3:::reports-bucket/*".to_string()]
+                ),
+                (
+                    "s3:ListBucket".to_string(),
+                    vec!["arn:aws:s3:::reports-bucket".to_string()]
+                ),
+            ]),
+            "{}",
+            can.table()
+        );
+    }
 }

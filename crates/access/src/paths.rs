@@ -357,8 +357,25 @@ fn build(model: &AccessModel) -> Graph<'_> {
             let admin = model
                 .compiled(p)
                 .and_then(|compiled| admin_probe(model, p, compiled));
+            let own_account = &model.principals[p].account_id;
             for (t, target) in model.principals.iter().enumerate() {
                 let arn = target.arn.as_str();
+                // IAM and the compute services have no resource policies: across accounts only
+                // a trust policy lets a principal in.
+                if target.account_id != *own_account {
+                    if target.kind == PrincipalKind::Role {
+                        edges.extend(role_edge(
+                            model,
+                            t,
+                            &probe,
+                            &[],
+                            &[],
+                            &[],
+                            external_ids[t].as_deref(),
+                        ));
+                    }
+                    continue;
+                }
                 if let Some(c) = modify_check(model, t, &probe, &admin_group) {
                     modifies.push((t, c));
                 }

@@ -6,6 +6,9 @@
 
 use warden_access::{AccessError, AccessModel, Goal};
 use warden_lint::{Finding, Severity};
+use warden_spec::{Definitions, Organization};
+
+use crate::simulate::AwsManagedPolicies;
 
 /// The rule id of an escalation-path finding.
 pub const RULE: &str = "WL790";
@@ -41,4 +44,25 @@ pub fn escalation_findings(model: &AccessModel) -> Result<Vec<Finding>, AccessEr
             })
         })
         .collect())
+}
+
+/// WL790 over the roles the definitions deploy to `organization` (only those of `account`, by
+/// id, when given), with AWS managed policies from the repository's corpus when it has one
+/// (`.warden/corpus/`; without it they grant nothing). Definitions that do not render give no
+/// finding here: rendering reports them.
+pub fn definitions_findings(
+    definitions: &Definitions,
+    organization: &Organization,
+    account: Option<&str>,
+) -> Vec<Finding> {
+    let mut corpus = AwsManagedPolicies::new(&definitions.root, None);
+    let model = warden_access::model::from_definitions(definitions, organization, &mut |arn| {
+        corpus.get(arn).ok().map(|policy| policy.document)
+    });
+    let findings = model.and_then(|model| escalation_findings(&model));
+    findings
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|finding| account.is_none_or(|id| finding.account.as_deref() == Some(id)))
+        .collect()
 }
