@@ -260,6 +260,41 @@ pub fn access_model(
     Ok((model, Vec::new()))
 }
 
+/// `who-can`: `resource_policy` is a policy file (bucket policy, key policy…); without it a
+/// role's trust policy decides.
+pub fn who_can(
+    model: &AccessModel,
+    actions: &[String],
+    resource: &str,
+    resource_account: Option<&str>,
+    resource_policy: Option<&Path>,
+) -> Result<warden_access::WhoCan, AppError> {
+    let policy = resource_policy.map(read_policy_file).transpose()?;
+    let answer =
+        warden_access::who_can(model, actions, resource, resource_account, policy.as_ref())?;
+    Ok(answer)
+}
+
+/// `principal-can`, narrowed to `resource` (with its account and policy file) when given.
+pub fn principal_can(
+    model: &AccessModel,
+    principal: &str,
+    resource: Option<&str>,
+    resource_account: Option<&str>,
+    resource_policy: Option<&Path>,
+) -> Result<warden_access::EffectivePermissions, AppError> {
+    let policy = resource_policy.map(read_policy_file).transpose()?;
+    let on = resource.map(|arn| warden_access::OnResource {
+        arn,
+        account: resource_account,
+        policy: policy.as_ref(),
+    });
+    let catalog = warden_catalog::Catalog::embedded();
+    Ok(warden_access::principal_can_on(
+        model, catalog, principal, on,
+    )?)
+}
+
 fn source(err: warden_snapshot::SnapshotError) -> AppError {
     AppError::Source(Box::new(err))
 }

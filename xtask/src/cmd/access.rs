@@ -52,6 +52,13 @@ pub struct PrincipalCanArgs {
     /// Role or user ARN.
     #[arg(long, value_name = "ARN")]
     principal: String,
+    /// Only what it can do to this resource, with its policy and its account's RCPs.
+    #[arg(long, value_name = "ARN")]
+    resource: Option<String>,
+    #[arg(long, value_name = "ID", requires = "resource")]
+    resource_account: Option<String>,
+    #[arg(long, value_name = "FILE", requires = "resource")]
+    resource_policy: Option<PathBuf>,
     #[command(flatten)]
     source: Source,
 }
@@ -105,25 +112,24 @@ fn print(format: Format, table: String, json: impl serde::Serialize) -> anyhow::
 
 pub fn who_can(args: WhoCanArgs) -> anyhow::Result<ExitCode> {
     let model = model(&args.source)?;
-    let policy = args.resource_policy.as_deref();
-    let policy = policy
-        .map(warden_app::simulate::read_policy_file)
-        .transpose()?;
-    let answer = warden_access::who_can(
-        &model,
-        &args.actions,
-        &args.resource,
+    let (account, policy) = (
         args.resource_account.as_deref(),
-        policy.as_ref(),
-    )?;
+        args.resource_policy.as_deref(),
+    );
+    let answer =
+        warden_app::simulate::who_can(&model, &args.actions, &args.resource, account, policy)?;
     print(args.source.format, answer.table(), &answer)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn principal_can(args: PrincipalCanArgs) -> anyhow::Result<ExitCode> {
     let model = model(&args.source)?;
-    let catalog = warden_catalog::Catalog::embedded();
-    let answer = warden_access::principal_can(&model, catalog, &args.principal)?;
+    let (account, policy) = (
+        args.resource_account.as_deref(),
+        args.resource_policy.as_deref(),
+    );
+    let (principal, resource) = (&args.principal, args.resource.as_deref());
+    let answer = warden_app::simulate::principal_can(&model, principal, resource, account, policy)?;
     print(args.source.format, answer.table(), answer.to_policy_json())?;
     Ok(ExitCode::SUCCESS)
 }
