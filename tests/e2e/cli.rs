@@ -214,7 +214,7 @@ const ORGANIZATION: &str = r#"{
 "#;
 
 /// A scratch directory with the fixture files, so outputs show short relative paths.
-fn fixtures() -> tempfile::TempDir {
+pub(crate) fn fixtures() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_file(dir.path(), "wide.json", WIDE_POLICY);
     write_file(dir.path(), "narrow.json", NARROW_POLICY);

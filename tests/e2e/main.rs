@@ -21,6 +21,7 @@ mod policy;
 mod posture;
 mod report;
 mod review;
+mod sarif;
 mod snapshot;
 mod spec;
 mod tidy;
