@@ -664,3 +664,79 @@ async fn a_failure_at_any_call_never_leaves_access_wider_than_old_or_new() {
     );
     assert!(!world.plan().await.unwrap().has_changes());
 }
+
+/// `access.trusted_principals` reaches the access-role check: an access role that also trusts
+/// a CI runner's role is refused until warden.yaml lists that role, then read (and planned).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_trusted_principals_admit_a_listed_ci_role_only() {
+    const CI_ROLE: &str = "arn:aws:iam::210987654321:role/ci-runner";
+    let world = world("Root/Workloads").await;
+    let admin = fixture::admin_client(&world.aws, &world.dev())
+        .await
+        .unwrap();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":["arn:aws:iam::123456789012:root","{CI_ROLE}"]}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"{EXTERNAL_ID}"}}}}}}]}}"#
+    );
+    admin
+        .update_assume_role_policy("WardenAccess", &trust)
+        .await
+        .unwrap();
+    let plan = || async {
+        let definitions = world.definitions();
+        let access_role =
+            warden_app::access::access_role(&definitions.config, external_id(), None).unwrap();
+        let organization = LiveOrganization::new(world.aws.clone(), access_role, 4);
+        let request = PlanRequest {
+            lint: None,
+            created_at: warden_app::now_rfc3339(),
+            ..PlanRequest::default()
+        };
+        warden_app::plan_organization(&organization, &definitions, &request, &|_| {})
+            .await
+            .unwrap()
+            .plan
+    };
+
+    let refused = plan().await;
+    let reason = &refused
+        .unreadable
+        .iter()
+        .find(|u| u.account_id == world.dev())
+        .unwrap_or_else(|| panic!("{:?}", refused.unreadable))
+        .reason;
+    assert!(reason.contains(&format!("trusts `{CI_ROLE}`")), "{reason}");
+    assert!(reason.contains("access.trusted_principals"), "{reason}");
+    assert!(!world.live_role_exists().await);
+
+    write(
+        world.repo.path(),
+        "warden.yaml",
+        &CONFIG.replacen(
+            "access:\n",
+            &format!("access:\n  trusted_principals: [\"{CI_ROLE}\"]\n"),
+            1,
+        ),
+    );
+    let accepted = plan().await;
+    assert!(accepted.unreadable.is_empty(), "{:?}", accepted.unreadable);
+    let dev = accepted
+        .accounts
+        .iter()
+        .find(|a| a.account_id == world.dev())
+        .unwrap();
+    assert!(
+        dev.changes
+            .iter()
+            .any(|c| matches!(c, warden_plan::Change::CreateRole { name, .. } if name == ROLE)),
+        "{:?}",
+        dev.changes
+    );
+    // The trust read back is still the one set: Warden never changes the access role.
+    let live = admin.read_account().await.unwrap();
+    assert!(
+        live.role("WardenAccess")
+            .unwrap()
+            .trust_policy
+            .contains(CI_ROLE)
+    );
+}

@@ -35,8 +35,11 @@ pub fn access_role(
         external_id,
         session_name: SessionName::for_commit(commit)?,
         duration: SessionDuration::default(),
-        // The access role may trust only the account Warden runs from.
-        trusted_principals: vec![config.management_account_id.clone()],
+        // The access role may trust only the account Warden runs from and what warden.yaml
+        // lists in `access.trusted_principals`.
+        trusted_principals: std::iter::once(config.management_account_id.clone())
+            .chain(config.access_trusted_principals.iter().cloned())
+            .collect(),
     })
 }
 

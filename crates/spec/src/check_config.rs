@@ -77,6 +77,7 @@ impl Loader {
                 format!("`{}` is not an environment variable name", env.value),
             );
         }
+        self.check_access_principals(file, &parsed);
         self.check_regions(file, &parsed);
         if !(1..=256).contains(&parsed.concurrency.value) {
             self.invalid(
@@ -125,6 +126,12 @@ impl Loader {
             organization_id: parsed.organization.id.map(|id| id.value),
             access_role_name: parsed.access.role_name.value,
             external_id_env: parsed.access.external_id_env.value,
+            access_trusted_principals: parsed
+                .access
+                .trusted_principals
+                .iter()
+                .map(|p| p.value.clone())
+                .collect(),
             allowed_regions: parsed
                 .regions
                 .allowed
@@ -164,6 +171,35 @@ impl Loader {
 
     /// Trusted outside accounts: well-formed ids, listed once, named and with a reason; the
     /// management account is in the organization and cannot be listed.
+    /// `access.trusted_principals`: account ids or exact IAM role or user ARNs, each once. A
+    /// wildcard would let anyone matching it into every member account.
+    pub(crate) fn check_access_principals(&mut self, file: &str, parsed: &ConfigFile) {
+        let mut seen = BTreeSet::new();
+        for principal in &parsed.access.trusted_principals {
+            let value = principal.value.as_str();
+            let exact_arn = warden_policy::arn::ArnRef::parse(value).is_some_and(|arn| {
+                arn.service == "iam"
+                    && is_account_id(arn.account)
+                    && (arn.resource.starts_with("role/") || arn.resource.starts_with("user/"))
+            });
+            if value.contains(['*', '?']) || !(is_account_id(value) || exact_arn) {
+                self.invalid(
+                    file,
+                    principal.pos,
+                    format!(
+                        "access.trusted_principals entry `{value}` must be an account id (12 digits, quoted) or an exact IAM role or user ARN"
+                    ),
+                );
+            } else if !seen.insert(value) {
+                self.invalid(
+                    file,
+                    principal.pos,
+                    format!("access.trusted_principals lists `{value}` twice"),
+                );
+            }
+        }
+    }
+
     pub(crate) fn check_trusted_accounts(&mut self, file: &str, parsed: &ConfigFile) {
         let mut seen = BTreeSet::new();
         for trusted in &parsed.trusted_accounts {

@@ -62,6 +62,9 @@ pub struct Config {
     pub access_role_name: String,
     /// Name of the environment variable holding the ExternalId (the value is never stored).
     pub external_id_env: String,
+    /// `access.trusted_principals`: what the access role's trust may name besides the
+    /// management account (account ids or exact IAM role or user ARNs).
+    pub access_trusted_principals: Vec<String>,
     pub allowed_regions: Vec<String>,
     pub home_region: String,
     pub concurrency: u32,

@@ -102,6 +102,11 @@ pub struct AccessSettings {
     /// Name of the environment variable that holds the ExternalId (never the value itself).
     #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
     pub external_id_env: Located<String>,
+    /// Principals the access role's trust may name besides the management account: account
+    /// ids (12 digits, quoted) or exact IAM role or user ARNs, e.g. the role a CI runner signs
+    /// in with. Any other principal in the trust makes Warden refuse the account.
+    #[serde(default)]
+    pub trusted_principals: Vec<Located<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

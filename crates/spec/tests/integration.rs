@@ -840,3 +840,42 @@ fn posture_thresholds_are_loaded_and_checked_with_positions() {
         "{errors}"
     );
 }
+
+#[test]
+fn access_trusted_principals_are_loaded_and_checked_with_positions() {
+    let base = std::fs::read_to_string(fixtures_dir().join("base-warden.yaml")).unwrap();
+    let with = |entries: &str| {
+        base.replacen(
+            "access:\n",
+            &format!("access:\n  trusted_principals: [{entries}]\n"),
+            1,
+        )
+    };
+    let good = with(r#""210987654321", "arn:aws:iam::210987654321:role/ci-runner""#);
+    let repo = repo_with(Some(&good), &[]);
+    let config = Definitions::load(repo.path()).unwrap().config;
+    assert_eq!(
+        config.access_trusted_principals,
+        vec![
+            "210987654321".to_string(),
+            "arn:aws:iam::210987654321:role/ci-runner".to_string()
+        ]
+    );
+
+    let bad = with(
+        r#""*", "arn:aws:iam::210987654321:role/ci-*", "1234", "210987654321", "210987654321""#,
+    );
+    let repo = repo_with(Some(&bad), &[]);
+    let errors = Definitions::load(repo.path()).unwrap_err().to_string();
+    assert!(errors.contains("warden.yaml:"), "{errors}");
+    assert!(
+        errors.contains("entry `*` must be an account id"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("entry `arn:aws:iam::210987654321:role/ci-*`"),
+        "{errors}"
+    );
+    assert!(errors.contains("entry `1234`"), "{errors}");
+    assert!(errors.contains("lists `210987654321` twice"), "{errors}");
+}
