@@ -150,29 +150,15 @@ impl LintRequest {
         let mut unparsed = 0;
         // A file that cannot be read as a policy is a finding at its position; the other
         // files are still linted.
-        for path in files {
-            let (file, text, value) = match read_json(&path)? {
-                Ok(read) => read,
-                Err(unreadable) => {
-                    findings.extend(unreadable);
-                    unparsed += 1;
-                    continue;
-                }
-            };
-            if warden_lint::export::looks_like_export(&value) {
-                findings.extend(
+        for parsed in self.parse_files(&files, options.catalog)? {
+            match parsed {
+                Parsed::Policy(policy) => subject.policies.push(*policy),
+                Parsed::Export { file, text } => findings.extend(
                     warden_lint::lint_authorization_details(&file, &text, &options)
                         .unwrap_or_else(|err| err.findings()),
-                );
-                continue;
-            }
-            let name = path
-                .file_stem()
-                .map_or_else(|| file.clone(), |stem| stem.to_string_lossy().into_owned());
-            match PolicySubject::from_json_text(name, self.kind, &file, &text) {
-                Ok(policy) => subject.policies.push(policy),
-                Err(err) => {
-                    findings.extend(err.findings());
+                ),
+                Parsed::Unreadable(unreadable) => {
+                    findings.extend(unreadable);
                     unparsed += 1;
                 }
             }
@@ -188,6 +174,83 @@ impl LintRequest {
             display(dir)
         ));
         Ok(findings)
+    }
+
+    /// Reads and parses `files` on every core, in their order, while another thread parses the
+    /// catalog's services (a directory of policies touches most of them; parsed lazily they
+    /// would be parsed by the rules, on the critical path).
+    fn parse_files(&self, files: &[PathBuf], catalog: &Catalog) -> Result<Vec<Parsed>, AppError> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = files.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            scope.spawn(|| catalog.services().count());
+            let parts: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|path| self.parse_file(path))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut parsed = Vec::with_capacity(files.len());
+            for part in parts {
+                let part = part.join().map_err(|_| {
+                    AppError::Io(std::io::Error::other(
+                        "a thread parsing policy files panicked",
+                    ))
+                })?;
+                parsed.extend(part?);
+            }
+            Ok(parsed)
+        })
+    }
+
+    /// One file of a directory: a policy, an account export, or findings saying why it is
+    /// neither. Only text that may be an export (it names one of the export's lists) is
+    /// parsed as generic JSON first; policies go straight to the policy parser, and JSON it
+    /// rejects is parsed again for the JSON error's position.
+    fn parse_file(&self, path: &Path) -> Result<Parsed, AppError> {
+        let text = fs::read_to_string(path).map_err(|err| AppError::Read {
+            path: path.display().to_string(),
+            message: err.to_string(),
+        })?;
+        let file = display(path);
+        let may_be_export = [
+            "RoleDetailList",
+            "UserDetailList",
+            "GroupDetailList",
+            "Policies",
+        ]
+        .iter()
+        .any(|key| text.contains(key));
+        if may_be_export {
+            return Ok(match json_value(file, text) {
+                Ok((file, text, value)) if warden_lint::export::looks_like_export(&value) => {
+                    Parsed::Export { file, text }
+                }
+                Ok((file, text, _)) => self.parse_policy(path, file, &text),
+                Err(findings) => Parsed::Unreadable(findings),
+            });
+        }
+        Ok(match self.parse_policy(path, file, &text) {
+            Parsed::Unreadable(findings) => match json_value(display(path), text) {
+                Err(json) => Parsed::Unreadable(json),
+                Ok(_) => Parsed::Unreadable(findings),
+            },
+            parsed => parsed,
+        })
+    }
+
+    fn parse_policy(&self, path: &Path, file: String, text: &str) -> Parsed {
+        let name = path
+            .file_stem()
+            .map_or_else(|| file.clone(), |stem| stem.to_string_lossy().into_owned());
+        match PolicySubject::from_json_text(name, self.kind, &file, text) {
+            Ok(policy) => Parsed::Policy(Box::new(policy)),
+            Err(err) => Parsed::Unreadable(err.findings()),
+        }
     }
 
     /// The repository's definitions: rendered for each account of `org`, or as written.
@@ -260,6 +323,17 @@ impl LintRequest {
     }
 }
 
+/// One file of a directory, read and parsed.
+enum Parsed {
+    Policy(Box<PolicySubject>),
+    Export {
+        file: String,
+        text: String,
+    },
+    /// Not JSON, or not a policy: WL104 findings at their positions.
+    Unreadable(Vec<Finding>),
+}
+
 /// A JSON file as text and value; JSON that does not parse is a WL104 finding at its position.
 type Read = Result<(String, String, serde_json::Value), Vec<Finding>>;
 
@@ -268,9 +342,13 @@ fn read_json(path: &Path) -> Result<Read, AppError> {
         path: path.display().to_string(),
         message: err.to_string(),
     })?;
-    let file = display(path);
+    Ok(json_value(display(path), text))
+}
+
+/// `text` as a JSON value, or the WL104 finding of its first JSON error.
+fn json_value(file: String, text: String) -> Read {
     match serde_json::from_str(&text) {
-        Ok(value) => Ok(Ok((file, text, value))),
+        Ok(value) => Ok((file, text, value)),
         Err(err) => {
             let (line, column) = (err.line(), err.column());
             let message = err.to_string();
@@ -285,7 +363,7 @@ fn read_json(path: &Path) -> Result<Read, AppError> {
                 column: column.max(1),
                 message,
             };
-            Ok(Err(error.findings()))
+            Err(error.findings())
         }
     }
 }

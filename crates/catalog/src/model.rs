@@ -357,9 +357,15 @@ pub(crate) fn sort_actions(actions: &mut [Action]) {
 
 /// Compares two strings as if both were ASCII-lowercased, without allocating.
 pub(crate) fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|byte| byte.to_ascii_lowercase())
-        .cmp(b.bytes().map(|byte| byte.to_ascii_lowercase()))
+    // A plain loop: every action and service lookup binary-searches with it.
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (left, right) in a.iter().zip(b) {
+        let order = left.to_ascii_lowercase().cmp(&right.to_ascii_lowercase());
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Where the embedded data came from, from `data/manifest.json`.

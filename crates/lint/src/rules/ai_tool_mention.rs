@@ -78,16 +78,23 @@ impl Rule for AiToolMention {
 /// The texts people wrote: names, Sids and descriptions of what is linted, plus the extra texts
 /// the caller collected (justifications, exception reasons).
 fn texts(subject: &crate::subject::Subject) -> Vec<TextField> {
-    let mut fields = subject.texts.clone();
+    let mut fields: Vec<TextField> = subject
+        .texts
+        .iter()
+        .filter(|field| may_mention(&field.text))
+        .cloned()
+        .collect();
     let mut policy_texts = |policy: &crate::subject::PolicySubject, principal: &str| {
-        fields.push(TextField {
-            what: format!("name of policy `{}`", policy.name),
-            text: policy.name.clone(),
-            location: policy.location.clone(),
-            principal: Some(principal.to_string()),
-        });
+        if may_mention(&policy.name) {
+            fields.push(TextField {
+                what: format!("name of policy `{}`", policy.name),
+                text: policy.name.clone(),
+                location: policy.location.clone(),
+                principal: Some(principal.to_string()),
+            });
+        }
         for (index, statement) in policy.document.statements.iter().enumerate() {
-            if let Some(sid) = &statement.sid {
+            if let Some(sid) = statement.sid.as_ref().filter(|sid| may_mention(sid)) {
                 fields.push(TextField {
                     what: format!("sid `{sid}`"),
                     text: sid.clone(),
@@ -147,6 +154,9 @@ fn text_field(what: String, text: &str, location: &Location, principal: &str) ->
 
 /// The first phrase `text` mentions as a whole word (so `Claudette` and `pollmanager` pass).
 fn mentioned_phrase(text: &str) -> Option<&'static str> {
+    if !may_mention(text) {
+        return None;
+    }
     let lower = text.to_lowercase();
     // CamelCase names (`ChatGptPolicy`) are split on case changes as well.
     let spaced = split_camel(text).to_lowercase();
@@ -154,6 +164,26 @@ fn mentioned_phrase(text: &str) -> Option<&'static str> {
         .iter()
         .copied()
         .find(|phrase| contains_word(&lower, phrase) || contains_word(&spaced, phrase))
+}
+
+/// Every phrase holds one of these (case-insensitively): texts without any are passed over
+/// without the lowercase and camel-case copies (most names and Sids).
+const MARKERS: &[&[u8]] = &[
+    b"gpt",
+    b"claude",
+    b"copilot",
+    b"llm",
+    b"generated",
+    b"written",
+];
+
+fn may_mention(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    MARKERS.iter().any(|marker| {
+        bytes
+            .windows(marker.len())
+            .any(|window| window.eq_ignore_ascii_case(marker))
+    })
 }
 
 fn split_camel(text: &str) -> String {

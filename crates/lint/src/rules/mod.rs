@@ -158,14 +158,20 @@ pub(crate) fn scoped_by_condition(statement: &Statement) -> bool {
 
 /// Lists up to three names in backticks, with "and N more".
 pub(crate) fn name_some(names: &[String]) -> String {
-    let shown: Vec<String> = names
+    name_some_of(names, names.len())
+}
+
+/// [`name_some`] when only the first names are at hand (`total` counts all of them), so that a
+/// statement granting hundreds of actions does not format every name for three.
+pub(crate) fn name_some_of(first: &[String], total: usize) -> String {
+    let shown: Vec<String> = first
         .iter()
         .take(3)
         .map(|name| format!("`{name}`"))
         .collect();
     let mut text = shown.join(", ");
-    if names.len() > 3 {
-        text.push_str(&format!(" and {} more", names.len() - 3));
+    if total > 3 {
+        text.push_str(&format!(" and {} more", total - 3));
     }
     text
 }

@@ -82,16 +82,18 @@ impl Rule for ResourceStar {
             };
             let names: Vec<String> = scoped_actions
                 .iter()
+                .take(3)
                 .map(|action| action.full_name())
                 .collect();
+            let total = scoped_actions.len();
             let mut finding = cx.statement_finding(
                 &META,
                 index,
                 format!(
                     "{} grants {} on `*`; {} resource-level permissions, name the resources",
                     cx.statement_label(index),
-                    super::name_some(&names),
-                    if names.len() == 1 {
+                    super::name_some_of(&names, total),
+                    if total == 1 {
                         "it supports"
                     } else {
                         "they support"
