@@ -747,3 +747,95 @@ async fn desired_state_from_the_plans_inventory_matches_a_fresh_read() {
     assert_eq!(reused.accounts.len(), 2);
     assert_eq!(format!("{reused:?}"), format!("{fresh:?}"));
 }
+
+/// `tags:` on a managed policy and a boundary reach AWS on create; a tag changed or removed
+/// by hand is drift planned as TagPolicy/UntagPolicy and restored; a tag dropped from the
+/// definition is removed. Every step reads the tags back from the emulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_and_boundary_tags_reach_aws_and_their_drift_is_planned() {
+    let world = world(vec![SeedAccount::new("dev", "Workloads")], false).await;
+    let tagged = |text: &str, tags: &str| format!("{text}tags:\n{tags}");
+    write(
+        world.repo.path(),
+        "boundaries/standard-boundary.yaml",
+        &tagged(BOUNDARY, "  team: platform\n  cost-center: \"42\"\n"),
+    );
+    write(
+        world.repo.path(),
+        "policies/shared-read.yaml",
+        &tagged(SHARED_POLICY, "  team: platform\n"),
+    );
+    converged(&world).await;
+    let tags_of = |live: &LiveAccount, name: &str| live.policy(name).unwrap().tags.clone();
+    let live = world.live("dev").await;
+    let boundary = tags_of(&live, "standard-boundary");
+    assert_eq!(boundary.get("team").map(String::as_str), Some("platform"));
+    assert_eq!(boundary.get("cost-center").map(String::as_str), Some("42"));
+    assert_eq!(
+        boundary.get("warden:managed").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(
+        tags_of(&live, "shared-read")
+            .get("team")
+            .map(String::as_str),
+        Some("platform")
+    );
+    assert!(!world.plan().await.has_changes(), "tags read back equal");
+
+    // By hand: a value changed, a tag removed.
+    let admin = world.admin("dev").await;
+    let boundary_arn = live.policy("standard-boundary").unwrap().arn.clone();
+    admin
+        .tag_policy(
+            &boundary_arn,
+            &[("team".to_string(), "rogue".to_string())].into(),
+        )
+        .await
+        .unwrap();
+    admin
+        .untag_policy(&boundary_arn, &["cost-center".to_string()])
+        .await
+        .unwrap();
+    let plan = world.plan().await;
+    let changes = changes_for(&plan, &world.id("dev"));
+    let [Change::TagPolicy { arn, tags }] = changes else {
+        panic!("{changes:#?}")
+    };
+    assert_eq!(arn, &boundary_arn);
+    assert_eq!(
+        tags,
+        &[
+            ("cost-center".to_string(), "42".to_string()),
+            ("team".to_string(), "platform".to_string())
+        ]
+        .into()
+    );
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    let live = world.live("dev").await;
+    assert_eq!(
+        tags_of(&live, "standard-boundary")
+            .get("team")
+            .map(String::as_str),
+        Some("platform")
+    );
+
+    // Dropped from the definition: removed.
+    write(
+        world.repo.path(),
+        "boundaries/standard-boundary.yaml",
+        &tagged(BOUNDARY, "  team: platform\n"),
+    );
+    let plan = world.plan().await;
+    let changes = changes_for(&plan, &world.id("dev"));
+    assert!(
+        matches!(changes, [Change::UntagPolicy { keys, .. }] if keys == &["cost-center".to_string()]),
+        "{changes:#?}"
+    );
+    let (report, _) = world.apply(&plan).await;
+    assert!(report.succeeded());
+    let live = world.live("dev").await;
+    assert!(!tags_of(&live, "standard-boundary").contains_key("cost-center"));
+    assert!(!world.plan().await.has_changes());
+}

@@ -240,6 +240,20 @@ impl AccountClient {
         Ok(())
     }
 
+    pub async fn untag_policy(&self, policy_arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.iam
+            .untag_policy()
+            .policy_arn(policy_arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|err| api_error(&self.account_id, "UntagPolicy", err))?;
+        Ok(())
+    }
+
     pub async fn tag_role(
         &self,
         role_name: &str,

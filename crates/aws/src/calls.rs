@@ -101,6 +101,7 @@ pub const CALLS: &[Call] = &[
     call("iam:GetRole", Member, false, READ),
     call("iam:GetAccountAuthorizationDetails", Member, false, READ),
     call("iam:ListRoles", Member, false, READ),
+    call("iam:ListPolicyTags", Member, false, READ),
     call("iam:GetPolicy", Member, false, APPLY),
     call("iam:ListPolicyVersions", Member, false, APPLY),
     call("iam:ListRolePolicies", Member, false, APPLY),
@@ -136,6 +137,7 @@ pub const CALLS: &[Call] = &[
     // Creating a role or policy with tags needs the tagging action too:
     // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_customer-managed-policies.html>
     call("iam:TagPolicy", Member, true, APPLY),
+    call("iam:UntagPolicy", Member, true, APPLY),
     call("iam:CreatePolicyVersion", Member, true, APPLY),
     call("iam:DeletePolicyVersion", Member, true, APPLY),
     call("iam:DeletePolicy", Member, true, APPLY),

@@ -139,7 +139,10 @@ impl AccountClient {
             Change::UntagRole { role, keys } => client.untag_role(role, keys).await,
             Change::DeleteRole { role } => client.delete_role(role).await,
             Change::AdoptRole { role, tags } => client.tag_role(role, tags).await,
-            Change::AdoptPolicy { arn, tags } => client.tag_policy(arn, tags).await,
+            Change::AdoptPolicy { arn, tags } | Change::TagPolicy { arn, tags } => {
+                client.tag_policy(arn, tags).await
+            }
+            Change::UntagPolicy { arn, keys } => client.untag_policy(arn, keys).await,
             Change::CreateScp { .. }
             | Change::UpdateScp { .. }
             | Change::AttachScp { .. }

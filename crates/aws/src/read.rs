@@ -4,8 +4,8 @@
 //! page per ~100 entities, AWS paginates with Marker) and ListRoles (one page per 1,000 roles)
 //! for the two role fields GAAD lacks: Description and MaxSessionDuration. With AssumeRole and
 //! the trust check (GetRole) that is 4 calls, 3 of them IAM reads, for a typical account.
-//! Managed policy tags are read only for policies without a `[…]` description mark (one
-//! ListPolicyTags each): adopted policies are marked by their tag alone. The full read of a snapshot
+//! Managed policy tags are read for every customer managed policy (one ListPolicyTags each):
+//! adopted policies are marked by their tag alone, and tags in definitions are compared. The full read of a snapshot
 //! (`read_full.rs`) builds roles and policies with the same functions.
 
 use std::collections::BTreeMap;
@@ -80,21 +80,14 @@ impl AccountClient {
         }
     }
 
-    /// Tags of the customer managed policies whose description carries no `[…]` mark: one
-    /// ListPolicyTags each. GAAD returns no policy tags, and a policy Warden adopted is marked
-    /// by its tag only (IAM cannot change a policy's description); policies Warden created
-    /// carry the mark in their description and cost nothing.
+    /// Tags of the customer managed policies: one ListPolicyTags each. GAAD returns no policy
+    /// tags; a policy Warden adopted is marked by its tag only (IAM cannot change a policy's
+    /// description), and `tags:` of policy and boundary definitions are planned against them.
     pub(crate) async fn read_unmarked_policy_tags(
         &self,
         policies: &mut [LiveManagedPolicy],
     ) -> Result<(), AwsError> {
-        for policy in policies.iter_mut().filter(|policy| {
-            !policy
-                .description
-                .as_deref()
-                .unwrap_or_default()
-                .contains('[')
-        }) {
+        for policy in policies.iter_mut() {
             let out = self
                 .iam
                 .list_policy_tags()

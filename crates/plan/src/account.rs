@@ -154,7 +154,7 @@ fn plan_policies(
                 path: policy.path.clone(),
                 description: ownership.marked_description(&policy.description),
                 document: doc::text(&policy.document),
-                tags: ownership.marker_tags(),
+                tags: desired_policy_tags(policy, ownership),
                 boundary: policy.boundary,
             }),
             Some(existing)
@@ -191,6 +191,12 @@ fn plan_policies(
                 ),
             )),
             Some(existing) => {
+                plan_policy_tags(
+                    &existing.arn,
+                    &desired_policy_tags(policy, ownership),
+                    &existing.tags,
+                    phases,
+                );
                 if !doc::equivalent_to_live(&policy.document, &existing.document) {
                     let moves = direction::compare_live(&existing.document, &policy.document);
                     phases.by_direction(moves).push(Change::CreatePolicyVersion {
@@ -232,6 +238,54 @@ fn plan_policies(
             }),
         }
     }
+}
+
+/// A policy's tags as the definition gives them, with the managed marker.
+fn desired_policy_tags(policy: &DesiredPolicy, ownership: &Ownership) -> BTreeMap<String, String> {
+    let mut tags = policy.tags.clone();
+    tags.extend(ownership.marker_tags());
+    tags
+}
+
+/// Tags of a kept managed policy: set what differs, remove what the definition dropped. They
+/// grant nothing, so they go with the preparations.
+fn plan_policy_tags(
+    arn: &str,
+    wanted: &BTreeMap<String, String>,
+    live: &BTreeMap<String, String>,
+    phases: &mut Phases,
+) {
+    let (to_set, to_remove) = tag_difference(wanted, live);
+    if !to_set.is_empty() {
+        phases.prepare.push(Change::TagPolicy {
+            arn: arn.to_string(),
+            tags: to_set,
+        });
+    }
+    if !to_remove.is_empty() {
+        phases.prepare.push(Change::UntagPolicy {
+            arn: arn.to_string(),
+            keys: to_remove,
+        });
+    }
+}
+
+/// Tags to set (new or changed values) and keys to remove to turn `live` into `wanted`.
+fn tag_difference(
+    wanted: &BTreeMap<String, String>,
+    live: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let to_set = wanted
+        .iter()
+        .filter(|(key, value)| live.get(*key) != Some(*value))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let to_remove = live
+        .keys()
+        .filter(|key| !wanted.contains_key(*key))
+        .cloned()
+        .collect();
+    (to_set, to_remove)
 }
 
 /// The oldest non-default version when a new version would make a sixth.

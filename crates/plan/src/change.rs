@@ -131,6 +131,16 @@ pub enum Change {
         role: String,
         keys: Vec<String>,
     },
+    /// TagPolicy: the definition's tags on a customer managed policy or boundary.
+    TagPolicy {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    /// UntagPolicy: tags the definition no longer has.
+    UntagPolicy {
+        arn: String,
+        keys: Vec<String>,
+    },
     /// Only after its inline policies are deleted and managed policies detached.
     DeleteRole {
         role: String,
@@ -205,6 +215,8 @@ impl Change {
             | Change::PutBoundary { .. }
             | Change::TagRole { .. }
             | Change::UntagRole { .. }
+            | Change::TagPolicy { .. }
+            | Change::UntagPolicy { .. }
             | Change::UpdateScp { .. }
             | Change::AdoptRole { .. }
             | Change::AdoptPolicy { .. }
@@ -234,6 +246,7 @@ impl Change {
             Change::AttachPolicy { .. } | Change::DetachPolicy { .. } => "attachment",
             Change::PutBoundary { .. } | Change::DeleteBoundary { .. } => "role boundary",
             Change::TagRole { .. } | Change::UntagRole { .. } => "tags",
+            Change::TagPolicy { .. } | Change::UntagPolicy { .. } => "policy tags",
             Change::CreateScp { .. } | Change::UpdateScp { .. } | Change::DeleteScp { .. } => "scp",
             Change::AttachScp { .. } | Change::DetachScp { .. } => "scp attachment",
             Change::AdoptRole { .. } => "adopt role",
@@ -248,7 +261,9 @@ impl Change {
             Change::CreatePolicy { name, .. } | Change::CreateScp { name, .. } => name.clone(),
             Change::CreatePolicyVersion { arn, .. }
             | Change::DeletePolicy { arn, .. }
-            | Change::AdoptPolicy { arn, .. } => policy_name_from_arn(arn).to_string(),
+            | Change::AdoptPolicy { arn, .. }
+            | Change::TagPolicy { arn, .. }
+            | Change::UntagPolicy { arn, .. } => policy_name_from_arn(arn).to_string(),
             Change::CreateRole { name, .. } => name.clone(),
             Change::AdoptRole { role, .. } => role.clone(),
             Change::AdoptScp { name, .. } => name.clone(),
@@ -305,7 +320,9 @@ impl Change {
             }
             Change::CreatePolicyVersion { arn, .. }
             | Change::DeletePolicy { arn, .. }
-            | Change::AdoptPolicy { arn, .. } => Some(arn.clone()),
+            | Change::AdoptPolicy { arn, .. }
+            | Change::TagPolicy { arn, .. }
+            | Change::UntagPolicy { arn, .. } => Some(arn.clone()),
             _ => None,
         }
     }

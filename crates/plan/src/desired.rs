@@ -42,6 +42,8 @@ pub struct DesiredPolicy {
     pub description: String,
     pub document: PolicyDocument,
     pub boundary: bool,
+    /// Without the managed marker; the planner adds it.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// One SCP of the organization and where it is attached.

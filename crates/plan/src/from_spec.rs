@@ -41,6 +41,7 @@ pub fn desired_account(rendered: &RenderedAccount) -> DesiredAccount {
         description: policy.description.clone().unwrap_or_default(),
         document: policy.document.parsed.clone(),
         boundary,
+        tags: policy.tags.clone(),
     };
     let policies = rendered
         .boundaries

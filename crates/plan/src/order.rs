@@ -83,6 +83,8 @@ fn policy_name(change: &Change) -> Option<&str> {
         | Change::DeletePolicy { arn, .. }
         | Change::AttachPolicy { arn, .. }
         | Change::DetachPolicy { arn, .. }
+        | Change::TagPolicy { arn, .. }
+        | Change::UntagPolicy { arn, .. }
         | Change::PutBoundary { arn, .. } => Some(policy_name_from_arn(arn)),
         _ => None,
     }

@@ -273,7 +273,15 @@ fn step(state: &mut LiveAccount, change: &Change, ownership: &Ownership) -> Resu
             state.roles.retain(|r| !r.name.eq_ignore_ascii_case(role));
         }
         Change::AdoptRole { role, tags } => role_mut(state, role)?.tags.extend(tags.clone()),
-        Change::AdoptPolicy { arn, tags } => policy_mut(state, arn)?.tags.extend(tags.clone()),
+        Change::AdoptPolicy { arn, tags } | Change::TagPolicy { arn, tags } => {
+            policy_mut(state, arn)?.tags.extend(tags.clone())
+        }
+        Change::UntagPolicy { arn, keys } => {
+            let policy = policy_mut(state, arn)?;
+            for key in keys {
+                policy.tags.remove(key);
+            }
+        }
         Change::CreateScp { .. }
         | Change::UpdateScp { .. }
         | Change::AttachScp { .. }

@@ -82,6 +82,7 @@ fn desired() -> DesiredAccount {
                 description: "read things".into(),
                 document: allow(r#""ec2:Describe*""#, "*"),
                 boundary: false,
+                tags: BTreeMap::new(),
             },
             DesiredPolicy {
                 name: "standard-boundary".into(),
@@ -89,6 +90,7 @@ fn desired() -> DesiredAccount {
                 description: "cap".into(),
                 document: allow(r#"["s3:*","ec2:*"]"#, "*"),
                 boundary: true,
+                tags: BTreeMap::new(),
             },
         ],
     }

@@ -115,6 +115,7 @@ fn desired(state: &StateSpec) -> DesiredAccount {
             description: String::new(),
             document: permissions(allow, deny),
             boundary: name.starts_with("bnd"),
+            tags: BTreeMap::new(),
         })
         .collect();
     let roles = state
