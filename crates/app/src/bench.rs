@@ -49,13 +49,13 @@ pub fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn load(root: &Path) -> Result<Definitions, AppError> {
+pub(crate) fn load(root: &Path) -> Result<Definitions, AppError> {
     Ok(Definitions::load(root)?)
 }
 
-const BENCH_EXTERNAL_ID: &str = "warden-bench-external-id";
+pub(crate) const BENCH_EXTERNAL_ID: &str = "warden-bench-external-id";
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 organization:
   management_account_id: "123456789012"
 access:
@@ -870,132 +870,4 @@ pub async fn apply_bench(
     let ratio = faulted.wall.as_secs_f64() / baseline.wall.as_secs_f64().max(f64::EPSILON);
     let _ = writeln!(out, "  ratio        {ratio:>8.1}x (goal: at most 15x)");
     Ok(out)
-}
-
-/// `bench snapshot`: seed N accounts × M roles, snapshot them through the latency proxy, then
-/// import the snapshot into an empty repository. Returns the figures as text.
-pub async fn snapshot_bench(
-    args: &PlanBench,
-    server: &MotoServer,
-    work: &Path,
-) -> Result<String, AppError> {
-    let external_id = ExternalId::new(BENCH_EXTERNAL_ID)?;
-    let seed_started = Instant::now();
-    let direct = Aws::connect(AwsOptions::emulator(server.endpoint_url())).await?;
-    let accounts = (0..args.accounts)
-        .map(|index| {
-            let mut account = SeedAccount::new(format!("bench-{index:03}"), "Workloads");
-            account.extra_roles = args.roles;
-            account
-        })
-        .collect();
-    let spec = SeedSpec {
-        ous: vec!["Workloads".into()],
-        accounts,
-        access_role_name: "WardenAccess".into(),
-        external_id: external_id.clone(),
-    };
-    let seeded = fixture::seed_organization(&direct, &spec).await?;
-    let seed_time = seed_started.elapsed();
-    let latency = Duration::from_millis(args.latency_ms);
-    let proxy = FaultProxy::start(
-        server.addr(),
-        FaultConfig {
-            latency,
-            ..FaultConfig::default()
-        },
-    )?;
-    let aws = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
-    let access = AccessRole {
-        role_name: "WardenAccess".into(),
-        external_id,
-        session_name: SessionName::new("warden-bench")?,
-        duration: SessionDuration::default(),
-        trusted_principals: vec![seeded.management_account_id.clone()],
-    };
-    let live = LiveOrganization::new(aws, access, args.concurrency);
-    let out = work.join("snapshot");
-    let request = crate::snapshot::SnapshotRequest {
-        out: out.clone(),
-        accounts: Vec::new(),
-        ous: Vec::new(),
-        created_at: crate::now_rfc3339(),
-        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
-    proxy.reset_stats();
-    let rss_before = peak_rss_kib();
-    let started = Instant::now();
-    let summary = crate::snapshot::take_snapshot(&live, &request, &|_| {}).await?;
-    let wall = started.elapsed();
-    let rss_after_snapshot = peak_rss_kib();
-    let stats = proxy.stats();
-    let member_calls: Vec<u64> = seeded
-        .accounts
-        .iter()
-        .map(|account| stats.calls_for_account(&account.id))
-        .collect();
-    let member_total: u64 = member_calls.iter().sum();
-    let floor = Duration::from_secs_f64(
-        stats.requests as f64 * latency.as_secs_f64() / args.concurrency.max(1) as f64,
-    );
-
-    let repo = work.join("repo");
-    std::fs::create_dir_all(&repo)?;
-    std::fs::write(repo.join("warden.yaml"), CONFIG)?;
-    let definitions = load(&repo)?;
-    let offline = crate::snapshot::SnapshotOrganization::open(&out)?;
-    let import_started = Instant::now();
-    let imported = crate::import::import_organization(
-        &offline,
-        &definitions,
-        &crate::import::ImportRequest {
-            accounts: Vec::new(),
-            ous: Vec::new(),
-            today: crate::today()?,
-        },
-    )
-    .await?;
-    let import_time = import_started.elapsed();
-
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "bench snapshot: {} member accounts × {} roles, {} ms per call, concurrency {}",
-        args.accounts, args.roles, args.latency_ms, args.concurrency
-    );
-    let _ = writeln!(text, "  seeding (not measured):   {seed_time:.1?}");
-    let _ = writeln!(
-        text,
-        "  snapshot wall:            {wall:.2?} (floor calls × latency ÷ concurrency: {floor:.2?}, ratio {:.2})",
-        wall.as_secs_f64() / floor.as_secs_f64().max(f64::EPSILON)
-    );
-    let _ = writeln!(
-        text,
-        "  calls:                    {} in all; per member account {:.1} mean, {} min, {} max",
-        stats.requests,
-        member_total as f64 / member_calls.len().max(1) as f64,
-        member_calls.iter().min().copied().unwrap_or(0),
-        member_calls.iter().max().copied().unwrap_or(0)
-    );
-    let _ = writeln!(
-        text,
-        "  files:                    {} ({} accounts read)",
-        summary.manifest.files.len() + 1,
-        summary.count(warden_snapshot::AccountStatus::Read)
-    );
-    let _ = writeln!(
-        text,
-        "  peak RSS:                 {} KiB before, {} KiB after the snapshot (process peak, seeding included)",
-        rss_before.unwrap_or(0),
-        rss_after_snapshot.unwrap_or(0)
-    );
-    let _ = writeln!(
-        text,
-        "  import of the snapshot:   {import_time:.2?}: {} definitions written, {} skipped, {} exceptions; peak RSS {} KiB",
-        imported.written.len(),
-        imported.skipped.len(),
-        imported.exceptions,
-        peak_rss_kib().unwrap_or(0)
-    );
-    Ok(text)
 }

@@ -17,6 +17,7 @@ pub mod apply;
 pub mod audit;
 pub mod bench;
 pub mod bench_lint;
+pub mod bench_snapshot;
 pub mod bootstrap;
 pub mod catalog_refresh;
 pub mod demo;

@@ -10,11 +10,14 @@
 //! - `GetAccountPasswordPolicy` (`NoSuchEntity`: no policy is set);
 //! - `ListOpenIDConnectProviders` plus `GetOpenIDConnectProvider` per provider, and
 //!   `ListSAMLProviders` (ARN, valid-until, created: no metadata document);
-//! - `ListVirtualMFADevices` (assigned devices with their user and enable date).
+//! - `ListVirtualMFADevices` (assigned devices with their user and enable date), only when GAAD
+//!   lists users.
 //!
-//! That is 9 calls (8 IAM reads and AssumeRole) for an account without users, OIDC providers,
+//! That is 8 calls (7 IAM reads and AssumeRole) for an account without users, OIDC providers,
 //! hand-made customer managed policies (one ListPolicyTags each, as in the plan read) or more
-//! than one page of anything. Per user, only where the credential report shows it:
+//! than one page of anything, 9 with users. Reading many accounts, an account that only waits
+//! for its credential report gives its place under the concurrency bound to the next account
+//! (see [`Slot`]). Per user, only where the credential report shows it:
 //! `ListAccessKeys` (a user with keys), `GetLoginProfile` (a console password) and
 //! `ListMFADevices` (MFA active but no virtual device). Access key last use comes from the
 //! credential report (slots matched by creation date), not from one `GetAccessKeyLastUsed` per
@@ -32,7 +35,7 @@ use aws_sdk_iam::types::{
     RoleDetail, StatusType, UserDetail,
 };
 use aws_sdk_organizations::types::PolicyType;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use warden_plan::live::{
     AccessKey, AccessKeyLastUsed, Coverage, CredentialReport, CredentialReportRow, KeyStatus,
     LiveAccount, LiveGroup, LiveOidcProvider, LiveSamlProvider, LiveScp, LiveUser, LoginProfile,
@@ -62,36 +65,73 @@ struct Details {
     policies: Vec<ManagedPolicyDetail>,
 }
 
+/// Users, groups, roles and policies with what completes them.
+struct Identities {
+    details: Details,
+    roles: Vec<warden_plan::live::LiveRole>,
+    policies: Vec<warden_plan::live::LiveManagedPolicy>,
+    virtual_mfa: Vec<AssignedDevice>,
+}
+
 /// A virtual MFA device assigned to a user.
 struct AssignedDevice {
     user: String,
     device: MfaDevice,
 }
 
+/// An account's place under the readers' bound. A reader holds a `reading` permit while it makes
+/// its calls; when all that is left is to wait for IAM to build the credential report, it
+/// trades it for a `waiting` permit, so the next account starts instead of idling behind a
+/// sleep. Both bounds are the concurrency: at most that many accounts call and that many wait,
+/// and memory holds at most twice that many accounts.
+pub(crate) struct Slot {
+    reading: Option<OwnedSemaphorePermit>,
+    waiting: Option<Arc<Semaphore>>,
+    held: Option<OwnedSemaphorePermit>,
+}
+
+impl Slot {
+    /// A lone read (not under a bound).
+    fn unbounded() -> Slot {
+        Slot {
+            reading: None,
+            waiting: None,
+            held: None,
+        }
+    }
+
+    /// Takes a `waiting` permit, then gives the `reading` one back.
+    async fn start_waiting(&mut self) {
+        if let Some(waiting) = &self.waiting
+            && self.held.is_none()
+        {
+            self.held = Arc::clone(waiting).acquire_owned().await.ok();
+        }
+        self.reading = None;
+    }
+}
+
 impl AccountClient {
     /// Everything [`LiveAccount`] holds, with [`Coverage::Full`]. Roles and policies are built
     /// exactly as [`AccountClient::read_account`] builds them.
     pub async fn read_account_full(&self) -> Result<LiveAccount, AwsError> {
-        let (details, extras, report, password_policy, oidc, saml, virtual_mfa) = tokio::try_join!(
-            self.all_details(),
-            self.role_extras(),
-            self.credential_report(),
+        self.read_account_full_in(&mut Slot::unbounded()).await
+    }
+
+    async fn read_account_full_in(&self, slot: &mut Slot) -> Result<LiveAccount, AwsError> {
+        let (identities, report, password_policy, oidc, saml) = tokio::try_join!(
+            self.identities(),
+            self.credential_report(slot),
             self.password_policy(),
             self.oidc_providers(),
             self.saml_providers(),
-            self.assigned_virtual_mfa(),
         )?;
-        let roles = details
-            .roles
-            .iter()
-            .map(|detail| self.live_role(detail, &extras))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut policies = details
-            .policies
-            .iter()
-            .map(|detail| self.live_policy(detail))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.read_unmarked_policy_tags(&mut policies).await?;
+        let Identities {
+            details,
+            roles,
+            policies,
+            virtual_mfa,
+        } = identities;
         let groups = details
             .groups
             .iter()
@@ -114,6 +154,37 @@ impl AccountClient {
         };
         live.sort();
         Ok(live)
+    }
+
+    /// GAAD and ListRoles at once, then what they call for: the tags of hand-made policies,
+    /// and the assigned virtual MFA devices only when the account has users.
+    async fn identities(&self) -> Result<Identities, AwsError> {
+        let (details, extras) = tokio::try_join!(self.all_details(), self.role_extras())?;
+        let roles = details
+            .roles
+            .iter()
+            .map(|detail| self.live_role(detail, &extras))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut policies = details
+            .policies
+            .iter()
+            .map(|detail| self.live_policy(detail))
+            .collect::<Result<Vec<_>, _>>()?;
+        let has_users = !details.users.is_empty();
+        let ((), virtual_mfa) =
+            tokio::try_join!(self.read_unmarked_policy_tags(&mut policies), async {
+                if has_users {
+                    self.assigned_virtual_mfa().await
+                } else {
+                    Ok(Vec::new())
+                }
+            })?;
+        Ok(Identities {
+            details,
+            roles,
+            policies,
+            virtual_mfa,
+        })
     }
 
     async fn all_details(&self) -> Result<Details, AwsError> {
@@ -151,7 +222,10 @@ impl AccountClient {
     }
 
     /// `None` when IAM did not finish the report within the polling budget.
-    async fn credential_report(&self) -> Result<Option<CredentialReport>, AwsError> {
+    async fn credential_report(
+        &self,
+        slot: &mut Slot,
+    ) -> Result<Option<CredentialReport>, AwsError> {
         let generated = self
             .iam
             .generate_credential_report()
@@ -163,6 +237,7 @@ impl AccountClient {
         {
             return Ok(Some(report));
         }
+        slot.start_waiting().await;
         for wait in REPORT_WAITS_MS {
             tokio::time::sleep(Duration::from_millis(wait)).await;
             if let Some(report) = self.fetch_credential_report().await? {
@@ -533,6 +608,16 @@ impl Aws {
         account_id: &str,
         access: &AccessRole,
     ) -> Result<LiveAccount, AwsError> {
+        self.read_account_full_in(account_id, access, &mut Slot::unbounded())
+            .await
+    }
+
+    async fn read_account_full_in(
+        &self,
+        account_id: &str,
+        access: &AccessRole,
+        slot: &mut Slot,
+    ) -> Result<LiveAccount, AwsError> {
         let client = self
             .assume_unchecked(
                 account_id,
@@ -542,7 +627,7 @@ impl Aws {
                 access.duration,
             )
             .await?;
-        let live = client.read_account_full().await?;
+        let live = client.read_account_full_in(slot).await?;
         let trust = match live.role(&access.role_name) {
             Some(role) => role.trust_policy.clone(),
             None => client.trust_policy(&access.role_name).await?,
@@ -602,6 +687,7 @@ impl Aws {
             });
         }
         let limit = Arc::new(Semaphore::new(request.concurrency.max(1)));
+        let waiting = Arc::new(Semaphore::new(request.concurrency.max(1)));
         let access = Arc::new(request.access.clone());
         // Bounded: a slow sink holds readers back instead of piling accounts up in memory.
         let (events, mut received) = mpsc::channel::<Event>(request.concurrency.max(1));
@@ -611,13 +697,19 @@ impl Aws {
             let task_account = (account_id.clone(), account_name.clone());
             let aws = self.clone();
             let limit = Arc::clone(&limit);
+            let waiting = Arc::clone(&waiting);
             let access = Arc::clone(&access);
             let events = events.clone();
             let handle = tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
+                let mut slot = Slot {
+                    reading: limit.acquire_owned().await.ok(),
+                    waiting: Some(waiting),
+                    held: None,
+                };
                 let _ = events.send(Event::Started(account_id.clone())).await;
                 let started = Instant::now();
-                let result = match aws.read_account_full(&account_id, &access).await {
+                let read = aws.read_account_full_in(&account_id, &access, &mut slot);
+                let result = match read.await {
                     Ok(live) => AccountResult::Read(live),
                     Err(err) => AccountResult::Failed(err),
                 };

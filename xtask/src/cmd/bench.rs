@@ -209,7 +209,9 @@ fn bench_snapshot(args: &PlanBench) -> anyhow::Result<ExitCode> {
         latency_ms: args.latency_ms,
         concurrency: args.concurrency,
     };
-    let result = runtime()?.block_on(warden_app::bench::snapshot_bench(&bench, &server, &work));
+    let result = runtime()?.block_on(warden_app::bench_snapshot::snapshot_bench(
+        &bench, &server, &work,
+    ));
     let _ = std::fs::remove_dir_all(&work);
     super::say_raw!("{}", result?);
     Ok(ExitCode::SUCCESS)
