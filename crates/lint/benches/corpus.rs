@@ -117,7 +117,7 @@ fn per_rule(subject: &Subject, options: &LintOptions<'_>) {
         }
         times.push((best, rule.meta().id, out.len()));
     }
-    times.sort_by(|a, b| b.0.cmp(&a.0));
+    times.sort_by_key(|(elapsed, _, _)| std::cmp::Reverse(*elapsed));
     for (elapsed, id, findings) in times.iter().take(15) {
         eprintln!("  {id} {elapsed:>10.1?} {findings} findings");
     }

@@ -28,6 +28,9 @@ static RULES: &[&dyn Rule] = &[
     &condition_key_not_applicable::ConditionKeyNotApplicable,
     &condition_type_mismatch::ConditionTypeMismatch,
     &mfa_bool_false::MfaBoolFalse,
+    &wildcard_without_like::WildcardWithoutLike,
+    &paired_condition_keys::PairedConditionKeys,
+    &source_ip_private::SourceIpPrivate,
     // WL5xx trust
     &trust_cross_account_external_id::TrustCrossAccountExternalId,
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,
@@ -67,6 +70,7 @@ static RULES: &[&dyn Rule] = &[
     // WL9xx hygiene
     &ai_tool_mention::AiToolMention,
     &missing_justification::MissingJustification,
+    &redundant_element::RedundantElement,
 ];
 
 /// Every rule, in id order.
