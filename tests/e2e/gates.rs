@@ -365,3 +365,144 @@ async fn a_role_plan_applies_only_that_roles_changes() {
     let done = gate.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(done.code, 0, "converged: {}", done.stdout);
 }
+
+/// `drift --format sarif` with a conflict in one account and an out-of-band change in another:
+/// valid against the SARIF schema and GitHub's rules, one result per kind and location.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_sarif_is_valid_for_github_code_scanning() {
+    let gate = Gate::seed(workloads(&["dev", "prod"])).await;
+    let dev = gate.org.account_id("dev").unwrap().to_string();
+    let client = fixture::admin_client(&gate.aws, &dev).await.unwrap();
+    let role = NewRole {
+        name: "app-reader".into(),
+        path: "/".into(),
+        trust_policy: ACCOUNT_ROOT_TRUST.replace("ACCOUNT", &dev),
+        ..NewRole::default()
+    };
+    fixture::create_role_with_policies(&client, &role, &[], &[])
+        .await
+        .unwrap();
+    let apply = gate.run(&["apply", "--auto-approve"]);
+    assert!(
+        gate.has_role("prod", "app-reader").await,
+        "{}",
+        apply.stderr
+    );
+    let prod = gate.org.account_id("prod").unwrap().to_string();
+    fixture::admin_client(&gate.aws, &prod)
+        .await
+        .unwrap()
+        .put_role_policy(
+            "app-reader",
+            "artifacts",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+        )
+        .await
+        .unwrap();
+
+    let drift = gate.run(&["drift", "--format", "sarif"]);
+    assert_eq!(drift.code, 0, "{}", drift.stderr);
+    let log: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    let rules: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|result| result["ruleId"].as_str())
+        .collect();
+    assert!(
+        rules.contains(&"WD001") && rules.contains(&"WD002"),
+        "live differs in prod, conflict in dev: {rules:?}"
+    );
+    assert_eq!(
+        crate::sarif::sarif_problems(&drift.stdout),
+        Vec::<String>::new()
+    );
+}
+
+/// Credential and endpoint problems are one line with what to do (no SDK dump), and `--profile`
+/// is honoured on a loopback endpoint: a profile holding moto's keys reads the organization, a
+/// profile that does not exist is named instead of falling back to the emulator's test keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_and_endpoint_problems_are_one_line_with_what_to_do() {
+    use warden_emulator::{FaultConfig, FaultProxy};
+
+    let gate = Gate::seed(workloads(&["dev"])).await;
+    let aws_dir = tempfile::tempdir().unwrap();
+    write_file(
+        aws_dir.path(),
+        "config",
+        "[profile moto]\nregion = us-east-1\n",
+    );
+    write_file(
+        aws_dir.path(),
+        "credentials",
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    );
+    let config = aws_dir.path().join("config");
+    let credentials = aws_dir.path().join("credentials");
+    let files = [
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        (EXTERNAL_ID_ENV, EXTERNAL_ID),
+    ];
+    let endpoint = gate.server.endpoint_url();
+    let run = |args: &[&str], endpoint: &str| {
+        let mut full = args.to_vec();
+        full.extend(["--endpoint-url", endpoint]);
+        xtask_in(
+            gate.repo.path(),
+            &full,
+            &files,
+            &[(endpoint.to_owned(), "[endpoint]")],
+        )
+    };
+
+    let honoured = run(&["plan", "--profile", "moto"], &endpoint);
+    assert_eq!(honoured.code, 0, "{}", honoured.stderr);
+    assert!(
+        honoured.stdout.contains("1 account(s) read"),
+        "{}",
+        honoured.stdout
+    );
+
+    let missing = run(&["plan", "--profile", "nope"], &endpoint);
+    let refused = run(&["plan"], "http://127.0.0.1:9");
+    let proxy = FaultProxy::start(
+        gate.server.addr(),
+        FaultConfig {
+            // The management account's calls are attributed to its access key.
+            expire_tokens: [("testing".to_owned(), 1_000)].into(),
+            ..FaultConfig::default()
+        },
+    )
+    .unwrap();
+    let proxied = proxy.endpoint_url();
+    let expired = xtask_in(
+        gate.repo.path(),
+        &["plan", "--endpoint-url", &proxied],
+        &[(EXTERNAL_ID_ENV, EXTERNAL_ID)],
+        &[(proxied.clone(), "[endpoint]")],
+    );
+    let mut transcript = String::new();
+    for (name, run) in [
+        ("missing profile", &missing),
+        ("endpoint refused", &refused),
+        ("expired credentials", &expired),
+    ] {
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.lines().count(),
+            1,
+            "{name}: one line: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains('{'),
+            "{name}: no Debug dump: {}",
+            run.stderr
+        );
+        transcript.push_str(&format!("{name}: {}", run.stderr));
+    }
+    insta::assert_snapshot!("credential_and_endpoint_lines", transcript);
+}

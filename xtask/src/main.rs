@@ -72,7 +72,7 @@ enum Command {
 fn main() -> ExitCode {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(warden_aws::DEFAULT_LOG_FILTER));
     // No secret at any level: the SDK's wire logging is capped whatever WARDEN_LOG says. A
     // second filter caps; adding the caps as EnvFilter directives would raise them instead.
     let caps = warden_aws::LOG_REDACTION_DIRECTIVES

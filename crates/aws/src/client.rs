@@ -77,7 +77,13 @@ impl Aws {
             .retry_config(retry)
             .timeout_config(timeouts);
         if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
+            // A named profile is the credential source, as `aws --profile` does: not one step
+            // of the chain that falls through to IMDS and reports IMDS's error instead.
+            loader = loader.profile_name(profile).credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
         }
         if let Some(region) = &options.region {
             loader = loader.region(aws_config::Region::new(region.clone()));

@@ -195,9 +195,19 @@ fn hint(account_id: &str, code: Option<&str>, message: &str) -> Option<&'static 
             "these credentials are not the organization's management account (or a delegated administrator): run with the management account's credentials (`--profile`)",
         ),
         Some(_) => None,
-        None if lower.contains("no credentials") || lower.contains("credentials provider") => Some(
-            "no credentials found: pass `--profile`, set `AWS_PROFILE` or the `AWS_ACCESS_KEY_ID` variables, or log in with `aws sso login`",
+        // Before the endpoint check: a credential failure also reads "dispatch failure".
+        None if lower.contains("profile `") && lower.contains("credential") => Some(
+            "the profile gives no credentials: check that `--profile` names a profile of `~/.aws/config` or `AWS_CONFIG_FILE` with keys, SSO or a role (`aws configure list-profiles`)",
         ),
+        None if lower.contains("no credentials")
+            || lower.contains("credentials provider")
+            || lower.contains("credential provider")
+            || lower.contains("loading credentials") =>
+        {
+            Some(
+                "no credentials found: pass `--profile`, set `AWS_PROFILE` or the `AWS_ACCESS_KEY_ID` variables, or log in with `aws sso login`",
+            )
+        }
         None if lower.contains("dispatch failure")
             || lower.contains("connection refused")
             || lower.contains("dns error")
@@ -215,10 +225,10 @@ fn hint(account_id: &str, code: Option<&str>, message: &str) -> Option<&'static 
 /// refused (os error 111)`). The SDK's `DisplayErrorContext` appends the whole `Debug` form
 /// too, a screenful of struct syntax in a terminal.
 fn source_chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
+    let mut message = first_line(&err.to_string());
     let mut source = err.source();
     while let Some(cause) = source {
-        let text = cause.to_string();
+        let text = first_line(&cause.to_string());
         if !text.is_empty() && !message.contains(&text) {
             message.push_str(": ");
             message.push_str(&text);
@@ -226,6 +236,16 @@ fn source_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// The first line of a cause: the credential chain lists every provider it tried on lines of
+/// their own ("no credentials found in chain. Attempted:\n  Environment: …"), and an error is
+/// one line.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim_end();
+    line.strip_suffix(" Attempted:")
+        .map_or(line, |kept| kept.trim_end_matches('.'))
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -270,6 +290,24 @@ mod tests {
             )
             .is_some_and(|h| h.contains("--profile"))
         );
+    }
+
+    /// A missing profile and an empty chain say so, before any endpoint hint, in one line.
+    #[test]
+    fn credential_failures_are_one_line_with_what_to_do() {
+        let chain = layer(
+            "the credential provider was not enabled: no credentials found in chain. Attempted:\n  Environment: not set\n  Profile: not enabled",
+            None,
+        );
+        let top = layer("dispatch failure", Some(layer("other", Some(chain))));
+        let message = source_chain(&top);
+        assert_eq!(
+            message,
+            "dispatch failure: other: the credential provider was not enabled: no credentials found in chain"
+        );
+        assert!(hint(CALLER, None, &message).is_some_and(|h| h.starts_with("no credentials")));
+        let profile = "dispatch failure: other: the credential provider was not enabled: profile `nope` was not defined";
+        assert!(hint(CALLER, None, profile).is_some_and(|h| h.contains("`--profile` names")));
     }
 
     /// Connection failures read as one line of causes, without the SDK's Debug dump.

@@ -35,7 +35,7 @@ pub use client::{Aws, CallerIdentity, LOG_REDACTION_DIRECTIVES};
 pub use err::{AwsError, CALLER};
 pub use ids::{SessionDuration, SessionName};
 pub use lock::{LOCK_POLICY, LockAttempt, LockHolder};
-pub use options::{AwsOptions, StaticCredentials};
+pub use options::{AwsOptions, DEFAULT_LOG_FILTER, StaticCredentials};
 pub use parallel::{AccountOutcome, AccountResult, OutcomeStatus, ProgressEvent, ReadRequest};
 pub use trust::{TrustProblem, check_external_id};
 /// The IAM basics of warden-policy this adapter speaks in.

@@ -4,6 +4,11 @@ use std::time::Duration;
 
 use crate::err::AwsError;
 
+/// The log filter when none is asked for: warnings, but not the credential chain's, which
+/// print each provider's failure as a `Debug` dump; the error that follows says it in one line
+/// with what to do (`WARDEN_LOG=warn` shows them).
+pub const DEFAULT_LOG_FILTER: &str = "warn,aws_config=error";
+
 /// Static credentials, for emulators and tests. Real runs use the standard credential chain.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StaticCredentials {
