@@ -264,7 +264,7 @@ impl World {
         let prod = fixture::admin_client(&self.aws, &self.id("prod"))
             .await
             .unwrap();
-        let widened = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReadArtifacts","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::artifacts-PROD/*"},{"Sid":"AppQueues","Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:PROD:app-*"},{"Sid":"ConsoleHotfix","Effect":"Allow","Action":"dynamodb:DeleteTable","Resource":"*"}]}"#
+        let widened = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ReadArtifacts","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::artifacts-PROD/*"},{"Sid":"AppQueues","Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:PROD:app-*"},{"Sid":"ConsoleHotfix","Effect":"Allow","Action":["dynamodb:DeleteTable","s3:PutObject"],"Resource":"*"}]}"#
             .replace("PROD", &self.id("prod"));
         prod.put_role_policy("app-reader", "artifacts", &widened)
             .await
@@ -428,15 +428,12 @@ async fn drift_report_shows_out_of_band_changes_and_unmanaged_roles() {
         .iter()
         .find(|r| r["name"] == "app-reader")
         .unwrap_or_else(|| panic!("live truth of app-reader: {prod:#}"));
+    // The boundary (s3:*, ec2:Describe*) caps the hand-added dynamodb:DeleteTable away; the
+    // hand-added s3:PutObject is effective.
     assert_eq!(reader["differs"], true);
-    assert!(
-        reader["beyond_repository"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a
-                .as_str()
-                .is_some_and(|a| a.eq_ignore_ascii_case("dynamodb:DeleteTable"))),
+    assert_eq!(
+        reader["beyond_repository"],
+        serde_json::json!(["s3:PutObject"]),
         "{reader:#}"
     );
     assert_eq!(
@@ -990,7 +987,7 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
         .nth(1)
         .unwrap_or_else(|| panic!("app-reader's hand-added action is shown"));
     assert!(
-        beyond.starts_with("</span> <code>dynamodb:DeleteTable</code>"),
+        beyond.starts_with("</span> <code>s3:PutObject</code>"),
         "{beyond}"
     );
     let dev_page = std::fs::read_to_string(page("dev")).unwrap();
@@ -1001,6 +998,7 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
         "777777777777",
         "WL750",
         "WL550",
+        "trust: WL504",
     ] {
         assert!(dev_page.contains(shown), "{shown} on dev's page");
     }
@@ -1009,7 +1007,7 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
     screenshot(&chromium, &page("prod"), "evidence-prod-live");
 
     let drift_json = out.path().join("drift-live.json");
-    world.xtask(&[
+    let run = world.xtask(&[
         "drift",
         "--snapshot",
         snap.to_str().unwrap(),
@@ -1018,6 +1016,11 @@ async fn evidence_bundle_has_every_role_right_counts_and_a_verifiable_manifest()
         "--out",
         drift_json.to_str().unwrap(),
     ]);
+    assert!(
+        drift_json.is_file(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let drift: Value =
         serde_json::from_str(&std::fs::read_to_string(&drift_json).unwrap()).unwrap();
     let dev = account(&drift, &world.id("dev"));

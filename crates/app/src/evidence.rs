@@ -265,9 +265,19 @@ pub fn write_bundle_reporting(
                 today,
                 definitions: Some(definitions),
             };
+            // The posture rules, and the trust and escalation rules on roles the repository
+            // does not define (its own roles are linted from their definitions).
             let findings = crate::posture::lint_one(&live, &file, organization, &request)
                 .into_iter()
-                .filter(|finding| crate::posture::is_posture_rule(&finding.rule))
+                .filter(|finding| {
+                    crate::posture::is_posture_rule(&finding.rule)
+                        || finding.principal.as_ref().is_none_or(|name| {
+                            !rendered
+                                .roles
+                                .iter()
+                                .any(|r| r.name.eq_ignore_ascii_case(name))
+                        })
+                })
                 .collect();
             add_live_truth(
                 &mut evidence,

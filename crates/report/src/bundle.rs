@@ -853,12 +853,68 @@ fn account_page(account: &AccountEvidence, header: &BundleHeader) -> String {
         );
     }
     out.push_str("</ul>\n");
+    // Unmanaged objects with why, when a live finding is about them (from a snapshot).
+    let unmanaged: Vec<warden_plan::Unmanaged> = account
+        .unmanaged
+        .iter()
+        .filter_map(|item| item.split_once(' '))
+        .map(|(kind, name)| warden_plan::Unmanaged {
+            kind: kind.to_string(),
+            name: name.to_string(),
+        })
+        .collect();
+    let risky = account
+        .posture
+        .as_ref()
+        .map(|posture| crate::drift::risky_unmanaged(&unmanaged, &posture.findings))
+        .unwrap_or_default();
     if !account.unmanaged.is_empty() {
         out.push_str(
             "<h2 id=\"unmanaged\">Unmanaged IAM objects (not in the repository)</h2>\n<ul>\n",
         );
         for item in &account.unmanaged {
-            let _ = writeln!(out, "<li><code>{}</code></li>", escape(item));
+            let (kind, name) = item.split_once(' ').unwrap_or(("", item.as_str()));
+            let why: Vec<String> = risky
+                .iter()
+                .filter(|object| object.kind == kind && object.name.eq_ignore_ascii_case(name))
+                .map(|object| {
+                    format!(
+                        "<span class=\"bad\">{}: {} {}</span>",
+                        escape(object.class.label()),
+                        escape(&object.rule),
+                        escape(&object.why)
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>{}</li>",
+                escape(item),
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", why.join("; "))
+                }
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    let others: Vec<_> = risky
+        .iter()
+        .filter(|object| object.kind != "role")
+        .collect();
+    if !others.is_empty() {
+        out.push_str("<h2 id=\"risky-identities\">Risky users and account settings</h2>\n<ul>\n");
+        for object in others {
+            let _ = writeln!(
+                out,
+                "<li>{} <code>{}</code> — <span class=\"bad\">{}: {} {}</span></li>",
+                escape(&object.kind),
+                escape(&object.name),
+                escape(object.class.label()),
+                escape(&object.rule),
+                escape(&object.why)
+            );
         }
         out.push_str("</ul>\n");
     }

@@ -467,7 +467,7 @@ fn unreadable_drift(
 
 /// Live findings (active, in a risk class) about an unmanaged role, or about a user or the
 /// account itself (Warden never manages those).
-fn risky_unmanaged(unmanaged: &[Unmanaged], findings: &[Finding]) -> Vec<RiskyObject> {
+pub fn risky_unmanaged(unmanaged: &[Unmanaged], findings: &[Finding]) -> Vec<RiskyObject> {
     let unmanaged_roles: BTreeSet<String> = unmanaged
         .iter()
         .filter(|item| item.kind == "role")
