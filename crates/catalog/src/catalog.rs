@@ -261,7 +261,18 @@ impl Catalog {
                 .collect());
         }
         let (service_part, action_part) = split_action(pattern)?;
-        let services: Vec<&Service> = if wildcard::has_wildcard(service_part) {
+        let literal_service = !wildcard::has_wildcard(service_part);
+        if literal_service && !wildcard::has_wildcard(action_part) {
+            // The common case (most patterns name one action): two binary searches.
+            let service =
+                self.service(service_part)
+                    .ok_or_else(|| LookupError::UnknownService {
+                        service: service_part.to_string(),
+                        input: pattern.to_string(),
+                    })?;
+            return Ok(service.action(action_part).into_iter().collect());
+        }
+        let services: Vec<&Service> = if !literal_service {
             self.slots
                 .iter()
                 .filter(|slot| wildcard::matches(service_part, &slot.prefix, Case::Insensitive))
