@@ -74,10 +74,13 @@ pub fn build(
         };
         let mut evidence = account_evidence(&context, &rendered);
         let file = format!("aws:{}", live.account_id);
+        // Warden's access role is checked by Warden on every read (trust and ExternalId): its
+        // admin rights are by design, not a hand-made risk.
         let repository_roles: BTreeSet<String> = rendered
             .roles
             .iter()
             .map(|role| role.name.to_ascii_lowercase())
+            .chain([definitions.config.access_role_name.to_ascii_lowercase()])
             .collect();
         // Roles of the repository are linted from their definitions already; live findings
         // add the posture and what hand-made roles allow.

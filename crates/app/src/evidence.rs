@@ -266,16 +266,18 @@ pub fn write_bundle_reporting(
                 definitions: Some(definitions),
             };
             // The posture rules, and the trust and escalation rules on roles the repository
-            // does not define (its own roles are linted from their definitions).
+            // does not define (its own roles are linted from their definitions; Warden's access
+            // role is checked on every read).
             let findings = crate::posture::lint_one(&live, &file, organization, &request)
                 .into_iter()
                 .filter(|finding| {
                     crate::posture::is_posture_rule(&finding.rule)
                         || finding.principal.as_ref().is_none_or(|name| {
-                            !rendered
-                                .roles
-                                .iter()
-                                .any(|r| r.name.eq_ignore_ascii_case(name))
+                            !name.eq_ignore_ascii_case(&definitions.config.access_role_name)
+                                && !rendered
+                                    .roles
+                                    .iter()
+                                    .any(|r| r.name.eq_ignore_ascii_case(name))
                         })
                 })
                 .collect();
