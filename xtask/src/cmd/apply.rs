@@ -73,7 +73,9 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
                 let mut plan = warden_app::plan::read_plan_file(path)?;
                 plan.check_definitions(&definitions.digest())?;
                 warden_plan::review::narrow_saved_plan(&mut plan, &args.roles)?;
+                let bar = super::ui::phase("reading the organization", None);
                 let desired = warden_app::desired_state(&org, &definitions, request.lint).await?;
+                bar.finish_and_clear();
                 (plan, desired)
             }
             None => {
@@ -112,9 +114,8 @@ fn apply_command(args: &Args) -> anyhow::Result<ExitCode> {
             }
         };
         let audit = Arc::new(AuditLog::open(&warden_app::audit::audit_path(&root))?);
-        // A step per change attempted (each is audited as it returns).
         let (total, bar) = (plan.summary().changes(), super::ui::phase("applying", Some(0)));
-        let progress = Arc::new(super::ui::steps(&bar));
+        let progress = Arc::new(super::ui::steps(bar.clone()));
         let sink = warden_app::progress::counting_audit(audit.clone().sink(), total, progress);
         let request = ApplyRequest::for_definitions(&definitions, sink, desired);
         // One apply at a time per organization: taken before the first write (each account is

@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         selection,
         &args.out,
         snapshot,
-        &super::ui::steps(&bar),
+        &super::ui::steps(bar.clone()),
     )?;
     bar.finish_and_clear();
     super::say_raw!(

@@ -22,8 +22,7 @@ fn var(name: &str) -> Option<String> {
 }
 
 /// Moves `bar` to each step of warden-app's progress (apply's changes, evidence's accounts).
-pub fn steps(bar: &indicatif::ProgressBar) -> impl Fn(Step<'_>) + Send + Sync + 'static {
-    let bar = bar.clone();
+pub fn steps(bar: indicatif::ProgressBar) -> impl Fn(Step<'_>) + Send + Sync + 'static {
     move |step| {
         bar.set_length(u64::try_from(step.total).unwrap_or(u64::MAX));
         bar.set_position(u64::try_from(step.done).unwrap_or(u64::MAX));
