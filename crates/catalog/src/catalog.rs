@@ -435,10 +435,16 @@ impl Catalog {
     /// The global condition key `key` names (`aws:PrincipalTag/Team` names
     /// `aws:PrincipalTag/${TagKey}`), case-insensitively.
     pub fn global_condition_key(&self, key: &str) -> Option<&GlobalConditionKey> {
-        let keys = &self.global.keys;
-        keys.iter()
+        // Most keys asked about are service keys (`s3:prefix`): comparing the part before `:`
+        // first rules the global keys out without matching templates against them.
+        let wanted = key_head(key);
+        let keys = self.global.keys.iter().filter(|global| {
+            let own = key_head(&global.name);
+            own.contains(['$', '<']) || own.eq_ignore_ascii_case(wanted)
+        });
+        keys.clone()
             .find(|global| global.name.eq_ignore_ascii_case(key))
-            .or_else(|| keys.iter().find(|global| key_matches(&global.name, key)))
+            .or_else(|| keys.clone().find(|global| key_matches(&global.name, key)))
     }
 
     /// Every global condition key, with the page the list follows.
@@ -456,6 +462,11 @@ impl Catalog {
                 .expect("catalog service line is unreadable: run `cargo xtask catalog check`")
         })
     }
+}
+
+/// A condition key's part before `:` (`aws` of `aws:SourceIp`), or all of it.
+fn key_head(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(head, _)| head)
 }
 
 /// The candidate nearest to `wanted` (case-insensitive edit distance, at most 2 or a fifth of
