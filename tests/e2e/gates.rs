@@ -170,7 +170,7 @@ async fn a_wrong_external_id_reads_nothing_and_every_command_exits_1() {
     assert!(
         drift
             .stdout
-            .contains("Nothing could be read: 0 of 3 account(s) read"),
+            .contains("No account could be read: 0 of 3 account(s) read"),
         "the headline says nothing was read: {}",
         drift.stdout
     );
