@@ -59,16 +59,18 @@ const FIELD_PLACEHOLDERS: &[&str] = &["${Partition}", "${Region}", "${Account}",
 /// fields are literal: the service, region and account fields must fit the format's, and the
 /// literal starts of the resource parts must agree. `false` means "undecided", never "matches".
 fn fields_conflict(policy_arn: &str, arn_format: &str) -> bool {
-    let mut policy = policy_arn.splitn(6, ':');
-    let mut format = arn_format.splitn(6, ':');
-    for _ in 0..5 {
-        let (Some(left), Some(right)) = (policy.next(), format.next()) else {
-            return false;
-        };
+    use warden_policy::arn::ArnRef;
+    let (Some(policy), Some(format)) = (
+        ArnRef::components(policy_arn),
+        ArnRef::components(arn_format),
+    ) else {
+        return false;
+    };
+    for (left, right) in policy.iter().zip(&format).take(5) {
         if left.contains(['*', '?', '$']) {
             return false;
         }
-        if FIELD_PLACEHOLDERS.contains(&right) {
+        if FIELD_PLACEHOLDERS.contains(right) {
             if left.is_empty() {
                 return true;
             }
@@ -78,9 +80,7 @@ fn fields_conflict(policy_arn: &str, arn_format: &str) -> bool {
             return true;
         }
     }
-    let (Some(left), Some(right)) = (policy.next(), format.next()) else {
-        return false;
-    };
+    let (left, right) = (policy[5], format[5]);
     let left = &left[..left.find(['*', '?', '$']).unwrap_or(left.len())];
     let right = &right[..right.find(['$', '*']).unwrap_or(right.len())];
     let common = left.len().min(right.len());

@@ -282,3 +282,41 @@ fn users_are_judged_with_their_groups_policies() {
         escalation[0].message
     );
 }
+
+#[test]
+fn paired_keys_want_an_owner_beside_an_account_less_source_arn() {
+    let trust = |condition: Value| {
+        lint_one(
+            PolicyKind::Trust,
+            json!({"Sid": "S3", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                   "Action": "sts:AssumeRole", "Condition": condition}),
+        )
+    };
+    let bucket_only = trust(json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}));
+    assert_eq!(severities(&bucket_only, "WL405"), [Severity::Warning]);
+    let with_account = trust(json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"},
+                                    "StringEquals": {"aws:SourceAccount": "111122223333"}}));
+    assert!(severities(&with_account, "WL405").is_empty());
+    let owned_arn =
+        trust(json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:eu-west-1:111122223333:topic"}}));
+    assert!(severities(&owned_arn, "WL405").is_empty());
+}
+
+#[test]
+fn wildcard_and_private_range_checks_follow_the_operator() {
+    let with = |condition: Value| {
+        lint_one(
+            PolicyKind::Identity,
+            json!({"Sid": "C", "Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": condition}),
+        )
+    };
+    // `ArnEquals` matches wildcards, unlike `StringEquals`.
+    let arn = with(json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}}));
+    assert!(severities(&arn, "WL404").is_empty());
+    let not_equals = with(json!({"StringNotEqualsIfExists": {"aws:PrincipalTag/team": "ops-?"}}));
+    assert_eq!(severities(&not_equals, "WL404"), [Severity::Warning]);
+    let private = with(json!({"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24", "fd12::/16"]}}));
+    assert_eq!(severities(&private, "WL406"), [Severity::Error]);
+    let public = with(json!({"NotIpAddress": {"aws:SourceIp": "0.0.0.0/0"}}));
+    assert!(severities(&public, "WL406").is_empty());
+}
