@@ -171,7 +171,11 @@ async fn apply_account(
         Ok(opened) => opened,
         Err(err) => return failed(err),
     };
-    let mut refusals = guard::check_account(plan, &live, &request.ownership, &request.quotas);
+    // Each object's state as just read against the plan's: changes of objects someone else
+    // wrote since the plan are refused (with what depends on them), the rest goes on.
+    let stale = guard::changed_since_plan(plan, &live);
+    let mut refusals =
+        guard::check_account_except(plan, &live, &request.ownership, &request.quotas, &stale);
     if let (true, Some((desired, roles))) = (refusals.is_empty(), desired) {
         match desired.accounts.get(&plan.account_id) {
             Some(account) => {
@@ -179,7 +183,18 @@ async fn apply_account(
                 if !roles.is_empty() {
                     fresh.changes = warden_plan::review::role_changes(&fresh.changes, roles);
                 }
-                refusals.extend(guard::check_reproducible(&plan.changes, &fresh.changes));
+                let stale_objects: std::collections::BTreeSet<String> = stale
+                    .keys()
+                    .filter_map(|index| plan.changes.get(*index))
+                    .filter_map(warden_plan::account::object_key)
+                    .collect();
+                let current = |change: &&Change| {
+                    warden_plan::account::object_key(change)
+                        .is_none_or(|key| !stale_objects.contains(&key))
+                };
+                let planned: Vec<Change> = plan.changes.iter().filter(current).cloned().collect();
+                let expected: Vec<Change> = fresh.changes.iter().filter(current).cloned().collect();
+                refusals.extend(guard::check_reproducible(&planned, &expected));
             }
             None => refusals.push(RefusalReason::NoDefinitions),
         }
@@ -200,6 +215,7 @@ async fn apply_account(
         &plan.account_name,
         &plan.changes,
         &plan.phases,
+        &stale,
         request,
         commit,
         &mut executor,
@@ -211,12 +227,18 @@ async fn apply_account(
 /// that depend on it ([`warden_plan::order::blocked_in_order`]: the same role, a policy whose
 /// creation failed, a widening that must follow a failed narrowing, …); the others go on, so
 /// one failure does not leave later roles without their permissions. `phases` are the plan's
-/// phases of `changes` (empty when it has none).
+/// phases of `changes` (empty when it has none); `refused` are changes not to attempt, by
+/// index, with the reason (their object changed since the plan): they count as failed.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one private helper, called twice"
+)]
 async fn run_changes<F, Fut>(
     account_id: &str,
     account_name: &str,
     changes: &[Change],
     phases: &[Phase],
+    refused: &BTreeMap<usize, String>,
     request: &ApplyRequest,
     commit: Option<&str>,
     execute: &mut F,
@@ -236,6 +258,19 @@ where
     };
     for (index, outcome) in report.changes.iter_mut().enumerate() {
         let phase = phase_of(index);
+        if let Some(reason) = refused.get(&index) {
+            (request.audit)(AuditRecord {
+                time: (request.clock)(),
+                account: account_id.to_string(),
+                change: outcome.change.clone(),
+                commit: commit.map(str::to_string),
+                result: reason.clone(),
+            });
+            reasons.push(format!("`{}` {reason}", outcome.change));
+            outcome.result = ChangeResult::Failed(reason.clone());
+            failed.push((outcome.change.clone(), phase));
+            continue;
+        }
         if let Some(cause) = warden_plan::order::blocked_in_order(&outcome.change, phase, &failed) {
             reasons.push(format!(
                 "`{}` not attempted: it depends on `{cause}`, which failed",
@@ -321,6 +356,7 @@ async fn apply_scps(
         name,
         &plan.changes,
         &[],
+        &BTreeMap::new(),
         request,
         commit,
         &mut executor,

@@ -30,6 +30,10 @@ pub struct AccountPlan {
     /// The phase of each change, index for index (empty in plans saved before phases).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<Phase>,
+    /// sha256 of each role's and policy's live state the plan was computed from
+    /// ([`object_fingerprints`]); empty in plans saved before them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub objects: BTreeMap<String, String>,
     pub conflicts: Vec<Conflict>,
     pub unmanaged: Vec<Unmanaged>,
 }
@@ -107,6 +111,7 @@ pub fn plan_account(
         account_id: desired.account_id.clone(),
         account_name: desired.account_name.clone(),
         fingerprint: fingerprint_account(live),
+        objects: object_fingerprints(live),
         changes,
         phases,
         conflicts,
@@ -842,54 +847,100 @@ pub fn fingerprint_account(live: &LiveAccount) -> String {
     roles.sort_by(|a, b| a.name.cmp(&b.name));
     let mut policies: Vec<&LiveManagedPolicy> = live.policies.iter().collect();
     policies.sort_by(|a, b| a.name.cmp(&b.name));
-    let roles: Vec<serde_json::Value> = roles
-        .into_iter()
-        .map(|role| {
-            let inline: BTreeMap<&String, String> = role
-                .inline_policies
-                .iter()
-                .map(|(name, text)| (name, doc::canonical_live(text)))
-                .collect();
-            let mut attached = role.attached_policy_arns.clone();
-            attached.sort();
-            serde_json::json!({
-                "name": role.name,
-                "path": role.path,
-                "trust": doc::canonical_live(&role.trust_policy),
-                "description": role.description.as_deref().unwrap_or(""),
-                "max_session_duration": role.max_session_duration.unwrap_or(DEFAULT_MAX_SESSION_SECONDS),
-                "boundary": role.permissions_boundary_arn,
-                "tags": role.tags,
-                "inline": inline,
-                "attached": attached,
-            })
-        })
-        .collect();
-    let policies: Vec<serde_json::Value> = policies
-        .into_iter()
-        .map(|policy| {
-            let versions: Vec<(&String, bool)> = policy
-                .versions
-                .iter()
-                .map(|v| (&v.version_id, v.is_default))
-                .collect();
-            serde_json::json!({
-                "name": policy.name,
-                "path": policy.path,
-                "arn": policy.arn,
-                "description": policy.description,
-                "document": doc::canonical_live(&policy.document),
-                "default_version": policy.default_version_id,
-                "versions": versions,
-                "tags": policy.tags,
-                "attachments": policy.attachment_count,
-                "boundary_uses": policy.permissions_boundary_usage_count,
-            })
-        })
-        .collect();
+    let roles: Vec<serde_json::Value> = roles.into_iter().map(role_state).collect();
+    let policies: Vec<serde_json::Value> = policies.into_iter().map(policy_state).collect();
     let state =
         serde_json::json!({ "account": live.account_id, "roles": roles, "policies": policies });
     sha256_hex(state.to_string().as_bytes())
+}
+
+fn role_state(role: &LiveRole) -> serde_json::Value {
+    let inline: BTreeMap<&String, String> = role
+        .inline_policies
+        .iter()
+        .map(|(name, text)| (name, doc::canonical_live(text)))
+        .collect();
+    let mut attached = role.attached_policy_arns.clone();
+    attached.sort();
+    serde_json::json!({
+        "name": role.name,
+        "path": role.path,
+        "trust": doc::canonical_live(&role.trust_policy),
+        "description": role.description.as_deref().unwrap_or(""),
+        "max_session_duration": role.max_session_duration.unwrap_or(DEFAULT_MAX_SESSION_SECONDS),
+        "boundary": role.permissions_boundary_arn,
+        "tags": role.tags,
+        "inline": inline,
+        "attached": attached,
+    })
+}
+
+fn policy_state(policy: &LiveManagedPolicy) -> serde_json::Value {
+    let versions: Vec<(&String, bool)> = policy
+        .versions
+        .iter()
+        .map(|v| (&v.version_id, v.is_default))
+        .collect();
+    serde_json::json!({
+        "name": policy.name,
+        "path": policy.path,
+        "arn": policy.arn,
+        "description": policy.description,
+        "document": doc::canonical_live(&policy.document),
+        "default_version": policy.default_version_id,
+        "versions": versions,
+        "tags": policy.tags,
+        "attachments": policy.attachment_count,
+        "boundary_uses": policy.permissions_boundary_usage_count,
+    })
+}
+
+/// The key of a role in [`object_fingerprints`]: role names are case-insensitive.
+pub fn role_key(name: &str) -> String {
+    format!("role:{}", name.to_ascii_lowercase())
+}
+
+/// The key of a customer managed policy in [`object_fingerprints`], by name (unique per
+/// account, case-insensitively).
+pub fn policy_key(name: &str) -> String {
+    format!("policy:{}", name.to_ascii_lowercase())
+}
+
+/// sha256 (hex) of each role's and customer managed policy's live state, by [`role_key`] and
+/// [`policy_key`]: apply compares them with the state it reads right before writing, and
+/// refuses only the changes of objects someone else changed since the plan.
+pub fn object_fingerprints(live: &LiveAccount) -> BTreeMap<String, String> {
+    let roles = live.roles.iter().map(|role| {
+        (
+            role_key(&role.name),
+            sha256_hex(role_state(role).to_string().as_bytes()),
+        )
+    });
+    let policies = live.policies.iter().map(|policy| {
+        (
+            policy_key(&policy.name),
+            sha256_hex(policy_state(policy).to_string().as_bytes()),
+        )
+    });
+    roles.chain(policies).collect()
+}
+
+/// The object a change writes: its role, else its customer managed policy.
+pub fn object_key(change: &Change) -> Option<String> {
+    if let Some(role) = change.role() {
+        return Some(role_key(role));
+    }
+    match change {
+        Change::CreatePolicy { name, .. } => Some(policy_key(name)),
+        Change::CreatePolicyVersion { arn, .. }
+        | Change::DeletePolicy { arn, .. }
+        | Change::AdoptPolicy { arn, .. }
+        | Change::TagPolicy { arn, .. }
+        | Change::UntagPolicy { arn, .. } => {
+            Some(policy_key(crate::change::policy_name_from_arn(arn)))
+        }
+        _ => None,
+    }
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use warden_policy::Quotas;
 
-use crate::account::{AccountPlan, fingerprint_account};
+use crate::account::{AccountPlan, fingerprint_account, object_fingerprints, object_key};
 use crate::change::Change;
 use crate::desired::Ownership;
 use crate::err::RefusalReason;
@@ -26,13 +26,77 @@ pub fn check_account(
     ownership: &Ownership,
     quotas: &Quotas,
 ) -> Vec<RefusalReason> {
+    check_account_except(plan, live, ownership, quotas, &BTreeMap::new())
+}
+
+/// The changes of `plan` that must not run on `live` because their object (role or policy)
+/// changed since the plan was read, by index with the reason; and the later changes that
+/// depend on them ([`crate::order::depends_on`]), with theirs. Empty when the plan has no
+/// object fingerprints (the account-wide fingerprint then decides).
+pub fn changed_since_plan(plan: &AccountPlan, live: &LiveAccount) -> BTreeMap<usize, String> {
+    let mut refused = BTreeMap::new();
+    if plan.objects.is_empty() {
+        return refused;
+    }
+    let current = object_fingerprints(live);
+    let mut stale: Vec<&Change> = Vec::new();
+    for (index, change) in plan.changes.iter().enumerate() {
+        let object_changed = object_key(change)
+            .is_some_and(|key| plan.objects.get(&key) != current.get(&key));
+        if object_changed {
+            let kind = if change.role().is_some() { "role" } else { "policy" };
+            let name = change.role().map_or_else(
+                || change.subject(),
+                str::to_string,
+            );
+            refused.insert(
+                index,
+                format!(
+                    "refused: {kind} `{name}` changed since the plan was made (written by someone else); plan again"
+                ),
+            );
+            stale.push(change);
+        } else if let Some(cause) = stale
+            .iter()
+            .find(|earlier| crate::order::depends_on(change, earlier))
+        {
+            refused.insert(
+                index,
+                format!("refused: it depends on `{cause}`, whose object changed since the plan"),
+            );
+        }
+    }
+    refused
+}
+
+/// [`check_account`] leaving out the changes in `skipped` (by index): with object
+/// fingerprints, a live state that differs from the plan's only in other objects, or in the
+/// skipped changes' objects, is not stale.
+pub fn check_account_except(
+    plan: &AccountPlan,
+    live: &LiveAccount,
+    ownership: &Ownership,
+    quotas: &Quotas,
+    skipped: &BTreeMap<usize, String>,
+) -> Vec<RefusalReason> {
     let current = fingerprint_account(live);
-    if current != plan.fingerprint {
+    if current != plan.fingerprint && plan.objects.is_empty() {
         return vec![RefusalReason::Stale {
             planned: plan.fingerprint.clone(),
             current,
         }];
     }
+    let kept = AccountPlan {
+        changes: plan
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !skipped.contains_key(index))
+            .map(|(_, change)| change.clone())
+            .collect(),
+        ..plan.clone()
+    };
+    let plan = &kept;
     let mut refusals = check_ownership(plan, live, ownership);
     if !refusals.is_empty() {
         return refusals;

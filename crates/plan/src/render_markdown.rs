@@ -215,6 +215,7 @@ mod tests {
             fingerprint: String::new(),
             changes,
             phases: Vec::new(),
+            objects: Default::default(),
             conflicts: Vec::new(),
             unmanaged: Vec::new(),
         }

@@ -420,9 +420,25 @@ fn guard_refuses_stale_unowned_and_over_quota_plans() {
         "{refusals:?}"
     );
 
+    // A role edited by hand after the plan: its changes are refused, nothing else.
+    let edited = wanted.roles[0].name.clone();
     let mut changed = live.clone();
-    changed.roles[0].description = Some("edited by hand".into());
-    let refusals = check_account(&plan, &changed, &ownership(), &Quotas::default());
+    changed
+        .roles
+        .iter_mut()
+        .find(|r| r.name == edited)
+        .unwrap()
+        .description = Some("edited by hand".into());
+    let stale = warden_plan::guard::changed_since_plan(&plan, &changed);
+    assert!(!stale.is_empty());
+    for (index, reason) in &stale {
+        assert_eq!(plan.changes[*index].role(), Some(edited.as_str()));
+        assert!(reason.contains("changed since the plan was made"), "{reason}");
+    }
+    // A plan saved before object fingerprints: the whole account is stale.
+    let mut whole = plan.clone();
+    whole.objects.clear();
+    let refusals = check_account(&whole, &changed, &ownership(), &Quotas::default());
     assert!(
         matches!(&refusals[..], [RefusalReason::Stale { .. }]),
         "{refusals:?}"

@@ -106,6 +106,7 @@ fn plan() -> Plan {
                 },
             ],
             phases: Vec::new(),
+            objects: Default::default(),
             conflicts: vec![Conflict {
                 kind: "role".into(),
                 name: "api-task".into(),
@@ -122,6 +123,7 @@ fn plan() -> Plan {
             fingerprint: "f2".into(),
             changes: vec![],
             phases: Vec::new(),
+            objects: Default::default(),
             conflicts: vec![],
             unmanaged: vec![],
         },

@@ -84,6 +84,7 @@ fn plan() -> Plan {
             delta: Default::default(),
         }],
         phases: Vec::new(),
+        objects: Default::default(),
         conflicts: vec![],
         unmanaged: vec![Unmanaged {
             kind: "role".into(),
