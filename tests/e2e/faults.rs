@@ -740,3 +740,48 @@ async fn access_trusted_principals_admit_a_listed_ci_role_only() {
             .contains(CI_ROLE)
     );
 }
+
+/// The inventory reads Organizations account tags (one ListTagsForResource per account) only
+/// when a definition targets by tag; the plan is the same either way when none does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_tags_are_read_only_when_a_definition_targets_by_tag() {
+    let world = world("Root/Workloads").await;
+    let plan_counting = || async {
+        let definitions = world.definitions();
+        let organization = world
+            .organization()
+            .with_account_tags(definitions.targets_by_tag());
+        let request = PlanRequest {
+            lint: None,
+            created_at: warden_app::now_rfc3339(),
+            ..PlanRequest::default()
+        };
+        world.proxy.reset_stats();
+        let plan = warden_app::plan_organization(&organization, &definitions, &request, &|_| {})
+            .await
+            .map(|outcome| outcome.plan);
+        let calls = world
+            .proxy
+            .stats()
+            .calls_for_action("organizations:ListTagsForResource");
+        (plan, calls)
+    };
+    let (by_ou, calls) = plan_counting().await;
+    assert_eq!(calls, 0, "no definition targets by tag");
+    assert!(by_ou.unwrap().has_changes());
+
+    write(
+        world.repo.path(),
+        "policies/app-reader.yaml",
+        &role_def("Root/Workloads").replace(
+            "targets:\n  ous: [Root/Workloads]",
+            "targets:\n  ous: [Root/Workloads]\n  exclude:\n    tags: [\"tier=legacy\"]",
+        ),
+    );
+    assert!(world.definitions().targets_by_tag());
+    let (by_tag, calls) = plan_counting().await;
+    assert!(calls >= 1, "tags read for the exclusion");
+    // Read, so a tag no account has is refused as such (not silently matching nothing).
+    let err = by_tag.unwrap_err().to_string();
+    assert!(err.contains("no account has this tag"), "{err}");
+}

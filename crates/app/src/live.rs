@@ -23,6 +23,8 @@ pub struct LiveOrganization {
     aws: Aws,
     access: AccessRole,
     concurrency: usize,
+    /// Read each account's Organizations tags in the inventory (see [`Self::with_account_tags`]).
+    account_tags: bool,
 }
 
 impl LiveOrganization {
@@ -31,7 +33,15 @@ impl LiveOrganization {
             aws,
             access,
             concurrency: concurrency.max(1),
+            account_tags: true,
         }
+    }
+
+    /// Whether the inventory reads account tags: only needed when a definition targets by
+    /// tag ([`warden_spec::Definitions::targets_by_tag`]); one call per account otherwise.
+    pub fn with_account_tags(mut self, read: bool) -> LiveOrganization {
+        self.account_tags = read;
+        self
     }
 
     pub fn aws(&self) -> &Aws {
@@ -51,7 +61,7 @@ impl LiveOrganization {
 
 impl ReadOrganization for LiveOrganization {
     async fn inventory(&self) -> Result<Organization, BoxError> {
-        Ok(self.aws.inventory().await?)
+        Ok(self.aws.inventory_with(self.account_tags).await?)
     }
 
     async fn scps(&self) -> Result<Vec<LiveScp>, BoxError> {

@@ -21,6 +21,12 @@ impl Aws {
     /// Lists the organization: OUs with paths like `Root/Workloads/Prod`, accounts with status,
     /// parent and tags. Must run with management (or delegated administrator) credentials.
     pub async fn inventory(&self) -> Result<Organization, AwsError> {
+        self.inventory_with(true).await
+    }
+
+    /// [`Aws::inventory`], reading each account's tags only when `account_tags` (one
+    /// ListTagsForResource per account): without it every account has no tags.
+    pub async fn inventory_with(&self, account_tags: bool) -> Result<Organization, AwsError> {
         let org = self
             .organizations
             .describe_organization()
@@ -50,7 +56,9 @@ impl Aws {
             }
             accounts.extend(self.child_accounts(&parent_id, &parent_path).await?);
         }
-        self.fill_account_tags(&mut accounts).await?;
+        if account_tags {
+            self.fill_account_tags(&mut accounts).await?;
+        }
         organizational_units.sort_by(|a, b| a.path.cmp(&b.path));
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Organization {

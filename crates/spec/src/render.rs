@@ -247,6 +247,19 @@ impl Renderer<'_> {
 }
 
 impl Definitions {
+    /// Whether any definition selects or excludes accounts by tag: only then does the
+    /// inventory need each account's tags (Organizations has no bulk tag read: one
+    /// ListTagsForResource per account, and it throttles hard).
+    pub fn targets_by_tag(&self) -> bool {
+        let uses = |targets: Option<&crate::defs::Targets>| {
+            targets.is_some_and(|t| !t.include.tags.is_empty() || !t.exclude.tags.is_empty())
+        };
+        self.roles.iter().any(|d| uses(d.targets()))
+            || self.managed_policies.iter().any(|d| uses(d.targets()))
+            || self.boundaries.iter().any(|d| uses(d.targets()))
+            || self.scps.iter().any(|d| uses(d.targets()))
+    }
+
     /// Whether a definition applies to the account. Policies and boundaries without targets
     /// apply where a role that uses them applies.
     pub fn targets_account(

@@ -189,7 +189,9 @@ pub async fn live(
     let access = warden_app::access::access_role(&definitions.config, external_id, commit)?;
     let aws = connect(definitions, connection).await?;
     let concurrency = warden_app::access::concurrency(&definitions.config);
-    Ok((LiveOrganization::new(aws, access, concurrency), request))
+    let organization = LiveOrganization::new(aws, access, concurrency)
+        .with_account_tags(definitions.targets_by_tag());
+    Ok((organization, request))
 }
 
 /// The plan, with progress on stderr when it is a terminal.
