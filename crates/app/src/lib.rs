@@ -16,6 +16,7 @@ pub mod access_diff;
 pub mod apply;
 pub mod audit;
 pub mod bench;
+pub mod bench_access;
 pub mod bench_lint;
 pub mod bench_snapshot;
 pub mod bootstrap;

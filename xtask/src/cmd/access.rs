@@ -97,9 +97,9 @@ fn model(source: &Source) -> anyhow::Result<AccessModel> {
         source.snapshot.as_deref(),
         corpus,
     )?;
-    for account in unread {
-        eprintln!("warning: account `{account}` was not read in the snapshot");
-    }
+    unread
+        .iter()
+        .for_each(|a| eprintln!("warning: account `{a}` was not read in the snapshot"));
     Ok(model)
 }
 

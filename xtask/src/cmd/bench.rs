@@ -27,6 +27,10 @@ pub enum Command {
     Snapshot(PlanBench),
     /// Lint of the AWS managed policies beside parliament (build with `--release` first).
     LintCorpus(LintCorpusArgs),
+    /// `simulate --batch` decisions/s, evaluation core and end to end (1,000,000 lines).
+    SimulateBatch,
+    /// who-can over a synthetic organization of 500 accounts × 50 roles.
+    WhoCan,
 }
 
 #[derive(clap::Args)]
@@ -61,13 +65,19 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => bench_apply(&args),
         Command::AccessDiff(args) => bench_access_diff(&args),
         Command::Snapshot(args) => bench_snapshot(&args),
+        Command::SimulateBatch => say(warden_app::bench_access::simulate_batch(1_000_000)?),
+        Command::WhoCan => say(warden_app::bench_access::who_can(500, 50)?),
         Command::LintCorpus(args) => {
             let (root, exe) = (super::root::resolve(None)?, std::env::current_exe()?);
             let text = warden_app::bench_lint::lint_corpus(&root, &exe, args.runs, args.community)?;
-            super::say_raw!("{text}");
-            Ok(ExitCode::SUCCESS)
+            say(text)
         }
     }
+}
+
+fn say(text: String) -> anyhow::Result<ExitCode> {
+    super::say_raw!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(clap::Args)]
