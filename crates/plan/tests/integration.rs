@@ -22,6 +22,8 @@ use warden_plan::saved::{Plan, PlanHeader, Unreadable};
 use warden_plan::simulate::simulate_account;
 use warden_plan::{fingerprint_account, plan_account, plan_accounts, plan_scps};
 
+mod ordering;
+
 const ACCOUNT: &str = "111111111111";
 
 fn ownership() -> Ownership {
@@ -433,7 +435,10 @@ fn guard_refuses_stale_unowned_and_over_quota_plans() {
     assert!(!stale.is_empty());
     for (index, reason) in &stale {
         assert_eq!(plan.changes[*index].role(), Some(edited.as_str()));
-        assert!(reason.contains("changed since the plan was made"), "{reason}");
+        assert!(
+            reason.contains("changed since the plan was made"),
+            "{reason}"
+        );
     }
     // A plan saved before object fingerprints: the whole account is stale.
     let mut whole = plan.clone();

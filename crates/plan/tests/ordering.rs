@@ -3,13 +3,6 @@
 //! prefix of the ordered changes — who can assume which role and what its session may then do,
 //! decided by warden-eval through the whole chain (trust, identity policies, boundary, denies)
 //! — is within the access of the old state united with the new.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed fixture step should stop the test"
-)]
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
