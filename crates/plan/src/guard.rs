@@ -41,14 +41,17 @@ pub fn changed_since_plan(plan: &AccountPlan, live: &LiveAccount) -> BTreeMap<us
     let current = object_fingerprints(live);
     let mut stale: Vec<&Change> = Vec::new();
     for (index, change) in plan.changes.iter().enumerate() {
-        let object_changed = object_key(change)
-            .is_some_and(|key| plan.objects.get(&key) != current.get(&key));
+        let object_changed =
+            object_key(change).is_some_and(|key| plan.objects.get(&key) != current.get(&key));
         if object_changed {
-            let kind = if change.role().is_some() { "role" } else { "policy" };
-            let name = change.role().map_or_else(
-                || change.subject(),
-                str::to_string,
-            );
+            let kind = if change.role().is_some() {
+                "role"
+            } else {
+                "policy"
+            };
+            let name = change
+                .role()
+                .map_or_else(|| change.subject(), str::to_string);
             refused.insert(
                 index,
                 format!(
