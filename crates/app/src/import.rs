@@ -250,3 +250,41 @@ pub fn render_summary(summary: &ImportSummary) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skipped(name: &str, account: &str, reason: &str) -> Skipped {
+        Skipped {
+            kind: "role",
+            name: name.to_owned(),
+            account: Some(account.to_owned()),
+            reason: reason.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_role_skipped_in_many_accounts_is_one_line_naming_a_few() {
+        let mut summary = ImportSummary::default();
+        for index in (0..7).rev() {
+            summary.skipped.push(skipped(
+                "WardenAccess",
+                &format!("10000000000{index}"),
+                "the access role Warden signs in with",
+            ));
+        }
+        summary
+            .skipped
+            .push(skipped("legacy", "222222222222", "differs"));
+        let text = render_summary(&summary);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "- role     WardenAccess in 7 accounts (100000000000, 100000000001, 100000000002, 100000000003, 100000000004, …): the access role Warden signs in with",
+                "- role     legacy in 222222222222: differs",
+                "imported 0 definitions, skipped 8, 0 lint exceptions (owner `imported`, 90 days)",
+            ]
+        );
+    }
+}
