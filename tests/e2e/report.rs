@@ -1260,6 +1260,7 @@ fn drift_html_of_a_thousand_accounts_stays_readable_and_every_link_resolves() {
         "a thousand accounts stay a page a browser opens at once: {} bytes",
         html.len()
     );
+    eprintln!("drift page of 1,000 accounts: {} bytes", html.len());
     let out = tempfile::tempdir().unwrap();
     let page = out.path().join("drift-1000.html");
     std::fs::write(&page, &html).unwrap();
