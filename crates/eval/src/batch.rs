@@ -159,7 +159,7 @@ fn fast_request(line: &str) -> Option<Request> {
     if let Some(account) = &fields.principal_account {
         request = request.with_principal_account(account);
     }
-    let mut context = Context::new();
+    let mut context = Context::with_capacity(8);
     for (key, value) in fields.context.iter().flatten() {
         let scalar = |value: &serde_json::Value| match value {
             serde_json::Value::String(text) => Some(text.clone()),

@@ -82,6 +82,16 @@ impl Context {
         Context::default()
     }
 
+    /// An empty context with room for `keys` keys, so that filling it does not reallocate
+    /// (`Request::finish` adds up to eight; give it to [`Request::with_context`]).
+    pub fn with_capacity(keys: usize) -> Context {
+        Context {
+            text: String::with_capacity(keys * 48),
+            entries: Vec::with_capacity(keys),
+            values: Vec::with_capacity(keys),
+        }
+    }
+
     /// Builds a context from `(key, values)` pairs.
     pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Vec<String>)>) -> Context {
         let mut context = Context::new();
@@ -145,12 +155,32 @@ impl Context {
         }
     }
 
-    /// Sets a key only when it is not present.
+    /// Sets a key only when it is not present. The key is lowercased straight into the text
+    /// arena (no allocation per key: `finish` sets several on every request).
     fn insert_default(&mut self, key: &str, value: &str) {
-        let key_lower = key.to_lowercase();
-        if self.position(key_hash(&key_lower), &key_lower).is_err() {
-            self.insert(key, vec![value]);
-        }
+        let start = self.text.len();
+        self.text.extend(key.chars().flat_map(char::to_lowercase));
+        let key_span = (offset(start), offset(self.text.len()));
+        let (hash, found) = {
+            let lowered = self.text_of(key_span);
+            let hash = key_hash(lowered);
+            (hash, self.position(hash, lowered))
+        };
+        let Err(at) = found else {
+            self.text.truncate(start);
+            return;
+        };
+        let first = offset(self.values.len());
+        let span = self.push_text(value);
+        self.values.push(span);
+        self.entries.insert(
+            at,
+            ContextEntry {
+                hash,
+                key: key_span,
+                values: (first, offset(self.values.len())),
+            },
+        );
     }
 
     /// The values of a key; `key` must already be lowercase.
@@ -282,12 +312,13 @@ impl Request {
             .filter(|account| !account.is_empty())
             .map(Into::into);
         let action_lower = action.to_lowercase();
+        let service_len = action_lower.find(':').unwrap_or(action_lower.len());
         let special = special::classify(&action_lower, resource, principal.service_linked);
         Ok(Request {
             principal,
             action: action.into(),
             action_lower: action_lower.into_boxed_str(),
-            service_len: service.to_lowercase().len(),
+            service_len,
             resource: resource.into(),
             resource_account,
             context: Context::new(),
@@ -372,16 +403,16 @@ impl Request {
             }
         }
         let principal_arn = match principal.kind {
-            PrincipalKind::AssumedRole => principal.underlying.clone(),
+            PrincipalKind::AssumedRole => principal.underlying.as_deref(),
             PrincipalKind::Service | PrincipalKind::Federated | PrincipalKind::Anonymous => None,
-            _ => Some(principal.arn.clone()),
+            _ => Some(&*principal.arn),
         };
+        // Fields borrowed apart: no copies of the principal's strings.
         if let Some(arn) = principal_arn {
-            self.context.insert_default("aws:PrincipalArn", &arn);
+            self.context.insert_default("aws:PrincipalArn", arn);
         }
-        if let Some(account) = principal.account.clone() {
-            self.context
-                .insert_default("aws:PrincipalAccount", &account);
+        if let Some(account) = principal.account.as_deref() {
+            self.context.insert_default("aws:PrincipalAccount", account);
         }
         let principal_type = match principal.kind {
             PrincipalKind::Anonymous => Some("Anonymous"),
@@ -398,8 +429,7 @@ impl Request {
         if principal.kind == PrincipalKind::User
             && let Some(name) = principal.arn.rsplit('/').next()
         {
-            let name = name.to_string();
-            self.context.insert_default("aws:username", &name);
+            self.context.insert_default("aws:username", name);
         }
         let is_service = principal.kind == PrincipalKind::Service;
         self.context.insert_default(
@@ -407,20 +437,18 @@ impl Request {
             if is_service { "true" } else { "false" },
         );
         if is_service {
-            let name = self.principal.arn.clone();
             self.context
-                .insert_default("aws:PrincipalServiceName", &name);
+                .insert_default("aws:PrincipalServiceName", &principal.arn);
         }
-        if let Some(account) = self.resource_account.clone() {
-            self.context.insert_default("aws:ResourceAccount", &account);
+        if let Some(account) = self.resource_account.as_deref() {
+            self.context.insert_default("aws:ResourceAccount", account);
         }
         // Requests go to the resource's regional endpoint.
         let region = ArnRef::parse(&self.resource)
             .map(|arn| arn.region)
-            .filter(|region| !region.is_empty() && *region != "*")
-            .map(str::to_string);
+            .filter(|region| !region.is_empty() && *region != "*");
         if let Some(region) = region {
-            self.context.insert_default("aws:RequestedRegion", &region);
+            self.context.insert_default("aws:RequestedRegion", region);
         }
         self.special = special::classify(
             &self.action_lower,
