@@ -298,7 +298,7 @@ impl Loader {
         if reference.starts_with("arn:") {
             // `${partition}` is checked as the partition it renders to (one organization, one
             // partition); any partition name stands for it here.
-            let checked = reference.replacen("arn:${partition}:", "arn:aws:", 1);
+            let checked = reference.replace("${partition}", "aws");
             let is_policy = warden_policy::Arn::parse(&checked).is_ok_and(|arn| {
                 arn.service == "iam" && arn.region.is_empty() && arn.resource.starts_with("policy/")
             });
