@@ -294,7 +294,8 @@ pub async fn plan_bench(
         duration: SessionDuration::default(),
         trusted_principals: vec![definitions.config.management_account_id.clone()],
     };
-    let live = LiveOrganization::new(aws.clone(), access, args.concurrency);
+    let live = LiveOrganization::new(aws.clone(), access, args.concurrency)
+        .with_account_tags(definitions.targets_by_tag());
     let request = PlanRequest {
         created_at: crate::now_rfc3339(),
         ..PlanRequest::default()
