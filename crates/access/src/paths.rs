@@ -30,6 +30,8 @@
 //! Resources of code-execution edges are probed in `us-east-1` (`us-gov-west-1`, `cn-north-1`
 //! in those partitions): a policy granting them only in another region is not seen.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use warden_eval::{CompiledResourcePolicy, Request};
@@ -154,6 +156,39 @@ pub(crate) fn required_external_id(model: &AccessModel, role: usize) -> Option<S
         }
     }
     None
+}
+
+/// The accounts whose principals a role's trust policy names (an account id, its root or one
+/// of its principals); `None` when it may admit anyone (`*`, `NotPrincipal`, unreadable).
+fn trusted_accounts(role: &crate::model::Principal) -> Option<Vec<String>> {
+    use warden_policy::{Effect, Principal as PolicyPrincipal, PrincipalClause, PrincipalType};
+    let trust = role.trust.as_ref()?;
+    let mut accounts = Vec::new();
+    for statement in &trust.document.statements {
+        if statement.effect != Effect::Allow {
+            continue;
+        }
+        match &statement.principal {
+            Some(PrincipalClause::Principal(PolicyPrincipal::Typed(entries))) => {
+                for (kind, values) in entries {
+                    if *kind != PrincipalType::Aws {
+                        continue;
+                    }
+                    for value in &values.items {
+                        if value.contains('*') {
+                            return None;
+                        }
+                        let account = warden_policy::arn::ArnRef::parse(value)
+                            .map_or(value.as_str(), |arn| arn.account);
+                        accounts.push(account.to_string());
+                    }
+                }
+            }
+            Some(_) => return None,
+            None => {}
+        }
+    }
+    Some(accounts)
 }
 
 /// Whether `service` may assume role `role` under its trust policy.
@@ -347,6 +382,25 @@ fn build(model: &AccessModel) -> Graph<'_> {
                 && admin_with(model, t, None, true)
         })
         .collect();
+    // Targets by account, and which roles each account's principals could assume from
+    // outside (their trust names that account or one of its principals; `open`: anyone).
+    let mut in_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut trusting: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut open = Vec::new();
+    for (t, target) in model.principals.iter().enumerate() {
+        in_account.entry(&target.account_id).or_default().push(t);
+        if target.kind != PrincipalKind::Role {
+            continue;
+        }
+        match trusted_accounts(target) {
+            Some(accounts) => {
+                for account in accounts.into_iter().filter(|a| *a != target.account_id) {
+                    trusting.entry(account).or_default().push(t);
+                }
+            }
+            None => open.push(t),
+        }
+    }
     let per_principal: Vec<Outgoing> = (0..n)
         .into_par_iter()
         .map(|p| {
@@ -357,25 +411,33 @@ fn build(model: &AccessModel) -> Graph<'_> {
             let admin = model
                 .compiled(p)
                 .and_then(|compiled| admin_probe(model, p, compiled));
-            let own_account = &model.principals[p].account_id;
-            for (t, target) in model.principals.iter().enumerate() {
+            let own_account = model.principals[p].account_id.as_str();
+            // IAM and the compute services have no resource policies: across accounts only a
+            // trust policy lets a principal in.
+            let outside = trusting
+                .get(own_account)
+                .into_iter()
+                .flatten()
+                .chain(&open)
+                .filter(|&&t| model.principals[t].account_id != own_account);
+            for &t in outside {
+                edges.extend(role_edge(
+                    model,
+                    t,
+                    &probe,
+                    &[],
+                    &[],
+                    &[],
+                    external_ids[t].as_deref(),
+                ));
+            }
+            let same = in_account
+                .get(own_account)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for &t in same {
+                let target = &model.principals[t];
                 let arn = target.arn.as_str();
-                // IAM and the compute services have no resource policies: across accounts only
-                // a trust policy lets a principal in.
-                if target.account_id != *own_account {
-                    if target.kind == PrincipalKind::Role {
-                        edges.extend(role_edge(
-                            model,
-                            t,
-                            &probe,
-                            &[],
-                            &[],
-                            &[],
-                            external_ids[t].as_deref(),
-                        ));
-                    }
-                    continue;
-                }
                 if let Some(c) = modify_check(model, t, &probe, &admin_group) {
                     modifies.push((t, c));
                 }
