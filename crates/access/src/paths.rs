@@ -159,10 +159,13 @@ pub(crate) fn required_external_id(model: &AccessModel, role: usize) -> Option<S
 }
 
 /// The accounts whose principals a role's trust policy names (an account id, its root or one
-/// of its principals); `None` when it may admit anyone (`*`, `NotPrincipal`, unreadable).
+/// of its principals); `None` when it may admit anyone (`*`, `NotPrincipal`). A role whose
+/// trust policy is unknown admits nobody (assuming it is then never allowed).
 fn trusted_accounts(role: &crate::model::Principal) -> Option<Vec<String>> {
     use warden_policy::{Effect, Principal as PolicyPrincipal, PrincipalClause, PrincipalType};
-    let trust = role.trust.as_ref()?;
+    let Some(trust) = role.trust.as_ref() else {
+        return Some(Vec::new());
+    };
     let mut accounts = Vec::new();
     for statement in &trust.document.statements {
         if statement.effect != Effect::Allow {

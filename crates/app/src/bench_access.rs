@@ -235,18 +235,23 @@ pub fn who_can(accounts: usize, roles: usize) -> Result<String, AppError> {
         allowed = answer.map(|a| a.entries.len()).unwrap_or(0);
         model.principals.len()
     });
+    let started = Instant::now();
+    let paths =
+        warden_access::paths(&model, warden_access::Goal::Admin, None).map_or(0, |p| p.len());
+    let paths_time = started.elapsed();
     let ms = |d: &Duration| d.as_secs_f64() * 1e3;
     let (Some(fast), Some(slow)) = (times.first(), times.last()) else {
         return Ok(String::new());
     };
     Ok(format!(
-        "who-can: {} principals ({accounts} accounts × {roles} roles), model built and compiled in {:.0} ms, {} threads\n  who-can s3:GetObject on a bucket object: {:.0} ms median (min {:.0}, max {:.0}); {allowed} principals allowed\n",
+        "who-can: {} principals ({accounts} accounts × {roles} roles), model built and compiled in {:.0} ms, {} threads\n  who-can s3:GetObject on a bucket object: {:.0} ms median (min {:.0}, max {:.0}); {allowed} principals allowed\n  paths --to admin over every principal (one run): {:.0} ms, {paths} paths\n",
         model.principals.len(),
         ms(&built),
         threads(),
         ms(&times[times.len() / 2]),
         ms(fast),
         ms(slow),
+        ms(&paths_time),
     ))
 }
 
