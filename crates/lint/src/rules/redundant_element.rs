@@ -108,23 +108,44 @@ fn why(entry: &str, by: &str) -> String {
 /// entry that covers them. Only literal entries are judged covered by a wildcard (whether one
 /// wildcard covers another is not asked); entries with policy variables cover nothing.
 fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
-    let same = |a: &str, b: &str| match case {
-        Case::Insensitive => a.eq_ignore_ascii_case(b),
-        Case::Sensitive => a == b,
+    // Linear in the entries (statements of `ReadOnlyAccess` list over a thousand actions):
+    // repeats through a set of normalized entries, coverage only against the few wildcards.
+    let normalized = |entry: &str| match case {
+        Case::Insensitive => entry.to_ascii_lowercase(),
+        Case::Sensitive => entry.to_string(),
     };
+    // Each wildcard with its literal head (`s3:Get` of `s3:Get*`), compared before matching.
+    let wildcards: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|entry| has_wildcard(entry) && !entry.contains("${"))
+        .map(|entry| {
+            let head = &entry[..entry.find(['*', '?']).unwrap_or(entry.len())];
+            (head, entry.as_str())
+        })
+        .collect();
+    let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     let mut found = Vec::new();
-    for (at, entry) in entries.iter().enumerate() {
-        if let Some(earlier) = entries[..at].iter().find(|earlier| same(earlier, entry)) {
-            found.push((entry.as_str(), earlier.as_str()));
+    for entry in entries {
+        let key = normalized(entry);
+        if let Some(earlier) = first.get(&key) {
+            found.push((entry.as_str(), *earlier));
             continue;
         }
+        first.insert(key, entry.as_str());
         if has_wildcard(entry) || entry.contains("${") {
             continue;
         }
-        if let Some(by) = entries.iter().find(|other| {
-            has_wildcard(other) && !other.contains("${") && matches(other, entry, case)
-        }) {
-            found.push((entry.as_str(), by.as_str()));
+        let head_fits = |head: &str| {
+            entry.get(..head.len()).is_some_and(|start| match case {
+                Case::Insensitive => start.eq_ignore_ascii_case(head),
+                Case::Sensitive => start == head,
+            })
+        };
+        if let Some((_, by)) = wildcards
+            .iter()
+            .find(|(head, other)| head_fits(head) && matches(other, entry, case))
+        {
+            found.push((entry.as_str(), *by));
         }
     }
     found
