@@ -616,7 +616,11 @@ mod seeded {
         take_snapshot(&live, &request, &|_| {}).await.unwrap();
         let (model, unread) =
             warden_app::simulate::access_model(None, None, Some(&dir), None).unwrap();
-        assert_eq!(unread, [org.management_account_id.clone()], "skipped");
+        assert_eq!(
+            unread,
+            std::slice::from_ref(&org.management_account_id),
+            "skipped"
+        );
 
         // who-can assume the vendor role: only ops, through the ExternalId trust.
         let vendor = arn(&prod, "vendor-access");

@@ -205,9 +205,11 @@ fn lint_sarif_of_a_policy_file_is_valid_for_github() {
 fn lint_sarif_of_definitions_across_an_organization_is_valid_for_github() {
     let dir = fixtures();
     let repo = tempfile::tempdir().unwrap();
-    for file in ["warden.yaml"] {
-        std::fs::copy(workspace_root().join(file), repo.path().join(file)).unwrap();
-    }
+    std::fs::copy(
+        workspace_root().join("warden.yaml"),
+        repo.path().join("warden.yaml"),
+    )
+    .unwrap();
     write_file(
         repo.path(),
         "policies/reader.yaml",
