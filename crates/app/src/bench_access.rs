@@ -12,6 +12,9 @@ use warden_policy::{Arn, Partition, PolicyDocument};
 
 use crate::err::AppError;
 
+/// The account of the batch bench's requests.
+const ACCOUNT: &str = "111122223333";
+
 /// Timed runs of each measurement.
 const RUNS: usize = 5;
 
@@ -95,10 +98,32 @@ fn batch_lines(lines: usize) -> String {
         let action = actions[random.next(actions.len())];
         let n = random.next(1000);
         let resource = match action.split(':').next() {
-            Some("s3") => format!("arn:aws:s3:::data-{}/reports/{n}.csv", n % 17),
-            Some("sqs") => format!("arn:aws:sqs:eu-west-1:111122223333:app-{n}"),
-            Some("dynamodb") => format!("arn:aws:dynamodb:us-east-1:111122223333:table/app-{n}"),
-            Some("kms") => format!("arn:aws:kms:eu-west-1:111122223333:key/k-{n}"),
+            Some("s3") => Arn::s3_object(
+                Partition::Aws,
+                &format!("data-{}", n % 17),
+                &format!("reports/{n}.csv"),
+            )
+            .to_string(),
+            Some("sqs") => Arn::new(
+                Partition::Aws,
+                "sqs",
+                "eu-west-1",
+                ACCOUNT,
+                &format!("app-{n}"),
+            )
+            .to_string(),
+            Some("dynamodb") => {
+                let table = format!("table/app-{n}");
+                Arn::new(Partition::Aws, "dynamodb", "us-east-1", ACCOUNT, &table).to_string()
+            }
+            Some("kms") => Arn::new(
+                Partition::Aws,
+                "kms",
+                "eu-west-1",
+                ACCOUNT,
+                &format!("key/k-{n}"),
+            )
+            .to_string(),
             _ => "*".to_string(),
         };
         let context = match random.next(4) {
