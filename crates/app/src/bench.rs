@@ -258,12 +258,12 @@ pub struct Figures {
     mean_proxy_overhead: Duration,
 }
 
-/// Seeds `server`, then measures read + plan of the definitions in `repo` through the proxy.
-pub async fn plan_bench(
+/// Seeds `server` with N member accounts of M roles in one OU, each with the access role
+/// trusting the bench ExternalId; returns the seeded organization and how long seeding took.
+pub(crate) async fn seed_bench_organization(
     args: &PlanBench,
     server: &MotoServer,
-    repo: &Path,
-) -> Result<Figures, AppError> {
+) -> Result<(fixture::SeededOrg, ExternalId, Duration), AppError> {
     let external_id = ExternalId::new(BENCH_EXTERNAL_ID)?;
     let seed_started = Instant::now();
     let direct = Aws::connect(AwsOptions::emulator(server.endpoint_url())).await?;
@@ -282,6 +282,16 @@ pub async fn plan_bench(
     };
     let seeded = fixture::seed_organization(&direct, &spec).await?;
     let seed_time = seed_started.elapsed();
+    Ok((seeded, external_id, seed_time))
+}
+
+/// Seeds `server`, then measures read + plan of the definitions in `repo` through the proxy.
+pub async fn plan_bench(
+    args: &PlanBench,
+    server: &MotoServer,
+    repo: &Path,
+) -> Result<Figures, AppError> {
+    let (seeded, external_id, seed_time) = seed_bench_organization(args, server).await?;
 
     let latency = Duration::from_millis(args.latency_ms);
     let proxy = FaultProxy::start(server.addr(), FaultConfig::default())?;

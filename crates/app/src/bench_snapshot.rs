@@ -9,12 +9,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use warden_aws::fixture::{self, SeedAccount, SeedSpec};
-use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, SessionDuration, SessionName};
+use warden_aws::{AccessRole, Aws, AwsOptions, SessionDuration, SessionName};
 use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 
 use crate::LiveOrganization;
-use crate::bench::{BENCH_EXTERNAL_ID, CONFIG, PlanBench, load, peak_rss_kib};
+use crate::bench::{CONFIG, PlanBench, load, peak_rss_kib, seed_bench_organization};
 use crate::err::AppError;
 
 /// How long the bench waits for the import of the snapshot.
@@ -45,24 +44,7 @@ pub async fn snapshot_bench(
     server: &MotoServer,
     work: &Path,
 ) -> Result<String, AppError> {
-    let external_id = ExternalId::new(BENCH_EXTERNAL_ID)?;
-    let seed_started = Instant::now();
-    let direct = Aws::connect(AwsOptions::emulator(server.endpoint_url())).await?;
-    let accounts = (0..args.accounts)
-        .map(|index| {
-            let mut account = SeedAccount::new(format!("bench-{index:03}"), "Workloads");
-            account.extra_roles = args.roles;
-            account
-        })
-        .collect();
-    let spec = SeedSpec {
-        ous: vec!["Workloads".into()],
-        accounts,
-        access_role_name: "WardenAccess".into(),
-        external_id: external_id.clone(),
-    };
-    let seeded = fixture::seed_organization(&direct, &spec).await?;
-    let seed_time = seed_started.elapsed();
+    let (seeded, external_id, seed_time) = seed_bench_organization(args, server).await?;
     let latency = Duration::from_millis(args.latency_ms);
     let proxy = FaultProxy::start(
         server.addr(),

@@ -305,29 +305,17 @@ impl Pictures {
             &risk_chart(&self.risks, None),
         );
         out.push_str("<h2 id=\"grid-section\">Accounts by OU and live match</h2>\n");
-        let mut groups: std::collections::BTreeMap<&str, Vec<&GridEntry>> =
-            std::collections::BTreeMap::new();
-        for entry in &self.grid {
-            groups.entry(&entry.ou_path).or_default().push(entry);
-        }
-        let groups: Vec<CellGroup> = groups
-            .into_iter()
-            .map(|(ou, entries)| CellGroup {
-                heading: if ou.is_empty() {
-                    "(no OU)".into()
-                } else {
-                    ou.to_string()
-                },
-                cells: entries
-                    .iter()
-                    .map(|entry| Cell {
-                        title: format!("{} ({})", entry.name, entry.id),
-                        status: entry.status,
-                        href: Some(format!("#{}", html::anchor(&["account", &entry.id]))),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let groups = CellGroup::by_ou(
+            self.grid.iter().map(|entry| {
+                let cell = Cell {
+                    title: format!("{} ({})", entry.name, entry.id),
+                    status: entry.status,
+                    href: Some(format!("#{}", html::anchor(&["account", &entry.id]))),
+                };
+                (entry.ou_path.as_str(), cell)
+            }),
+            "(no OU)",
+        );
         svg::figure(
             &mut out,
             "One square per account, grouped by OU: whether live IAM matched the repository for every role. Hover for the name, click for its roles.",

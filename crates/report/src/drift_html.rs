@@ -159,28 +159,17 @@ pub fn risk_chart(report: &DriftReport) -> String {
 
 /// The account × status grid, grouped by OU path (accounts outside the inventory last).
 pub fn account_grid(report: &DriftReport) -> String {
-    let mut groups: BTreeMap<&str, Vec<&AccountDrift>> = BTreeMap::new();
-    for account in &report.accounts {
-        groups.entry(&account.ou_path).or_default().push(account);
-    }
-    let groups: Vec<CellGroup> = groups
-        .into_iter()
-        .map(|(ou, accounts)| CellGroup {
-            heading: if ou.is_empty() {
-                "(not in the inventory)".into()
-            } else {
-                ou.to_string()
-            },
-            cells: accounts
-                .iter()
-                .map(|account| Cell {
-                    title: format!("{} ({})", account.account_name, account.account_id),
-                    status: status_index(account.status),
-                    href: Some(format!("#{}", account_anchor(&account.account_id))),
-                })
-                .collect(),
-        })
-        .collect();
+    let groups = CellGroup::by_ou(
+        report.accounts.iter().map(|account| {
+            let cell = Cell {
+                title: format!("{} ({})", account.account_name, account.account_id),
+                status: status_index(account.status),
+                href: Some(format!("#{}", account_anchor(&account.account_id))),
+            };
+            (account.ou_path.as_str(), cell)
+        }),
+        "(not in the inventory)",
+    );
     svg::status_grid(
         "grid",
         "Accounts by OU and status",

@@ -295,6 +295,30 @@ pub struct CellGroup {
     pub cells: Vec<Cell>,
 }
 
+impl CellGroup {
+    /// Cells grouped by OU path, in path order; cells without an OU under `no_ou`.
+    pub fn by_ou<'a>(
+        cells: impl IntoIterator<Item = (&'a str, Cell)>,
+        no_ou: &str,
+    ) -> Vec<CellGroup> {
+        let mut groups: std::collections::BTreeMap<&str, Vec<Cell>> = Default::default();
+        for (ou, cell) in cells {
+            groups.entry(ou).or_default().push(cell);
+        }
+        groups
+            .into_iter()
+            .map(|(ou, cells)| CellGroup {
+                heading: if ou.is_empty() {
+                    no_ou.into()
+                } else {
+                    ou.into()
+                },
+                cells,
+            })
+            .collect()
+    }
+}
+
 const CELL: usize = 11;
 const CELL_GAP: usize = 2;
 const GRID_COLUMNS: usize = 64;
