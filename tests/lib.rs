@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
+use warden_aws::{AccessRole, AwsOptions, ExternalId, SessionDuration, SessionName};
 use warden_emulator::{MotoOptions, MotoServer, Venv};
 
 /// The workspace root (this crate lives in `<root>/tests`).
@@ -37,6 +40,36 @@ pub fn moto_with(options: MotoOptions) -> MotoServer {
     match MotoServer::start(&venv(), options) {
         Ok(server) => server,
         Err(err) => panic!("could not start moto server: {err}"),
+    }
+}
+
+/// Warden's access role as the tests seed it (`WardenAccess`, trusting moto's management
+/// account), assumed with `external_id` under the session name `session`.
+#[expect(
+    clippy::panic,
+    reason = "test fixture: a malformed fixture ExternalId must fail the test loudly"
+)]
+pub fn access_role(external_id: &str, session: &str) -> AccessRole {
+    let (Ok(external_id), Ok(session_name)) =
+        (ExternalId::new(external_id), SessionName::new(session))
+    else {
+        panic!("invalid fixture ExternalId or session name `{session}`");
+    };
+    AccessRole {
+        role_name: "WardenAccess".into(),
+        external_id,
+        session_name,
+        duration: SessionDuration::default(),
+        trusted_principals: vec!["123456789012".into()],
+    }
+}
+
+/// Client options for the emulator at `endpoint` that fail fast: `attempts` tries, 10 ms apart.
+pub fn quick_options(endpoint: impl Into<String>, attempts: u32) -> AwsOptions {
+    AwsOptions {
+        max_attempts: attempts,
+        initial_backoff: Some(Duration::from_millis(10)),
+        ..AwsOptions::emulator(endpoint)
     }
 }
 

@@ -453,29 +453,19 @@ mod seeded {
 
     use std::collections::BTreeSet;
     use std::io::{Read, Write};
-    use std::time::Duration;
 
     use warden_access::Goal;
     use warden_app::LiveOrganization;
     use warden_app::snapshot::{SnapshotRequest, take_snapshot};
     use warden_aws::fixture::{self, SeedAccount, SeedSpec};
-    use warden_aws::{
-        AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration,
-        SessionName,
-    };
+    use warden_aws::{AccessRole, AccountClient, Aws, ExternalId, NewRole};
     use warden_eval::LabeledPolicy;
 
     const ACCESS_EXTERNAL_ID: &str = "e2e-access-external-id";
     const VENDOR_EXTERNAL_ID: &str = "vendor-7f3a9c";
 
     fn access() -> AccessRole {
-        AccessRole {
-            role_name: "WardenAccess".into(),
-            external_id: ExternalId::new(ACCESS_EXTERNAL_ID).unwrap(),
-            session_name: SessionName::new("warden-e2e").unwrap(),
-            duration: SessionDuration::default(),
-            trusted_principals: vec!["123456789012".into()],
-        }
+        warden_e2e::access_role(ACCESS_EXTERNAL_ID, "warden-e2e")
     }
 
     fn policy(statements: &str) -> String {
@@ -521,11 +511,7 @@ mod seeded {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_seeded_organization_read_as_a_snapshot_gives_exactly_the_expected_answers() {
         let server = warden_e2e::moto();
-        let options = AwsOptions {
-            max_attempts: 2,
-            initial_backoff: Some(Duration::from_millis(10)),
-            ..AwsOptions::emulator(server.endpoint_url())
-        };
+        let options = warden_e2e::quick_options(server.endpoint_url(), 2);
         let aws = Aws::connect(options).await.unwrap();
         let spec = SeedSpec {
             ous: vec!["Workloads".into()],

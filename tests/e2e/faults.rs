@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use warden_app::{ApplyRequest, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, SessionDuration, SessionName};
+use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId};
 use warden_e2e::write_file as write;
 use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 use warden_plan::audit::AuditRecord;
@@ -77,23 +77,13 @@ fn external_id() -> ExternalId {
 }
 
 fn access() -> AccessRole {
-    AccessRole {
-        role_name: "WardenAccess".into(),
-        external_id: external_id(),
-        session_name: SessionName::new("warden-e2e-faults").unwrap(),
-        duration: SessionDuration::default(),
-        trusted_principals: vec!["123456789012".into()],
-    }
+    warden_e2e::access_role(EXTERNAL_ID, "warden-e2e-faults")
 }
 
 async fn world(ou_target: &str) -> World {
     let server = warden_e2e::moto();
     let proxy = FaultProxy::start(server.addr(), FaultConfig::default()).unwrap();
-    let options = AwsOptions {
-        max_attempts: 3,
-        initial_backoff: Some(Duration::from_millis(10)),
-        ..AwsOptions::emulator(proxy.endpoint_url())
-    };
+    let options = warden_e2e::quick_options(proxy.endpoint_url(), 3);
     let aws = Aws::connect(options).await.unwrap();
     let spec = SeedSpec {
         ous: vec!["Workloads".into()],

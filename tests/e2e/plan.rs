@@ -10,13 +10,10 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use warden_app::{ApplyRequest, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::{
-    AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName,
-};
+use warden_aws::{AccessRole, AccountClient, Aws, ExternalId, NewRole};
 use warden_e2e::{DENY_LEAVE_SCP as SCP_DEF, write_file as write};
 use warden_emulator::{FaultConfig, FaultProxy, MotoServer};
 use warden_plan::audit::AuditRecord;
@@ -113,13 +110,7 @@ fn external_id() -> ExternalId {
 }
 
 fn access() -> AccessRole {
-    AccessRole {
-        role_name: "WardenAccess".into(),
-        external_id: external_id(),
-        session_name: SessionName::new("warden-e2e").unwrap(),
-        duration: SessionDuration::default(),
-        trusted_principals: vec!["123456789012".into()],
-    }
+    warden_e2e::access_role(EXTERNAL_ID, "warden-e2e")
 }
 
 async fn world(accounts: Vec<SeedAccount>, with_proxy: bool) -> World {
@@ -129,11 +120,7 @@ async fn world(accounts: Vec<SeedAccount>, with_proxy: bool) -> World {
     let endpoint = proxy
         .as_ref()
         .map_or_else(|| server.endpoint_url(), FaultProxy::endpoint_url);
-    let options = AwsOptions {
-        max_attempts: 2,
-        initial_backoff: Some(Duration::from_millis(10)),
-        ..AwsOptions::emulator(endpoint)
-    };
+    let options = warden_e2e::quick_options(endpoint, 2);
     let aws = Aws::connect(options).await.unwrap();
     let spec = SeedSpec {
         ous: vec!["Workloads".into()],

@@ -5,16 +5,12 @@
 //! organization, a strong password policy); dates are judged on a given `today`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use warden_app::LiveOrganization;
 use warden_app::posture::{PostureRequest, lint_accounts, lint_snapshot};
 use warden_app::snapshot::{SnapshotRequest, take_snapshot};
 use warden_aws::fixture::{self, SeedAccount, SeedSpec};
-use warden_aws::{
-    AccessRole, Aws, AwsOptions, ExternalId, NewManagedPolicy, NewRole, SessionDuration,
-    SessionName,
-};
+use warden_aws::{AccessRole, Aws, ExternalId, NewManagedPolicy, NewRole};
 use warden_lint::live_input::PostureConfig;
 use warden_lint::{Finding, LintConfig};
 use warden_plan::live::{CredentialReportRow, ROOT_USER};
@@ -71,13 +67,7 @@ inline_policies:
 }
 
 fn access() -> AccessRole {
-    AccessRole {
-        role_name: "WardenAccess".into(),
-        external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
-        session_name: SessionName::new("warden-e2e").unwrap(),
-        duration: SessionDuration::default(),
-        trusted_principals: vec!["123456789012".into()],
-    }
+    warden_e2e::access_role(EXTERNAL_ID, "warden-e2e")
 }
 
 fn trust(account: &str) -> String {
@@ -121,11 +111,7 @@ fn hits(findings: &[Finding], rule: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins() {
     let server = warden_e2e::moto();
-    let options = AwsOptions {
-        max_attempts: 2,
-        initial_backoff: Some(Duration::from_millis(10)),
-        ..AwsOptions::emulator(server.endpoint_url())
-    };
+    let options = warden_e2e::quick_options(server.endpoint_url(), 2);
     let aws = Aws::connect(options).await.unwrap();
     let spec = SeedSpec {
         ous: vec!["Workloads".into()],

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use warden_app::{ApplyRequest, LiveOrganization, PlanRequest};
 use warden_aws::fixture::{self, AccessSeed, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole, SessionDuration, SessionName};
+use warden_aws::{AccessRole, Aws, AwsOptions, ExternalId, NewRole};
 use warden_catalog::{AccessLevel, Catalog};
 use warden_e2e::{DENY_LEAVE_SCP as SCP_DEF, write_file as write};
 use warden_emulator::browser::{dump_dom, ensure_chromium, file_url};
@@ -165,13 +165,7 @@ fn git(root: &Path, args: &[&str]) -> String {
 }
 
 fn access() -> AccessRole {
-    AccessRole {
-        role_name: "WardenAccess".into(),
-        external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
-        session_name: SessionName::new("warden-e2e-report").unwrap(),
-        duration: SessionDuration::default(),
-        trusted_principals: vec!["123456789012".into()],
-    }
+    warden_e2e::access_role(EXTERNAL_ID, "warden-e2e-report")
 }
 
 /// Seeds two accounts (and `legacy`, whose access role is missing so it cannot be read), applies the definitions once, then changes things behind Warden's back:

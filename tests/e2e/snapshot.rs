@@ -4,15 +4,11 @@
 //! no secret in any file; plan over the snapshot equals plan over AWS.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use warden_app::snapshot::{SnapshotOrganization, SnapshotRequest, take_snapshot};
 use warden_app::{LiveOrganization, PlanRequest, ReadOrganization};
 use warden_aws::fixture::{self, SeedAccount, SeedSpec, SeededOrg};
-use warden_aws::{
-    AccessRole, AccountClient, Aws, AwsOptions, ExternalId, NewManagedPolicy, NewRole,
-    SessionDuration, SessionName,
-};
+use warden_aws::{AccessRole, AccountClient, Aws, ExternalId, NewManagedPolicy, NewRole};
 use warden_emulator::MotoServer;
 use warden_plan::live::{Coverage, KeyStatus};
 use warden_snapshot::{AccountStatus, Snapshot};
@@ -35,13 +31,7 @@ admin_roles: [WardenAccess]
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 fn access() -> AccessRole {
-    AccessRole {
-        role_name: "WardenAccess".into(),
-        external_id: ExternalId::new(EXTERNAL_ID).unwrap(),
-        session_name: SessionName::new("warden-e2e").unwrap(),
-        duration: SessionDuration::default(),
-        trusted_principals: vec!["123456789012".into()],
-    }
+    warden_e2e::access_role(EXTERNAL_ID, "warden-e2e")
 }
 
 struct World {
@@ -52,11 +42,7 @@ struct World {
 
 async fn world() -> World {
     let server = warden_e2e::moto();
-    let options = AwsOptions {
-        max_attempts: 2,
-        initial_backoff: Some(Duration::from_millis(10)),
-        ..AwsOptions::emulator(server.endpoint_url())
-    };
+    let options = warden_e2e::quick_options(server.endpoint_url(), 2);
     let aws = Aws::connect(options).await.unwrap();
     let spec = SeedSpec {
         ous: vec!["Workloads".into()],
@@ -608,13 +594,9 @@ async fn import_through_the_binary_lints_clean_adopts_only_and_leaves_iam_unchan
         seed: Some(13),
         ..warden_emulator::MotoOptions::default()
     });
-    let aws = Aws::connect(AwsOptions {
-        max_attempts: 2,
-        initial_backoff: Some(Duration::from_millis(10)),
-        ..AwsOptions::emulator(server.endpoint_url())
-    })
-    .await
-    .unwrap();
+    let aws = Aws::connect(warden_e2e::quick_options(server.endpoint_url(), 2))
+        .await
+        .unwrap();
     let spec = SeedSpec {
         ous: vec!["Workloads".into(), "Sandbox".into()],
         accounts: vec![
