@@ -399,7 +399,6 @@ pub fn from_live(
                 })
                 .collect()
         };
-        let mut unresolved = Vec::new();
         let mut managed = |arn: &str, unresolved: &mut Vec<String>| -> Option<LabeledPolicy> {
             let customer = live
                 .policies
@@ -459,75 +458,31 @@ pub fn from_live(
                 attached_policy_arns: group.attached_policy_arns.clone(),
             });
         }
-        for role in &live.roles {
-            unresolved.clear();
-            let mut identity: Vec<LabeledPolicy> = role
-                .inline_policies
-                .iter()
-                .filter_map(|(name, document)| parse(&format!("inline:{name}"), document))
-                .collect();
-            identity.extend(
-                role.attached_policy_arns
-                    .iter()
-                    .filter_map(|arn| managed(arn, &mut unresolved)),
-            );
-            let permissions_boundary = role
-                .permissions_boundary_arn
-                .as_deref()
-                .and_then(|arn| managed(arn, &mut unresolved));
-            principals.push(Principal {
-                arn: role.arn.clone(),
-                name: role.name.clone(),
-                kind: PrincipalKind::Role,
-                account_id: account_id.clone(),
-                account_name: account_name.clone(),
-                partition: partition(&role.arn),
-                tags: role.tags.clone().into_iter().collect(),
-                management,
-                policies: PolicySet {
-                    identity,
-                    permissions_boundary,
-                    scps: scp_set.clone(),
-                    ..PolicySet::default()
-                },
-                trust: parse(&format!("trust:{}", role.name), &role.trust_policy),
-                attached_policy_arns: role.attached_policy_arns.clone(),
-                unresolved: unresolved.clone(),
-                groups: Vec::new(),
-                policy_versions: versions(&role.attached_policy_arns),
-            });
-        }
-        for user in &live.users {
-            unresolved.clear();
-            let mut identity: Vec<LabeledPolicy> = user
-                .inline_policies
-                .iter()
-                .filter_map(|(name, document)| parse(&format!("inline:{name}"), document))
-                .collect();
-            let mut attached = user.attached_policy_arns.clone();
-            for group in live.groups.iter().filter(|g| user.groups.contains(&g.name)) {
-                identity.extend(group.inline_policies.iter().filter_map(|(name, document)| {
-                    parse(&format!("group:{}/inline:{name}", group.name), document)
-                }));
-                attached.extend(group.attached_policy_arns.iter().cloned());
-            }
+        // What roles and users share: their attached policies and boundary resolved, the SCPs
+        // of their account, and the versions of what is attached.
+        let mut holder = |kind: PrincipalKind,
+                          arn: &str,
+                          name: &str,
+                          tags: &BTreeMap<String, String>,
+                          mut identity: Vec<LabeledPolicy>,
+                          attached: Vec<String>,
+                          boundary: Option<&str>|
+         -> Principal {
+            let mut unresolved = Vec::new();
             identity.extend(
                 attached
                     .iter()
                     .filter_map(|arn| managed(arn, &mut unresolved)),
             );
-            let permissions_boundary = user
-                .permissions_boundary_arn
-                .as_deref()
-                .and_then(|arn| managed(arn, &mut unresolved));
-            principals.push(Principal {
-                arn: user.arn.clone(),
-                name: user.name.clone(),
-                kind: PrincipalKind::User,
+            let permissions_boundary = boundary.and_then(|arn| managed(arn, &mut unresolved));
+            Principal {
+                arn: arn.to_owned(),
+                name: name.to_owned(),
+                kind,
                 account_id: account_id.clone(),
                 account_name: account_name.clone(),
-                partition: partition(&user.arn),
-                tags: user.tags.clone().into_iter().collect(),
+                partition: partition(arn),
+                tags: tags.clone().into_iter().collect(),
                 management,
                 policies: PolicySet {
                     identity,
@@ -538,13 +493,58 @@ pub fn from_live(
                 trust: None,
                 policy_versions: versions(&attached),
                 attached_policy_arns: attached,
-                unresolved: unresolved.clone(),
-                groups: live
-                    .groups
-                    .iter()
-                    .filter(|g| user.groups.contains(&g.name))
-                    .map(|g| g.arn.clone())
-                    .collect(),
+                unresolved,
+                groups: Vec::new(),
+            }
+        };
+        for role in &live.roles {
+            let inline = role
+                .inline_policies
+                .iter()
+                .filter_map(|(name, document)| parse(&format!("inline:{name}"), document))
+                .collect();
+            principals.push(Principal {
+                trust: parse(&format!("trust:{}", role.name), &role.trust_policy),
+                ..holder(
+                    PrincipalKind::Role,
+                    &role.arn,
+                    &role.name,
+                    &role.tags,
+                    inline,
+                    role.attached_policy_arns.clone(),
+                    role.permissions_boundary_arn.as_deref(),
+                )
+            });
+        }
+        for user in &live.users {
+            let member_of: Vec<_> = live
+                .groups
+                .iter()
+                .filter(|g| user.groups.contains(&g.name))
+                .collect();
+            let mut identity: Vec<LabeledPolicy> = user
+                .inline_policies
+                .iter()
+                .filter_map(|(name, document)| parse(&format!("inline:{name}"), document))
+                .collect();
+            let mut attached = user.attached_policy_arns.clone();
+            for group in &member_of {
+                identity.extend(group.inline_policies.iter().filter_map(|(name, document)| {
+                    parse(&format!("group:{}/inline:{name}", group.name), document)
+                }));
+                attached.extend(group.attached_policy_arns.iter().cloned());
+            }
+            principals.push(Principal {
+                groups: member_of.iter().map(|g| g.arn.clone()).collect(),
+                ..holder(
+                    PrincipalKind::User,
+                    &user.arn,
+                    &user.name,
+                    &user.tags,
+                    identity,
+                    attached,
+                    user.permissions_boundary_arn.as_deref(),
+                )
             });
         }
     }
