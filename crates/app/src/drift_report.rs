@@ -46,12 +46,7 @@ pub fn build(
         definitions: Some(definitions),
     };
     let organization_accounts = posture::organization_accounts(organization);
-    let trusted: Vec<(String, String)> = definitions
-        .config
-        .trusted_accounts
-        .iter()
-        .map(|trusted| (trusted.id.clone(), trusted.name.clone()))
-        .collect();
+    let trusted = posture::trusted_account_names(definitions);
     let now = today.midnight().assume_utc().unix_timestamp();
     let mut truths = BTreeMap::new();
     for live in &outcome.live {

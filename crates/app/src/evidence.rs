@@ -210,12 +210,7 @@ pub fn write_bundle_reporting(
         })
         .transpose()?;
     let organization_accounts = crate::posture::organization_accounts(organization);
-    let trusted: Vec<(String, String)> = definitions
-        .config
-        .trusted_accounts
-        .iter()
-        .map(|trusted| (trusted.id.clone(), trusted.name.clone()))
-        .collect();
+    let trusted = crate::posture::trusted_account_names(definitions);
     let now = today.midnight().assume_utc().unix_timestamp();
     let mut writer = EvidenceWriter::create(out, header)?;
     let accounts: Vec<_> = organization

@@ -229,6 +229,14 @@ pub fn trusted_accounts(definitions: Option<&Definitions>) -> Vec<TrustedAccount
         .unwrap_or_default()
 }
 
+/// `trusted_accounts` of `warden.yaml` as id and name, as the reports show them.
+pub fn trusted_account_names(definitions: &Definitions) -> Vec<(String, String)> {
+    trusted_accounts(Some(definitions))
+        .into_iter()
+        .map(|trusted| (trusted.id, trusted.name))
+        .collect()
+}
+
 /// Exceptions written on role definitions cover that role's live findings by name.
 fn exceptions(definitions: Option<&Definitions>) -> Vec<Exception> {
     let Some(definitions) = definitions else {

@@ -862,27 +862,11 @@ fn account_page(account: &AccountEvidence, header: &BundleHeader) -> String {
         );
         for item in &account.unmanaged {
             let (kind, name) = item.split_once(' ').unwrap_or(("", item.as_str()));
-            let why: Vec<String> = risky
-                .iter()
-                .filter(|object| object.kind == kind && object.name.eq_ignore_ascii_case(name))
-                .map(|object| {
-                    format!(
-                        "<span class=\"bad\">{}: {} {}</span>",
-                        escape(object.class.label()),
-                        escape(&object.rule),
-                        escape(&object.why)
-                    )
-                })
-                .collect();
             let _ = writeln!(
                 out,
                 "<li><code>{}</code>{}</li>",
                 escape(item),
-                if why.is_empty() {
-                    String::new()
-                } else {
-                    format!(" — {}", why.join("; "))
-                }
+                crate::drift_html::why_risky(risky.iter(), kind, name)
             );
         }
         out.push_str("</ul>\n");

@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use warden_lint::Finding;
 
-use crate::drift::{AccountDrift, AccountLiveTruth, AccountStatus, DriftReport, Verdict};
+use crate::drift::{
+    AccountDrift, AccountLiveTruth, AccountStatus, DriftReport, RiskyObject, Verdict,
+};
 use crate::html::{self, escape};
 use crate::risk::{RiskClass, class_of_change, class_of_rule};
 use crate::svg::{self, Cell, CellGroup, Series, StackedRow, Tone};
@@ -524,32 +526,13 @@ fn html_section(out: &mut String, section: &AccountDrift) {
     if !section.unmanaged.is_empty() {
         out.push_str("<h3>Unmanaged (never changed by Warden)</h3>\n<ul>\n");
         for item in &section.unmanaged {
-            let why: Vec<String> = section
-                .live
-                .iter()
-                .flat_map(|live| &live.risky_unmanaged)
-                .filter(|object| {
-                    object.kind == item.kind && object.name.eq_ignore_ascii_case(&item.name)
-                })
-                .map(|object| {
-                    format!(
-                        "<span class=\"bad\">{}: {} {}</span>",
-                        escape(object.class.label()),
-                        escape(&object.rule),
-                        escape(&object.why)
-                    )
-                })
-                .collect();
+            let risky = section.live.iter().flat_map(|live| &live.risky_unmanaged);
             let _ = writeln!(
                 out,
                 "<li>{} <code>{}</code>{}</li>",
                 escape(&item.kind),
                 escape(&item.name),
-                if why.is_empty() {
-                    String::new()
-                } else {
-                    format!(" — {}", why.join("; "))
-                }
+                why_risky(risky, &item.kind, &item.name)
             );
         }
         out.push_str("</ul>\n");
@@ -562,6 +545,31 @@ fn html_section(out: &mut String, section: &AccountDrift) {
         live_truth_html(out, &section.account_id, live);
     }
     out.push_str("</section>\n");
+}
+
+/// ` — class: rule why; …` for the risky findings about the object `kind name`, else nothing.
+pub(crate) fn why_risky<'a>(
+    risky: impl IntoIterator<Item = &'a RiskyObject>,
+    kind: &str,
+    name: &str,
+) -> String {
+    let why: Vec<String> = risky
+        .into_iter()
+        .filter(|object| object.kind == kind && object.name.eq_ignore_ascii_case(name))
+        .map(|object| {
+            format!(
+                "<span class=\"bad\">{}: {} {}</span>",
+                escape(object.class.label()),
+                escape(&object.rule),
+                escape(&object.why)
+            )
+        })
+        .collect();
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", why.join("; "))
+    }
 }
 
 fn findings_table(out: &mut String, findings: &[Finding]) {
