@@ -202,8 +202,59 @@ fn service_trusted(model: &AccessModel, role: usize, service: &str, arn: &str) -
     let Ok(request) = Request::new(service, "sts:AssumeRole", arn) else {
         return false;
     };
-    let set = warden_eval::CompiledPolicySet::compile(&warden_eval::PolicySet::default());
-    set.decide_with(&request.finish(), Some(trust)).is_allow()
+    no_policies()
+        .decide_with(&request.finish(), Some(trust))
+        .is_allow()
+}
+
+/// A set without identity policies: a service principal's side of a request.
+fn no_policies() -> &'static warden_eval::CompiledPolicySet {
+    static EMPTY: std::sync::OnceLock<warden_eval::CompiledPolicySet> = std::sync::OnceLock::new();
+    EMPTY
+        .get_or_init(|| warden_eval::CompiledPolicySet::compile(&warden_eval::PolicySet::default()))
+}
+
+/// The actions probed on targets (roles, users, groups, their policies): a principal whose
+/// identity policies allow none of them reaches another principal only through a trust policy
+/// that names it (or everyone) directly.
+fn target_actions(pass_role: &[&Method]) -> Vec<String> {
+    let mut actions: Vec<String> = [
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutUserPolicy",
+        "iam:AttachUserPolicy",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:PutGroupPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:AddUserToGroup",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteUserPermissionsBoundary",
+        "iam:PutUserPermissionsBoundary",
+        "sts:AssumeRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PassRole",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+    ]
+    .iter()
+    .map(|a| (*a).to_string())
+    .collect();
+    actions.extend(
+        CODE_EXECUTION
+            .iter()
+            .flat_map(|(_, _, checks)| checks.iter().map(|(action, _, _)| (*action).to_string())),
+    );
+    actions.extend(
+        pass_role
+            .iter()
+            .flat_map(|m| m.required_actions.iter().cloned()),
+    );
+    actions.sort_unstable();
+    actions.dedup();
+    actions
 }
 
 /// One principal's edges, the principals whose permissions it can change, the principals
@@ -268,7 +319,11 @@ fn admin_probe(
     model: &AccessModel,
     p: usize,
     compiled: &warden_eval::CompiledPolicySet,
+    prune: bool,
 ) -> Option<Check> {
+    if prune && !may_be_admin(compiled) {
+        return None;
+    }
     let from = model.principals.get(p)?;
     let any_role = Arn::role(from.partition, &from.account_id, "/", "warden-any").to_string();
     let allowed = |c: &Check| {
@@ -295,6 +350,15 @@ fn admin_probe(
     .and_then(|checks| checks.into_iter().next())
 }
 
+/// Whether the identity policies of `compiled` may allow every request of one of
+/// [`admin_probe`]'s groups (no resource policy takes part in them): when not, no probe is
+/// built.
+fn may_be_admin(compiled: &warden_eval::CompiledPolicySet) -> bool {
+    let may = |actions: &[&str]| actions.iter().all(|a| compiled.may_allow(a, None));
+    may(&["iam:PutRolePolicy", "iam:AttachRolePolicy"])
+        || may(&["ec2:RunInstances", "s3:DeleteBucket", "iam:CreateRole"])
+}
+
 /// Whether principal `p` would be an administrator with `policies` in place of its identity
 /// policies (`None`: its own) and without its boundary when `unbounded`.
 fn admin_with(
@@ -302,10 +366,16 @@ fn admin_with(
     p: usize,
     policies: Option<Vec<warden_eval::LabeledPolicy>>,
     unbounded: bool,
+    prune: bool,
 ) -> bool {
     let Some(principal) = model.principals.get(p) else {
         return false;
     };
+    // Removing the boundary leaves the identity policies: the principal's own set says whether
+    // they may make it an administrator at all, before compiling the variant.
+    if prune && policies.is_none() && model.compiled(p).is_some_and(|c| !may_be_admin(c)) {
+        return false;
+    }
     let mut set = principal.policies.clone();
     if let Some(policies) = policies {
         set.identity = policies;
@@ -313,15 +383,26 @@ fn admin_with(
     if unbounded {
         set.permissions_boundary = None;
     }
-    admin_probe(model, p, &warden_eval::CompiledPolicySet::compile(&set)).is_some()
+    admin_probe(
+        model,
+        p,
+        &warden_eval::CompiledPolicySet::compile(&set),
+        prune,
+    )
+    .is_some()
 }
 
-fn build(model: &AccessModel) -> Graph<'_> {
+/// The escalation graph. With `prune`, requests that can only be denied are not built: a
+/// principal whose identity policies allow none of the probed actions is only checked against
+/// roles whose trust policy names principals directly (the answers are the same; the test
+/// `pruned_graph_and_search_give_the_brute_force_answers` compares both).
+fn build(model: &AccessModel, prune: bool) -> Graph<'_> {
     let methods = methods();
     let pass_role: Vec<&Method> = methods
         .iter()
         .filter(|m| m.kind == "pass-role" && m.passed_to_service.is_some())
         .collect();
+    let probed = target_actions(&pass_role);
     let n = model.principals.len();
     let mut graph = Graph {
         model,
@@ -375,14 +456,31 @@ fn build(model: &AccessModel) -> Graph<'_> {
         .collect();
     // Groups whose policies alone make a member an administrator, per member candidate.
     let admin_group = |group: &crate::model::Group, member: usize| {
-        admin_with(model, member, Some(group.policies.clone()), false)
+        admin_with(model, member, Some(group.policies.clone()), false, prune)
     };
+    // Older policy versions that make each target an administrator, found once per target
+    // (they do not depend on who restores them), when some principal first asks.
+    let admin_versions: Vec<std::sync::OnceLock<Vec<String>>> =
+        (0..n).map(|_| std::sync::OnceLock::new()).collect();
+    let versions = Versions {
+        cells: &admin_versions,
+        prune,
+    };
+    // Roles whose trust policy may admit a principal by itself (by ARN, everyone): the only
+    // targets of a principal whose identity policies allow none of the probed actions.
+    let trust_direct: Vec<bool> = (0..n)
+        .map(|t| {
+            model
+                .trust(t)
+                .is_some_and(|trust| no_policies().may_allow("sts:AssumeRole", Some(trust)))
+        })
+        .collect();
     // Principals that would be administrators without their boundary.
     let admin_unbounded: Vec<bool> = (0..n)
         .into_par_iter()
         .map(|t| {
             model.principals[t].policies.permissions_boundary.is_some()
-                && admin_with(model, t, None, true)
+                && admin_with(model, t, None, true, prune)
         })
         .collect();
     // Targets by account, and which roles each account's principals could assume from
@@ -410,10 +508,16 @@ fn build(model: &AccessModel) -> Graph<'_> {
             let mut edges = Vec::new();
             let mut modifies = Vec::new();
             let mut unbounds = Vec::new();
-            let probe = |c: &Check| graph_allowed(model, p, c);
+            let probe = |c: &Check| graph_allowed(model, p, c, prune);
             let admin = model
                 .compiled(p)
-                .and_then(|compiled| admin_probe(model, p, compiled));
+                .and_then(|compiled| admin_probe(model, p, compiled, prune));
+            // Whether its identity policies may allow any probed action; when not, only roles
+            // whose trust policy names it directly can be reached, and nothing else is built.
+            let by_identity = !prune
+                || model
+                    .compiled(p)
+                    .is_some_and(|c| probed.iter().any(|a| c.may_allow(a, None)));
             let own_account = model.principals[p].account_id.as_str();
             // IAM and the compute services have no resource policies: across accounts only a
             // trust policy lets a principal in.
@@ -422,7 +526,8 @@ fn build(model: &AccessModel) -> Graph<'_> {
                 .into_iter()
                 .flatten()
                 .chain(&open)
-                .filter(|&&t| model.principals[t].account_id != own_account);
+                .filter(|&&t| model.principals[t].account_id != own_account)
+                .filter(|&&t| by_identity || trust_direct[t]);
             for &t in outside {
                 edges.extend(role_edge(
                     model,
@@ -441,7 +546,21 @@ fn build(model: &AccessModel) -> Graph<'_> {
             for &t in same {
                 let target = &model.principals[t];
                 let arn = target.arn.as_str();
-                if let Some(c) = modify_check(model, t, &probe, &admin_group) {
+                if !by_identity {
+                    if t != p && trust_direct[t] {
+                        edges.extend(role_edge(
+                            model,
+                            t,
+                            &probe,
+                            &pass_role,
+                            &trusted_services[t],
+                            &code_trusted[t],
+                            external_ids[t].as_deref(),
+                        ));
+                    }
+                    continue;
+                }
+                if let Some(c) = modify_check(model, t, &probe, &admin_group, &versions) {
                     modifies.push((t, c));
                 }
                 if target.policies.permissions_boundary.is_some() {
@@ -527,6 +646,36 @@ fn build(model: &AccessModel) -> Graph<'_> {
     graph
 }
 
+/// Per target, the customer managed policies with an older version that makes it an
+/// administrator once made the default again; found once per target (who restores the version
+/// does not matter), when first asked.
+struct Versions<'c> {
+    cells: &'c [std::sync::OnceLock<Vec<String>>],
+    prune: bool,
+}
+
+impl Versions<'_> {
+    fn of(&self, model: &AccessModel, t: usize) -> &[String] {
+        let Some(cell) = self.cells.get(t) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let target = &model.principals[t];
+            target
+                .policy_versions
+                .iter()
+                .filter(|version| {
+                    let mut policies = target.policies.identity.clone();
+                    policies.push((*version).clone());
+                    admin_with(model, t, Some(policies), false, self.prune)
+                })
+                .filter_map(|version| version.label.rsplit_once('@').map(|(policy, _)| policy))
+                .map(str::to_string)
+                .collect()
+        })
+    }
+}
+
 /// How principal `p` can change the permissions of principal `t` (itself included), if it can:
 /// put or attach a policy on it, re-version or restore an older version of a customer managed
 /// policy attached to it, put or attach a policy on one of its groups, or add it to a group
@@ -536,6 +685,7 @@ fn modify_check(
     t: usize,
     probe: &dyn Fn(&Check) -> bool,
     admin_group: &dyn Fn(&crate::model::Group, usize) -> bool,
+    versions: &Versions<'_>,
 ) -> Option<Check> {
     let target = model.principals.get(t)?;
     let arn = target.arn.as_str();
@@ -558,15 +708,9 @@ fn modify_check(
         })
         .or_else(|| {
             // An older version that makes the target an administrator, made the default again.
-            target
-                .policy_versions
+            versions
+                .of(model, t)
                 .iter()
-                .filter(|version| {
-                    let mut policies = target.policies.identity.clone();
-                    policies.push((*version).clone());
-                    admin_with(model, t, Some(policies), false)
-                })
-                .filter_map(|version| version.label.rsplit_once('@').map(|(policy, _)| policy))
                 .map(|policy| check("iam:SetDefaultPolicyVersion", policy, vec![], None))
                 .find(|c| probe(c))
         });
@@ -706,16 +850,17 @@ fn role_edge(
     None
 }
 
-fn graph_allowed(model: &AccessModel, from: usize, check: &Check) -> bool {
-    let (Some(compiled), Ok(request)) = (
-        model.compiled(from),
-        model.request(from, &check.action, &check.resource, &check.context),
-    ) else {
+fn graph_allowed(model: &AccessModel, from: usize, check: &Check, prune: bool) -> bool {
+    let Some(compiled) = model.compiled(from) else {
         return false;
     };
-    compiled
-        .decide_with(&request, resource_side(model, from, check))
-        .is_allow()
+    let side = resource_side(model, from, check);
+    if prune && !compiled.may_allow(&check.action, side) {
+        return false;
+    }
+    model
+        .request(from, &check.action, &check.resource, &check.context)
+        .is_ok_and(|request| compiled.decide_with(&request, side).is_allow())
 }
 
 /// The target's trust policy (with the RCPs of its account), else the RCPs of the account the
@@ -745,14 +890,115 @@ pub fn paths(
         ],
         None => (0..model.principals.len()).collect(),
     };
-    let graph = build(model);
+    let graph = build(model, true);
+    let reaches = reaches_goal(&graph, goal);
+    let n = model.principals.len();
     Ok(starts
-        .into_iter()
-        .filter_map(|start| shortest(&graph, start, goal))
+        .into_par_iter()
+        .filter(|&start| reaches.get(start).copied().unwrap_or(false))
+        .map_init(
+            || Scratch::new(n),
+            |scratch, start| shortest(&graph, start, goal, scratch),
+        )
+        .flatten()
         .collect())
 }
 
-fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPath> {
+/// Which principals can reach, over the graph's edges, one where [`shortest`] may stop: an
+/// administrator or one that can change some principal's permissions (admin), one without a
+/// boundary or that can remove one (boundary). One reverse search from those, instead of a
+/// search from every principal: the others have no path.
+fn reaches_goal(graph: &Graph<'_>, goal: Goal) -> Vec<bool> {
+    let principals = &graph.model.principals;
+    let n = principals.len();
+    let mut incoming: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (from, edges) in graph.edges.iter().enumerate() {
+        for edge in edges {
+            incoming[edge.to].push(from);
+        }
+    }
+    let mut reaches: Vec<bool> = (0..n)
+        .map(|node| match goal {
+            Goal::Admin => graph.admin[node].is_some() || !graph.modifies[node].is_empty(),
+            Goal::Boundary => {
+                principals[node].policies.permissions_boundary.is_none()
+                    || !graph.unbounds[node].is_empty()
+            }
+        })
+        .collect();
+    let mut queue: Vec<usize> = (0..n).filter(|&node| reaches[node]).collect();
+    while let Some(node) = queue.pop() {
+        for &from in &incoming[node] {
+            if !reaches[from] {
+                reaches[from] = true;
+                queue.push(from);
+            }
+        }
+    }
+    reaches
+}
+
+/// A search's working memory, reused from one start to the next: a node is seen when its
+/// stamp is the current generation, so nothing is cleared between searches.
+struct Scratch {
+    generation: u32,
+    stamp: Vec<u32>,
+    /// The node and edge index a seen node was first reached by (`usize::MAX`: the start).
+    parent: Vec<(usize, usize)>,
+    order: Vec<usize>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            generation: 0,
+            stamp: vec![0; n],
+            parent: vec![(usize::MAX, 0); n],
+            order: Vec::new(),
+        }
+    }
+
+    /// Breadth-first from `start`, edges in order: `order` is the nodes by distance.
+    fn search(&mut self, graph: &Graph<'_>, start: usize) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
+        }
+        let generation = self.generation;
+        self.order.clear();
+        self.order.push(start);
+        self.stamp[start] = generation;
+        self.parent[start] = (usize::MAX, 0);
+        let mut at = 0;
+        while at < self.order.len() {
+            let node = self.order[at];
+            at += 1;
+            for (e, edge) in graph.edges[node].iter().enumerate() {
+                if self.stamp[edge.to] != generation {
+                    self.stamp[edge.to] = generation;
+                    self.parent[edge.to] = (node, e);
+                    self.order.push(edge.to);
+                }
+            }
+        }
+    }
+
+    fn seen(&self, node: usize) -> bool {
+        self.stamp.get(node) == Some(&self.generation)
+    }
+
+    fn parent(&self, node: usize) -> Option<(usize, usize)> {
+        Some(self.parent[node]).filter(|(previous, _)| *previous != usize::MAX)
+    }
+}
+
+fn shortest(
+    graph: &Graph<'_>,
+    start: usize,
+    goal: Goal,
+    scratch: &mut Scratch,
+) -> Option<EscalationPath> {
     let model = graph.model;
     let principals = &model.principals;
     let start_principal = principals.get(start)?;
@@ -761,27 +1007,14 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
         Goal::Boundary if start_principal.policies.permissions_boundary.is_none() => return None,
         _ => {}
     }
-    let n = principals.len();
-    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
-    let mut seen = vec![false; n];
-    let mut order = vec![start];
-    seen[start] = true;
-    let mut at = 0;
-    while at < order.len() {
-        let node = order[at];
-        at += 1;
-        for (e, edge) in graph.edges[node].iter().enumerate() {
-            if !seen[edge.to] {
-                seen[edge.to] = true;
-                parent[edge.to] = Some((node, e));
-                order.push(edge.to);
-            }
-        }
-    }
+    scratch.search(graph, start);
+    let scratch = &*scratch;
+    let order = &scratch.order;
+    let seen = |node: usize| scratch.seen(node);
     let path_to = |node: usize| -> Vec<Step> {
         let mut steps = Vec::new();
         let mut current = node;
-        while let Some((previous, e)) = parent[current] {
+        while let Some((previous, e)) = scratch.parent(current) {
             let edge = &graph.edges[previous][e];
             steps.push(Step {
                 from: principals[previous].arn.clone(),
@@ -799,7 +1032,7 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
         steps.reverse();
         steps
     };
-    for &node in &order {
+    for &node in order {
         let arn = &principals[node].arn;
         match goal {
             Goal::Admin => {
@@ -822,7 +1055,7 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
                         steps,
                     });
                 }
-                if let Some((target, modify)) = graph.modifies[node].iter().find(|(t, _)| seen[*t])
+                if let Some((target, modify)) = graph.modifies[node].iter().find(|(t, _)| seen(*t))
                 {
                     let mut steps = path_to(node);
                     let target_arn = &principals[*target].arn;
@@ -852,7 +1085,7 @@ fn shortest(graph: &Graph<'_>, start: usize, goal: Goal) -> Option<EscalationPat
                     });
                 }
                 // Removing (or replacing) the boundary of itself or of a principal it reaches.
-                if let Some((target, unbound)) = graph.unbounds[node].iter().find(|(t, _)| seen[*t])
+                if let Some((target, unbound)) = graph.unbounds[node].iter().find(|(t, _)| seen(*t))
                 {
                     let mut steps = path_to(node);
                     let target_arn = &principals[*target].arn;
@@ -961,3 +1194,7 @@ fn short(principal: &str) -> &str {
         .and_then(|parsed| parsed.resource.rsplit('/').next())
         .unwrap_or(principal)
 }
+
+#[cfg(test)]
+#[path = "paths_tests.rs"]
+mod tests;

@@ -404,6 +404,22 @@ impl CompiledStatement {
         }
     }
 
+    /// An `Allow` whose action matches `action_lower`, whatever its resource and condition,
+    /// that can grant an IAM role or user without an identity-based policy allowing too: in an
+    /// identity layer (no `Principal`), or in a resource policy naming everyone, every AWS
+    /// principal, principals by ARN, or using `NotPrincipal`. A grant to an account needs the
+    /// identity policy as well, and services and federated callers are not roles or users.
+    pub(crate) fn may_grant(&self, action_lower: &str) -> bool {
+        if self.effect != Effect::Allow || !self.matches_action(action_lower) {
+            return false;
+        }
+        match &self.principal {
+            PrincipalMatch::NotChecked | PrincipalMatch::NotPrincipal(_) => true,
+            PrincipalMatch::Principal(set) => set.everyone || set.any_aws || !set.arns.is_empty(),
+            PrincipalMatch::Missing => false,
+        }
+    }
+
     /// Full match; `NotPrincipalDeny` is returned only when everything but the principal
     /// matched, so the engine can apply the permissions-boundary rule.
     pub(crate) fn evaluate(&self, request: &Request) -> StatementOutcome {
@@ -533,6 +549,16 @@ impl CompiledLayer {
                 let policy = self.policies.get(p as usize)?;
                 Some(((p, s), policy, policy.statements.get(s as usize)?))
             })
+    }
+
+    /// Whether some statement of the layer may grant `action_lower` (see
+    /// [`CompiledStatement::may_grant`]).
+    pub(crate) fn may_grant(&self, action_lower: &str) -> bool {
+        let service = action_lower
+            .split_once(':')
+            .map_or(action_lower, |(s, _)| s);
+        self.candidates(service)
+            .any(|(_, _, statement)| statement.may_grant(action_lower))
     }
 
     pub(crate) fn statement(

@@ -378,6 +378,38 @@ impl CompiledPolicySet {
         }
     }
 
+    /// A necessary condition for [`CompiledPolicySet::decide_with`] to allow any request for
+    /// `action` by an IAM role or user, whatever its resource and context: an identity-based
+    /// policy has an `Allow` for the action, or the resource policy (`resource_policy`'s, else
+    /// the set's own) has one that can grant such a principal by itself (naming it by ARN,
+    /// everyone, or through `NotPrincipal`; an account grant needs the identity policy too).
+    /// `false` means every such request is denied, so callers probing many resources (escalation
+    /// paths) can skip building them. Conditions, resources, boundaries and SCPs are not looked
+    /// at: `true` does not mean allowed.
+    pub fn may_allow(
+        &self,
+        action: &str,
+        resource_policy: Option<&CompiledResourcePolicy>,
+    ) -> bool {
+        let mut buffer = [0u8; 96];
+        let lowered;
+        let action_lower: &str = if action.len() <= buffer.len() && action.is_ascii() {
+            let bytes = &mut buffer[..action.len()];
+            bytes.copy_from_slice(action.as_bytes());
+            bytes.make_ascii_lowercase();
+            std::str::from_utf8(bytes).unwrap_or(action)
+        } else {
+            lowered = action.to_lowercase();
+            &lowered
+        };
+        if action_lower == "sts:getcalleridentity" {
+            return true;
+        }
+        let side = self.side(resource_policy);
+        self.identity.may_grant(action_lower)
+            || side.policy.is_some_and(|p| p.may_grant(action_lower))
+    }
+
     /// Decisions for many requests, spread over all cores.
     pub fn decide_all(&self, requests: &[Request]) -> Vec<DecisionKind> {
         use rayon::prelude::*;
