@@ -82,6 +82,98 @@ pub fn of_removing(text: &str) -> Direction {
     }
 }
 
+/// A document that grants at most what both `old` and `new` grant: the middle step of a swap.
+/// It keeps `old`'s allow statements that a statement of `new` covers (an `Action` list cut
+/// down to the actions a statement of `new` covers) and the denies of both. `None` when that
+/// cannot be proven narrower than both by [`compare`] (e.g. different `Version`s), or when
+/// nothing would be left (a policy needs a statement).
+pub fn common_part(old: &PolicyDocument, new: &PolicyDocument) -> Option<PolicyDocument> {
+    let new_canonical = new.canonicalize();
+    let new_allows: Vec<&Statement> = new_canonical
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .collect();
+    let covered = |statement: &Statement| new_allows.iter().any(|w| statement_covers(w, statement));
+    let mut statements = Vec::new();
+    for statement in old.canonicalize().statements {
+        if statement.effect == Effect::Deny || covered(&statement) {
+            statements.push(statement);
+            continue;
+        }
+        let ActionClause::Action(actions) = &statement.action else {
+            continue;
+        };
+        let kept: Vec<String> = actions
+            .iter()
+            .filter(|action| {
+                let mut one = statement.clone();
+                one.action = ActionClause::Action(warden_policy::Values::one((*action).clone()));
+                covered(&one)
+            })
+            .cloned()
+            .collect();
+        if !kept.is_empty() {
+            let mut narrowed = statement.clone();
+            narrowed.action = ActionClause::Action(warden_policy::Values::list(kept));
+            statements.push(narrowed);
+        }
+    }
+    statements.extend(
+        new_canonical
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny)
+            .cloned(),
+    );
+    if statements.is_empty() {
+        // A policy needs a statement; "allows nothing" has no exact document.
+        return None;
+    }
+    let middle = PolicyDocument {
+        version: new.version,
+        id: None,
+        statements,
+        statement_is_object: false,
+    };
+    let within = |direction: Direction| matches!(direction, Direction::Narrows | Direction::Same);
+    (within(compare(old, &middle)) && within(compare(new, &middle))).then_some(middle)
+}
+
+/// The deny statements of `document` alone (what a document attached next to it must keep
+/// while it is attached or detached in two steps).
+pub fn denies_only(document: &PolicyDocument) -> PolicyDocument {
+    PolicyDocument {
+        version: document.version,
+        id: None,
+        statements: document
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny)
+            .cloned()
+            .collect(),
+        statement_is_object: false,
+    }
+}
+
+/// One document holding the statements of all `documents` (with `version`): the meaning of a
+/// level of SCPs, where an action is allowed when any of them allows it and denied when any
+/// denies it.
+pub fn joined<'a>(
+    documents: impl IntoIterator<Item = &'a PolicyDocument>,
+    version: Option<warden_policy::Version>,
+) -> PolicyDocument {
+    PolicyDocument {
+        version,
+        id: None,
+        statements: documents
+            .into_iter()
+            .flat_map(|d| d.statements.iter().cloned())
+            .collect(),
+        statement_is_object: false,
+    }
+}
+
 /// Whether `wide` allows everything `narrow` allows: each allow of `narrow` is covered by an
 /// allow of `wide`, and each deny of `wide` is implied by a deny of `narrow`.
 fn grants_at_least(wide: &PolicyDocument, narrow: &PolicyDocument) -> bool {
@@ -271,6 +363,31 @@ mod tests {
         );
         assert_eq!(compare(&one, &conditioned), Direction::Narrows);
         assert_eq!(compare(&conditioned, &one), Direction::Widens);
+    }
+
+    #[test]
+    fn the_common_part_of_a_swap_is_narrower_than_both() {
+        let old = allow(r#"["s3:GetObject","iam:*"]"#, "*");
+        let new = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:*","iam:*"],"Resource":"*"},{"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"*"}]}"#,
+        );
+        let middle = common_part(&old, &new).unwrap();
+        assert_eq!(compare(&old, &middle), Direction::Narrows);
+        assert_eq!(compare(&new, &middle), Direction::Narrows);
+        let text = middle.to_json_string().to_ascii_lowercase();
+        assert!(
+            text.contains("iam:*") && !text.contains("s3:getobject"),
+            "{text}"
+        );
+        assert!(text.contains("ec2:terminateinstances"), "{text}");
+        assert!(
+            denies_only(&new)
+                .statements
+                .iter()
+                .all(|s| s.effect == Effect::Deny),
+            "only denies"
+        );
+        assert_eq!(denies_only(&new).statements.len(), 1);
     }
 
     #[test]

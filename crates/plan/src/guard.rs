@@ -354,7 +354,19 @@ pub fn check_scps(
             Change::AttachScp { policy_id, .. } => policy_id.as_ref(),
             _ => None,
         };
-        if let Some(id) = existing_id {
+        let created_here = |name: &str| {
+            plan.changes.iter().any(
+                |c| matches!(c, Change::CreateScp { name: created, .. } if created.eq_ignore_ascii_case(name)),
+            )
+        };
+        let by_name = match change {
+            Change::DetachScp {
+                name, policy_id, ..
+            }
+            | Change::DeleteScp { name, policy_id } => policy_id.is_empty() && created_here(name),
+            _ => false,
+        };
+        if let (Some(id), false) = (existing_id, by_name) {
             let owned = live.iter().find(|scp| &scp.id == id).is_some_and(|scp| {
                 !scp.aws_managed && ownership.marks(&BTreeMap::new(), Some(&scp.description))
             });

@@ -41,6 +41,13 @@ impl Phase {
         self as usize + 1
     }
 
+    /// Whether an SCP change in this phase runs before the member accounts' IAM changes
+    /// (`prepare`, `narrow`) or after all of them (`widen`, `clean up`); see
+    /// [`crate::scp::plan_scps`].
+    pub fn before_accounts(self) -> bool {
+        self <= Phase::Mixed
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Phase::Prepare => "prepare",
@@ -73,6 +80,45 @@ pub fn apply_order(plan: &AccountPlan) -> Option<String> {
         .map(|(phase, count)| format!("{} {} ({count})", phase.number(), phase.label()))
         .collect();
     Some(format!("apply order: {}", steps.join(" → ")))
+}
+
+/// The organization's SCP apply order as one line, e.g.
+/// `apply order: 2 narrow (1), then the accounts' IAM changes, then 5 widen (1) → 7 clean up (1)`;
+/// `None` without changes or phases.
+pub fn scp_apply_order(plan: &crate::scp::ScpPlan) -> Option<String> {
+    if plan.changes.is_empty() || plan.phases.len() != plan.changes.len() {
+        return None;
+    }
+    let mut groups: Vec<(Phase, usize)> = Vec::new();
+    for phase in &plan.phases {
+        match groups.last_mut() {
+            Some((last, count)) if last == phase => *count += 1,
+            _ => groups.push((*phase, 1)),
+        }
+    }
+    let show = |groups: &[(Phase, usize)]| {
+        groups
+            .iter()
+            .map(|(phase, count)| format!("{} {} ({count})", phase.number(), phase.label()))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    };
+    let split = groups
+        .iter()
+        .position(|(phase, _)| !phase.before_accounts())
+        .unwrap_or(groups.len());
+    let (before, after) = groups.split_at(split);
+    let mut line = String::from("apply order: ");
+    if !before.is_empty() {
+        line.push_str(&show(before));
+        line.push_str(", then ");
+    }
+    line.push_str("the accounts' IAM changes");
+    if !after.is_empty() {
+        line.push_str(", then ");
+        line.push_str(&show(after));
+    }
+    Some(line)
 }
 
 /// The managed policy a change creates, changes, deletes, attaches or detaches, by name.

@@ -124,6 +124,16 @@ pub fn render_table(plan: &Plan, options: RenderOptions<'_>) -> String {
             "Organization (service control policies): {}",
             summary_line("Plan", organization.summary(), 0)
         );
+        if let Some(order) = crate::order::scp_apply_order(organization) {
+            let _ = writeln!(out, "  {}", paint.dim(&order));
+        }
+        for note in &organization.unproven {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint.wrap("33", &format!("unproven order: {note}"))
+            );
+        }
     }
     for unreadable in &plan.unreadable {
         let _ = writeln!(

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::sha256_hex;
 use crate::change::{Change, Conflict, Unmanaged};
 use crate::desired::{DesiredScp, Ownership};
+use crate::direction::{self, Direction};
 use crate::doc;
 use crate::live::LiveScp;
+use crate::order::Phase;
+use warden_policy::PolicyDocument;
 
 /// AWS allows at most five SCPs attached to one root, OU or account.
 pub const MAX_SCPS_PER_TARGET: usize = 5;
@@ -19,24 +22,33 @@ pub struct ScpPlan {
     /// sha256 of the canonical live SCP state the plan was computed from.
     pub fingerprint: String,
     pub changes: Vec<Change>,
+    /// The phase of each change, index for index (empty in plans saved before SCP phases):
+    /// `prepare` and `narrow` run before any member account's IAM changes, `widen` and
+    /// `clean up` after all of them ([`Phase::before_accounts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+    /// Steps whose place could not be proven to keep access within the old and the new state
+    /// (e.g. a detachment moved first for the five-SCPs-per-target quota), as sentences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unproven: Vec<String>,
     pub conflicts: Vec<Conflict>,
     pub unmanaged: Vec<Unmanaged>,
 }
 
+/// The changes as found, before they are put in phases.
 #[derive(Default)]
-struct Phases {
+struct Found {
     create: Vec<Change>,
     update: Vec<Change>,
-    /// Detachments at targets that would otherwise exceed the quota while attaching.
-    early_detach: Vec<Change>,
     attach: Vec<Change>,
     detach: Vec<Change>,
     delete: Vec<Change>,
 }
 
 /// Computes the SCP changes; SCPs that are AWS managed or lack Warden's mark are never touched.
+/// The changes come in phases across the organization ([`order_scp_changes`]).
 pub fn plan_scps(desired: &[DesiredScp], live: &[LiveScp], ownership: &Ownership) -> ScpPlan {
-    let mut phases = Phases::default();
+    let mut phases = Found::default();
     let mut conflicts = Vec::new();
     let mut unmanaged = Vec::new();
     let mut wanted: Vec<&DesiredScp> = desired.iter().collect();
@@ -95,22 +107,334 @@ pub fn plan_scps(desired: &[DesiredScp], live: &[LiveScp], ownership: &Ownership
             policy_id: existing.id.clone(),
         });
     }
-    move_detaches_before_full_targets(live, &mut phases);
+    let ordered = order_scp_changes(phases, &wanted, live, ownership);
     ScpPlan {
         fingerprint: fingerprint_scps(live),
-        changes: [
-            phases.create,
-            phases.update,
-            phases.early_detach,
-            phases.attach,
-            phases.detach,
-            phases.delete,
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        changes: ordered.changes,
+        phases: ordered.phases,
+        unproven: ordered.unproven,
         conflicts,
         unmanaged,
+    }
+}
+
+/// The name of the SCP holding another SCP's denies while that one is attached or detached
+/// in two steps ([`order_scp_changes`]).
+pub fn deny_part_name(name: &str) -> String {
+    let full = format!("{name}-deny-part");
+    if full.len() <= 128 {
+        return full;
+    }
+    let mut cut = 128 - "-deny-part".len();
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-deny-part", &name[..cut])
+}
+
+struct Ordered {
+    changes: Vec<Change>,
+    phases: Vec<Phase>,
+    unproven: Vec<String>,
+}
+
+/// Orders SCP changes across the organization so that, with the member accounts' IAM changes
+/// applied between the `narrow` and the `widen` phases, no prefix of the whole apply grants
+/// more than the old or the new state. An SCP level (root, OU or account) allows what any SCP
+/// attached there allows and denies what any denies, so each step's direction is decided on the
+/// level by meaning ([`direction::compare`], only proven claims), against the SCPs that stay
+/// attached there unchanged through the apply:
+///
+/// - `prepare`: SCPs created (attached nowhere yet), adoptions and description-only updates;
+/// - `narrow` (before any account's IAM changes): content updates that narrow, attachments and
+///   detachments that narrow their target; every state here is within the old one;
+/// - `widen` (after every account's IAM changes): attachments and detachments that widen, content
+///   updates that widen; every state here is within the new one, so the accounts' IAM changes,
+///   made in between, see SCPs within both the old and the new state;
+/// - `clean up`: SCPs deleted once detached everywhere.
+///
+/// A swap is split: a content update that both gains and loses goes first to a document within
+/// both ([`direction::common_part`]) in `narrow`, then to the new one in `widen`; an
+/// attachment or detachment that both allows and denies at its target brings an SCP holding
+/// only its denies ([`deny_part_name`]): attached in `narrow`, detached in `widen` once the SCP
+/// itself is attached (or after it is detached), deleted in `clean up`.
+fn order_scp_changes(
+    found: Found,
+    wanted: &[&DesiredScp],
+    live: &[LiveScp],
+    ownership: &Ownership,
+) -> Ordered {
+    let key = |name: &str| name.to_ascii_lowercase();
+    let parsed = |text: &str| warden_policy::parse_policy(text).ok();
+    let old: BTreeMap<String, Option<PolicyDocument>> = live
+        .iter()
+        .map(|scp| (key(&scp.name), parsed(&scp.content)))
+        .collect();
+    let mut steps: Vec<(Phase, u8, Change)> = Vec::new();
+    let mut unproven = Vec::new();
+    // The content each SCP has through the narrow phase and until its widening update.
+    let mut narrowed: BTreeMap<String, Option<PolicyDocument>> = old.clone();
+    let mut changed_content: BTreeSet<String> = BTreeSet::new();
+    for change in found.create {
+        if let Change::CreateScp { name, .. } = &change
+            && let Some(scp) = wanted.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+        {
+            narrowed.insert(key(name), Some(scp.document.clone()));
+        }
+        steps.push((Phase::Prepare, 0, change));
+    }
+    for change in found.update {
+        let Change::UpdateScp {
+            policy_id,
+            name,
+            description,
+            document,
+            ..
+        } = &change
+        else {
+            steps.push((Phase::Prepare, 1, change));
+            continue;
+        };
+        let new = wanted
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .map(|s| s.document.clone());
+        let before = old.get(&key(name)).cloned().flatten();
+        let (Some(new), Some(before)) = (new, before) else {
+            unproven.push(format!(
+                "scp `{name}`: the live content does not parse; its update is applied after the accounts' IAM changes without proof"
+            ));
+            changed_content.insert(key(name));
+            steps.push((Phase::Widen, 2, change));
+            continue;
+        };
+        match direction::compare(&before, &new) {
+            Direction::Same => steps.push((Phase::Prepare, 1, change)),
+            Direction::Narrows => {
+                changed_content.insert(key(name));
+                narrowed.insert(key(name), Some(new));
+                steps.push((Phase::Narrow, 0, change));
+            }
+            Direction::Widens => {
+                changed_content.insert(key(name));
+                steps.push((Phase::Widen, 2, change));
+            }
+            Direction::Mixed => {
+                changed_content.insert(key(name));
+                match direction::common_part(&before, &new) {
+                    Some(middle) => {
+                        let middle_text = doc::text(&middle);
+                        steps.push((
+                            Phase::Narrow,
+                            0,
+                            Change::UpdateScp {
+                                policy_id: policy_id.clone(),
+                                name: name.clone(),
+                                description: description.clone(),
+                                delta: doc::delta(&doc::text(&before), &middle),
+                                document: middle_text,
+                            },
+                        ));
+                        let after = Change::UpdateScp {
+                            policy_id: policy_id.clone(),
+                            name: name.clone(),
+                            description: description.clone(),
+                            document: document.clone(),
+                            delta: doc::delta(&doc::text(&middle), &new),
+                        };
+                        narrowed.insert(key(name), Some(middle));
+                        steps.push((Phase::Widen, 2, after));
+                    }
+                    None => {
+                        unproven.push(format!(
+                            "scp `{name}`: no document within both the old and the new content was found; the update is applied after the accounts' IAM changes without proof"
+                        ));
+                        steps.push((Phase::Widen, 2, change));
+                    }
+                }
+            }
+        }
+    }
+    // What stays attached to each target, unchanged, through the whole apply.
+    let detached: BTreeSet<(String, String)> = found
+        .detach
+        .iter()
+        .filter_map(|change| match change {
+            Change::DetachScp {
+                name, target_id, ..
+            } => Some((key(name), target_id.clone())),
+            _ => None,
+        })
+        .collect();
+    let staying = |target: &str| -> Vec<PolicyDocument> {
+        live.iter()
+            .filter(|scp| scp.targets.iter().any(|t| t == target))
+            .filter(|scp| !detached.contains(&(key(&scp.name), target.to_string())))
+            .filter(|scp| !changed_content.contains(&key(&scp.name)))
+            .filter_map(|scp| old.get(&key(&scp.name)).cloned().flatten())
+            .collect()
+    };
+    let mut deny_parts: BTreeMap<String, (String, PolicyDocument)> = BTreeMap::new();
+    let mut level_step = |change: Change, adding: bool, steps: &mut Vec<(Phase, u8, Change)>| {
+        let (name, target) = match &change {
+            Change::AttachScp {
+                name, target_id, ..
+            }
+            | Change::DetachScp {
+                name, target_id, ..
+            } => (name.clone(), target_id.clone()),
+            _ => return,
+        };
+        let Some(document) = narrowed.get(&key(&name)).cloned().flatten() else {
+            unproven.push(format!(
+                "scp `{name}` at `{target}`: the content does not parse; applied after the accounts' IAM changes without proof"
+            ));
+            steps.push((Phase::Widen, 0, change));
+            return;
+        };
+        let others = staying(&target);
+        let base = direction::joined(others.iter(), document.version);
+        let with = direction::joined(others.iter().chain([&document]), document.version);
+        let moved = if adding {
+            direction::compare(&base, &with)
+        } else {
+            direction::compare(&with, &base)
+        };
+        match moved {
+            Direction::Same | Direction::Narrows => {
+                steps.push((Phase::Narrow, if adding { 1 } else { 2 }, change));
+            }
+            Direction::Widens => steps.push((Phase::Widen, if adding { 0 } else { 1 }, change)),
+            Direction::Mixed => {
+                let part = deny_part_name(&name);
+                deny_parts
+                    .entry(key(&name))
+                    .or_insert_with(|| (part.clone(), direction::denies_only(&document)));
+                let attach_part = Change::AttachScp {
+                    name: part.clone(),
+                    policy_id: None,
+                    target_id: target.clone(),
+                };
+                let detach_part = Change::DetachScp {
+                    name: part,
+                    policy_id: String::new(),
+                    target_id: target,
+                };
+                // The deny part first; then the SCP itself (attached once the IAM changes are
+                // made, or detached right away: what it denies stays denied); the deny part
+                // goes once the SCP is attached, or after it is detached.
+                steps.push((Phase::Narrow, 1, attach_part));
+                if adding {
+                    steps.push((Phase::Widen, 0, change));
+                } else {
+                    steps.push((Phase::Narrow, 2, change));
+                }
+                steps.push((Phase::Widen, 1, detach_part));
+            }
+        }
+    };
+    for change in found.attach {
+        level_step(change, true, &mut steps);
+    }
+    for change in found.detach {
+        level_step(change, false, &mut steps);
+    }
+    for (part, document) in deny_parts.into_values() {
+        steps.push((
+            Phase::Prepare,
+            0,
+            Change::CreateScp {
+                name: part.clone(),
+                description: ownership.marked_description(
+                    "denies of an SCP while Warden attaches or detaches it in two steps",
+                ),
+                document: doc::text(&document),
+            },
+        ));
+        steps.push((
+            Phase::Cleanup,
+            0,
+            Change::DeleteScp {
+                name: part,
+                policy_id: String::new(),
+            },
+        ));
+    }
+    for change in found.delete {
+        steps.push((Phase::Cleanup, 0, change));
+    }
+    // Stable: within a phase and rank, the order found (names sorted, targets sorted).
+    steps.sort_by_key(|(phase, rank, _)| (*phase, *rank));
+    keep_within_quota(live, &mut steps, &mut unproven);
+    let (phases, changes) = steps
+        .into_iter()
+        .map(|(phase, _, change)| (phase, change))
+        .unzip();
+    Ordered {
+        changes,
+        phases,
+        unproven,
+    }
+}
+
+/// Attaching before detaching can exceed five SCPs at a target: there the detachments at
+/// that target move right before its first attachment, taking that attachment's phase. A
+/// widening detachment moved into `narrow` is reported as unproven.
+fn keep_within_quota(
+    live: &[LiveScp],
+    steps: &mut Vec<(Phase, u8, Change)>,
+    unproven: &mut Vec<String>,
+) {
+    let mut attached: BTreeMap<String, usize> = BTreeMap::new();
+    for scp in live {
+        for target in &scp.targets {
+            *attached.entry(target.clone()).or_default() += 1;
+        }
+    }
+    let mut full = BTreeSet::new();
+    for (_, _, change) in steps.iter() {
+        match change {
+            Change::AttachScp { target_id, .. } => {
+                let count = attached.entry(target_id.clone()).or_default();
+                *count += 1;
+                if *count > MAX_SCPS_PER_TARGET {
+                    full.insert(target_id.clone());
+                }
+            }
+            Change::DetachScp { target_id, .. } => {
+                let count = attached.entry(target_id.clone()).or_default();
+                *count = count.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    for target in full {
+        let at = |change: &Change, attach: bool| match change {
+            Change::AttachScp { target_id, .. } => attach && *target_id == target,
+            Change::DetachScp { target_id, .. } => !attach && *target_id == target,
+            _ => false,
+        };
+        let Some(first) = steps.iter().position(|(_, _, c)| at(c, true)) else {
+            continue;
+        };
+        let phase = steps[first].0;
+        let mut moved = Vec::new();
+        let mut index = first;
+        while index < steps.len() {
+            if at(&steps[index].2, false) {
+                moved.push(steps.remove(index));
+            } else {
+                index += 1;
+            }
+        }
+        for (offset, (was, rank, change)) in moved.into_iter().enumerate() {
+            if was > phase && phase.before_accounts() && !was.before_accounts() {
+                unproven.push(format!(
+                    "`{change}` moved before the accounts' IAM changes to stay within {MAX_SCPS_PER_TARGET} SCPs at `{target}`; it widens there"
+                ));
+            }
+            steps.insert(first + offset, (phase.min(was), rank, change));
+        }
     }
 }
 
@@ -120,7 +444,7 @@ fn sorted(targets: &[String]) -> Vec<String> {
     targets
 }
 
-fn create_scp(scp: &DesiredScp, ownership: &Ownership, phases: &mut Phases) {
+fn create_scp(scp: &DesiredScp, ownership: &Ownership, phases: &mut Found) {
     phases.create.push(Change::CreateScp {
         name: scp.name.clone(),
         description: ownership.marked_description(&scp.description),
@@ -148,7 +472,7 @@ fn adoptable_scp(scp: &DesiredScp, existing: &LiveScp, ownership: &Ownership) ->
         && doc::equivalent_to_live(&scp.document, &existing.content)
 }
 
-fn update_scp(scp: &DesiredScp, existing: &LiveScp, ownership: &Ownership, phases: &mut Phases) {
+fn update_scp(scp: &DesiredScp, existing: &LiveScp, ownership: &Ownership, phases: &mut Found) {
     let description = ownership.marked_description(&scp.description);
     let same_document = doc::equivalent_to_live(&scp.document, &existing.content);
     if !same_document || description != existing.description {
@@ -185,33 +509,101 @@ fn update_scp(scp: &DesiredScp, existing: &LiveScp, ownership: &Ownership, phase
     }
 }
 
-/// Attaching before detaching keeps every target at least as restricted as before and after,
-/// except where the five-per-target quota forbids it: there the detachments go first.
-fn move_detaches_before_full_targets(live: &[LiveScp], phases: &mut Phases) {
-    let mut attached: BTreeMap<&str, usize> = BTreeMap::new();
-    for scp in live {
-        for target in &scp.targets {
-            *attached.entry(target).or_default() += 1;
-        }
+/// The organization's SCPs after `changes`, as AWS would leave them (an SCP created here gets
+/// the id `p-planned-<name>`; attachments and deletions of an SCP created by the same changes
+/// find it by name). Errors where AWS would refuse: attaching twice, detaching what is not
+/// attached, deleting an attached SCP, a name taken.
+pub fn simulate_scps(live: &[LiveScp], changes: &[Change]) -> Result<Vec<LiveScp>, String> {
+    let mut state = live.to_vec();
+    for change in changes {
+        simulate_scp_change(&mut state, change)?;
     }
-    let mut adding: BTreeMap<String, usize> = BTreeMap::new();
-    for change in &phases.attach {
-        if let Change::AttachScp { target_id, .. } = change {
-            *adding.entry(target_id.clone()).or_default() += 1;
-        }
-    }
-    let full: BTreeSet<String> = adding
-        .into_iter()
-        .filter(|(target, count)| {
-            attached.get(target.as_str()).copied().unwrap_or(0) + count > MAX_SCPS_PER_TARGET
+    Ok(state)
+}
+
+/// One change of [`simulate_scps`].
+pub fn simulate_scp_change(state: &mut Vec<LiveScp>, change: &Change) -> Result<(), String> {
+    let find = |state: &[LiveScp], id: Option<&str>, name: &str| {
+        state.iter().position(|scp| match id {
+            Some(id) if !id.is_empty() => scp.id == id,
+            _ => scp.name.eq_ignore_ascii_case(name),
         })
-        .map(|(target, _)| target)
-        .collect();
-    let (early, late): (Vec<Change>, Vec<Change>) = std::mem::take(&mut phases.detach)
-        .into_iter()
-        .partition(|change| matches!(change, Change::DetachScp { target_id, .. } if full.contains(target_id)));
-    phases.early_detach = early;
-    phases.detach = late;
+    };
+    match change {
+        Change::CreateScp {
+            name,
+            description,
+            document,
+        } => {
+            if find(state, None, name).is_some() {
+                return Err(format!("scp `{name}` exists"));
+            }
+            state.push(LiveScp {
+                id: format!("p-planned-{}", name.to_ascii_lowercase()),
+                name: name.clone(),
+                description: description.clone(),
+                content: document.clone(),
+                aws_managed: false,
+                targets: Vec::new(),
+            });
+        }
+        Change::UpdateScp {
+            policy_id,
+            name,
+            description,
+            document,
+            ..
+        }
+        | Change::AdoptScp {
+            policy_id,
+            name,
+            description,
+            document,
+        } => {
+            let index = find(state, Some(policy_id), name)
+                .ok_or_else(|| format!("scp `{name}` does not exist"))?;
+            state[index].description = description.clone();
+            state[index].content = document.clone();
+        }
+        Change::AttachScp {
+            name,
+            policy_id,
+            target_id,
+        } => {
+            let index = find(state, policy_id.as_deref(), name)
+                .ok_or_else(|| format!("scp `{name}` does not exist"))?;
+            let targets = &mut state[index].targets;
+            if targets.contains(target_id) {
+                return Err(format!("scp `{name}` is already attached to `{target_id}`"));
+            }
+            targets.push(target_id.clone());
+            targets.sort();
+        }
+        Change::DetachScp {
+            name,
+            policy_id,
+            target_id,
+        } => {
+            let index = find(state, Some(policy_id), name)
+                .ok_or_else(|| format!("scp `{name}` does not exist"))?;
+            let targets = &mut state[index].targets;
+            let before = targets.len();
+            targets.retain(|t| t != target_id);
+            if targets.len() == before {
+                return Err(format!("scp `{name}` is not attached to `{target_id}`"));
+            }
+        }
+        Change::DeleteScp { name, policy_id } => {
+            let index = find(state, Some(policy_id), name)
+                .ok_or_else(|| format!("scp `{name}` does not exist"))?;
+            if !state[index].targets.is_empty() {
+                return Err(format!("scp `{name}` is still attached"));
+            }
+            state.remove(index);
+        }
+        other => return Err(format!("`{other}` is not an SCP change")),
+    }
+    Ok(())
 }
 
 /// sha256 (hex) of the organization's SCPs in canonical form.

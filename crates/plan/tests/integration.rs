@@ -594,7 +594,23 @@ fn scp_plan_creates_updates_attaches_and_deletes_only_its_own() {
             "+ scp attachment deny-leave → r-root",
             "+ scp attachment deny-regions → ou-dev",
             "- scp attachment old-guard → ou-dev",
+            "~ scp deny-regions",
             "- scp old-guard",
+        ]
+    );
+    // The region list both gains and loses by condition entries (not provable either way): the
+    // update goes through a document with both denies before the accounts, then the new one.
+    use warden_plan::order::Phase;
+    assert_eq!(
+        plan.phases,
+        vec![
+            Phase::Prepare,
+            Phase::Narrow,
+            Phase::Narrow,
+            Phase::Narrow,
+            Phase::Narrow,
+            Phase::Widen,
+            Phase::Cleanup
         ]
     );
     assert_eq!(plan.conflicts.len(), 1, "FullAWSAccess is AWS managed");
