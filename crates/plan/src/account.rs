@@ -854,7 +854,7 @@ pub fn fingerprint_account(live: &LiveAccount) -> String {
     sha256_hex(state.to_string().as_bytes())
 }
 
-fn role_state(role: &LiveRole) -> serde_json::Value {
+pub(crate) fn role_state(role: &LiveRole) -> serde_json::Value {
     let inline: BTreeMap<&String, String> = role
         .inline_policies
         .iter()

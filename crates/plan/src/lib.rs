@@ -15,6 +15,7 @@ pub mod from_spec;
 pub mod guard;
 pub mod live;
 pub mod order;
+pub mod recheck;
 pub mod render;
 pub mod render_markdown;
 pub mod report;
