@@ -69,6 +69,21 @@ pub trait ApplyOrganization: ReadOrganization {
     ) -> impl Future<Output = Result<(), BoxError>> + Send;
 
     fn delete_scp(&self, policy_id: &str) -> impl Future<Output = Result<(), BoxError>> + Send;
+
+    /// One SCP by id with its content and targets (`None`: it does not exist), read right
+    /// before a write to it. By default from [`ReadOrganization::scps`].
+    fn read_scp(
+        &self,
+        policy_id: &str,
+    ) -> impl Future<Output = Result<Option<LiveScp>, BoxError>> + Send {
+        async move {
+            Ok(self
+                .scps()
+                .await?
+                .into_iter()
+                .find(|scp| scp.id == policy_id))
+        }
+    }
 }
 
 /// One member account opened for changes.
@@ -87,6 +102,18 @@ pub trait ApplyAccount: Send + Sync {
                 .await
                 .map(|()| warden_plan::report::ChangeResult::Applied)
         }
+    }
+
+    /// The one object a change writes, read right before the write; `None` when this account
+    /// cannot read a single object (apply then relies on the check made when it opened the
+    /// account).
+    fn read_object(
+        &self,
+        object: &warden_plan::recheck::ObjectRef,
+    ) -> impl Future<Output = Result<Option<warden_plan::recheck::LiveObject>, BoxError>> + Send
+    {
+        let _ = object;
+        async { Ok(None) }
     }
 }
 
