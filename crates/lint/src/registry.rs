@@ -31,6 +31,7 @@ static RULES: &[&dyn Rule] = &[
     &wildcard_without_like::WildcardWithoutLike,
     &paired_condition_keys::PairedConditionKeys,
     &source_ip_private::SourceIpPrivate,
+    &condition_tag_key_missing::ConditionTagKeyMissing,
     // WL5xx trust
     &trust_cross_account_external_id::TrustCrossAccountExternalId,
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,
@@ -38,6 +39,7 @@ static RULES: &[&dyn Rule] = &[
     &trust_wildcard_principal::TrustWildcardPrincipal,
     &principal_partial_wildcard::PrincipalPartialWildcard,
     &principal_not_arn::PrincipalNotArn,
+    &service_principal_invalid::ServicePrincipalInvalid,
     &trust_outside_organization::TrustOutsideOrganization,
     // WL6xx escalation
     &pass_role_unscoped::PassRoleUnscoped,
@@ -60,6 +62,7 @@ static RULES: &[&dyn Rule] = &[
     &user_with_policies::UserWithPolicies,
     &password_policy_weak::PasswordPolicyWeak,
     &role_unused::RoleUnused,
+    &escalation_path::EscalationPath,
     // WL8xx quotas
     &quota_trust_policy::QuotaTrustPolicy,
     &quota_inline_policies::QuotaInlinePolicies,
@@ -71,7 +74,14 @@ static RULES: &[&dyn Rule] = &[
     &ai_tool_mention::AiToolMention,
     &missing_justification::MissingJustification,
     &redundant_element::RedundantElement,
+    &empty_condition::EmptyCondition,
 ];
+
+/// Rules registered for their documentation, SARIF metadata and `lint --rules` whose findings
+/// come from above lint's layer: WL790 needs the whole organization's access model
+/// (`warden_app::paths`). They check nothing here and have no fixtures in this crate; the e2e
+/// tests of `lint --org` assert their findings.
+pub const REPORTED_ABOVE_LINT: &[&str] = &["WL790"];
 
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {

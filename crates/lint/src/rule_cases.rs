@@ -320,3 +320,197 @@ fn wildcard_and_private_range_checks_follow_the_operator() {
     let public = with(json!({"NotIpAddress": {"aws:SourceIp": "0.0.0.0/0"}}));
     assert!(severities(&public, "WL406").is_empty());
 }
+
+/// Lints policy text as a file would be, so findings carry line and column.
+fn lint_text(text: &str) -> Vec<Finding> {
+    let config = LintConfig::default();
+    let options = LintOptions {
+        catalog: warden_catalog::Catalog::embedded(),
+        config: &config,
+        today: crate::fixture_tests::today(),
+    };
+    crate::lint_policy_text("case.json", text, Some(PolicyKind::Identity), &options)
+        .unwrap_or_else(|err| err.findings())
+}
+
+/// `(rule, line, column, message)` of the findings of `rule`.
+fn positioned(findings: &[Finding], rule: &str) -> Vec<(u32, u32, String)> {
+    findings
+        .iter()
+        .filter(|finding| finding.rule == rule)
+        .map(|finding| (finding.line, finding.column, finding.message.clone()))
+        .collect()
+}
+
+#[test]
+fn empty_lists_are_invalid_documents_at_their_position_and_empty_conditions_are_wl904() {
+    let action = lint_text(
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": [], \"Resource\": \"*\"}]}",
+    );
+    assert_eq!(
+        positioned(&action, "WL104"),
+        [(
+            2,
+            33,
+            "`Statement[0].Action`: list must not be empty".to_string()
+        )],
+        "{action:#?}"
+    );
+    let resource = lint_text(
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": []}]}",
+    );
+    assert_eq!(
+        positioned(&resource, "WL104"),
+        [(
+            2,
+            61,
+            "`Statement[0].Resource`: list must not be empty".to_string()
+        )],
+        "{resource:#?}"
+    );
+    let values = lint_text(
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\",\n   \"Condition\": {\"StringEquals\": {\"aws:SourceVpc\": []}}}]}",
+    );
+    assert_eq!(
+        positioned(&values, "WL104"),
+        [(
+            3,
+            52,
+            "`Statement[0].Condition.StringEquals.aws:SourceVpc`: list must not be empty"
+                .to_string()
+        )],
+        "{values:#?}"
+    );
+    // Empty objects are grammar; WL904 reports them at the statement.
+    for condition in ["{}", "{\"StringEquals\": {}}"] {
+        let text = format!(
+            "{{\"Version\": \"2012-10-17\", \"Statement\": [\n  {{\"Sid\": \"E\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\",\n   \"Resource\": \"arn:aws:s3:::b/*\", \"Condition\": {condition}}}]}}"
+        );
+        let found = lint_text(&text);
+        assert!(positioned(&found, "WL104").is_empty(), "{found:#?}");
+        let empty = positioned(&found, "WL904");
+        assert_eq!(empty.len(), 1, "{found:#?}");
+        assert_eq!((empty[0].0, empty[0].1), (2, 3));
+    }
+}
+
+#[test]
+fn redundant_statements_are_only_claimed_when_proven() {
+    let document = |statements: Value| {
+        lint_subject(&Subject {
+            policies: vec![policy(
+                PolicyKind::Identity,
+                &json!({"Version": "2012-10-17", "Statement": statements}),
+            )],
+            ..Subject::default()
+        })
+    };
+    let redundant = |found: &[Finding]| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.rule == "WL903" && f.message.contains("is redundant"))
+            .map(|f| f.sid.clone().unwrap_or_default())
+            .collect()
+    };
+    // Identical: only the later one; a narrower one whatever its place.
+    let found = document(json!([
+        {"Sid": "Narrow", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/x"},
+        {"Sid": "A", "Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "arn:aws:s3:::b/*"},
+        {"Sid": "B", "Effect": "Allow", "Action": ["s3:list*", "s3:get*"], "Resource": "arn:aws:s3:::b/*"}
+    ]));
+    assert_eq!(redundant(&found), ["B", "Narrow"], "{found:#?}");
+    // The same conditions written in another order cover; different values do not.
+    let found = document(json!([
+        {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceVpc": ["vpc-1", "vpc-2"]}, "Bool": {"aws:SecureTransport": "true"}}},
+        {"Sid": "B", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"AWS:SOURCEVPC": ["vpc-2", "vpc-1"]}}},
+        {"Sid": "C", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+         "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}, "Bool": {"aws:SecureTransport": "true"}}}
+    ]));
+    assert_eq!(redundant(&found), ["B"], "{found:#?}");
+    // A condition on one side only, another effect, `*` against `?`, case of resources,
+    // variables: nothing is claimed (`a?c` is covered by `a*c`; the reverse is not).
+    let found = document(json!([
+        {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"},
+        {"Sid": "B", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        {"Sid": "C", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+        {"Sid": "D", "Effect": "Allow", "Action": "ec2:a?c", "Resource": "*"},
+        {"Sid": "E", "Effect": "Allow", "Action": "ec2:a*c", "Resource": "*"},
+        {"Sid": "F", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::B/x"},
+        {"Sid": "G", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}"}
+    ]));
+    assert_eq!(redundant(&found), ["D"], "{found:#?}");
+    // NotAction: excluding more is covered by excluding less; `Action: *` covers it.
+    let found = document(json!([
+        {"Sid": "A", "Effect": "Deny", "NotAction": "iam:*", "Resource": "*"},
+        {"Sid": "B", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*"},
+        {"Sid": "C", "Effect": "Deny", "NotAction": "sts:*", "Resource": "*"}
+    ]));
+    assert_eq!(redundant(&found), ["B"], "{found:#?}");
+}
+
+#[test]
+fn new_condition_checks_point_at_the_condition_key() {
+    let text = "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"K\", \"Effect\": \"Allow\", \"Action\": \"kms:Decrypt\", \"Resource\": \"*\",\n   \"Condition\": {\"StringEquals\": {\"kms:ViaService\": \"s3.amazonaws.com\",\n                                  \"aws:RequestTag/\": \"x\"},\n                 \"IpAddress\": {\"aws:SourceIp\": [\"203.0.113.0/24\", \"10.0.0.0/7\"]}}}]}";
+    let found = lint_text(text);
+    let service = positioned(&found, "WL507");
+    assert_eq!(service.len(), 1, "{found:#?}");
+    assert_eq!((service[0].0, service[0].1), (3, 35));
+    assert!(
+        service[0].2.contains("`<service>.<region>.amazonaws.com`"),
+        "{service:?}"
+    );
+    let tag = positioned(&found, "WL407");
+    assert_eq!(tag.len(), 1, "{found:#?}");
+    assert_eq!((tag[0].0, tag[0].1), (4, 35));
+    let ip: Vec<_> = found.iter().filter(|f| f.rule == "WL406").collect();
+    assert_eq!(ip.len(), 1, "{found:#?}");
+    assert_eq!(ip[0].severity, Severity::Warning);
+    assert_eq!((ip[0].line, ip[0].column), (5, 32));
+    assert!(
+        ip[0].message.contains("wider than 10.0.0.0/8"),
+        "{}",
+        ip[0].message
+    );
+    // Inside a private block stays an error; `aws:VpcSourceIp` inside one is what it is for.
+    let inside = lint_one(
+        PolicyKind::Identity,
+        json!({"Sid": "V", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+               "Condition": {"IpAddress": {"aws:SourceIp": "10.1.0.0/16", "aws:VpcSourceIp": "10.1.0.0/16"},
+                             "StringEquals": {"aws:SourceVpc": "vpc-1"}}}),
+    );
+    assert_eq!(severities(&inside, "WL406"), [Severity::Error]);
+}
+
+#[test]
+fn service_principals_in_trust_policies() {
+    let trust = |service: Value| {
+        lint_one(
+            PolicyKind::Trust,
+            json!({"Sid": "S", "Effect": "Allow", "Principal": {"Service": service},
+                   "Action": "sts:AssumeRole",
+                   "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}),
+        )
+    };
+    assert!(
+        severities(
+            &trust(json!([
+                "ec2.amazonaws.com",
+                "states.eu-west-1.amazonaws.com"
+            ])),
+            "WL507"
+        )
+        .is_empty()
+    );
+    // Wildcards are WL504's and WL505's.
+    assert!(severities(&trust(json!(["*", "ec2.*"])), "WL507").is_empty());
+    assert_eq!(
+        severities(
+            &trust(json!(["ec2.amazonaws.com", "ec2.amazonaws", "EC2"])),
+            "WL507"
+        ),
+        [Severity::Error, Severity::Error]
+    );
+}

@@ -90,6 +90,7 @@ pub const RULE_CLASSES: &[(&str, RiskClass)] = &[
     ("WL504", RiskClass::Trust),
     ("WL505", RiskClass::Trust),
     ("WL506", RiskClass::Trust),
+    ("WL507", RiskClass::Trust),
     ("WL550", RiskClass::Trust),
     ("WL701", RiskClass::Guardrails),
     ("WL703", RiskClass::Guardrails),
@@ -194,7 +195,7 @@ mod tests {
         for (id, _) in RULE_CLASSES {
             assert!(seen.insert(*id), "{id} listed twice");
             assert!(
-                warden_lint::registry::by_id(id).is_some() || *id == "WL790",
+                warden_lint::registry::by_id(id).is_some(),
                 "{id} is not a rule"
             );
         }

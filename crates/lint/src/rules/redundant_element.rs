@@ -1,8 +1,8 @@
 //! WL903: an action, resource or condition value that another one of the same statement
-//! already covers.
+//! already covers, and a statement that another statement of the same policy already covers.
 
 use warden_policy::wildcard::{Case, has_wildcard, matches};
-use warden_policy::{ActionClause, ResourceClause};
+use warden_policy::{ActionClause, Effect, ResourceClause, Statement};
 
 use crate::finding::{Finding, Severity};
 use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
@@ -14,6 +14,19 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 /// (`arn:aws:s3:::data/report.csv` beside `arn:aws:s3:::data/*`), and a value repeated under
 /// the same condition key. Access Analyzer reports these as "Redundant action", "Redundant
 /// resource" and "Redundant condition value num" suggestions.
+///
+/// It also flags a whole statement that another statement of the same policy already covers
+/// ("Redundant statement"): same `Effect`, same `Principal`/`NotPrincipal`, the same
+/// conditions (the same operator, key and set of values for every entry, in any order) or
+/// none in both, and every action and resource of it matched by the other statement. Coverage
+/// is judged with the one IAM wildcard matcher: a literal entry is covered by a pattern that
+/// matches it; a wildcard entry by an equal entry or by a pattern with `*` only (no `?`) that
+/// matches its text (`s3:Get*` covers `s3:GetObject*`); an entry with a policy variable only by
+/// an equal one or by `*`. `NotAction`/`NotResource` statements are covered by one whose
+/// exclusions are all excluded by theirs, or by `"Action": "*"`/`"Resource": "*"`. Of two
+/// identical statements the later is reported. Only proven claims: conditions that differ in
+/// any way, or coverage that needs the catalog (`s3:Get*` against a list of every `s3:Get`
+/// action), are not judged.
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 ///
 /// ## Why is this bad?
@@ -29,6 +42,8 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 ///
 /// ## Fix
 /// Remove the covered entries, or narrow the wildcard if the covered entry was the intent.
+/// Remove a covered statement, or, if it was meant to differ (another resource, a condition),
+/// make it say so.
 pub struct RedundantElement;
 
 static META: RuleMeta = RuleMeta {
@@ -36,7 +51,7 @@ static META: RuleMeta = RuleMeta {
     name: "redundant-element",
     group: Group::Hygiene,
     severity: Severity::Info,
-    summary: "action, resource or condition value already covered in the same statement",
+    summary: "action, resource, condition value or statement already covered in the same policy",
 };
 
 impl Rule for RedundantElement {
@@ -93,7 +108,184 @@ impl Rule for RedundantElement {
                 ),
             ));
         }
+        redundant_statements(cx, out);
     }
+}
+
+/// One finding per statement that another statement of the same policy covers.
+fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
+    let statements = &cx.policy.document.statements;
+    if statements.len() < 2 {
+        return;
+    }
+    // Condition signatures, computed once per statement that has conditions.
+    let signatures: Vec<Option<Vec<String>>> = statements
+        .iter()
+        .map(|statement| {
+            statement
+                .condition
+                .as_ref()
+                .map(|_| condition_signature(statement))
+        })
+        .collect();
+    for (index, statement) in statements.iter().enumerate() {
+        // The covering statement, and whether the two cover each other (the same access).
+        let by = statements.iter().enumerate().find_map(|(other, covering)| {
+            if other == index
+                || !same_scope(statement, covering)
+                || signatures[index] != signatures[other]
+                || !statement_covered_by(statement, covering)
+            {
+                return None;
+            }
+            let mutual = statement_covered_by(covering, statement);
+            // Of two statements that cover each other, the later one is reported.
+            (other < index || !mutual).then_some((other, covering, mutual))
+        });
+        let Some((other, covering, mutual)) = by else {
+            continue;
+        };
+        let conditions = if statement.condition.is_some() {
+            "under the same conditions"
+        } else {
+            "without conditions"
+        };
+        let why = if mutual {
+            format!(
+                "it grants the same as {}, {conditions}",
+                cx.statement_label(other)
+            )
+        } else {
+            let verb = match covering.effect {
+                Effect::Allow => "allows",
+                Effect::Deny => "denies",
+            };
+            format!(
+                "{} already {verb} every action on every resource it names, {conditions}",
+                cx.statement_label(other)
+            )
+        };
+        out.push(cx.statement_finding(
+            &META,
+            index,
+            format!("{} is redundant: {why}", cx.statement_label(index)),
+        ));
+    }
+}
+
+/// Same effect, same principal, same kind of resource element: the cheap checks first.
+fn same_scope(a: &Statement, b: &Statement) -> bool {
+    a.effect == b.effect
+        && a.principal == b.principal
+        && a.resource.is_some() == b.resource.is_some()
+}
+
+/// Every entry of every condition block as `operator|key|values`, values sorted and without
+/// repeats, the entries sorted: equal signatures are the same conditions.
+fn condition_signature(statement: &Statement) -> Vec<String> {
+    let mut entries: Vec<String> = super::condition_entries(statement)
+        .map(|(operator, entry)| {
+            let mut values: Vec<_> = entry.values.iter().map(|value| value.as_text()).collect();
+            values.sort();
+            values.dedup();
+            format!(
+                "{:?}|{}|{}|{}|{}",
+                operator.qualifier,
+                operator.base,
+                operator.if_exists,
+                entry.key.to_ascii_lowercase(),
+                values.join("\u{0}")
+            )
+        })
+        .collect();
+    entries.sort();
+    entries.dedup();
+    entries
+}
+
+/// Does `b` apply to every action and resource `a` applies to (conditions and principals
+/// compared by the caller)?
+fn statement_covered_by(a: &Statement, b: &Statement) -> bool {
+    let resources = match (&a.resource, &b.resource) {
+        (None, None) => true,
+        (Some(ResourceClause::Resource(a)), Some(ResourceClause::Resource(b))) => {
+            all_covered(&a.items, &b.items, Case::Sensitive)
+        }
+        // Everything but `b`'s exclusions covers everything but `a`'s when `a` excludes
+        // at least what `b` excludes.
+        (Some(ResourceClause::NotResource(a)), Some(ResourceClause::NotResource(b))) => {
+            all_covered(&b.items, &a.items, Case::Sensitive)
+        }
+        (Some(_), Some(ResourceClause::Resource(b))) => b.items.iter().any(|r| r == "*"),
+        _ => false,
+    };
+    if !resources {
+        return false;
+    }
+    match (&a.action, &b.action) {
+        (ActionClause::Action(a), ActionClause::Action(b)) => {
+            all_covered(&a.items, &b.items, Case::Insensitive)
+        }
+        (ActionClause::NotAction(a), ActionClause::NotAction(b)) => {
+            all_covered(&b.items, &a.items, Case::Insensitive)
+        }
+        (ActionClause::NotAction(_), ActionClause::Action(b)) => b
+            .items
+            .iter()
+            .any(|action| action == "*" || action == "*:*"),
+        _ => false,
+    }
+}
+
+/// Is every entry of `entries` matched by some pattern of `by` (see [`entry_covered_by`])?
+/// Linear in `entries` times the wildcards of `by`: literal entries of `by` are looked up in a
+/// set.
+fn all_covered(entries: &[String], by: &[String], case: Case) -> bool {
+    if by.iter().any(|pattern| pattern == "*") {
+        return true;
+    }
+    let equal = |a: &str, b: &str| match case {
+        Case::Insensitive => a.eq_ignore_ascii_case(b),
+        Case::Sensitive => a == b,
+    };
+    let judged = |pattern: &&String| has_wildcard(pattern) && !pattern.contains('$');
+    // Few entries to look through (most statements): no set, nothing allocated.
+    if by.len() <= 16 {
+        return entries.iter().all(|entry| {
+            by.iter().any(|pattern| {
+                equal(entry, pattern)
+                    || (judged(&pattern) && entry_covered_by(entry, pattern, case))
+            })
+        });
+    }
+    let normalized = |entry: &str| match case {
+        Case::Insensitive => entry.to_ascii_lowercase(),
+        Case::Sensitive => entry.to_string(),
+    };
+    let exact: std::collections::HashSet<String> = by.iter().map(|b| normalized(b)).collect();
+    let patterns: Vec<&str> = by.iter().filter(judged).map(String::as_str).collect();
+    entries.iter().all(|entry| {
+        exact.contains(&normalized(entry))
+            || patterns
+                .iter()
+                .any(|pattern| entry_covered_by(entry, pattern, case))
+    })
+}
+
+/// Is every text `entry` matches also matched by `pattern` (a wildcard without policy
+/// variables)? A literal entry: `pattern` matches it. A wildcard entry: `pattern` has no `?`
+/// and matches the entry's own text — each literal character of `pattern` then meets a literal
+/// character of the entry, and each `*` of the entry falls inside a `*` of `pattern`, so every
+/// expansion of the entry is matched too. An entry with `$` (a variable or an escape) is not
+/// judged.
+fn entry_covered_by(entry: &str, pattern: &str, case: Case) -> bool {
+    if entry.contains('$') {
+        return false;
+    }
+    if has_wildcard(entry) && pattern.contains('?') {
+        return false;
+    }
+    matches(pattern, entry, case)
 }
 
 fn why(entry: &str, by: &str) -> String {
@@ -180,5 +372,39 @@ mod tests {
             "arn:aws:s3:::home/x/y",
         ]);
         assert!(covered(&variables, Case::Sensitive).is_empty());
+    }
+
+    #[test]
+    fn wildcard_coverage_is_only_claimed_when_proven() {
+        let ci = Case::Insensitive;
+        assert!(entry_covered_by("s3:GetObject", "s3:Get*", ci));
+        assert!(entry_covered_by("s3:GetObject*", "s3:Get*", ci));
+        assert!(entry_covered_by("s3:*Object", "s3:*", ci));
+        assert!(!entry_covered_by("s3:Get*", "s3:GetObject*", ci));
+        // `?` is exactly one character; `*` in the entry may be many.
+        assert!(!entry_covered_by("s3:a*c", "s3:a?c", ci));
+        assert!(entry_covered_by("s3:abc", "s3:a?c", ci));
+        // Variables are not judged.
+        let cs = Case::Sensitive;
+        assert!(!entry_covered_by(
+            "arn:aws:s3:::home/${aws:username}",
+            "arn:aws:s3:::home/*",
+            cs
+        ));
+        assert!(all_covered(
+            &strings(&["arn:aws:s3:::home/${aws:username}"]),
+            &strings(&["*"]),
+            cs
+        ));
+        assert!(all_covered(
+            &strings(&["S3:GetObject", "s3:put*"]),
+            &strings(&["s3:Put*", "s3:getobject"]),
+            ci
+        ));
+        assert!(!all_covered(
+            &strings(&["arn:aws:s3:::Data/x"]),
+            &strings(&["arn:aws:s3:::data/*"]),
+            cs
+        ));
     }
 }
