@@ -57,7 +57,65 @@ pub struct Catalog {
 struct Slot {
     prefix: String,
     line: Range<usize>,
-    service: OnceLock<Service>,
+    service: OnceLock<Loaded>,
+}
+
+/// A parsed service and the byte order of its action names (the order of [`ActionId`]s).
+#[derive(Debug)]
+struct Loaded {
+    service: Service,
+    /// Position in `service.actions` (lowercase order) → rank by exact name, bytewise.
+    rank: Vec<u16>,
+    /// Rank → position in `service.actions`.
+    position: Vec<u16>,
+}
+
+impl Loaded {
+    fn new(service: Service) -> Loaded {
+        let mut position: Vec<u16> = (0..service.actions.len())
+            .map(|index| u16::try_from(index).unwrap_or(u16::MAX))
+            .collect();
+        position.sort_by(|a, b| {
+            let name = |index: &u16| {
+                service
+                    .actions
+                    .get(usize::from(*index))
+                    .map_or("", |action| action.name.as_str())
+            };
+            name(a).cmp(name(b))
+        });
+        let mut rank = vec![0; position.len()];
+        for (order, index) in position.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(usize::from(*index)) {
+                *slot = u16::try_from(order).unwrap_or(u16::MAX);
+            }
+        }
+        Loaded {
+            service,
+            rank,
+            position,
+        }
+    }
+}
+
+/// An action of the catalog as a number: ids order as `(service prefix, action name)` compare
+/// bytewise, so sorting and deduplicating ids sorts and deduplicates actions by name without
+/// comparing strings. Valid for the catalog that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionId(u32);
+
+impl ActionId {
+    fn new(slot: usize, rank: u16) -> ActionId {
+        ActionId((u32::try_from(slot).unwrap_or(u32::MAX >> 16) << 16) | u32::from(rank))
+    }
+
+    fn slot(self) -> usize {
+        (self.0 >> 16) as usize
+    }
+
+    fn rank(self) -> usize {
+        (self.0 & 0xffff) as usize
+    }
 }
 
 impl Catalog {
@@ -123,7 +181,7 @@ impl Catalog {
                         }
                     })?;
                 // A concurrent lookup may have filled it; both parses are equal.
-                let _ = slot.service.set(service);
+                let _ = slot.service.set(Loaded::new(service));
             }
         }
         for (file, text) in [
@@ -254,71 +312,151 @@ impl Catalog {
     /// `*`), sorted by service then name. A service part that matches no service is
     /// `UnknownService`; a known service with no matching action gives `Ok(vec![])`.
     pub fn expand(&self, pattern: &str) -> Result<Vec<&Action>, LookupError> {
+        let mut found = Vec::new();
+        self.each_match(pattern, |_, loaded, position| {
+            if let Some(action) = loaded.service.actions.get(position) {
+                found.push(action);
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// [`Catalog::expand`] as ids appended to `out`, in the same order (not sorted by id: sort
+    /// and deduplicate the ids of several patterns at once). Nothing is allocated per action.
+    pub fn expand_ids(&self, pattern: &str, out: &mut Vec<ActionId>) -> Result<(), LookupError> {
+        self.each_match(pattern, |slot, loaded, position| {
+            if let Some(rank) = loaded.rank.get(position) {
+                out.push(ActionId::new(slot, *rank));
+            }
+        })
+    }
+
+    /// The action an id names (`None` for an id of another catalog).
+    pub fn action_by_id(&self, id: ActionId) -> Option<&Action> {
+        let loaded = self.slot_loaded(self.slots.get(id.slot())?);
+        let position = *loaded.position.get(id.rank())?;
+        loaded.service.actions.get(usize::from(position))
+    }
+
+    /// The id of an action of this catalog (as [`Catalog::action`] finds it).
+    pub fn action_id(&self, action: &Action) -> Option<ActionId> {
+        let slot = self
+            .slots
+            .binary_search_by(|slot| cmp_ignore_ascii_case(&slot.prefix, &action.service))
+            .ok()?;
+        let loaded = self.slot_loaded(self.slots.get(slot)?);
+        let position = loaded
+            .service
+            .actions
+            .binary_search_by(|candidate| cmp_ignore_ascii_case(&candidate.name, &action.name))
+            .ok()?;
+        Some(ActionId::new(slot, *loaded.rank.get(position)?))
+    }
+
+    /// Calls `visit` with the slot, service and action position of every action `pattern`
+    /// matches, services in prefix order and actions in lookup order.
+    fn each_match<'s>(
+        &'s self,
+        pattern: &str,
+        mut visit: impl FnMut(usize, &'s Loaded, usize),
+    ) -> Result<(), LookupError> {
+        fn every<'s>(
+            slot: usize,
+            loaded: &'s Loaded,
+            visit: &mut impl FnMut(usize, &'s Loaded, usize),
+        ) {
+            for position in 0..loaded.service.actions.len() {
+                visit(slot, loaded, position);
+            }
+        }
         if pattern == "*" {
-            return Ok(self
-                .services()
-                .flat_map(|service| &service.actions)
-                .collect());
+            for (slot, entry) in self.slots.iter().enumerate() {
+                every(slot, self.slot_loaded(entry), &mut visit);
+            }
+            return Ok(());
         }
         let (service_part, action_part) = split_action(pattern)?;
         let literal_service = !wildcard::has_wildcard(service_part);
-        if literal_service && !wildcard::has_wildcard(action_part) {
-            // The common case (most patterns name one action): two binary searches.
-            let service =
-                self.service(service_part)
-                    .ok_or_else(|| LookupError::UnknownService {
-                        service: service_part.to_string(),
-                        input: pattern.to_string(),
-                    })?;
-            return Ok(service.action(action_part).into_iter().collect());
-        }
-        let services: Vec<&Service> = if !literal_service {
-            self.slots
-                .iter()
-                .filter(|slot| wildcard::matches(service_part, &slot.prefix, Case::Insensitive))
-                .map(|slot| self.slot_service(slot))
-                .collect()
-        } else {
-            self.service(service_part).into_iter().collect()
+        let unknown = || LookupError::UnknownService {
+            service: service_part.to_string(),
+            input: pattern.to_string(),
         };
-        if services.is_empty() {
-            return Err(LookupError::UnknownService {
-                service: service_part.to_string(),
-                input: pattern.to_string(),
-            });
-        }
+        let slots: Vec<usize> = if literal_service {
+            let slot = self
+                .slots
+                .binary_search_by(|slot| cmp_ignore_ascii_case(&slot.prefix, service_part))
+                .map_err(|_| unknown())?;
+            vec![slot]
+        } else {
+            let slots: Vec<usize> = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| {
+                    wildcard::matches(service_part, &slot.prefix, Case::Insensitive)
+                })
+                .map(|(index, _)| index)
+                .collect();
+            if slots.is_empty() {
+                return Err(unknown());
+            }
+            slots
+        };
+        let loaded = slots
+            .into_iter()
+            .filter_map(|slot| Some((slot, self.slot_loaded(self.slots.get(slot)?))));
         if action_part == "*" {
-            return Ok(services
-                .into_iter()
-                .flat_map(|service| &service.actions)
-                .collect());
+            for (slot, loaded) in loaded {
+                every(slot, loaded, &mut visit);
+            }
+            return Ok(());
         }
         if !wildcard::has_wildcard(action_part) {
-            return Ok(services
-                .into_iter()
-                .filter_map(|service| service.action(action_part))
-                .collect());
+            // The common case (most patterns name one action): binary searches.
+            for (slot, loaded) in loaded {
+                if let Ok(position) = loaded
+                    .service
+                    .actions
+                    .binary_search_by(|action| cmp_ignore_ascii_case(&action.name, action_part))
+                {
+                    visit(slot, loaded, position);
+                }
+            }
+            return Ok(());
         }
-        // Compiled once for every action of the service; action names are ASCII, so ASCII
+        // Actions are sorted by lowercase name, so those starting with the pattern's literal
+        // head (`Describe` of `Describe*`) are one run found by binary search; only that run is
+        // matched against the whole pattern, compiled once. Action names are ASCII, so ASCII
         // case folding is all the matcher needs.
         let segments = wildcard::segments(action_part, true);
-        // Cheap pre-filter on the literal head (`Describe` of `Describe*`) before the full match.
         let head_len = action_part
             .find(['*', '?', '$'])
             .unwrap_or(action_part.len());
         let head = &action_part.as_bytes()[..head_len];
-        Ok(services
-            .into_iter()
-            .flat_map(|service| &service.actions)
-            .filter(|action| {
+        let head_only = action_part.len() == head_len + 1 && action_part.ends_with('*');
+        for (slot, loaded) in loaded {
+            let actions = &loaded.service.actions;
+            let starts = |action: &Action| {
                 action
                     .name
                     .as_bytes()
                     .get(..head.len())
                     .is_some_and(|start| start.eq_ignore_ascii_case(head))
-                    && wildcard::match_segments(&segments, &action.name, Case::Insensitive)
-            })
-            .collect())
+            };
+            let first = actions.partition_point(|action| {
+                !starts(action) && cmp_bytes_ignore_ascii_case(action.name.as_bytes(), head).is_lt()
+            });
+            for (position, action) in actions.iter().enumerate().skip(first) {
+                if !starts(action) {
+                    break;
+                }
+                if head_only || wildcard::match_segments(&segments, &action.name, Case::Insensitive)
+                {
+                    visit(slot, loaded, position);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Which of the action's resource types a policy `Resource` could name. `arn` may carry
@@ -456,12 +594,29 @@ impl Catalog {
         clippy::expect_used,
         reason = "lines of the embedded data are parsed by the crate's tests and `catalog check`; `Catalog::load` parses every line before returning"
     )]
-    fn slot_service<'a>(&'a self, slot: &'a Slot) -> &'a Service {
+    fn slot_loaded<'a>(&'a self, slot: &'a Slot) -> &'a Loaded {
         slot.service.get_or_init(|| {
-            parse_service(&self.services_text[slot.line.clone()])
-                .expect("catalog service line is unreadable: run `cargo xtask catalog check`")
+            Loaded::new(
+                parse_service(&self.services_text[slot.line.clone()])
+                    .expect("catalog service line is unreadable: run `cargo xtask catalog check`"),
+            )
         })
     }
+
+    fn slot_service<'a>(&'a self, slot: &'a Slot) -> &'a Service {
+        &self.slot_loaded(slot).service
+    }
+}
+
+/// [`cmp_ignore_ascii_case`] over bytes.
+fn cmp_bytes_ignore_ascii_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    for (left, right) in a.iter().zip(b) {
+        let order = left.to_ascii_lowercase().cmp(&right.to_ascii_lowercase());
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// A condition key's part before `:` (`aws` of `aws:SourceIp`), or all of it.

@@ -465,3 +465,84 @@ fn global_keys_record_their_source_and_have_no_duplicates() {
     }
     assert!(seen.contains("aws:sourcearn") && seen.contains("aws:principaltag/${tagkey}"));
 }
+
+/// Expansion narrows to the run of actions starting with the pattern's literal head; it must
+/// find exactly what matching every action of the service finds, and ids must order as
+/// `(service, name)` compare bytewise (lint sorts and deduplicates ids, not names).
+#[test]
+fn expansion_by_head_run_equals_matching_every_action_and_ids_order_by_name() {
+    use warden_policy::wildcard::{Case, matches};
+    let catalog = catalog();
+    let every = catalog.expand("*").unwrap();
+    for pattern in [
+        "s3:Get*",
+        "s3:get*",
+        "S3:GETOBJECT*",
+        "ec2:Describe*",
+        "ec2:?escribe*",
+        "ec2:Describe*s",
+        "ec2:*Tags",
+        "iam:*Role*",
+        "iam:Pass*",
+        "iam:PassRole",
+        "rds:*DB*",
+        "rds:DescribeDB*",
+        "kms:${*}",
+        "s3:Get*Acl",
+        "*:Describe*",
+        "s*:List*",
+        "ec2:Zzz*",
+        "ec2:",
+    ] {
+        let Some((service, action)) = pattern.split_once(':') else {
+            continue;
+        };
+        let brute: Vec<String> = every
+            .iter()
+            .filter(|found| {
+                matches(service, &found.service, Case::Insensitive)
+                    && matches(action, &found.name, Case::Insensitive)
+            })
+            .map(|found| found.full_name())
+            .collect();
+        let expanded: Vec<String> = catalog
+            .expand(pattern)
+            .unwrap_or_default()
+            .iter()
+            .map(|found| found.full_name())
+            .collect();
+        assert_eq!(expanded, brute, "{pattern}");
+        let mut ids = Vec::new();
+        let _ = catalog.expand_ids(pattern, &mut ids);
+        ids.sort_unstable();
+        let by_id: Vec<String> = ids
+            .iter()
+            .map(|id| catalog.action_by_id(*id).unwrap().full_name())
+            .collect();
+        let mut by_name: Vec<&crate::Action> = catalog.expand(pattern).unwrap_or_default();
+        by_name.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
+        let by_name: Vec<String> = by_name.iter().map(|found| found.full_name()).collect();
+        assert_eq!(by_id, by_name, "{pattern}");
+    }
+    assert!(catalog.expand("s3:Get*").unwrap().len() > 50);
+    // Every action's id names it back, and ids follow bytewise name order across the catalog.
+    let mut ids: Vec<_> = every
+        .iter()
+        .map(|action| catalog.action_id(action).unwrap())
+        .collect();
+    for (id, action) in ids.iter().zip(&every) {
+        assert_eq!(
+            catalog.action_by_id(*id).unwrap().full_name(),
+            action.full_name()
+        );
+    }
+    ids.sort_unstable();
+    let names: Vec<(String, String)> = ids
+        .iter()
+        .map(|id| {
+            let action = catalog.action_by_id(*id).unwrap();
+            (action.service.clone(), action.name.clone())
+        })
+        .collect();
+    assert!(names.windows(2).all(|pair| pair[0] < pair[1]));
+}

@@ -62,7 +62,7 @@ mod zip;
 #[cfg(test)]
 mod facts;
 
-pub use catalog::{Catalog, DataFiles, EMBEDDED};
+pub use catalog::{ActionId, Catalog, DataFiles, EMBEDDED};
 pub use err::{CatalogError, ConvertError, LookupError};
 pub use model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, Counts,

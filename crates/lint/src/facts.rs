@@ -1,13 +1,18 @@
 //! What the rules ask the catalog: resolving action patterns to actions (wildcards expanded),
-//! with the unknown cases told apart.
+//! with the unknown cases told apart. A pattern is resolved once per run: the same `s3:Get*`
+//! appears in hundreds of documents, so resolutions are shared through a cache keyed by the
+//! pattern as written.
 
-use warden_catalog::{Action, Catalog, LookupError};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use warden_catalog::{ActionId, Catalog, LookupError};
 
 /// What an action pattern (`s3:GetObject`, `s3:Get*`, `*`) names.
-#[derive(Debug)]
-pub enum Resolution<'a> {
-    /// At least one known action.
-    Actions(Vec<&'a Action>),
+#[derive(Debug, Clone)]
+pub enum Resolution {
+    /// At least one known action, as catalog ids sorted and without repeats.
+    Actions(Arc<[ActionId]>),
     /// `*` (or `*:*`): every action of every service; never expanded.
     Everything,
     /// The service prefix is not in the catalog.
@@ -23,18 +28,36 @@ pub enum Resolution<'a> {
 /// Catalog access for the rules.
 pub struct Facts<'a> {
     pub catalog: &'a Catalog,
+    /// Resolutions of the patterns seen so far in this run.
+    resolved: RwLock<HashMap<Box<str>, Resolution>>,
 }
 
 impl<'a> Facts<'a> {
     pub fn new(catalog: &'a Catalog) -> Facts<'a> {
-        Facts { catalog }
+        Facts {
+            catalog,
+            resolved: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Resolves one pattern as written in `Action`/`NotAction`.
-    pub fn resolve(&self, pattern: &str) -> Resolution<'a> {
+    pub fn resolve(&self, pattern: &str) -> Resolution {
         if pattern == "*" || pattern == "*:*" {
             return Resolution::Everything;
         }
+        if let Ok(resolved) = self.resolved.read()
+            && let Some(resolution) = resolved.get(pattern)
+        {
+            return resolution.clone();
+        }
+        let resolution = self.resolve_uncached(pattern);
+        if let Ok(mut resolved) = self.resolved.write() {
+            resolved.insert(pattern.into(), resolution.clone());
+        }
+        resolution
+    }
+
+    fn resolve_uncached(&self, pattern: &str) -> Resolution {
         let Some((service, name)) = pattern.split_once(':') else {
             return Resolution::Malformed;
         };
@@ -42,10 +65,15 @@ impl<'a> Facts<'a> {
             return Resolution::Malformed;
         }
         let wildcard = name.contains(['*', '?']);
-        match self.catalog.expand(pattern) {
-            Ok(actions) if actions.is_empty() && wildcard => Resolution::MatchesNothing,
-            Ok(actions) if actions.is_empty() => Resolution::UnknownAction,
-            Ok(actions) => Resolution::Actions(actions),
+        let mut ids = Vec::new();
+        match self.catalog.expand_ids(pattern, &mut ids) {
+            Ok(()) if ids.is_empty() && wildcard => Resolution::MatchesNothing,
+            Ok(()) if ids.is_empty() => Resolution::UnknownAction,
+            Ok(()) => {
+                ids.sort_unstable();
+                ids.dedup();
+                Resolution::Actions(ids.into())
+            }
             Err(LookupError::UnknownService { .. }) => Resolution::UnknownService,
             Err(LookupError::Malformed { .. }) => Resolution::Malformed,
             Err(LookupError::UnknownAction { .. }) if wildcard => Resolution::MatchesNothing,

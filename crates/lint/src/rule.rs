@@ -3,7 +3,7 @@
 
 use std::cell::OnceCell;
 
-use warden_catalog::{Action, Catalog};
+use warden_catalog::{Action, ActionId, Catalog};
 use warden_policy::Statement;
 
 use crate::config::LintConfig;
@@ -108,7 +108,7 @@ pub struct DocumentCx<'a> {
     pub policy: &'a PolicySubject,
     pub role: Option<&'a RoleSubject>,
     /// What each `Action`/`NotAction` pattern resolves to, per statement, computed once.
-    resolutions: Vec<OnceCell<Vec<Resolution<'a>>>>,
+    resolutions: Vec<OnceCell<Vec<Resolution>>>,
     /// Known actions of each statement's `Action`, computed once for all rules.
     expansions: Vec<OnceCell<Vec<&'a Action>>>,
 }
@@ -130,7 +130,7 @@ impl<'a> DocumentCx<'a> {
     }
 
     /// What each `Action` (or `NotAction`) pattern of statement `index` names, in written order.
-    pub fn resolutions(&self, index: usize) -> &[Resolution<'a>] {
+    pub fn resolutions(&self, index: usize) -> &[Resolution] {
         let Some(cell) = self.resolutions.get(index) else {
             return &[];
         };
@@ -166,19 +166,28 @@ impl<'a> DocumentCx<'a> {
             if !is_action {
                 return Vec::new();
             }
-            let mut actions: Vec<&'a Action> = self
-                .resolutions(index)
+            let resolutions = self.resolutions(index);
+            let mut ids: Vec<ActionId> = Vec::new();
+            for resolution in resolutions {
+                if let Resolution::Actions(found) = resolution {
+                    ids.extend_from_slice(found);
+                }
+            }
+            // Ids order as (service, name): one sort of integers, no string comparisons.
+            let several = resolutions
                 .iter()
-                .flat_map(|resolution| match resolution {
-                    Resolution::Actions(found) => found.as_slice(),
-                    _ => &[],
-                })
-                .copied()
+                .filter(|resolution| matches!(resolution, Resolution::Actions(_)))
+                .nth(1)
+                .is_some();
+            if several {
+                ids.sort_unstable();
+                ids.dedup();
+            }
+            let catalog = self.env.facts.catalog;
+            let actions: Vec<&'a Action> = ids
+                .into_iter()
+                .filter_map(|id| catalog.action_by_id(id))
                 .collect();
-            actions.sort_by(|a, b| {
-                (a.service.as_str(), a.name.as_str()).cmp(&(b.service.as_str(), b.name.as_str()))
-            });
-            actions.dedup_by(|a, b| a.service == b.service && a.name == b.name);
             actions
         })
     }
