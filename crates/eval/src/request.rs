@@ -183,6 +183,56 @@ impl Context {
         );
     }
 
+    /// Empties the context, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+        self.values.clear();
+    }
+
+    /// Where the values of the next key start: push them with [`Context::push_value`], then
+    /// name their key with [`Context::close_key`]. The text is laid out as
+    /// [`Context::insert`] lays it out (values, then the key), so a context built either way
+    /// compares equal.
+    pub(crate) fn open_key(&self) -> u32 {
+        offset(self.values.len())
+    }
+
+    /// Appends one value of the key being built, written by `write` into the text buffer.
+    pub(crate) fn push_value(&mut self, write: impl FnOnce(&mut String)) {
+        let start = offset(self.text.len());
+        write(&mut self.text);
+        self.values.push((start, offset(self.text.len())));
+    }
+
+    /// Names the values pushed since `first` (from [`Context::open_key`]). Refused (`false`,
+    /// the values dropped from the index) for a key that is not ASCII, already present, or has
+    /// no value: the caller then builds the context through [`Context::insert`].
+    pub(crate) fn close_key(&mut self, first: u32, key: &str) -> bool {
+        let values = (first, offset(self.values.len()));
+        if values.0 == values.1 || !key.is_ascii() {
+            return false;
+        }
+        let start = self.text.len();
+        self.text.push_str(key);
+        self.text[start..].make_ascii_lowercase();
+        let key_span = (offset(start), offset(self.text.len()));
+        let lowered = self.text_of(key_span);
+        let hash = key_hash(lowered);
+        let Err(at) = self.position(hash, lowered) else {
+            return false;
+        };
+        self.entries.insert(
+            at,
+            ContextEntry {
+                hash,
+                key: key_span,
+                values,
+            },
+        );
+        true
+    }
+
     /// The values of a key; `key` must already be lowercase.
     pub(crate) fn get(&self, lowercase_key: &str) -> Option<ContextValues<'_>> {
         self.get_hashed(key_hash(lowercase_key), lowercase_key)
@@ -262,14 +312,14 @@ pub enum PrincipalKind {
 pub(crate) struct PrincipalIdentity {
     pub(crate) kind: PrincipalKind,
     /// The principal as given.
-    pub(crate) arn: Box<str>,
+    pub(crate) arn: String,
     /// For a role session the role ARN (from `aws:PrincipalArn`, else built without a path);
     /// for a federated user the IAM user ARN.
-    pub(crate) underlying: Option<Box<str>>,
+    pub(crate) underlying: Option<String>,
     /// For a role session, `role/<name>` without path, to match a role ARN with any path.
-    pub(crate) role_name: Option<Box<str>>,
-    pub(crate) account: Option<Box<str>>,
-    pub(crate) partition: Box<str>,
+    pub(crate) role_name: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) partition: String,
     /// Service-linked roles are exempt from SCPs and RCPs.
     pub(crate) service_linked: bool,
 }
@@ -279,13 +329,13 @@ pub(crate) struct PrincipalIdentity {
 pub struct Request {
     pub(crate) principal: PrincipalIdentity,
     /// As given (for messages).
-    pub(crate) action: Box<str>,
+    pub(crate) action: String,
     /// Lowercased once; actions match case-insensitively.
-    pub(crate) action_lower: Box<str>,
+    pub(crate) action_lower: String,
     /// Length of the lowercased service prefix in `action_lower`.
     pub(crate) service_len: usize,
-    pub(crate) resource: Box<str>,
-    pub(crate) resource_account: Option<Box<str>>,
+    pub(crate) resource: String,
+    pub(crate) resource_account: Option<String>,
     pub(crate) context: Context,
     pub(crate) principal_in_management_account: bool,
     pub(crate) resource_in_management_account: bool,
@@ -297,7 +347,45 @@ impl Request {
     /// A request from `principal` (ARN, account id or service principal name) to perform
     /// `action` (`service:Name`) on `resource` (an ARN or `*`).
     pub fn new(principal: &str, action: &str, resource: &str) -> Result<Request, RequestError> {
-        let principal = classify_principal(principal, resource)?;
+        let mut request = Request::empty();
+        request.reset(principal, action, resource)?;
+        Ok(request)
+    }
+
+    /// A request with nothing in it, to [`Request::reset`] (batches reuse one per thread).
+    pub(crate) fn empty() -> Request {
+        Request {
+            principal: PrincipalIdentity {
+                kind: PrincipalKind::Anonymous,
+                arn: String::new(),
+                underlying: None,
+                role_name: None,
+                account: None,
+                partition: String::new(),
+                service_linked: false,
+            },
+            action: String::new(),
+            action_lower: String::new(),
+            service_len: 0,
+            resource: String::new(),
+            resource_account: None,
+            context: Context::new(),
+            principal_in_management_account: false,
+            resource_in_management_account: false,
+            special: None,
+        }
+    }
+
+    /// Makes this request what [`Request::new`] would return, reusing its buffers: a batch
+    /// decides millions of lines without allocating for each. On error the request is left
+    /// half-set; reset it again before use.
+    pub(crate) fn reset(
+        &mut self,
+        principal: &str,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), RequestError> {
+        classify_principal_into(&mut self.principal, principal, resource)?;
         let (service, name) = action
             .split_once(':')
             .ok_or_else(|| RequestError::InvalidAction(action.to_string()))?;
@@ -309,23 +397,27 @@ impl Request {
         }
         let resource_account = ArnRef::parse(resource)
             .map(|arn| arn.account)
-            .filter(|account| !account.is_empty())
-            .map(Into::into);
-        let action_lower = action.to_lowercase();
-        let service_len = action_lower.find(':').unwrap_or(action_lower.len());
-        let special = special::classify(&action_lower, resource, principal.service_linked);
-        Ok(Request {
-            principal,
-            action: action.into(),
-            action_lower: action_lower.into_boxed_str(),
-            service_len,
-            resource: resource.into(),
-            resource_account,
-            context: Context::new(),
-            principal_in_management_account: false,
-            resource_in_management_account: false,
-            special,
-        })
+            .filter(|account| !account.is_empty());
+        set_option(&mut self.resource_account, resource_account);
+        set(&mut self.action, action);
+        self.action_lower.clear();
+        if action.is_ascii() {
+            self.action_lower.push_str(action);
+            self.action_lower.make_ascii_lowercase();
+        } else {
+            self.action_lower.push_str(&action.to_lowercase());
+        }
+        self.service_len = self
+            .action_lower
+            .find(':')
+            .unwrap_or(self.action_lower.len());
+        self.special =
+            special::classify(&self.action_lower, resource, self.principal.service_linked);
+        set(&mut self.resource, resource);
+        self.context.clear();
+        self.principal_in_management_account = false;
+        self.resource_in_management_account = false;
+        Ok(())
     }
 
     /// The same request on another resource (a concrete instance of a resource pattern): the
@@ -342,13 +434,13 @@ impl Request {
                 .map(str::to_string)
         };
         if request.resource_account.as_deref().map(str::to_string) == derived(&self.resource) {
-            request.resource_account = derived(resource).map(Into::into);
+            request.resource_account = derived(resource);
             if let Some(account) = &request.resource_account {
                 let account = account.to_string();
                 request.context.insert("aws:ResourceAccount", vec![account]);
             }
         }
-        request.resource = resource.into();
+        request.resource = resource.to_string();
         request.special = special::classify(
             &request.action_lower,
             resource,
@@ -364,14 +456,24 @@ impl Request {
 
     /// Sets the account owning the resource (S3 ARNs, for one, carry none).
     pub fn with_resource_account(mut self, account: &str) -> Request {
-        self.resource_account = Some(account.into());
+        self.set_resource_account(account);
         self
+    }
+
+    /// [`Request::with_resource_account`] in place.
+    pub(crate) fn set_resource_account(&mut self, account: &str) {
+        set_option(&mut self.resource_account, Some(account));
     }
 
     /// Overrides the principal's account (normally derived from its ARN).
     pub fn with_principal_account(mut self, account: &str) -> Request {
-        self.principal.account = Some(account.into());
+        self.set_principal_account(account);
         self
+    }
+
+    /// [`Request::with_principal_account`] in place.
+    pub(crate) fn set_principal_account(&mut self, account: &str) {
+        set_option(&mut self.principal.account, Some(account));
     }
 
     /// Replaces the context. Call before [`Request::finish`] so derived keys are added.
@@ -393,11 +495,17 @@ impl Request {
     /// `aws:RequestedRegion` from the resource ARN's region. Also
     /// takes the role ARN (with path) of a session from `aws:PrincipalArn` when given.
     pub fn finish(mut self) -> Request {
+        self.finish_in_place();
+        self
+    }
+
+    /// [`Request::finish`] on a request held in place (a batch's reused request).
+    pub(crate) fn finish_in_place(&mut self) {
         let principal = &mut self.principal;
         if let (PrincipalKind::AssumedRole, Some(arn)) =
             (&principal.kind, self.context.single("aws:principalarn"))
         {
-            principal.underlying = Some(arn.into());
+            set_option(&mut principal.underlying, Some(arn));
             if arn.contains("/aws-service-role/") {
                 principal.service_linked = true;
             }
@@ -455,7 +563,6 @@ impl Request {
             &self.resource,
             self.principal.service_linked,
         );
-        self
     }
 
     pub fn principal_kind(&self) -> &PrincipalKind {
@@ -504,35 +611,57 @@ impl Request {
     }
 }
 
-/// Classifies `principal`. A bare account id has no partition of its own: it is the account
-/// root in the partition of the resource's ARN (commercial when the resource names none).
-fn classify_principal(principal: &str, resource: &str) -> Result<PrincipalIdentity, RequestError> {
-    let base = |kind, arn: &str, account: Option<&str>, partition: &str| PrincipalIdentity {
-        kind,
-        arn: arn.into(),
-        underlying: None,
-        role_name: None,
-        account: account.map(Into::into),
-        partition: partition.into(),
-        service_linked: false,
+/// `text` into `target`, reusing its buffer.
+fn set(target: &mut String, text: &str) {
+    target.clear();
+    target.push_str(text);
+}
+
+/// `text` into `target`, reusing the buffer it held, if any.
+fn set_option(target: &mut Option<String>, text: Option<&str>) {
+    match (target.as_mut(), text) {
+        (Some(buffer), Some(text)) => set(buffer, text),
+        (None, Some(text)) => *target = Some(text.to_string()),
+        (_, None) => *target = None,
+    }
+}
+
+/// Classifies `principal` into `identity`, reusing its buffers. A bare account id has no
+/// partition of its own: it is the account root in the partition of the resource's ARN
+/// (commercial when the resource names none).
+fn classify_principal_into(
+    identity: &mut PrincipalIdentity,
+    principal: &str,
+    resource: &str,
+) -> Result<(), RequestError> {
+    let mut base = |kind, arn: &str, account: Option<&str>, partition: &str| {
+        identity.kind = kind;
+        set(&mut identity.arn, arn);
+        identity.underlying = None;
+        identity.role_name = None;
+        set_option(&mut identity.account, account);
+        set(&mut identity.partition, partition);
+        identity.service_linked = false;
     };
     if principal.is_empty() {
         return Err(RequestError::InvalidPrincipal(principal.to_string()));
     }
     if principal == "*" || principal.eq_ignore_ascii_case("anonymous") {
-        return Ok(base(PrincipalKind::Anonymous, "*", None, "aws"));
+        base(PrincipalKind::Anonymous, "*", None, "aws");
+        return Ok(());
     }
     if warden_policy::is_account_id(principal) {
         let partition = ArnRef::parse(resource)
             .and_then(|arn| Partition::parse(arn.partition).ok())
             .unwrap_or(Partition::Aws);
         let arn = Arn::account_root(partition, principal).to_string();
-        return Ok(base(
+        base(
             PrincipalKind::Account,
             &arn,
             Some(principal),
             partition.as_str(),
-        ));
+        );
+        return Ok(());
     }
     let Some(arn) = ArnRef::parse(principal) else {
         if principal.contains(':') || principal.contains('/') {
@@ -543,10 +672,11 @@ fn classify_principal(principal: &str, resource: &str) -> Result<PrincipalIdenti
         } else {
             PrincipalKind::Federated
         };
-        return Ok(base(kind, principal, None, "aws"));
+        base(kind, principal, None, "aws");
+        return Ok(());
     };
     let account = (!arn.account.is_empty()).then_some(arn.account);
-    let mut identity = base(PrincipalKind::Other, principal, account, arn.partition);
+    base(PrincipalKind::Other, principal, account, arn.partition);
     match (arn.service, arn.resource) {
         ("iam", "root") => identity.kind = PrincipalKind::Account,
         ("iam", resource) if resource.starts_with("user/") => identity.kind = PrincipalKind::User,
@@ -565,18 +695,18 @@ fn classify_principal(principal: &str, resource: &str) -> Result<PrincipalIdenti
                 return Err(RequestError::InvalidPrincipal(principal.to_string()));
             };
             identity.kind = PrincipalKind::AssumedRole;
-            identity.role_name = Some(format!("role/{name}").into());
-            identity.underlying = Some(iam_arn(&arn, &format!("role/{name}")).into());
+            identity.role_name = Some(format!("role/{name}"));
+            identity.underlying = Some(iam_arn(&arn, &format!("role/{name}")));
             identity.service_linked = name.starts_with("AWSServiceRoleFor");
         }
         ("sts", resource) if resource.starts_with("federated-user/") => {
             identity.kind = PrincipalKind::FederatedUser;
             let name = &resource["federated-user/".len()..];
-            identity.underlying = Some(iam_arn(&arn, &format!("user/{name}")).into());
+            identity.underlying = Some(iam_arn(&arn, &format!("user/{name}")));
         }
         _ => {}
     }
-    Ok(identity)
+    Ok(())
 }
 
 /// An IAM ARN for `resource` in the partition and account of `principal` (kept as written,
