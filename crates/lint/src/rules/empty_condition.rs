@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     name: "empty-condition",
     group: Group::Hygiene,
     severity: Severity::Info,
-    summary: "empty `condition` object or an operator that tests no key",
+    summary: "empty `Condition` object or an operator that tests no key",
 };
 
 impl Rule for EmptyCondition {
