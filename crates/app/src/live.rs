@@ -159,6 +159,10 @@ impl ApplyOrganization for LiveOrganization {
     async fn delete_scp(&self, policy_id: &str) -> Result<(), BoxError> {
         Ok(self.aws.delete_scp(policy_id).await?)
     }
+
+    async fn read_scp(&self, policy_id: &str) -> Result<Option<LiveScp>, BoxError> {
+        Ok(self.aws.read_scp(policy_id).await?)
+    }
 }
 
 impl ApplyAccount for AccountClient {
@@ -171,6 +175,13 @@ impl ApplyAccount for AccountClient {
             WriteOutcome::Answered => ChangeResult::Applied,
             WriteOutcome::Rechecked => ChangeResult::Rechecked,
         })
+    }
+
+    async fn read_object(
+        &self,
+        object: &warden_plan::recheck::ObjectRef,
+    ) -> Result<Option<warden_plan::recheck::LiveObject>, BoxError> {
+        Ok(AccountClient::read_object(self, object).await?)
     }
 }
 

@@ -106,6 +106,8 @@ pub const CALLS: &[Call] = &[
     call("iam:ListPolicyVersions", Member, false, APPLY),
     call("iam:ListRolePolicies", Member, false, APPLY),
     call("iam:ListAttachedRolePolicies", Member, false, APPLY),
+    // The re-check of a role's inline policies right before a write to the role.
+    call("iam:GetRolePolicy", Member, false, APPLY),
     call("iam:ListInstanceProfilesForRole", Member, false, APPLY),
     // Snapshot and evidence: credentials, MFA, providers, password policy.
     call("iam:GetPolicyVersion", Member, false, SNAPSHOT),

@@ -1,6 +1,10 @@
 //! One change of a plan as the IAM calls that make it in a member account.
 
+use std::collections::BTreeMap;
+
 use warden_plan::change::Change;
+use warden_plan::live::{LiveManagedPolicy, LiveRole};
+use warden_plan::recheck::{LiveObject, ObjectRef};
 
 use warden_policy::{decode_document, equivalent, parse_policy};
 
@@ -228,6 +232,133 @@ impl AccountClient {
             Change::DeletePolicy { arn, .. } => Ok(self.default_document(arn).await?.is_none()),
             _ => Ok(false),
         }
+    }
+
+    /// The one object a change writes, read now for the re-check right before the write:
+    /// a role costs GetRole, ListRolePolicies, ListAttachedRolePolicies and one GetRolePolicy
+    /// per inline policy; a managed policy GetPolicy, GetPolicyVersion and ListPolicyTags.
+    /// `None` for a policy the change names by name only (a creation: IAM refuses it if the
+    /// name is taken).
+    pub async fn read_object(&self, object: &ObjectRef) -> Result<Option<LiveObject>, AwsError> {
+        match object {
+            ObjectRef::Role(name) => Ok(Some(LiveObject::Role(self.read_role(name).await?))),
+            ObjectRef::Policy { arn: Some(arn), .. } => {
+                Ok(Some(LiveObject::Policy(self.read_policy(arn).await?)))
+            }
+            ObjectRef::Policy { arn: None, .. } => Ok(None),
+        }
+    }
+
+    async fn read_role(&self, name: &str) -> Result<Option<LiveRole>, AwsError> {
+        let Some(role) = self.get_role_opt(name).await? else {
+            return Ok(None);
+        };
+        let decode = |text: &str| decode_document(text).unwrap_or_else(|_| text.to_owned());
+        let mut names = Vec::new();
+        let mut pages = self
+            .iam
+            .list_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| api_error(&self.account_id, "ListRolePolicies", err))?;
+            names.extend(page.policy_names().iter().cloned());
+        }
+        let mut inline_policies = BTreeMap::new();
+        for policy_name in names {
+            let out = self
+                .iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(&policy_name)
+                .send()
+                .await
+                .map_err(|err| api_error(&self.account_id, "GetRolePolicy", err))?;
+            inline_policies.insert(policy_name, decode(out.policy_document()));
+        }
+        let mut attached_policy_arns = Vec::new();
+        let mut pages = self
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|err| api_error(&self.account_id, "ListAttachedRolePolicies", err))?;
+            attached_policy_arns.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
+        }
+        Ok(Some(LiveRole {
+            name: role.role_name().to_owned(),
+            path: role.path().to_owned(),
+            arn: role.arn().to_owned(),
+            role_id: role.role_id().to_owned(),
+            trust_policy: role
+                .assume_role_policy_document()
+                .map(decode)
+                .unwrap_or_default(),
+            description: role.description().map(str::to_owned),
+            max_session_duration: role
+                .max_session_duration()
+                .and_then(|seconds| u32::try_from(seconds).ok()),
+            permissions_boundary_arn: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_owned),
+            tags: crate::read::tag_map(role.tags()),
+            inline_policies,
+            attached_policy_arns,
+            created: None,
+            role_last_used: None,
+        }))
+    }
+
+    async fn read_policy(&self, arn: &str) -> Result<Option<LiveManagedPolicy>, AwsError> {
+        let policy = match self.iam.get_policy().policy_arn(arn).send().await {
+            Ok(out) => out.policy().cloned(),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(err) => return Err(api_error(&self.account_id, "GetPolicy", err)),
+        };
+        let Some(policy) = policy else {
+            return Ok(None);
+        };
+        let default_version_id = policy.default_version_id().unwrap_or_default().to_owned();
+        let document = self.default_document(arn).await?.unwrap_or_default();
+        let mut read = [LiveManagedPolicy {
+            name: policy.policy_name().unwrap_or_default().to_owned(),
+            path: policy.path().unwrap_or("/").to_owned(),
+            arn: arn.to_owned(),
+            policy_id: policy.policy_id().unwrap_or_default().to_owned(),
+            description: policy.description().map(str::to_owned),
+            default_version_id,
+            document: decode_document(&document).unwrap_or(document),
+            versions: Vec::new(),
+            tags: BTreeMap::new(),
+            attachment_count: policy
+                .attachment_count()
+                .and_then(|count| u32::try_from(count).ok())
+                .unwrap_or(0),
+            permissions_boundary_usage_count: policy
+                .permissions_boundary_usage_count()
+                .and_then(|count| u32::try_from(count).ok())
+                .unwrap_or(0),
+            created: None,
+            updated: None,
+        }];
+        self.read_unmarked_policy_tags(&mut read).await?;
+        let [policy] = read;
+        Ok(Some(policy))
     }
 
     async fn get_role_opt(&self, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, AwsError> {

@@ -70,6 +70,52 @@ impl Aws {
         Ok(policies)
     }
 
+    /// One SCP by id with its content and targets (DescribePolicy, ListTargetsForPolicy), read
+    /// right before a write to it; `None` when it does not exist.
+    pub async fn read_scp(&self, policy_id: &str) -> Result<Option<LiveScp>, AwsError> {
+        let described = match self
+            .organizations
+            .describe_policy()
+            .policy_id(policy_id)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_policy_not_found_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(err) => return Err(api_error(CALLER, "DescribePolicy", err)),
+        };
+        let Some(policy) = described.policy() else {
+            return Ok(None);
+        };
+        let summary = policy.policy_summary();
+        let raw = policy.content().unwrap_or_default();
+        let content = decode_document(raw).map_err(|err| AwsError::Document {
+            account_id: CALLER.to_owned(),
+            what: format!("SCP `{policy_id}`"),
+            message: err.to_string(),
+        })?;
+        Ok(Some(LiveScp {
+            id: policy_id.to_owned(),
+            name: summary
+                .and_then(|s| s.name())
+                .unwrap_or_default()
+                .to_owned(),
+            description: summary
+                .and_then(|s| s.description())
+                .unwrap_or_default()
+                .to_owned(),
+            content,
+            aws_managed: summary.is_some_and(|s| s.aws_managed()),
+            targets: self.scp_targets(policy_id).await?,
+        }))
+    }
+
     async fn scp_targets(&self, policy_id: &str) -> Result<Vec<String>, AwsError> {
         let mut pages = self
             .organizations
