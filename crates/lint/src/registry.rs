@@ -32,6 +32,7 @@ static RULES: &[&dyn Rule] = &[
     &paired_condition_keys::PairedConditionKeys,
     &source_ip_private::SourceIpPrivate,
     &condition_tag_key_missing::ConditionTagKeyMissing,
+    &condition_key_repeated::ConditionKeyRepeated,
     // WL5xx trust
     &trust_cross_account_external_id::TrustCrossAccountExternalId,
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,

@@ -6,6 +6,7 @@ pub mod action_wildcard_all;
 pub mod action_wildcard_service;
 pub mod ai_tool_mention;
 pub mod condition_key_not_applicable;
+pub mod condition_key_repeated;
 pub mod condition_tag_key_missing;
 pub mod condition_type_mismatch;
 pub mod credential_exposure;
