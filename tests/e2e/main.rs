@@ -7,6 +7,7 @@
     reason = "test code: a failed fixture step should stop the test"
 )]
 mod access;
+mod apply_order;
 mod aws;
 mod catalog;
 mod cli;
@@ -22,6 +23,7 @@ mod posture;
 mod report;
 mod review;
 mod sarif;
+mod scale;
 mod snapshot;
 mod spec;
 mod tidy;
