@@ -23,7 +23,6 @@ mod posture;
 mod report;
 mod review;
 mod sarif;
-mod scale;
 mod snapshot;
 mod spec;
 mod tidy;
