@@ -118,22 +118,26 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
     if statements.len() < 2 {
         return;
     }
-    // Condition signatures, computed once per statement that has conditions.
-    let signatures: Vec<Option<Vec<String>>> = statements
+    // Condition signatures, computed once per statement, and only for statements that meet
+    // another of the same scope.
+    let signatures: Vec<std::cell::OnceCell<Option<Vec<String>>>> = statements
         .iter()
-        .map(|statement| {
-            statement
+        .map(|_| std::cell::OnceCell::new())
+        .collect();
+    let signature = |at: usize| {
+        signatures[at].get_or_init(|| {
+            statements[at]
                 .condition
                 .as_ref()
-                .map(|_| condition_signature(statement))
+                .map(|_| condition_signature(&statements[at]))
         })
-        .collect();
+    };
     for (index, statement) in statements.iter().enumerate() {
         // The covering statement, and whether the two cover each other (the same access).
         let by = statements.iter().enumerate().find_map(|(other, covering)| {
             if other == index
                 || !same_scope(statement, covering)
-                || signatures[index] != signatures[other]
+                || signature(index) != signature(other)
                 || !statement_covered_by(statement, covering)
             {
                 return None;
@@ -248,15 +252,20 @@ fn all_covered(entries: &[String], by: &[String], case: Case) -> bool {
         Case::Insensitive => a.eq_ignore_ascii_case(b),
         Case::Sensitive => a == b,
     };
-    let judged = |pattern: &&String| has_wildcard(pattern) && !pattern.contains('$');
+    // Without `$` (variables, escapes) a wildcard is a `*` or `?` byte: no segment parsing.
+    let judged = |pattern: &&String| pattern.contains(['*', '?']) && !pattern.contains('$');
+    let covered = |entry: &String| {
+        by.iter().any(|pattern| {
+            equal(entry, pattern) || (judged(&pattern) && entry_covered_by(entry, pattern, case))
+        })
+    };
+    // Most pairs of statements fail on their first entry: judge it before building anything.
+    if !entries.first().is_none_or(covered) {
+        return false;
+    }
     // Few entries to look through (most statements): no set, nothing allocated.
     if by.len() <= 16 {
-        return entries.iter().all(|entry| {
-            by.iter().any(|pattern| {
-                equal(entry, pattern)
-                    || (judged(&pattern) && entry_covered_by(entry, pattern, case))
-            })
-        });
+        return entries.iter().skip(1).all(covered);
     }
     let normalized = |entry: &str| match case {
         Case::Insensitive => entry.to_ascii_lowercase(),
@@ -282,7 +291,7 @@ fn entry_covered_by(entry: &str, pattern: &str, case: Case) -> bool {
     if entry.contains('$') {
         return false;
     }
-    if has_wildcard(entry) && pattern.contains('?') {
+    if entry.contains(['*', '?']) && pattern.contains('?') {
         return false;
     }
     matches(pattern, entry, case)
