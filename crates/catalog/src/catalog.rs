@@ -48,6 +48,12 @@ pub struct Catalog {
     /// Sorted by prefix.
     slots: Vec<Slot>,
     global: GlobalConditionKeys,
+    /// Global keys by the part of their name before `:`, lowercase and sorted: each head with
+    /// the indexes (into `global.keys`, in order) of its keys and of the keys whose head is a
+    /// placeholder, which any head may match.
+    global_by_head: Vec<(String, Vec<usize>)>,
+    /// Indexes of the keys whose head is a placeholder, for heads no key has.
+    global_templated: Vec<usize>,
     /// Non-service condition key prefixes (`token.actions.githubusercontent.com`) → services
     /// that define keys with them.
     foreign_prefixes: Vec<(String, Vec<String>)>,
@@ -160,11 +166,14 @@ impl Catalog {
             serde_json::from_str(files.condition_key_prefixes)
                 .map_err(|err| invalid(CONDITION_KEY_PREFIXES_FILE, &err))?;
         let slots = index_lines(&services_text)?;
+        let (global_by_head, global_templated) = index_global_keys(&global);
         Ok(Catalog {
             manifest,
             services_text,
             slots,
             global,
+            global_by_head,
+            global_templated,
             foreign_prefixes: prefixes.into_iter().collect(),
         })
     }
@@ -573,13 +582,21 @@ impl Catalog {
     /// The global condition key `key` names (`aws:PrincipalTag/Team` names
     /// `aws:PrincipalTag/${TagKey}`), case-insensitively.
     pub fn global_condition_key(&self, key: &str) -> Option<&GlobalConditionKey> {
-        // Most keys asked about are service keys (`s3:prefix`): comparing the part before `:`
-        // first rules the global keys out without matching templates against them.
+        // Most keys asked about are service keys (`s3:prefix`): only the keys with the same
+        // part before `:` (and those whose part before `:` is a placeholder) can match, and
+        // they are listed per head once, when the catalog is built.
         let wanted = key_head(key);
-        let keys = self.global.keys.iter().filter(|global| {
-            let own = key_head(&global.name);
-            own.contains(['$', '<']) || own.eq_ignore_ascii_case(wanted)
-        });
+        let candidates = self
+            .global_by_head
+            .binary_search_by(|(head, _)| cmp_ignore_ascii_case(head, wanted))
+            .ok()
+            .and_then(|index| self.global_by_head.get(index))
+            .map_or(self.global_templated.as_slice(), |(_, keys)| {
+                keys.as_slice()
+            });
+        let keys = candidates
+            .iter()
+            .filter_map(|index| self.global.keys.get(*index));
         keys.clone()
             .find(|global| global.name.eq_ignore_ascii_case(key))
             .or_else(|| keys.clone().find(|global| key_matches(&global.name, key)))
@@ -617,6 +634,44 @@ fn cmp_bytes_ignore_ascii_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
         }
     }
     a.len().cmp(&b.len())
+}
+
+/// The global keys grouped by head for [`Catalog::global_condition_key`]: per lowercase head
+/// (sorted), the indexes of the keys with that head or a placeholder head, in list order; and
+/// the indexes of the placeholder-head keys alone.
+fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, Vec<usize>)>, Vec<usize>) {
+    let templated_head = |name: &str| key_head(name).contains(['$', '<']);
+    let templated: Vec<usize> = global
+        .keys
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| templated_head(&key.name))
+        .map(|(index, _)| index)
+        .collect();
+    let mut heads: Vec<String> = global
+        .keys
+        .iter()
+        .filter(|key| !templated_head(&key.name))
+        .map(|key| key_head(&key.name).to_ascii_lowercase())
+        .collect();
+    heads.sort();
+    heads.dedup();
+    let by_head = heads
+        .into_iter()
+        .map(|head| {
+            let keys = global
+                .keys
+                .iter()
+                .enumerate()
+                .filter(|(_, key)| {
+                    templated_head(&key.name) || key_head(&key.name).eq_ignore_ascii_case(&head)
+                })
+                .map(|(index, _)| index)
+                .collect();
+            (head, keys)
+        })
+        .collect();
+    (by_head, templated)
 }
 
 /// A condition key's part before `:` (`aws` of `aws:SourceIp`), or all of it.

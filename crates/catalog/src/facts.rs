@@ -546,3 +546,48 @@ fn expansion_by_head_run_equals_matching_every_action_and_ids_order_by_name() {
         .collect();
     assert!(names.windows(2).all(|pair| pair[0] < pair[1]));
 }
+
+/// Global keys are looked up through a per-head index built with the catalog; the answer must
+/// be what scanning every global key in order gives (exact name first, then templates).
+#[test]
+fn global_key_lookup_by_head_equals_scanning_every_key() {
+    let catalog = catalog();
+    let keys = &catalog.global_condition_keys().keys;
+    let scan = |key: &str| {
+        keys.iter()
+            .find(|global| global.name.eq_ignore_ascii_case(key))
+            .or_else(|| {
+                keys.iter()
+                    .find(|global| crate::condition::key_matches(&global.name, key))
+            })
+            .map(|global| global.name.clone())
+    };
+    let mut asked: Vec<String> = keys.iter().map(|global| global.name.clone()).collect();
+    asked.extend(
+        [
+            "aws:PrincipalTag/Team",
+            "AWS:SOURCEIP",
+            "aws:RequestTag/env",
+            "aws:ResourceTag/owner",
+            "aws:NoSuchKey",
+            "s3:prefix",
+            "iam:PassedToService",
+            "ec2:ResourceTag/Name",
+            "token.actions.githubusercontent.com:sub",
+            "nocolon",
+            "",
+        ]
+        .map(str::to_string),
+    );
+    for key in &asked {
+        assert_eq!(
+            catalog
+                .global_condition_key(key)
+                .map(|global| global.name.clone()),
+            scan(key),
+            "{key}"
+        );
+    }
+    assert!(catalog.global_condition_key("aws:SourceIp").is_some());
+    assert!(catalog.global_condition_key("s3:prefix").is_none());
+}
