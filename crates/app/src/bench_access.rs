@@ -197,8 +197,11 @@ pub fn simulate_batch(lines: usize) -> Result<String, AppError> {
 }
 
 /// A synthetic organization: `accounts` × `roles` roles, each with two identity policies, a
-/// boundary and three SCP levels; one role in ten reads the shared reports bucket.
-fn organization(accounts: usize, roles: usize) -> Result<AccessModel, AppError> {
+/// boundary and three SCP levels; one role in ten reads the shared reports bucket. With
+/// `trusts`, every role trusts its account (one in five Lambda instead), role 2 of each account
+/// is an administrator and role 1 a deployer, both without boundary, the deployer allowed to
+/// assume and pass every role of its account: the searches then have edges to follow.
+fn organization(accounts: usize, roles: usize, trusts: bool) -> Result<AccessModel, AppError> {
     let set = base_set()?;
     let mut principals = Vec::with_capacity(accounts * roles);
     for a in 0..accounts {
@@ -214,6 +217,38 @@ fn organization(accounts: usize, roles: usize) -> Result<AccessModel, AppError> 
                     )?,
                 ));
             }
+            let mut trust = None;
+            if trusts {
+                let root = Arn::account_root(Partition::Aws, &account).to_string();
+                let principal = if r % 5 == 0 {
+                    r#"{"Service":"lambda.amazonaws.com"}"#.to_string()
+                } else {
+                    format!(r#"{{"AWS":"{root}"}}"#)
+                };
+                trust = Some(LabeledPolicy::new(
+                    format!("trust:{name}"),
+                    doc(&format!(
+                        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"}}]}}"#
+                    ))?,
+                ));
+                if r == 2 {
+                    policies.permissions_boundary = None;
+                    policies.identity.push(LabeledPolicy::new(
+                        "inline:admin",
+                        doc(r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everything","Effect":"Allow","Action":"*","Resource":"*"}]}"#)?,
+                    ));
+                }
+                if r == 1 {
+                    let every_role = Arn::role(Partition::Aws, &account, "/", "*").to_string();
+                    policies.permissions_boundary = None;
+                    policies.identity.push(LabeledPolicy::new(
+                        "inline:deploy",
+                        doc(&format!(
+                            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Deploy","Effect":"Allow","Action":["sts:AssumeRole","iam:PassRole"],"Resource":"{every_role}"}},{{"Sid":"Functions","Effect":"Allow","Action":["lambda:CreateFunction","lambda:InvokeFunction"],"Resource":"*"}}]}}"#
+                        ))?,
+                    ));
+                }
+            }
             principals.push(Principal {
                 arn: Arn::role(Partition::Aws, &account, "/", &name).to_string(),
                 name,
@@ -224,7 +259,7 @@ fn organization(accounts: usize, roles: usize) -> Result<AccessModel, AppError> 
                 tags: Vec::new(),
                 management: false,
                 policies,
-                trust: None,
+                trust,
                 attached_policy_arns: Vec::new(),
                 unresolved: Vec::new(),
                 groups: Vec::new(),
@@ -239,7 +274,7 @@ fn organization(accounts: usize, roles: usize) -> Result<AccessModel, AppError> 
 /// `accounts` × `roles` principals.
 pub fn who_can(accounts: usize, roles: usize) -> Result<String, AppError> {
     let started = Instant::now();
-    let model = organization(accounts, roles)?;
+    let model = organization(accounts, roles, false)?;
     let built = started.elapsed();
     let bucket = LabeledPolicy::new(
         "bucket:reports",
@@ -264,12 +299,18 @@ pub fn who_can(accounts: usize, roles: usize) -> Result<String, AppError> {
     let paths =
         warden_access::paths(&model, warden_access::Goal::Admin, None).map_or(0, |p| p.len());
     let paths_time = started.elapsed();
+    // The same organization with trust policies and a deployer per account: edges everywhere.
+    let trusting = organization(accounts, roles, true)?;
+    let started = Instant::now();
+    let trusting_paths =
+        warden_access::paths(&trusting, warden_access::Goal::Admin, None).map_or(0, |p| p.len());
+    let trusting_time = started.elapsed();
     let ms = |d: &Duration| d.as_secs_f64() * 1e3;
     let (Some(fast), Some(slow)) = (times.first(), times.last()) else {
         return Ok(String::new());
     };
     Ok(format!(
-        "who-can: {} principals ({accounts} accounts × {roles} roles), model built and compiled in {:.0} ms, {} threads\n  who-can s3:GetObject on a bucket object: {:.0} ms median (min {:.0}, max {:.0}); {allowed} principals allowed\n  paths --to admin over every principal (one run): {:.0} ms, {paths} paths\n",
+        "who-can: {} principals ({accounts} accounts × {roles} roles), model built and compiled in {:.0} ms, {} threads\n  who-can s3:GetObject on a bucket object: {:.0} ms median (min {:.0}, max {:.0}); {allowed} principals allowed\n  paths --to admin over every principal (one run): {:.0} ms, {paths} paths\n  the same with trust policies and a deployer per account (one run): {:.0} ms, {trusting_paths} paths\n",
         model.principals.len(),
         ms(&built),
         threads(),
@@ -277,6 +318,7 @@ pub fn who_can(accounts: usize, roles: usize) -> Result<String, AppError> {
         ms(fast),
         ms(slow),
         ms(&paths_time),
+        ms(&trusting_time),
     ))
 }
 

@@ -1,13 +1,23 @@
 //! Privilege-escalation paths as lint findings: one per principal that can become an
 //! administrator (rule `WL790`, `escalation-path`), naming each step and its method.
 //!
-//! The rule lives here, not in warden-lint's registry: it needs the whole organization's
-//! access model (warden-access, layer 5), which lint (layer 3) cannot see.
+//! The rule is computed here, not in warden-lint: it needs the whole organization's access
+//! model (warden-access, layer 5), which lint (layer 3) cannot see.
+//!
+//! What it runs on: the roles the definitions deploy (`lint` with an organization), or, with
+//! `lint --snapshot DIR` and `lint --live`, the roles, users and groups read from the accounts
+//! (their inline, attached and group policies, boundaries, trust and older policy versions):
+//! a path through a hand-made role is real, one through a definition not yet deployed is not.
+
+use std::path::Path;
 
 use warden_access::{AccessError, AccessModel, Goal};
 use warden_lint::{Finding, Severity};
 use warden_spec::{Definitions, Organization};
 
+use crate::err::AppError;
+use crate::lint_files::Linted;
+use crate::live::LiveOrganization;
 use crate::simulate::AwsManagedPolicies;
 
 /// The rule id of an escalation-path finding.
@@ -65,4 +75,98 @@ pub fn definitions_findings(
         .into_iter()
         .filter(|finding| account.is_none_or(|id| finding.account.as_deref() == Some(id)))
         .collect()
+}
+
+/// The principals of `account` (by id or by name) in `model`, or every account's when `None`.
+fn in_account(model: &AccessModel, account: Option<&str>, finding: &Finding) -> bool {
+    let Some(wanted) = account else {
+        return true;
+    };
+    let id = model
+        .principals
+        .iter()
+        .find(|p| p.account_name == wanted)
+        .map_or(wanted, |p| p.account_id.as_str());
+    finding.account.as_deref() == Some(id)
+}
+
+/// WL790 over a model of live accounts, each finding pointing at `file(account)`.
+fn live_findings(
+    model: &AccessModel,
+    account: Option<&str>,
+    file: &dyn Fn(&str) -> String,
+) -> Result<Vec<Finding>, AppError> {
+    let mut findings = escalation_findings(model)?;
+    findings.retain(|finding| in_account(model, account, finding));
+    for finding in &mut findings {
+        finding.file = file(finding.account.as_deref().unwrap_or_default());
+    }
+    Ok(findings)
+}
+
+/// Puts `live` in place of the WL790 findings of the definitions in `linted`: with live state at
+/// hand, the escalation paths are those of what is deployed.
+pub fn use_live(linted: &mut Linted, live: Vec<Finding>, source: &str) {
+    linted.findings.retain(|finding| finding.rule != RULE);
+    linted.scope.push(format!(
+        "escalation paths (WL790) of the IAM {source}: {} principal(s) with a path",
+        live.len()
+    ));
+    linted.findings.extend(live);
+    warden_lint::finding::sort_findings(&mut linted.findings);
+}
+
+/// `lint --snapshot DIR`: WL790 over the roles, users and groups the snapshot recorded (only
+/// those of `account`, by id or name, when given), in place of the definitions' (AWS managed
+/// policies from `root`'s corpus when it has one).
+pub fn lint_snapshot(
+    linted: &mut Linted,
+    dir: &Path,
+    root: Option<&Path>,
+    account: Option<&str>,
+) -> Result<(), AppError> {
+    let root = root.filter(|root| root.join(warden_spec::CONFIG_FILE).is_file());
+    let (model, _) =
+        crate::simulate::access_model(root.map(Path::to_path_buf), None, Some(dir), None)?;
+    let file = |account: &str| {
+        dir.join("accounts")
+            .join(format!("{account}.json"))
+            .display()
+            .to_string()
+    };
+    let findings = live_findings(&model, account, &file)?;
+    use_live(linted, findings, "the snapshot recorded");
+    Ok(())
+}
+
+/// `lint --live`: reads the organization's SCPs, RCPs and every member account's IAM (only
+/// `account`, by id or name, when given, though paths through other accounts still count) and
+/// returns WL790 over them, findings pointing at `aws:<account>`. Accounts that cannot be read
+/// are left out (the posture lint names them).
+pub async fn read_live(
+    org: &LiveOrganization,
+    root: &Path,
+    account: Option<&str>,
+) -> Result<Vec<Finding>, AppError> {
+    let aws = org.aws();
+    let (organization, scps, rcps) =
+        tokio::join!(aws.inventory(), aws.read_scps(), aws.read_rcps());
+    let (organization, scps, rcps) = (organization?, scps?, rcps?);
+    let read = warden_aws::ReadRequest::new(org.access().clone(), org.concurrency());
+    let mut accounts = Vec::new();
+    let mut sink = |outcome: warden_aws::AccountOutcome| {
+        if let warden_aws::AccountResult::Read(mut live) = outcome.result {
+            crate::snapshot::redact_external_id(&mut live, &org.access().external_id);
+            accounts.push(live);
+        }
+    };
+    aws.read_accounts_full(&organization, &read, &|_| {}, &mut sink)
+        .await;
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let mut corpus = AwsManagedPolicies::new(root, None);
+    let model =
+        warden_access::model::from_live(&organization, &scps, &rcps, &accounts, &mut |arn| {
+            corpus.get(arn).ok().map(|policy| policy.document)
+        })?;
+    live_findings(&model, account, &|account| format!("aws:{account}"))
 }
