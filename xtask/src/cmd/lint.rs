@@ -120,8 +120,11 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     let mut linted = request.lint_paths(&paths)?;
     if let Some(dir) = &snapshot {
         request.lint_snapshot_posture(&mut linted, dir, paths.first().map(PathBuf::as_path))?;
+        let (root, account) = (paths.first().map(PathBuf::as_path), args.account.as_deref());
+        warden_app::paths::lint_snapshot(&mut linted, dir, root, account)?;
     }
-    if let Some(posture) = live {
+    if let Some((posture, escalation)) = live {
+        warden_app::paths::use_live(&mut linted, escalation, "read now");
         posture.add_to(&mut linted, "read now");
     }
     let (findings, scope) = (linted.findings, linted.scope);
@@ -144,15 +147,16 @@ async fn read_live(
     root: &std::path::Path,
     args: &Args,
     today: warden_lint::Date,
-) -> anyhow::Result<warden_app::posture::PostureLint> {
+) -> anyhow::Result<(warden_app::posture::PostureLint, Vec<warden_lint::Finding>)> {
     let definitions = super::plan::load_definitions(root)?;
     let (org, _) = super::plan::live(root, &definitions, &args.connection).await?;
     let bar = super::ui::phase("reading the organization", None);
     let (account, progress) = (args.account.as_deref(), super::plan::account_progress(&bar));
     let posture = warden_app::lint::read_live(&org, &definitions, root, account, today, &progress);
     let posture = posture.await;
+    let escalation = warden_app::paths::read_live(&org, root, account).await;
     bar.finish_and_clear();
-    Ok(posture?)
+    Ok((posture?, escalation?))
 }
 
 fn kind(args: &Args) -> Option<PolicyKind> {
