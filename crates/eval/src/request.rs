@@ -64,14 +64,44 @@ impl<'a> ContextValues<'a> {
     }
 }
 
-/// FNV-1a of a lowercased key; compiled conditions compute it once.
-pub(crate) fn key_hash(lowercase_key: &str) -> u64 {
-    lowercase_key
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        })
+/// FNV-1a of a lowercased key; compiled conditions compute it once, the global keys
+/// [`Request::finish`] sets at compile time.
+pub(crate) const fn key_hash(lowercase_key: &str) -> u64 {
+    let bytes = lowercase_key.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut at = 0;
+    while at < bytes.len() {
+        hash = (hash ^ bytes[at] as u64).wrapping_mul(0x0100_0000_01b3);
+        at += 1;
+    }
+    hash
 }
+
+/// A global condition key [`Request::finish`] sets when the caller did not: lowercase, with its
+/// hash, both known at compile time (no lowercasing or hashing per request).
+#[derive(Clone, Copy)]
+struct DefaultKey {
+    lower: &'static str,
+    hash: u64,
+}
+
+impl DefaultKey {
+    const fn new(lower: &'static str) -> DefaultKey {
+        DefaultKey {
+            lower,
+            hash: key_hash(lower),
+        }
+    }
+}
+
+const PRINCIPAL_ARN: DefaultKey = DefaultKey::new("aws:principalarn");
+const PRINCIPAL_ACCOUNT: DefaultKey = DefaultKey::new("aws:principalaccount");
+const PRINCIPAL_TYPE: DefaultKey = DefaultKey::new("aws:principaltype");
+const USERNAME: DefaultKey = DefaultKey::new("aws:username");
+const PRINCIPAL_IS_AWS_SERVICE: DefaultKey = DefaultKey::new("aws:principalisawsservice");
+const PRINCIPAL_SERVICE_NAME: DefaultKey = DefaultKey::new("aws:principalservicename");
+const RESOURCE_ACCOUNT: DefaultKey = DefaultKey::new("aws:resourceaccount");
+const REQUESTED_REGION: DefaultKey = DefaultKey::new("aws:requestedregion");
 
 fn offset(length: usize) -> u32 {
     u32::try_from(length).unwrap_or(u32::MAX)
@@ -155,21 +185,14 @@ impl Context {
         }
     }
 
-    /// Sets a key only when it is not present. The key is lowercased straight into the text
-    /// arena (no allocation per key: `finish` sets several on every request).
-    fn insert_default(&mut self, key: &str, value: &str) {
-        let start = self.text.len();
-        self.text.extend(key.chars().flat_map(char::to_lowercase));
-        let key_span = (offset(start), offset(self.text.len()));
-        let (hash, found) = {
-            let lowered = self.text_of(key_span);
-            let hash = key_hash(lowered);
-            (hash, self.position(hash, lowered))
-        };
-        let Err(at) = found else {
-            self.text.truncate(start);
+    /// Sets a key only when it is not present (no allocation: `finish` sets several on every
+    /// request).
+    fn insert_default(&mut self, key: DefaultKey, value: &str) {
+        let hash = key.hash;
+        let Err(at) = self.position(hash, key.lower) else {
             return;
         };
+        let key_span = self.push_text(key.lower);
         let first = offset(self.values.len());
         let span = self.push_text(value);
         self.values.push(span);
@@ -251,6 +274,7 @@ impl Context {
     }
 
     /// The value of a single-valued key (`None` when absent or multi-valued).
+    #[cfg(test)]
     pub(crate) fn single(&self, lowercase_key: &str) -> Option<&str> {
         self.single_hashed(key_hash(lowercase_key), lowercase_key)
     }
@@ -502,9 +526,11 @@ impl Request {
     /// [`Request::finish`] on a request held in place (a batch's reused request).
     pub(crate) fn finish_in_place(&mut self) {
         let principal = &mut self.principal;
-        if let (PrincipalKind::AssumedRole, Some(arn)) =
-            (&principal.kind, self.context.single("aws:principalarn"))
-        {
+        if let (PrincipalKind::AssumedRole, Some(arn)) = (
+            &principal.kind,
+            self.context
+                .single_hashed(PRINCIPAL_ARN.hash, PRINCIPAL_ARN.lower),
+        ) {
             set_option(&mut principal.underlying, Some(arn));
             if arn.contains("/aws-service-role/") {
                 principal.service_linked = true;
@@ -517,10 +543,10 @@ impl Request {
         };
         // Fields borrowed apart: no copies of the principal's strings.
         if let Some(arn) = principal_arn {
-            self.context.insert_default("aws:PrincipalArn", arn);
+            self.context.insert_default(PRINCIPAL_ARN, arn);
         }
         if let Some(account) = principal.account.as_deref() {
-            self.context.insert_default("aws:PrincipalAccount", account);
+            self.context.insert_default(PRINCIPAL_ACCOUNT, account);
         }
         let principal_type = match principal.kind {
             PrincipalKind::Anonymous => Some("Anonymous"),
@@ -531,32 +557,31 @@ impl Request {
             _ => None,
         };
         if let Some(principal_type) = principal_type {
-            self.context
-                .insert_default("aws:PrincipalType", principal_type);
+            self.context.insert_default(PRINCIPAL_TYPE, principal_type);
         }
         if principal.kind == PrincipalKind::User
             && let Some(name) = principal.arn.rsplit('/').next()
         {
-            self.context.insert_default("aws:username", name);
+            self.context.insert_default(USERNAME, name);
         }
         let is_service = principal.kind == PrincipalKind::Service;
         self.context.insert_default(
-            "aws:PrincipalIsAWSService",
+            PRINCIPAL_IS_AWS_SERVICE,
             if is_service { "true" } else { "false" },
         );
         if is_service {
             self.context
-                .insert_default("aws:PrincipalServiceName", &principal.arn);
+                .insert_default(PRINCIPAL_SERVICE_NAME, &principal.arn);
         }
         if let Some(account) = self.resource_account.as_deref() {
-            self.context.insert_default("aws:ResourceAccount", account);
+            self.context.insert_default(RESOURCE_ACCOUNT, account);
         }
         // Requests go to the resource's regional endpoint.
         let region = ArnRef::parse(&self.resource)
             .map(|arn| arn.region)
             .filter(|region| !region.is_empty() && *region != "*");
         if let Some(region) = region {
-            self.context.insert_default("aws:RequestedRegion", region);
+            self.context.insert_default(REQUESTED_REGION, region);
         }
         self.special = special::classify(
             &self.action_lower,
