@@ -409,6 +409,7 @@ async fn a_role_written_between_two_writes_of_one_apply_is_refused_and_the_rest_
 
     // The concurrent writer: right after `app`'s first write, someone adds an inline policy.
     let admin = world.admin().await;
+    world.proxy.reset_stats();
     let hand_made = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#;
     let (report, audit) = world
         .apply_with(&plan, move |record| {
@@ -455,6 +456,23 @@ async fn a_role_written_between_two_writes_of_one_apply_is_refused_and_the_rest_
                 && r.result.starts_with("refused: changed since the plan")
         ),
         "{audit:#?}"
+    );
+
+    // The re-check's cost: one read of the role per run of changes of one object (`app`,
+    // `reader`, `app` again), each GetRole, ListRolePolicies, ListAttachedRolePolicies and a
+    // GetRolePolicy per inline policy.
+    let stats = world.proxy.stats();
+    assert_eq!(
+        stats.calls_for_action("iam:ListAttachedRolePolicies"),
+        3,
+        "{:#?}",
+        stats.by_action
+    );
+    assert_eq!(stats.calls_for_action("iam:ListRolePolicies"), 3);
+    assert_eq!(
+        stats.calls_for_action("iam:GetRolePolicy"),
+        4,
+        "`data` three times, `hotfix` once"
     );
 
     let live = world.admin().await.read_account().await.unwrap();
