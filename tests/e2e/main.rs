@@ -23,6 +23,7 @@ mod posture;
 mod report;
 mod review;
 mod sarif;
+mod scale;
 mod snapshot;
 mod spec;
 mod tidy;

@@ -1,16 +1,23 @@
 //! The organization on live AWS (or an emulator): [`warden_aws::Aws`] behind the traits of
-//! [`crate::source`], with the access role and read concurrency it needs.
+//! [`crate::source`], with the access role and read concurrency it needs; the inventory
+//! streamed as it is listed, or taken from the inventory cache while it is young enough.
 
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, oneshot};
 use warden_aws::{
-    AccessRole, AccountClient, AccountResult, Aws, AwsOptions, OutcomeStatus, ReadRequest,
-    WriteOutcome,
+    AccessRole, AccountClient, AccountOutcome, AccountResult, Aws, AwsOptions, OutcomeStatus,
+    ReadRequest, WriteOutcome,
 };
 use warden_plan::Change;
 use warden_plan::live::{LiveAccount, LiveScp};
 use warden_plan::report::ChangeResult;
 use warden_spec::defs::Config;
-use warden_spec::org::Organization;
+use warden_spec::org::{Account, Organization};
 
+use crate::plan::{InventoryCache, InventoryOrigin, KeepLive};
 use crate::source::{
     AccountRead, ApplyAccount, ApplyOrganization, BoxError, ProgressEvent, ReadOrganization,
     ReadResult, ReadStatus,
@@ -25,6 +32,12 @@ pub struct LiveOrganization {
     concurrency: usize,
     /// Read each account's Organizations tags in the inventory (see [`Self::with_account_tags`]).
     account_tags: bool,
+    /// Where the inventory is kept between runs, when plan or drift may use it.
+    cache: Option<InventoryCache>,
+    /// Where the last inventory came from (cache, read, cache ignored).
+    origin: Arc<Mutex<Option<InventoryOrigin>>>,
+    /// What plans over this source keep of each account's read at least.
+    keep_live: KeepLive,
 }
 
 impl LiveOrganization {
@@ -34,6 +47,97 @@ impl LiveOrganization {
             access,
             concurrency: concurrency.max(1),
             account_tags: true,
+            cache: None,
+            origin: Arc::default(),
+            keep_live: KeepLive::All,
+        }
+    }
+
+    /// Keeps the inventory in `cache` and uses it while it is younger than its maximum age
+    /// (plan and drift only: apply never sets a cache, so it always reads the organization).
+    pub fn with_inventory_cache(mut self, cache: InventoryCache) -> LiveOrganization {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// [`Self::with_inventory_cache`] with the cache of the repository at `root`.
+    pub fn caching_inventory(
+        self,
+        root: &Path,
+        config: &Config,
+        max_age: Duration,
+    ) -> LiveOrganization {
+        self.with_inventory_cache(InventoryCache::new(root, config, max_age))
+    }
+
+    /// `plan`'s source: [`Self::caching_inventory`], and plans over it keep only the live
+    /// state their changes name ([`KeepLive::Changed`]), so memory does not grow with the
+    /// organization.
+    pub fn bounded_for_plan(
+        self,
+        root: &Path,
+        config: &Config,
+        max_age: Duration,
+    ) -> LiveOrganization {
+        LiveOrganization {
+            keep_live: KeepLive::Changed,
+            ..self.caching_inventory(root, config, max_age)
+        }
+    }
+
+    /// Where the last inventory came from, for the command's output: `None` before any
+    /// inventory, or when no cache is set.
+    fn last_origin(&self) -> Option<InventoryOrigin> {
+        self.origin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_origin(&self, origin: InventoryOrigin) {
+        if let InventoryOrigin::Ignored { reason } = &origin {
+            tracing::warn!("inventory cache ignored: {reason}");
+        }
+        *self
+            .origin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(origin);
+    }
+
+    /// What identifies the organization's endpoint in the cache: profile, endpoint, region.
+    fn cache_source(&self) -> String {
+        let options = self.aws.options();
+        format!(
+            "profile={};endpoint={};region={}",
+            options.profile.as_deref().unwrap_or("-"),
+            options.endpoint_url.as_deref().unwrap_or("-"),
+            self.aws.region()
+        )
+    }
+
+    /// The cached inventory when it is young enough (recording why not otherwise).
+    fn cached_inventory(&self) -> Option<Organization> {
+        let cache = self.cache.as_ref()?;
+        match cache.load(&self.cache_source(), self.account_tags, SystemTime::now()) {
+            Ok((organization, age)) => {
+                self.set_origin(InventoryOrigin::Cached { age });
+                Some(organization)
+            }
+            Err(origin) => {
+                self.set_origin(origin);
+                None
+            }
+        }
+    }
+
+    fn store_inventory(&self, organization: &Organization) {
+        if let Some(cache) = &self.cache {
+            cache.store(
+                &self.cache_source(),
+                self.account_tags,
+                organization,
+                SystemTime::now(),
+            );
         }
     }
 
@@ -60,8 +164,63 @@ impl LiveOrganization {
 }
 
 impl ReadOrganization for LiveOrganization {
+    fn inventory_origin(&self) -> Option<InventoryOrigin> {
+        self.last_origin()
+    }
+
+    fn keep_live(&self) -> KeepLive {
+        self.keep_live
+    }
+
     async fn inventory(&self) -> Result<Organization, BoxError> {
-        Ok(self.aws.inventory_with(self.account_tags).await?)
+        if let Some(organization) = self.cached_inventory() {
+            return Ok(organization);
+        }
+        let organization = self.aws.inventory_with(self.account_tags).await?;
+        self.store_inventory(&organization);
+        Ok(organization)
+    }
+
+    async fn inventory_streaming(
+        &self,
+        tree: oneshot::Sender<Organization>,
+        accounts: mpsc::UnboundedSender<Account>,
+    ) -> Result<Organization, BoxError> {
+        if let Some(organization) = self.cached_inventory() {
+            let _ = tree.send(Organization {
+                accounts: Vec::new(),
+                ..organization.clone()
+            });
+            for account in &organization.accounts {
+                let _ = accounts.send(account.clone());
+            }
+            return Ok(organization);
+        }
+        let organization = self
+            .aws
+            .inventory_streaming(self.account_tags, tree, accounts)
+            .await?;
+        self.store_inventory(&organization);
+        Ok(organization)
+    }
+
+    async fn read_accounts_streaming(
+        &self,
+        management_account_id: &str,
+        to_read: mpsc::UnboundedReceiver<Account>,
+        read: mpsc::UnboundedSender<AccountRead>,
+    ) {
+        let request = ReadRequest::new(self.access.clone(), self.concurrency);
+        let (outcomes, mut received) = mpsc::unbounded_channel();
+        let reading =
+            self.aws
+                .read_accounts_streaming(management_account_id, &request, to_read, outcomes);
+        let forwarding = async {
+            while let Some(outcome) = received.recv().await {
+                let _ = read.send(account_read(outcome));
+            }
+        };
+        tokio::join!(reading, forwarding);
     }
 
     async fn scps(&self) -> Result<Vec<LiveScp>, BoxError> {
@@ -102,18 +261,19 @@ impl ReadOrganization for LiveOrganization {
             .aws
             .read_accounts(organization, &request, &forward)
             .await;
-        outcomes
-            .into_iter()
-            .map(|outcome| AccountRead {
-                account_id: outcome.account_id,
-                account_name: outcome.account_name,
-                result: match outcome.result {
-                    AccountResult::Read(live) => ReadResult::Read(live),
-                    AccountResult::Skipped { reason } => ReadResult::Skipped { reason },
-                    AccountResult::Failed(err) => ReadResult::Failed(err.into()),
-                },
-            })
-            .collect()
+        outcomes.into_iter().map(account_read).collect()
+    }
+}
+
+fn account_read(outcome: AccountOutcome) -> AccountRead {
+    AccountRead {
+        account_id: outcome.account_id,
+        account_name: outcome.account_name,
+        result: match outcome.result {
+            AccountResult::Read(live) => ReadResult::Read(live),
+            AccountResult::Skipped { reason } => ReadResult::Skipped { reason },
+            AccountResult::Failed(err) => ReadResult::Failed(err.into()),
+        },
     }
 }
 

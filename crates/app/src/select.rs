@@ -1,11 +1,12 @@
 //! Which accounts a command covers (`--account`, `--ou`) and what the definitions want there:
 //! rendered per account, and as the desired state apply checks a plan against.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use warden_lint::Date;
 use warden_plan::desired::{DesiredAccount, DesiredScp};
 use warden_plan::from_spec;
+use warden_spec::defs::AccountSelector;
 use warden_spec::org::{Account, AccountStatus, Organization};
 use warden_spec::render::{RenderedAccount, RenderedScp};
 use warden_spec::{Definitions, SpecErrors};
@@ -35,6 +36,88 @@ pub fn selected(
             || ancestry.contains(ou)
     });
     by_id || by_ou
+}
+
+/// What the definitions name that only accounts can resolve: account ids and names, account
+/// tags, and the management account when any selector names an account by name (naming it is
+/// refused). While the inventory is still listed, member reads wait until this is resolved and
+/// [`Definitions::target_refusals`] finds nothing on what is known: a target naming nothing
+/// stops the plan before any member account is read, as with the whole inventory.
+#[derive(Debug, Clone)]
+pub struct TargetGate {
+    accounts: HashSet<String>,
+    tags: HashSet<(String, String)>,
+    management_account_id: String,
+    /// Some selector names an account by name and the management account is not seen yet.
+    management_unseen: bool,
+}
+
+impl TargetGate {
+    pub fn new(definitions: &Definitions, management_account_id: &str) -> TargetGate {
+        let mut gate = TargetGate {
+            accounts: definitions
+                .config
+                .variables
+                .accounts
+                .keys()
+                .cloned()
+                .collect(),
+            tags: HashSet::new(),
+            management_account_id: management_account_id.to_owned(),
+            management_unseen: false,
+        };
+        let targets = definitions
+            .roles
+            .iter()
+            .map(|role| &role.targets)
+            .chain(
+                definitions
+                    .managed_policies
+                    .iter()
+                    .chain(&definitions.boundaries)
+                    .filter_map(|policy| policy.targets.as_ref()),
+            )
+            .chain(definitions.scps.iter().map(|scp| &scp.targets));
+        for targets in targets {
+            for selectors in [&targets.include, &targets.exclude] {
+                for selector in &selectors.accounts {
+                    let text = match &selector.value {
+                        AccountSelector::Id(id) => id,
+                        AccountSelector::Name(name) => {
+                            gate.management_unseen = true;
+                            name
+                        }
+                    };
+                    gate.accounts.insert(text.clone());
+                }
+                for tag in &selectors.tags {
+                    gate.tags
+                        .insert((tag.value.key.clone(), tag.value.value.clone()));
+                }
+            }
+        }
+        gate
+    }
+
+    /// Marks what `account` resolves.
+    pub fn saw(&mut self, account: &Account) {
+        if self.accounts.is_empty() && self.tags.is_empty() && !self.management_unseen {
+            return;
+        }
+        self.accounts.remove(&account.id);
+        self.accounts.remove(&account.name);
+        for (key, value) in &account.tags {
+            self.tags.remove(&(key.clone(), value.clone()));
+        }
+        if account.id == self.management_account_id {
+            self.management_unseen = false;
+        }
+    }
+
+    /// Whether every account id, name and tag named has been seen.
+    pub fn resolved(&self) -> bool {
+        self.accounts.is_empty() && self.tags.is_empty() && !self.management_unseen
+    }
 }
 
 /// The definitions rendered for the selected accounts (and the SCPs for the whole organization).
@@ -213,5 +296,41 @@ mod tests {
             picked(&[], &["Root/Work"]).is_empty(),
             "a path prefix is not an OU"
         );
+    }
+
+    #[test]
+    fn the_target_gate_waits_for_every_named_account_and_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |file: &str, text: &str| {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "warden.yaml",
+            "organization:\n  management_account_id: \"123456789012\"\naccess:\n  role_name: WardenAccess\n  external_id_env: X\nregions:\n  allowed: [us-east-1]\n  home: us-east-1\n",
+        );
+        write(
+            "policies/app.yaml",
+            "kind: Role\nname: app\ntargets:\n  accounts: [acct-222222222222]\n  exclude:\n    tags: [\"tier=legacy\"]\ntrust:\n  - Effect: Allow\n    justification: The app runs on ECS.\n    Principal: {Service: ecs-tasks.amazonaws.com}\n    Action: sts:AssumeRole\n",
+        );
+        let definitions = Definitions::load(dir.path()).unwrap();
+        let org = org();
+        let mut gate = TargetGate::new(&definitions, &org.management_account_id);
+        assert!(!gate.resolved());
+        let mut accounts = org.accounts.clone();
+        accounts[0].tags.insert("tier".into(), "legacy".into());
+        gate.saw(&accounts[0]);
+        gate.saw(&accounts[1]);
+        assert!(
+            !gate.resolved(),
+            "a name is named: the management account must be seen"
+        );
+        let management = Account {
+            id: "123456789012".into(),
+            ..accounts[2].clone()
+        };
+        gate.saw(&management);
+        assert!(gate.resolved());
     }
 }

@@ -4,9 +4,10 @@
 
 use std::future::Future;
 
+use tokio::sync::{mpsc, oneshot};
 use warden_plan::Change;
 use warden_plan::live::{LiveAccount, LiveScp};
-use warden_spec::org::Organization;
+use warden_spec::org::{Account, Organization};
 
 /// An error of an organization source, kept as the source made it.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -28,6 +29,68 @@ pub trait ReadOrganization: Send + Sync {
         only: &[String],
         progress: &(dyn Fn(ProgressEvent) + Sync),
     ) -> impl Future<Output = Vec<AccountRead>> + Send;
+
+    /// Where the last inventory came from, when the source keeps it between runs
+    /// ([`crate::plan::InventoryCache`]); `None` otherwise.
+    fn inventory_origin(&self) -> Option<crate::plan::InventoryOrigin> {
+        None
+    }
+
+    /// What a plan over this source keeps of each account's read at least (its consumer's
+    /// need, e.g. `plan` only the objects its changes name); [`crate::plan::PlanOptions`]
+    /// may keep less. All by default.
+    fn keep_live(&self) -> crate::plan::KeepLive {
+        crate::plan::KeepLive::All
+    }
+
+    /// [`ReadOrganization::inventory`] handed on as it is listed: `tree` gets the organization
+    /// with every OU and no account once the OU tree is complete, `accounts` each account as
+    /// soon as it is known (OU path set, tags read when the source reads them); returns the
+    /// whole inventory. The default reads it whole, then hands it on.
+    fn inventory_streaming(
+        &self,
+        tree: oneshot::Sender<Organization>,
+        accounts: mpsc::UnboundedSender<Account>,
+    ) -> impl Future<Output = Result<Organization, BoxError>> + Send {
+        async move {
+            let organization = self.inventory().await?;
+            let _ = tree.send(Organization {
+                accounts: Vec::new(),
+                ..organization.clone()
+            });
+            for account in &organization.accounts {
+                let _ = accounts.send(account.clone());
+            }
+            Ok(organization)
+        }
+    }
+
+    /// Reads the accounts handed in on `to_read` as they come, sending each result on `read`
+    /// (skipped and failed ones too, as [`ReadOrganization::read_accounts`] reports them);
+    /// returns once `to_read` is closed and every read has finished. The default reads one
+    /// account at a time through [`ReadOrganization::read_accounts`].
+    fn read_accounts_streaming(
+        &self,
+        management_account_id: &str,
+        mut to_read: mpsc::UnboundedReceiver<Account>,
+        read: mpsc::UnboundedSender<AccountRead>,
+    ) -> impl Future<Output = ()> + Send {
+        async move {
+            while let Some(account) = to_read.recv().await {
+                let only = [account.id.clone()];
+                let organization = Organization {
+                    id: String::new(),
+                    management_account_id: management_account_id.to_owned(),
+                    root_id: String::new(),
+                    accounts: vec![account],
+                    organizational_units: Vec::new(),
+                };
+                for outcome in self.read_accounts(&organization, &only, &|_| {}).await {
+                    let _ = read.send(outcome);
+                }
+            }
+        }
+    }
 }
 
 /// Changes the organization. Implementations refuse to touch their own access role.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc};
 use warden_plan::live::LiveAccount;
-use warden_spec::org::{AccountStatus, Organization};
+use warden_spec::org::{Account, AccountStatus, Organization};
 
 use crate::account::AccessRole;
 use crate::client::Aws;
@@ -99,16 +99,7 @@ impl Aws {
             if !request.only_accounts.is_empty() && !request.only_accounts.contains(&account.id) {
                 continue;
             }
-            let skip = if account.id == inventory.management_account_id
-                && !request.include_management_account
-            {
-                Some("management account (not read through the access role)".to_owned())
-            } else if account.status != AccountStatus::Active {
-                Some(format!("account is {:?}", account.status).to_lowercase())
-            } else {
-                None
-            };
-            match skip {
+            match skip_reason(account, &inventory.management_account_id, request) {
                 Some(reason) => outcomes.push(AccountOutcome {
                     account_id: account.id.clone(),
                     account_name: account.name.clone(),
@@ -200,6 +191,68 @@ impl Aws {
         outcomes
     }
 
+    /// Reads member accounts as they are handed in on `accounts` (the inventory still
+    /// listing), `request.concurrency` at a time, and sends each outcome on `outcomes` as it
+    /// finishes; skipped accounts (management, inactive) at once. `request.only_accounts` is
+    /// not consulted: the caller sends only what it wants read. Returns when `accounts` is
+    /// closed and every read has finished.
+    pub async fn read_accounts_streaming(
+        &self,
+        management_account_id: &str,
+        request: &ReadRequest,
+        mut accounts: mpsc::UnboundedReceiver<Account>,
+        outcomes: mpsc::UnboundedSender<AccountOutcome>,
+    ) {
+        let limit = Arc::new(Semaphore::new(request.concurrency.max(1)));
+        let access = Arc::new(request.access.clone());
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut task_accounts = std::collections::HashMap::new();
+        loop {
+            // Finished tasks are reaped as accounts arrive, so the set stays small.
+            let account = tokio::select! {
+                account = accounts.recv() => account,
+                Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                    report_panicked(joined, &mut task_accounts, &outcomes);
+                    continue;
+                }
+            };
+            let Some(account) = account else { break };
+            if let Some(reason) = skip_reason(&account, management_account_id, request) {
+                let _ = outcomes.send(AccountOutcome {
+                    account_id: account.id,
+                    account_name: account.name,
+                    result: AccountResult::Skipped { reason },
+                    elapsed: Duration::ZERO,
+                });
+                continue;
+            }
+            let aws = self.clone();
+            let limit = Arc::clone(&limit);
+            let access = Arc::clone(&access);
+            let sender = outcomes.clone();
+            let (account_id, account_name) = (account.id, account.name);
+            let task_account = (account_id.clone(), account_name.clone());
+            let handle = tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let started = Instant::now();
+                let result = match aws.read_one(&account_id, &access).await {
+                    Ok(live) => AccountResult::Read(live),
+                    Err(err) => AccountResult::Failed(err),
+                };
+                let _ = sender.send(AccountOutcome {
+                    account_id,
+                    account_name,
+                    result,
+                    elapsed: started.elapsed(),
+                });
+            });
+            task_accounts.insert(handle.id(), task_account);
+        }
+        while let Some(joined) = tasks.join_next_with_id().await {
+            report_panicked(joined, &mut task_accounts, &outcomes);
+        }
+    }
+
     async fn read_one(
         &self,
         account_id: &str,
@@ -207,6 +260,48 @@ impl Aws {
     ) -> Result<LiveAccount, AwsError> {
         let (_, live) = self.open_account(account_id, access).await?;
         Ok(live)
+    }
+}
+
+/// Why an account is not read through the access role, if it is not.
+fn skip_reason(
+    account: &Account,
+    management_account_id: &str,
+    request: &ReadRequest,
+) -> Option<String> {
+    if account.id == management_account_id && !request.include_management_account {
+        Some("management account (not read through the access role)".to_owned())
+    } else if account.status != AccountStatus::Active {
+        Some(format!("account is {:?}", account.status).to_lowercase())
+    } else {
+        None
+    }
+}
+
+/// A streaming read task that ended: forgotten when it reported, reported failed when it
+/// panicked (it never sent its outcome).
+fn report_panicked(
+    joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+    task_accounts: &mut std::collections::HashMap<tokio::task::Id, (String, String)>,
+    outcomes: &mpsc::UnboundedSender<AccountOutcome>,
+) {
+    let (id, panicked) = match joined {
+        Ok((id, ())) => (id, None),
+        Err(err) => (err.id(), Some(err.to_string())),
+    };
+    let Some((account_id, account_name)) = task_accounts.remove(&id) else {
+        return;
+    };
+    if let Some(message) = panicked {
+        let _ = outcomes.send(AccountOutcome {
+            result: AccountResult::Failed(AwsError::Task {
+                account_id: account_id.clone(),
+                message,
+            }),
+            account_id,
+            account_name,
+            elapsed: Duration::ZERO,
+        });
     }
 }
 

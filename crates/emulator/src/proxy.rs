@@ -80,8 +80,21 @@ impl ProxyStats {
     }
 }
 
+/// One call as the proxy saw it, when [`FaultProxy::record_calls`] is on: times are since
+/// recording started, `answered` once the answer (or the injected fault) was sent back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub account: String,
+    /// `service:Action`, e.g. `organizations:ListAccountsForParent`.
+    pub action: String,
+    pub received: Duration,
+    pub answered: Duration,
+}
+
 #[derive(Debug, Default)]
 struct Shared {
+    /// Per-call log: when it started and the calls so far (`None`: not recording).
+    calls: Mutex<Option<(Instant, Vec<CallRecord>)>>,
     faults: Mutex<FaultConfig>,
     stats: Mutex<ProxyStats>,
     counter: AtomicU64,
@@ -190,6 +203,32 @@ impl FaultProxy {
 
     pub fn faults(&self) -> FaultConfig {
         lock(&self.shared.faults).clone()
+    }
+
+    /// Starts (again) a log of every call with when it was received and answered, e.g. to see
+    /// which calls overlap; off until called.
+    pub fn record_calls(&self) {
+        *lock(&self.shared.calls) = Some((Instant::now(), Vec::new()));
+    }
+
+    /// The calls logged since [`FaultProxy::record_calls`], in the order they were answered.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        lock(&self.shared.calls)
+            .as_ref()
+            .map(|(_, calls)| calls.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Logs one answered call when recording is on.
+fn log_call(shared: &Shared, info: &RequestInfo, received: Instant) {
+    if let Some((start, calls)) = lock(&shared.calls).as_mut() {
+        calls.push(CallRecord {
+            account: info.account.clone(),
+            action: info.action.clone(),
+            received: received.saturating_duration_since(*start),
+            answered: start.elapsed(),
+        });
     }
 }
 
@@ -699,6 +738,7 @@ async fn serve_connection(
                     .get_mut()
                     .write_all(&error_response(fault, &info, number))
                     .await?;
+                log_call(&shared, &info, received);
                 if request.close {
                     return Ok(());
                 }
@@ -721,6 +761,7 @@ async fn serve_connection(
             return Ok(());
         }
         client.get_mut().write_all(&response.raw()).await?;
+        log_call(&shared, &info, received);
         let overhead = received
             .elapsed()
             .saturating_sub(upstream_time)

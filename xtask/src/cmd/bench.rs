@@ -56,6 +56,9 @@ pub struct PlanBench {
     /// Accounts read at the same time.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// `bench plan`: timed runs on the one seeded organization (min / median / max).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -107,6 +110,7 @@ fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
             roles: args.roles,
             latency_ms: args.latency_ms,
             concurrency: args.concurrency,
+            runs: args.runs,
         },
         &server,
         &repo,
@@ -218,6 +222,7 @@ fn bench_snapshot(args: &PlanBench) -> anyhow::Result<ExitCode> {
         roles: args.roles,
         latency_ms: args.latency_ms,
         concurrency: args.concurrency,
+        runs: args.runs,
     };
     let result = runtime()?.block_on(warden_app::bench_snapshot::snapshot_bench(
         &bench, &server, &work,

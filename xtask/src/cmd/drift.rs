@@ -58,6 +58,9 @@ pub struct Args {
     /// Read the organization from a snapshot directory (`cargo xtask snapshot`), not AWS.
     #[arg(long, value_name = "DIR")]
     pub snapshot: Option<PathBuf>,
+    /// Use the inventory an earlier plan or drift cached while younger than this (`15m`, `2h`).
+    #[arg(long, value_name = "AGE", default_value = "0", value_parser = warden_app::plan::parse_max_age)]
+    pub inventory_max_age: std::time::Duration,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -86,12 +89,14 @@ fn drift_command(args: &Args) -> anyhow::Result<ExitCode> {
             warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await
         } else {
             let (org, request) = live(&root, &definitions, &args.connection).await?;
+            let org = org.caching_inventory(&root, &definitions.config, args.inventory_max_age);
             let request = request.selecting(&args.accounts, &args.ous);
             warden_app::read_only_plan(&org, &definitions, &request, today, &progress).await
         };
         bar.finish_and_clear();
         anyhow::Ok(read?)
     })?;
+    eprint!("{}", outcome.inventory_note());
     let mut plan = outcome.plan.clone();
     warden_plan::review::retain_roles(&mut plan, &args.roles);
     let today = warden_app::today()?;

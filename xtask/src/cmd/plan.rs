@@ -81,6 +81,9 @@ pub struct Args {
     /// Read the organization from a snapshot directory (`cargo xtask snapshot`), not AWS.
     #[arg(long, value_name = "DIR")]
     pub snapshot: Option<PathBuf>,
+    /// Use the inventory an earlier plan or drift cached while younger than this (`15m`, `2h`).
+    #[arg(long, value_name = "AGE", default_value = "0", value_parser = warden_app::plan::parse_max_age)]
+    pub inventory_max_age: std::time::Duration,
     #[command(flatten)]
     pub connection: Connection,
 }
@@ -105,9 +108,11 @@ fn plan_command(args: &Args) -> anyhow::Result<ExitCode> {
             return plan_with_progress(&org, &definitions, &request).await;
         }
         let (org, request) = live(&root, &definitions, &args.connection).await?;
+        let org = org.bounded_for_plan(&root, &definitions.config, args.inventory_max_age);
         let request = request.selecting(&args.accounts, &args.ous);
         plan_with_progress(&org, &definitions, &request).await
     })?;
+    eprint!("{}", outcome.inventory_note());
     warden_app::plan::save_inventory(&root, &outcome.organization);
     let mut plan = outcome.plan.clone();
     warden_plan::review::retain_roles(&mut plan, &args.roles);
