@@ -493,3 +493,100 @@ async fn a_role_written_between_two_writes_of_one_apply_is_refused_and_the_rest_
     let reader = live.role("reader").unwrap();
     assert!(!allows_put(&reader.inline_policies["data"]));
 }
+
+/// An SCP swapped in place (an allow list moving from s3 to ec2) goes through a document
+/// within both before the accounts and gets its new content after them; someone rewrites it
+/// between the two writes, so the second is refused and their content stays (read back live).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_scp_written_between_its_two_updates_is_refused_at_the_second() {
+    let world = world().await;
+    let allow_list = |actions: &str| {
+        format!(
+            r#"
+kind: Scp
+name: allow-list
+description: What workloads may use.
+targets:
+  ous: [Root/Workloads]
+statements:
+  - Sid: Allowed
+    Effect: Allow
+    justification: The guardrail the test scenario relies on.
+    Action: {actions}
+    Resource: "*"
+"#
+        )
+    };
+    write(
+        world.repo.path(),
+        "scps/allow-list.yaml",
+        &allow_list("[s3:*, iam:*]"),
+    );
+    world.converge().await;
+    write(
+        world.repo.path(),
+        "scps/allow-list.yaml",
+        &allow_list("[ec2:*, iam:*]"),
+    );
+    let plan = world.plan().await;
+    let scps = plan.organization.as_ref().unwrap();
+    assert_eq!(scps.phases, vec![Phase::Narrow, Phase::Widen], "{scps:#?}");
+    let Change::UpdateScp {
+        document: middle,
+        policy_id,
+        ..
+    } = &scps.changes[0]
+    else {
+        panic!("{scps:#?}")
+    };
+    let middle = middle.to_ascii_lowercase();
+    assert!(
+        middle.contains("iam:*") && !middle.contains("s3:*") && !middle.contains("ec2:*"),
+        "{middle}"
+    );
+
+    let (aws, id) = (world.aws.clone(), policy_id.clone());
+    let theirs =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let (report, audit) = world
+        .apply_with(&plan, move |record| {
+            if matches!(record.change, Change::UpdateScp { .. }) && record.result == "ok" {
+                let aws = aws.clone();
+                tokio::task::block_in_place(|| {
+                    tokio::runtime::Handle::current()
+                        .block_on(aws.update_scp(&id, None, None, Some(theirs)))
+                        .unwrap();
+                });
+            }
+        })
+        .await;
+    let text = warden_plan::report::render_apply_report(&report);
+    let organization = report.organization.as_ref().unwrap();
+    assert!(organization.changes[0].result.is_applied(), "{text}");
+    assert!(
+        matches!(&organization.changes[1].result,
+            ChangeResult::Failed(reason) if reason.starts_with(REFUSED) && reason.contains("`allow-list`")),
+        "{text}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.result.starts_with("refused: changed since the plan")),
+        "{audit:#?}"
+    );
+    let live = world.aws.read_scps().await.unwrap();
+    let scp = live.iter().find(|s| s.name == "allow-list").unwrap();
+    assert!(
+        !scp.content.to_ascii_lowercase().contains("ec2:*"),
+        "the refused update was not made: {}",
+        scp.content
+    );
+    assert!(
+        warden_policy::equivalent(
+            &warden_policy::parse_policy(&scp.content).unwrap(),
+            &warden_policy::parse_policy(theirs).unwrap()
+        ),
+        "their content stays: {}",
+        scp.content
+    );
+}

@@ -575,6 +575,8 @@ impl<'p> ScpRun<'p> {
         } else {
             split..self.plan.changes.len()
         };
+        // The accounts' changes ran since the last SCP write: read again before the next one.
+        lock(&self.expected).last = None;
         let expected = &self.expected;
         let mut executor = |change: Change| {
             let expected = Arc::clone(expected);
