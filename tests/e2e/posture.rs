@@ -180,6 +180,8 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
     fixture::set_strong_password_policy(&prod_admin)
         .await
         .unwrap();
+    // prod's own finding, for `--account dev` to leave out.
+    role(&prod_admin, "prod-vendor-unknown", OUTSIDE).await;
 
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("snap");
@@ -217,6 +219,38 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
     // Judged today: everything was created minutes ago.
     let now = lint(today);
     assert_eq!(now.accounts, 2, "{:?}", now.unread);
+    // Narrowed to one account, by name or id: only its findings, exactly; an unknown account
+    // is refused.
+    let request = PostureRequest {
+        catalog: warden_catalog::Catalog::embedded(),
+        config: LintConfig::default(),
+        posture: PostureConfig::default(),
+        today,
+        definitions: Some(&definitions),
+    };
+    let of_dev: Vec<Finding> = now
+        .findings
+        .iter()
+        .filter(|finding| finding.account.as_deref() == Some(dev.as_str()))
+        .cloned()
+        .collect();
+    assert!(
+        now.findings
+            .iter()
+            .any(|finding| finding.account.as_deref() == Some(prod.as_str())),
+        "prod has findings to leave out"
+    );
+    for wanted in ["dev", dev.as_str()] {
+        let only =
+            warden_app::posture::lint_snapshot_account(&dir, &request, Some(wanted)).unwrap();
+        assert_eq!(only.accounts, 1);
+        assert_eq!(only.findings, of_dev, "--account {wanted}");
+    }
+    let unknown = warden_app::posture::lint_snapshot_account(&dir, &request, Some("staging"));
+    assert!(
+        unknown.is_err_and(|err| err.to_string().contains("`staging`")),
+        "an account the snapshot does not hold is refused"
+    );
     let findings = &now.findings;
     assert_eq!(
         hits(findings, "WL750"),
@@ -228,9 +262,14 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
         [(dev.clone(), "ops".to_string())],
         "policies through group `admins`: ops fires, alice (no policies) is the twin"
     );
+    let mut outside = vec![
+        (dev.clone(), "vendor-unknown".to_string()),
+        (prod.clone(), "prod-vendor-unknown".to_string()),
+    ];
+    outside.sort();
     assert_eq!(
         hits(findings, "WL550"),
-        [(dev.clone(), "vendor-unknown".to_string())],
+        outside,
         "the listed vendor and the organization's own account are the twins"
     );
     let weak: Vec<&Finding> = findings.iter().filter(|f| f.rule == "WL756").collect();
@@ -360,6 +399,31 @@ async fn posture_rules_fire_on_planted_cases_and_stay_silent_on_compliant_twins(
     ] {
         assert!(rules.contains(rule), "{rule} missing from {rules:?}");
     }
+    // `--snapshot DIR --account dev`: exactly the findings of the whole run that are dev's (or
+    // of no account), posture findings included; by name or by id alike.
+    let expected: Vec<serde_json::Value> = from_snapshot
+        .iter()
+        .filter(|finding| finding["account"].is_null() || finding["account"] == dev.as_str())
+        .cloned()
+        .collect();
+    assert!(
+        from_snapshot
+            .iter()
+            .any(|finding| finding["account"] == prod.as_str()
+                && finding["rule"]
+                    .as_str()
+                    .is_some_and(|rule| rule == "WL550" || rule.starts_with("WL75"))),
+        "the whole run has posture findings of prod"
+    );
+    let snapshot_dev = cli(&["--snapshot", &snap, "--account", "dev"]);
+    assert_eq!(snapshot_dev, expected);
+    assert!(
+        snapshot_dev
+            .iter()
+            .any(|finding| finding["rule"] == "WL751" && finding["principal"] == "ops"),
+        "{snapshot_dev:#?}"
+    );
+    assert_eq!(cli(&["--snapshot", &snap, "--account", &dev]), snapshot_dev);
     // `--live --account dev` reads only that account.
     let only_dev = cli(&["--live", "--account", "dev", "--endpoint-url", &endpoint]);
     assert!(

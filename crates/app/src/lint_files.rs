@@ -71,7 +71,7 @@ impl LintRequest {
             _ => None,
         };
         let definitions = definitions.as_ref();
-        let posture = crate::posture::lint_snapshot(
+        let posture = crate::posture::lint_snapshot_account(
             dir,
             &crate::posture::PostureRequest {
                 catalog: Catalog::embedded(),
@@ -82,6 +82,7 @@ impl LintRequest {
                 today: self.today,
                 definitions,
             },
+            self.account.as_deref(),
         )?;
         let accounts = posture.accounts;
         linted

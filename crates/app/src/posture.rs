@@ -61,10 +61,27 @@ impl PostureLint {
 
 /// Lints the live state a snapshot holds (see `warden-snapshot`).
 pub fn lint_snapshot(dir: &Path, request: &PostureRequest<'_>) -> Result<PostureLint, AppError> {
+    lint_snapshot_account(dir, request, None)
+}
+
+/// [`lint_snapshot`] narrowed to one account (`--account`, by id or by the name the snapshot's
+/// organization gives it): only that account is read and linted, and only it can be listed as
+/// not read. An account the snapshot's organization does not know is an error.
+pub fn lint_snapshot_account(
+    dir: &Path,
+    request: &PostureRequest<'_>,
+    account: Option<&str>,
+) -> Result<PostureLint, AppError> {
     let snapshot = Snapshot::open(dir).map_err(source)?;
     let organization = snapshot.organization().map_err(source)?.organization;
+    let only = account
+        .map(|wanted| account_id_in(&organization, wanted, dir))
+        .transpose()?;
     let mut result = PostureLint::default();
     for entry in snapshot.accounts() {
+        if only.as_deref().is_some_and(|id| id != entry.id) {
+            continue;
+        }
         if entry.status != AccountStatus::Read {
             result
                 .unread
@@ -84,6 +101,27 @@ pub fn lint_snapshot(dir: &Path, request: &PostureRequest<'_>) -> Result<Posture
     }
     warden_lint::finding::sort_findings(&mut result.findings);
     Ok(result)
+}
+
+/// The id of the account `wanted` names in `organization`, by id or by name (the management
+/// account by its id).
+fn account_id_in(
+    organization: &Organization,
+    wanted: &str,
+    dir: &Path,
+) -> Result<String, AppError> {
+    if organization.management_account_id == wanted {
+        return Ok(wanted.to_string());
+    }
+    organization
+        .accounts
+        .iter()
+        .find(|account| account.id == wanted || account.name == wanted)
+        .map(|account| account.id.clone())
+        .ok_or_else(|| AppError::UnknownAccount {
+            account: wanted.to_string(),
+            file: dir.display().to_string(),
+        })
 }
 
 /// Lints accounts already in memory (a live read, a test); findings point at `aws:<account>`.
