@@ -47,6 +47,8 @@ pub struct Catalog {
     services_text: Cow<'static, str>,
     /// Sorted by prefix.
     slots: Vec<Slot>,
+    /// The slots' prefixes, for lookups.
+    prefixes: NameTable,
     global: GlobalConditionKeys,
     /// Global keys by the part of their name before `:`, lowercase and sorted: each head with
     /// the indexes (into `global.keys`, in order) of its keys and of the keys whose head is a
@@ -66,6 +68,77 @@ struct Slot {
     service: OnceLock<Loaded>,
 }
 
+/// Names sorted by lowercase, stored lowercase end to end in one buffer, so a binary search
+/// reads two arrays instead of following a pointer to every name it compares (lookups were
+/// dominated by cache misses on the names of scattered `Action`s and `Slot`s).
+#[derive(Debug, Default)]
+struct NameTable {
+    bytes: Vec<u8>,
+    /// End of each name in `bytes`.
+    ends: Vec<u32>,
+}
+
+impl NameTable {
+    fn of<'n>(names: impl Iterator<Item = &'n str>) -> NameTable {
+        let mut table = NameTable::default();
+        for name in names {
+            table
+                .bytes
+                .extend(name.bytes().map(|byte| byte.to_ascii_lowercase()));
+            table
+                .ends
+                .push(u32::try_from(table.bytes.len()).unwrap_or(u32::MAX));
+        }
+        table
+    }
+
+    fn name(&self, index: usize) -> &[u8] {
+        let start = match index.checked_sub(1) {
+            Some(before) => self.ends.get(before).map_or(0, |end| *end as usize),
+            None => 0,
+        };
+        let end = self.ends.get(index).map_or(start, |end| *end as usize);
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+
+    /// The index of `name` (compared ignoring ASCII case), as `binary_search` answers.
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        let wanted = name.as_bytes();
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match cmp_bytes_ignore_ascii_case(self.name(mid), wanted) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(low)
+    }
+
+    /// The first index whose name starts with `head` or sorts after it.
+    fn first_from(&self, head: &[u8]) -> usize {
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if cmp_bytes_ignore_ascii_case(self.name(mid), head).is_lt()
+                && !starts_ignore_ascii_case(self.name(mid), head)
+            {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        low
+    }
+}
+
+/// Does `name` start with `head`, ignoring ASCII case?
+fn starts_ignore_ascii_case(name: &[u8], head: &[u8]) -> bool {
+    name.get(..head.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(head))
+}
+
 /// A parsed service and the byte order of its action names (the order of [`ActionId`]s).
 #[derive(Debug)]
 struct Loaded {
@@ -74,6 +147,8 @@ struct Loaded {
     rank: Vec<u16>,
     /// Rank → position in `service.actions`.
     position: Vec<u16>,
+    /// The action names in `service.actions` order, for lookups.
+    names: NameTable,
 }
 
 impl Loaded {
@@ -96,10 +171,12 @@ impl Loaded {
                 *slot = u16::try_from(order).unwrap_or(u16::MAX);
             }
         }
+        let names = NameTable::of(service.actions.iter().map(|action| action.name.as_str()));
         Loaded {
             service,
             rank,
             position,
+            names,
         }
     }
 }
@@ -166,11 +243,13 @@ impl Catalog {
             serde_json::from_str(files.condition_key_prefixes)
                 .map_err(|err| invalid(CONDITION_KEY_PREFIXES_FILE, &err))?;
         let slots = index_lines(&services_text)?;
+        let names = NameTable::of(slots.iter().map(|slot| slot.prefix.as_str()));
         let (global_by_head, global_templated) = index_global_keys(&global);
         Ok(Catalog {
             manifest,
             services_text,
             slots,
+            prefixes: names,
             global,
             global_by_head,
             global_templated,
@@ -256,8 +335,8 @@ impl Catalog {
 
     /// The service with this prefix, case-insensitively.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        self.slots
-            .binary_search_by(|slot| cmp_ignore_ascii_case(&slot.prefix, prefix))
+        self.prefixes
+            .find(prefix)
             .ok()
             .and_then(|index| self.slots.get(index))
             .map(|slot| self.slot_service(slot))
@@ -267,14 +346,22 @@ impl Catalog {
     /// name: use [`Catalog::expand`].
     pub fn action(&self, name: &str) -> Result<&Action, LookupError> {
         let (service_part, action_part) = split_action(name)?;
-        let service = self
-            .service(service_part)
+        let loaded = self
+            .prefixes
+            .find(service_part)
+            .ok()
+            .and_then(|index| self.slots.get(index))
+            .map(|slot| self.slot_loaded(slot))
             .ok_or_else(|| LookupError::UnknownService {
                 service: service_part.to_string(),
                 input: name.to_string(),
             })?;
-        service
-            .action(action_part)
+        let service = &loaded.service;
+        loaded
+            .names
+            .find(action_part)
+            .ok()
+            .and_then(|position| service.actions.get(position))
             .ok_or_else(|| LookupError::UnknownAction {
                 service: service.prefix.clone(),
                 action: action_part.to_string(),
@@ -349,16 +436,9 @@ impl Catalog {
 
     /// The id of an action of this catalog (as [`Catalog::action`] finds it).
     pub fn action_id(&self, action: &Action) -> Option<ActionId> {
-        let slot = self
-            .slots
-            .binary_search_by(|slot| cmp_ignore_ascii_case(&slot.prefix, &action.service))
-            .ok()?;
+        let slot = self.prefixes.find(&action.service).ok()?;
         let loaded = self.slot_loaded(self.slots.get(slot)?);
-        let position = loaded
-            .service
-            .actions
-            .binary_search_by(|candidate| cmp_ignore_ascii_case(&candidate.name, &action.name))
-            .ok()?;
+        let position = loaded.names.find(&action.name).ok()?;
         Some(ActionId::new(slot, *loaded.rank.get(position)?))
     }
 
@@ -391,10 +471,7 @@ impl Catalog {
             input: pattern.to_string(),
         };
         let slots: Vec<usize> = if literal_service {
-            let slot = self
-                .slots
-                .binary_search_by(|slot| cmp_ignore_ascii_case(&slot.prefix, service_part))
-                .map_err(|_| unknown())?;
+            let slot = self.prefixes.find(service_part).map_err(|_| unknown())?;
             vec![slot]
         } else {
             let slots: Vec<usize> = self
@@ -423,11 +500,7 @@ impl Catalog {
         if !wildcard::has_wildcard(action_part) {
             // The common case (most patterns name one action): binary searches.
             for (slot, loaded) in loaded {
-                if let Ok(position) = loaded
-                    .service
-                    .actions
-                    .binary_search_by(|action| cmp_ignore_ascii_case(&action.name, action_part))
-                {
+                if let Ok(position) = loaded.names.find(action_part) {
                     visit(slot, loaded, position);
                 }
             }
@@ -444,23 +517,17 @@ impl Catalog {
         let head = &action_part.as_bytes()[..head_len];
         let head_only = action_part.len() == head_len + 1 && action_part.ends_with('*');
         for (slot, loaded) in loaded {
-            let actions = &loaded.service.actions;
-            let starts = |action: &Action| {
-                action
-                    .name
-                    .as_bytes()
-                    .get(..head.len())
-                    .is_some_and(|start| start.eq_ignore_ascii_case(head))
-            };
-            let first = actions.partition_point(|action| {
-                !starts(action) && cmp_bytes_ignore_ascii_case(action.name.as_bytes(), head).is_lt()
-            });
-            for (position, action) in actions.iter().enumerate().skip(first) {
-                if !starts(action) {
+            let names = &loaded.names;
+            for position in names.first_from(head)..loaded.service.actions.len() {
+                let name = names.name(position);
+                if !starts_ignore_ascii_case(name, head) {
                     break;
                 }
-                if head_only || wildcard::match_segments(&segments, &action.name, Case::Insensitive)
-                {
+                let matched = head_only
+                    || loaded.service.actions.get(position).is_some_and(|action| {
+                        wildcard::match_segments(&segments, &action.name, Case::Insensitive)
+                    });
+                if matched {
                     visit(slot, loaded, position);
                 }
             }
