@@ -256,41 +256,27 @@ async fn an_scp_narrowing_goes_before_the_iam_widening_and_its_failure_holds_it_
         "{text}"
     );
 
-    // The proxy's counts as each change's call returns: when the SCP attachment returns, no
-    // PutRolePolicy has reached the emulator; when PutRolePolicy returns, AttachPolicy has.
-    world.proxy.reset_stats();
-    let seen: Arc<Mutex<Vec<(String, u64, u64)>>> = Arc::default();
-    let (proxy, log) = (Arc::clone(&world.proxy), Arc::clone(&seen));
-    let (report, _) = world
-        .apply_with(&plan, move |record| {
-            let stats = proxy.stats();
-            log.lock().unwrap().push((
-                match &record.change {
-                    Change::AttachScp { .. } => "attach scp".to_string(),
-                    Change::PutInlinePolicy { .. } => "put inline".to_string(),
-                    other => other.to_string(),
-                },
-                stats.calls_for_action("organizations:AttachPolicy"),
-                stats.calls_for_action("iam:PutRolePolicy"),
-            ));
-        })
-        .await;
+    // The proxy's log of calls: the SCP attachment is answered before PutRolePolicy is
+    // received.
+    world.proxy.record_calls();
+    let (report, _) = world.apply_with(&plan, |_| {}).await;
     assert!(
         report.succeeded(),
         "{}",
         warden_plan::report::render_apply_report(&report)
     );
-    let seen = seen.lock().unwrap().clone();
-    let when = |kind: &str| {
-        seen.iter()
-            .find(|(k, _, _)| k == kind)
-            .cloned()
-            .unwrap_or_else(|| panic!("no `{kind}` in {seen:#?}"))
+    let calls = world.proxy.calls();
+    let first = |action: &str| {
+        calls
+            .iter()
+            .find(|call| call.action == action)
+            .unwrap_or_else(|| panic!("no `{action}` in {calls:#?}"))
     };
-    let (_, attached, put) = when("attach scp");
-    assert!(attached >= 1 && put == 0, "{seen:#?}");
-    let (_, attached, put) = when("put inline");
-    assert!(attached >= 1 && put >= 1, "{seen:#?}");
+    let (attach, put) = (
+        first("organizations:AttachPolicy"),
+        first("iam:PutRolePolicy"),
+    );
+    assert!(attach.answered <= put.received, "{calls:#?}");
     let live = world.admin().await.read_account().await.unwrap();
     assert!(allows_put(
         &live.role("app").unwrap().inline_policies["data"]
