@@ -737,3 +737,7 @@ mod seeded {
         );
     }
 }
+
+/// WL790 on live IAM (`lint --snapshot`, `lint --live`) against moto.
+#[path = "paths_live.rs"]
+mod paths_live;
