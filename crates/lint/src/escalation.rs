@@ -118,10 +118,83 @@ type Grant = Option<(usize, usize)>;
 /// An action, whether it is the method's key action, and the service a passed role goes to.
 type GrantKey = (&'static str, bool, Option<String>);
 
-/// Grants already worked out for one holder, by action, key-ness and passed-to service.
-#[derive(Default)]
-struct Grants {
+/// Grants already worked out for one holder, by action, key-ness and passed-to service, and
+/// the holder's statements by the service their patterns name.
+struct Grants<'p> {
     known: Vec<(GrantKey, Grant)>,
+    statements: StatementIndex<'p>,
+}
+
+/// Statement `(policy, index)` pairs of a holder by the literal service of their `Action`
+/// patterns, so that asking about `iam:PassRole` looks only at statements that name `iam`
+/// actions (and at those that may name any service). Every other statement cannot name the
+/// action, so neither allows nor denies it.
+struct StatementIndex<'p> {
+    /// Service part as written (compared ignoring ASCII case), sorted, with the statement.
+    by_service: Vec<(&'p str, (usize, usize))>,
+    /// `NotAction`, and patterns whose service part has a wildcard (or no `:`), in order.
+    any: Vec<(usize, usize)>,
+}
+
+impl<'p> StatementIndex<'p> {
+    fn of(policies: &[&'p PolicySubject]) -> StatementIndex<'p> {
+        let mut by_service = Vec::new();
+        let mut any = Vec::new();
+        for (policy_index, policy) in policies.iter().enumerate() {
+            for (index, statement) in policy.document.statements.iter().enumerate() {
+                let at = (policy_index, index);
+                let patterns = match &statement.action {
+                    ActionClause::NotAction(_) => {
+                        any.push(at);
+                        continue;
+                    }
+                    ActionClause::Action(patterns) => patterns,
+                };
+                let mut anywhere = false;
+                for pattern in patterns.iter() {
+                    match pattern.split_once(':') {
+                        Some((service, _)) if !service.contains(['*', '?', '$']) => {
+                            by_service.push((service, at));
+                        }
+                        _ => anywhere = true,
+                    }
+                }
+                if anywhere {
+                    any.push(at);
+                }
+            }
+        }
+        by_service.sort_by(|(a, at_a), (b, at_b)| {
+            cmp_ignore_ascii_case(a, b).then_with(|| at_a.cmp(at_b))
+        });
+        by_service.dedup_by(|(a, at_a), (b, at_b)| at_a == at_b && a.eq_ignore_ascii_case(b));
+        StatementIndex { by_service, any }
+    }
+
+    /// The statements that may name an action of `service`, in policy and statement order.
+    fn candidates(&self, service: &str) -> Vec<(usize, usize)> {
+        let first = self
+            .by_service
+            .partition_point(|(named, _)| cmp_ignore_ascii_case(named, service).is_lt());
+        let mut found: Vec<(usize, usize)> = self
+            .by_service
+            .iter()
+            .skip(first)
+            .take_while(|(named, _)| named.eq_ignore_ascii_case(service))
+            .map(|(_, at)| *at)
+            .chain(self.any.iter().copied())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+/// Compares two strings as if both were ASCII-lowercased, without allocating.
+fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|byte| byte.to_ascii_lowercase())
+        .cmp(b.bytes().map(|byte| byte.to_ascii_lowercase()))
 }
 
 /// The services a holder's `Allow` statements can name (`any` for service wildcards and
@@ -154,7 +227,10 @@ impl Holder<'_> {
     pub fn escalations(&self) -> Vec<Found<'static>> {
         let named = self.named_services();
         let mut found: Vec<(Found<'static>, Vec<&'static str>)> = Vec::new();
-        let mut grants = Grants::default();
+        let mut grants = Grants {
+            known: Vec::new(),
+            statements: StatementIndex::of(&self.policies),
+        };
         for method in methods() {
             // Most policies name a few services: skip methods they cannot reach at once.
             let reachable = |action: &String| named.reaches(action.as_str());
@@ -216,7 +292,12 @@ impl Holder<'_> {
     }
 
     /// `grant`, remembered per action: `iam:PassRole` alone is in 51 methods.
-    fn cached_grant(&self, method: &Method, action: &'static str, grants: &mut Grants) -> Grant {
+    fn cached_grant(
+        &self,
+        method: &Method,
+        action: &'static str,
+        grants: &mut Grants<'_>,
+    ) -> Grant {
         let key = (
             action,
             method.is_key(action),
@@ -229,7 +310,7 @@ impl Holder<'_> {
         if let Some((_, grant)) = grants.known.iter().find(|(known, _)| *known == key) {
             return *grant;
         }
-        let grant = self.grant(method, action);
+        let grant = self.grant(method, action, &grants.statements);
         grants.known.push((key, grant));
         grant
     }
@@ -237,7 +318,7 @@ impl Holder<'_> {
     fn allows_method(
         &self,
         method: &'static Method,
-        grants: &mut Grants,
+        grants: &mut Grants<'_>,
     ) -> Option<(Found<'static>, Vec<&'static str>)> {
         let mut key: Grant = None;
         let mut first: Grant = None;
@@ -277,27 +358,33 @@ impl Holder<'_> {
     /// The first statement that allows `action` for `method` (on resources that matter for
     /// its key action, under conditions that can hold), unless a boundary does not allow it or
     /// an unconditional deny takes it away.
-    fn grant(&self, method: &Method, action: &str) -> Grant {
+    fn grant(&self, method: &Method, action: &str, statements: &StatementIndex<'_>) -> Grant {
         let key = method.is_key(action);
         let passed_to = method
             .passed_to_service
             .as_deref()
             .filter(|_| action.eq_ignore_ascii_case("iam:PassRole"));
         let mut grant = None;
-        for (policy_index, policy) in self.policies.iter().enumerate() {
-            for (index, statement) in policy.document.statements.iter().enumerate() {
-                if statement.effect == Effect::Deny {
-                    if denies(statement, action) {
-                        return None;
-                    }
-                    continue;
+        let service = action.split_once(':').map_or("", |(service, _)| service);
+        for (policy_index, index) in statements.candidates(service) {
+            let Some(statement) = self
+                .policies
+                .get(policy_index)
+                .and_then(|policy| policy.document.statements.get(index))
+            else {
+                continue;
+            };
+            if statement.effect == Effect::Deny {
+                if denies(statement, action) {
+                    return None;
                 }
-                if grant.is_none()
-                    && allows(statement, action, key)
-                    && self.conditions_can_hold(statement, action, passed_to)
-                {
-                    grant = Some((policy_index, index));
-                }
+                continue;
+            }
+            if grant.is_none()
+                && allows(statement, action, key)
+                && self.conditions_can_hold(statement, action, passed_to)
+            {
+                grant = Some((policy_index, index));
             }
         }
         if let Some(boundary) = self.boundary {
@@ -709,6 +796,38 @@ mod tests {
             "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}}}]),
         );
         assert!(found(&[&template], None).is_empty());
+    }
+
+    /// Statements are looked up by the service their patterns name; those that may name any
+    /// service (`NotAction`, `*:…`, `i?m:…`) are still asked, in order, allowing and denying.
+    #[test]
+    fn statements_of_other_services_are_skipped_and_wildcard_services_are_not() {
+        let mixed = policy(json!([
+            {"Effect": "Allow", "Action": ["s3:GetObject", "ec2:DescribeInstances"], "Resource": "*"},
+            {"Effect": "Allow", "Action": ["s3:PutObject", "IAM:createPolicyVersion"], "Resource": "*"}
+        ]));
+        assert_eq!(found(&[&mixed], None), ["iam-create-policy-version"]);
+        let wildcard_service = policy(json!([
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "i?m:CreatePolicyVersion", "Resource": "*"}
+        ]));
+        assert_eq!(
+            found(&[&wildcard_service], None),
+            ["iam-create-policy-version"]
+        );
+        let not_action = policy(json!([
+            {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}
+        ]));
+        assert!(
+            found(&[&not_action], None).contains(&"iam-create-policy-version".to_string()),
+            "{:?}",
+            found(&[&not_action], None)
+        );
+        let denied_anywhere = policy(json!([
+            {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"},
+            {"Effect": "Deny", "Action": "*:CreatePolicyVersion", "Resource": "*"}
+        ]));
+        assert!(found(&[&denied_anywhere], None).is_empty());
     }
 
     #[test]

@@ -111,9 +111,12 @@ pub struct DocumentSize {
 impl DocumentSize {
     /// Measures a document the way Warden sends it (minified JSON).
     pub fn of(document: &PolicyDocument) -> DocumentSize {
+        // Both counts over one serialization (`organizations_characters` and
+        // `iam_document_characters` each serialize the document).
+        let minified = document.to_json_string();
         DocumentSize {
-            minified: warden_policy::size::organizations_characters(document),
-            non_whitespace: warden_policy::size::iam_document_characters(document),
+            minified: minified.chars().count(),
+            non_whitespace: warden_policy::size::iam_characters(&minified),
         }
     }
 }
@@ -367,4 +370,27 @@ pub fn date_from_unix_seconds(seconds: i64) -> Option<time::Date> {
     time::OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
         .map(time::OffsetDateTime::date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sizes come from one serialization; they must be what the policy crate's two counts give.
+    #[test]
+    fn document_size_counts_as_the_policy_crate_does() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Café", "Effect": "Allow",
+            "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/naïve name/*"}]}"#;
+        let document = warden_policy::parse_policy(text).unwrap();
+        let size = DocumentSize::of(&document);
+        assert_eq!(
+            size.minified,
+            warden_policy::size::organizations_characters(&document)
+        );
+        assert_eq!(
+            size.non_whitespace,
+            warden_policy::size::iam_document_characters(&document)
+        );
+        assert!(size.minified > size.non_whitespace, "{size:?}");
+    }
 }
