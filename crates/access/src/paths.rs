@@ -214,10 +214,11 @@ fn no_policies() -> &'static warden_eval::CompiledPolicySet {
         .get_or_init(|| warden_eval::CompiledPolicySet::compile(&warden_eval::PolicySet::default()))
 }
 
-/// The actions probed on targets (roles, users, groups, their policies): a principal whose
+/// Actions of which every edge, permissions change and boundary removal probes at least one
+/// (pass-role methods always probe `iam:PassRole`, whatever else they need): a principal whose
 /// identity policies allow none of them reaches another principal only through a trust policy
 /// that names it (or everyone) directly.
-fn target_actions(pass_role: &[&Method]) -> Vec<String> {
+fn target_actions() -> Vec<String> {
     let mut actions: Vec<String> = [
         "iam:PutRolePolicy",
         "iam:AttachRolePolicy",
@@ -246,11 +247,6 @@ fn target_actions(pass_role: &[&Method]) -> Vec<String> {
         CODE_EXECUTION
             .iter()
             .flat_map(|(_, _, checks)| checks.iter().map(|(action, _, _)| (*action).to_string())),
-    );
-    actions.extend(
-        pass_role
-            .iter()
-            .flat_map(|m| m.required_actions.iter().cloned()),
     );
     actions.sort_unstable();
     actions.dedup();
@@ -402,7 +398,7 @@ fn build(model: &AccessModel, prune: bool) -> Graph<'_> {
         .iter()
         .filter(|m| m.kind == "pass-role" && m.passed_to_service.is_some())
         .collect();
-    let probed = target_actions(&pass_role);
+    let probed = target_actions();
     let n = model.principals.len();
     let mut graph = Graph {
         model,
