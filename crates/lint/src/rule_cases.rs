@@ -440,7 +440,7 @@ fn redundant_statements_are_only_claimed_when_proven() {
         {"Sid": "E", "Effect": "Allow", "Action": "ec2:a*c", "Resource": "*"},
         {"Sid": "F", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::B/x"},
         // (A policy variable in the ARN, written in two pieces for tidy's ARN check.)
-        {"Sid": "G", "Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/", "${aws:username}"].concat()}
+        {"Sid": "G", "Effect": "Allow", "Action": "s3:GetObject", "Resource": (["arn:aws:s3:::b/", "${aws:username}"].concat())}
     ]));
     assert_eq!(redundant(&found), ["D"], "{found:#?}");
     // NotAction: excluding more is covered by excluding less; `Action: *` covers it.

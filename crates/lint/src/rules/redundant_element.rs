@@ -118,26 +118,42 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
     if statements.len() < 2 {
         return;
     }
-    // Condition signatures, computed once per statement, and only for statements that meet
-    // another of the same scope.
-    let signatures: Vec<std::cell::OnceCell<Option<Vec<String>>>> = statements
+    // A statement can only be covered by one of the same effect, kind of resource element and
+    // conditions: group the statements by those (one condition signature per statement with
+    // conditions) and compare within a group, not every pair of a long policy.
+    let signatures: Vec<Option<Vec<String>>> = statements
         .iter()
-        .map(|_| std::cell::OnceCell::new())
-        .collect();
-    let signature = |at: usize| {
-        signatures[at].get_or_init(|| {
-            statements[at]
+        .map(|statement| {
+            statement
                 .condition
                 .as_ref()
-                .map(|_| condition_signature(&statements[at]))
+                .map(|_| condition_signature(statement))
         })
+        .collect();
+    let key = |at: usize| {
+        (
+            statements[at].effect,
+            statements[at].resource.is_some(),
+            &signatures[at],
+        )
     };
+    let mut order: Vec<usize> = (0..statements.len()).collect();
+    order.sort_by(|a, b| key(*a).cmp(&key(*b)));
+    let mut groups: Vec<&[usize]> = vec![&[]; statements.len()];
+    for group in order.chunk_by(|a, b| key(*a) == key(*b)) {
+        for at in group {
+            groups[*at] = group;
+        }
+    }
     for (index, statement) in statements.iter().enumerate() {
+        if groups[index].len() < 2 {
+            continue;
+        }
         // The covering statement, and whether the two cover each other (the same access).
-        let by = statements.iter().enumerate().find_map(|(other, covering)| {
+        let by = groups[index].iter().find_map(|other| {
+            let (other, covering) = (*other, &statements[*other]);
             if other == index
-                || !same_scope(statement, covering)
-                || signature(index) != signature(other)
+                || statement.principal != covering.principal
                 || !statement_covered_by(statement, covering)
             {
                 return None;
@@ -175,13 +191,6 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
             format!("{} is redundant: {why}", cx.statement_label(index)),
         ));
     }
-}
-
-/// Same effect, same principal, same kind of resource element: the cheap checks first.
-fn same_scope(a: &Statement, b: &Statement) -> bool {
-    a.effect == b.effect
-        && a.principal == b.principal
-        && a.resource.is_some() == b.resource.is_some()
 }
 
 /// Every entry of every condition block as `operator|key|values`, values sorted and without
@@ -272,12 +281,23 @@ fn all_covered(entries: &[String], by: &[String], case: Case) -> bool {
         Case::Sensitive => entry.to_string(),
     };
     let exact: std::collections::HashSet<String> = by.iter().map(|b| normalized(b)).collect();
-    let patterns: Vec<&str> = by.iter().filter(judged).map(String::as_str).collect();
+    // Each wildcard with its literal head (`s3:Get` of `s3:Get*`), compared before matching.
+    let patterns: Vec<(&str, &str)> = by
+        .iter()
+        .filter(judged)
+        .map(|pattern| {
+            let head = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
+            (head, pattern.as_str())
+        })
+        .collect();
     entries.iter().all(|entry| {
         exact.contains(&normalized(entry))
-            || patterns
-                .iter()
-                .any(|pattern| entry_covered_by(entry, pattern, case))
+            || patterns.iter().any(|(head, pattern)| {
+                entry
+                    .get(..head.len())
+                    .is_some_and(|start| equal(start, head))
+                    && entry_covered_by(entry, pattern, case)
+            })
     })
 }
 
