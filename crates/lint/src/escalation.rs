@@ -205,7 +205,87 @@ struct NamedServices {
     services: Vec<String>,
 }
 
+/// The services of the methods' actions (sorted, lowercase) and what each method needs of
+/// them as bits, so that "can this holder reach the method at all" is a few bit operations
+/// instead of a lookup per action (1,582 policies × 107 methods). `None` when the data names
+/// more services than the bits hold or an action without a service: the lookups then decide.
+struct MethodServices {
+    services: Vec<String>,
+    needs: Vec<Needs>,
+}
+
+/// One method's services as bits over [`MethodServices::services`].
+struct Needs {
+    /// Every required action's service.
+    required: u128,
+    /// Per `any_of_actions` group, the services of its actions (one must be reached).
+    groups: Vec<u128>,
+}
+
+impl Needs {
+    fn met_by(&self, reached: u128) -> bool {
+        self.required & !reached == 0 && self.groups.iter().all(|group| group & reached != 0)
+    }
+}
+
+static METHOD_SERVICES: LazyLock<Option<MethodServices>> = LazyLock::new(|| {
+    let service_of = |action: &String| {
+        action
+            .split_once(':')
+            .map(|(service, _)| service.to_ascii_lowercase())
+    };
+    let mut services = Vec::new();
+    for method in methods() {
+        for action in method
+            .required_actions
+            .iter()
+            .chain(method.any_of_actions.iter().flatten())
+        {
+            services.push(service_of(action)?);
+        }
+    }
+    services.sort();
+    services.dedup();
+    if services.len() > 128 {
+        return None;
+    }
+    let bit = |action: &String| -> Option<u128> {
+        let service = service_of(action)?;
+        let index = services.binary_search(&service).ok()?;
+        Some(1u128 << index)
+    };
+    let mut needs = Vec::new();
+    for method in methods() {
+        let mut required = 0;
+        for action in &method.required_actions {
+            required |= bit(action)?;
+        }
+        let mut groups = Vec::new();
+        for group in &method.any_of_actions {
+            let mut bits = 0;
+            for action in group {
+                bits |= bit(action)?;
+            }
+            groups.push(bits);
+        }
+        needs.push(Needs { required, groups });
+    }
+    Some(MethodServices { services, needs })
+});
+
 impl NamedServices {
+    /// The bits of `services` (sorted, lowercase) the holder reaches; all of them with `any`.
+    fn mask(&self, services: &[String]) -> u128 {
+        if self.any {
+            return u128::MAX;
+        }
+        services
+            .iter()
+            .enumerate()
+            .filter(|(_, service)| self.services.binary_search(service).is_ok())
+            .fold(0, |mask, (index, _)| mask | (1u128 << index))
+    }
+
     /// `services` is sorted, lowercase and without repeats (see `named_services`).
     fn reaches(&self, action: &str) -> bool {
         self.any
@@ -231,15 +311,23 @@ impl Holder<'_> {
             known: Vec::new(),
             statements: StatementIndex::of(&self.policies),
         };
-        for method in methods() {
+        let table = METHOD_SERVICES.as_ref();
+        let reached = table.map(|table| named.mask(&table.services));
+        for (number, method) in methods().iter().enumerate() {
             // Most policies name a few services: skip methods they cannot reach at once.
-            let reachable = |action: &String| named.reaches(action.as_str());
-            if !method.required_actions.iter().all(reachable)
-                || !method
-                    .any_of_actions
-                    .iter()
-                    .all(|group| group.iter().any(reachable))
-            {
+            let needs = table.and_then(|table| table.needs.get(number));
+            let reachable = match (reached, needs) {
+                (Some(reached), Some(needs)) => needs.met_by(reached),
+                _ => {
+                    let reachable = |action: &String| named.reaches(action.as_str());
+                    method.required_actions.iter().all(reachable)
+                        && method
+                            .any_of_actions
+                            .iter()
+                            .all(|group| group.iter().any(reachable))
+                }
+            };
+            if !reachable {
                 continue;
             }
             if let Some(hit) = self.allows_method(method, &mut grants) {
@@ -796,6 +884,39 @@ mod tests {
             "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}}}]),
         );
         assert!(found(&[&template], None).is_empty());
+    }
+
+    /// The bit test of the services a method needs answers as looking up each action does.
+    #[test]
+    fn method_service_bits_agree_with_action_lookups() {
+        let table = METHOD_SERVICES
+            .as_ref()
+            .expect("the methods' services fit the bits");
+        let sets: [&[&str]; 5] = [
+            &[],
+            &["iam"],
+            &["ec2", "iam", "lambda"],
+            &["cloudformation", "glue", "iam", "sagemaker", "ssm", "sts"],
+            &["s3"],
+        ];
+        for any in [false, true] {
+            for set in sets {
+                let named = NamedServices {
+                    any,
+                    services: set.iter().map(|service| service.to_string()).collect(),
+                };
+                let mask = named.mask(&table.services);
+                for (method, needs) in methods().iter().zip(&table.needs) {
+                    let reachable = |action: &String| named.reaches(action);
+                    let looked_up = method.required_actions.iter().all(reachable)
+                        && method
+                            .any_of_actions
+                            .iter()
+                            .all(|group| group.iter().any(reachable));
+                    assert_eq!(needs.met_by(mask), looked_up, "{} {set:?}", method.id);
+                }
+            }
+        }
     }
 
     /// Statements are looked up by the service their patterns name; those that may name any

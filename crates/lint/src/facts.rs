@@ -4,6 +4,7 @@
 //! pattern as written.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, RwLock};
 
 use warden_catalog::{ActionId, Catalog, LookupError};
@@ -29,14 +30,38 @@ pub enum Resolution {
 pub struct Facts<'a> {
     pub catalog: &'a Catalog,
     /// Resolutions of the patterns seen so far in this run.
-    resolved: RwLock<HashMap<Box<str>, Resolution>>,
+    resolved: RwLock<HashMap<Box<str>, Resolution, BuildHasherDefault<Fnv>>>,
+}
+
+/// FNV-1a: patterns are short and not chosen by an attacker who gains from collisions (a
+/// policy's author only slows their own lint), and SipHash was a visible part of a lookup.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }
 
 impl<'a> Facts<'a> {
     pub fn new(catalog: &'a Catalog) -> Facts<'a> {
         Facts {
             catalog,
-            resolved: RwLock::new(HashMap::new()),
+            resolved: RwLock::new(HashMap::default()),
         }
     }
 
