@@ -36,9 +36,9 @@ pub trait ReadOrganization: Send + Sync {
         None
     }
 
-    /// What a plan over this source keeps of each account's read at least (its consumer's
-    /// need, e.g. `plan` only the objects its changes name); [`crate::plan::PlanOptions`]
-    /// may keep less. All by default.
+    /// What a plan over this source keeps of each account's read: `Changed` when the source
+    /// was set up for a consumer that needs only the objects the changes name (`plan`), which
+    /// wins over [`crate::plan::PlanOptions::keep_live`]; everything by default.
     fn keep_live(&self) -> crate::plan::KeepLive {
         crate::plan::KeepLive::All
     }
