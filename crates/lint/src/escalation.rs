@@ -116,7 +116,7 @@ pub struct Found<'m> {
 type Grant = Option<(usize, usize)>;
 
 /// An action, whether it is the method's key action, and the service a passed role goes to.
-type GrantKey = (&'static str, bool, Option<String>);
+type GrantKey = (&'static str, bool, Option<&'static str>);
 
 /// Grants already worked out for one holder, by action, key-ness and passed-to service, and
 /// the holder's statements by the service their patterns name.
@@ -200,9 +200,10 @@ fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
 /// The services a holder's `Allow` statements can name (`any` for service wildcards and
 /// `NotAction`).
 #[derive(Default)]
-struct NamedServices {
+struct NamedServices<'p> {
     any: bool,
-    services: Vec<String>,
+    /// As written; sorted and deduplicated ignoring ASCII case.
+    services: Vec<&'p str>,
 }
 
 /// The services of the methods' actions (sorted, lowercase) and what each method needs of
@@ -273,7 +274,7 @@ static METHOD_SERVICES: LazyLock<Option<MethodServices>> = LazyLock::new(|| {
     Some(MethodServices { services, needs })
 });
 
-impl NamedServices {
+impl NamedServices<'_> {
     /// The bits of `services` (sorted, lowercase) the holder reaches; all of them with `any`.
     fn mask(&self, services: &[String]) -> u128 {
         if self.any {
@@ -282,20 +283,20 @@ impl NamedServices {
         services
             .iter()
             .enumerate()
-            .filter(|(_, service)| self.services.binary_search(service).is_ok())
+            .filter(|(_, service)| {
+                self.services
+                    .binary_search_by(|named| cmp_ignore_ascii_case(named, service))
+                    .is_ok()
+            })
             .fold(0, |mask, (index, _)| mask | (1u128 << index))
     }
 
-    /// `services` is sorted, lowercase and without repeats (see `named_services`).
+    /// `services` is sorted and without repeats ignoring case (see `named_services`).
     fn reaches(&self, action: &str) -> bool {
         self.any
             || action.split_once(':').is_some_and(|(service, _)| {
                 self.services
-                    .binary_search_by(|named| {
-                        named
-                            .bytes()
-                            .cmp(service.bytes().map(|byte| byte.to_ascii_lowercase()))
-                    })
+                    .binary_search_by(|named| cmp_ignore_ascii_case(named, service))
                     .is_ok()
             })
     }
@@ -350,8 +351,11 @@ impl Holder<'_> {
     }
 
     /// The services the holder's `Allow` statements can name.
-    fn named_services(&self) -> NamedServices {
-        let mut named = NamedServices::default();
+    fn named_services(&self) -> NamedServices<'_> {
+        let mut named = NamedServices {
+            any: false,
+            services: Vec::new(),
+        };
         for statement in self
             .policies
             .iter()
@@ -364,7 +368,7 @@ impl Holder<'_> {
                     for pattern in patterns.iter() {
                         match pattern.split_once(':') {
                             Some((service, _)) if !service.contains(['*', '?']) => {
-                                named.services.push(service.to_ascii_lowercase());
+                                named.services.push(service);
                             }
                             // `*` grants nothing here (see `names_action`); `s*:Get*` any.
                             _ if pattern == "*" || pattern == "*:*" => {}
@@ -374,15 +378,17 @@ impl Holder<'_> {
                 }
             }
         }
-        named.services.sort_unstable();
-        named.services.dedup();
+        named
+            .services
+            .sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
+        named.services.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         named
     }
 
     /// `grant`, remembered per action: `iam:PassRole` alone is in 51 methods.
     fn cached_grant(
         &self,
-        method: &Method,
+        method: &'static Method,
         action: &'static str,
         grants: &mut Grants<'_>,
     ) -> Grant {
@@ -392,8 +398,7 @@ impl Holder<'_> {
             method
                 .passed_to_service
                 .as_deref()
-                .filter(|_| action.eq_ignore_ascii_case("iam:PassRole"))
-                .map(str::to_owned),
+                .filter(|_| action.eq_ignore_ascii_case("iam:PassRole")),
         );
         if let Some((_, grant)) = grants.known.iter().find(|(known, _)| *known == key) {
             return *grant;
@@ -903,7 +908,7 @@ mod tests {
             for set in sets {
                 let named = NamedServices {
                     any,
-                    services: set.iter().map(|service| service.to_string()).collect(),
+                    services: set.to_vec(),
                 };
                 let mask = named.mask(&table.services);
                 for (method, needs) in methods().iter().zip(&table.needs) {
