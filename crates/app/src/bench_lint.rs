@@ -174,6 +174,20 @@ pub fn lint_phases(dir: &Path, today: warden_lint::Date) -> Result<Phases, AppEr
     Ok(phases)
 }
 
+/// CPU time (user and system) of this process's waited-for children so far, from
+/// `/proc/self/stat` (`cutime` and `cstime`, in USER_HZ ticks, 100 a second on Linux); `None`
+/// where that file does not exist. On a shared machine a lint's CPU time moves less with the
+/// load than its wall time.
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // `cutime` and `cstime` are fields 16 and 17 of the line, 14 and 15 after `(comm)`.
+    let ticks = |index: usize| fields.get(index)?.parse::<u64>().ok();
+    let total = ticks(13)? + ticks(14)?;
+    Some(Duration::from_millis(total * 10))
+}
+
 fn timed(command: &mut Command) -> Result<(Duration, std::process::ExitStatus), AppError> {
     let started = Instant::now();
     let status = command
@@ -260,12 +274,17 @@ pub fn lint_corpus(
         return Err(refused("parliament", status));
     }
     let (mut ours, mut theirs, mut starts, mut phases) = (vec![], vec![], vec![], vec![]);
+    let mut cpu = Vec::new();
     for _ in 0..runs.max(1) {
+        let before = children_cpu();
         let (elapsed, status) = timed(&mut lint())?;
         if !warden_ok(status) {
             return Err(refused("warden lint", status));
         }
         ours.push(elapsed);
+        if let (Some(before), Some(after)) = (before, children_cpu()) {
+            cpu.push(after.saturating_sub(before));
+        }
         let (elapsed, status) = timed(&mut parliament())?;
         if !status.success() {
             return Err(refused("parliament", status));
@@ -275,9 +294,16 @@ pub fn lint_corpus(
         phases.push(lint_phases(&dir, today)?);
     }
     let _ = std::fs::remove_dir_all(&work);
-    Ok(report(
-        policies, community, &ours, &theirs, &starts, &phases,
-    ))
+    let mut text = report(policies, community, &ours, &theirs, &starts, &phases);
+    if cpu.len() == ours.len() {
+        let _ = writeln!(
+            text,
+            "{:<28} {}",
+            "warden lint cpu (user+sys)",
+            Spread::of(cpu).show()
+        );
+    }
+    Ok(text)
 }
 
 /// Reads one phase's duration.
@@ -354,6 +380,20 @@ mod tests {
         assert_eq!(spread.min, Duration::from_millis(10));
         assert_eq!(spread.median, Duration::from_millis(20));
         assert_eq!(spread.max, Duration::from_millis(30));
+    }
+
+    /// A child that burns CPU for a while shows in the children's CPU time once waited for.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn children_cpu_counts_a_waited_for_child() {
+        let before = children_cpu().unwrap();
+        let status = Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let after = children_cpu().unwrap();
+        assert!(after > before, "{before:?} → {after:?}");
     }
 
     #[test]
