@@ -140,6 +140,8 @@ fn plan() -> Plan {
             policy_id: Some("p-1".into()),
             target_id: "ou-prod".into(),
         }],
+        phases: Vec::new(),
+        unproven: Vec::new(),
         conflicts: vec![],
         unmanaged: vec![],
     });
