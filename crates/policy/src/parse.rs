@@ -183,7 +183,12 @@ fn suggest_condition_operator(name: &str) -> Option<String> {
     }
     candidates
         .into_iter()
-        .find(|candidate| candidate.to_ascii_lowercase() == lower)
+        // A case-fix that parses: never suggest the name itself, nor `NullIfExists`.
+        .find(|candidate| {
+            candidate.to_ascii_lowercase() == lower
+                && candidate != name
+                && parse_condition_operator(candidate).is_some()
+        })
 }
 
 /// Whether IAM accepts `character` in a policy document.
@@ -937,6 +942,12 @@ mod tests {
             "ForAllValues:StringNotEqualsIgnoreCaseIfExists"
         );
         assert!(parse_condition_operator("NullIfExists").is_none());
+        assert_eq!(suggest_condition_operator("NullIfExists"), None);
+        assert_eq!(suggest_condition_operator("nullifexists"), None);
+        assert_eq!(
+            suggest_condition_operator("stringequalsifexists").as_deref(),
+            Some("StringEqualsIfExists")
+        );
         assert!(parse_condition_operator("ForAllValues:").is_none());
         assert!(parse_condition_operator("stringEquals").is_none());
         assert_eq!(
