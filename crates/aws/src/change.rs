@@ -319,22 +319,14 @@ impl AccountClient {
     }
 
     async fn read_policy(&self, arn: &str) -> Result<Option<LiveManagedPolicy>, AwsError> {
-        let policy = match self.iam.get_policy().policy_arn(arn).send().await {
-            Ok(out) => out.policy().cloned(),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(err) => return Err(api_error(&self.account_id, "GetPolicy", err)),
-        };
-        let Some(policy) = policy else {
+        let Some(policy) = self.get_policy_opt(arn).await? else {
             return Ok(None);
         };
         let default_version_id = policy.default_version_id().unwrap_or_default().to_owned();
-        let document = self.default_document(arn).await?.unwrap_or_default();
+        let document = self
+            .version_document(arn, &default_version_id)
+            .await?
+            .unwrap_or_default();
         let mut read = [LiveManagedPolicy {
             name: policy.policy_name().unwrap_or_default().to_owned(),
             path: policy.path().unwrap_or("/").to_owned(),
@@ -375,22 +367,36 @@ impl AccountClient {
         }
     }
 
-    /// The default version's document of a managed policy; `None` when the policy is gone.
-    async fn default_document(&self, arn: &str) -> Result<Option<String>, AwsError> {
-        let policy = match self.iam.get_policy().policy_arn(arn).send().await {
-            Ok(out) => out.policy().cloned(),
+    async fn get_policy_opt(
+        &self,
+        arn: &str,
+    ) -> Result<Option<aws_sdk_iam::types::Policy>, AwsError> {
+        match self.iam.get_policy().policy_arn(arn).send().await {
+            Ok(out) => Ok(out.policy().cloned()),
             Err(err)
                 if err
                     .as_service_error()
                     .is_some_and(|e| e.is_no_such_entity_exception()) =>
             {
-                return Ok(None);
+                Ok(None)
             }
-            Err(err) => return Err(api_error(&self.account_id, "GetPolicy", err)),
-        };
+            Err(err) => Err(api_error(&self.account_id, "GetPolicy", err)),
+        }
+    }
+
+    /// The default version's document of a managed policy; `None` when the policy is gone.
+    async fn default_document(&self, arn: &str) -> Result<Option<String>, AwsError> {
+        let policy = self.get_policy_opt(arn).await?;
         let Some(version) = policy.as_ref().and_then(|p| p.default_version_id()) else {
             return Ok(None);
         };
+        self.version_document(arn, version).await
+    }
+
+    async fn version_document(&self, arn: &str, version: &str) -> Result<Option<String>, AwsError> {
+        if version.is_empty() {
+            return Ok(None);
+        }
         let out = self
             .iam
             .get_policy_version()
