@@ -10,7 +10,7 @@ use warden_policy::{decode_document, equivalent, parse_policy};
 
 use crate::account::{AccountClient, is_expired_token};
 use crate::apply::{NewManagedPolicy, NewRole};
-use crate::err::{AwsError, api_error};
+use crate::err::{AwsError, api_error, found};
 
 /// How a write ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,34 +354,26 @@ impl AccountClient {
     }
 
     async fn get_role_opt(&self, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, AwsError> {
-        match self.iam.get_role().role_name(name).send().await {
-            Ok(out) => Ok(out.role().cloned()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(api_error(&self.account_id, "GetRole", err)),
-        }
+        let out = found(
+            self.iam.get_role().role_name(name).send().await,
+            |e| e.is_no_such_entity_exception(),
+            &self.account_id,
+            "GetRole",
+        )?;
+        Ok(out.and_then(|out| out.role().cloned()))
     }
 
     async fn get_policy_opt(
         &self,
         arn: &str,
     ) -> Result<Option<aws_sdk_iam::types::Policy>, AwsError> {
-        match self.iam.get_policy().policy_arn(arn).send().await {
-            Ok(out) => Ok(out.policy().cloned()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(api_error(&self.account_id, "GetPolicy", err)),
-        }
+        let out = found(
+            self.iam.get_policy().policy_arn(arn).send().await,
+            |e| e.is_no_such_entity_exception(),
+            &self.account_id,
+            "GetPolicy",
+        )?;
+        Ok(out.and_then(|out| out.policy().cloned()))
     }
 
     /// The default version's document of a managed policy; `None` when the policy is gone.

@@ -139,6 +139,25 @@ impl AwsError {
     }
 }
 
+/// A call's answer, or `None` when AWS says the object does not exist (`missing` picks that
+/// error out of the operation's error type); any other failure becomes [`AwsError::Api`].
+pub(crate) fn found<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    missing: impl FnOnce(&E) -> bool,
+    account_id: &str,
+    operation: &'static str,
+) -> Result<Option<T>, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(err) if err.as_service_error().is_some_and(missing) => Ok(None),
+        Err(err) => Err(api_error(account_id, operation, err)),
+    }
+}
+
 /// Converts an SDK error into [`AwsError::Api`], keeping the AWS error code.
 pub(crate) fn api_error<E, R>(
     account_id: &str,

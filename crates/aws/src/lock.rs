@@ -11,7 +11,7 @@ use aws_sdk_iam::types::Tag;
 use warden_policy::Arn;
 
 use crate::client::Aws;
-use crate::err::{AwsError, api_error};
+use crate::err::{AwsError, api_error, found};
 
 /// Name of the lock policy in the management account.
 pub const LOCK_POLICY: &str = "warden-apply-lock";
@@ -119,22 +119,18 @@ impl Aws {
         management_account_id: &str,
     ) -> Result<Option<LockHolder>, AwsError> {
         let arn = self.lock_arn(management_account_id);
-        let out = match self
-            .management_iam()
-            .list_policy_tags()
-            .policy_arn(&arn)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(err) => return Err(api_error(management_account_id, "ListPolicyTags", err)),
+        let Some(out) = found(
+            self.management_iam()
+                .list_policy_tags()
+                .policy_arn(&arn)
+                .send()
+                .await,
+            |e| e.is_no_such_entity_exception(),
+            management_account_id,
+            "ListPolicyTags",
+        )?
+        else {
+            return Ok(None);
         };
         let value = |key: &str| {
             out.tags()
@@ -164,22 +160,16 @@ impl Aws {
             _ => {}
         }
         let arn = self.lock_arn(management_account_id);
-        match self
-            .management_iam()
-            .delete_policy()
-            .policy_arn(&arn)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(api_error(management_account_id, "DeletePolicy", err)),
-        }
+        let deleted = found(
+            self.management_iam()
+                .delete_policy()
+                .policy_arn(&arn)
+                .send()
+                .await,
+            |e| e.is_no_such_entity_exception(),
+            management_account_id,
+            "DeletePolicy",
+        )?;
+        Ok(deleted.is_some())
     }
 }

@@ -9,7 +9,7 @@ use warden_plan::live::LiveScp;
 use warden_policy::decode_document;
 
 use crate::client::Aws;
-use crate::err::{AwsError, CALLER, api_error};
+use crate::err::{AwsError, CALLER, api_error, found};
 
 impl Aws {
     /// Every SCP with its content and targets, sorted by name.
@@ -73,22 +73,18 @@ impl Aws {
     /// One SCP by id with its content and targets (DescribePolicy, ListTargetsForPolicy), read
     /// right before a write to it; `None` when it does not exist.
     pub async fn read_scp(&self, policy_id: &str) -> Result<Option<LiveScp>, AwsError> {
-        let described = match self
-            .organizations
-            .describe_policy()
-            .policy_id(policy_id)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_policy_not_found_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(err) => return Err(api_error(CALLER, "DescribePolicy", err)),
+        let Some(described) = found(
+            self.organizations
+                .describe_policy()
+                .policy_id(policy_id)
+                .send()
+                .await,
+            |e| e.is_policy_not_found_exception(),
+            CALLER,
+            "DescribePolicy",
+        )?
+        else {
+            return Ok(None);
         };
         let Some(policy) = described.policy() else {
             return Ok(None);
