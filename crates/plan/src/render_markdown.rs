@@ -76,6 +76,7 @@ pub fn render_markdown(plan: &Plan, options: RenderOptions<'_>) -> String {
         out.push('\n');
     }
     accounts_table(&mut out, plan);
+    scp_order(&mut out, plan);
     let blocks = review::blocks(plan, options.review());
     if blocks.is_empty() {
         return out;
@@ -101,6 +102,20 @@ pub fn render_markdown(plan: &Plan, options: RenderOptions<'_>) -> String {
         out.push_str(&text);
     }
     out
+}
+
+/// The SCP phases around the accounts' IAM changes, and any step whose place is unproven: a
+/// reviewer approves the order as well as the changes.
+fn scp_order(out: &mut String, plan: &Plan) {
+    let Some(organization) = &plan.organization else {
+        return;
+    };
+    if let Some(order) = crate::order::scp_apply_order(organization) {
+        let _ = writeln!(out, "Service control policies, {}.\n", plain(&order));
+    }
+    for note in &organization.unproven {
+        let _ = writeln!(out, "> **Unproven order:** {}\n", plain(note));
+    }
 }
 
 fn accounts_table(out: &mut String, plan: &Plan) {
@@ -274,6 +289,49 @@ mod tests {
         assert!(table.contains("in 60 accounts: workload-00 (100000000000)"));
         assert!(table.contains("arn:aws:s3:::artifacts-${account_id}/*"));
         assert_eq!(table.matches("+ role").count(), 1);
+    }
+
+    #[test]
+    fn the_scp_order_and_unproven_steps_are_in_the_comment() {
+        use crate::order::Phase;
+        let mut with_scps = sixty();
+        with_scps.organization = Some(crate::scp::ScpPlan {
+            fingerprint: String::new(),
+            changes: vec![
+                Change::DetachScp {
+                    name: "deny-leave".into(),
+                    policy_id: "p-1".into(),
+                    target_id: "ou-prod".into(),
+                },
+                Change::AttachScp {
+                    name: "deny-regions".into(),
+                    policy_id: Some("p-2".into()),
+                    target_id: "ou-prod".into(),
+                },
+            ],
+            phases: vec![Phase::Narrow, Phase::Widen],
+            unproven: vec![
+                "`deny-leave` is detached from `ou-prod` first: <five SCPs> a target".into(),
+            ],
+            conflicts: Vec::new(),
+            unmanaged: Vec::new(),
+        });
+        let markdown = render_markdown(&with_scps, RenderOptions::default());
+        let order = markdown
+            .lines()
+            .find(|line| line.starts_with("Service control policies, apply order:"))
+            .unwrap_or_else(|| panic!("no SCP order in:\n{markdown}"));
+        assert!(
+            order.contains("2 narrow (1), then the accounts' IAM changes, then 5 widen (1)"),
+            "{order}"
+        );
+        assert!(
+            markdown.contains("> **Unproven order:** `deny-leave` is detached from `ou-prod` first: &lt;five SCPs&gt; a target"),
+            "{markdown}"
+        );
+        // Before the change blocks: a truncated comment still shows the order.
+        assert!(markdown.find("apply order").unwrap() < markdown.find("### Changes").unwrap());
+        assert!(!render_markdown(&sixty(), RenderOptions::default()).contains("apply order"));
     }
 
     #[test]
