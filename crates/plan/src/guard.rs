@@ -326,6 +326,7 @@ pub fn check_scps(
     }
     let mut refusals = Vec::new();
     let mut attached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut crowded = BTreeSet::new();
     for scp in live {
         for target in &scp.targets {
             attached
@@ -398,10 +399,18 @@ pub fn check_scps(
             Change::AttachScp {
                 name, target_id, ..
             } => {
-                attached
-                    .entry(target_id.clone())
-                    .or_default()
-                    .insert(name.to_ascii_lowercase());
+                let here = attached.entry(target_id.clone()).or_default();
+                here.insert(name.to_ascii_lowercase());
+                // AWS refuses the attachment itself, so a sixth SCP at any moment of the
+                // apply fails there, not only at the end.
+                if here.len() > quotas.scps_per_target && !crowded.contains(target_id) {
+                    crowded.insert(target_id.clone());
+                    refusals.push(RefusalReason::Quota(format!(
+                        "target `{target_id}` would have {} SCPs attached at `{change}`, the limit is {}",
+                        here.len(),
+                        quotas.scps_per_target
+                    )));
+                }
             }
             Change::DetachScp {
                 name, target_id, ..
@@ -415,7 +424,7 @@ pub fn check_scps(
         }
     }
     for (target, names) in attached {
-        if names.len() > quotas.scps_per_target {
+        if names.len() > quotas.scps_per_target && !crowded.contains(&target) {
             refusals.push(RefusalReason::Quota(format!(
                 "target `{target}` would have {} SCPs attached, the limit is {}",
                 names.len(),

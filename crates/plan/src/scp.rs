@@ -377,64 +377,71 @@ fn order_scp_changes(
     }
 }
 
-/// Attaching before detaching can exceed five SCPs at a target: there the detachments at
-/// that target move right before its first attachment, taking that attachment's phase. A
-/// widening detachment moved into `narrow` is reported as unproven.
+/// Attaching before detaching can exceed five SCPs at a target. Walking the steps in order, an
+/// attachment that would make a sixth takes the first later detachment at that target of an SCP
+/// attached at that moment (never a deny part's detachment before its own attachment) and runs
+/// it right before, in the attachment's phase. A moved detachment that does not narrow by itself
+/// (a widening one, or one a deny part was protecting) is reported as unproven.
 fn keep_within_quota(
     live: &[LiveScp],
     steps: &mut Vec<(Phase, u8, Change)>,
     unproven: &mut Vec<String>,
 ) {
-    let mut attached: BTreeMap<String, usize> = BTreeMap::new();
+    let key = |name: &str| name.to_ascii_lowercase();
+    let mut attached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for scp in live {
         for target in &scp.targets {
-            *attached.entry(target.clone()).or_default() += 1;
+            attached
+                .entry(target.clone())
+                .or_default()
+                .insert(key(&scp.name));
         }
     }
-    let mut full = BTreeSet::new();
-    for (_, _, change) in steps.iter() {
-        match change {
-            Change::AttachScp { target_id, .. } => {
-                let count = attached.entry(target_id.clone()).or_default();
-                *count += 1;
-                if *count > MAX_SCPS_PER_TARGET {
-                    full.insert(target_id.clone());
+    let mut index = 0;
+    while index < steps.len() {
+        match &steps[index].2 {
+            Change::AttachScp {
+                name, target_id, ..
+            } => {
+                let (name, target) = (key(name), target_id.clone());
+                let here = attached.entry(target.clone()).or_default();
+                let later = (here.len() >= MAX_SCPS_PER_TARGET && !here.contains(&name))
+                    .then(|| {
+                        (index + 1..steps.len()).find(|&at| {
+                            matches!(&steps[at].2, Change::DetachScp { name, target_id, .. }
+                                if *target_id == target && here.contains(&key(name)))
+                        })
+                    })
+                    .flatten();
+                if let Some(at) = later {
+                    let (was, rank, change) = steps.remove(at);
+                    let phase = steps[index].0;
+                    let protecting = name.ends_with("-deny-part");
+                    if was != Phase::Narrow
+                        || protecting
+                        || (phase.before_accounts() && !was.before_accounts())
+                    {
+                        unproven.push(format!(
+                            "`{change}` moved before `{}` to stay within {MAX_SCPS_PER_TARGET} SCPs at `{target}`; it may widen there",
+                            steps[index].2
+                        ));
+                    }
+                    steps.insert(index, (phase.min(was), rank, change));
+                    // The detachment now stands here: count it before the attachment.
+                    continue;
                 }
+                here.insert(name);
             }
-            Change::DetachScp { target_id, .. } => {
-                let count = attached.entry(target_id.clone()).or_default();
-                *count = count.saturating_sub(1);
+            Change::DetachScp {
+                name, target_id, ..
+            } => {
+                if let Some(here) = attached.get_mut(target_id) {
+                    here.remove(&key(name));
+                }
             }
             _ => {}
         }
-    }
-    for target in full {
-        let at = |change: &Change, attach: bool| match change {
-            Change::AttachScp { target_id, .. } => attach && *target_id == target,
-            Change::DetachScp { target_id, .. } => !attach && *target_id == target,
-            _ => false,
-        };
-        let Some(first) = steps.iter().position(|(_, _, c)| at(c, true)) else {
-            continue;
-        };
-        let phase = steps[first].0;
-        let mut moved = Vec::new();
-        let mut index = first;
-        while index < steps.len() {
-            if at(&steps[index].2, false) {
-                moved.push(steps.remove(index));
-            } else {
-                index += 1;
-            }
-        }
-        for (offset, (was, rank, change)) in moved.into_iter().enumerate() {
-            if was > phase && phase.before_accounts() && !was.before_accounts() {
-                unproven.push(format!(
-                    "`{change}` moved before the accounts' IAM changes to stay within {MAX_SCPS_PER_TARGET} SCPs at `{target}`; it widens there"
-                ));
-            }
-            steps.insert(first + offset, (phase.min(was), rank, change));
-        }
+        index += 1;
     }
 }
 

@@ -861,6 +861,88 @@ fn scp_swap_at_a_full_target_detaches_first_and_quotas_are_checked() {
     );
 }
 
+/// A mixed attachment (gains s3, loses iam:DeleteRole) at a target holding four SCPs: the deny
+/// part would make a sixth when the SCP itself is attached. The deny part's detachment moves
+/// before that attachment (never before its own attachment), the step is reported unproven, and
+/// no moment of the apply has more than five SCPs at the target.
+#[test]
+fn a_deny_part_at_a_crowded_target_stays_within_five_scps_at_every_step() {
+    let theirs = |n: usize| LiveScp {
+        id: format!("p-theirs{n}"),
+        name: format!("theirs-{n}"),
+        description: "theirs".into(),
+        content: allow(r#""iam:*""#, "*").to_json_string(),
+        aws_managed: false,
+        targets: vec!["ou-lab".into()],
+    };
+    let live: Vec<LiveScp> = (0..4).map(theirs).collect();
+    let wanted = vec![DesiredScp {
+        name: "lab-guard".into(),
+        description: "lab".into(),
+        document: doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"iam:DeleteRole","Resource":"*"}]}"#,
+        ),
+        target_ids: BTreeSet::from(["ou-lab".to_string()]),
+    }];
+    let plan = plan_scps(&wanted, &live, &ownership());
+    let attach_part = position(
+        &plan.changes,
+        |c| matches!(c, Change::AttachScp { name, .. } if name == "lab-guard-deny-part"),
+    );
+    let detach_part = position(
+        &plan.changes,
+        |c| matches!(c, Change::DetachScp { name, .. } if name == "lab-guard-deny-part"),
+    );
+    let attach = position(
+        &plan.changes,
+        |c| matches!(c, Change::AttachScp { name, .. } if name == "lab-guard"),
+    );
+    assert!(
+        attach_part < detach_part && detach_part < attach,
+        "{:#?}",
+        plan.changes
+    );
+    let mut count = live.len();
+    for change in &plan.changes {
+        match change {
+            Change::AttachScp { .. } => count += 1,
+            Change::DetachScp { .. } => count -= 1,
+            _ => {}
+        }
+        assert!(count <= 5, "six SCPs at `{change}`: {:#?}", plan.changes);
+    }
+    assert!(
+        plan.unproven
+            .iter()
+            .any(|note| note.contains("lab-guard-deny-part") && note.contains("ou-lab")),
+        "{:?}",
+        plan.unproven
+    );
+    assert!(check_scps(&plan, &live, &ownership(), &Quotas::default()).is_empty());
+
+    // The guard counts every step, not only the end: the old order (both parts attached before
+    // the deny part goes) is refused although the end has five.
+    let mut crowded = plan.clone();
+    let detach = crowded.changes.remove(detach_part);
+    let phase = crowded.phases.remove(detach_part);
+    let attach = position(
+        &crowded.changes,
+        |c| matches!(c, Change::AttachScp { name, .. } if name == "lab-guard"),
+    );
+    crowded.changes.insert(attach + 1, detach);
+    crowded.phases.insert(attach + 1, phase);
+    let refusals: Vec<String> = check_scps(&crowded, &live, &ownership(), &Quotas::default())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r.contains("target `ou-lab` would have 6 SCPs attached at")),
+        "{refusals:?}"
+    );
+}
+
 #[test]
 fn edited_changes_are_not_reproducible() {
     let plan = plan_account(&desired(), &empty_live(), &ownership());
