@@ -8,6 +8,7 @@ use warden_app::LiveOrganization;
 use warden_app::snapshot::{SnapshotRequest, take_snapshot};
 use warden_aws::fixture::{self, SeedAccount, SeedSpec};
 use warden_aws::{Aws, ExternalId, NewRole};
+use warden_emulator::{FaultConfig, FaultProxy};
 
 const EXTERNAL_ID: &str = "e2e-paths-live-external-id";
 const EXTERNAL_ID_ENV: &str = "WARDEN_E2E_PATHS_LIVE_EXTERNAL_ID";
@@ -187,7 +188,6 @@ async fn lint_of_live_iam_reports_the_deployed_escalation_and_not_the_defined_on
     for (name, yaml) in DEFINED {
         std::fs::write(repo.path().join("policies").join(name), yaml).unwrap();
     }
-    let endpoint = server.endpoint_url();
     let snap_arg = snap.display().to_string();
     let lint = |args: &[&str]| {
         let mut full = vec!["lint", "--format", "json", "--today", "2026-12-04"];
@@ -229,8 +229,16 @@ async fn lint_of_live_iam_reports_the_deployed_escalation_and_not_the_defined_on
         run.transcript()
     );
 
-    // Read now: the same path, pointing at the account.
-    let from_live = escalations(&lint(&["--live", "--endpoint-url", &endpoint]));
+    // Read now: the same path, pointing at the account; each member account read once for the
+    // posture rules and the paths together.
+    let proxy = FaultProxy::start(server.addr(), FaultConfig::default()).unwrap();
+    let from_live = escalations(&lint(&["--live", "--endpoint-url", &proxy.endpoint_url()]));
+    let stats = proxy.stats();
+    assert_eq!(
+        stats.calls_for_action("iam:GetAccountAuthorizationDetails"),
+        2,
+        "prod and analytics, once each: {stats:?}"
+    );
     assert_eq!(
         from_live,
         [(

@@ -50,10 +50,20 @@ pub fn gate(
     ))
 }
 
-/// `lint --live`: reads the organization's inventory now and saves it where `plan` does (so
-/// the definitions are rendered for it, as `lint` does after a plan), then reads every member
-/// account's IAM in full (only `account`, by id or name, when given) and lints each as it
-/// arrives: the same findings as `lint --snapshot` over a snapshot taken now.
+/// What `lint --live` found on the organization read now.
+#[derive(Debug, Default)]
+pub struct LiveLint {
+    /// The posture, trust and escalation rules of each account read.
+    pub posture: PostureLint,
+    /// WL790: escalation paths across the accounts read, their SCPs and RCPs.
+    pub escalation: Vec<Finding>,
+}
+
+/// `lint --live`: reads the organization's inventory, SCPs and RCPs now and saves the inventory
+/// where `plan` does (so the definitions are rendered for it, as `lint` does after a plan), then
+/// reads every member account's IAM in full once and lints each as it arrives (only `account`,
+/// by id or name, when given), then finds the escalation paths across all of them: the same
+/// findings as `lint --snapshot` over a snapshot taken now.
 pub async fn read_live(
     org: &LiveOrganization,
     definitions: &Definitions,
@@ -61,8 +71,11 @@ pub async fn read_live(
     account: Option<&str>,
     today: Date,
     progress: &(dyn Fn(ProgressEvent) + Sync),
-) -> Result<PostureLint, AppError> {
-    let organization = org.aws().inventory().await?;
+) -> Result<LiveLint, AppError> {
+    let aws = org.aws();
+    let (organization, scps, rcps) =
+        tokio::join!(aws.inventory(), aws.read_scps(), aws.read_rcps());
+    let (organization, scps, rcps) = (organization?, scps?, rcps?);
     let saved = crate::plan::saved_inventory_path(root);
     let written = serde_json::to_string_pretty(&organization)
         .map_err(std::io::Error::other)
@@ -96,7 +109,14 @@ pub async fn read_live(
         today,
         definitions: Some(definitions),
     };
-    Ok(crate::posture::lint_live(org, &organization, &only, &request, progress).await)
+    let (posture, accounts) =
+        crate::posture::lint_live(org, &organization, &only, &request, progress).await;
+    let escalation =
+        crate::paths::live_escalations(&organization, &scps, &rcps, &accounts, root, account)?;
+    Ok(LiveLint {
+        posture,
+        escalation,
+    })
 }
 
 /// The day lint judges on: `--today` as given (`YYYY-MM-DD`), else today (UTC).

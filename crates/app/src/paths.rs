@@ -17,7 +17,6 @@ use warden_spec::{Definitions, Organization};
 
 use crate::err::AppError;
 use crate::lint_files::Linted;
-use crate::live::LiveOrganization;
 use crate::simulate::AwsManagedPolicies;
 
 /// The rule id of an escalation-path finding.
@@ -139,34 +138,21 @@ pub fn lint_snapshot(
     Ok(())
 }
 
-/// `lint --live`: reads the organization's SCPs, RCPs and every member account's IAM (only
-/// `account`, by id or name, when given, though paths through other accounts still count) and
-/// returns WL790 over them, findings pointing at `aws:<account>`. Accounts that cannot be read
-/// are left out (the posture lint names them).
-pub async fn read_live(
-    org: &LiveOrganization,
+/// `lint --live`: WL790 over the organization's SCPs, RCPs and the member accounts read now
+/// (only the paths of `account`, by id or name, when given, though paths through other
+/// accounts still count), findings pointing at `aws:<account>`. Accounts that could not be
+/// read are absent (the posture lint names them).
+pub fn live_escalations(
+    organization: &Organization,
+    scps: &[warden_plan::live::LiveScp],
+    rcps: &[warden_plan::live::LiveScp],
+    accounts: &[warden_plan::live::LiveAccount],
     root: &Path,
     account: Option<&str>,
 ) -> Result<Vec<Finding>, AppError> {
-    let aws = org.aws();
-    let (organization, scps, rcps) =
-        tokio::join!(aws.inventory(), aws.read_scps(), aws.read_rcps());
-    let (organization, scps, rcps) = (organization?, scps?, rcps?);
-    let read = warden_aws::ReadRequest::new(org.access().clone(), org.concurrency());
-    let mut accounts = Vec::new();
-    let mut sink = |outcome: warden_aws::AccountOutcome| {
-        if let warden_aws::AccountResult::Read(mut live) = outcome.result {
-            crate::snapshot::redact_external_id(&mut live, &org.access().external_id);
-            accounts.push(live);
-        }
-    };
-    aws.read_accounts_full(&organization, &read, &|_| {}, &mut sink)
-        .await;
-    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     let mut corpus = AwsManagedPolicies::new(root, None);
-    let model =
-        warden_access::model::from_live(&organization, &scps, &rcps, &accounts, &mut |arn| {
-            corpus.get(arn).ok().map(|policy| policy.document)
-        })?;
+    let model = warden_access::model::from_live(organization, scps, rcps, accounts, &mut |arn| {
+        corpus.get(arn).ok().map(|policy| policy.document)
+    })?;
     live_findings(&model, account, &|account| format!("aws:{account}"))
 }

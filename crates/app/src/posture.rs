@@ -144,35 +144,41 @@ pub fn lint_accounts(
 }
 
 /// Lints the organization's IAM as read now through the access role (`lint --live`): every
-/// member account of `organization` (only those in `only` when it is not empty) read in full,
-/// exactly as `snapshot` reads it, and linted as soon as it arrives. Warden's own ExternalId is
+/// member account of `organization` read in full, exactly as `snapshot` reads it, and linted as
+/// soon as it arrives (only those in `only` when it is not empty). Warden's own ExternalId is
 /// redacted first, as in a snapshot, so findings are the same as over a snapshot taken now;
-/// only their `file` differs (`aws:<account>`). Accounts not read are listed, not fatal.
+/// only their `file` differs (`aws:<account>`). Accounts not read are listed, not fatal. The
+/// accounts read are returned too, for the escalation paths across them: one read serves both.
 pub async fn lint_live(
     org: &LiveOrganization,
     organization: &Organization,
     only: &[String],
     request: &PostureRequest<'_>,
     progress: &(dyn Fn(ProgressEvent) + Sync),
-) -> PostureLint {
-    let mut read = warden_aws::ReadRequest::new(org.access().clone(), org.concurrency());
-    read.only_accounts = only.to_vec();
+) -> (PostureLint, Vec<LiveAccount>) {
+    let read = warden_aws::ReadRequest::new(org.access().clone(), org.concurrency());
     let mut result = PostureLint::default();
+    let mut accounts = Vec::new();
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|wanted| wanted == id);
     let mut sink = |outcome: warden_aws::AccountOutcome| match outcome.result {
         warden_aws::AccountResult::Read(mut live) => {
             crate::snapshot::redact_external_id(&mut live, &org.access().external_id);
-            let file = format!("aws:{}", live.account_id);
-            result
-                .findings
-                .extend(lint_one(&live, &file, organization, request));
-            result.accounts += 1;
+            if wanted(&live.account_id) {
+                let file = format!("aws:{}", live.account_id);
+                result
+                    .findings
+                    .extend(lint_one(&live, &file, organization, request));
+                result.accounts += 1;
+            }
+            accounts.push(live);
         }
-        warden_aws::AccountResult::Skipped { reason } => {
+        warden_aws::AccountResult::Skipped { reason } if wanted(&outcome.account_id) => {
             result.unread.push((outcome.account_id, reason));
         }
-        warden_aws::AccountResult::Failed(err) => {
+        warden_aws::AccountResult::Failed(err) if wanted(&outcome.account_id) => {
             result.unread.push((outcome.account_id, err.to_string()));
         }
+        warden_aws::AccountResult::Skipped { .. } | warden_aws::AccountResult::Failed(_) => {}
     };
     let forward =
         |event: warden_aws::ProgressEvent| progress(crate::snapshot::forward_event(event));
@@ -181,7 +187,8 @@ pub async fn lint_live(
         .await;
     warden_lint::finding::sort_findings(&mut result.findings);
     result.unread.sort();
-    result
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    (result, accounts)
 }
 
 pub(crate) fn lint_one(

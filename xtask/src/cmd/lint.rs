@@ -136,7 +136,10 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     }
     let text = warden_app::lint::render(format, &findings, &request.cwd);
     super::write_stdout(&text)?;
-    Ok(if warden_lint::has_errors(&findings) {
+    let errors = warden_lint::has_errors(&findings);
+    // The process exits next: freeing thousands of findings one by one only delays it.
+    std::mem::forget((findings, text));
+    Ok(if errors {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -152,11 +155,11 @@ async fn read_live(
     let (org, _) = super::plan::live(root, &definitions, &args.connection).await?;
     let bar = super::ui::phase("reading the organization", None);
     let (account, progress) = (args.account.as_deref(), super::plan::account_progress(&bar));
-    let posture = warden_app::lint::read_live(&org, &definitions, root, account, today, &progress);
-    let posture = posture.await;
-    let escalation = warden_app::paths::read_live(&org, root, account).await;
+    let read = warden_app::lint::read_live(&org, &definitions, root, account, today, &progress);
+    let read = read.await;
     bar.finish_and_clear();
-    Ok((posture?, escalation?))
+    let read = read?;
+    Ok((read.posture, read.escalation))
 }
 
 fn kind(args: &Args) -> Option<PolicyKind> {
