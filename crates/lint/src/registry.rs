@@ -12,6 +12,7 @@ static RULES: &[&dyn Rule] = &[
     &invalid_sid::InvalidSid,
     &principal_in_identity_policy::PrincipalInIdentityPolicy,
     &missing_resource::MissingResource,
+    &policy_variable_invalid::PolicyVariableInvalid,
     // WL2xx actions
     &action_wildcard_service::ActionWildcardService,
     &action_wildcard_all::ActionWildcardAll,
@@ -24,6 +25,7 @@ static RULES: &[&dyn Rule] = &[
     &resource_arn_mismatch::ResourceArnMismatch,
     &malformed_arn::MalformedArn,
     &resource_star_in_effect::ResourceStarInEffect,
+    &resource_service_wildcard::ResourceServiceWildcard,
     // WL4xx conditions
     &condition_key_not_applicable::ConditionKeyNotApplicable,
     &condition_type_mismatch::ConditionTypeMismatch,
@@ -33,6 +35,12 @@ static RULES: &[&dyn Rule] = &[
     &source_ip_private::SourceIpPrivate,
     &condition_tag_key_missing::ConditionTagKeyMissing,
     &condition_key_repeated::ConditionKeyRepeated,
+    &condition_bool_multiple::ConditionBoolMultiple,
+    &condition_region_invalid::ConditionRegionInvalid,
+    &condition_variable_operator::ConditionVariableOperator,
+    &condition_null_qualifier::ConditionNullQualifier,
+    &condition_null_equivalent::ConditionNullEquivalent,
+    &condition_ip_host_bits::ConditionIpHostBits,
     // WL5xx trust
     &trust_cross_account_external_id::TrustCrossAccountExternalId,
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,

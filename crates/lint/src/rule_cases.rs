@@ -515,3 +515,222 @@ fn service_principals_in_trust_policies() {
         [Severity::Error, Severity::Error]
     );
 }
+
+/// The Access Analyzer checks of WL108 and WL409–WL414 point at the condition key they judge,
+/// and each reports only what its check names.
+#[test]
+fn access_analyzer_condition_checks_point_at_their_key() {
+    let text = "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"C\", \"Effect\": \"Deny\", \"Action\": \"s3:*\", \"Resource\": \"*\",\n   \"Condition\": {\"Bool\": {\"aws:SecureTransport\": [\"true\", \"false\"]},\n                 \"StringNotEquals\": {\"aws:RequestedRegion\": [\"eu-west-1\", \"mars-east-1\", \"Ireland\"]},\n                 \"NumericGreaterThan\": {\"aws:MultiFactorAuthAge\": \"${aws:PrincipalTag/age}\"},\n                 \"ForAllValues:Null\": {\"aws:TagKeys\": \"true\"},\n                 \"NotIpAddress\": {\"aws:SourceIp\": [\"203.0.113.0/24\", \"198.51.100.9/24\"]},\n                 \"StringNotLike\": {\"aws:PrincipalTag/team\": [\"*\"]}}}]}";
+    let found = lint_text(text);
+    let at = |rule: &str| -> Vec<(u32, u32)> {
+        positioned(&found, rule)
+            .into_iter()
+            .map(|(line, column, _)| (line, column))
+            .collect()
+    };
+    assert_eq!(at("WL409"), [(3, 27)], "{found:#?}");
+    assert_eq!(at("WL410"), [(4, 38)], "{found:#?}");
+    let region = &positioned(&found, "WL410")[0].2;
+    assert!(
+        region.contains("with `mars-east-1`, `Ireland`, not region codes"),
+        "{region}"
+    );
+    assert_eq!(at("WL411"), [(5, 41)], "{found:#?}");
+    assert_eq!(at("WL412"), [(6, 40)], "{found:#?}");
+    assert!(positioned(&found, "WL412")[0].2.contains("always true"));
+    assert_eq!(at("WL414"), [(7, 35)], "{found:#?}");
+    assert!(
+        positioned(&found, "WL414")[0]
+            .2
+            .contains("`198.51.100.0/24`")
+    );
+    assert_eq!(at("WL413"), [(8, 36)], "{found:#?}");
+    assert!(positioned(&found, "WL413")[0].2.contains("\"true\""));
+    // The variable is well formed: WL411's, not WL108's; WL402 does not judge its type.
+    assert!(
+        at("WL108").is_empty() && at("WL402").is_empty(),
+        "{found:#?}"
+    );
+    let severities_of = |rule: &str| severities(&found, rule);
+    assert_eq!(severities_of("WL409"), [Severity::Error]);
+    assert_eq!(severities_of("WL410"), [Severity::Error]);
+    assert_eq!(severities_of("WL411"), [Severity::Error]);
+    assert_eq!(severities_of("WL412"), [Severity::Warning]);
+    assert_eq!(severities_of("WL413"), [Severity::Info]);
+    assert_eq!(severities_of("WL414"), [Severity::Warning]);
+}
+
+#[test]
+fn access_analyzer_condition_checks_leave_the_valid_forms_alone() {
+    let with = |condition: Value| {
+        lint_one(
+            PolicyKind::Identity,
+            json!({"Sid": "C", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*",
+                   "Condition": condition}),
+        )
+    };
+    let quiet = |findings: &[Finding], rules: &[&str]| {
+        for rule in rules {
+            assert!(
+                severities(findings, rule).is_empty(),
+                "{rule}: {findings:#?}"
+            );
+        }
+    };
+    // Regions: patterns under `…Like`, case under `…IgnoreCase`, variables, every partition.
+    let regions = with(json!({
+        "StringNotLike": {"ec2:Region": ["eu-*", "us-gov-*", "*-central-?"]},
+        "StringEqualsIgnoreCase": {"aws:RequestedRegion": ["EU-WEST-1", "cn-northwest-1", "eusc-de-east-1"]},
+        "StringEquals": {"kms:PrimaryRegion": "${aws:PrincipalTag/home-region}"}
+    }));
+    quiet(&regions, &["WL410"]);
+    assert_eq!(
+        severities(
+            &with(json!({"StringNotLike": {"ec2:Region": "mars-*"}})),
+            "WL410"
+        ),
+        [Severity::Error]
+    );
+    assert_eq!(
+        severities(
+            &with(json!({"StringEquals": {"aws:RequestedRegion": "EU-WEST-1"}})),
+            "WL410"
+        ),
+        [Severity::Error],
+        "a region code is lowercase: `StringEquals` never matches it"
+    );
+    // One boolean value, `Null` alone, a set operator with a string operator, `IfExists` and
+    // qualified `StringLike` against `*`, an exact block, escapes under a numeric operator.
+    let fine = with(json!({
+        "Bool": {"aws:SecureTransport": "false"},
+        "Null": {"aws:TagKeys": "false"},
+        "ForAnyValue:StringLike": {"aws:TagKeys": "*"},
+        "StringLikeIfExists": {"aws:ResourceTag/team": "*"},
+        "IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32", "192.0.2.1"]},
+        "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}
+    }));
+    quiet(
+        &fine,
+        &[
+            "WL108", "WL409", "WL410", "WL411", "WL412", "WL413", "WL414",
+        ],
+    );
+    // A provider's claim against `*` is an unscoped subject (WL503), not a presence test.
+    let github = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Gh", "Effect": "Allow",
+               "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+               "Action": "sts:AssumeRoleWithWebIdentity",
+               "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                             "StringLike": {"token.actions.githubusercontent.com:sub": "*"}}}),
+    );
+    quiet(&github, &["WL413"]);
+    assert!(!severities(&github, "WL503").is_empty(), "{github:#?}");
+}
+
+#[test]
+fn policy_variables_are_judged_where_iam_substitutes_them() {
+    // (ARNs with variables written in pieces for tidy's ARN check.)
+    let home = |tail: &str| ["arn:aws:s3:::home/", tail].concat();
+    let document = |version: &str, statement: Value| {
+        lint_subject(&Subject {
+            policies: vec![policy(
+                PolicyKind::Identity,
+                &json!({"Version": version, "Statement": [statement]}),
+            )],
+            ..Subject::default()
+        })
+    };
+    let messages = |found: &[Finding]| -> Vec<String> {
+        found
+            .iter()
+            .filter(|finding| finding.rule == "WL108")
+            .map(|finding| finding.message.clone())
+            .collect()
+    };
+    let broken = document(
+        "2012-10-17",
+        json!({"Sid": "H", "Effect": "Allow", "Action": "s3:GetObject",
+               "NotResource": [home("${aws:username"), home("${aws:user name}/*"), home("${aws:username}/${*}")]}),
+    );
+    let found = messages(&broken);
+    assert_eq!(found.len(), 2, "{broken:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|message| message.contains("`${aws:username` has no closing `}`")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|message| message.contains("`${aws:user name}` has a space inside its name")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|message| message.contains("`NotResource`"))
+    );
+    // Under 2008-10-17 nothing is a variable: WL103's, not WL108's.
+    let old = document(
+        "2008-10-17",
+        json!({"Sid": "H", "Effect": "Allow", "Action": "s3:GetObject", "Resource": home("${aws:username")}),
+    );
+    assert!(messages(&old).is_empty(), "{old:#?}");
+    // In an action or a principal a variable is literal text.
+    let misplaced = document(
+        "2012-10-17",
+        json!({"Sid": "H", "Effect": "Allow", "Action": "s3:${aws:username}",
+               "Resource": home("${aws:username}/*")}),
+    );
+    let found = messages(&misplaced);
+    assert_eq!(found.len(), 1, "{misplaced:#?}");
+    assert!(found[0].contains("`Action` value `s3:${aws:username}`"));
+    let trust = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "T", "Effect": "Allow",
+               "Principal": {"AWS": (["arn:aws:iam::111122223333:user/", "${aws:username}"].concat())},
+               "Action": "sts:AssumeRole"}),
+    );
+    assert_eq!(severities(&trust, "WL108"), [Severity::Error], "{trust:#?}");
+}
+
+#[test]
+fn service_wildcards_in_granted_resources_and_one_finding_for_an_empty_tag_key() {
+    let statement = |effect: &str, resource: &str| {
+        lint_one(
+            PolicyKind::Identity,
+            json!({"Sid": "S", "Effect": effect, "Action": "codecommit:GitPull", "Resource": resource}),
+        )
+    };
+    assert_eq!(
+        severities(
+            &statement("Allow", "arn:aws:code*:eu-west-1:111122223333:*"),
+            "WL305"
+        ),
+        [Severity::Warning]
+    );
+    for (effect, resource) in [
+        ("Deny", "arn:aws:code*:eu-west-1:111122223333:*"),
+        ("Allow", "arn:aws:*:eu-west-1:111122223333:*"),
+        ("Allow", "arn:aws:codecommit:eu-west-1:111122223333:*"),
+    ] {
+        let found = statement(effect, resource);
+        assert!(severities(&found, "WL305").is_empty(), "{found:#?}");
+    }
+    // `aws:RequestTag/` is WL407's alone; WL401 still reports other unsupported keys.
+    let found = lint_one(
+        PolicyKind::Identity,
+        json!({"Sid": "T", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+               "Condition": {"StringEquals": {"aws:RequestTag/": "x", "ec2:ResourceTag/team": "data"}}}),
+    );
+    assert_eq!(severities(&found, "WL407"), [Severity::Error], "{found:#?}");
+    let unsupported: Vec<_> = found
+        .iter()
+        .filter(|finding| finding.rule == "WL401")
+        .map(|finding| finding.message.as_str())
+        .collect();
+    assert_eq!(unsupported.len(), 1, "{found:#?}");
+    assert!(unsupported[0].contains("`ec2:ResourceTag/team`"));
+}

@@ -89,6 +89,112 @@ pub fn substitute(
     Ok(out)
 }
 
+/// What is wrong with a `${…}` written in a text, as IAM Access Analyzer's policy checks name it
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html:
+/// "Missing brace in variable", "Unsupported symbol in variable", "Missing quote in variable",
+/// "Unsupported space in variable", "Empty variable").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableProblem {
+    /// `${aws:username` with no closing `}` (or another `${` before it).
+    MissingBrace,
+    /// A character no variable name has, e.g. `${aws:user#name}`.
+    UnsupportedSymbol(char),
+    /// A default not written between single quotes: `${aws:PrincipalTag/team, none}`.
+    MissingQuote,
+    /// A space inside the name: `${aws:PrincipalTag/cost center}`.
+    UnsupportedSpace,
+    /// `${}` or `${ }`.
+    Empty,
+}
+
+impl VariableProblem {
+    /// The problem in words, lowercase, for messages.
+    pub fn describe(self) -> String {
+        match self {
+            VariableProblem::MissingBrace => "has no closing `}`".to_string(),
+            VariableProblem::UnsupportedSymbol(symbol) => {
+                format!("contains `{symbol}`, which no variable name has")
+            }
+            VariableProblem::MissingQuote => {
+                "has a default that is not between single quotes (`, 'default'`)".to_string()
+            }
+            VariableProblem::UnsupportedSpace => "has a space inside its name".to_string(),
+            VariableProblem::Empty => "names no variable".to_string(),
+        }
+    }
+}
+
+/// One malformed `${…}` of a text: the problem and the text of the variable as written (up to
+/// the end of the text when the brace is missing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedVariable<'a> {
+    /// What is wrong.
+    pub problem: VariableProblem,
+    /// The variable as written, from `${`.
+    pub written: &'a str,
+}
+
+/// The first malformed policy variable of `text`, if any. Escapes (`${*}`, `${?}`, `${$}`) are
+/// well formed; spaces around the name and the default are allowed, as IAM ignores them. Names
+/// are letters, digits and `: / - _ . @ + =` (service prefixes, key names, tag keys). A text
+/// without `${` is answered without looking further.
+pub fn malformed_variable(text: &str) -> Option<MalformedVariable<'_>> {
+    let mut search_from = 0;
+    while let Some(relative) = text.get(search_from..)?.find("${") {
+        let start = search_from + relative;
+        let body = &text[start + 2..];
+        let close = body.find('}');
+        let next_open = body.find("${");
+        let Some(close) = close.filter(|close| next_open.is_none_or(|open| open > *close)) else {
+            let end = next_open.map_or(text.len(), |open| start + 2 + open);
+            return Some(MalformedVariable {
+                problem: VariableProblem::MissingBrace,
+                written: &text[start..end],
+            });
+        };
+        let end = start + 2 + close + 1;
+        let inner = &body[..close];
+        search_from = end;
+        if is_escape(inner) {
+            continue;
+        }
+        if let Some(problem) = inner_problem(inner) {
+            return Some(MalformedVariable {
+                problem,
+                written: &text[start..end],
+            });
+        }
+    }
+    None
+}
+
+/// What is wrong with the text between `${` and `}`, if anything.
+fn inner_problem(inner: &str) -> Option<VariableProblem> {
+    let (name, default) = match inner.split_once(',') {
+        Some((name, default)) => (name.trim(), Some(default.trim())),
+        None => (inner.trim(), None),
+    };
+    if name.is_empty() {
+        return Some(VariableProblem::Empty);
+    }
+    for symbol in name.chars() {
+        if symbol.is_whitespace() {
+            return Some(VariableProblem::UnsupportedSpace);
+        }
+        if !(symbol.is_ascii_alphanumeric() || ":/-_.@+=".contains(symbol)) {
+            return Some(VariableProblem::UnsupportedSymbol(symbol));
+        }
+    }
+    match default {
+        Some(default)
+            if default.len() < 2 || !default.starts_with('\'') || !default.ends_with('\'') =>
+        {
+            Some(VariableProblem::MissingQuote)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +248,60 @@ mod tests {
         assert_eq!(substitute("${a}", lookup).unwrap(), "${aws:username}");
         assert_eq!(substitute("a${b", context).unwrap(), "a${b");
         assert_eq!(variables("x${a}y${*}z${b, 'c'}").len(), 2);
+    }
+
+    #[test]
+    fn malformed_variables_are_named() {
+        let problem = |text: &str| malformed_variable(text).map(|found| found.problem);
+        for fine in [
+            "arn:aws:s3:::b/${aws:username}/*",
+            "${aws:PrincipalTag/team, 'company-wide'}",
+            "${ aws:PrincipalTag/dept ,  'a b' }",
+            "${*}${?}${$}",
+            "a $ b } c",
+            "${cognito-identity.amazonaws.com:sub}",
+            "${aws:PrincipalTag/a+b=c@d_e.f}",
+            "",
+        ] {
+            assert_eq!(problem(fine), None, "{fine}");
+        }
+        assert_eq!(
+            problem("arn:aws:s3:::b/${aws:username"),
+            Some(VariableProblem::MissingBrace)
+        );
+        let unclosed = malformed_variable("x/${aws:username/${aws:userid}").unwrap();
+        assert_eq!(unclosed.problem, VariableProblem::MissingBrace);
+        assert_eq!(unclosed.written, "${aws:username/");
+        assert_eq!(problem("b/${ }/x"), Some(VariableProblem::Empty));
+        assert_eq!(problem("${}"), Some(VariableProblem::Empty));
+        assert_eq!(
+            problem("${aws:user#name}"),
+            Some(VariableProblem::UnsupportedSymbol('#'))
+        );
+        assert_eq!(
+            problem("${aws:PrincipalTag/cost center}"),
+            Some(VariableProblem::UnsupportedSpace)
+        );
+        for unquoted in [
+            "${aws:PrincipalTag/team, none}",
+            "${aws:PrincipalTag/team, 'none}",
+            "${aws:PrincipalTag/team, '}",
+        ] {
+            assert_eq!(
+                problem(unquoted),
+                Some(VariableProblem::MissingQuote),
+                "{unquoted}"
+            );
+        }
+        // The first problem is reported, with the variable as written.
+        let found = malformed_variable("${aws:username}-${ }-${a b}").unwrap();
+        assert_eq!(
+            (found.problem, found.written),
+            (VariableProblem::Empty, "${ }")
+        );
+        assert_eq!(
+            VariableProblem::UnsupportedSymbol('#').describe(),
+            "contains `#`, which no variable name has"
+        );
     }
 }

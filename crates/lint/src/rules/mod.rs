@@ -5,10 +5,16 @@ pub mod access_key_unused;
 pub mod action_wildcard_all;
 pub mod action_wildcard_service;
 pub mod ai_tool_mention;
+pub mod condition_bool_multiple;
+pub mod condition_ip_host_bits;
 pub mod condition_key_not_applicable;
 pub mod condition_key_repeated;
+pub mod condition_null_equivalent;
+pub mod condition_null_qualifier;
+pub mod condition_region_invalid;
 pub mod condition_tag_key_missing;
 pub mod condition_type_mismatch;
+pub mod condition_variable_operator;
 pub mod credential_exposure;
 pub mod data_exfiltration;
 pub mod duplicate_sid;
@@ -29,6 +35,7 @@ pub mod not_action_allow;
 pub mod paired_condition_keys;
 pub mod pass_role_unscoped;
 pub mod password_policy_weak;
+pub mod policy_variable_invalid;
 pub mod policy_version;
 pub mod principal_in_identity_policy;
 pub mod principal_not_arn;
@@ -44,6 +51,7 @@ pub mod redundant_element;
 pub mod region_not_allowed;
 pub mod resource_arn_mismatch;
 pub mod resource_exposure;
+pub mod resource_service_wildcard;
 pub mod resource_star;
 pub mod resource_star_in_effect;
 pub mod role_unused;
@@ -183,6 +191,34 @@ pub(crate) fn name_some_of(first: &[String], total: usize) -> String {
         text.push_str(&format!(" and {} more", total - 3));
     }
     text
+}
+
+/// The finding placed at a condition key's position, when the key has one (keys parsed from
+/// values without text have none and keep the statement's).
+pub(crate) fn at_key(
+    mut finding: crate::finding::Finding,
+    entry: &warden_policy::ConditionEntry,
+) -> crate::finding::Finding {
+    if entry.span.line > 0 {
+        finding.line = entry.span.line;
+        finding.column = entry.span.column;
+    }
+    finding
+}
+
+/// A tag condition key that ends at its slash (`aws:RequestTag/`, `ec2:ResourceTag/`): it names
+/// no tag. WL407 reports it; other rules about keys stay silent on it.
+pub(crate) fn names_no_tag(key: &str) -> bool {
+    let Some((name, tag)) = key.split_once('/') else {
+        return false;
+    };
+    name.contains(':')
+        && name
+            .len()
+            .checked_sub(3)
+            .and_then(|at| name.get(at..))
+            .is_some_and(|end| end.eq_ignore_ascii_case("tag"))
+        && tag.trim().is_empty()
 }
 
 /// A value contains a policy variable (`${aws:username}`), so it cannot be judged statically.
