@@ -694,6 +694,16 @@ fn policy_variables_are_judged_where_iam_substitutes_them() {
                "Action": "sts:AssumeRole"}),
     );
     assert_eq!(severities(&trust, "WL108"), [Severity::Error], "{trust:#?}");
+    // Warden's own variables (no prefix) in definitions as written are rendering's, not IAM's.
+    let written = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "T", "Effect": "Allow",
+               "Principal": {"AWS": (["arn:aws:iam::", "${vendor_account_id}", ":root"].concat())},
+               "Action": "sts:AssumeRole",
+               "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "${max_age}"}}}),
+    );
+    assert!(severities(&written, "WL108").is_empty(), "{written:#?}");
+    assert!(severities(&written, "WL411").is_empty(), "{written:#?}");
 }
 
 #[test]

@@ -8,7 +8,8 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 /// condition operators other than the string and ARN ones: `Numeric…`, `Date…`, `Bool`,
 /// `BinaryEquals`, `IpAddress`, `NotIpAddress` and `Null`. Access Analyzer reports this as
 /// the error "Invalid variable for operator": policy variables can only be used with String and
-/// ARN operators. The escapes `${*}`, `${?}` and `${$}` are not variables.
+/// ARN operators. The escapes `${*}`, `${?}` and `${$}` are not variables, nor are the Warden
+/// variables of definitions as written (`${max_age}`, no prefix), which rendering replaces.
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-conditionelement
 ///
@@ -52,7 +53,10 @@ impl Rule for ConditionVariableOperator {
                 }
                 let Some(value) = entry.values.iter().find(|value| {
                     let text = value.as_text();
-                    text.contains("${") && !warden_policy::variables::variables(&text).is_empty()
+                    text.contains("${")
+                        && warden_policy::variables::variables(&text)
+                            .iter()
+                            .any(|variable| variable.key.contains(':'))
                 }) else {
                     continue;
                 };

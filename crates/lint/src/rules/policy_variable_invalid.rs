@@ -14,11 +14,13 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 /// - a space inside the name (`${aws:PrincipalTag/cost center}`),
 /// - an empty variable (`${ }`);
 ///
-/// and variables in `Action`, `NotAction`, `Principal` or `NotPrincipal`, where IAM substitutes
-/// nothing. Access Analyzer reports these as the errors "Missing brace in variable",
-/// "Unsupported symbol in variable", "Missing quote in variable", "Unsupported space in
-/// variable", "Empty variable" and "Variable unsupported in element". Escapes (`${*}`, `${?}`,
-/// `${$}`) are well formed; spaces around the name and the default are allowed. Documents of
+/// and policy variables (names with a prefix, `${aws:username}`) in `Action`, `NotAction`,
+/// `Principal` or `NotPrincipal`, where IAM substitutes nothing; the Warden variables of
+/// definitions as written (`${account_id}`) are replaced by rendering and are not judged there.
+/// Access Analyzer reports these as the errors "Missing brace in variable", "Unsupported symbol
+/// in variable", "Missing quote in variable", "Unsupported space in variable", "Empty
+/// variable" and "Variable unsupported in element". Escapes (`${*}`, `${?}`, `${$}`) are well
+/// formed; spaces around the name and the default are allowed. Documents of
 /// `Version` 2008-10-17 substitute no variable at all: WL103 reports those.
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
@@ -142,11 +144,14 @@ fn malformed(text: &str) -> Option<String> {
     ))
 }
 
-/// A `${…}` that is a variable, not one of the escapes `${*}`, `${?}`, `${$}`.
+/// A `${…}` that is a policy variable: its name has a service prefix (`aws:`, `saml:`…), unlike
+/// the escapes `${*}`, `${?}`, `${$}` and the Warden variables of definitions as written
+/// (`${account_id}`), which rendering replaces.
 fn has_variable(text: &str) -> bool {
     text.contains("${")
-        && (!warden_policy::variables::variables(text).is_empty()
-            || warden_policy::variables::malformed_variable(text).is_some())
+        && warden_policy::variables::variables(text)
+            .iter()
+            .any(|variable| variable.key.contains(':'))
 }
 
 fn misplaced(cx: &DocumentCx<'_>, index: usize, element: &str, value: &str) -> Finding {
