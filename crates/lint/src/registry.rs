@@ -41,6 +41,7 @@ static RULES: &[&dyn Rule] = &[
     &condition_null_qualifier::ConditionNullQualifier,
     &condition_null_equivalent::ConditionNullEquivalent,
     &condition_ip_host_bits::ConditionIpHostBits,
+    &condition_vpc_id_invalid::ConditionVpcIdInvalid,
     // WL5xx trust
     &trust_cross_account_external_id::TrustCrossAccountExternalId,
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,

@@ -15,6 +15,7 @@ pub mod condition_region_invalid;
 pub mod condition_tag_key_missing;
 pub mod condition_type_mismatch;
 pub mod condition_variable_operator;
+pub mod condition_vpc_id_invalid;
 pub mod credential_exposure;
 pub mod data_exfiltration;
 pub mod duplicate_sid;
