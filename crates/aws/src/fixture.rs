@@ -177,42 +177,24 @@ pub async fn close_account(aws: &Aws, account_id: &str) -> Result<(), AwsError> 
 const SEED_CONCURRENCY: usize = 8;
 
 /// Creates (or reuses) the organization, enables SCPs, creates the OUs and accounts, and in each
-/// member account the access role as `SeedAccount::access` says.
+/// member account the access role as `SeedAccount::access` says. Accounts are created one after
+/// another, so a seeded moto gives them the same ids on every run.
 pub async fn seed_organization(aws: &Aws, spec: &SeedSpec) -> Result<SeededOrg, AwsError> {
+    seed_organization_with(aws, spec, 1).await
+}
+
+/// [`seed_organization`] creating up to `create_concurrency` accounts at a time (at least 1),
+/// for large organizations: faster, but a seeded moto no longer gives each name the same id.
+pub async fn seed_organization_with(
+    aws: &Aws,
+    spec: &SeedSpec,
+    create_concurrency: usize,
+) -> Result<SeededOrg, AwsError> {
     let org = ensure_organization(aws).await?;
     let root_id = aws.root_id().await?;
     enable_scps(aws, &root_id).await?;
     let ous = create_ous(aws, &root_id, spec).await?;
-    let mut accounts = Vec::new();
-    for seed in &spec.accounts {
-        let ou_path = normalize_path(&seed.ou_path);
-        let parent = if ou_path == "Root" {
-            root_id.clone()
-        } else {
-            ous.get(&ou_path).cloned().ok_or_else(|| {
-                fixture_error(format!(
-                    "account `{}` names unknown OU `{ou_path}`",
-                    seed.name
-                ))
-            })?
-        };
-        let id = create_account(aws, seed).await?;
-        if parent != root_id {
-            aws.organizations
-                .move_account()
-                .account_id(&id)
-                .source_parent_id(&root_id)
-                .destination_parent_id(&parent)
-                .send()
-                .await
-                .map_err(|err| api_error(&id, "MoveAccount", err))?;
-        }
-        accounts.push(SeededAccount {
-            id,
-            name: seed.name.clone(),
-            ou_path,
-        });
-    }
+    let accounts = create_accounts(aws, spec, &root_id, &ous, create_concurrency).await?;
     setup_member_accounts(aws, spec, &org.1, &accounts).await?;
     Ok(SeededOrg {
         organization_id: org.0,
@@ -221,6 +203,66 @@ pub async fn seed_organization(aws: &Aws, spec: &SeedSpec) -> Result<SeededOrg, 
         ous,
         accounts,
     })
+}
+
+/// Creates the accounts of `spec` (each moved into its OU), `concurrency` at a time; returned
+/// in the order of `spec.accounts`.
+async fn create_accounts(
+    aws: &Aws,
+    spec: &SeedSpec,
+    root_id: &str,
+    ous: &BTreeMap<String, String>,
+    concurrency: usize,
+) -> Result<Vec<SeededAccount>, AwsError> {
+    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, seed) in spec.accounts.iter().enumerate() {
+        let ou_path = normalize_path(&seed.ou_path);
+        let parent = if ou_path == "Root" {
+            root_id.to_owned()
+        } else {
+            ous.get(&ou_path).cloned().ok_or_else(|| {
+                fixture_error(format!(
+                    "account `{}` names unknown OU `{ou_path}`",
+                    seed.name
+                ))
+            })?
+        };
+        let (aws, limit, seed, root_id) = (
+            aws.clone(),
+            Arc::clone(&limit),
+            seed.clone(),
+            root_id.to_owned(),
+        );
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let id = create_account(&aws, &seed).await?;
+            if parent != root_id {
+                aws.organizations
+                    .move_account()
+                    .account_id(&id)
+                    .source_parent_id(&root_id)
+                    .destination_parent_id(&parent)
+                    .send()
+                    .await
+                    .map_err(|err| api_error(&id, "MoveAccount", err))?;
+            }
+            Ok::<_, AwsError>((
+                index,
+                SeededAccount {
+                    id,
+                    name: seed.name,
+                    ou_path,
+                },
+            ))
+        });
+    }
+    let mut created = Vec::with_capacity(spec.accounts.len());
+    while let Some(joined) = tasks.join_next().await {
+        created.push(joined.map_err(|err| fixture_error(err.to_string()))??);
+    }
+    created.sort_by_key(|(index, _)| *index);
+    Ok(created.into_iter().map(|(_, account)| account).collect())
 }
 
 /// (organization id, management account id).

@@ -102,6 +102,9 @@ struct Shared {
     keys: Mutex<HashMap<String, String>>,
     /// Token buckets of the per-account rate limit: account → (tokens, last refill).
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// When set, each forwarded request without `x-moto-account-id` gets one naming its
+    /// caller's account: the account of a key learned from AssumeRole, else this default.
+    account_header: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -205,6 +208,17 @@ impl FaultProxy {
         lock(&self.shared.faults).clone()
     }
 
+    /// Names the caller's account to the emulator on every forwarded request that does not
+    /// already (`x-moto-account-id`, the header moto takes before the access key): the account
+    /// a key returned by an earlier AssumeRole belongs to, else `default_account` (moto's
+    /// default account for keys it does not know). moto 5 otherwise finds a key's account by
+    /// scanning every account's IAM backends in every partition on each request, a cost that
+    /// grows with the organization and that AWS does not have; the answers are the same. Off
+    /// until called.
+    pub fn name_accounts_to_emulator(&self, default_account: &str) {
+        *lock(&self.shared.account_header) = Some(default_account.to_owned());
+    }
+
     /// Starts (again) a log of every call with when it was received and answered, e.g. to see
     /// which calls overlap; off until called.
     pub fn record_calls(&self) {
@@ -282,6 +296,20 @@ impl Message {
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_str())
+    }
+
+    /// Adds a header just before the blank line that ends the head.
+    fn add_header(&mut self, name: &str, value: &str) {
+        let end = if self.head.ends_with(b"\r\n\r\n") {
+            self.head.len() - 2
+        } else if self.head.ends_with(b"\n\n") {
+            self.head.len() - 1
+        } else {
+            self.head.len()
+        };
+        let line = format!("{name}: {value}\r\n");
+        self.head.splice(end..end, line.bytes());
+        self.headers.push((name.to_owned(), value.to_owned()));
     }
 
     fn raw(&self) -> Vec<u8> {
@@ -465,6 +493,8 @@ struct RequestInfo {
     json_protocol: bool,
     /// For AssumeRole: the account of the role assumed.
     assume_target: Option<String>,
+    /// The account of the caller's access key, when an earlier AssumeRole returned it.
+    caller: Option<String>,
 }
 
 fn classify(request: &Message, keys: &HashMap<String, String>) -> RequestInfo {
@@ -488,17 +518,19 @@ fn classify(request: &Message, keys: &HashMap<String, String>) -> RequestInfo {
     let assume_target = (action_name == "AssumeRole")
         .then(|| form.get("RoleArn").and_then(|arn| arn_account(arn)))
         .flatten();
+    let caller = keys.get(&access_key).cloned();
     let account = request
         .header("x-moto-account-id")
         .map(str::to_owned)
         .or_else(|| assume_target.clone())
-        .or_else(|| keys.get(&access_key).cloned())
+        .or_else(|| caller.clone())
         .unwrap_or(access_key);
     RequestInfo {
         account,
         action: format!("{service}:{action_name}"),
         json_protocol: target.is_some(),
         assume_target,
+        caller,
     }
 }
 
@@ -706,7 +738,7 @@ async fn serve_connection(
     let mut client = BufReader::new(client);
     let mut upstream_conn: Option<Upstream> = None;
     loop {
-        let Some(request) = read_request(&mut client).await? else {
+        let Some(mut request) = read_request(&mut client).await? else {
             return Ok(());
         };
         let received = Instant::now();
@@ -752,6 +784,13 @@ async fn serve_connection(
             .next()
             .unwrap_or("GET")
             .to_owned();
+        let default_account = lock(&shared.account_header).clone();
+        if let Some(default_account) = default_account
+            && request.header("x-moto-account-id").is_none()
+        {
+            let caller = info.caller.clone().unwrap_or(default_account);
+            request.add_header("x-moto-account-id", &caller);
+        }
         let upstream_started = Instant::now();
         let response = exchange(&mut upstream_conn, upstream, &request, &method).await?;
         let upstream_time = upstream_started.elapsed();
@@ -835,12 +874,34 @@ mod tests {
     }
 
     #[test]
+    fn an_added_header_goes_before_the_blank_line_and_the_caller_is_the_keys_account() {
+        let mut message = request(
+            "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4-HMAC-SHA256 Credential=ASIAKEY/20260101/us-east-1/iam/aws4_request, SignedHeaders=host\r\n\r\n",
+            "Action=ListRoles",
+        );
+        let keys = HashMap::from([("ASIAKEY".to_owned(), "210987654321".to_owned())]);
+        assert_eq!(
+            classify(&message, &keys).caller.as_deref(),
+            Some("210987654321")
+        );
+        assert_eq!(classify(&message, &HashMap::new()).caller, None);
+        message.add_header("x-moto-account-id", "210987654321");
+        let raw = String::from_utf8(message.raw()).unwrap();
+        assert!(
+            raw.ends_with("aws4_request, SignedHeaders=host\r\nx-moto-account-id: 210987654321\r\n\r\nAction=ListRoles"),
+            "{raw}"
+        );
+        assert_eq!(message.header("X-Moto-Account-Id"), Some("210987654321"));
+    }
+
+    #[test]
     fn faults_follow_the_request_number() {
         let info = RequestInfo {
             account: "1".to_owned(),
             action: "iam:GetRole".to_owned(),
             json_protocol: false,
             assume_target: None,
+            caller: None,
         };
         let faults = FaultConfig {
             throttle_every: 2,
@@ -915,6 +976,7 @@ mod tests {
             action: "iam:GetRole".to_owned(),
             json_protocol: false,
             assume_target: None,
+            caller: None,
         };
         let query = String::from_utf8(error_response(Fault::Throttle, &info, 7)).unwrap();
         assert!(query.starts_with("HTTP/1.1 400"));
