@@ -459,3 +459,84 @@ async fn inventory_cache_is_used_when_young_and_read_again_when_old_or_foreign()
         assert_eq!(outcome.plan.to_json(), first.plan.to_json());
     }
 }
+
+/// A member account is read in two round trips: AssumeRole, then GetAccountAuthorizationDetails
+/// and ListRoles side by side (ListRoles for the two role fields GAAD lacks, Description and
+/// MaxSessionDuration: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_RoleDetail.html>,
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html>); never more accounts
+/// in flight than the concurrency. And a proxy that names each call's account to moto
+/// (`x-moto-account-id`, as the benchmarks seed and read through) changes no answer: the same
+/// plan, live state and calls per account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_read_is_two_round_trips_within_the_concurrency_and_naming_accounts_changes_nothing()
+ {
+    let world = world().await;
+    let latency = Duration::from_millis(60);
+    world.proxy.set_faults(FaultConfig {
+        latency,
+        ..FaultConfig::default()
+    });
+    let source = world.organization();
+    world.proxy.record_calls();
+    world.proxy.reset_stats();
+    let plain = world.plan_with(&source, &request()).await.unwrap();
+    let plain_stats = world.proxy.stats();
+    let calls = world.proxy.calls();
+    let mut spans = Vec::new();
+    for account in &world.org.accounts {
+        let of = |action: &str| {
+            let found: Vec<_> = calls
+                .iter()
+                .filter(|call| call.account == account.id && call.action == action)
+                .collect();
+            assert_eq!(found.len(), 1, "{action} in `{}`: {found:?}", account.id);
+            (found[0].received, found[0].answered)
+        };
+        let assume = of("sts:AssumeRole");
+        let details = of("iam:GetAccountAuthorizationDetails");
+        let roles = of("iam:ListRoles");
+        let member_calls = calls
+            .iter()
+            .filter(|call| call.account == account.id)
+            .count();
+        assert_eq!(member_calls, 3, "calls of `{}`", account.id);
+        assert!(
+            details.0 >= assume.1 && roles.0 >= assume.1,
+            "reads start after the session: {assume:?} {details:?} {roles:?}"
+        );
+        assert!(
+            details.0 < roles.1 && roles.0 < details.1,
+            "GAAD and ListRoles overlap in `{}`: {details:?} {roles:?}",
+            account.id
+        );
+        assert!(details.1 - details.0 >= latency && roles.1 - roles.0 >= latency);
+        spans.push((assume.0, details.1.max(roles.1)));
+    }
+    let most_in_flight = spans
+        .iter()
+        .map(|(start, _)| {
+            spans
+                .iter()
+                .filter(|(other_start, other_end)| other_start <= start && start < other_end)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(
+        (2..=4).contains(&most_in_flight),
+        "accounts in flight at most the concurrency (4), and more than one: {most_in_flight}"
+    );
+
+    world.proxy.name_accounts_to_emulator("123456789012");
+    world.proxy.reset_stats();
+    let named = world.plan_with(&source, &request()).await.unwrap();
+    let named_stats = world.proxy.stats();
+    assert_eq!(named.plan.to_json(), plain.plan.to_json());
+    assert_eq!(named.organization, plain.organization);
+    assert!(
+        stable(&named.live) == stable(&plain.live),
+        "live state differs"
+    );
+    assert_eq!(named_stats.by_account_action, plain_stats.by_account_action);
+    assert!(named.plan.unreadable.is_empty() && plain.plan.accounts.len() == ACCOUNTS);
+}

@@ -53,6 +53,8 @@ pub async fn snapshot_bench(
             ..FaultConfig::default()
         },
     )?;
+    // moto otherwise looks each call's key up across every account (see `bench plan`).
+    proxy.name_accounts_to_emulator(&seeded.management_account_id);
     let aws = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
     let access = AccessRole {
         role_name: "WardenAccess".into(),

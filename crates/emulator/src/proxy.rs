@@ -209,7 +209,8 @@ impl FaultProxy {
     }
 
     /// Names the caller's account to the emulator on every forwarded request that does not
-    /// already (`x-moto-account-id`, the header moto takes before the access key): the account
+    /// already (`x-moto-account-id`, the header moto takes before the access key in server mode,
+    /// <http://docs.getmoto.org/en/latest/docs/multi_account.html>): the account
     /// a key returned by an earlier AssumeRole belongs to, else `default_account` (moto's
     /// default account for keys it does not know). moto 5 otherwise finds a key's account by
     /// scanning every account's IAM backends in every partition on each request, a cost that
