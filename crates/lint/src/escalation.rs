@@ -4,6 +4,7 @@
 //! method impossible honoured (a pinned `iam:PolicyARN`, `iam:PassedToService` naming another
 //! service, an `aws:CurrentTime` window already closed on "today").
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -130,15 +131,35 @@ struct Grants<'p> {
 /// actions (and at those that may name any service). Every other statement cannot name the
 /// action, so neither allows nor denies it.
 struct StatementIndex<'p> {
-    /// Service part as written (compared ignoring ASCII case), sorted, with the statement.
-    by_service: Vec<(&'p str, (usize, usize))>,
+    /// By a hash of the service part (ASCII case folded), the patterns with a literal service
+    /// part as written, with the statement and the pattern's position in its `Action`, in
+    /// policy, statement and position order: a long statement is asked about its patterns of
+    /// that service only. A hash shared by two services only adds patterns to ask, which
+    /// [`names_action`] rules out; no sort of the patterns is needed.
+    by_service: HashMap<u64, Vec<Named<'p>>>,
     /// `NotAction`, and patterns whose service part has a wildcard (or no `:`), in order.
     any: Vec<(usize, usize)>,
 }
 
+/// A pattern with a literal service part: the service, the statement, the position.
+type Named<'p> = (&'p str, (usize, usize), usize);
+
+/// A statement that may name a service, with its patterns that may (`None`: all of them).
+type Candidate<'i, 'p> = ((usize, usize), Option<&'i [Named<'p>]>);
+
+/// FNV-1a of `service` with ASCII letters lowercased.
+fn service_hash(service: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in service.bytes() {
+        hash ^= u64::from(byte.to_ascii_lowercase());
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 impl<'p> StatementIndex<'p> {
     fn of(policies: &[&'p PolicySubject]) -> StatementIndex<'p> {
-        let mut by_service = Vec::new();
+        let mut by_service: HashMap<u64, Vec<Named<'p>>> = HashMap::new();
         let mut any = Vec::new();
         for (policy_index, policy) in policies.iter().enumerate() {
             for (index, statement) in policy.document.statements.iter().enumerate() {
@@ -151,10 +172,20 @@ impl<'p> StatementIndex<'p> {
                     ActionClause::Action(patterns) => patterns,
                 };
                 let mut anywhere = false;
-                for pattern in patterns.iter() {
+                // Patterns of one service usually come together: one lookup per run.
+                let mut last: Option<(&str, u64)> = None;
+                for (position, pattern) in patterns.iter().enumerate() {
                     match pattern.split_once(':') {
                         Some((service, _)) if !service.contains(['*', '?', '$']) => {
-                            by_service.push((service, at));
+                            let hash = match last {
+                                Some((before, hash)) if before == service => hash,
+                                _ => service_hash(service),
+                            };
+                            last = Some((service, hash));
+                            by_service
+                                .entry(hash)
+                                .or_default()
+                                .push((service, at, position));
                         }
                         _ => anywhere = true,
                     }
@@ -164,37 +195,43 @@ impl<'p> StatementIndex<'p> {
                 }
             }
         }
-        by_service.sort_by(|(a, at_a), (b, at_b)| {
-            cmp_ignore_ascii_case(a, b).then_with(|| at_a.cmp(at_b))
-        });
-        by_service.dedup_by(|(a, at_a), (b, at_b)| at_a == at_b && a.eq_ignore_ascii_case(b));
         StatementIndex { by_service, any }
     }
 
-    /// The statements that may name an action of `service`, in policy and statement order.
-    fn candidates(&self, service: &str) -> Vec<(usize, usize)> {
-        let first = self
+    /// The statements that may name an action of `service`, in policy and statement order,
+    /// each with its patterns that may name the service, or `None` when any of its patterns
+    /// may (`NotAction`, a wildcard service part): all are asked.
+    fn candidates(&self, service: &str) -> Vec<Candidate<'_, 'p>> {
+        let named: &[Named<'p>] = self
             .by_service
-            .partition_point(|(named, _)| cmp_ignore_ascii_case(named, service).is_lt());
-        let mut found: Vec<(usize, usize)> = self
-            .by_service
-            .iter()
-            .skip(first)
-            .take_while(|(named, _)| named.eq_ignore_ascii_case(service))
-            .map(|(_, at)| *at)
-            .chain(self.any.iter().copied())
-            .collect();
-        found.sort_unstable();
-        found.dedup();
+            .get(&service_hash(service))
+            .map_or(&[], Vec::as_slice);
+        let mut found: Vec<Candidate<'_, 'p>> = Vec::new();
+        for run in named.chunk_by(|a, b| a.1 == b.1) {
+            if let Some((_, at, _)) = run.first() {
+                found.push((*at, Some(run)));
+            }
+        }
+        found.extend(self.any.iter().map(|at| (*at, None)));
+        // A statement both named and in `any` is asked about every pattern.
+        found.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.is_some().cmp(&b.1.is_some()))
+        });
+        found.dedup_by(|later, earlier| later.0 == earlier.0);
         found
     }
 }
 
 /// Compares two strings as if both were ASCII-lowercased, without allocating.
 fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|byte| byte.to_ascii_lowercase())
-        .cmp(b.bytes().map(|byte| byte.to_ascii_lowercase()))
+    for (x, y) in a.bytes().zip(b.bytes()) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// The services a holder's `Allow` statements can name (`any` for service wildcards and
@@ -367,8 +404,16 @@ impl Holder<'_> {
                 ActionClause::Action(patterns) => {
                     for pattern in patterns.iter() {
                         match pattern.split_once(':') {
+                            // Patterns of one service usually come together: a repeat of
+                            // the last one is left out before sorting.
                             Some((service, _)) if !service.contains(['*', '?']) => {
-                                named.services.push(service);
+                                if !named
+                                    .services
+                                    .last()
+                                    .is_some_and(|last| last.eq_ignore_ascii_case(service))
+                                {
+                                    named.services.push(service);
+                                }
                             }
                             // `*` grants nothing here (see `names_action`); `s*:Get*` any.
                             _ if pattern == "*" || pattern == "*:*" => {}
@@ -459,7 +504,7 @@ impl Holder<'_> {
             .filter(|_| action.eq_ignore_ascii_case("iam:PassRole"));
         let mut grant = None;
         let service = action.split_once(':').map_or("", |(service, _)| service);
-        for (policy_index, index) in statements.candidates(service) {
+        for ((policy_index, index), named) in statements.candidates(service) {
             let Some(statement) = self
                 .policies
                 .get(policy_index)
@@ -467,14 +512,15 @@ impl Holder<'_> {
             else {
                 continue;
             };
+            let among = named.map(|named| Among { positions: named });
             if statement.effect == Effect::Deny {
-                if denies(statement, action) {
+                if denies_among(statement, action, among.as_ref()) {
                     return None;
                 }
                 continue;
             }
             if grant.is_none()
-                && allows(statement, action, key)
+                && allows_among(statement, action, key, among.as_ref())
                 && self.conditions_can_hold(statement, action, passed_to)
             {
                 grant = Some((policy_index, index));
@@ -497,16 +543,34 @@ impl Holder<'_> {
     }
 }
 
+/// The patterns of an `Action` that may name a service (by position; see
+/// [`StatementIndex::candidates`]): the others cannot name it, so they are not asked.
+struct Among<'i, 'p> {
+    positions: &'i [Named<'p>],
+}
+
 /// Does the action clause name `action`? `Action: "*"` does not count as a grant (WL202
-/// reports it; a holder of `*` has nothing to escalate to) but does count in a deny.
-fn names_action(statement: &Statement, action: &str, star_counts: bool) -> bool {
+/// reports it; a holder of `*` has nothing to escalate to) but does count in a deny. With
+/// `among`, only those patterns of an `Action` are asked.
+fn names_action(
+    statement: &Statement,
+    action: &str,
+    star_counts: bool,
+    among: Option<&Among<'_, '_>>,
+) -> bool {
     let service = action.split_once(':').map_or("", |(service, _)| service);
-    let hit = |patterns: &[String]| {
-        patterns.iter().any(|pattern| {
-            (star_counts || (pattern != "*" && pattern != "*:*"))
-                && same_service_possible(pattern, service)
-                && matches(pattern, action, Case::Insensitive)
-        })
+    let named = |pattern: &String| {
+        (star_counts || (pattern != "*" && pattern != "*:*"))
+            && same_service_possible(pattern, service)
+            && matches(pattern, action, Case::Insensitive)
+    };
+    let hit = |patterns: &[String]| match among {
+        Some(among) => among
+            .positions
+            .iter()
+            .filter_map(|(_, _, position)| patterns.get(*position))
+            .any(named),
+        None => patterns.iter().any(named),
     };
     match &statement.action {
         ActionClause::Action(patterns) => hit(&patterns.items),
@@ -543,7 +607,17 @@ fn same_service_possible(pattern: &str, service: &str) -> bool {
 /// resources (`*`, a wildcard ARN such as `arn:aws:ec2:*:*:instance/*`, `NotResource`); for
 /// the others, any resource. IAM actions only act on IAM resources.
 fn allows(statement: &Statement, action: &str, key: bool) -> bool {
-    if !names_action(statement, action, false) {
+    allows_among(statement, action, key, None)
+}
+
+/// [`allows`], asking only the patterns `among` names when given.
+fn allows_among(
+    statement: &Statement,
+    action: &str,
+    key: bool,
+    among: Option<&Among<'_, '_>>,
+) -> bool {
+    if !names_action(statement, action, false, among) {
         return false;
     }
     match &statement.resource {
@@ -590,8 +664,13 @@ fn opens_every_name(resource: &str) -> bool {
 /// A `Deny` that takes `action` away for certain: every resource, no condition (a conditional
 /// deny may not apply, so it is not counted).
 fn denies(statement: &Statement, action: &str) -> bool {
+    denies_among(statement, action, None)
+}
+
+/// [`denies`], asking only the patterns `among` names when given.
+fn denies_among(statement: &Statement, action: &str, among: Option<&Among<'_, '_>>) -> bool {
     statement.condition.is_none()
-        && names_action(statement, action, true)
+        && names_action(statement, action, true, among)
         && matches!(&statement.resource, Some(ResourceClause::Resource(resources)) if resources.iter().any(|r| r == "*"))
 }
 

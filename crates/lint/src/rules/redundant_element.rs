@@ -76,12 +76,17 @@ impl Rule for RedundantElement {
                 }
             }
             for (operator, entry) in super::condition_entries(statement) {
-                let values: Vec<_> = entry.values.iter().map(|value| value.as_text()).collect();
+                let values = &entry.values.items;
                 if let Some(value) = values
                     .iter()
                     .enumerate()
-                    .find(|(at, value)| values[..*at].contains(value))
-                    .map(|(_, value)| value)
+                    .find(|(at, value)| {
+                        let text = value.as_text();
+                        values[..*at]
+                            .iter()
+                            .any(|earlier| earlier.as_text() == text)
+                    })
+                    .map(|(_, value)| value.as_text())
                 {
                     redundant.push(format!(
                         "value `{value}` repeated under `{}` `{}`",
@@ -121,13 +126,28 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
     // A statement can only be covered by one of the same effect, kind of resource element and
     // conditions: group the statements by those (one condition signature per statement with
     // conditions) and compare within a group, not every pair of a long policy.
+    // Signatures are only worked out where another statement with conditions has the same
+    // effect and kind of resource element; elsewhere any placeholder keeps the groups apart.
+    let coarse = |at: usize| {
+        (
+            statements[at].effect,
+            statements[at].resource.is_some(),
+            statements[at].condition.is_some(),
+        )
+    };
     let signatures: Vec<Option<Vec<String>>> = statements
         .iter()
-        .map(|statement| {
-            statement
-                .condition
-                .as_ref()
-                .map(|_| condition_signature(statement))
+        .enumerate()
+        .map(|(at, statement)| {
+            statement.condition.as_ref().map(|_| {
+                let alone =
+                    !(0..statements.len()).any(|other| other != at && coarse(other) == coarse(at));
+                if alone {
+                    Vec::new()
+                } else {
+                    condition_signature(statement)
+                }
+            })
         })
         .collect();
     let key = |at: usize| {
@@ -145,6 +165,19 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
             groups[*at] = group;
         }
     }
+    // What a pair comparison reads of each statement, worked out once per statement instead of
+    // once per pair (a group of a long policy compares every statement with every other).
+    let sides: Vec<Option<Sides<'_>>> = statements
+        .iter()
+        .enumerate()
+        .map(|(at, statement)| (groups[at].len() >= 2).then(|| Sides::of(statement)))
+        .collect();
+    let covered_by = |a: usize, b: usize| match (&sides[a], &sides[b]) {
+        (Some(a_sides), Some(b_sides)) => {
+            statement_covered_by(&statements[a], a_sides, &statements[b], b_sides)
+        }
+        _ => false,
+    };
     for (index, statement) in statements.iter().enumerate() {
         if groups[index].len() < 2 {
             continue;
@@ -154,11 +187,11 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
             let (other, covering) = (*other, &statements[*other]);
             if other == index
                 || statement.principal != covering.principal
-                || !statement_covered_by(statement, covering)
+                || !covered_by(index, other)
             {
                 return None;
             }
-            let mutual = statement_covered_by(covering, statement);
+            let mutual = covered_by(other, index);
             // Of two statements that cover each other, the later one is reported.
             (other < index || !mutual).then_some((other, covering, mutual))
         });
@@ -216,31 +249,157 @@ fn condition_signature(statement: &Statement) -> Vec<String> {
     entries
 }
 
+/// The action and resource entries of one statement, prepared for coverage questions.
+struct Sides<'a> {
+    actions: Entries<'a>,
+    resources: Option<Entries<'a>>,
+}
+
+impl<'a> Sides<'a> {
+    fn of(statement: &'a Statement) -> Sides<'a> {
+        let actions = match &statement.action {
+            ActionClause::Action(values) | ActionClause::NotAction(values) => &values.items,
+        };
+        let resources = match &statement.resource {
+            Some(ResourceClause::Resource(values) | ResourceClause::NotResource(values)) => {
+                Some(Entries::of(&values.items, Case::Sensitive))
+            }
+            None => None,
+        };
+        Sides {
+            actions: Entries::of(actions, Case::Insensitive),
+            resources,
+        }
+    }
+}
+
+/// One element's entries as patterns that may cover others: whether one is `*`, the wildcards
+/// that are judged (no `$`) with their literal heads, and, for long lists, the entries sorted
+/// as compared (ASCII case folded for actions) to look literal entries up without a set.
+struct Entries<'a> {
+    items: &'a [String],
+    case: Case,
+    star: bool,
+    /// `(head, pattern)`: `s3:Get` of `s3:Get*`.
+    judged: Vec<(&'a str, &'a str)>,
+    /// `items` sorted by [`compare`], made on first use (only lists longer than [`FEW`] are
+    /// searched, and most comparisons end on the first entry).
+    sorted: std::cell::OnceCell<Vec<&'a str>>,
+}
+
+/// Up to this many entries a list is looked through; longer ones are searched sorted.
+const FEW: usize = 16;
+
+impl<'a> Entries<'a> {
+    fn of(items: &'a [String], case: Case) -> Entries<'a> {
+        let judged = items
+            .iter()
+            .filter(|pattern| is_judged(pattern))
+            .map(|pattern| {
+                let head = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
+                (head, pattern.as_str())
+            })
+            .collect();
+        Entries {
+            items,
+            case,
+            star: items.iter().any(|pattern| pattern == "*"),
+            judged,
+            sorted: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// An entry of the list equals `entry` (ignoring ASCII case for actions).
+    fn contains(&self, entry: &str) -> bool {
+        let case = self.case;
+        self.sorted
+            .get_or_init(|| {
+                let mut sorted: Vec<&str> = self.items.iter().map(String::as_str).collect();
+                sorted.sort_unstable_by(|a, b| compare(a, b, case));
+                sorted
+            })
+            .binary_search_by(|item| compare(item, entry, case))
+            .is_ok()
+    }
+}
+
+/// A wildcard pattern coverage is judged with: a `*` or `?`, and no `$` (variables, escapes).
+fn is_judged(pattern: &str) -> bool {
+    let mut wildcard = false;
+    for byte in pattern.bytes() {
+        match byte {
+            b'$' => return false,
+            b'*' | b'?' => wildcard = true,
+            _ => {}
+        }
+    }
+    wildcard
+}
+
+/// Orders as comparing the entries with ASCII letters lowercased (actions) or as written.
+fn compare(a: &str, b: &str, case: Case) -> std::cmp::Ordering {
+    match case {
+        Case::Insensitive => {
+            for (x, y) in a.bytes().zip(b.bytes()) {
+                let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+                if x != y {
+                    return x.cmp(&y);
+                }
+            }
+            a.len().cmp(&b.len())
+        }
+        Case::Sensitive => a.cmp(b),
+    }
+}
+
+fn equal(a: &str, b: &str, case: Case) -> bool {
+    match case {
+        Case::Insensitive => a.eq_ignore_ascii_case(b),
+        Case::Sensitive => a == b,
+    }
+}
+
 /// Does `b` apply to every action and resource `a` applies to (conditions and principals
 /// compared by the caller)?
-fn statement_covered_by(a: &Statement, b: &Statement) -> bool {
-    let resources = match (&a.resource, &b.resource) {
-        (None, None) => true,
-        (Some(ResourceClause::Resource(a)), Some(ResourceClause::Resource(b))) => {
-            all_covered(&a.items, &b.items, Case::Sensitive)
-        }
+fn statement_covered_by(
+    a: &Statement,
+    a_sides: &Sides<'_>,
+    b: &Statement,
+    b_sides: &Sides<'_>,
+) -> bool {
+    let resources = match (
+        &a.resource,
+        &b.resource,
+        &a_sides.resources,
+        &b_sides.resources,
+    ) {
+        (None, None, _, _) => true,
+        (
+            Some(ResourceClause::Resource(_)),
+            Some(ResourceClause::Resource(_)),
+            Some(a_entries),
+            Some(b_entries),
+        ) => all_covered(a_entries.items, b_entries),
         // Everything but `b`'s exclusions covers everything but `a`'s when `a` excludes
         // at least what `b` excludes.
-        (Some(ResourceClause::NotResource(a)), Some(ResourceClause::NotResource(b))) => {
-            all_covered(&b.items, &a.items, Case::Sensitive)
-        }
-        (Some(_), Some(ResourceClause::Resource(b))) => b.items.iter().any(|r| r == "*"),
+        (
+            Some(ResourceClause::NotResource(_)),
+            Some(ResourceClause::NotResource(_)),
+            Some(a_entries),
+            Some(b_entries),
+        ) => all_covered(b_entries.items, a_entries),
+        (Some(_), Some(ResourceClause::Resource(_)), _, Some(b_entries)) => b_entries.star,
         _ => false,
     };
     if !resources {
         return false;
     }
     match (&a.action, &b.action) {
-        (ActionClause::Action(a), ActionClause::Action(b)) => {
-            all_covered(&a.items, &b.items, Case::Insensitive)
+        (ActionClause::Action(_), ActionClause::Action(_)) => {
+            all_covered(a_sides.actions.items, &b_sides.actions)
         }
-        (ActionClause::NotAction(a), ActionClause::NotAction(b)) => {
-            all_covered(&b.items, &a.items, Case::Insensitive)
+        (ActionClause::NotAction(_), ActionClause::NotAction(_)) => {
+            all_covered(b_sides.actions.items, &a_sides.actions)
         }
         (ActionClause::NotAction(_), ActionClause::Action(b)) => b
             .items
@@ -251,54 +410,54 @@ fn statement_covered_by(a: &Statement, b: &Statement) -> bool {
 }
 
 /// Is every entry of `entries` matched by some pattern of `by` (see [`entry_covered_by`])?
-/// Linear in `entries` times the wildcards of `by`: literal entries of `by` are looked up in a
-/// set.
-fn all_covered(entries: &[String], by: &[String], case: Case) -> bool {
-    if by.iter().any(|pattern| pattern == "*") {
+/// Linear in `entries` times the wildcards of `by`: literal entries of a long `by` are looked
+/// up in its sorted entries.
+fn all_covered(entries: &[String], by: &Entries<'_>) -> bool {
+    if by.star {
         return true;
     }
-    let equal = |a: &str, b: &str| match case {
-        Case::Insensitive => a.eq_ignore_ascii_case(b),
-        Case::Sensitive => a == b,
-    };
-    // Without `$` (variables, escapes) a wildcard is a `*` or `?` byte: no segment parsing.
-    let judged = |pattern: &&String| pattern.contains(['*', '?']) && !pattern.contains('$');
+    let case = by.case;
+    let judged: &[(&str, &str)] = &by.judged;
     let covered = |entry: &String| {
-        by.iter().any(|pattern| {
-            equal(entry, pattern) || (judged(&pattern) && entry_covered_by(entry, pattern, case))
-        })
+        by.items.iter().any(|pattern| equal(entry, pattern, case))
+            || judged.iter().any(|(head, pattern)| {
+                head_may_match(entry, head, pattern, case) && entry_covered_by(entry, pattern, case)
+            })
     };
-    // Most pairs of statements fail on their first entry: judge it before building anything.
+    // Most pairs of statements fail on their first entry: judge it before anything else.
     if !entries.first().is_none_or(covered) {
         return false;
     }
-    // Few entries to look through (most statements): no set, nothing allocated.
-    if by.len() <= 16 {
+    // Few entries to look through (most statements).
+    if by.items.len() <= FEW {
         return entries.iter().skip(1).all(covered);
     }
-    let normalized = |entry: &str| match case {
-        Case::Insensitive => entry.to_ascii_lowercase(),
-        Case::Sensitive => entry.to_string(),
-    };
-    let exact: std::collections::HashSet<String> = by.iter().map(|b| normalized(b)).collect();
-    // Each wildcard with its literal head (`s3:Get` of `s3:Get*`), compared before matching.
-    let patterns: Vec<(&str, &str)> = by
-        .iter()
-        .filter(judged)
-        .map(|pattern| {
-            let head = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
-            (head, pattern.as_str())
-        })
-        .collect();
     entries.iter().all(|entry| {
-        exact.contains(&normalized(entry))
-            || patterns.iter().any(|(head, pattern)| {
+        by.contains(entry)
+            || judged.iter().any(|(head, pattern)| {
                 entry
                     .get(..head.len())
-                    .is_some_and(|start| equal(start, head))
+                    .is_some_and(|start| equal(start, head, case))
                     && entry_covered_by(entry, pattern, case)
             })
     })
+}
+
+/// A cheap necessary condition for `pattern` (judged, so without `$`) to match `entry`: the
+/// entry starts with the pattern's literal head. Case-insensitive matching folds ASCII only
+/// when both are ASCII (other text is lowercased as Unicode first), so the check is only
+/// made then.
+fn head_may_match(entry: &str, head: &str, pattern: &str, case: Case) -> bool {
+    match case {
+        Case::Sensitive => entry.as_bytes().starts_with(head.as_bytes()),
+        Case::Insensitive => {
+            !(entry.is_ascii() && pattern.is_ascii())
+                || entry
+                    .as_bytes()
+                    .get(..head.len())
+                    .is_some_and(|start| start.eq_ignore_ascii_case(head.as_bytes()))
+        }
+    }
 }
 
 /// Is every text `entry` matches also matched by `pattern` (a wildcard without policy
@@ -325,48 +484,137 @@ fn why(entry: &str, by: &str) -> String {
     }
 }
 
+/// Can `entry` hold a wildcard? Only with a `*` or `?` byte ([`has_wildcard`] then decides,
+/// escapes aside): a cheap pass before the full one.
+fn may_have_wildcard(entry: &str) -> bool {
+    // A fold without an early exit: entries are short, and it compiles to vector compares.
+    entry
+        .bytes()
+        .fold(false, |any, byte| any | (byte == b'*') | (byte == b'?'))
+}
+
+/// For each entry, the first earlier entry equal to it (ignoring ASCII case for actions).
+/// Short lists are compared pairwise; long ones (statements of `ReadOnlyAccess` list over a
+/// thousand actions) sorted once, nothing allocated per entry.
+fn first_equal(entries: &[String], case: Case) -> Vec<Option<usize>> {
+    if entries.len() <= FEW {
+        return entries
+            .iter()
+            .enumerate()
+            .map(|(at, entry)| {
+                entries[..at]
+                    .iter()
+                    .position(|earlier| equal(earlier, entry, case))
+            })
+            .collect();
+    }
+    // Entries by a hash of their compared form, then compared only within a run of one hash:
+    // integers sorted, no string sorted.
+    let mut hashed: Vec<(u64, usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| (hash(entry, case), at))
+        .collect();
+    hashed.sort_unstable();
+    let mut first = vec![None; entries.len()];
+    for run in hashed.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        // In written order within the run: the earliest equal entry is found first.
+        for (position, (_, at)) in run.iter().enumerate() {
+            first[*at] = run[..position]
+                .iter()
+                .map(|(_, earlier)| *earlier)
+                .find(|earlier| {
+                    first[*earlier].is_none() && equal(&entries[*earlier], &entries[*at], case)
+                });
+        }
+    }
+    first
+}
+
+/// FNV-1a over the entry as compared (ASCII letters lowercased for actions).
+fn hash(entry: &str, case: Case) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in entry.bytes() {
+        let byte = match case {
+            Case::Insensitive => byte.to_ascii_lowercase(),
+            Case::Sensitive => byte,
+        };
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 /// Entries that repeat an earlier one, or that another entry's wildcard matches, with the
 /// entry that covers them. Only literal entries are judged covered by a wildcard (whether one
 /// wildcard covers another is not asked); entries with policy variables cover nothing.
 fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
-    // Linear in the entries (statements of `ReadOnlyAccess` list over a thousand actions):
-    // repeats through a set of normalized entries, coverage only against the few wildcards.
-    let normalized = |entry: &str| match case {
-        Case::Insensitive => entry.to_ascii_lowercase(),
-        Case::Sensitive => entry.to_string(),
-    };
+    let mut found = Vec::new();
+    if entries.len() < 2 {
+        return found;
+    }
     // Each wildcard with its literal head (`s3:Get` of `s3:Get*`), compared before matching.
     let wildcards: Vec<(&str, &str)> = entries
         .iter()
-        .filter(|entry| has_wildcard(entry) && !entry.contains("${"))
+        .filter(|entry| may_have_wildcard(entry) && has_wildcard(entry) && !entry.contains("${"))
         .map(|entry| {
             let head = &entry[..entry.find(['*', '?']).unwrap_or(entry.len())];
             (head, entry.as_str())
         })
         .collect();
-    let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-    let mut found = Vec::new();
-    for entry in entries {
-        let key = normalized(entry);
-        if let Some(earlier) = first.get(&key) {
-            found.push((entry.as_str(), *earlier));
+    // The wildcards by service: a head with a `:` (`s3:Get` of `s3:Get*`) only fits entries of
+    // that service (the entry's first `:` is the head's), so a literal entry is tried against
+    // the wildcards of its service and those whose head has no `:` (`*Get*`, `s3*`), not all
+    // of them (statements of `ReadOnlyAccess` hold over a thousand literals and 200 wildcards).
+    let mut keyed: Vec<(&str, usize)> = Vec::new();
+    let mut general: Vec<usize> = Vec::new();
+    for (at, (head, _)) in wildcards.iter().enumerate() {
+        match head.split_once(':') {
+            Some((service, _)) => keyed.push((service, at)),
+            None => general.push(at),
+        }
+    }
+    // Stable: within a service, the wildcards stay in written order.
+    keyed.sort_by(|(a, _), (b, _)| compare(a, b, case));
+    let earlier = first_equal(entries, case);
+    for (entry, earlier) in entries.iter().zip(earlier) {
+        if let Some(earlier) = earlier {
+            found.push((entry.as_str(), entries[earlier].as_str()));
             continue;
         }
-        first.insert(key, entry.as_str());
-        if has_wildcard(entry) || entry.contains("${") {
-            continue;
-        }
-        let head_fits = |head: &str| {
-            entry.get(..head.len()).is_some_and(|start| match case {
-                Case::Insensitive => start.eq_ignore_ascii_case(head),
-                Case::Sensitive => start == head,
-            })
-        };
-        if let Some((_, by)) = wildcards
-            .iter()
-            .find(|(head, other)| head_fits(head) && matches(other, entry, case))
+        if wildcards.is_empty()
+            || (may_have_wildcard(entry) && has_wildcard(entry))
+            || entry.contains("${")
         {
-            found.push((entry.as_str(), *by));
+            continue;
+        }
+        let fits = |at: &usize| {
+            let (head, other) = wildcards[*at];
+            entry
+                .get(..head.len())
+                .is_some_and(|start| equal(start, head, case))
+                && matches(other, entry, case)
+        };
+        // The first fitting wildcard in written order: the earlier of the first of its
+        // service and the first of the others.
+        let of_service = entry.split_once(':').and_then(|(service, _)| {
+            let start = keyed.partition_point(|(key, _)| compare(key, service, case).is_lt());
+            keyed[start..]
+                .iter()
+                .take_while(|(key, _)| compare(key, service, case).is_eq())
+                .map(|(_, at)| *at)
+                .find(fits)
+        });
+        let other = general.iter().copied().find(fits);
+        let first = match (of_service, other) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = first {
+            found.push((entry.as_str(), wildcards[at].1));
         }
     }
     found
@@ -420,20 +668,20 @@ mod tests {
             "arn:aws:s3:::home/*",
             cs
         ));
+        let star = strings(&["*"]);
         assert!(all_covered(
             &strings(&["arn:aws:s3:::home/${aws:username}"]),
-            &strings(&["*"]),
-            cs
+            &Entries::of(&star, cs)
         ));
+        let actions = strings(&["s3:Put*", "s3:getobject"]);
         assert!(all_covered(
             &strings(&["S3:GetObject", "s3:put*"]),
-            &strings(&["s3:Put*", "s3:getobject"]),
-            ci
+            &Entries::of(&actions, ci)
         ));
+        let data = strings(&["arn:aws:s3:::data/*"]);
         assert!(!all_covered(
             &strings(&["arn:aws:s3:::Data/x"]),
-            &strings(&["arn:aws:s3:::data/*"]),
-            cs
+            &Entries::of(&data, cs)
         ));
     }
 }

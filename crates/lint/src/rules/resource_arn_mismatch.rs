@@ -48,43 +48,40 @@ impl Rule for ResourceArnMismatch {
             if super::allowed_actions(statement).is_none() {
                 continue;
             }
+            let mut resources = super::resources(statement)
+                .iter()
+                .filter(|resource| *resource != "*" && Arn::parse(resource).is_ok())
+                .peekable();
+            if resources.peek().is_none() {
+                continue;
+            }
             let actions = cx.expanded_actions(index);
             if actions.is_empty() {
                 continue;
             }
-            for resource in super::resources(statement) {
-                if resource == "*" || Arn::parse(resource).is_err() {
-                    continue;
-                }
-                // Actions without resource types only work with `*`: they match no ARN. Many
-                // actions share resource types: each (service, type) is asked once. A type
-                // matches in the strict reading only if it matches in the permissive one, so
-                // the permissive reading alone decides whether some type matches.
+            // Actions without resource types only work with `*`: they match no ARN. Many
+            // actions share resource types: each (service, type) is asked once per statement,
+            // in the actions' order, and only as far as needed (the first types usually
+            // match); the formats worked out are shared by the statement's resources. A type
+            // matches in the strict reading only if it matches in the permissive one, so the
+            // permissive reading alone decides whether some type matches.
+            let mut formats = Formats::new(catalog, actions);
+            for resource in resources {
                 let arn_service = resource.split(':').nth(2).unwrap_or_default();
-                let mut asked: Vec<(&str, &str)> = Vec::new();
-                let matches_some = actions.iter().any(|action| {
-                    if !action.supports_resource_level_permissions() {
-                        return false;
+                let fits = |(format, format_service): &(&str, &str)| {
+                    format_service_possible(format_service, arn_service)
+                        && could_match(resource, format, Reading::Permissive)
+                };
+                let mut checked = 0;
+                let matches_some = loop {
+                    if formats.found[checked..].iter().any(fits) {
+                        break true;
                     }
-                    let Some(service) = catalog.service(&action.service) else {
-                        return false;
-                    };
-                    action.resource_types.iter().any(|row| {
-                        let key = (action.service.as_str(), row.name.as_str());
-                        if asked.contains(&key) {
-                            return false;
-                        }
-                        asked.push(key);
-                        service
-                            .resource_type(&row.name)
-                            .is_some_and(|resource_type| {
-                                resource_type.arn_patterns.iter().any(|format| {
-                                    format_service_possible(format, arn_service)
-                                        && could_match(resource, format, Reading::Permissive)
-                                })
-                            })
-                    })
-                });
+                    checked = formats.found.len();
+                    if !formats.pull() {
+                        break false;
+                    }
+                };
                 if !matches_some {
                     let names: Vec<String> =
                         actions.iter().map(|action| action.full_name()).collect();
@@ -102,12 +99,81 @@ impl Rule for ResourceArnMismatch {
     }
 }
 
-/// Cheap pre-check before the full ARN format match: with a literal service field in the
-/// policy ARN, the format must be of that service (or have a templated service field).
-fn format_service_possible(format: &str, arn_service: &str) -> bool {
+/// The ARN formats (with their service part) of the resource types a statement's actions
+/// accept, worked out action by action on demand, each (service, type name) once.
+struct Formats<'c> {
+    catalog: &'c warden_catalog::Catalog,
+    actions: &'c [&'c warden_catalog::Action],
+    /// The next action to read.
+    next: usize,
+    /// The service of the last action read (actions come sorted by service), and the type
+    /// names already asked of it.
+    service: Option<(&'c str, Option<&'c warden_catalog::Service>)>,
+    asked: Vec<&'c str>,
+    found: Vec<(&'c str, &'c str)>,
+}
+
+impl<'c> Formats<'c> {
+    fn new(
+        catalog: &'c warden_catalog::Catalog,
+        actions: &'c [&'c warden_catalog::Action],
+    ) -> Formats<'c> {
+        Formats {
+            catalog,
+            actions,
+            next: 0,
+            service: None,
+            asked: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// Reads actions until one adds formats; false when every action has been read.
+    fn pull(&mut self) -> bool {
+        while let Some(action) = self.actions.get(self.next) {
+            self.next += 1;
+            if !action.supports_resource_level_permissions() {
+                continue;
+            }
+            let service = match self.service {
+                Some((name, service)) if name == action.service => service,
+                _ => {
+                    let service = self.catalog.service(&action.service);
+                    self.service = Some((&action.service, service));
+                    self.asked.clear();
+                    service
+                }
+            };
+            let Some(service) = service else {
+                continue;
+            };
+            let before = self.found.len();
+            for row in &action.resource_types {
+                if self.asked.contains(&row.name.as_str()) {
+                    continue;
+                }
+                self.asked.push(&row.name);
+                if let Some(resource_type) = service.resource_type(&row.name) {
+                    self.found
+                        .extend(resource_type.arn_patterns.iter().map(|format| {
+                            (
+                                format.as_str(),
+                                format.split(':').nth(2).unwrap_or_default(),
+                            )
+                        }));
+                }
+            }
+            if self.found.len() > before {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn format_service_possible(format_service: &str, arn_service: &str) -> bool {
     if arn_service.contains(['*', '?', '$']) {
         return true;
     }
-    let format_service = format.split(':').nth(2).unwrap_or_default();
     format_service.contains('$') || format_service.eq_ignore_ascii_case(arn_service)
 }
