@@ -228,14 +228,15 @@ async fn create_accounts(
                 ))
             })?
         };
-        let (aws, limit, seed, root_id) = (
-            aws.clone(),
-            Arc::clone(&limit),
-            seed.clone(),
-            root_id.to_owned(),
-        );
+        // Taken before the task starts, so accounts are created in the order of the spec (one
+        // at a time when `concurrency` is 1).
+        let permit = Arc::clone(&limit)
+            .acquire_owned()
+            .await
+            .map_err(|err| fixture_error(err.to_string()))?;
+        let (aws, seed, root_id) = (aws.clone(), seed.clone(), root_id.to_owned());
         tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
+            let _permit = permit;
             let id = create_account(&aws, &seed).await?;
             if parent != root_id {
                 aws.organizations
