@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use warden_policy::wildcard::{self, Case};
 
+use crate::compact;
 use crate::condition::key_matches;
 use crate::err::{CatalogError, LookupError};
 use crate::model::{
@@ -65,6 +66,9 @@ pub struct Catalog {
 struct Slot {
     prefix: String,
     line: Range<usize>,
+    /// The service's record in [`compact::EMBEDDED_SERVICES`], when the lines are the embedded
+    /// ones: decoded instead of parsing the line.
+    compact: Option<Range<usize>>,
     service: OnceLock<Loaded>,
 }
 
@@ -242,7 +246,10 @@ impl Catalog {
         let prefixes: BTreeMap<String, Vec<String>> =
             serde_json::from_str(files.condition_key_prefixes)
                 .map_err(|err| invalid(CONDITION_KEY_PREFIXES_FILE, &err))?;
-        let slots = index_lines(&services_text)?;
+        let mut slots = index_lines(&services_text)?;
+        if is_embedded_services(files.services) {
+            attach_compact(&mut slots);
+        }
         let names = NameTable::of(slots.iter().map(|slot| slot.prefix.as_str()));
         let (global_by_head, global_templated) = index_global_keys(&global);
         Ok(Catalog {
@@ -680,11 +687,29 @@ impl Catalog {
     )]
     fn slot_loaded<'a>(&'a self, slot: &'a Slot) -> &'a Loaded {
         slot.service.get_or_init(|| {
-            Loaded::new(
-                parse_service(&self.services_text[slot.line.clone()])
+            let decoded = slot
+                .compact
+                .clone()
+                .and_then(|range| compact::EMBEDDED_SERVICES.get(range))
+                .and_then(compact::decode);
+            let service = match decoded {
+                Some(mut service) => {
+                    service.finish_loading();
+                    service
+                }
+                None => parse_service(&self.services_text[slot.line.clone()])
                     .expect("catalog service line is unreadable: run `cargo xtask catalog check`"),
-            )
+            };
+            Loaded::new(service)
         })
+    }
+
+    /// How many services are read from the compact form rather than their JSON lines.
+    pub fn compact_services(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| slot.compact.is_some())
+            .count()
     }
 
     fn slot_service<'a>(&'a self, slot: &'a Slot) -> &'a Service {
@@ -797,6 +822,31 @@ fn parse_service(line: &str) -> Result<Service, String> {
     Ok(service)
 }
 
+/// Are these the embedded lines (that `build.rs` made the compact form of)?
+fn is_embedded_services(services: &str) -> bool {
+    std::ptr::eq(services, EMBEDDED.services) || services == EMBEDDED.services
+}
+
+/// Points each slot at its record of the compact form, when the records are the lines' (one
+/// per line, same prefixes); otherwise the slots keep parsing their lines.
+fn attach_compact(slots: &mut [Slot]) {
+    let Some(records) = compact::records(compact::EMBEDDED_SERVICES) else {
+        return;
+    };
+    let matches = records.len() == slots.len()
+        && records.iter().zip(slots.iter()).all(|(range, slot)| {
+            compact::EMBEDDED_SERVICES
+                .get(range.clone())
+                .and_then(compact::record_prefix)
+                == Some(slot.prefix.as_str())
+        });
+    if matches {
+        for (slot, range) in slots.iter_mut().zip(records) {
+            slot.compact = Some(range);
+        }
+    }
+}
+
 /// One slot per line: the prefix is read from the line's fixed opening `{"prefix":"…"`, so
 /// building the index parses no JSON.
 fn index_lines(text: &str) -> Result<Vec<Slot>, CatalogError> {
@@ -832,6 +882,7 @@ fn index_lines(text: &str) -> Result<Vec<Slot>, CatalogError> {
         slots.push(Slot {
             prefix: prefix.to_string(),
             line: range,
+            compact: None,
             service: OnceLock::new(),
         });
     }
