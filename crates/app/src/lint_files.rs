@@ -174,6 +174,9 @@ impl LintRequest {
             ),
             display(dir)
         ));
+        // Freeing thousands of parsed documents takes milliseconds the caller need not wait
+        // for (it renders the findings meanwhile).
+        std::thread::spawn(move || drop(subject));
         Ok(findings)
     }
 
@@ -218,11 +221,15 @@ impl LintRequest {
             message: err.to_string(),
         })?;
         let file = display(path);
+        // Keys in quotes: `Policies` alone is in `iam:ListPolicies`, which would send a tenth
+        // of the AWS managed policies through the generic parse. A key spelled with escapes
+        // (`"\u0050olicies"`) is still found: the policy parser rejects an export, and the
+        // generic parse below then sees it.
         let may_be_export = [
-            "RoleDetailList",
-            "UserDetailList",
-            "GroupDetailList",
-            "Policies",
+            "\"RoleDetailList\"",
+            "\"UserDetailList\"",
+            "\"GroupDetailList\"",
+            "\"Policies\"",
         ]
         .iter()
         .any(|key| text.contains(key));
@@ -238,6 +245,9 @@ impl LintRequest {
         Ok(match self.parse_policy(path, file, &text) {
             Parsed::Unreadable(findings) => match json_value(display(path), text) {
                 Err(json) => Parsed::Unreadable(json),
+                Ok((file, text, value)) if warden_lint::export::looks_like_export(&value) => {
+                    Parsed::Export { file, text }
+                }
                 Ok(_) => Parsed::Unreadable(findings),
             },
             parsed => parsed,
@@ -392,14 +402,20 @@ fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AppError> {
         path: dir.display().to_string(),
         message: err.to_string(),
     };
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+    let mut entries: Vec<(PathBuf, Option<fs::FileType>)> = fs::read_dir(dir)
         .map_err(unreadable)?
-        .map(|entry| entry.map(|entry| entry.path()))
+        .map(|entry| entry.map(|entry| (entry.path(), entry.file_type().ok())))
         .collect::<Result<_, _>>()
         .map_err(unreadable)?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        // The entry's type comes with the listing (no `stat` per file); a symbolic link is
+        // followed, as `is_dir` does.
+        let is_dir = match kind {
+            Some(kind) if !kind.is_symlink() => kind.is_dir(),
+            _ => path.is_dir(),
+        };
+        if is_dir {
             collect_json(&path, out)?;
         } else if path.extension().is_some_and(|ext| ext == "json") {
             out.push(path);
