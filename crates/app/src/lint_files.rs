@@ -137,6 +137,32 @@ impl LintRequest {
         dir: &Path,
         scope: &mut Vec<String>,
     ) -> Result<Vec<Finding>, AppError> {
+        let config = LintConfig::default();
+        let options = self.options(&config);
+        let read = self.read_directory(dir, &options)?;
+        let mut findings = read.findings;
+        findings.extend(warden_lint::lint(&read.subject, &options));
+        scope.push(format!(
+            "{} under `{}`",
+            count(read.files, "policy file", "policy files"),
+            display(dir)
+        ));
+        // Freeing thousands of parsed documents takes milliseconds the caller need not wait
+        // for (it renders the findings meanwhile).
+        let subject = read.subject;
+        std::thread::spawn(move || drop(subject));
+        Ok(findings)
+    }
+
+    /// The front end of `lint DIR`: every `*.json` below `dir` read and parsed on every core
+    /// while another thread reads the catalog's services, account exports linted with
+    /// `options`, and files that are neither a policy nor an export turned into findings at
+    /// their positions (the other files are still linted).
+    pub fn read_directory(
+        &self,
+        dir: &Path,
+        options: &LintOptions<'_>,
+    ) -> Result<DirectoryRead, AppError> {
         let mut files = Vec::new();
         collect_json(dir, &mut files)?;
         if files.is_empty() {
@@ -144,40 +170,24 @@ impl LintRequest {
                 dir: dir.display().to_string(),
             });
         }
-        let config = LintConfig::default();
-        let options = self.options(&config);
-        let mut subject = Subject::default();
-        let mut findings = Vec::new();
-        let mut unparsed = 0;
-        // A file that cannot be read as a policy is a finding at its position; the other
-        // files are still linted.
+        let mut read = DirectoryRead::default();
         for parsed in self.parse_files(&files, options.catalog)? {
             match parsed {
-                Parsed::Policy(policy) => subject.policies.push(*policy),
-                Parsed::Export { file, text } => findings.extend(
-                    warden_lint::lint_authorization_details(&file, &text, &options)
+                Parsed::Policy(policy) => {
+                    read.subject.policies.push(*policy);
+                    read.files += 1;
+                }
+                Parsed::Export { file, text } => read.findings.extend(
+                    warden_lint::lint_authorization_details(&file, &text, options)
                         .unwrap_or_else(|err| err.findings()),
                 ),
                 Parsed::Unreadable(unreadable) => {
-                    findings.extend(unreadable);
-                    unparsed += 1;
+                    read.findings.extend(unreadable);
+                    read.files += 1;
                 }
             }
         }
-        findings.extend(warden_lint::lint(&subject, &options));
-        scope.push(format!(
-            "{} under `{}`",
-            count(
-                subject.policies.len() + unparsed,
-                "policy file",
-                "policy files"
-            ),
-            display(dir)
-        ));
-        // Freeing thousands of parsed documents takes milliseconds the caller need not wait
-        // for (it renders the findings meanwhile).
-        std::thread::spawn(move || drop(subject));
-        Ok(findings)
+        Ok(read)
     }
 
     /// Reads and parses `files` on every core, in their order, while another thread parses the
@@ -332,6 +342,17 @@ impl LintRequest {
         let org = load_org(org_file)?;
         Ok(Some(account_in_org(&org, wanted, org_file)?.to_string()))
     }
+}
+
+/// What [`LintRequest::read_directory`] read.
+#[derive(Debug, Default)]
+pub struct DirectoryRead {
+    /// The policy files' documents.
+    pub subject: Subject,
+    /// The exports' findings and those of files that are neither a policy nor an export.
+    pub findings: Vec<Finding>,
+    /// Policy files, parsed or not (exports are not counted).
+    pub files: usize,
 }
 
 /// One file of a directory, read and parsed.
