@@ -1,6 +1,5 @@
 //! WL302: a resource ARN that matches no resource type of the statement's actions.
 
-use warden_catalog::resource::{Reading, could_match};
 use warden_policy::arn::Arn;
 
 use crate::finding::{Finding, Severity};
@@ -70,7 +69,7 @@ impl Rule for ResourceArnMismatch {
                 let arn_service = resource.split(':').nth(2).unwrap_or_default();
                 let fits = |(format, format_service): &(&str, &str)| {
                     format_service_possible(format_service, arn_service)
-                        && could_match(resource, format, Reading::Permissive)
+                        && cx.env.facts.arn_could_match(resource, format)
                 };
                 let mut checked = 0;
                 let matches_some = loop {

@@ -58,21 +58,28 @@ impl Rule for ResourceStar {
             {
                 continue;
             }
-            // `Action: "*"` is reported by WL202; expanding it would only repeat that.
-            let scoped_actions: Vec<_> = cx
+            // `Action: "*"` is reported by WL202; expanding it would only repeat that. One pass
+            // over the actions: how many are scoped, the first three, and whether one writes.
+            let mut total = 0;
+            let mut first: Vec<&warden_catalog::Action> = Vec::new();
+            let mut writes = false;
+            for action in cx
                 .expanded_actions(index)
                 .iter()
                 .filter(|action| action.supports_resource_level_permissions())
-                .collect();
-            if scoped_actions.is_empty() {
-                continue;
-            }
-            let writes = scoped_actions.iter().any(|action| {
-                matches!(
+            {
+                total += 1;
+                if first.len() < 3 {
+                    first.push(action);
+                }
+                writes |= matches!(
                     action.access_level,
                     AccessLevel::Write | AccessLevel::PermissionsManagement
-                )
-            });
+                );
+            }
+            if total == 0 {
+                continue;
+            }
             let severity = if super::scoped_by_condition(statement) {
                 Severity::Info
             } else if writes {
@@ -80,12 +87,7 @@ impl Rule for ResourceStar {
             } else {
                 Severity::Warning
             };
-            let names: Vec<String> = scoped_actions
-                .iter()
-                .take(3)
-                .map(|action| action.full_name())
-                .collect();
-            let total = scoped_actions.len();
+            let names: Vec<String> = first.iter().map(|action| action.full_name()).collect();
             let mut finding = cx.statement_finding(
                 &META,
                 index,
