@@ -190,35 +190,50 @@ impl LintRequest {
         Ok(read)
     }
 
-    /// Reads and parses `files` on every core, in their order, while another thread parses the
-    /// catalog's services (a directory of policies touches most of them; parsed lazily they
-    /// would be parsed by the rules, on the critical path).
+    /// Reads and parses `files` on every core, in their order, while one thread first reads the
+    /// catalog's services (a directory of policies touches most of them; read lazily they
+    /// would be read by the rules, on the critical path). Threads take the files a few at a
+    /// time from a shared counter, so the one that read the catalog joins in after it and no
+    /// thread waits on a slower share. The first error in file order is returned.
     fn parse_files(&self, files: &[PathBuf], catalog: &Catalog) -> Result<Vec<Parsed>, AppError> {
+        const BATCH: usize = 8;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let chunk = files.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            scope.spawn(|| catalog.services().count());
-            let parts: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|path| self.parse_file(path))
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = |catalog_first: bool| {
+            if catalog_first {
+                std::hint::black_box(catalog.services().count());
+            }
+            let mut done = Vec::new();
+            loop {
+                let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+                let Some(batch) = files.get(start..) else {
+                    break;
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                for (offset, path) in batch.iter().take(BATCH).enumerate() {
+                    done.push((start + offset, self.parse_file(path)));
+                }
+            }
+            done
+        };
+        let mut done = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|worker| scope.spawn(move || work(worker == 0)))
                 .collect();
-            let mut parsed = Vec::with_capacity(files.len());
-            for part in parts {
-                let part = part.join().map_err(|_| {
+            let mut done = Vec::with_capacity(files.len());
+            for worker in workers {
+                done.extend(worker.join().map_err(|_| {
                     AppError::Io(std::io::Error::other(
                         "a thread parsing policy files panicked",
                     ))
-                })?;
-                parsed.extend(part?);
+                })?);
             }
-            Ok(parsed)
-        })
+            Ok::<_, AppError>(done)
+        })?;
+        done.sort_by_key(|(index, _)| *index);
+        done.into_iter().map(|(_, parsed)| parsed).collect()
     }
 
     /// One file of a directory: a policy, an account export, or findings saying why it is
