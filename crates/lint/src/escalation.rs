@@ -147,6 +147,20 @@ type Named<'p> = (&'p str, (usize, usize), usize);
 /// A statement that may name a service, with its patterns that may (`None`: all of them).
 type Candidate<'i, 'p> = ((usize, usize), Option<&'i [Named<'p>]>);
 
+/// The part of `pattern` before its first `:`, and whether it holds `*` or `?` (one pass over
+/// the bytes; this runs for every pattern of every policy); `None` without a `:`.
+fn service_part(pattern: &str) -> Option<(&str, bool)> {
+    let mut wildcard = false;
+    for (at, byte) in pattern.bytes().enumerate() {
+        match byte {
+            b':' => return Some((&pattern[..at], wildcard)),
+            b'*' | b'?' => wildcard = true,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// FNV-1a of `service` with ASCII letters lowercased.
 fn service_hash(service: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -175,8 +189,8 @@ impl<'p> StatementIndex<'p> {
                 // Patterns of one service usually come together: one lookup per run.
                 let mut last: Option<(&str, u64)> = None;
                 for (position, pattern) in patterns.iter().enumerate() {
-                    match pattern.split_once(':') {
-                        Some((service, _)) if !service.contains(['*', '?', '$']) => {
+                    match service_part(pattern) {
+                        Some((service, false)) if !service.contains('$') => {
                             let hash = match last {
                                 Some((before, hash)) if before == service => hash,
                                 _ => service_hash(service),
@@ -345,10 +359,8 @@ impl Holder<'_> {
     pub fn escalations(&self) -> Vec<Found<'static>> {
         let named = self.named_services();
         let mut found: Vec<(Found<'static>, Vec<&'static str>)> = Vec::new();
-        let mut grants = Grants {
-            known: Vec::new(),
-            statements: StatementIndex::of(&self.policies),
-        };
+        // Built when a first method is reachable: most policies reach none.
+        let mut grants: Option<Grants<'_>> = None;
         let table = METHOD_SERVICES.as_ref();
         let reached = table.map(|table| named.mask(&table.services));
         for (number, method) in methods().iter().enumerate() {
@@ -368,7 +380,11 @@ impl Holder<'_> {
             if !reachable {
                 continue;
             }
-            if let Some(hit) = self.allows_method(method, &mut grants) {
+            let grants = grants.get_or_insert_with(|| Grants {
+                known: Vec::new(),
+                statements: StatementIndex::of(&self.policies),
+            });
+            if let Some(hit) = self.allows_method(method, grants) {
                 found.push(hit);
             }
         }
@@ -403,10 +419,10 @@ impl Holder<'_> {
                 ActionClause::NotAction(_) => named.any = true,
                 ActionClause::Action(patterns) => {
                     for pattern in patterns.iter() {
-                        match pattern.split_once(':') {
+                        match service_part(pattern) {
                             // Patterns of one service usually come together: a repeat of
                             // the last one is left out before sorting.
-                            Some((service, _)) if !service.contains(['*', '?']) => {
+                            Some((service, false)) => {
                                 if !named
                                     .services
                                     .last()

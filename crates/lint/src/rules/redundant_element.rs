@@ -279,9 +279,9 @@ impl<'a> Sides<'a> {
 struct Entries<'a> {
     items: &'a [String],
     case: Case,
-    star: bool,
-    /// `(head, pattern)`: `s3:Get` of `s3:Get*`.
-    judged: Vec<(&'a str, &'a str)>,
+    /// Whether an entry is `*`, and the judged wildcards as `(head, pattern)` (`s3:Get` of
+    /// `s3:Get*`), made on first use: most statements are never asked to cover another.
+    patterns: std::cell::OnceCell<(bool, Vec<(&'a str, &'a str)>)>,
     /// `items` sorted by [`compare`], made on first use (only lists longer than [`FEW`] are
     /// searched, and most comparisons end on the first entry).
     sorted: std::cell::OnceCell<Vec<&'a str>>,
@@ -292,21 +292,37 @@ const FEW: usize = 16;
 
 impl<'a> Entries<'a> {
     fn of(items: &'a [String], case: Case) -> Entries<'a> {
-        let judged = items
-            .iter()
-            .filter(|pattern| is_judged(pattern))
-            .map(|pattern| {
-                let head = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
-                (head, pattern.as_str())
-            })
-            .collect();
         Entries {
             items,
             case,
-            star: items.iter().any(|pattern| pattern == "*"),
-            judged,
+            patterns: std::cell::OnceCell::new(),
             sorted: std::cell::OnceCell::new(),
         }
+    }
+
+    fn patterns(&self) -> &(bool, Vec<(&'a str, &'a str)>) {
+        self.patterns.get_or_init(|| {
+            let judged = self
+                .items
+                .iter()
+                .filter(|pattern| is_judged(pattern))
+                .map(|pattern| {
+                    let head = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
+                    (head, pattern.as_str())
+                })
+                .collect();
+            (self.items.iter().any(|pattern| pattern == "*"), judged)
+        })
+    }
+
+    /// Some entry is `*`.
+    fn star(&self) -> bool {
+        self.patterns().0
+    }
+
+    /// The judged wildcards with their literal heads.
+    fn judged(&self) -> &[(&'a str, &'a str)] {
+        &self.patterns().1
     }
 
     /// An entry of the list equals `entry` (ignoring ASCII case for actions).
@@ -388,7 +404,7 @@ fn statement_covered_by(
             Some(a_entries),
             Some(b_entries),
         ) => all_covered(b_entries.items, a_entries),
-        (Some(_), Some(ResourceClause::Resource(_)), _, Some(b_entries)) => b_entries.star,
+        (Some(_), Some(ResourceClause::Resource(_)), _, Some(b_entries)) => b_entries.star(),
         _ => false,
     };
     if !resources {
@@ -413,11 +429,11 @@ fn statement_covered_by(
 /// Linear in `entries` times the wildcards of `by`: literal entries of a long `by` are looked
 /// up in its sorted entries.
 fn all_covered(entries: &[String], by: &Entries<'_>) -> bool {
-    if by.star {
+    if by.star() {
         return true;
     }
     let case = by.case;
-    let judged: &[(&str, &str)] = &by.judged;
+    let judged: &[(&str, &str)] = by.judged();
     let covered = |entry: &String| {
         by.items.iter().any(|pattern| equal(entry, pattern, case))
             || judged.iter().any(|(head, pattern)| {
