@@ -47,7 +47,7 @@ impl Rule for ConditionTagKeyMissing {
                 continue;
             }
             for (operator, entry) in super::condition_entries(statement) {
-                if !lacks_tag_key(&entry.key) {
+                if !super::names_no_tag(&entry.key) {
                     continue;
                 }
                 let mut finding = cx.statement_finding(
@@ -71,23 +71,9 @@ impl Rule for ConditionTagKeyMissing {
     }
 }
 
-/// `prefix:…Tag/` with nothing (or only spaces) after the slash.
-fn lacks_tag_key(key: &str) -> bool {
-    let Some((name, tag)) = key.split_once('/') else {
-        return false;
-    };
-    name.contains(':')
-        && name
-            .len()
-            .checked_sub(3)
-            .and_then(|at| name.get(at..))
-            .is_some_and(|end| end.eq_ignore_ascii_case("tag"))
-        && tag.trim().is_empty()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::lacks_tag_key;
+    use crate::rules::names_no_tag as lacks_tag_key;
 
     #[test]
     fn only_tag_keys_that_end_at_the_slash() {
