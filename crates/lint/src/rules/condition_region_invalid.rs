@@ -72,21 +72,13 @@ impl Rule for ConditionRegionInvalid {
                 if !REGION_KEYS
                     .iter()
                     .any(|key| key.eq_ignore_ascii_case(&entry.key))
-                    || !base
-                        .get(..6)
-                        .is_some_and(|start| start.eq_ignore_ascii_case("String"))
                 {
                     continue;
                 }
-                let like = base.to_ascii_lowercase().contains("like");
                 let ignore_case = base.to_ascii_lowercase().ends_with("ignorecase");
-                let bad: Vec<String> = entry
-                    .values
-                    .iter()
-                    .map(|value| value.as_text())
-                    .filter(|text| !judged_valid(text, like, ignore_case))
-                    .map(|text| text.into_owned())
-                    .collect();
+                let bad = super::string_values_rejected(base, entry, |text, like| {
+                    judged_valid(text, like, ignore_case)
+                });
                 if bad.is_empty() {
                     continue;
                 }

@@ -55,20 +55,9 @@ impl Rule for ConditionVpcIdInvalid {
                     continue;
                 };
                 let base = operator.base.as_str();
-                if !base
-                    .get(..6)
-                    .is_some_and(|start| start.eq_ignore_ascii_case("String"))
-                {
-                    continue;
-                }
-                let like = base.to_ascii_lowercase().contains("like");
-                let bad: Vec<String> = entry
-                    .values
-                    .iter()
-                    .map(|value| value.as_text())
-                    .filter(|text| !judged_valid(text, prefix, like))
-                    .map(|text| text.into_owned())
-                    .collect();
+                let bad = super::string_values_rejected(base, entry, |text, like| {
+                    judged_valid(text, prefix, like)
+                });
                 if bad.is_empty() {
                     continue;
                 }

@@ -207,6 +207,29 @@ pub(crate) fn at_key(
     finding
 }
 
+/// The values of a `String…` condition entry that `valid` rejects; `valid` gets each value and
+/// whether the operator matches wildcards (`…Like`). Empty for other operator families.
+pub(crate) fn string_values_rejected(
+    base: &str,
+    entry: &warden_policy::ConditionEntry,
+    valid: impl Fn(&str, bool) -> bool,
+) -> Vec<String> {
+    if !base
+        .get(..6)
+        .is_some_and(|start| start.eq_ignore_ascii_case("String"))
+    {
+        return Vec::new();
+    }
+    let like = base.to_ascii_lowercase().contains("like");
+    entry
+        .values
+        .iter()
+        .map(|value| value.as_text())
+        .filter(|text| !valid(text, like))
+        .map(|text| text.into_owned())
+        .collect()
+}
+
 /// A tag condition key that ends at its slash (`aws:RequestTag/`, `ec2:ResourceTag/`): it names
 /// no tag. WL407 reports it; other rules about keys stay silent on it.
 pub(crate) fn names_no_tag(key: &str) -> bool {
