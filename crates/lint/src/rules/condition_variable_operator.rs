@@ -51,13 +51,11 @@ impl Rule for ConditionVariableOperator {
                 if substitutes_variables(&operator.base) {
                     continue;
                 }
-                let Some(value) = entry.values.iter().find(|value| {
-                    let text = value.as_text();
-                    text.contains("${")
-                        && warden_policy::variables::variables(&text)
-                            .iter()
-                            .any(|variable| variable.key.contains(':'))
-                }) else {
+                let Some(value) = entry
+                    .values
+                    .iter()
+                    .find(|value| super::names_policy_variable(&value.as_text()))
+                else {
                     continue;
                 };
                 out.push(super::at_key(

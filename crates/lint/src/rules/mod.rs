@@ -250,6 +250,16 @@ pub(crate) fn has_policy_variable(value: &str) -> bool {
     value.contains("${")
 }
 
+/// A `${…}` that is an IAM policy variable: its name has a service prefix (`aws:`, `saml:`…),
+/// unlike the escapes `${*}`, `${?}`, `${$}` and the Warden variables of definitions as written
+/// (`${account_id}`), which rendering replaces.
+pub(crate) fn names_policy_variable(text: &str) -> bool {
+    text.contains("${")
+        && warden_policy::variables::variables(text)
+            .iter()
+            .any(|variable| variable.key.contains(':'))
+}
+
 /// Principals of one type named by an `Allow` statement's `Principal` (not `NotPrincipal`).
 pub(crate) fn principals_of(
     statement: &Statement,

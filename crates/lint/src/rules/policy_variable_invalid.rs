@@ -105,7 +105,10 @@ impl Rule for PolicyVariableInvalid {
                 ActionClause::Action(values) => ("Action", values),
                 ActionClause::NotAction(values) => ("NotAction", values),
             };
-            for value in values.iter().filter(|value| has_variable(value)) {
+            for value in values
+                .iter()
+                .filter(|value| super::names_policy_variable(value))
+            {
                 out.push(misplaced(cx, index, element, value));
             }
             let principal = match &statement.principal {
@@ -121,7 +124,7 @@ impl Rule for PolicyVariableInvalid {
                 for value in typed
                     .iter()
                     .flat_map(|(_, values)| values.iter())
-                    .filter(|value| has_variable(value))
+                    .filter(|value| super::names_policy_variable(value))
                 {
                     out.push(misplaced(cx, index, element, value));
                 }
@@ -142,16 +145,6 @@ fn malformed(text: &str) -> Option<String> {
         found.written,
         found.problem.describe()
     ))
-}
-
-/// A `${…}` that is a policy variable: its name has a service prefix (`aws:`, `saml:`…), unlike
-/// the escapes `${*}`, `${?}`, `${$}` and the Warden variables of definitions as written
-/// (`${account_id}`), which rendering replaces.
-fn has_variable(text: &str) -> bool {
-    text.contains("${")
-        && warden_policy::variables::variables(text)
-            .iter()
-            .any(|variable| variable.key.contains(':'))
 }
 
 fn misplaced(cx: &DocumentCx<'_>, index: usize, element: &str, value: &str) -> Finding {
