@@ -42,6 +42,9 @@ static RULES: &[&dyn Rule] = &[
     &condition_null_equivalent::ConditionNullEquivalent,
     &condition_ip_host_bits::ConditionIpHostBits,
     &condition_vpc_id_invalid::ConditionVpcIdInvalid,
+    &condition_key_action_unsupported::ConditionKeyActionUnsupported,
+    &condition_kms_key_invalid::ConditionKmsKeyInvalid,
+    &condition_sensitive_key_pattern::ConditionSensitiveKeyPattern,
     // WL5xx trust
     &trust_cross_account_external_id::TrustCrossAccountExternalId,
     &trust_service_confused_deputy::TrustServiceConfusedDeputy,
@@ -50,6 +53,12 @@ static RULES: &[&dyn Rule] = &[
     &principal_partial_wildcard::PrincipalPartialWildcard,
     &principal_not_arn::PrincipalNotArn,
     &service_principal_invalid::ServicePrincipalInvalid,
+    &principal_federated_unsupported::PrincipalFederatedUnsupported,
+    &service_principal_condition_key::ServicePrincipalConditionKey,
+    &trust_element_unsupported::TrustElementUnsupported,
+    &trust_action_principal_mismatch::TrustActionPrincipalMismatch,
+    &trust_roles_anywhere_actions::TrustRolesAnywhereActions,
+    &trust_session_action_missing::TrustSessionActionMissing,
     &trust_outside_organization::TrustOutsideOrganization,
     // WL6xx escalation
     &pass_role_unscoped::PassRoleUnscoped,

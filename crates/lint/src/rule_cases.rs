@@ -744,3 +744,229 @@ fn service_wildcards_in_granted_resources_and_one_finding_for_an_empty_tag_key()
     assert_eq!(unsupported.len(), 1, "{found:#?}");
     assert!(unsupported[0].contains("`ec2:ResourceTag/team`"));
 }
+
+/// WL103 is an error only when a 2008-10-17 document holds IAM policy variables; Warden's own
+/// `${account_id}` in a definition as written is replaced by rendering and leaves a warning.
+#[test]
+fn old_version_is_an_error_only_with_iam_policy_variables() {
+    let version = |resource: &str| {
+        let document = json!({"Version": "2008-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]});
+        lint_subject(&Subject {
+            policies: vec![policy(PolicyKind::Identity, &document)],
+            ..Subject::default()
+        })
+    };
+    let iam = version("arn:aws:s3:::home/${aws:username}/*");
+    assert_eq!(severities(&iam, "WL103"), [Severity::Error], "{iam:#?}");
+    assert!(
+        iam.iter()
+            .any(|finding| finding.rule == "WL103" && finding.message.contains("plain text"))
+    );
+    let templated = version("arn:aws:s3:::logs-${account_id}/*");
+    assert_eq!(
+        severities(&templated, "WL103"),
+        [Severity::Warning],
+        "{templated:#?}"
+    );
+    assert!(
+        templated
+            .iter()
+            .filter(|finding| finding.rule == "WL103")
+            .all(|finding| !finding.message.contains("plain text"))
+    );
+}
+
+/// The Access Analyzer errors reviewed for issue 15 that an existing rule already reports:
+/// each sample raises the rule `docs/lint-coverage.md` names for it.
+#[test]
+fn reviewed_access_analyzer_errors_are_reported_by_the_rules_the_coverage_table_names() {
+    let cases: [(&str, PolicyKind, Value, &str); 4] = [
+        (
+            "Type mismatch IP range",
+            PolicyKind::Identity,
+            json!({"Sid": "Ip", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                   "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/33"}}}),
+            "WL402",
+        ),
+        (
+            "Role trust policy unsupported wildcard in principal",
+            PolicyKind::Trust,
+            json!({"Sid": "Any", "Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}),
+            "WL504",
+        ),
+        (
+            "Invalid federated principal syntax in role trust policy",
+            PolicyKind::Trust,
+            json!({"Sid": "Fed", "Effect": "Allow", "Principal": {"Federated": "okta"},
+                   "Action": "sts:AssumeRoleWithSAML"}),
+            "WL506",
+        ),
+        (
+            "Missing ARN account",
+            PolicyKind::Identity,
+            json!({"Sid": "Q", "Effect": "Allow", "Action": "sqs:SendMessage",
+                   "Resource": "arn:aws:sqs:eu-west-1::orders"}),
+            "WL302",
+        ),
+    ];
+    for (check, kind, statement, rule) in cases {
+        let found = lint_one(kind, statement);
+        assert!(
+            found.iter().any(|finding| finding.rule == rule),
+            "{check}: no {rule} in {found:#?}"
+        );
+    }
+}
+
+/// The rules added for the rest of issue 15's errors: severity follows whether the statement can
+/// still match, and the forms IAM reads as meant are left alone.
+#[test]
+fn issue_15_rules_follow_whether_the_statement_can_match() {
+    // WL416: the statement never applies to the action when the operator needs the key, the
+    // condition always holds under `…IfExists`; a warning either way, as WL401.
+    let partial = |operator: &str| {
+        lint_one(
+            PolicyKind::Identity,
+            json!({"Sid": "Small", "Effect": "Allow", "Action": ["ec2:RunInstances", "s3:GetObject"],
+                   "Resource": "*", "Condition": {operator: {"ec2:InstanceType": "t3.micro"}}}),
+        )
+    };
+    let message = |found: &[Finding]| {
+        let messages: Vec<&str> = found
+            .iter()
+            .filter(|finding| finding.rule == "WL416")
+            .map(|finding| finding.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 1, "{found:#?}");
+        assert!(messages[0].contains("`s3:GetObject`"), "{}", messages[0]);
+        assert!(
+            !messages[0].contains("`ec2:RunInstances`"),
+            "{}",
+            messages[0]
+        );
+        messages[0].to_string()
+    };
+    let needs = partial("StringEquals");
+    assert_eq!(severities(&needs, "WL416"), [Severity::Warning]);
+    assert!(message(&needs).contains("never applies"));
+    let if_exists = partial("StringEqualsIfExists");
+    assert!(message(&if_exists).contains("condition holds"));
+    // No action supports the key: WL401's finding alone.
+    let none = lint_one(
+        PolicyKind::Identity,
+        json!({"Sid": "S3", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+               "Resource": "arn:aws:s3:::a/*", "Condition": {"StringEquals": {"ec2:InstanceType": "t3.micro"}}}),
+    );
+    assert!(severities(&none, "WL416").is_empty(), "{none:#?}");
+    assert_eq!(severities(&none, "WL401"), [Severity::Warning]);
+
+    // WL509: error when the key is required, warning under a negated operator.
+    let cdn = |operator: &str| {
+        lint_one(
+            PolicyKind::Resource,
+            json!({"Sid": "Cdn", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+                   "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*",
+                   "Condition": {operator: {"aws:PrincipalTag/team": "web"}}}),
+        )
+    };
+    assert_eq!(severities(&cdn("StringEquals"), "WL509"), [Severity::Error]);
+    assert_eq!(
+        severities(&cdn("StringNotEquals"), "WL509"),
+        [Severity::Warning]
+    );
+    // A service beside an account: the key means something for the account.
+    let mixed = lint_one(
+        PolicyKind::Resource,
+        json!({"Sid": "Both", "Effect": "Allow",
+               "Principal": {"Service": "cloudfront.amazonaws.com", "AWS": "arn:aws:iam::111122223333:root"},
+               "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*",
+               "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}),
+    );
+    assert!(severities(&mixed, "WL509").is_empty(), "{mixed:#?}");
+
+    // WL418: a same-account test between two keys AWS sets is the data perimeter, not a
+    // wildcard; a tag-set variable is; a wildcard under `StringEquals` is WL404's.
+    let sensitive = |condition: Value| {
+        lint_one(
+            PolicyKind::Identity,
+            json!({"Sid": "Own", "Effect": "Allow", "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::a/*", "Condition": condition}),
+        )
+    };
+    assert!(
+        severities(
+            &sensitive(json!({"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}})),
+            "WL418"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        severities(
+            &sensitive(json!({"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalTag/org}"}})),
+            "WL418"
+        ),
+        [Severity::Warning]
+    );
+    let literal = sensitive(json!({"StringEquals": {"aws:SourceVpc": "vpc-*"}}));
+    assert!(severities(&literal, "WL418").is_empty(), "{literal:#?}");
+    assert_eq!(severities(&literal, "WL404").len(), 1, "{literal:#?}");
+
+    // WL511: a principal that one of the statement's actions serves is not reported.
+    let both = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Both", "Effect": "Allow",
+               "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/okta", "AWS": "arn:aws:iam::111122223333:root"},
+               "Action": ["sts:AssumeRole", "sts:AssumeRoleWithSAML"]}),
+    );
+    assert!(severities(&both, "WL511").is_empty(), "{both:#?}");
+    let account_with_saml = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Acct", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+               "Action": "sts:AssumeRoleWithSAML"}),
+    );
+    assert_eq!(
+        severities(&account_with_saml, "WL511"),
+        [Severity::Error],
+        "{account_with_saml:#?}"
+    );
+    let wildcard = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Wild", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+               "Action": "sts:AssumeRole*"}),
+    );
+    assert!(severities(&wildcard, "WL511").is_empty());
+
+    // WL512 and WL513 count the actions of every statement of the trust policy.
+    let anywhere = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Assume", "Effect": "Allow", "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+         "Action": "sts:AssumeRole"},
+        {"Sid": "Session", "Effect": "Allow", "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+         "Action": ["sts:SetSourceIdentity", "sts:TagSession"]}]});
+    let split = lint_subject(&Subject {
+        policies: vec![policy(PolicyKind::Trust, &anywhere)],
+        ..Subject::default()
+    });
+    assert!(severities(&split, "WL512").is_empty(), "{split:#?}");
+    let negated = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Ci", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/ci"},
+               "Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:RequestTag/team": "x"}}}),
+    );
+    assert!(severities(&negated, "WL513").is_empty(), "{negated:#?}");
+
+    // WL510 and WL508 judge by kind: a bucket policy may name resources, a trust policy may
+    // name a provider.
+    let bucket = lint_one(
+        PolicyKind::Resource,
+        json!({"Sid": "Acct", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+               "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a/*"}),
+    );
+    assert!(severities(&bucket, "WL510").is_empty());
+    let trust = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Okta", "Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/okta"},
+               "Action": "sts:AssumeRoleWithSAML"}),
+    );
+    assert!(severities(&trust, "WL508").is_empty());
+}

@@ -11,7 +11,10 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 /// ## Why is this bad?
 /// A policy without `Version` is read as `2008-10-17`, in which policy variables such as
 /// `${aws:username}` are plain text: a resource meant to be per-user matches nothing, or a
-/// condition meant to scope matches literally. It is an error when the policy uses variables.
+/// condition meant to scope matches literally. It is an error when the policy uses variables
+/// (`${aws:username}`, a name with a service prefix, the test WL108 and WL411 share); Warden's
+/// own `${account_id}` in definitions as written is replaced by rendering, not by IAM, and
+/// leaves the finding a warning.
 ///
 /// ## Example
 /// ```json
@@ -58,16 +61,17 @@ impl Rule for PolicyVersion {
     }
 }
 
+/// Does a `Resource` or condition value hold an IAM policy variable (not a Warden template)?
 fn uses_policy_variables(document: &warden_policy::PolicyDocument) -> bool {
     document.statements.iter().any(|statement| {
         super::resources(statement)
             .iter()
-            .any(|resource| super::has_policy_variable(resource))
+            .any(|resource| super::names_policy_variable(resource))
             || super::condition_entries(statement).any(|(_, entry)| {
                 entry
                     .values
                     .iter()
-                    .any(|value| super::has_policy_variable(&value.as_text()))
+                    .any(|value| super::names_policy_variable(&value.as_text()))
             })
     })
 }
