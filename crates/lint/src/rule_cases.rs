@@ -875,6 +875,10 @@ fn issue_15_rules_follow_whether_the_statement_can_match() {
         severities(&cdn("StringNotEquals"), "WL509"),
         [Severity::Warning]
     );
+    assert_eq!(
+        severities(&cdn("ForAllValues:StringEquals"), "WL509"),
+        [Severity::Warning]
+    );
     // A service beside an account: the key means something for the account.
     let mixed = lint_one(
         PolicyKind::Resource,
@@ -954,6 +958,17 @@ fn issue_15_rules_follow_whether_the_statement_can_match() {
                "Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:RequestTag/team": "x"}}}),
     );
     assert!(severities(&negated, "WL513").is_empty(), "{negated:#?}");
+    // `ForAllValues:` holds for a request without tags: the statement still matches.
+    let no_tags_pass = lint_one(
+        PolicyKind::Trust,
+        json!({"Sid": "Ci", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/ci"},
+               "Action": "sts:AssumeRole",
+               "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}),
+    );
+    assert!(
+        severities(&no_tags_pass, "WL513").is_empty(),
+        "{no_tags_pass:#?}"
+    );
 
     // WL510 and WL508 judge by kind: a bucket policy may name resources, a trust policy may
     // name a provider.

@@ -101,10 +101,7 @@ impl Rule for ConditionKeyActionUnsupported {
                     if unsupported.is_empty() {
                         continue;
                     }
-                    let operator = &block.operator;
-                    let needs_key = !operator.if_exists
-                        && !operator.base.contains("Not")
-                        && !operator.base.eq_ignore_ascii_case("Null");
+                    let needs_key = super::needs_key(&block.operator);
                     let consequence = if needs_key {
                         "their requests never carry the key, so the statement never applies to them"
                     } else {

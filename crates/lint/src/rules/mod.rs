@@ -163,6 +163,13 @@ pub(crate) fn is_positive(operator: &warden_policy::ConditionOperator) -> bool {
         && !operator.base.eq_ignore_ascii_case("Null")
 }
 
+/// Is the condition false when the request lacks the key? True for operators that must match a
+/// present key; false for negated operators, `…IfExists`, `Null` and `ForAllValues:` (true for
+/// an absent key).
+pub(crate) fn needs_key(operator: &warden_policy::ConditionOperator) -> bool {
+    is_positive(operator) && operator.qualifier != Some(warden_policy::SetQualifier::ForAllValues)
+}
+
 /// Keys that confine a statement to resources the organization controls; a `Resource: "*"` so
 /// scoped is much less broad.
 pub(crate) fn is_scoping_key(key: &str) -> bool {

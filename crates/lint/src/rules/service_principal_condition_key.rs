@@ -13,8 +13,8 @@ use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
 /// IAM users and roles with tags; a service principal is neither. Access Analyzer reports this
 /// as the error "Unsupported condition key for service principal" (its example:
 /// `aws:PrincipalOrgID` with `cloudfront.amazonaws.com`). Error when the operator needs the key
-/// (the statement never applies to the service), warning under a negated operator or
-/// `…IfExists` (the condition always holds for it).
+/// (the statement never applies to the service), warning under a negated operator,
+/// `…IfExists` or `ForAllValues:` (the condition always holds for it).
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
@@ -69,7 +69,7 @@ impl Rule for ServicePrincipalConditionKey {
                 if !absent_for_services(&entry.key) {
                     continue;
                 }
-                let needs_key = super::is_positive(operator);
+                let needs_key = super::needs_key(operator);
                 let services: Vec<String> = typed
                     .iter()
                     .flat_map(|(_, values)| values.iter().cloned())

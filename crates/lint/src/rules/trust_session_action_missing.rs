@@ -9,7 +9,7 @@ use crate::subject::PolicyKind;
 
 /// ## What it does
 /// In a role's trust policy, flags an `Allow` statement that requires (under an operator that
-/// needs the key) a session tag key — `aws:RequestTag/…`, `aws:TagKeys`,
+/// is false without the key: not negated, not `…IfExists`, not `ForAllValues:`) a session tag key — `aws:RequestTag/…`, `aws:TagKeys`,
 /// `sts:TransitiveTagKeys` — when no `Allow` statement of the trust policy grants
 /// `sts:TagSession`, or `sts:SourceIdentity` when none grants `sts:SetSourceIdentity`. Access
 /// Analyzer reports this as the error "Missing action for condition key" (it asks for the action
@@ -84,7 +84,7 @@ impl Rule for TrustSessionActionMissing {
                 let Some(needed) = action_setting(&entry.key) else {
                     continue;
                 };
-                if !super::is_positive(operator) || allowed(needed) {
+                if !super::needs_key(operator) || allowed(needed) {
                     continue;
                 }
                 out.push(super::at_key(
