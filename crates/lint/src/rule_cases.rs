@@ -749,21 +749,23 @@ fn service_wildcards_in_granted_resources_and_one_finding_for_an_empty_tag_key()
 /// `${account_id}` in a definition as written is replaced by rendering and leaves a warning.
 #[test]
 fn old_version_is_an_error_only_with_iam_policy_variables() {
-    let version = |resource: &str| {
+    // In a condition value (the fixture has the same in `Resource`).
+    let version = |prefix: &str| {
         let document = json!({"Version": "2008-10-17", "Statement": [
-            {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}]});
+            {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::home",
+             "Condition": {"StringLike": {"s3:prefix": prefix}}}]});
         lint_subject(&Subject {
             policies: vec![policy(PolicyKind::Identity, &document)],
             ..Subject::default()
         })
     };
-    let iam = version("arn:aws:s3:::home/${aws:username}/*");
+    let iam = version("home/${aws:username}/*");
     assert_eq!(severities(&iam, "WL103"), [Severity::Error], "{iam:#?}");
     assert!(
         iam.iter()
             .any(|finding| finding.rule == "WL103" && finding.message.contains("plain text"))
     );
-    let templated = version("arn:aws:s3:::logs-${account_id}/*");
+    let templated = version("logs-${account_id}/*");
     assert_eq!(
         severities(&templated, "WL103"),
         [Severity::Warning],
