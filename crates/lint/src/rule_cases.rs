@@ -987,3 +987,15 @@ fn issue_15_rules_follow_whether_the_statement_can_match() {
     );
     assert!(severities(&trust, "WL508").is_empty());
 }
+
+/// The condition rules of issue 15's second review report at the condition key.
+#[test]
+fn issue_15_condition_rules_point_at_the_key() {
+    let text = "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"P\", \"Effect\": \"Deny\", \"Action\": [\"s3:PutObject\", \"ec2:RunInstances\"], \"Resource\": \"*\",\n   \"Condition\": {\"StringNotEquals\": {\"s3:x-amz-server-side-encryption-aws-kms-key-id\": \"alias/reports\"},\n                 \"StringLike\": {\"aws:SourceAccount\": \"1111*\"}}}]}";
+    let found = lint_text(text);
+    for (rule, line, column) in [("WL416", 3, 38), ("WL417", 3, 38), ("WL418", 4, 33)] {
+        let at = positioned(&found, rule);
+        assert_eq!(at.len(), 1, "{rule}: {found:#?}");
+        assert_eq!((at[0].0, at[0].1), (line, column), "{rule}: {}", at[0].2);
+    }
+}

@@ -32,8 +32,8 @@ const SENSITIVE_KEYS: &[&str] = &[
 /// as the whole part before it (`*` or `AIDA*` instead of `AIDACKCEVSQ6C2EXAMPLE:*` or `*:*`).
 /// Access Analyzer reports these as the errors "Wildcard usage too permissive" and "Variable
 /// usage too permissive". IAM accepts such policies and the statement matches, more widely than
-/// written: a warning. Access Analyzer's third form ("use the wildcard preceded by 6
-/// consecutive characters") does not say which keys it applies to and is not reported.
+/// written: a warning. Access Analyzer's other form of these errors ("use the wildcard preceded
+/// by 6 consecutive characters") does not say which keys it applies to and is not reported.
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sensitive
 ///
