@@ -55,17 +55,20 @@ impl Rule for TrustRolesAnywhereActions {
                 continue;
             }
             first.get_or_insert(index);
-            let ActionClause::Action(actions) = &statement.action else {
-                continue;
+            let (patterns, negated) = match &statement.action {
+                ActionClause::Action(patterns) => (patterns, false),
+                ActionClause::NotAction(patterns) => (patterns, true),
             };
             for (slot, needed) in NEEDED.iter().enumerate() {
-                granted[slot] |= actions.iter().any(|pattern| {
+                let named = patterns.iter().any(|pattern| {
                     warden_policy::wildcard::matches(
                         pattern,
                         needed,
                         warden_policy::wildcard::Case::Insensitive,
                     )
                 });
+                // `NotAction` allows what it does not name.
+                granted[slot] |= named != negated;
             }
         }
         let Some(index) = first else {
