@@ -42,6 +42,16 @@ pub struct PlanBench {
     pub concurrency: usize,
     /// Timed runs of `bench plan` on the one seeded organization.
     pub runs: usize,
+    /// An organization in sync: the definitions are the seeded workload roles (marked as
+    /// Warden's, under a boundary seeded in every account), so the plan has no change and
+    /// keeps no account's live state; otherwise every account has 3 changes.
+    pub in_sync: bool,
+    /// The proxy holds each answer until the latency has passed, moto working meanwhile (a call
+    /// takes max(L, moto's time), as an AWS call's latency holds the service's time), instead
+    /// of adding the latency before moto's time.
+    pub latency_covers_emulator: bool,
+    /// At most this many requests inside moto at once (`None`: no limit).
+    pub emulator_admission: Option<usize>,
 }
 
 /// `bench evidence`: the synthetic organization.
@@ -93,11 +103,44 @@ const DEFINITIONS: [(&str, &str); 3] = [
     ),
 ];
 
-/// The plan bench's definitions repository.
-pub fn write_plan_definitions(root: &Path) -> Result<(), AppError> {
+/// The boundary of the workload roles an organization in sync is seeded with: its definition
+/// and the document seeding creates, the same statement.
+const IN_SYNC_BOUNDARY: &str = "kind: Boundary\nname: workload-boundary\npath: /boundaries/\ndescription: Caps the benchmark workload roles.\nstatements:\n  - Effect: Allow\n    justification: The benchmark workload reads its buckets.\n    Action: [s3:GetObject, s3:ListBucket]\n    Resource: \"*\"\n";
+const IN_SYNC_BOUNDARY_DOCUMENT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}"#;
+const IN_SYNC_BOUNDARY_DESCRIPTION: &str = "Caps the benchmark workload roles.";
+
+/// The definition of seeded workload role `index` (`warden_aws::fixture`'s `app-role-N`), equal
+/// to what seeding creates in every account.
+fn in_sync_role(index: usize) -> String {
+    format!(
+        "kind: Role\nname: app-role-{index}\npath: /app/\ndescription: benchmark workload role {index}\ntargets:\n  ous: [Root]\nboundary: workload-boundary\ntags:\n  team: bench\ntrust:\n  - Effect: Allow\n    justification: The benchmark workload runs on EC2.\n    Principal: {{Service: ec2.amazonaws.com}}\n    Action: sts:AssumeRole\ninline_policies:\n  data-access:\n    - Effect: Allow\n      justification: The benchmark workload reads its bucket.\n      Action: [s3:GetObject, s3:ListBucket]\n      Resource: [\"arn:aws:s3:::bench-{index}\", \"arn:aws:s3:::bench-{index}/*\"]\n"
+    )
+}
+
+/// The plan bench's definitions repository: a boundary, a role and an SCP that no account has
+/// yet, or with `in_sync` the seeded workload roles and their boundary as they are.
+pub fn write_plan_definitions(root: &Path, bench: &PlanBench) -> Result<(), AppError> {
     std::fs::create_dir_all(root)?;
     std::fs::write(root.join("warden.yaml"), CONFIG)?;
-    for (file, text) in DEFINITIONS {
+    let files: Vec<(String, String)> = if bench.in_sync {
+        std::iter::once((
+            "boundaries/workload-boundary.yaml".to_owned(),
+            IN_SYNC_BOUNDARY.to_owned(),
+        ))
+        .chain((0..bench.roles).map(|index| {
+            (
+                format!("policies/app-role-{index}.yaml"),
+                in_sync_role(index),
+            )
+        }))
+        .collect()
+    } else {
+        DEFINITIONS
+            .iter()
+            .map(|(file, text)| ((*file).to_owned(), (*text).to_owned()))
+            .collect()
+    };
+    for (file, text) in files {
         let path = root.join(file);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -272,6 +315,7 @@ struct Run {
 /// What `bench plan` measured; shown as the notes quote it.
 pub struct Figures {
     accounts: usize,
+    in_sync: bool,
     roles: usize,
     latency: Duration,
     concurrency: usize,
@@ -280,6 +324,10 @@ pub struct Figures {
     /// The same streamed read + plan without injected latency: the emulator's and Warden's
     /// own time, the emulator floor.
     baseline: Run,
+    /// The same without latency, one account at a time (organizations up to 1,000 accounts).
+    alone: Option<Run>,
+    latency_covers_emulator: bool,
+    emulator_admission: Option<usize>,
     /// Peak resident memory of the emulator's process (`VmHWM`), at the end.
     moto_peak_rss_kib: Option<u64>,
     /// Streamed plans keeping only changed live state (what `plan` does), seeded once.
@@ -293,6 +341,8 @@ pub struct Figures {
     management_calls: u64,
     management_actions: Vec<(String, u64)>,
     changes: usize,
+    /// In sync yet with changes: the start of the plan as text, to see why.
+    unexpected_changes: Option<String>,
     unreadable: usize,
     mean_proxy_overhead: Duration,
     load_before: String,
@@ -356,10 +406,27 @@ pub(crate) async fn seed_bench_organization(
     let proxy = FaultProxy::start(server.addr(), FaultConfig::default())?;
     proxy.name_accounts_to_emulator(MOTO_DEFAULT_ACCOUNT);
     let direct = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
+    // In sync: the roles carry the managed marker and the boundary its mark, as Warden writes
+    // them (the default marker of `warden.yaml`, which the bench's does not change).
+    let ownership = warden_plan::Ownership {
+        marker_key: "warden:managed".into(),
+        marker_value: "true".into(),
+        access_role_name: "WardenAccess".into(),
+    };
     let accounts = (0..args.accounts)
         .map(|index| {
             let mut account = SeedAccount::new(format!("bench-{index:03}"), "Workloads");
             account.extra_roles = args.roles;
+            if args.in_sync {
+                account.extra_role_tags = ownership.marker_tags();
+                account.extra_role_boundary = Some(warden_aws::NewManagedPolicy {
+                    name: "workload-boundary".into(),
+                    path: "/boundaries/".into(),
+                    document: IN_SYNC_BOUNDARY_DOCUMENT.into(),
+                    description: Some(ownership.marked_description(IN_SYNC_BOUNDARY_DESCRIPTION)),
+                    tags: ownership.marker_tags(),
+                });
+            }
             account
         })
         .collect();
@@ -397,17 +464,22 @@ pub async fn plan_bench(
         duration: SessionDuration::default(),
         trusted_principals: vec![definitions.config.management_account_id.clone()],
     };
+    let one_at_a_time = LiveOrganization::new(aws.clone(), access.clone(), 1)
+        .with_account_tags(definitions.targets_by_tag());
     let live = LiveOrganization::new(aws.clone(), access, args.concurrency)
         .with_account_tags(definitions.targets_by_tag());
+    proxy.latency_covers_emulator(args.latency_covers_emulator);
+    proxy.admit_to_emulator_at_most(args.emulator_admission);
     let request = PlanRequest {
         created_at: crate::now_rfc3339(),
         ..PlanRequest::default()
     };
     let moto_pid = server.pid().to_string();
-    let timed = |options: PlanOptions| {
+    let timed = |live: &LiveOrganization, options: PlanOptions| {
         let (live, definitions, request, proxy, moto_pid) =
-            (&live, &definitions, &request, &proxy, &moto_pid);
+            (live.clone(), &definitions, &request, &proxy, &moto_pid);
         async move {
+            let live = &live;
             proxy.reset_stats();
             reset_peak_rss();
             let rss_before_kib = peak_rss_kib();
@@ -437,6 +509,8 @@ pub async fn plan_bench(
                         action: call.action,
                         received: call.received,
                         answered: call.answered,
+                        in_emulator: call.in_emulator,
+                        admission_wait: call.admission_wait,
                     })
                     .collect(),
                 timeline: None,
@@ -444,8 +518,14 @@ pub async fn plan_bench(
             Ok::<_, AppError>((run, outcome))
         }
     };
-    // Baseline without injected latency: the emulator's and Warden's own time.
-    let (baseline, _) = timed(PlanOptions::BOUNDED).await?;
+    // Baseline without injected latency: the emulator's and Warden's own time; and one account
+    // at a time, moto's time per call when it serves little else.
+    let (baseline, _) = timed(&live, PlanOptions::BOUNDED).await?;
+    let alone = if args.accounts <= REPEATED_UP_TO {
+        Some(timed(&one_at_a_time, PlanOptions::BOUNDED).await?.0)
+    } else {
+        None
+    };
     proxy.set_faults(FaultConfig {
         latency,
         ..FaultConfig::default()
@@ -458,7 +538,7 @@ pub async fn plan_bench(
     let mut first = None;
     let mut stats = None;
     for _ in 0..args.runs.max(1) {
-        let (run, outcome) = timed(PlanOptions::BOUNDED).await?;
+        let (run, outcome) = timed(&live, PlanOptions::BOUNDED).await?;
         if first.is_none() {
             stats = Some(proxy.stats());
             first = Some(outcome);
@@ -473,7 +553,7 @@ pub async fn plan_bench(
             keep_live: KeepLive::All,
             batch: true,
         };
-        let (run, whole) = timed(batch).await?;
+        let (run, whole) = timed(&live, batch).await?;
         // The planning step alone (CPU, all cores), on the state just read.
         let ownership = from_spec::ownership(&definitions.config);
         let pairs: Vec<_> = whole
@@ -500,12 +580,17 @@ pub async fn plan_bench(
         .map(|account| account.id.as_str())
         .collect();
     let members: std::collections::HashSet<&str> = member_ids.iter().copied().collect();
-    let mut baseline = baseline;
-    for (run, run_latency) in std::iter::once((&mut baseline, Duration::ZERO))
-        .chain(runs.iter_mut().map(|run| (run, latency)))
+    let (mut baseline, mut alone) = (baseline, alone);
+    for (run, run_latency, concurrency) in [
+        (Some(&mut baseline), Duration::ZERO, args.concurrency),
+        (alone.as_mut(), Duration::ZERO, 1),
+    ]
+    .into_iter()
+    .filter_map(|(run, latency, concurrency)| Some((run?, latency, concurrency)))
+    .chain(runs.iter_mut().map(|run| (run, latency, args.concurrency)))
     {
         let log = std::mem::take(&mut run.calls_log);
-        run.timeline = Timeline::of(&log, &members, run_latency, args.concurrency);
+        run.timeline = Timeline::of(&log, &members, run_latency, concurrency);
     }
     let member_calls = member_ids
         .iter()
@@ -539,12 +624,16 @@ pub async fn plan_bench(
     management_actions.retain(|_, count| *count > 0);
     Ok(Figures {
         accounts: args.accounts,
+        in_sync: args.in_sync,
         roles: args.roles,
         latency,
         concurrency: args.concurrency,
         seed_time,
         inventory_time,
         baseline,
+        alone,
+        latency_covers_emulator: args.latency_covers_emulator,
+        emulator_admission: args.emulator_admission,
         moto_peak_rss_kib: process_peak_rss_kib(&moto_pid),
         runs,
         batch,
@@ -553,6 +642,17 @@ pub async fn plan_bench(
         management_calls,
         management_actions: management_actions.into_iter().collect(),
         changes: outcome.plan.summary().changes(),
+        unexpected_changes: (args.in_sync && outcome.plan.summary().changes() > 0).then(|| {
+            let text = warden_plan::render::render_table(
+                &outcome.plan,
+                warden_plan::render::RenderOptions {
+                    show_unmanaged: false,
+                    color: false,
+                    live: Some(&outcome.live),
+                },
+            );
+            text.lines().take(40).collect::<Vec<_>>().join("\n")
+        }),
         unreadable: outcome.plan.unreadable.len(),
         mean_proxy_overhead: stats.mean_overhead(),
         load_before,
@@ -613,8 +713,15 @@ impl std::fmt::Display for Figures {
         let floor = all_calls as f64 * latency_ms / self.concurrency as f64 / 1000.0;
         writeln!(
             f,
-            "bench plan: {} member accounts × {} roles, {latency_ms:.0} ms per call, concurrency {}",
-            self.accounts, self.roles, self.concurrency
+            "bench plan: {} member accounts × {} roles, {latency_ms:.0} ms per call, concurrency {}{}",
+            self.accounts,
+            self.roles,
+            self.concurrency,
+            if self.in_sync {
+                ", organization in sync with the definitions"
+            } else {
+                ""
+            }
         )?;
         writeln!(
             f,
@@ -638,6 +745,32 @@ impl std::fmt::Display for Figures {
         if let Some(timeline) = &self.baseline.timeline {
             writeln!(f, "{timeline}")?;
         }
+        if let Some(alone) = &self.alone {
+            writeln!(
+                f,
+                "  the same, one account at a time: {:.2?}, CPU moto {} (moto's time per call when it serves little else)",
+                alone.wall,
+                seconds(alone.moto_cpu)
+            )?;
+            if let Some(timeline) = &alone.timeline {
+                writeln!(f, "{timeline}")?;
+            }
+        }
+        writeln!(
+            f,
+            "  latency model: {}; {}",
+            if self.latency_covers_emulator {
+                "L covers moto's time (each answer held until L after the request arrived, moto working within it: a call takes max(L, moto's time), as an AWS call's latency holds the service's own time)"
+            } else {
+                "L added before moto's time (each call takes L + moto's time, moto's queue included)"
+            },
+            self.emulator_admission.map_or_else(
+                || "no limit on requests inside moto".to_owned(),
+                |limit| format!(
+                    "at most {limit} request(s) inside moto at once, the rest waiting in the proxy"
+                )
+            )
+        )?;
         let walls: Vec<Duration> = self.runs.iter().map(|run| run.wall).collect();
         writeln!(f, "  read + plan wall time (streamed): {}", spread(&walls))?;
         writeln!(
@@ -760,7 +893,11 @@ impl std::fmt::Display for Figures {
             f,
             "  plan: {} change(s), {} account(s) not read",
             self.changes, self.unreadable
-        )
+        )?;
+        if let Some(text) = &self.unexpected_changes {
+            write!(f, "\n  in sync, yet the plan changes (its start):\n{text}")?;
+        }
+        Ok(())
     }
 }
 /// Writes the synthetic repository into `repo` and the bundle into `out`; the report.

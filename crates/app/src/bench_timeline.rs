@@ -1,8 +1,8 @@
 //! Where the wall time of a `bench plan` run goes, from the proxy's log of every call (when it
 //! was received and answered): the inventory's lead before the first member read, each member
 //! account's span and its round trips in sequence, how full the read slots were, the time each
-//! call spent beyond the injected latency (the emulator and its queue), and the tail after the
-//! last member answer.
+//! call spent beyond the injected latency (the emulator and its queue), the time each kind of
+//! call spent inside the emulator, and the tail after the last member answer.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -24,6 +24,52 @@ pub struct Call {
     pub action: String,
     pub received: Duration,
     pub answered: Duration,
+    /// From forwarding to the emulator's answer.
+    pub in_emulator: Duration,
+    /// Waiting in the proxy to be admitted into the emulator.
+    pub admission_wait: Duration,
+}
+
+/// The time calls of one action spent inside the emulator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionTimes {
+    pub action: String,
+    pub calls: usize,
+    pub mean: Duration,
+    pub median: Duration,
+    /// Mean wait to be admitted into the emulator.
+    pub mean_admission_wait: Duration,
+}
+
+impl ActionTimes {
+    /// By action, the most time inside the emulator first.
+    pub fn of(calls: &[Call]) -> Vec<ActionTimes> {
+        let mut by_action: BTreeMap<&str, Vec<&Call>> = BTreeMap::new();
+        for call in calls {
+            by_action.entry(&call.action).or_default().push(call);
+        }
+        let mut times: Vec<ActionTimes> = by_action
+            .into_iter()
+            .map(|(action, calls)| {
+                let mut inside: Vec<Duration> = calls.iter().map(|call| call.in_emulator).collect();
+                inside.sort();
+                let count = u32::try_from(calls.len()).unwrap_or(u32::MAX).max(1);
+                ActionTimes {
+                    action: action.to_owned(),
+                    calls: calls.len(),
+                    mean: inside.iter().sum::<Duration>() / count,
+                    median: inside[inside.len() / 2],
+                    mean_admission_wait: calls
+                        .iter()
+                        .map(|call| call.admission_wait)
+                        .sum::<Duration>()
+                        / count,
+                }
+            })
+            .collect();
+        times.sort_by_key(|times| std::cmp::Reverse(times.mean * times.calls as u32));
+        times
+    }
 }
 
 /// What the log of one run says.
@@ -55,6 +101,11 @@ pub struct Timeline {
     pub mean_beyond_latency: Duration,
     /// Calls in the log.
     pub calls: usize,
+    /// The sum of every call's time inside the emulator: with calls served one at a time, the
+    /// emulator's serial work.
+    pub in_emulator: Duration,
+    /// Time inside the emulator by action.
+    pub by_action: Vec<ActionTimes>,
 }
 
 impl Timeline {
@@ -140,6 +191,8 @@ impl Timeline {
             idle_slot_share: idle_slot_time.as_secs_f64() / slots_time.as_secs_f64().max(1e-9),
             mean_beyond_latency: beyond / calls.len().max(1) as u32,
             calls: calls.len(),
+            in_emulator: calls.iter().map(|call| call.in_emulator).sum(),
+            by_action: ActionTimes::of(calls),
         })
     }
 
@@ -175,6 +228,31 @@ impl std::fmt::Display for Timeline {
             s(self.idle_slot_time),
             100.0 * self.idle_slot_share,
             self.mean_beyond_latency.as_secs_f64() * 1000.0
+        )?;
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let actions: Vec<String> = self
+            .by_action
+            .iter()
+            .map(|times| {
+                let wait = if times.mean_admission_wait.is_zero() {
+                    String::new()
+                } else {
+                    format!(", waited {:.1} ms to enter", ms(times.mean_admission_wait))
+                };
+                format!(
+                    "{} ×{} {:.1}/{:.1} ms{wait}",
+                    times.action,
+                    times.calls,
+                    ms(times.mean),
+                    ms(times.median)
+                )
+            })
+            .collect();
+        write!(
+            f,
+            "\n    inside moto, mean/median per call: {}; {:.2} s inside moto in all",
+            actions.join("; "),
+            s(self.in_emulator)
         )
     }
 }
@@ -189,6 +267,9 @@ mod tests {
             action: action.to_owned(),
             received: Duration::from_millis(received_ms),
             answered: Duration::from_millis(answered_ms),
+            // Inside the emulator: what the call took beyond 100 ms, the latency of the test.
+            in_emulator: Duration::from_millis((answered_ms - received_ms).saturating_sub(100)),
+            admission_wait: Duration::ZERO,
         }
     }
 
@@ -232,6 +313,21 @@ mod tests {
             timeline.structural_floor(Duration::from_millis(100), 2),
             Duration::from_millis(450)
         );
+        // Inside the emulator: a's GAAD 20, a's ListRoles 5, the last listing 150.
+        assert_eq!(timeline.in_emulator, Duration::from_millis(175));
+        let listing = &timeline.by_action[0];
+        assert_eq!(
+            (listing.action.as_str(), listing.calls),
+            ("organizations:ListAccountsForParent", 2)
+        );
+        assert_eq!(listing.mean, Duration::from_millis(75));
+        assert_eq!(listing.median, Duration::from_millis(150));
+        let gaad = timeline
+            .by_action
+            .iter()
+            .find(|times| times.action == "iam:GetAccountAuthorizationDetails")
+            .unwrap();
+        assert_eq!((gaad.calls, gaad.mean), (2, Duration::from_millis(10)));
         assert_eq!(
             Timeline::of(&calls, &HashSet::new(), Duration::ZERO, 2),
             None

@@ -9,7 +9,7 @@ use aws_sdk_organizations::types::{CreateAccountState, OrganizationFeatureSet, P
 use tokio::sync::Semaphore;
 
 use crate::account::AccountClient;
-use crate::apply::NewRole;
+use crate::apply::{NewManagedPolicy, NewRole};
 use crate::client::Aws;
 use crate::err::{AwsError, CALLER, api_error};
 use crate::ids::{SessionDuration, SessionName};
@@ -40,6 +40,12 @@ pub struct SeedAccount {
     pub access: AccessSeed,
     /// Extra workload roles (`app-role-N`, each with one inline policy), for benchmarks.
     pub extra_roles: usize,
+    /// Tags put on every extra role beside `team=bench` (e.g. the managed marker, so that
+    /// definitions of the same roles plan no change).
+    pub extra_role_tags: BTreeMap<String, String>,
+    /// A customer managed policy created in the account before the extra roles and set as
+    /// every extra role's permissions boundary; `None`: the extra roles have no boundary.
+    pub extra_role_boundary: Option<NewManagedPolicy>,
 }
 
 impl SeedAccount {
@@ -50,6 +56,8 @@ impl SeedAccount {
             tags: BTreeMap::new(),
             access: AccessSeed::default(),
             extra_roles: 0,
+            extra_role_tags: BTreeMap::new(),
+            extra_role_boundary: None,
         }
     }
 }
@@ -488,13 +496,20 @@ async fn setup_member_account(
         )
         .await?;
     }
+    let boundary_arn = match (&seed.extra_role_boundary, seed.extra_roles) {
+        (Some(policy), 1..) => Some(admin.create_policy(policy).await?),
+        _ => None,
+    };
     for index in 0..seed.extra_roles {
+        let mut tags = seed.extra_role_tags.clone();
+        tags.insert("team".to_owned(), "bench".to_owned());
         let role = NewRole {
             name: format!("app-role-{index}"),
             path: "/app/".to_owned(),
             trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.to_owned(),
             description: Some(format!("benchmark workload role {index}")),
-            tags: BTreeMap::from([("team".to_owned(), "bench".to_owned())]),
+            permissions_boundary_arn: boundary_arn.clone(),
+            tags,
             ..NewRole::default()
         };
         let document = format!(

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -89,6 +89,11 @@ pub struct CallRecord {
     pub action: String,
     pub received: Duration,
     pub answered: Duration,
+    /// Time inside the emulator: from forwarding the request to its answer (zero for injected
+    /// faults).
+    pub in_emulator: Duration,
+    /// Time waiting to be admitted into the emulator ([`FaultProxy::admit_to_emulator_at_most`]).
+    pub admission_wait: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -105,6 +110,10 @@ struct Shared {
     /// When set, each forwarded request without `x-moto-account-id` gets one naming its
     /// caller's account: the account of a key learned from AssumeRole, else this default.
     account_header: Mutex<Option<String>>,
+    /// See [`FaultProxy::latency_covers_emulator`].
+    latency_covers_emulator: AtomicBool,
+    /// See [`FaultProxy::admit_to_emulator_at_most`].
+    admission: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
 }
 
 impl Shared {
@@ -220,6 +229,27 @@ impl FaultProxy {
         *lock(&self.shared.account_header) = Some(default_account.to_owned());
     }
 
+    /// With `true`, the injected latency is the whole time of a forwarded call, the emulator
+    /// working inside it: the answer is held until the latency has passed since the request
+    /// arrived, so a call takes max(latency, the emulator's time), as an AWS call's latency
+    /// holds the service's own time. With `false` (the default) the latency is added before
+    /// the request is forwarded, and the emulator's time comes on top. Injected faults are
+    /// answered after the latency either way.
+    pub fn latency_covers_emulator(&self, covers: bool) {
+        self.shared
+            .latency_covers_emulator
+            .store(covers, Ordering::SeqCst);
+    }
+
+    /// Lets at most `limit` requests into the emulator at once; the others wait in the proxy
+    /// (with [`FaultProxy::latency_covers_emulator`], their latency running meanwhile). moto
+    /// serves requests on threads of one Python process, so requests beyond a few wait for
+    /// its interpreter lock anyway. `None` (the default) lifts the limit.
+    pub fn admit_to_emulator_at_most(&self, limit: Option<usize>) {
+        *lock(&self.shared.admission) =
+            limit.map(|limit| Arc::new(tokio::sync::Semaphore::new(limit.max(1))));
+    }
+
     /// Starts (again) a log of every call with when it was received and answered, e.g. to see
     /// which calls overlap; off until called.
     pub fn record_calls(&self) {
@@ -235,14 +265,23 @@ impl FaultProxy {
     }
 }
 
-/// Logs one answered call when recording is on.
-fn log_call(shared: &Shared, info: &RequestInfo, received: Instant) {
+/// Logs one answered call when recording is on, with its time inside the emulator and
+/// waiting to be admitted there.
+fn log_call(
+    shared: &Shared,
+    info: &RequestInfo,
+    received: Instant,
+    in_emulator: Duration,
+    admission_wait: Duration,
+) {
     if let Some((start, calls)) = lock(&shared.calls).as_mut() {
         calls.push(CallRecord {
             account: info.account.clone(),
             action: info.action.clone(),
             received: received.saturating_duration_since(*start),
             answered: start.elapsed(),
+            in_emulator,
+            admission_wait,
         });
     }
 }
@@ -761,7 +800,9 @@ async fn serve_connection(
             fault = Fault::ExpiredToken;
         }
         record(&shared, &info, fault);
-        if !faults.latency.is_zero() {
+        // Latency covering the emulator's time runs while the request is in it (below).
+        let covers = fault == Fault::None && shared.latency_covers_emulator.load(Ordering::SeqCst);
+        if !faults.latency.is_zero() && !covers {
             tokio::time::sleep(faults.latency).await;
         }
         match fault {
@@ -771,7 +812,7 @@ async fn serve_connection(
                     .get_mut()
                     .write_all(&error_response(fault, &info, number))
                     .await?;
-                log_call(&shared, &info, received);
+                log_call(&shared, &info, received, Duration::ZERO, Duration::ZERO);
                 if request.close {
                     return Ok(());
                 }
@@ -792,20 +833,38 @@ async fn serve_connection(
             let caller = info.caller.clone().unwrap_or(default_account);
             request.add_header("x-moto-account-id", &caller);
         }
+        let admission = lock(&shared.admission).clone();
+        let admission_started = Instant::now();
+        let permit = match admission {
+            Some(admission) => Some(
+                admission
+                    .acquire_owned()
+                    .await
+                    .map_err(|err| std::io::Error::other(err.to_string()))?,
+            ),
+            None => None,
+        };
+        let admission_wait = admission_started.elapsed();
         let upstream_started = Instant::now();
         let response = exchange(&mut upstream_conn, upstream, &request, &method).await?;
         let upstream_time = upstream_started.elapsed();
+        drop(permit);
         learn_access_key(&shared, &info, &response);
         if lose_response {
             lock(&shared.stats).lost_responses += 1;
             return Ok(());
         }
+        if covers {
+            tokio::time::sleep_until((received + faults.latency).into()).await;
+        }
         client.get_mut().write_all(&response.raw()).await?;
-        log_call(&shared, &info, received);
-        let overhead = received
-            .elapsed()
-            .saturating_sub(upstream_time)
-            .saturating_sub(faults.latency);
+        log_call(&shared, &info, received, upstream_time, admission_wait);
+        let accounted = if covers {
+            faults.latency.max(admission_wait + upstream_time)
+        } else {
+            faults.latency + admission_wait + upstream_time
+        };
+        let overhead = received.elapsed().saturating_sub(accounted);
         {
             let mut stats = lock(&shared.stats);
             stats.forwarded += 1;
@@ -835,6 +894,124 @@ mod tests {
             start_line: head.lines().next().unwrap_or_default().to_owned(),
             close: false,
         }
+    }
+
+    /// An upstream answering every request after `delay`, counting how many it holds at once.
+    struct SlowUpstream {
+        addr: SocketAddr,
+        most_at_once: Arc<AtomicU64>,
+    }
+
+    impl SlowUpstream {
+        fn start(delay: Duration) -> SlowUpstream {
+            use std::io::{BufRead, Write};
+            let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let most_at_once = Arc::new(AtomicU64::new(0));
+            let now = Arc::new(AtomicU64::new(0));
+            let most = Arc::clone(&most_at_once);
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(stream) = stream else { return };
+                    let (most, now) = (Arc::clone(&most), Arc::clone(&now));
+                    std::thread::spawn(move || {
+                        let mut reader = std::io::BufReader::new(stream);
+                        loop {
+                            let mut line = String::new();
+                            // Requests without a body: the head ends with a blank line.
+                            while line != "\r\n" {
+                                line.clear();
+                                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                    return;
+                                }
+                            }
+                            let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(inside, Ordering::SeqCst);
+                            std::thread::sleep(delay);
+                            now.fetch_sub(1, Ordering::SeqCst);
+                            let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                            if reader.get_mut().write_all(answer).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+            SlowUpstream { addr, most_at_once }
+        }
+    }
+
+    /// One GET through the proxy on a new connection; how long until the whole answer came.
+    fn timed_get(proxy: SocketAddr) -> Duration {
+        use std::io::{Read, Write};
+        let started = Instant::now();
+        let mut stream = std::net::TcpStream::connect(proxy).unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.ends_with("ok"), "{answer}");
+        started.elapsed()
+    }
+
+    #[test]
+    fn latency_covers_the_emulators_time_when_asked_and_admission_caps_requests_inside_it() {
+        let (latency, delay) = (Duration::from_millis(400), Duration::from_millis(300));
+        let upstream = SlowUpstream::start(delay);
+        let proxy = FaultProxy::start(
+            upstream.addr,
+            FaultConfig {
+                latency,
+                ..FaultConfig::default()
+            },
+        )
+        .unwrap();
+        proxy.record_calls();
+        // By default the latency comes before the emulator's time.
+        assert!(timed_get(proxy.addr()) >= latency + delay);
+        // Covering: the emulator works inside the latency; the call takes the latency alone.
+        proxy.latency_covers_emulator(true);
+        let covered = timed_get(proxy.addr());
+        assert!(covered >= latency, "{covered:?}");
+        assert!(covered < latency + delay, "{covered:?}");
+        let calls = proxy.calls();
+        assert_eq!(calls.len(), 2);
+        assert!(
+            calls.iter().all(|call| call.in_emulator >= delay),
+            "{calls:?}"
+        );
+        assert_eq!(upstream.most_at_once.load(Ordering::SeqCst), 1);
+
+        // Three at once, one admitted at a time: the emulator never holds two, and the second
+        // and third waited in the proxy for at least one and two of the others' answers.
+        proxy.admit_to_emulator_at_most(Some(1));
+        proxy.record_calls();
+        let addr = proxy.addr();
+        let threads: Vec<_> = (0..3)
+            .map(|_| std::thread::spawn(move || timed_get(addr)))
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(upstream.most_at_once.load(Ordering::SeqCst), 1);
+        let mut waits: Vec<Duration> = proxy
+            .calls()
+            .iter()
+            .map(|call| call.admission_wait)
+            .collect();
+        waits.sort();
+        assert_eq!(waits.len(), 3);
+        assert!(waits[1] >= delay && waits[2] >= delay * 2, "{waits:?}");
+        // Without the limit they are inside together.
+        proxy.admit_to_emulator_at_most(None);
+        let threads: Vec<_> = (0..3)
+            .map(|_| std::thread::spawn(move || timed_get(addr)))
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert!(upstream.most_at_once.load(Ordering::SeqCst) > 1);
     }
 
     #[test]

@@ -59,6 +59,15 @@ pub struct PlanBench {
     /// `bench plan`: timed runs on the one seeded organization (min / median / max).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Seed an organization in sync with the definitions (a plan of no change).
+    #[arg(long)]
+    pub in_sync: bool,
+    /// Hold each answer until L has passed, moto working within it (a call takes max(L, moto)).
+    #[arg(long)]
+    pub latency_covers_emulator: bool,
+    /// At most N requests inside moto at once.
+    #[arg(long)]
+    pub emulator_admission: Option<usize>,
 }
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -103,18 +112,18 @@ fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
     let server =
         MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
     let repo = std::env::temp_dir().join(format!("warden-bench-{}", std::process::id()));
-    warden_app::bench::write_plan_definitions(&repo)?;
-    let result = runtime()?.block_on(plan_bench(
-        &Bench {
-            accounts: args.accounts,
-            roles: args.roles,
-            latency_ms: args.latency_ms,
-            concurrency: args.concurrency,
-            runs: args.runs,
-        },
-        &server,
-        &repo,
-    ));
+    let bench = Bench {
+        accounts: args.accounts,
+        roles: args.roles,
+        latency_ms: args.latency_ms,
+        concurrency: args.concurrency,
+        runs: args.runs,
+        in_sync: args.in_sync,
+        latency_covers_emulator: args.latency_covers_emulator,
+        emulator_admission: args.emulator_admission,
+    };
+    warden_app::bench::write_plan_definitions(&repo, &bench)?;
+    let result = runtime()?.block_on(plan_bench(&bench, &server, &repo));
     let _ = std::fs::remove_dir_all(&repo);
     server.stop();
     let figures = result?;
@@ -223,6 +232,9 @@ fn bench_snapshot(args: &PlanBench) -> anyhow::Result<ExitCode> {
         latency_ms: args.latency_ms,
         concurrency: args.concurrency,
         runs: args.runs,
+        in_sync: args.in_sync,
+        latency_covers_emulator: args.latency_covers_emulator,
+        emulator_admission: args.emulator_admission,
     };
     let result = runtime()?.block_on(warden_app::bench_snapshot::snapshot_bench(
         &bench, &server, &work,
