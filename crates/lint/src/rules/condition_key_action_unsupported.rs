@@ -76,15 +76,10 @@ impl Rule for ConditionKeyActionUnsupported {
                     {
                         continue;
                     }
-                    let actions = cx.expanded_actions(index);
-                    if !actions
-                        .iter()
-                        .any(|action| catalog.condition_key_valid(action, &entry.key))
-                    {
-                        // No action supports it: WL401's finding.
-                        continue;
-                    }
+                    // The named actions first (few, and no expansion needed): most entries
+                    // stop here, every named action supporting the key.
                     let mut unsupported = Vec::new();
+                    let mut named_support = false;
                     for (pattern, resolution) in patterns.iter().zip(cx.resolutions(index)) {
                         if pattern.contains(['*', '?']) {
                             continue;
@@ -93,14 +88,30 @@ impl Rule for ConditionKeyActionUnsupported {
                             continue;
                         };
                         for action in ids.iter().filter_map(|id| catalog.action_by_id(*id)) {
-                            if !catalog.condition_key_valid(action, &entry.key) {
-                                unsupported.push(action.full_name());
+                            // Global and OIDC keys were ruled out: valid means listed.
+                            if catalog.condition_key_listed(action, &entry.key) {
+                                named_support = true;
+                            } else {
+                                unsupported.push(action);
                             }
                         }
                     }
                     if unsupported.is_empty() {
                         continue;
                     }
+                    if !named_support
+                        && !cx
+                            .expanded_actions(index)
+                            .iter()
+                            .any(|action| catalog.condition_key_listed(action, &entry.key))
+                    {
+                        // No action supports it: WL401's finding.
+                        continue;
+                    }
+                    let unsupported: Vec<String> = unsupported
+                        .iter()
+                        .map(|action| action.full_name())
+                        .collect();
                     let needs_key = super::needs_key(&block.operator);
                     let consequence = if needs_key {
                         "their requests never carry the key, so the statement never applies to them"
