@@ -12,19 +12,6 @@ use crate::subject::{Exception, PolicySubject, RoleSubject, Subject};
 /// Lints everything in `subject`; findings covered by a live exception are kept but marked.
 pub fn lint_subject(subject: &Subject, env: &Env<'_>) -> Vec<Finding> {
     let rules = registry::all();
-    // About a quarter of the patterns of a large subject are distinct (16,900 of 63,700 in the
-    // AWS managed policies): room for a third of them.
-    let patterns: usize = documents(subject)
-        .map(|(policy, _)| {
-            policy
-                .document
-                .statements
-                .iter()
-                .map(|statement| crate::rules::action_values(statement).len())
-                .sum::<usize>()
-        })
-        .sum();
-    env.facts.reserve(patterns / 3);
     // Documents, roles and the whole-subject checks (escalation across policies, texts) are
     // independent: run them side by side, each rule's subject check as its own task.
     let cx = SubjectCx { env, subject };
@@ -69,17 +56,26 @@ pub fn lint_subject(subject: &Subject, env: &Env<'_>) -> Vec<Finding> {
     findings
 }
 
-/// Every document with the role it belongs to (trust and inline policies), in parallel.
+/// Every document with the role it belongs to (trust and inline policies), in parallel, each
+/// distinct action pattern of them all resolved once before.
 fn document_findings(
     subject: &Subject,
     env: &Env<'_>,
     rules: &[&'static dyn Rule],
 ) -> Vec<Finding> {
     let documents: Vec<(&PolicySubject, Option<&RoleSubject>)> = documents(subject).collect();
+    let table = env.facts.resolve_all(
+        &documents
+            .iter()
+            .map(|(policy, _)| &policy.document)
+            .collect::<Vec<_>>(),
+    );
     documents
         .par_iter()
-        .flat_map_iter(|(policy, role)| {
-            let cx = DocumentCx::new(env, policy, *role);
+        .enumerate()
+        .flat_map_iter(|(number, (policy, role))| {
+            let resolved = table.document(number, &policy.document);
+            let cx = DocumentCx::resolved(env, policy, *role, resolved);
             let mut out = Vec::new();
             for rule in rules {
                 rule.check_document(&cx, &mut out);

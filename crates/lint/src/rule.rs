@@ -129,6 +129,24 @@ impl<'a> DocumentCx<'a> {
         }
     }
 
+    /// A document whose patterns are already resolved, per statement (see
+    /// [`crate::facts::PatternTable::document`]).
+    pub(crate) fn resolved(
+        env: &'a Env<'a>,
+        policy: &'a PolicySubject,
+        role: Option<&'a RoleSubject>,
+        resolutions: Vec<Vec<Resolution>>,
+    ) -> DocumentCx<'a> {
+        let count = policy.document.statements.len();
+        DocumentCx {
+            env,
+            policy,
+            role,
+            resolutions: resolutions.into_iter().map(OnceCell::from).collect(),
+            expansions: (0..count).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
     /// What each `Action` (or `NotAction`) pattern of statement `index` names, in written order.
     pub fn resolutions(&self, index: usize) -> &[Resolution] {
         let Some(cell) = self.resolutions.get(index) else {
