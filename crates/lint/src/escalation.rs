@@ -5,6 +5,7 @@
 //! service, an `aws:CurrentTime` window already closed on "today").
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -136,7 +137,7 @@ struct StatementIndex<'p> {
     /// policy, statement and position order: a long statement is asked about its patterns of
     /// that service only. A hash shared by two services only adds patterns to ask, which
     /// [`names_action`] rules out; no sort of the patterns is needed.
-    by_service: HashMap<u64, Vec<Named<'p>>>,
+    by_service: HashMap<u64, Vec<Named<'p>>, BuildHasherDefault<Hashed>>,
     /// `NotAction`, and patterns whose service part has a wildcard (or no `:`), in order.
     any: Vec<(usize, usize)>,
 }
@@ -161,6 +162,27 @@ fn service_part(pattern: &str) -> Option<(&str, bool)> {
     None
 }
 
+/// The hasher of [`StatementIndex::by_service`], whose keys are hashes already: hashing them
+/// again (SipHash) was a visible part of the rule.
+#[derive(Default)]
+struct Hashed(u64);
+
+impl Hasher for Hashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
 /// FNV-1a of `service` with ASCII letters lowercased.
 fn service_hash(service: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -173,7 +195,8 @@ fn service_hash(service: &str) -> u64 {
 
 impl<'p> StatementIndex<'p> {
     fn of(policies: &[&'p PolicySubject]) -> StatementIndex<'p> {
-        let mut by_service: HashMap<u64, Vec<Named<'p>>> = HashMap::new();
+        let mut by_service: HashMap<u64, Vec<Named<'p>>, BuildHasherDefault<Hashed>> =
+            HashMap::default();
         let mut any = Vec::new();
         for (policy_index, policy) in policies.iter().enumerate() {
             for (index, statement) in policy.document.statements.iter().enumerate() {
@@ -330,6 +353,16 @@ impl NamedServices<'_> {
     fn mask(&self, services: &[String]) -> u128 {
         if self.any {
             return u128::MAX;
+        }
+        // The shorter list is walked and the other searched: most policies name a few
+        // services, `ReadOnlyAccess` hundreds.
+        if self.services.len() < services.len() {
+            return self.services.iter().fold(0, |mask, named| {
+                match services.binary_search_by(|service| cmp_ignore_ascii_case(service, named)) {
+                    Ok(index) => mask | (1u128 << index),
+                    Err(_) => mask,
+                }
+            });
         }
         services
             .iter()
@@ -999,13 +1032,35 @@ mod tests {
             &["cloudformation", "glue", "iam", "sagemaker", "ssm", "sts"],
             &["s3"],
         ];
+        // Every catalog service, in mixed case, sorted and deduplicated as `named_services`
+        // leaves them: longer than the methods' services, so the mask is built from the other
+        // side.
+        let mut every: Vec<String> = warden_catalog::Catalog::embedded()
+            .service_prefixes()
+            .enumerate()
+            .map(|(at, prefix)| {
+                if at % 2 == 0 {
+                    prefix.to_ascii_uppercase()
+                } else {
+                    prefix.to_string()
+                }
+            })
+            .collect();
+        every.sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
+        let every: Vec<&str> = every.iter().map(String::as_str).collect();
+        assert!(every.len() > table.services.len());
+        let mut with_every = sets.to_vec();
+        with_every.push(&every);
         for any in [false, true] {
-            for set in sets {
+            for &set in &with_every {
                 let named = NamedServices {
                     any,
                     services: set.to_vec(),
                 };
                 let mask = named.mask(&table.services);
+                if !any && set.len() == every.len() {
+                    assert_eq!(mask.count_ones() as usize, table.services.len());
+                }
                 for (method, needs) in methods().iter().zip(&table.needs) {
                     let reachable = |action: &String| named.reaches(action);
                     let looked_up = method.required_actions.iter().all(reachable)
