@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{Condition, ConditionValue, PolicyDocument, Principal, Statement, Values};
+use crate::model::{
+    Condition, ConditionValue, PolicyDocument, Principal, SetQualifier, Statement, Values,
+};
 
 impl PolicyDocument {
     /// The document as a JSON value (keys in AWS order: `Version`, `Id`, `Statement`).
@@ -152,10 +154,69 @@ impl serde::Serialize for Statement {
 }
 
 // The minified writer below produces exactly `serde_json::to_string(&doc.to_json())` except
-// that numbers keep their written text; it avoids building the intermediate `Value`.
+// that numbers keep their written text; it avoids building the intermediate `Value`. It writes
+// into a [`Sink`]: the text itself, or only its size (`crate::size::minified_size`, which
+// builds no text).
 
-fn write_document(out: &mut String, document: &PolicyDocument) {
-    out.push('{');
+/// Where the minified writer puts its output.
+pub(crate) trait Sink {
+    /// Text written as it is: punctuation, `true`, a number's written text.
+    fn raw(&mut self, text: &str);
+    /// Text written as the inside of a JSON string, escaped as serde_json escapes it.
+    fn escaped(&mut self, text: &str);
+}
+
+impl Sink for String {
+    fn raw(&mut self, text: &str) {
+        self.push_str(text);
+    }
+
+    fn escaped(&mut self, text: &str) {
+        let mut run_start = 0;
+        for (index, byte) in text.bytes().enumerate() {
+            let escape = match escape_of(byte) {
+                Some(escape) => escape,
+                None => continue,
+            };
+            self.push_str(&text[run_start..index]);
+            match escape {
+                Escape::Short(short) => self.push_str(short),
+                Escape::Unicode => self.push_str(&format!("\\u{byte:04x}")),
+            }
+            run_start = index + 1;
+        }
+        self.push_str(&text[run_start..]);
+    }
+}
+
+/// How serde_json escapes a byte inside a string.
+#[derive(Clone, Copy)]
+pub(crate) enum Escape {
+    /// A two-character escape (`\n`, `\"`).
+    Short(&'static str),
+    /// `\u00XX`, six characters.
+    Unicode,
+}
+
+/// The escape of `byte`, `None` when it is written as it is (every byte of a multi-byte
+/// character is).
+#[inline]
+pub(crate) fn escape_of(byte: u8) -> Option<Escape> {
+    Some(match byte {
+        b'"' => Escape::Short("\\\""),
+        b'\\' => Escape::Short("\\\\"),
+        b'\n' => Escape::Short("\\n"),
+        b'\r' => Escape::Short("\\r"),
+        b'\t' => Escape::Short("\\t"),
+        0x08 => Escape::Short("\\b"),
+        0x0C => Escape::Short("\\f"),
+        0x00..=0x1F => Escape::Unicode,
+        _ => return None,
+    })
+}
+
+pub(crate) fn write_document<S: Sink>(out: &mut S, document: &PolicyDocument) {
+    out.raw("{");
     let mut first = true;
     if let Some(version) = document.version {
         write_key(out, &mut first, "Version");
@@ -171,20 +232,20 @@ fn write_document(out: &mut String, document: &PolicyDocument) {
             write_statement(out, statement);
         }
     } else {
-        out.push('[');
+        out.raw("[");
         for (index, statement) in document.statements.iter().enumerate() {
             if index > 0 {
-                out.push(',');
+                out.raw(",");
             }
             write_statement(out, statement);
         }
-        out.push(']');
+        out.raw("]");
     }
-    out.push('}');
+    out.raw("}");
 }
 
-fn write_statement(out: &mut String, statement: &Statement) {
-    out.push('{');
+fn write_statement<S: Sink>(out: &mut S, statement: &Statement) {
+    out.raw("{");
     let mut first = true;
     if let Some(sid) = &statement.sid {
         write_key(out, &mut first, "Sid");
@@ -198,13 +259,13 @@ fn write_statement(out: &mut String, statement: &Statement) {
         match principal {
             Principal::Any => write_str(out, "*"),
             Principal::Typed(typed) => {
-                out.push('{');
+                out.raw("{");
                 let mut first_type = true;
                 for (kind, values) in typed {
                     write_key(out, &mut first_type, kind.as_str());
                     write_values(out, values);
                 }
-                out.push('}');
+                out.raw("}");
             }
         }
     }
@@ -220,97 +281,93 @@ fn write_statement(out: &mut String, statement: &Statement) {
         write_key(out, &mut first, "Condition");
         write_condition(out, condition);
     }
-    out.push('}');
+    out.raw("}");
 }
 
-fn write_condition(out: &mut String, condition: &Condition) {
-    out.push('{');
+fn write_condition<S: Sink>(out: &mut S, condition: &Condition) {
+    out.raw("{");
     let mut first_block = true;
     for block in &condition.blocks {
-        write_key(out, &mut first_block, &block.operator.to_string());
-        out.push('{');
+        // The operator's name as its `Display` spells it, written in parts (escaping is per
+        // character, so the parts escaped are the name escaped) without building it.
+        if !first_block {
+            out.raw(",");
+        }
+        first_block = false;
+        let operator = &block.operator;
+        out.raw("\"");
+        match operator.qualifier {
+            Some(SetQualifier::ForAllValues) => out.escaped("ForAllValues:"),
+            Some(SetQualifier::ForAnyValue) => out.escaped("ForAnyValue:"),
+            None => {}
+        }
+        out.escaped(&operator.base);
+        if operator.if_exists {
+            out.escaped("IfExists");
+        }
+        out.raw("\":");
+        out.raw("{");
         let mut first_entry = true;
         for entry in &block.entries {
             write_key(out, &mut first_entry, &entry.key);
             match entry.values.items.as_slice() {
                 [one] if entry.values.single => write_condition_value(out, one),
                 items => {
-                    out.push('[');
+                    out.raw("[");
                     for (index, value) in items.iter().enumerate() {
                         if index > 0 {
-                            out.push(',');
+                            out.raw(",");
                         }
                         write_condition_value(out, value);
                     }
-                    out.push(']');
+                    out.raw("]");
                 }
             }
         }
-        out.push('}');
+        out.raw("}");
     }
-    out.push('}');
+    out.raw("}");
 }
 
-fn write_condition_value(out: &mut String, value: &ConditionValue) {
+fn write_condition_value<S: Sink>(out: &mut S, value: &ConditionValue) {
     match value {
         ConditionValue::String(text) => write_str(out, text),
-        ConditionValue::Bool(true) => out.push_str("true"),
-        ConditionValue::Bool(false) => out.push_str("false"),
-        ConditionValue::Number(text) => out.push_str(text),
+        ConditionValue::Bool(true) => out.raw("true"),
+        ConditionValue::Bool(false) => out.raw("false"),
+        ConditionValue::Number(text) => out.raw(text),
     }
 }
 
-fn write_values(out: &mut String, values: &Values) {
+fn write_values<S: Sink>(out: &mut S, values: &Values) {
     match values.items.as_slice() {
         [one] if values.single => write_str(out, one),
         items => {
-            out.push('[');
+            out.raw("[");
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.raw(",");
                 }
                 write_str(out, item);
             }
-            out.push(']');
+            out.raw("]");
         }
     }
 }
 
-fn write_key(out: &mut String, first: &mut bool, key: &str) {
+fn write_key<S: Sink>(out: &mut S, first: &mut bool, key: &str) {
     if !*first {
-        out.push(',');
+        out.raw(",");
     }
     *first = false;
     write_str(out, key);
-    out.push(':');
+    out.raw(":");
 }
 
 /// Writes a JSON string with the same escapes serde_json uses.
-pub(crate) fn write_str(out: &mut String, text: &str) {
-    out.push('"');
-    let mut run_start = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0C => "\\f",
-            0x00..=0x1F => "",
-            _ => continue,
-        };
-        out.push_str(&text[run_start..index]);
-        if escape.is_empty() {
-            out.push_str(&format!("\\u{byte:04x}"));
-        } else {
-            out.push_str(escape);
-        }
-        run_start = index + 1;
-    }
-    out.push_str(&text[run_start..]);
-    out.push('"');
+pub(crate) fn write_str<S: Sink>(out: &mut S, text: &str) {
+    out.raw("\"");
+    out.escaped(text);
+    out.raw("\"");
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! gives the stricter count for documents with Latin-1 characters.
 
 use crate::model::PolicyDocument;
+use crate::serialize::{Escape, Sink, escape_of, write_document};
 
 use crate::quota;
 
@@ -18,17 +19,112 @@ pub fn iam_characters(text: &str) -> usize {
 
 /// Characters IAM counts for a document, on its minified JSON.
 pub fn iam_document_characters(document: &PolicyDocument) -> usize {
-    iam_characters(&document.to_json_string())
+    minified_size(document).non_whitespace
 }
 
 /// Characters Organizations counts for a document sent minified: all of them.
 pub fn organizations_characters(document: &PolicyDocument) -> usize {
-    document.to_json_string().chars().count()
+    minified_size(document).characters
 }
 
 /// UTF-8 bytes of the minified document: the stricter reading of the Organizations limit.
 pub fn organizations_bytes(document: &PolicyDocument) -> usize {
-    document.to_json_string().len()
+    minified_size(document).bytes
+}
+
+/// The sizes of a document's minified JSON ([`PolicyDocument::to_json_string`]), counted while
+/// writing it without keeping the text: what every quota measures, in one pass and with no
+/// allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinifiedSize {
+    /// UTF-8 bytes.
+    pub bytes: usize,
+    /// Characters (Organizations counts these).
+    pub characters: usize,
+    /// Characters that are not whitespace (`char::is_whitespace`; IAM counts these).
+    pub non_whitespace: usize,
+}
+
+/// The sizes of `document`'s minified JSON, equal to counting
+/// [`PolicyDocument::to_json_string`] (a property test checks it).
+pub fn minified_size(document: &PolicyDocument) -> MinifiedSize {
+    let mut size = MinifiedSize::default();
+    write_document(&mut size, document);
+    size
+}
+
+impl MinifiedSize {
+    /// Counts text that is written as it is.
+    fn add_text(&mut self, text: &str) {
+        self.bytes += text.len();
+        if text.is_ascii() {
+            self.characters += text.len();
+            self.non_whitespace += text.bytes().filter(|byte| !is_ascii_space(*byte)).count();
+        } else {
+            for character in text.chars() {
+                self.characters += 1;
+                self.non_whitespace += usize::from(!character.is_whitespace());
+            }
+        }
+    }
+}
+
+/// The ASCII characters `char::is_whitespace` is true of.
+fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+impl Sink for MinifiedSize {
+    fn raw(&mut self, text: &str) {
+        self.add_text(text);
+    }
+
+    fn escaped(&mut self, text: &str) {
+        // Byte by byte while the text is ASCII (policy text nearly always is); escapes are
+        // ASCII and never whitespace.
+        for (index, byte) in text.bytes().enumerate() {
+            if !byte.is_ascii() {
+                // The rest character by character; escapes are only ever of ASCII bytes.
+                self.escaped_chars(text.get(index..).unwrap_or_default());
+                return;
+            }
+            match escape_of(byte) {
+                Some(escape) => self.add_escape(escape),
+                None => {
+                    self.bytes += 1;
+                    self.characters += 1;
+                    // The other ASCII whitespace is below U+0020, always escaped.
+                    self.non_whitespace += usize::from(byte != b' ');
+                }
+            }
+        }
+    }
+}
+
+impl MinifiedSize {
+    fn add_escape(&mut self, escape: Escape) {
+        let len = match escape {
+            Escape::Short(short) => short.len(),
+            Escape::Unicode => 6,
+        };
+        self.bytes += len;
+        self.characters += len;
+        self.non_whitespace += len;
+    }
+
+    fn escaped_chars(&mut self, text: &str) {
+        for character in text.chars() {
+            let ascii = u8::try_from(character).ok().filter(u8::is_ascii);
+            match ascii.and_then(escape_of) {
+                Some(escape) => self.add_escape(escape),
+                None => {
+                    self.bytes += character.len_utf8();
+                    self.characters += 1;
+                    self.non_whitespace += usize::from(!character.is_whitespace());
+                }
+            }
+        }
+    }
 }
 
 /// A size quota a document counts against, with how AWS measures it.
@@ -79,7 +175,14 @@ impl Quota {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::model::{
+        ActionClause, Condition, ConditionBlock, ConditionEntry, ConditionOperator, ConditionValue,
+        Effect, Principal, PrincipalClause, PrincipalType, ResourceClause, SetQualifier, Span,
+        Statement, Values, Version,
+    };
     use crate::parse::parse_policy;
 
     #[test]
@@ -110,6 +213,115 @@ mod tests {
         assert_eq!(Quota::ManagedPolicy.default_limit(), 6_144);
         assert_eq!(Quota::ServiceControlPolicy.default_limit(), 5_120);
         assert!(!Quota::TrustPolicy.counts_whitespace());
+    }
+
+    /// Text with every kind of character the counter treats apart: escapes, ASCII and
+    /// Unicode whitespace, multi-byte characters, DEL.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        let characters = prop::sample::select(vec![
+            'a', 'Z', '0', ':', '*', '/', ' ', '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}',
+            '\u{0}', '\u{b}', '\u{1f}', '\u{7f}', '\u{85}', '\u{a0}', 'é', '\u{2003}', '\u{3000}',
+            '😀',
+        ]);
+        prop::collection::vec(characters, 0..12).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn values(single: bool, items: Vec<String>) -> Values {
+        if single && items.len() == 1 {
+            Values::one(items.into_iter().next().unwrap_or_default())
+        } else {
+            Values::list(items)
+        }
+    }
+
+    fn statement() -> impl Strategy<Value = Statement> {
+        let texts = || prop::collection::vec(tricky_text(), 1..4);
+        (
+            prop::option::of(tricky_text()),
+            any::<bool>(),
+            prop::option::of((any::<bool>(), texts(), tricky_text())),
+            (any::<bool>(), texts()),
+            prop::option::of((any::<bool>(), texts())),
+            prop::option::of((
+                any::<bool>(),
+                tricky_text(),
+                prop::collection::vec((tricky_text(), tricky_text(), any::<bool>()), 1..3),
+            )),
+        )
+            .prop_map(
+                |(sid, deny, principal, action, resource, condition)| Statement {
+                    sid,
+                    effect: if deny { Effect::Deny } else { Effect::Allow },
+                    principal: principal.map(|(any, aws, service)| {
+                        PrincipalClause::Principal(if any {
+                            Principal::Any
+                        } else {
+                            Principal::Typed(vec![
+                                (PrincipalType::Aws, values(false, aws)),
+                                (PrincipalType::Service, Values::one(service)),
+                            ])
+                        })
+                    }),
+                    action: ActionClause::Action(values(action.0, action.1)),
+                    resource: resource
+                        .map(|(single, items)| ResourceClause::NotResource(values(single, items))),
+                    condition: condition.map(|(qualified, base, entries)| Condition {
+                        blocks: vec![ConditionBlock {
+                            operator: ConditionOperator {
+                                qualifier: qualified.then_some(SetQualifier::ForAnyValue),
+                                base,
+                                if_exists: qualified,
+                            },
+                            entries: entries
+                                .into_iter()
+                                .map(|(key, value, number)| ConditionEntry {
+                                    key,
+                                    values: Values::list(vec![
+                                        ConditionValue::String(value),
+                                        ConditionValue::Bool(number),
+                                        ConditionValue::Number(
+                                            if number { "1.50" } else { "-2e3" }.into(),
+                                        ),
+                                    ]),
+                                    span: Span::default(),
+                                })
+                                .collect(),
+                        }],
+                    }),
+                    span: Span::default(),
+                },
+            )
+    }
+
+    fn document() -> impl Strategy<Value = PolicyDocument> {
+        (
+            prop::option::of(tricky_text()),
+            prop::collection::vec(statement(), 1..3),
+            any::<bool>(),
+        )
+            .prop_map(|(id, statements, object)| PolicyDocument {
+                version: Some(Version::V2012_10_17),
+                id,
+                statement_is_object: object && statements.len() == 1,
+                statements,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The counted sizes are those of the written text, whatever its characters.
+        #[test]
+        fn minified_size_counts_the_minified_text(document in document()) {
+            let text = document.to_json_string();
+            let size = minified_size(&document);
+            prop_assert_eq!(size.bytes, text.len());
+            prop_assert_eq!(size.characters, text.chars().count());
+            prop_assert_eq!(size.non_whitespace, iam_characters(&text));
+            prop_assert_eq!(organizations_characters(&document), text.chars().count());
+            prop_assert_eq!(iam_document_characters(&document), iam_characters(&text));
+            prop_assert_eq!(organizations_bytes(&document), text.len());
+        }
     }
 
     #[test]
