@@ -1,7 +1,9 @@
 //! WL603: actions that read credentials or secrets, granted on every resource.
 
+use std::sync::LazyLock;
+
 use crate::finding::{Finding, Severity};
-use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
+use crate::rule::{ActionSet, DocumentCx, Group, Rule, RuleMeta};
 use crate::subject::PolicyKind;
 
 /// Actions that return secrets or credentials. `ecr:GetAuthorizationToken` (a registry token
@@ -54,6 +56,9 @@ static META: RuleMeta = RuleMeta {
     summary: "credential-reading actions on every resource",
 };
 
+/// [`CREDENTIAL_ACTIONS`] prepared for the statements.
+static SET: LazyLock<ActionSet> = LazyLock::new(|| ActionSet::new(CREDENTIAL_ACTIONS));
+
 impl Rule for CredentialExposure {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -67,7 +72,7 @@ impl Rule for CredentialExposure {
             if !super::applies_to_all_resources(statement) {
                 continue;
             }
-            let granted = super::granted_from(statement, CREDENTIAL_ACTIONS);
+            let granted = SET.granted(statement);
             if granted.is_empty() {
                 continue;
             }

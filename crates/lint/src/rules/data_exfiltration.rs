@@ -1,7 +1,9 @@
 //! WL604: actions that read or share data in bulk, granted on every resource.
 
+use std::sync::LazyLock;
+
 use crate::finding::{Finding, Severity};
-use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
+use crate::rule::{ActionSet, DocumentCx, Group, Rule, RuleMeta};
 use crate::subject::PolicyKind;
 
 /// Actions that read data out of stores, or share snapshots with other accounts.
@@ -47,6 +49,9 @@ static META: RuleMeta = RuleMeta {
     summary: "bulk data reads or snapshot sharing on every resource",
 };
 
+/// [`EXFILTRATION_ACTIONS`] prepared for the statements.
+static SET: LazyLock<ActionSet> = LazyLock::new(|| ActionSet::new(EXFILTRATION_ACTIONS));
+
 impl Rule for DataExfiltration {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -60,7 +65,7 @@ impl Rule for DataExfiltration {
             if !super::applies_to_all_resources(statement) {
                 continue;
             }
-            let granted = super::granted_from(statement, EXFILTRATION_ACTIONS);
+            let granted = SET.granted(statement);
             if granted.is_empty() {
                 continue;
             }
