@@ -128,20 +128,25 @@ fn redundant_statements(cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
     // conditions) and compare within a group, not every pair of a long policy.
     // Signatures are only worked out where another statement with conditions has the same
     // effect and kind of resource element; elsewhere any placeholder keeps the groups apart.
-    let coarse = |at: usize| {
-        (
-            statements[at].effect,
-            statements[at].resource.is_some(),
-            statements[at].condition.is_some(),
-        )
+    // How many statements share each coarse kind (effect, resource element or none,
+    // conditions or none), counted once: "no other statement of its kind" is then one lookup,
+    // not a pass over the policy per statement.
+    let coarse = |statement: &Statement| {
+        usize::from(statement.effect == Effect::Allow) * 4
+            + usize::from(statement.resource.is_some()) * 2
+            + usize::from(statement.condition.is_some())
     };
+    let mut kinds = [0usize; 8];
+    for statement in statements {
+        if let Some(count) = kinds.get_mut(coarse(statement)) {
+            *count += 1;
+        }
+    }
     let signatures: Vec<Option<Vec<String>>> = statements
         .iter()
-        .enumerate()
-        .map(|(at, statement)| {
+        .map(|statement| {
             statement.condition.as_ref().map(|_| {
-                let alone =
-                    !(0..statements.len()).any(|other| other != at && coarse(other) == coarse(at));
+                let alone = kinds.get(coarse(statement)).is_none_or(|count| *count < 2);
                 if alone {
                     Vec::new()
                 } else {
