@@ -1,6 +1,6 @@
 //! WL302: a resource ARN that matches no resource type of the statement's actions.
 
-use warden_policy::arn::Arn;
+use warden_policy::arn::ArnRef;
 
 use crate::finding::{Finding, Severity};
 use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
@@ -49,7 +49,7 @@ impl Rule for ResourceArnMismatch {
             }
             let mut resources = super::resources(statement)
                 .iter()
-                .filter(|resource| *resource != "*" && Arn::parse(resource).is_ok())
+                .filter(|resource| *resource != "*" && is_arn(resource))
                 .peekable();
             if resources.peek().is_none() {
                 continue;
@@ -170,9 +170,65 @@ impl<'c> Formats<'c> {
     }
 }
 
+/// What `Arn::parse(text).is_ok()` answers (six parts, partition, service and resource not
+/// empty, partition, service and region of letters, digits, `-`, `*` and `?`), without
+/// building the owned `Arn` for every resource of every statement; a test holds the two equal.
+fn is_arn(text: &str) -> bool {
+    let plain = |part: &str| {
+        part.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '*' | '?'))
+    };
+    ArnRef::parse(text).is_some_and(|arn| {
+        !arn.partition.is_empty()
+            && !arn.service.is_empty()
+            && !arn.resource.is_empty()
+            && plain(arn.partition)
+            && plain(arn.service)
+            && plain(arn.region)
+    })
+}
+
 fn format_service_possible(format_service: &str, arn_service: &str) -> bool {
     if arn_service.contains(['*', '?', '$']) {
         return true;
     }
     format_service.contains('$') || format_service.eq_ignore_ascii_case(arn_service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warden_policy::arn::Arn;
+
+    /// The allocation-free test accepts exactly what the ARN parser accepts.
+    #[test]
+    fn is_arn_answers_as_the_arn_parser() {
+        let texts = [
+            "arn:aws:s3:::data/*",
+            "arn:aws:iam::123456789012:role/app",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws-cn:s3:::b",
+            "arn:${aws:partition}:s3:::b",
+            "arn:aws:s3:::",
+            "arn::s3:::b",
+            "arn:aws::::b",
+            "arn:aws:s3:us_east_1::b",
+            "arn:aws:s 3:::b",
+            "arn:aws:s3",
+            "arn:aws:s3:::b:c:d",
+            "ARN:aws:s3:::b",
+            "arn",
+            "",
+            "*",
+            "arn:aws:lambda:us-east-1:123456789012:function:f:*",
+            "arn:a?s:s*:us-*::x",
+            "arn:aws:sqs:é::q",
+        ];
+        let mut accepted = 0;
+        for text in texts {
+            assert_eq!(is_arn(text), Arn::parse(text).is_ok(), "`{text}`");
+            accepted += usize::from(is_arn(text));
+        }
+        assert!(accepted >= 6 && accepted < texts.len(), "{accepted}");
+    }
 }
