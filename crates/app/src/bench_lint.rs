@@ -103,6 +103,9 @@ pub struct Phases {
     /// above up to the rules, overlapped).
     pub front_end: Duration,
     pub findings: usize,
+    /// Services of the catalog the rules decode when nothing is decoded up front, and all.
+    pub services_used: usize,
+    pub services: usize,
 }
 
 /// Writes the corpus as one JSON file per policy into `dir` (created), returns how many.
@@ -175,6 +178,16 @@ pub fn lint_phases(dir: &Path, today: warden_lint::Date) -> Result<Phases, AppEr
     let text = warden_lint::emit::json::render(&findings);
     phases.render = started.elapsed();
     std::hint::black_box(text);
+    // How many services the rules need: a fresh catalog decodes only those they look up.
+    let lazy = Catalog::lazy(EMBEDDED).map_err(std::io::Error::other)?;
+    let lazy_options = LintOptions {
+        catalog: &lazy,
+        config: &config,
+        today,
+    };
+    std::hint::black_box(warden_lint::lint(&subject, &lazy_options).len());
+    phases.services_used = lazy.decoded_services();
+    phases.services = lazy.service_prefixes().count();
     let fresh = Catalog::lazy(EMBEDDED).map_err(std::io::Error::other)?;
     let request = crate::lint_files::LintRequest {
         kind: None,
@@ -390,6 +403,11 @@ fn report(
     }
     if let Some(first) = phases.first() {
         let _ = writeln!(out, "findings: {}", first.findings);
+        let _ = writeln!(
+            out,
+            "catalog services the rules decode: {} of {}",
+            first.services_used, first.services
+        );
     }
     out
 }
@@ -432,8 +450,21 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
         )
         .unwrap();
+        std::fs::write(
+            dir.path().join("get.json"),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#,
+        )
+        .unwrap();
         let today = warden_policy::date::parse_day("2026-01-01").unwrap();
         let phases = lint_phases(dir.path(), today).unwrap();
         assert!(phases.findings > 0, "`*` on `*` draws findings");
+        // Rules decode the services they look up (here at least S3's), not the catalog.
+        assert!(phases.services > 400, "{}", phases.services);
+        assert!(
+            (1..phases.services).contains(&phases.services_used),
+            "{} of {}",
+            phases.services_used,
+            phases.services
+        );
     }
 }

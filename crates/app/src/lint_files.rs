@@ -204,6 +204,9 @@ impl LintRequest {
                 std::hint::black_box(catalog.services().count());
             }
             let mut done = Vec::new();
+            // One buffer per thread for the files' text: the documents keep none of it, and a
+            // fresh buffer per file cost an allocation and new pages for every file.
+            let mut text = String::new();
             loop {
                 let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
                 let Some(batch) = files.get(start..) else {
@@ -213,7 +216,7 @@ impl LintRequest {
                     break;
                 }
                 for (offset, path) in batch.iter().take(BATCH).enumerate() {
-                    done.push((start + offset, self.parse_file(path)));
+                    done.push((start + offset, self.parse_file(path, &mut text)));
                 }
             }
             done
@@ -239,12 +242,17 @@ impl LintRequest {
     /// One file of a directory: a policy, an account export, or findings saying why it is
     /// neither. Only text that may be an export (it names one of the export's lists) is
     /// parsed as generic JSON first; policies go straight to the policy parser, and JSON it
-    /// rejects is parsed again for the JSON error's position.
-    fn parse_file(&self, path: &Path) -> Result<Parsed, AppError> {
-        let text = fs::read_to_string(path).map_err(|err| AppError::Read {
-            path: path.display().to_string(),
-            message: err.to_string(),
-        })?;
+    /// rejects is parsed again for the JSON error's position. `text` is the buffer the file is
+    /// read into (its content on entry is dropped).
+    fn parse_file(&self, path: &Path, text: &mut String) -> Result<Parsed, AppError> {
+        use std::io::Read as _;
+        text.clear();
+        fs::File::open(path)
+            .and_then(|mut file| file.read_to_string(text))
+            .map_err(|err| AppError::Read {
+                path: path.display().to_string(),
+                message: err.to_string(),
+            })?;
         let file = display(path);
         // Keys in quotes: `Policies` alone is in `iam:ListPolicies`, which would send a tenth
         // of the AWS managed policies through the generic parse. A key spelled with escapes
@@ -259,7 +267,7 @@ impl LintRequest {
         .iter()
         .any(|key| text.contains(key));
         if may_be_export {
-            return Ok(match json_value(file, text) {
+            return Ok(match json_value(file, text.clone()) {
                 Ok((file, text, value)) if warden_lint::export::looks_like_export(&value) => {
                     Parsed::Export { file, text }
                 }
@@ -267,8 +275,8 @@ impl LintRequest {
                 Err(findings) => Parsed::Unreadable(findings),
             });
         }
-        Ok(match self.parse_policy(path, file, &text) {
-            Parsed::Unreadable(findings) => match json_value(display(path), text) {
+        Ok(match self.parse_policy(path, file, text) {
+            Parsed::Unreadable(findings) => match json_value(display(path), text.clone()) {
                 Err(json) => Parsed::Unreadable(json),
                 Ok((file, text, value)) if warden_lint::export::looks_like_export(&value) => {
                     Parsed::Export { file, text }

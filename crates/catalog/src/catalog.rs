@@ -704,6 +704,15 @@ impl Catalog {
         })
     }
 
+    /// How many services have been decoded so far (a lookup decodes its service on first use;
+    /// [`Catalog::services`] decodes them all).
+    pub fn decoded_services(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| slot.service.get().is_some())
+            .count()
+    }
+
     /// How many services are read from the compact form rather than their JSON lines.
     pub fn compact_services(&self) -> usize {
         self.slots

@@ -1,15 +1,17 @@
 //! The compact form of `services.jsonl` that `build.rs` prepares: the embedded catalog decodes a
 //! service from it by copying strings, with no JSON to scan (parsing every service's JSON line
-//! was the largest fixed cost of a lint run).
+//! was the largest fixed cost of a lint run) and no UTF-8 to check (the strings come from one
+//! table embedded with `include_str!`, checked when the crate compiles).
 //!
-//! Layout, integers little-endian `u32`: the file is one record per line of `services.jsonl`,
+//! Layout, integers little-endian `u32`: `strings.txt` holds every distinct string once, end
+//! to end; `services.bin` is one record per line of `services.jsonl`,
 //! in order, each preceded by its length. A record is the service's fields in [`Service`]
 //! order: `prefix`, `name`, the actions (count, then each: `name`, `description`, `access`,
 //! its resource type rows — count, then `name`, a `required` byte, `condition_keys`,
 //! `dependent_actions` — then `condition_keys`, `dependent_actions`), the resource types
 //! (count, then `name`, `arn_patterns`, `condition_keys`) and the condition keys (count, then
-//! `name`, `type`). A string is its length and UTF-8 bytes; a list of strings is a count and
-//! the strings; access levels and key types are spelled as in the JSON.
+//! `name`, `type`). A string is its offset and length in `strings.txt`; a list of strings is a
+//! count and the strings; access levels and key types are spelled as in the JSON.
 
 use std::ops::Range;
 
@@ -21,9 +23,12 @@ use crate::model::{
 pub(crate) const EMBEDDED_SERVICES: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/services.bin"));
 
+/// The strings [`EMBEDDED_SERVICES`] names by place.
+pub(crate) const EMBEDDED_STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/strings.txt"));
+
 /// The byte range of each record of `data`, in order; `None` when the lengths do not add up.
 pub(crate) fn records(data: &[u8]) -> Option<Vec<Range<usize>>> {
-    let mut reader = Reader { data, at: 0 };
+    let mut reader = Reader::new(data);
     let mut ranges = Vec::with_capacity(512);
     while reader.at < data.len() {
         let len = reader.len()?;
@@ -35,28 +40,21 @@ pub(crate) fn records(data: &[u8]) -> Option<Vec<Range<usize>>> {
 }
 
 /// The prefix a record starts with, without decoding the rest.
-pub(crate) fn record_prefix(record: &[u8]) -> Option<&str> {
-    Reader {
-        data: record,
-        at: 0,
-    }
-    .str()
+pub(crate) fn record_prefix(record: &[u8]) -> Option<&'static str> {
+    Reader::new(record).str()
 }
 
 /// Decodes one record into the service its JSON line deserializes to (before
 /// `finish_loading`); `None` when the record is malformed.
 pub(crate) fn decode(record: &[u8]) -> Option<Service> {
-    let mut reader = Reader {
-        data: record,
-        at: 0,
-    };
+    let mut reader = Reader::new(record);
     let prefix = reader.string()?;
     let name = reader.string()?;
     let actions = reader.list(|reader| {
         Some(Action {
             service: String::new(),
             name: reader.string()?,
-            description: reader.string()?,
+            description: reader.str()?.into(),
             access_level: AccessLevel::parse(reader.str()?)?,
             resource_types: reader.list(|reader| {
                 Some(ActionResourceType {
@@ -95,9 +93,18 @@ pub(crate) fn decode(record: &[u8]) -> Option<Service> {
 struct Reader<'d> {
     data: &'d [u8],
     at: usize,
+    strings: &'static str,
 }
 
 impl<'d> Reader<'d> {
+    fn new(data: &'d [u8]) -> Reader<'d> {
+        Reader {
+            data,
+            at: 0,
+            strings: EMBEDDED_STRINGS,
+        }
+    }
+
     fn bytes(&mut self, len: usize) -> Option<&'d [u8]> {
         let bytes = self.data.get(self.at..self.at.checked_add(len)?)?;
         self.at += len;
@@ -113,9 +120,12 @@ impl<'d> Reader<'d> {
         usize::try_from(u32::from_le_bytes(bytes)).ok()
     }
 
-    fn str(&mut self) -> Option<&'d str> {
+    /// A string of the table (a range off the table or not on a character boundary is
+    /// malformed).
+    fn str(&mut self) -> Option<&'static str> {
+        let offset = self.len()?;
         let len = self.len()?;
-        std::str::from_utf8(self.bytes(len)?).ok()
+        self.strings.get(offset..offset.checked_add(len)?)
     }
 
     fn string(&mut self) -> Option<String> {
@@ -170,10 +180,22 @@ mod tests {
             catalog.compact_services(),
             catalog.service_prefixes().count()
         );
+        assert_eq!(catalog.decoded_services(), 0, "nothing is decoded up front");
         assert_eq!(
             catalog.action("s3:GetObject").unwrap().full_name(),
             "s3:GetObject"
         );
+        assert_eq!(
+            catalog.decoded_services(),
+            1,
+            "a lookup decodes its service only"
+        );
+        let action = catalog.action("s3:GetObject").unwrap();
+        assert!(
+            matches!(action.description, std::borrow::Cow::Borrowed(_)),
+            "descriptions are borrowed from the embedded strings"
+        );
+        assert!(!action.description.is_empty());
         // Other lines (here one service of the embedded data) never use the embedded records.
         let line = EMBEDDED.services.lines().next().unwrap().to_string();
         let one = crate::DataFiles {
@@ -195,6 +217,9 @@ mod tests {
         let mut longer = record.to_vec();
         longer.push(0);
         assert!(decode(&longer).is_none(), "trailing bytes");
+        let mut outside = record.to_vec();
+        outside[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode(&outside).is_none(), "a string outside the table");
         assert!(records(&[1, 0, 0, 0]).is_none(), "length past the end");
         assert_eq!(record_prefix(record), Some("a2c"));
     }

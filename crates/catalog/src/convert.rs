@@ -321,7 +321,7 @@ fn convert_service(
             service: prefix.to_string(),
             access_level: AccessLevel::resolve(&source.access_level)?,
             name: source.name,
-            description: source.description,
+            description: source.description.into(),
             resource_types: source
                 .resource_types
                 .into_iter()

@@ -4,6 +4,7 @@
 //! `data/services.jsonl`) and the in-memory model, so the writer (`convert`) and the reader
 //! cannot drift apart.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -235,6 +236,14 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+#[expect(
+    clippy::ptr_arg,
+    reason = "serde's `skip_serializing_if` passes the field itself by reference"
+)]
+fn is_empty_text(text: &Cow<'static, str>) -> bool {
+    text.is_empty()
+}
+
 /// An IAM action, e.g. `s3:GetObject`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
@@ -243,8 +252,10 @@ pub struct Action {
     pub service: String,
     /// Canonical case, e.g. `GetObject`.
     pub name: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub description: String,
+    /// Borrowed from the embedded data when read from it (descriptions are most of the
+    /// catalog's bytes and rules never read them), owned when parsed from JSON.
+    #[serde(default, skip_serializing_if = "is_empty_text")]
+    pub description: Cow<'static, str>,
     #[serde(rename = "access")]
     pub access_level: AccessLevel,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -351,8 +362,14 @@ impl Service {
 
 /// Sorts by lowercase name (the lookup order), then by exact name so the order is total.
 pub(crate) fn sort_actions(actions: &mut [Action]) {
-    actions
-        .sort_by(|a, b| cmp_ignore_ascii_case(&a.name, &b.name).then_with(|| a.name.cmp(&b.name)));
+    let order = |a: &Action, b: &Action| {
+        cmp_ignore_ascii_case(&a.name, &b.name).then_with(|| a.name.cmp(&b.name))
+    };
+    // The data is written in this order: checking is one pass, while a stable sort of an
+    // already sorted list still allocates its buffer (for every service a run decodes).
+    if !actions.is_sorted_by(|a, b| order(a, b).is_le()) {
+        actions.sort_by(order);
+    }
 }
 
 /// Compares two strings as if both were ASCII-lowercased, without allocating.
