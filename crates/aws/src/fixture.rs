@@ -224,6 +224,7 @@ async fn create_accounts(
 ) -> Result<Vec<SeededAccount>, AwsError> {
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut created = Vec::with_capacity(spec.accounts.len());
     for (index, seed) in spec.accounts.iter().enumerate() {
         let ou_path = normalize_path(&seed.ou_path);
         let parent = if ou_path == "Root" {
@@ -242,6 +243,10 @@ async fn create_accounts(
             .acquire_owned()
             .await
             .map_err(|err| fixture_error(err.to_string()))?;
+        // Tasks that finished are collected as the next starts, so the set stays small.
+        while let Some(joined) = tasks.try_join_next() {
+            created.push(joined.map_err(|err| fixture_error(err.to_string()))??);
+        }
         let (aws, seed, root_id) = (aws.clone(), seed.clone(), root_id.to_owned());
         tasks.spawn(async move {
             let _permit = permit;
@@ -266,7 +271,6 @@ async fn create_accounts(
             ))
         });
     }
-    let mut created = Vec::with_capacity(spec.accounts.len());
     while let Some(joined) = tasks.join_next().await {
         created.push(joined.map_err(|err| fixture_error(err.to_string()))??);
     }
@@ -432,15 +436,23 @@ async fn setup_member_accounts(
     let limit = Arc::new(Semaphore::new(SEED_CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
     for (seed, account) in spec.accounts.iter().zip(accounts) {
+        // The slot is taken before the task exists and finished tasks are collected as the
+        // next starts: a large organization never waits as thousands of spawned setups.
+        let permit = Arc::clone(&limit)
+            .acquire_owned()
+            .await
+            .map_err(|err| fixture_error(err.to_string()))?;
+        while let Some(joined) = tasks.try_join_next() {
+            joined.map_err(|err| fixture_error(err.to_string()))??;
+        }
         let aws = aws.clone();
-        let limit = Arc::clone(&limit);
         let seed = seed.clone();
         let account_id = account.id.clone();
         let role_name = spec.access_role_name.clone();
         let external_id = spec.external_id.clone();
         let management = management_account_id.to_owned();
         tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
+            let _permit = permit;
             setup_member_account(
                 &aws,
                 &account_id,

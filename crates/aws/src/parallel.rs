@@ -226,14 +226,26 @@ impl Aws {
                 });
                 continue;
             }
+            // The read slot is taken before the task exists: accounts listed faster than they
+            // are read wait in the channel as inventory entries, not as spawned reads each
+            // holding the state of a whole read, so memory follows the concurrency and not the
+            // organization's size. Tasks that finish meanwhile are reaped.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                        report_panicked(joined, &mut task_accounts, &outcomes);
+                    }
+                    permit = Arc::clone(&limit).acquire_owned() => break permit.ok(),
+                }
+            };
             let aws = self.clone();
-            let limit = Arc::clone(&limit);
             let access = Arc::clone(&access);
             let sender = outcomes.clone();
             let (account_id, account_name) = (account.id, account.name);
             let task_account = (account_id.clone(), account_name.clone());
             let handle = tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
+                let _permit = permit;
                 let started = Instant::now();
                 let result = match aws.read_one(&account_id, &access).await {
                     Ok(live) => AccountResult::Read(live),
