@@ -540,3 +540,46 @@ async fn a_member_read_is_two_round_trips_within_the_concurrency_and_naming_acco
     assert_eq!(named_stats.by_account_action, plain_stats.by_account_action);
     assert!(named.plan.unreadable.is_empty() && plain.plan.accounts.len() == ACCOUNTS);
 }
+
+/// The bench's organization in sync: seeding creates the workload roles marked as Warden's
+/// under their boundary, and the bench's definitions are those roles as they are, so the plan
+/// has no change and keeps no account's live state; seeded otherwise, every account has
+/// changes. The in-sync run holds the injected latency over moto's time and admits two
+/// requests into moto at a time, and every account is still read whole (four calls).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bench_organization_in_sync_plans_no_change_and_keeps_no_live_state() {
+    const ACCOUNTS: usize = 3;
+    let bench = |in_sync: bool| warden_app::bench::PlanBench {
+        accounts: ACCOUNTS,
+        roles: 2,
+        latency_ms: 20,
+        concurrency: 2,
+        runs: 1,
+        in_sync,
+        latency_covers_emulator: in_sync,
+        emulator_admission: in_sync.then_some(2),
+    };
+    for in_sync in [true, false] {
+        let server = warden_e2e::moto();
+        let repo = tempfile::tempdir().unwrap();
+        warden_app::bench::write_plan_definitions(repo.path(), &bench(in_sync)).unwrap();
+        let figures = warden_app::bench::plan_bench(&bench(in_sync), &server, repo.path())
+            .await
+            .unwrap();
+        assert_eq!(figures.unreadable(), 0);
+        let members: Vec<_> = figures.member_calls().collect();
+        assert_eq!(members.len(), ACCOUNTS);
+        if in_sync {
+            assert_eq!(figures.changes(), 0, "{figures}");
+            assert_eq!(figures.kept_live(), 0);
+            for (account, actions) in members {
+                let calls: u64 = actions.iter().map(|(_, count)| count).sum();
+                // AssumeRole, GAAD, ListRoles and the boundary's ListPolicyTags.
+                assert_eq!(calls, 4, "`{account}`: {actions:?}");
+            }
+        } else {
+            assert!(figures.changes() >= 3 * ACCOUNTS, "{figures}");
+            assert_eq!(figures.kept_live(), ACCOUNTS);
+        }
+    }
+}

@@ -5,6 +5,15 @@
 //! `bench_timeline.rs`), and an evidence bundle for a synthetic organization. Seeding and
 //! reads go through a proxy that names each call's account to moto, which would otherwise look
 //! every call's access key up across all its accounts (a cost AWS does not have).
+//!
+//! The latency model: by default the proxy answers each call L after it arrived, moto working
+//! within that time (a call takes max(L, moto's time)), as an AWS call's latency holds the
+//! service's own time. moto is one Python process that serves about one call at a time (the
+//! bench shows its time per call alone and under load), so adding L before moto's time would
+//! charge every call moto's queue on top of L and measure moto, not Warden. Neither floor can
+//! be beaten: every call takes at least L, and moto needs at least the run without latency;
+//! what is beyond the larger is Warden's (lead, idle slots, tail, CPU) or moto's queue when
+//! the two floors are close.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -307,8 +316,7 @@ struct Run {
     moto_cpu: Option<Duration>,
     own_cpu: Option<Duration>,
     /// The proxy's log of the run's calls (emptied once read into `timeline`).
-    calls_log: Vec<Call>,
-    /// Where the run's time went, from `calls_log`.
+    /// Where the run's time went, from the proxy's log of its calls.
     timeline: Option<Timeline>,
 }
 
@@ -341,6 +349,8 @@ pub struct Figures {
     management_calls: u64,
     management_actions: Vec<(String, u64)>,
     changes: usize,
+    /// Accounts whose live state the first run kept (those with changes).
+    kept_live: usize,
     /// In sync yet with changes: the start of the plan as text, to see why.
     unexpected_changes: Option<String>,
     unreadable: usize,
@@ -475,9 +485,21 @@ pub async fn plan_bench(
         ..PlanRequest::default()
     };
     let moto_pid = server.pid().to_string();
-    let timed = |live: &LiveOrganization, options: PlanOptions| {
-        let (live, definitions, request, proxy, moto_pid) =
-            (live.clone(), &definitions, &request, &proxy, &moto_pid);
+    let members: std::collections::HashSet<String> = seeded
+        .accounts
+        .iter()
+        .map(|account| account.id.clone())
+        .collect();
+    // One read + plan; its timeline is read from the proxy's log at once, and the log dropped.
+    let timed = |live: &LiveOrganization, options: PlanOptions, latency: Duration| {
+        let (live, definitions, request, proxy, moto_pid, members) = (
+            live.clone(),
+            &definitions,
+            &request,
+            &proxy,
+            &moto_pid,
+            &members,
+        );
         async move {
             let live = &live;
             proxy.reset_stats();
@@ -501,28 +523,38 @@ pub async fn plan_bench(
                 plan_json_bytes: outcome.plan.to_json().len(),
                 moto_cpu: since(cpu_time(moto_pid), moto_before),
                 own_cpu: since(cpu_time("self"), own_before),
-                calls_log: proxy
-                    .calls()
-                    .into_iter()
-                    .map(|call| Call {
-                        account: call.account,
-                        action: call.action,
-                        received: call.received,
-                        answered: call.answered,
-                        in_emulator: call.in_emulator,
-                        admission_wait: call.admission_wait,
-                    })
-                    .collect(),
                 timeline: None,
+            };
+            let log: Vec<Call> = proxy
+                .take_calls()
+                .into_iter()
+                .map(|call| Call {
+                    account: call.account,
+                    action: call.action,
+                    received: call.received,
+                    answered: call.answered,
+                    in_emulator: call.in_emulator,
+                    admission_wait: call.admission_wait,
+                })
+                .collect();
+            let members: std::collections::HashSet<&str> =
+                members.iter().map(String::as_str).collect();
+            let run = Run {
+                timeline: Timeline::of(&log, &members, latency, live.concurrency()),
+                ..run
             };
             Ok::<_, AppError>((run, outcome))
         }
     };
     // Baseline without injected latency: the emulator's and Warden's own time; and one account
     // at a time, moto's time per call when it serves little else.
-    let (baseline, _) = timed(&live, PlanOptions::BOUNDED).await?;
+    let (baseline, _) = timed(&live, PlanOptions::BOUNDED, Duration::ZERO).await?;
     let alone = if args.accounts <= REPEATED_UP_TO {
-        Some(timed(&one_at_a_time, PlanOptions::BOUNDED).await?.0)
+        Some(
+            timed(&one_at_a_time, PlanOptions::BOUNDED, Duration::ZERO)
+                .await?
+                .0,
+        )
     } else {
         None
     };
@@ -538,7 +570,7 @@ pub async fn plan_bench(
     let mut first = None;
     let mut stats = None;
     for _ in 0..args.runs.max(1) {
-        let (run, outcome) = timed(&live, PlanOptions::BOUNDED).await?;
+        let (run, outcome) = timed(&live, PlanOptions::BOUNDED, latency).await?;
         if first.is_none() {
             stats = Some(proxy.stats());
             first = Some(outcome);
@@ -553,7 +585,7 @@ pub async fn plan_bench(
             keep_live: KeepLive::All,
             batch: true,
         };
-        let (run, whole) = timed(&live, batch).await?;
+        let (run, whole) = timed(&live, batch, latency).await?;
         // The planning step alone (CPU, all cores), on the state just read.
         let ownership = from_spec::ownership(&definitions.config);
         let pairs: Vec<_> = whole
@@ -579,19 +611,6 @@ pub async fn plan_bench(
         .iter()
         .map(|account| account.id.as_str())
         .collect();
-    let members: std::collections::HashSet<&str> = member_ids.iter().copied().collect();
-    let (mut baseline, mut alone) = (baseline, alone);
-    for (run, run_latency, concurrency) in [
-        (Some(&mut baseline), Duration::ZERO, args.concurrency),
-        (alone.as_mut(), Duration::ZERO, 1),
-    ]
-    .into_iter()
-    .filter_map(|(run, latency, concurrency)| Some((run?, latency, concurrency)))
-    .chain(runs.iter_mut().map(|run| (run, latency, args.concurrency)))
-    {
-        let log = std::mem::take(&mut run.calls_log);
-        run.timeline = Timeline::of(&log, &members, run_latency, concurrency);
-    }
     let member_calls = member_ids
         .iter()
         .map(|id| {
@@ -642,6 +661,7 @@ pub async fn plan_bench(
         management_calls,
         management_actions: management_actions.into_iter().collect(),
         changes: outcome.plan.summary().changes(),
+        kept_live: outcome.live.len(),
         unexpected_changes: (args.in_sync && outcome.plan.summary().changes() > 0).then(|| {
             let text = warden_plan::render::render_table(
                 &outcome.plan,
@@ -658,6 +678,30 @@ pub async fn plan_bench(
         load_before,
         load_after: load_average(),
     })
+}
+
+impl Figures {
+    /// Changes in the first run's plan.
+    pub fn changes(&self) -> usize {
+        self.changes
+    }
+
+    /// Accounts not read in the first run.
+    pub fn unreadable(&self) -> usize {
+        self.unreadable
+    }
+
+    /// Accounts whose live state the first run kept.
+    pub fn kept_live(&self) -> usize {
+        self.kept_live
+    }
+
+    /// Calls of each member account in the first run, by action.
+    pub fn member_calls(&self) -> impl Iterator<Item = (&str, &[(String, u64)])> {
+        self.member_calls
+            .iter()
+            .map(|(id, _, actions)| (id.as_str(), actions.as_slice()))
+    }
 }
 
 /// min / median / max of some durations, in seconds.
@@ -779,11 +823,16 @@ impl std::fmt::Display for Figures {
         )?;
         writeln!(
             f,
-            "  judged against max(latency floor, emulator floor) = {judged:.2} s ({} bound)",
+            "  judged against max(latency floor, emulator floor) = {judged:.2} s ({} bound){}",
             if emulator_floor > floor {
                 "the emulator is the"
             } else {
                 "latency is the"
+            },
+            if self.latency_covers_emulator {
+                "; with moto working within L, no run can beat either floor: what is beyond the larger is Warden's lead, idle slots, tail and CPU, or moto's queue where its work and the latency floor are close"
+            } else {
+                "; with L added before moto's time every call also carries moto's queue, so the ratios measure moto as much as Warden"
             }
         )?;
         let ratios = |against: f64| -> String {

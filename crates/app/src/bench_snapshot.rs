@@ -55,6 +55,8 @@ pub async fn snapshot_bench(
     )?;
     // moto otherwise looks each call's key up across every account (see `bench plan`).
     proxy.name_accounts_to_emulator(&seeded.management_account_id);
+    proxy.latency_covers_emulator(args.latency_covers_emulator);
+    proxy.admit_to_emulator_at_most(args.emulator_admission);
     let aws = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
     let access = AccessRole {
         role_name: "WardenAccess".into(),
@@ -161,8 +163,16 @@ pub async fn snapshot_bench(
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "bench snapshot: {} member accounts × {} roles, {} ms per call, concurrency {}",
-        args.accounts, args.roles, args.latency_ms, args.concurrency
+        "bench snapshot: {} member accounts × {} roles, {} ms per call ({}), concurrency {}",
+        args.accounts,
+        args.roles,
+        args.latency_ms,
+        if args.latency_covers_emulator {
+            "moto working within it"
+        } else {
+            "added before moto's time"
+        },
+        args.concurrency
     );
     let _ = writeln!(text, "  seeding (not measured):   {seed_time:.1?}");
     let _ = writeln!(

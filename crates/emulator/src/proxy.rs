@@ -256,6 +256,15 @@ impl FaultProxy {
         *lock(&self.shared.calls) = Some((Instant::now(), Vec::new()));
     }
 
+    /// Stops the log and hands it over (what [`FaultProxy::calls`] would return), so a long
+    /// run's log is not kept twice.
+    pub fn take_calls(&self) -> Vec<CallRecord> {
+        lock(&self.shared.calls)
+            .take()
+            .map(|(_, calls)| calls)
+            .unwrap_or_default()
+    }
+
     /// The calls logged since [`FaultProxy::record_calls`], in the order they were answered.
     pub fn calls(&self) -> Vec<CallRecord> {
         lock(&self.shared.calls)
@@ -996,10 +1005,14 @@ mod tests {
         }
         assert_eq!(upstream.most_at_once.load(Ordering::SeqCst), 1);
         let mut waits: Vec<Duration> = proxy
-            .calls()
+            .take_calls()
             .iter()
             .map(|call| call.admission_wait)
             .collect();
+        assert!(
+            proxy.calls().is_empty(),
+            "the log was handed over and stopped"
+        );
         waits.sort();
         assert_eq!(waits.len(), 3);
         assert!(waits[1] >= delay && waits[2] >= delay * 2, "{waits:?}");

@@ -1,7 +1,7 @@
 //! `cargo xtask bench …`: benchmarks with figures for the notes.
 //!
 //! `bench plan` seeds moto with N member accounts of M workload roles each, puts the fault
-//! proxy in front of it adding L ms per call (modelling AWS latency), and measures the whole
+//! proxy in front of it answering each call L ms after it (AWS latency), and measures the whole
 //! read + plan: wall time, API calls per member account (counted by the proxy), CPU time of
 //! the planning step alone, and peak memory.
 
@@ -62,9 +62,9 @@ pub struct PlanBench {
     /// Seed an organization in sync with the definitions (a plan of no change).
     #[arg(long)]
     pub in_sync: bool,
-    /// Hold each answer until L has passed, moto working within it (a call takes max(L, moto)).
+    /// Add L before moto's time (L + moto per call) instead of moto working within L.
     #[arg(long)]
-    pub latency_covers_emulator: bool,
+    pub latency_before_emulator: bool,
     /// At most N requests inside moto at once.
     #[arg(long)]
     pub emulator_admission: Option<usize>,
@@ -119,7 +119,7 @@ fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         runs: args.runs,
         in_sync: args.in_sync,
-        latency_covers_emulator: args.latency_covers_emulator,
+        latency_covers_emulator: !args.latency_before_emulator,
         emulator_admission: args.emulator_admission,
     };
     warden_app::bench::write_plan_definitions(&repo, &bench)?;
@@ -233,7 +233,7 @@ fn bench_snapshot(args: &PlanBench) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         runs: args.runs,
         in_sync: args.in_sync,
-        latency_covers_emulator: args.latency_covers_emulator,
+        latency_covers_emulator: !args.latency_before_emulator,
         emulator_admission: args.emulator_admission,
     };
     let result = runtime()?.block_on(warden_app::bench_snapshot::snapshot_bench(
