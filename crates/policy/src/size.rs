@@ -79,9 +79,28 @@ impl Sink for MinifiedSize {
         self.add_text(text);
     }
 
+    fn punct(&mut self, _: u8) {
+        self.bytes += 1;
+        self.characters += 1;
+        self.non_whitespace += 1;
+    }
+
     fn escaped(&mut self, text: &str) {
-        // Byte by byte while the text is ASCII (policy text nearly always is); escapes are
-        // ASCII and never whitespace.
+        // Most strings are printable ASCII with nothing to escape: counted in one pass the
+        // compiler vectorizes (a branch per byte made counting slower than writing the text).
+        let (plain, spaces) = text.bytes().fold((true, 0usize), |(plain, spaces), byte| {
+            (
+                plain & (0x20..0x7f).contains(&byte) & (byte != b'"') & (byte != b'\\'),
+                spaces + usize::from(byte == b' '),
+            )
+        });
+        if plain {
+            self.bytes += text.len();
+            self.characters += text.len();
+            self.non_whitespace += text.len() - spaces;
+            return;
+        }
+        // Byte by byte while the text is ASCII; escapes are ASCII and never whitespace.
         for (index, byte) in text.bytes().enumerate() {
             if !byte.is_ascii() {
                 // The rest character by character; escapes are only ever of ASCII bytes.
