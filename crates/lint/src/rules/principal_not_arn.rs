@@ -64,6 +64,11 @@ impl Rule for PrincipalNotArn {
     }
 }
 
+/// Web identity providers without an ARN are named by domain; anything else is WL506's.
+pub(super) fn names_web_identity_provider(value: &str) -> bool {
+    value.contains('.') && !value.contains(' ')
+}
+
 fn is_valid(principal_type: PrincipalType, value: &str) -> bool {
     // Wildcards are WL505's; policy variables cannot be judged here.
     if value.contains(['*', '?']) || super::has_policy_variable(value) {
@@ -74,7 +79,7 @@ fn is_valid(principal_type: PrincipalType, value: &str) -> bool {
         PrincipalType::Aws => arn || warden_policy::is_account_id(value),
         // Web identity providers are named by domain (`cognito-identity.amazonaws.com`,
         // `accounts.google.com`, `graph.facebook.com`, `www.amazon.com`).
-        PrincipalType::Federated => arn || (value.contains('.') && !value.contains(' ')),
+        PrincipalType::Federated => arn || names_web_identity_provider(value),
         PrincipalType::Service | PrincipalType::CanonicalUser => true,
     }
 }

@@ -68,12 +68,14 @@ impl Rule for TrustOidcUnscoped {
 }
 
 /// The claim prefix of an OIDC provider: the host of its ARN, or the provider name for the
-/// built-in ones (`cognito-identity.amazonaws.com`, `accounts.google.com`, …). `None` for SAML.
+/// built-in ones (`cognito-identity.amazonaws.com`, `accounts.google.com`, …). `None` for SAML
+/// and for a value that names no provider.
 fn oidc_host(provider: &str) -> Option<&str> {
     match warden_policy::arn::ArnRef::parse(provider) {
         Some(arn) => arn.resource.strip_prefix("oidc-provider/"),
         None if provider.starts_with("arn:") => None,
-        None => Some(provider),
+        // A value that names no provider (`okta`) is WL506's finding, not an OIDC trust.
+        None => super::principal_not_arn::names_web_identity_provider(provider).then_some(provider),
     }
 }
 
@@ -166,5 +168,20 @@ mod tests {
         let found = problems(&statement, "oidc.eks.eu-west-1.amazonaws.com/id/ABC");
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, Severity::Warning);
+    }
+
+    #[test]
+    fn a_federated_value_naming_no_provider_is_left_to_wl506() {
+        assert_eq!(oidc_host("okta"), None);
+        assert_eq!(
+            oidc_host("accounts.google.com"),
+            Some("accounts.google.com")
+        );
+        assert_eq!(
+            oidc_host(
+                "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+            ),
+            Some("token.actions.githubusercontent.com")
+        );
     }
 }
