@@ -105,14 +105,8 @@ pub struct EvidenceArgs {
     pub events_per_role: usize,
 }
 
-fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
-    let root = super::root::resolve(None)?;
-    let venv = warden_emulator::ensure_venv(&root)
-        .context("moto is not available; run `cargo xtask ci`")?;
-    let server =
-        MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
-    let repo = std::env::temp_dir().join(format!("warden-bench-{}", std::process::id()));
-    let bench = Bench {
+fn bench_of(args: &PlanBench) -> Bench {
+    Bench {
         accounts: args.accounts,
         roles: args.roles,
         latency_ms: args.latency_ms,
@@ -121,7 +115,17 @@ fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
         in_sync: args.in_sync,
         latency_covers_emulator: !args.latency_before_emulator,
         emulator_admission: args.emulator_admission,
-    };
+    }
+}
+
+fn bench_plan(args: &PlanBench) -> anyhow::Result<ExitCode> {
+    let root = super::root::resolve(None)?;
+    let venv = warden_emulator::ensure_venv(&root)
+        .context("moto is not available; run `cargo xtask ci`")?;
+    let server =
+        MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
+    let repo = std::env::temp_dir().join(format!("warden-bench-{}", std::process::id()));
+    let bench = bench_of(args);
     warden_app::bench::write_plan_definitions(&repo, &bench)?;
     let result = runtime()?.block_on(plan_bench(&bench, &server, &repo));
     let _ = std::fs::remove_dir_all(&repo);
@@ -226,16 +230,7 @@ fn bench_snapshot(args: &PlanBench) -> anyhow::Result<ExitCode> {
     let server =
         MotoServer::start(&venv, MotoOptions::default()).context("could not start moto")?;
     let work = std::env::temp_dir().join(format!("warden-bench-snapshot-{}", std::process::id()));
-    let bench = Bench {
-        accounts: args.accounts,
-        roles: args.roles,
-        latency_ms: args.latency_ms,
-        concurrency: args.concurrency,
-        runs: args.runs,
-        in_sync: args.in_sync,
-        latency_covers_emulator: !args.latency_before_emulator,
-        emulator_admission: args.emulator_admission,
-    };
+    let bench = bench_of(args);
     let result = runtime()?.block_on(warden_app::bench_snapshot::snapshot_bench(
         &bench, &server, &work,
     ));
