@@ -233,6 +233,27 @@ impl DocumentCx<'_> {
         finding
     }
 
+    /// A finding on one value of statement `index`, at `path` within the statement
+    /// (`Resource[2]`): placed on the value where the document's text is known, else on the
+    /// statement.
+    pub fn value_finding(
+        &self,
+        meta: &RuleMeta,
+        index: usize,
+        path: &str,
+        message: String,
+    ) -> Finding {
+        let mut finding = self.statement_finding(meta, index, message);
+        let at = self.policy.source.as_deref().and_then(|source| {
+            warden_policy::locate(source, &format!("Statement[{index}].{path}"))
+        });
+        if let Some(span) = at {
+            finding.line = span.line;
+            finding.column = span.column;
+        }
+        finding
+    }
+
     /// A finding on the document as a whole.
     pub fn document_finding(&self, meta: &RuleMeta, message: String) -> Finding {
         self.env

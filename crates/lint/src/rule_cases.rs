@@ -999,3 +999,25 @@ fn issue_15_condition_rules_point_at_the_key() {
         assert_eq!((at[0].0, at[0].1), (line, column), "{rule}: {}", at[0].2);
     }
 }
+
+#[test]
+fn a_malformed_variable_in_a_resource_is_reported_at_the_value() {
+    // Second value of a list, and a statement written as one object with one string value.
+    let list = "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"Home\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\",\n   \"Resource\": [\"arn:aws:s3:::home/${aws:username}/*\",\n                \"arn:aws:s3:::home/${aws:username/*\"]}]}";
+    let at = positioned(&lint_text(list), "WL108");
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert_eq!((at[0].0, at[0].1), (4, 17), "{}", at[0].2);
+    let single = "{\"Version\": \"2012-10-17\", \"Statement\":\n  {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\",\n   \"NotResource\": \"arn:aws:s3:::home/${ }/*\"}}";
+    let at = positioned(&lint_text(single), "WL108");
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert_eq!((at[0].0, at[0].1), (3, 19), "{}", at[0].2);
+    // Without the text (a document read from a value), the finding stays on the statement.
+    let document: Value = serde_json::from_str(list).unwrap();
+    let found = lint_subject(&Subject {
+        policies: vec![policy(PolicyKind::Identity, &document)],
+        ..Subject::default()
+    });
+    let at = positioned(&found, "WL108");
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert_ne!((at[0].0, at[0].1), (4, 17));
+}

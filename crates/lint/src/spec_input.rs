@@ -65,6 +65,7 @@ fn rendered_policy(
             .collect(),
         size: DocumentSize::of(&document.parsed),
         managed: kind != PolicyKind::Trust,
+        source: None,
     }
 }
 

@@ -137,6 +137,10 @@ pub struct PolicySubject {
     /// A standalone managed policy (customer managed, boundary, policy file) rather than a
     /// user's or group's inline policy; only managed policies have the 6,144 quota.
     pub managed: bool,
+    /// The JSON text the document was parsed from, kept so that a finding on one value (a
+    /// `Resource` entry) can point at it; the model keeps spans only down to statements and
+    /// condition keys. `None` for documents read from another form.
+    pub source: Option<std::sync::Arc<str>>,
 }
 
 impl PolicySubject {
@@ -160,6 +164,7 @@ impl PolicySubject {
             statement_locations: Vec::new(),
             size,
             managed: true,
+            source: Some(text.into()),
         })
     }
 
@@ -181,6 +186,7 @@ impl PolicySubject {
             statement_locations: Vec::new(),
             size,
             managed: true,
+            source: None,
         })
     }
 

@@ -68,11 +68,12 @@ impl Rule for PolicyVariableInvalid {
                     Some(ResourceClause::NotResource(_)) => "NotResource",
                     _ => "Resource",
                 };
-                for value in values.iter() {
+                for (position, value) in values.iter().enumerate() {
                     if let Some(message) = malformed(value) {
-                        out.push(cx.statement_finding(
+                        out.push(cx.value_finding(
                             &META,
                             index,
+                            &format!("{element}[{position}]"),
                             format!(
                                 "{} `{element}` value `{value}`: {message}",
                                 cx.statement_label(index)
