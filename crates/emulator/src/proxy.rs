@@ -81,7 +81,8 @@ impl ProxyStats {
 }
 
 /// One call as the proxy saw it, when [`FaultProxy::record_calls`] is on: times are since
-/// recording started, `answered` once the answer (or the injected fault) was sent back.
+/// recording started, `answered` as the answer (or the injected fault) is handed to the connection,
+/// so a call whose answer its caller has read is always in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRecord {
     pub account: String,
@@ -817,11 +818,12 @@ async fn serve_connection(
         match fault {
             Fault::Drop => return Ok(()),
             Fault::Throttle | Fault::ServerError | Fault::ExpiredToken => {
+                // Logged before it is written: a caller that has its answer finds it logged.
+                log_call(&shared, &info, received, Duration::ZERO, Duration::ZERO);
                 client
                     .get_mut()
                     .write_all(&error_response(fault, &info, number))
                     .await?;
-                log_call(&shared, &info, received, Duration::ZERO, Duration::ZERO);
                 if request.close {
                     return Ok(());
                 }
@@ -866,8 +868,9 @@ async fn serve_connection(
         if covers {
             tokio::time::sleep_until((received + faults.latency).into()).await;
         }
-        client.get_mut().write_all(&response.raw()).await?;
+        // Logged before it is written: a caller that has its answer finds it logged.
         log_call(&shared, &info, received, upstream_time, admission_wait);
+        client.get_mut().write_all(&response.raw()).await?;
         let accounted = if covers {
             faults.latency.max(admission_wait + upstream_time)
         } else {
