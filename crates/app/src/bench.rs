@@ -36,7 +36,7 @@ mod timeline;
 use crate::evidence::{Inputs, Selection, write_bundle};
 use crate::plan::{KeepLive, PlanOptions};
 use crate::{LiveOrganization, PlanRequest};
-use timeline::{Call, Timeline};
+use timeline::Timeline;
 
 /// `bench plan`: the seeded organization and the proxy's latency.
 #[derive(Debug, Clone)]
@@ -525,18 +525,7 @@ pub async fn plan_bench(
                 own_cpu: since(cpu_time("self"), own_before),
                 timeline: None,
             };
-            let log: Vec<Call> = proxy
-                .take_calls()
-                .into_iter()
-                .map(|call| Call {
-                    account: call.account,
-                    action: call.action,
-                    received: call.received,
-                    answered: call.answered,
-                    in_emulator: call.in_emulator,
-                    admission_wait: call.admission_wait,
-                })
-                .collect();
+            let log = proxy.take_calls();
             let members: std::collections::HashSet<&str> =
                 members.iter().map(String::as_str).collect();
             let run = Run {

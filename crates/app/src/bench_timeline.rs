@@ -16,19 +16,9 @@ const INVENTORY_ACTIONS: [&str; 5] = [
     "organizations:ListTagsForResource",
 ];
 
-/// One call as the proxy logged it: account, `service:Action`, received and answered, since the
-/// run started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
-    pub account: String,
-    pub action: String,
-    pub received: Duration,
-    pub answered: Duration,
-    /// From forwarding to the emulator's answer.
-    pub in_emulator: Duration,
-    /// Waiting in the proxy to be admitted into the emulator.
-    pub admission_wait: Duration,
-}
+/// One call as the proxy logged it: account, `service:Action`, received and answered since the
+/// run started, its time inside the emulator and waiting to enter it.
+pub use warden_emulator::CallRecord as Call;
 
 /// The time calls of one action spent inside the emulator.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,5 +12,5 @@ pub use err::EmulatorError;
 pub use moto::{
     DetachedServer, MotoOptions, MotoServer, detached_server, free_port, pid_file, stop_detached,
 };
-pub use proxy::{FaultConfig, FaultProxy, ProxyStats};
+pub use proxy::{CallRecord, FaultConfig, FaultProxy, ProxyStats};
 pub use venv::{Venv, corpus_path, ensure_actionlint, ensure_corpus, ensure_venv};
