@@ -233,6 +233,23 @@ impl DocumentCx<'_> {
         finding
     }
 
+    /// A finding on a condition key of statement `index`: at the key's position when it has
+    /// one (keys parsed from values without text have none and keep the statement's).
+    pub fn key_finding(
+        &self,
+        meta: &RuleMeta,
+        index: usize,
+        entry: &warden_policy::ConditionEntry,
+        message: String,
+    ) -> Finding {
+        let mut finding = self.statement_finding(meta, index, message);
+        if entry.span.line > 0 {
+            finding.line = entry.span.line;
+            finding.column = entry.span.column;
+        }
+        finding
+    }
+
     /// A finding on one value of statement `index`, at `path` within the statement
     /// (`Resource[2]`): placed on the value where the document's text is known, else on the
     /// statement.

@@ -59,19 +59,17 @@ impl Rule for ConditionBoolMultiple {
                 } else {
                     "a boolean key has one value"
                 };
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
-                            "{} gives `{}` {} values under `{}`: {effect}; give one value",
-                            cx.statement_label(index),
-                            entry.key,
-                            entry.values.len(),
-                            operator.base
-                        ),
-                    ),
+                out.push(cx.key_finding(
+                    &META,
+                    index,
                     entry,
+                    format!(
+                        "{} gives `{}` {} values under `{}`: {effect}; give one value",
+                        cx.statement_label(index),
+                        entry.key,
+                        entry.values.len(),
+                        operator.base
+                    ),
                 ));
             }
         }

@@ -55,18 +55,11 @@ impl Rule for ConditionIpHostBits {
                     let Some(network) = masked(&text) else {
                         continue;
                     };
-                    out.push(super::at_key(
-                        cx.statement_finding(
-                            &META,
-                            index,
-                            format!(
+                    out.push(cx.key_finding(&META, index, entry, format!(
                                 "{} `{base}` value `{text}` for `{}` has bits set after the mask, which IAM ignores: it is `{network}`; write that, or the one address with a full mask",
                                 cx.statement_label(index),
                                 entry.key
-                            ),
-                        ),
-                        entry,
-                    ));
+                            )));
                 }
             }
         }

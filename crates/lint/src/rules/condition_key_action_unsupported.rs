@@ -118,19 +118,12 @@ impl Rule for ConditionKeyActionUnsupported {
                     } else {
                         "their requests never carry the key, so the condition holds for them whatever its values"
                     };
-                    out.push(super::at_key(
-                        cx.statement_finding(
-                            &META,
-                            index,
-                            format!(
+                    out.push(cx.key_finding(&META, index, entry, format!(
                                 "{} tests `{}`, not supported by {}: {consequence}; move them to a statement without the condition",
                                 cx.statement_label(index),
                                 entry.key,
                                 super::name_some(&unsupported)
-                            ),
-                        ),
-                        entry,
-                    ));
+                            )));
                 }
             }
         }

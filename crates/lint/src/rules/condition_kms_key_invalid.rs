@@ -67,29 +67,16 @@ impl Rule for ConditionKmsKeyInvalid {
                 }
                 // `ArnEquals` matches wildcards as `ArnLike` does.
                 let patterns = arn_operator || base.contains("like");
-                let bad: Vec<String> = entry
-                    .values
-                    .iter()
-                    .map(|value| value.as_text())
-                    .filter(|text| !judged_valid(text, patterns))
-                    .map(|text| text.into_owned())
-                    .collect();
+                let bad = super::values_rejected(entry, |text| judged_valid(text, patterns));
                 if bad.is_empty() {
                     continue;
                 }
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} tests `{}` with {}, not a kms key arn (`arn:aws:kms:<region>:<account>:key/<key id>`): the request carries the key's arn, so the value never matches",
                             cx.statement_label(index),
                             entry.key,
                             super::name_some(&bad)
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }

@@ -63,20 +63,13 @@ impl Rule for ConditionNullEquivalent {
                     continue;
                 }
                 let what = if null == "false" { "present" } else { "absent" };
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} tests `{}` with `{}` against `*`, which matches whenever the key is {what}: write `\"Null\": {{\"{}\": \"{null}\"}}`",
                             cx.statement_label(index),
                             entry.key,
                             operator.base,
                             entry.key
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }

@@ -54,18 +54,11 @@ impl Rule for ConditionNullQualifier {
                     SetQualifier::ForAllValues => ("ForAllValues:Null", "always true"),
                     SetQualifier::ForAnyValue => ("ForAnyValue:Null", "always false"),
                 };
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} tests `{}` with `{written}`, which is {outcome}: `Null` tests presence, not the members of a set; write `Null` alone",
                             cx.statement_label(index),
                             entry.key
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }

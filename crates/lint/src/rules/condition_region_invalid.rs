@@ -82,19 +82,12 @@ impl Rule for ConditionRegionInvalid {
                 if bad.is_empty() {
                     continue;
                 }
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} tests `{}` under `{base}` with {}, not region codes: no request is made there; write codes as AWS lists them (`eu-west-1`)",
                             cx.statement_label(index),
                             entry.key,
                             super::name_some(&bad)
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }

@@ -120,19 +120,12 @@ impl Rule for ConditionSensitiveKeyPattern {
                     if values.is_empty() {
                         continue;
                     }
-                    out.push(super::at_key(
-                        cx.statement_finding(
-                            &META,
-                            index,
-                            format!(
+                    out.push(cx.key_finding(&META, index, entry, format!(
                                 "{} tests `{}` with {}: {what} {where_} matches values nobody named; name them",
                                 cx.statement_label(index),
                                 entry.key,
                                 super::name_some(values)
-                            ),
-                        ),
-                        entry,
-                    ));
+                            )));
                 }
             }
         }

@@ -58,20 +58,13 @@ impl Rule for ConditionVariableOperator {
                 else {
                     continue;
                 };
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} compares `{}` with `{}` under `{}`: IAM substitutes policy variables only under string and arn operators, so the value stays literal text and the condition never matches",
                             cx.statement_label(index),
                             entry.key,
                             value.as_text(),
                             operator.base
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }

@@ -61,19 +61,12 @@ impl Rule for ConditionVpcIdInvalid {
                 if bad.is_empty() {
                     continue;
                 }
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} tests `{}` with {}, not `{prefix}` and 8 or 17 letters or digits: no request comes from there; copy the id as AWS shows it",
                             cx.statement_label(index),
                             entry.key,
                             super::name_some(&bad)
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }

@@ -210,19 +210,6 @@ pub(crate) fn name_some_of(first: &[String], total: usize) -> String {
     text
 }
 
-/// The finding placed at a condition key's position, when the key has one (keys parsed from
-/// values without text have none and keep the statement's).
-pub(crate) fn at_key(
-    mut finding: crate::finding::Finding,
-    entry: &warden_policy::ConditionEntry,
-) -> crate::finding::Finding {
-    if entry.span.line > 0 {
-        finding.line = entry.span.line;
-        finding.column = entry.span.column;
-    }
-    finding
-}
-
 /// The values of a `String…` condition entry that `valid` rejects; `valid` gets each value and
 /// whether the operator matches wildcards (`…Like`). Empty for other operator families.
 pub(crate) fn string_values_rejected(
@@ -237,11 +224,19 @@ pub(crate) fn string_values_rejected(
         return Vec::new();
     }
     let like = base.to_ascii_lowercase().contains("like");
+    values_rejected(entry, |text| valid(text, like))
+}
+
+/// The values of a condition entry, as text, that `valid` rejects.
+pub(crate) fn values_rejected(
+    entry: &warden_policy::ConditionEntry,
+    valid: impl Fn(&str) -> bool,
+) -> Vec<String> {
     entry
         .values
         .iter()
         .map(|value| value.as_text())
-        .filter(|text| !valid(text, like))
+        .filter(|text| !valid(text))
         .map(|text| text.into_owned())
         .collect()
 }
@@ -304,7 +299,9 @@ pub(crate) fn principal_account(principal: &str) -> Option<String> {
 }
 
 /// The actions of `set` that an `Allow` statement grants through its patterns (`*` excluded:
-/// WL202 reports it), by wildcard match, without expanding anything.
+/// WL202 reports it), by wildcard match, without expanding anything. The rules ask a prepared
+/// [`crate::rule::ActionSet`]; this plain form is the reference its test compares with.
+#[cfg(test)]
 pub(crate) fn granted_from(statement: &Statement, set: &[&str]) -> Vec<String> {
     let Some(patterns) = allowed_actions(statement) else {
         return Vec::new();

@@ -1,7 +1,9 @@
 //! WL601: `iam:PassRole` on every role, or without `iam:PassedToService`.
 
 use crate::finding::{Finding, Severity};
-use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
+use std::sync::LazyLock;
+
+use crate::rule::{ActionSet, DocumentCx, Group, Rule, RuleMeta};
 use crate::subject::PolicyKind;
 
 /// ## What it does
@@ -26,6 +28,8 @@ use crate::subject::PolicyKind;
 /// {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}`.
 pub struct PassRoleUnscoped;
 
+static PASS_ROLE: LazyLock<ActionSet> = LazyLock::new(|| ActionSet::new(&["iam:PassRole"]));
+
 static META: RuleMeta = RuleMeta {
     id: "WL601",
     name: "pass-role-unscoped",
@@ -44,7 +48,7 @@ impl Rule for PassRoleUnscoped {
             return;
         }
         for (index, statement) in cx.statements() {
-            if super::granted_from(statement, &["iam:PassRole"]).is_empty() {
+            if PASS_ROLE.granted(statement).is_empty() {
                 continue;
             }
             let label = cx.statement_label(index);

@@ -86,18 +86,16 @@ impl Rule for PolicyVariableInvalid {
                 for value in entry.values.iter() {
                     let text = value.as_text();
                     if let Some(message) = malformed(&text) {
-                        out.push(super::at_key(
-                            cx.statement_finding(
-                                &META,
-                                index,
-                                format!(
-                                    "{} `{}` value `{text}` for `{}`: {message}",
-                                    cx.statement_label(index),
-                                    operator.base,
-                                    entry.key
-                                ),
-                            ),
+                        out.push(cx.key_finding(
+                            &META,
+                            index,
                             entry,
+                            format!(
+                                "{} `{}` value `{text}` for `{}`: {message}",
+                                cx.statement_label(index),
+                                operator.base,
+                                entry.key
+                            ),
                         ));
                     }
                 }

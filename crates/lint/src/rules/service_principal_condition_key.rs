@@ -79,19 +79,12 @@ impl Rule for ServicePrincipalConditionKey {
                 } else {
                     "the condition always holds"
                 };
-                let mut finding = super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                let mut finding = cx.key_finding(&META, index, entry, format!(
                             "{} tests `{}` for {}: a service principal belongs to no organization and has no tags, its requests never carry the key, so {consequence}; scope it with `aws:SourceArn`, `aws:SourceAccount` or `aws:SourceOrgID`",
                             cx.statement_label(index),
                             entry.key,
                             super::name_some(&services)
-                        ),
-                    ),
-                    entry,
-                );
+                        ));
                 if !needs_key {
                     finding.severity = Severity::Warning;
                 }

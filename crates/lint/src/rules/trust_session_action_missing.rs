@@ -87,18 +87,11 @@ impl Rule for TrustSessionActionMissing {
                 if !super::needs_key(operator) || allowed(needed) {
                     continue;
                 }
-                out.push(super::at_key(
-                    cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
+                out.push(cx.key_finding(&META, index, entry, format!(
                             "{} requires `{}`, but the trust policy does not allow `{needed}`: the key is never set, so the statement never matches; allow `{needed}`",
                             cx.statement_label(index),
                             entry.key
-                        ),
-                    ),
-                    entry,
-                ));
+                        )));
             }
         }
     }
