@@ -10,7 +10,7 @@ use warden_policy::PolicyDocument;
 use crate::err::LintError;
 
 /// Which kind of policy a document is; rules depend on it (a trust policy has a `Principal` and
-/// no `Resource`, an SCP never grants, …).
+/// no `Resource`, an SCP or RCP never grants, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PolicyKind {
@@ -24,6 +24,9 @@ pub enum PolicyKind {
     Boundary,
     /// A service control policy.
     ServiceControl,
+    /// A resource control policy: caps what principals may do to the resources of the accounts
+    /// it is attached to, never grants.
+    ResourceControl,
 }
 
 impl PolicyKind {
@@ -34,6 +37,7 @@ impl PolicyKind {
             PolicyKind::Resource => "resource",
             PolicyKind::Boundary => "boundary",
             PolicyKind::ServiceControl => "scp",
+            PolicyKind::ResourceControl => "rcp",
         }
     }
 
