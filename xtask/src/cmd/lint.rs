@@ -34,6 +34,7 @@ enum KindArg {
     Resource,
     Boundary,
     Scp,
+    Rcp,
 }
 
 #[derive(clap::Args)]
@@ -169,5 +170,6 @@ fn kind(args: &Args) -> Option<PolicyKind> {
         KindArg::Resource => PolicyKind::Resource,
         KindArg::Boundary => PolicyKind::Boundary,
         KindArg::Scp => PolicyKind::ServiceControl,
+        KindArg::Rcp => PolicyKind::ResourceControl,
     })
 }
