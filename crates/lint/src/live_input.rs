@@ -5,19 +5,20 @@
 //! policy, unused roles, trust outside the organization), which implement
 //! [`Rule::check_live`](crate::rule::Rule::check_live); and the existing trust and escalation
 //! rules, run on every live role (managed by Warden or not) turned into a [`RoleSubject`].
-//! Dates are judged on `LintOptions::today`, never the clock.
+//! The organization's resource control policies are linted as documents of their own kind
+//! ([`lint_rcps`]). Dates are judged on `LintOptions::today`, never the clock.
 
 use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use warden_live::LiveAccount;
+use warden_live::{LiveAccount, LiveScp};
 
 use crate::engine::{covers, is_live};
 use crate::finding::{AppliedException, Finding, sort_findings};
 use crate::rule::{Env, Group, RuleMeta};
 use crate::subject::{
-    AttachedPolicy, Exception, Location, PolicyKind, PolicySubject, RoleSubject, Subject,
+    AttachedPolicy, Exception, Location, PolicyKind, PolicySubject, Problem, RoleSubject, Subject,
 };
 use crate::{LintOptions, registry};
 
@@ -258,5 +259,151 @@ fn role_subject(entry: &LiveAccountInput<'_>) -> Subject {
         account: Some(account.account_id.clone()),
         roles,
         ..Subject::default()
+    }
+}
+
+/// The organization's resource control policies as read (a snapshot's `organization.json`, or
+/// a live read), each a [`PolicyKind::ResourceControl`] document named after the policy, with
+/// findings at `file`. AWS managed ones (`RCPFullAWSAccess`) are left out: nobody can change
+/// them. A content that is not a policy is a WL104 finding.
+pub fn subject_from_rcps(rcps: &[LiveScp], file: &str) -> Subject {
+    let location = Location::new(file, 0, 0);
+    let mut subject = Subject::default();
+    for rcp in rcps.iter().filter(|rcp| !rcp.aws_managed) {
+        match PolicySubject::from_json_text(
+            &rcp.name,
+            Some(PolicyKind::ResourceControl),
+            file,
+            &rcp.content,
+        ) {
+            Ok(mut policy) => {
+                // Positions inside the policy's text mean nothing in `file`.
+                policy.location = location.clone();
+                policy.statement_locations =
+                    vec![location.clone(); policy.document.statements.len()];
+                policy.source = None;
+                subject.policies.push(policy);
+            }
+            Err(err) => subject
+                .problems
+                .extend(err.problems().into_iter().map(|problem| Problem {
+                    location: location.clone(),
+                    principal: Some(rcp.name.clone()),
+                    message: format!("rcp `{}`: {}", rcp.name, problem.message),
+                })),
+        }
+    }
+    subject
+}
+
+/// Lints the organization's resource control policies (see [`subject_from_rcps`]): the RCP
+/// rules (WL707–WL710, WL807) and every rule that judges a policy document of any kind.
+pub fn lint_rcps(rcps: &[LiveScp], file: &str, options: &LintOptions<'_>) -> Vec<Finding> {
+    crate::lint(&subject_from_rcps(rcps, file), options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rcp(name: &str, aws_managed: bool, content: &str) -> LiveScp {
+        LiveScp {
+            id: format!("p-{name}"),
+            name: name.to_string(),
+            description: String::new(),
+            content: content.to_string(),
+            aws_managed,
+            targets: vec!["r-ab12".to_string()],
+        }
+    }
+
+    /// The data perimeter RCP of AWS's examples draws no finding from any rule: the rules of
+    /// other kinds (trust, resource, identity) stay off RCPs.
+    /// https://github.com/aws-samples/data-perimeter-policy-examples
+    #[test]
+    fn a_data_perimeter_rcp_draws_no_finding() {
+        let perimeter = rcp(
+            "data-perimeter",
+            false,
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*",
+                 "Action":["s3:*","sqs:*","kms:*","secretsmanager:*","sts:AssumeRole",
+                           "sts:DecodeAuthorizationMessage","sts:GetAccessKeyInfo",
+                           "sts:GetFederationToken","sts:GetServiceBearerToken",
+                           "sts:GetSessionToken","sts:SetContext"],
+                 "Resource":"*",
+                 "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5",
+                                                         "aws:ResourceTag/dp:exclude:identity":"true"},
+                              "BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}},
+                {"Sid":"EnforceSecureTransport","Effect":"Deny","Principal":"*",
+                 "Action":["sts:*","s3:*","sqs:*","secretsmanager:*","kms:*"],"Resource":"*",
+                 "Condition":{"BoolIfExists":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        let config = crate::LintConfig::default();
+        let options = LintOptions {
+            catalog: warden_catalog::Catalog::embedded(),
+            config: &config,
+            today: crate::fixture_tests::today(),
+        };
+        let findings = lint_rcps(&[perimeter], "aws:organization", &options);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    /// The organization's RCPs as read: the AWS managed one is left alone, a customer managed
+    /// one breaking the RCP grammar is reported at the organization's file under its name, and
+    /// content that is no policy is WL104.
+    #[test]
+    fn live_rcps_are_linted_as_rcps_and_aws_managed_ones_are_left_alone() {
+        let rcps = [
+            rcp(
+                "RCPFullAWSAccess",
+                true,
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+            ),
+            rcp(
+                "perimeter",
+                false,
+                r#"{"Version":"2012-10-17","Statement":[
+                    {"Sid":"OrgOnly","Effect":"Deny","Principal":{"AWS":"*"},"Action":["s3:*","ec2:*"],"Resource":"*",
+                     "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}},
+                    {"Sid":"Reads","Effect":"Deny","Principal":"*","NotAction":"s3:Get*","Resource":"*"},
+                    {"Sid":"Tls","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
+            ),
+            rcp("broken", false, r#"{"Version":"2012-10-17","Statement":["#),
+        ];
+        let config = crate::LintConfig::default();
+        let options = LintOptions {
+            catalog: warden_catalog::Catalog::embedded(),
+            config: &config,
+            today: crate::fixture_tests::today(),
+        };
+        let findings = lint_rcps(&rcps, "snap/organization.json", &options);
+        let rules: BTreeSet<(&str, &str)> = findings
+            .iter()
+            .map(|finding| {
+                (
+                    finding.rule.as_str(),
+                    finding.principal.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            BTreeSet::from([
+                ("WL104", "broken"),
+                ("WL707", "perimeter"),
+                ("WL708", "perimeter"),
+                ("WL709", "perimeter"),
+                ("WL710", "perimeter"),
+            ]),
+            "{findings:#?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|finding| finding.file == "snap/organization.json" && finding.line == 0),
+            "{findings:#?}"
+        );
+        insta::assert_snapshot!(crate::emit::table::render(&findings));
     }
 }

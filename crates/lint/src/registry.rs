@@ -73,6 +73,10 @@ static RULES: &[&dyn Rule] = &[
     &exception_expired::ExceptionExpired,
     &exception_unused::ExceptionUnused,
     &scp_deny_all_at_root::ScpDenyAllAtRoot,
+    &rcp_principal_not_all::RcpPrincipalNotAll,
+    &rcp_allow_not_full_access::RcpAllowNotFullAccess,
+    &rcp_not_action::RcpNotAction,
+    &rcp_action_unsupported_service::RcpActionUnsupportedService,
     &user_console_without_mfa::UserConsoleWithoutMfa,
     &access_key_stale::AccessKeyStale,
     &access_key_unused::AccessKeyUnused,
@@ -89,6 +93,7 @@ static RULES: &[&dyn Rule] = &[
     &quota_attached_policies::QuotaAttachedPolicies,
     &quota_scp_size::QuotaScpSize,
     &quota_scp_count::QuotaScpCount,
+    &quota_rcp_size::QuotaRcpSize,
     // WL9xx hygiene
     &ai_tool_mention::AiToolMention,
     &missing_justification::MissingJustification,
