@@ -16,10 +16,10 @@ use crate::subject::PolicyKind;
 /// https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html#rcp-syntax-action
 ///
 /// ## Why is this bad?
-/// Organizations refuses an RCP whose actions name no supported service, and a customer managed
-/// RCP cannot use `*` alone: the policy is never attached. Even where an unsupported action
-/// were accepted, RCPs are not evaluated for that service's requests, so the deny would look
-/// like a control and be none.
+/// RCPs are evaluated only for requests to the listed services: a deny of another service's
+/// actions looks like a control and is none. The RCP grammar also requires an RCP you write to
+/// name its services (`*` alone is for `RCPFullAWSAccess`), and Access Analyzer reports both as
+/// errors of that grammar.
 ///
 /// ## Example
 /// ```json
