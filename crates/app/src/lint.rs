@@ -62,8 +62,8 @@ pub struct LiveLint {
 /// `lint --live`: reads the organization's inventory, SCPs and RCPs now and saves the inventory
 /// where `plan` does (so the definitions are rendered for it, as `lint` does after a plan), then
 /// reads every member account's IAM in full once and lints each as it arrives (only `account`,
-/// by id or name, when given), then finds the escalation paths across all of them: the same
-/// findings as `lint --snapshot` over a snapshot taken now.
+/// by id or name, when given), lints the organization's RCPs, then finds the escalation paths
+/// across all of them: the same findings as `lint --snapshot` over a snapshot taken now.
 pub async fn read_live(
     org: &LiveOrganization,
     definitions: &Definitions,
@@ -109,8 +109,13 @@ pub async fn read_live(
         today,
         definitions: Some(definitions),
     };
-    let (posture, accounts) =
+    let (mut posture, accounts) =
         crate::posture::lint_live(org, &organization, &only, &request, progress).await;
+    posture.findings.extend(crate::posture::lint_rcps(
+        &rcps,
+        "aws:organization",
+        &request,
+    ));
     let escalation =
         crate::paths::live_escalations(&organization, &scps, &rcps, &accounts, root, account)?;
     Ok(LiveLint {

@@ -1,6 +1,6 @@
 //! The posture lint of live state: users, keys, root, password policy, unused roles and trust
-//! outside the organization, plus the trust and escalation rules on every live role, over a
-//! snapshot directory or accounts already read.
+//! outside the organization, plus the trust and escalation rules on every live role and the
+//! organization's RCPs, over a snapshot directory or accounts already read.
 //!
 //! Accounts are linted one at a time as they are read (from the snapshot, or from AWS as each
 //! account's read completes), so memory holds the accounts in flight and the findings, not the
@@ -12,7 +12,7 @@ use std::path::Path;
 use warden_catalog::Catalog;
 use warden_lint::live_input::{LiveAccountInput, LiveInput, PostureConfig, TrustedAccount};
 use warden_lint::{Exception, Finding, LintConfig, LintOptions, Location};
-use warden_plan::live::LiveAccount;
+use warden_plan::live::{LiveAccount, LiveScp};
 use warden_snapshot::{AccountStatus, Snapshot};
 use warden_spec::{Definitions, Organization};
 
@@ -73,7 +73,8 @@ pub fn lint_snapshot_account(
     account: Option<&str>,
 ) -> Result<PostureLint, AppError> {
     let snapshot = Snapshot::open(dir).map_err(source)?;
-    let organization = snapshot.organization().map_err(source)?.organization;
+    let written = snapshot.organization().map_err(source)?;
+    let organization = written.organization;
     let only = account
         .map(|wanted| account_id_in(&organization, wanted, dir))
         .transpose()?;
@@ -99,8 +100,24 @@ pub fn lint_snapshot_account(
             .extend(lint_one(&account, &file, &organization, request));
         result.accounts += 1;
     }
+    let file = dir.join("organization.json").display().to_string();
+    result
+        .findings
+        .extend(lint_rcps(&written.rcps, &file, request));
     warden_lint::finding::sort_findings(&mut result.findings);
     Ok(result)
+}
+
+/// The organization's resource control policies linted as RCPs (WL707–WL710, WL807 and the
+/// rules of every policy document), findings at `file`. They apply across accounts, so
+/// `--account` does not narrow them.
+pub fn lint_rcps(rcps: &[LiveScp], file: &str, request: &PostureRequest<'_>) -> Vec<Finding> {
+    let options = LintOptions {
+        catalog: request.catalog,
+        config: &request.config,
+        today: request.today,
+    };
+    warden_lint::live_input::lint_rcps(rcps, file, &options)
 }
 
 /// The id of the account `wanted` names in `organization`, by id or by name (the management
