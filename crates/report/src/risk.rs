@@ -102,6 +102,11 @@ pub const RULE_CLASSES: &[(&str, RiskClass)] = &[
     ("WL703", RiskClass::Guardrails),
     ("WL704", RiskClass::Guardrails),
     ("WL706", RiskClass::Guardrails),
+    // An RCP Organizations refuses is a data perimeter that is not there.
+    ("WL707", RiskClass::Guardrails),
+    ("WL708", RiskClass::Guardrails),
+    ("WL709", RiskClass::Guardrails),
+    ("WL710", RiskClass::Guardrails),
     ("WL757", RiskClass::Guardrails),
 ];
 
@@ -208,6 +213,13 @@ mod tests {
         assert_eq!(class_of_rule("WL602"), RiskClass::Escalation);
         assert_eq!(class_of_rule("WL504"), RiskClass::Trust);
         assert_eq!(class_of_rule("WL101"), RiskClass::Other);
+        // Every RCP grammar rule is a guardrail; the RCP size quota counts as the SCP one does.
+        for meta in warden_lint::registry::metas() {
+            if meta.name.starts_with("rcp-") {
+                assert_eq!(class_of_rule(meta.id), RiskClass::Guardrails, "{}", meta.id);
+            }
+        }
+        assert_eq!(class_of_rule("WL807"), class_of_rule("WL805"));
         // Every trust rule of the registry is classed as trust.
         for meta in warden_lint::registry::metas() {
             if meta.group == warden_lint::rule::Group::Trust {
