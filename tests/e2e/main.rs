@@ -20,6 +20,7 @@ mod lint;
 mod plan;
 mod policy;
 mod posture;
+mod rcp_live;
 mod report;
 mod review;
 mod sarif;

@@ -321,6 +321,54 @@ async fn enable_scps(aws: &Aws, root_id: &str) -> Result<(), AwsError> {
     }
 }
 
+/// Enables RCPs on the root (once) and creates the resource control policy `content` as
+/// written, attached to `target_id` (the root, an OU or an account); returns its id. AWS checks
+/// an RCP's grammar when it is created; an emulator may not, which lets tests plant one that
+/// breaks it.
+pub async fn seed_rcp(
+    aws: &Aws,
+    root_id: &str,
+    name: &str,
+    content: &str,
+    target_id: &str,
+) -> Result<String, AwsError> {
+    let enabled = aws
+        .organizations
+        .enable_policy_type()
+        .root_id(root_id)
+        .policy_type(PolicyType::ResourceControlPolicy)
+        .send()
+        .await;
+    match enabled.map_err(|err| api_error(CALLER, "EnablePolicyType", err)) {
+        Err(err) if err.code() != Some("PolicyTypeAlreadyEnabledException") => return Err(err),
+        _ => {}
+    }
+    let created = aws
+        .organizations
+        .create_policy()
+        .name(name)
+        .description("seeded")
+        .content(content)
+        .r#type(PolicyType::ResourceControlPolicy)
+        .send()
+        .await
+        .map_err(|err| api_error(CALLER, "CreatePolicy", err))?;
+    let id = created
+        .policy()
+        .and_then(|policy| policy.policy_summary())
+        .and_then(|summary| summary.id())
+        .map(str::to_owned)
+        .ok_or_else(|| AwsError::missing(CALLER, "CreatePolicy", "PolicySummary.Id"))?;
+    aws.organizations
+        .attach_policy()
+        .policy_id(&id)
+        .target_id(target_id)
+        .send()
+        .await
+        .map_err(|err| api_error(CALLER, "AttachPolicy", err))?;
+    Ok(id)
+}
+
 async fn create_ous(
     aws: &Aws,
     root_id: &str,
