@@ -74,12 +74,17 @@ struct Slot {
 
 /// Names sorted by lowercase, stored lowercase end to end in one buffer, so a binary search
 /// reads two arrays instead of following a pointer to every name it compares (lookups were
-/// dominated by cache misses on the names of scattered `Action`s and `Slot`s).
+/// dominated by cache misses on the names of scattered `Action`s and `Slot`s). An exact name
+/// is found through a hash of its lowercase bytes instead: most patterns of a run are exact
+/// names, and the binary searches of tens of thousands of them were most of resolving them.
 #[derive(Debug, Default)]
 struct NameTable {
     bytes: Vec<u8>,
     /// End of each name in `bytes`.
     ends: Vec<u32>,
+    /// Open addressing by [`name_hash`]: each slot holds a name's index plus one, 0 when
+    /// empty; a power of two long, at most half full.
+    exact: Vec<u32>,
 }
 
 impl NameTable {
@@ -93,7 +98,40 @@ impl NameTable {
                 .ends
                 .push(u32::try_from(table.bytes.len()).unwrap_or(u32::MAX));
         }
+        table.exact = vec![0u32; (table.ends.len() * 2).next_power_of_two().max(2)];
+        let mask = table.exact.len() - 1;
+        for index in 0..table.ends.len() {
+            // The first of names equal ignoring case keeps the slot (the data has none: the
+            // lookup test compares every name with the binary search).
+            if table.position(table.name(index)).is_some() {
+                continue;
+            }
+            let mut at = name_hash(table.name(index)) as usize & mask;
+            while table.exact.get(at).is_some_and(|slot| *slot != 0) {
+                at = (at + 1) & mask;
+            }
+            if let Some(slot) = table.exact.get_mut(at) {
+                *slot = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            }
+        }
         table
+    }
+
+    /// The index of `name` compared ignoring ASCII case, as [`NameTable::find`] finds it.
+    fn position(&self, name: impl AsRef<[u8]>) -> Option<usize> {
+        let wanted = name.as_ref();
+        if self.exact.is_empty() {
+            return None;
+        }
+        let mask = self.exact.len() - 1;
+        let mut at = name_hash(wanted) as usize & mask;
+        loop {
+            let index = (*self.exact.get(at)? as usize).checked_sub(1)?;
+            if self.name(index).eq_ignore_ascii_case(wanted) {
+                return Some(index);
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     fn name(&self, index: usize) -> &[u8] {
@@ -105,7 +143,9 @@ impl NameTable {
         self.bytes.get(start..end).unwrap_or_default()
     }
 
-    /// The index of `name` (compared ignoring ASCII case), as `binary_search` answers.
+    /// The index of `name` (compared ignoring ASCII case), as `binary_search` answers: what
+    /// [`NameTable::position`] is checked against.
+    #[cfg(test)]
     fn find(&self, name: &str) -> Result<usize, usize> {
         let wanted = name.as_bytes();
         let (mut low, mut high) = (0, self.ends.len());
@@ -135,6 +175,30 @@ impl NameTable {
         }
         low
     }
+}
+
+/// A multiply-rotate hash (as rustc's FxHash) of `name` with ASCII letters lowercased, eight
+/// bytes at a time.
+fn name_hash(name: &[u8]) -> u64 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut hash: u64 = 0;
+    let mut add = |word: u64| hash = (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    let mut chunks = name.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        for (into, byte) in word.iter_mut().zip(chunk) {
+            *into = byte.to_ascii_lowercase();
+        }
+        add(u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    let mut word = [0; 8];
+    for (into, byte) in word.iter_mut().zip(rest) {
+        *into = byte.to_ascii_lowercase();
+    }
+    // The length tells `ab` from `ab\0`.
+    add(u64::from_le_bytes(word) ^ ((name.len() as u64) << 56));
+    hash
 }
 
 /// Does `name` start with `head`, ignoring ASCII case?
@@ -343,8 +407,7 @@ impl Catalog {
     /// The service with this prefix, case-insensitively.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         self.prefixes
-            .find(prefix)
-            .ok()
+            .position(prefix)
             .and_then(|index| self.slots.get(index))
             .map(|slot| self.slot_service(slot))
     }
@@ -355,8 +418,7 @@ impl Catalog {
         let (service_part, action_part) = split_action(name)?;
         let loaded = self
             .prefixes
-            .find(service_part)
-            .ok()
+            .position(service_part)
             .and_then(|index| self.slots.get(index))
             .map(|slot| self.slot_loaded(slot))
             .ok_or_else(|| LookupError::UnknownService {
@@ -366,8 +428,7 @@ impl Catalog {
         let service = &loaded.service;
         loaded
             .names
-            .find(action_part)
-            .ok()
+            .position(action_part)
             .and_then(|position| service.actions.get(position))
             .ok_or_else(|| LookupError::UnknownAction {
                 service: service.prefix.clone(),
@@ -443,9 +504,9 @@ impl Catalog {
 
     /// The id of an action of this catalog (as [`Catalog::action`] finds it).
     pub fn action_id(&self, action: &Action) -> Option<ActionId> {
-        let slot = self.prefixes.find(&action.service).ok()?;
+        let slot = self.prefixes.position(&action.service)?;
         let loaded = self.slot_loaded(self.slots.get(slot)?);
-        let position = loaded.names.find(&action.name).ok()?;
+        let position = loaded.names.position(&action.name)?;
         Some(ActionId::new(slot, *loaded.rank.get(position)?))
     }
 
@@ -472,13 +533,26 @@ impl Catalog {
             return Ok(());
         }
         let (service_part, action_part) = split_action(pattern)?;
-        let literal_service = !wildcard::has_wildcard(service_part);
         let unknown = || LookupError::UnknownService {
             service: service_part.to_string(),
             input: pattern.to_string(),
         };
+        // The common case (most patterns name one action): two hash lookups, nothing
+        // allocated. Without `*`, `?` or `$` a part is literal (`$` may start an escape).
+        let plain = |part: &str| !part.bytes().any(|byte| matches!(byte, b'*' | b'?' | b'$'));
+        if plain(service_part) && plain(action_part) {
+            let slot = self.prefixes.position(service_part).ok_or_else(unknown)?;
+            if let Some(entry) = self.slots.get(slot) {
+                let loaded = self.slot_loaded(entry);
+                if let Some(position) = loaded.names.position(action_part) {
+                    visit(slot, loaded, position);
+                }
+            }
+            return Ok(());
+        }
+        let literal_service = !wildcard::has_wildcard(service_part);
         let slots: Vec<usize> = if literal_service {
-            let slot = self.prefixes.find(service_part).map_err(|_| unknown())?;
+            let slot = self.prefixes.position(service_part).ok_or_else(unknown)?;
             vec![slot]
         } else {
             let slots: Vec<usize> = self
@@ -505,9 +579,8 @@ impl Catalog {
             return Ok(());
         }
         if !wildcard::has_wildcard(action_part) {
-            // The common case (most patterns name one action): binary searches.
             for (slot, loaded) in loaded {
-                if let Ok(position) = loaded.names.find(action_part) {
+                if let Some(position) = loaded.names.position(action_part) {
                     visit(slot, loaded, position);
                 }
             }
@@ -896,4 +969,87 @@ fn index_lines(text: &str) -> Result<Vec<Slot>, CatalogError> {
         });
     }
     Ok(slots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts near `name`: itself in three spellings, one byte shorter, longer, changed.
+    fn near(name: &str) -> Vec<String> {
+        let mut texts = vec![
+            name.to_string(),
+            name.to_ascii_uppercase(),
+            name.to_ascii_lowercase(),
+            format!("{name}s"),
+            format!("{name}\u{0}"),
+            format!("x{name}"),
+        ];
+        if let Some((last, _)) = name.char_indices().last() {
+            texts.push(name[..last].to_string());
+            texts.push(format!("{}_", &name[..last]));
+        }
+        texts
+    }
+
+    /// The hash index answers as the binary search for every service prefix and every action
+    /// name of the catalog, in any case, and for texts next to them that name nothing.
+    #[test]
+    fn hash_lookups_answer_as_the_binary_search_over_the_whole_catalog() {
+        let catalog = Catalog::embedded();
+        let mut asked = 0;
+        let mut found = 0;
+        let mut check = |table: &NameTable, text: &str| {
+            let hashed = table.position(text);
+            assert_eq!(hashed, table.find(text).ok(), "`{text}`");
+            asked += 1;
+            found += usize::from(hashed.is_some());
+        };
+        for prefix in catalog.service_prefixes() {
+            for text in near(prefix) {
+                check(&catalog.prefixes, &text);
+            }
+        }
+        for slot in &catalog.slots {
+            let loaded = catalog.slot_loaded(slot);
+            for action in &loaded.service.actions {
+                for text in near(&action.name) {
+                    check(&loaded.names, &text);
+                }
+            }
+            for text in ["", "*", "é", "Ab\u{0}"] {
+                check(&loaded.names, text);
+            }
+        }
+        let actions = catalog.counts().actions;
+        assert!(actions > 15_000, "{actions} actions");
+        // Every name in three spellings, and some of the near texts are names too.
+        assert!(found >= 3 * actions, "{found} of {asked} found");
+        assert!(found < asked, "{found} of {asked} found");
+    }
+
+    /// Every action's full name, in any case, expands to that action alone.
+    #[test]
+    fn an_exact_name_expands_to_its_action() {
+        let catalog = Catalog::embedded();
+        let mut ids = Vec::new();
+        for service in catalog.services() {
+            for action in &service.actions {
+                let name = action.full_name();
+                for text in [name.clone(), name.to_ascii_uppercase()] {
+                    ids.clear();
+                    catalog.expand_ids(&text, &mut ids).unwrap();
+                    assert_eq!(ids, [catalog.action_id(action).unwrap()], "`{text}`");
+                    assert_eq!(catalog.action(&text).unwrap(), action);
+                }
+            }
+        }
+        assert!(matches!(
+            catalog.expand_ids("nosuchservice:GetObject", &mut ids),
+            Err(LookupError::UnknownService { .. })
+        ));
+        ids.clear();
+        catalog.expand_ids("s3:NoSuchAction", &mut ids).unwrap();
+        assert!(ids.is_empty());
+    }
 }

@@ -10,8 +10,26 @@ use crate::model::ConditionKey;
 
 /// Does the key name `key` (as written in a policy) fit the catalog name `template`?
 pub fn key_matches(template: &str, key: &str) -> bool {
-    if !template.contains(['$', '<']) && !ends_with_tag_key(template) {
+    let bytes = template.as_bytes();
+    let marker = bytes.iter().position(|byte| matches!(byte, b'$' | b'<'));
+    let tag_key = ends_with_tag_key(template);
+    if marker.is_none() && !tag_key {
         return template.eq_ignore_ascii_case(key);
+    }
+    // The template's text before its first `$` or `<` (and before a literal `tag-key`) is
+    // part of its first literal piece, which the key must start with: most templates a key
+    // is tried against fail here, before their pieces are built.
+    let mut head = marker.unwrap_or(bytes.len());
+    if tag_key {
+        head = head.min(bytes.len() + 1 - TAG_KEY.len());
+    }
+    let fits_head = key
+        .as_bytes()
+        .get(..head)
+        .zip(bytes.get(..head))
+        .is_some_and(|(start, literal)| start.eq_ignore_ascii_case(literal));
+    if !fits_head {
+        return false;
     }
     let pieces = template_pieces(template);
     matches_pieces(&pieces, key.as_bytes())
@@ -167,6 +185,67 @@ mod tests {
         ));
         assert!(!key_matches("ssm:resourceTag/tag-key", "ssm:ResourceTag/"));
         assert!(is_template("ssm:resourceTag/tag-key"));
+    }
+
+    /// The pieces matched without the quick check on the head, as `key_matches` did before it.
+    fn by_pieces(template: &str, key: &str) -> bool {
+        if !template.contains(['$', '<']) && !ends_with_tag_key(template) {
+            return template.eq_ignore_ascii_case(key);
+        }
+        matches_pieces(&template_pieces(template), key.as_bytes())
+    }
+
+    /// The check on the head changes no answer: every template of the catalog against keys
+    /// made from every template (placeholders filled, cut short, in other cases) and odd ones.
+    #[test]
+    fn the_head_check_answers_as_the_pieces_over_the_catalogs_templates() {
+        let catalog = crate::Catalog::embedded();
+        let mut names: Vec<String> = catalog
+            .global_condition_keys()
+            .keys
+            .iter()
+            .map(|key| key.name.clone())
+            .collect();
+        for service in catalog.services() {
+            names.extend(service.condition_keys.iter().map(|key| key.name.clone()));
+        }
+        let templates: Vec<&String> = names
+            .iter()
+            .filter(|name| name.contains(['$', '<']) || ends_with_tag_key(name))
+            .collect();
+        assert!(templates.len() > 50, "{} templates", templates.len());
+        let mut keys: Vec<String> = vec![
+            String::new(),
+            "$".into(),
+            "<".into(),
+            "aws:".into(),
+            "${x}".into(),
+            "tag-key".into(),
+        ];
+        for template in &templates {
+            let filled = template
+                .replace("${TagKey}", "Team")
+                .replace("<key>", "k")
+                .replace("/tag-key", "/Owner");
+            let short = filled[..filled.len() / 2].to_string();
+            keys.extend([
+                template.to_string(),
+                template.to_ascii_uppercase(),
+                filled.clone(),
+                filled.to_ascii_lowercase(),
+                short,
+                format!("x{filled}"),
+            ]);
+        }
+        let mut matched = 0;
+        for template in &templates {
+            for key in &keys {
+                let expected = by_pieces(template, key);
+                assert_eq!(key_matches(template, key), expected, "`{template}` `{key}`");
+                matched += usize::from(expected);
+            }
+        }
+        assert!(matched > templates.len(), "{matched} matches");
     }
 
     #[test]
