@@ -609,6 +609,10 @@ fn names_action(
 ) -> bool {
     let service = action.split_once(':').map_or("", |(service, _)| service);
     let named = |pattern: &String| {
+        // Most patterns are exact names: one comparison of equal lengths, not a match.
+        if pattern.len() != action.len() && is_exact_name(pattern) && action.is_ascii() {
+            return false;
+        }
         (star_counts || (pattern != "*" && pattern != "*:*"))
             && same_service_possible(pattern, service)
             && matches(pattern, action, Case::Insensitive)
@@ -627,6 +631,15 @@ fn names_action(
             same_service_possible(pattern, service) && matches(pattern, action, Case::Insensitive)
         }),
     }
+}
+
+/// An ASCII pattern without `*`, `?` or `$`: it matches only a text of its own length (the
+/// matcher compares it ignoring ASCII case; a non-ASCII one is lowercased first, which may
+/// change its length, so it is not counted).
+fn is_exact_name(pattern: &str) -> bool {
+    pattern
+        .bytes()
+        .all(|byte| byte.is_ascii() && !matches!(byte, b'*' | b'?' | b'$'))
 }
 
 /// Cheap pre-check: can `pattern` name an action of `service` at all? One pass over the

@@ -82,14 +82,18 @@ impl Rule for ResourceArnMismatch {
                     }
                 };
                 if !matches_some {
-                    let names: Vec<String> =
-                        actions.iter().map(|action| action.full_name()).collect();
+                    // Three names are shown: a statement may grant a thousand actions.
+                    let names: Vec<String> = actions
+                        .iter()
+                        .take(3)
+                        .map(|action| action.full_name())
+                        .collect();
                     out.push(cx.statement_finding(
                         &META,
                         index,
                         format!(
                             "`{resource}` matches no resource type of {}",
-                            super::name_some(&names)
+                            super::name_some_of(&names, actions.len())
                         ),
                     ));
                 }
