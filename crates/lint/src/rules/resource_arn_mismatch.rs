@@ -1,6 +1,6 @@
 //! WL302: a resource ARN that matches no resource type of the statement's actions.
 
-use warden_policy::arn::ArnRef;
+use warden_policy::arn::{Arn, ArnRef};
 
 use crate::finding::{Finding, Severity};
 use crate::rule::{DocumentCx, Group, Rule, RuleMeta};
@@ -10,6 +10,11 @@ use crate::subject::PolicyKind;
 /// Flags `Resource` ARNs that match none of the resource types the statement's actions accept,
 /// using the ARN formats of the service authorization reference. Actions that accept no
 /// resource type (they need `*`) are reported too, since naming a resource makes them unusable.
+///
+/// A warning, as the formats decide it; an error when the ARN has no account where the formats
+/// it would otherwise match have one (`arn:aws:kms:*::*` for `kms:Decrypt`): every resource of
+/// those types has an account, so the ARN names none. Access Analyzer reports this as the
+/// error "Missing ARN account".
 ///
 /// ## Why is this bad?
 /// The statement grants nothing on that ARN. Typical mistakes: `s3:GetObject` on the bucket ARN
@@ -88,14 +93,28 @@ impl Rule for ResourceArnMismatch {
                         .take(3)
                         .map(|action| action.full_name())
                         .collect();
-                    out.push(cx.statement_finding(
-                        &META,
-                        index,
-                        format!(
-                            "`{resource}` matches no resource type of {}",
-                            super::name_some_of(&names, actions.len())
-                        ),
-                    ));
+                    let names = super::name_some_of(&names, actions.len());
+                    // Every format was read: `formats.found` holds them all.
+                    if missing_account(resource, &formats.found, |arn, format| {
+                        cx.env.facts.arn_could_match(arn, format)
+                    }) {
+                        let mut finding = cx.statement_finding(
+                            &META,
+                            index,
+                            format!(
+                                "`{resource}` has no account, and every resource type of {names} \
+                                 it would otherwise name has one: it matches no resource"
+                            ),
+                        );
+                        finding.severity = Severity::Error;
+                        out.push(finding);
+                    } else {
+                        out.push(cx.statement_finding(
+                            &META,
+                            index,
+                            format!("`{resource}` matches no resource type of {names}"),
+                        ));
+                    }
                 }
             }
         }
@@ -192,6 +211,32 @@ fn is_arn(text: &str) -> bool {
     })
 }
 
+/// Is the account field of `resource` empty where a format of `formats` has one, the ARN
+/// matching that format once an account is filled in? Access Analyzer's "Missing ARN
+/// account" error: every resource of those types has an account, so nothing is named. The
+/// filled account is a number, not `*`, which the matcher would let run across `:` into the
+/// resource part (`arn:aws:s3::*:data` fits an object ARN).
+fn missing_account(
+    resource: &str,
+    formats: &[(&str, &str)],
+    could_match: impl Fn(&str, &str) -> bool,
+) -> bool {
+    let Some(arn) = ArnRef::parse(resource).filter(|arn| arn.account.is_empty()) else {
+        return false;
+    };
+    let filled = Arn {
+        partition: arn.partition.to_string(),
+        service: arn.service.to_string(),
+        region: arn.region.to_string(),
+        account: "123456789012".to_string(),
+        resource: arn.resource.to_string(),
+    }
+    .to_string();
+    formats
+        .iter()
+        .any(|(format, _)| could_match(&filled, format))
+}
+
 fn format_service_possible(format_service: &str, arn_service: &str) -> bool {
     if arn_service.contains(['*', '?', '$']) {
         return true;
@@ -202,7 +247,6 @@ fn format_service_possible(format_service: &str, arn_service: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use warden_policy::arn::Arn;
 
     /// The allocation-free test accepts exactly what the ARN parser accepts.
     #[test]
@@ -234,5 +278,63 @@ mod tests {
             accepted += usize::from(is_arn(text));
         }
         assert!(accepted >= 6 && accepted < texts.len(), "{accepted}");
+    }
+
+    /// An empty account is an error only where a format the ARN would otherwise match has an
+    /// account: not for ARNs of types without one (S3), nor for a wrong type.
+    #[test]
+    fn a_missing_account_is_told_from_other_mismatches() {
+        let catalog = warden_catalog::Catalog::embedded();
+        let formats_of = |action: &str| -> Vec<(&'static str, &'static str)> {
+            let action = catalog.action(action).unwrap();
+            let service = catalog.service(&action.service).unwrap();
+            action
+                .resource_types
+                .iter()
+                .filter_map(|row| service.resource_type(&row.name))
+                .flat_map(|resource| &resource.arn_patterns)
+                .map(|format| (format.as_str(), ""))
+                .collect()
+        };
+        let permissive = |arn: &str, format: &str| {
+            warden_catalog::resource::could_match(
+                arn,
+                format,
+                warden_catalog::resource::Reading::Permissive,
+            )
+        };
+        let cases = [
+            ("sqs:SendMessage", "arn:aws:sqs:eu-west-1::orders", true),
+            ("kms:Decrypt", "arn:aws:kms:*::*", true),
+            (
+                "s3:GetObject",
+                "arn:aws:sqs:eu-west-1:111122223333:orders",
+                false,
+            ),
+            ("s3:GetObject", "arn:aws:s3:::data", false),
+            ("s3:ListBucket", "arn:aws:s3:::data/*", false),
+            // A user ARN has no account; `CreateUser` acts on the identity store, which has.
+            (
+                "identitystore:CreateUser",
+                "arn:aws:identitystore:::user/*",
+                false,
+            ),
+        ];
+        for (action, resource, expected) in cases {
+            let formats = formats_of(action);
+            assert!(!formats.is_empty(), "{action}");
+            // Each case is a mismatch in the first place.
+            assert!(
+                !formats
+                    .iter()
+                    .any(|(format, _)| permissive(resource, format)),
+                "`{resource}` matches `{action}`"
+            );
+            assert_eq!(
+                missing_account(resource, &formats, permissive),
+                expected,
+                "`{resource}` for `{action}`"
+            );
+        }
     }
 }
