@@ -142,8 +142,10 @@ struct StatementIndex<'p> {
     any: Vec<(usize, usize)>,
 }
 
-/// A pattern with a literal service part: the service, the statement, the position.
-type Named<'p> = (&'p str, (usize, usize), usize);
+/// A pattern with a literal service part: the service, the statement, the position, and its
+/// length when it is an exact name (see [`is_exact_name`]; `None` for a wildcard), worked out
+/// once per pattern rather than for every action asked about it.
+type Named<'p> = (&'p str, (usize, usize), usize, Option<usize>);
 
 /// A statement that may name a service, with its patterns that may (`None`: all of them).
 type Candidate<'i, 'p> = ((usize, usize), Option<&'i [Named<'p>]>);
@@ -219,10 +221,11 @@ impl<'p> StatementIndex<'p> {
                                 _ => service_hash(service),
                             };
                             last = Some((service, hash));
+                            let exact = is_exact_name(pattern).then_some(pattern.len());
                             by_service
                                 .entry(hash)
                                 .or_default()
-                                .push((service, at, position));
+                                .push((service, at, position, exact));
                         }
                         _ => anywhere = true,
                     }
@@ -245,7 +248,7 @@ impl<'p> StatementIndex<'p> {
             .map_or(&[], Vec::as_slice);
         let mut found: Vec<Candidate<'_, 'p>> = Vec::new();
         for run in named.chunk_by(|a, b| a.1 == b.1) {
-            if let Some((_, at, _)) = run.first() {
+            if let Some((_, at, _, _)) = run.first() {
                 found.push((*at, Some(run)));
             }
         }
@@ -621,7 +624,11 @@ fn names_action(
         Some(among) => among
             .positions
             .iter()
-            .filter_map(|(_, _, position)| patterns.get(*position))
+            // An exact name of another length cannot name the action.
+            .filter(|(_, _, _, exact)| {
+                exact.is_none_or(|length| length == action.len() || !action.is_ascii())
+            })
+            .filter_map(|(_, _, position, _)| patterns.get(*position))
             .any(named),
         None => patterns.iter().any(named),
     };
