@@ -138,8 +138,23 @@ impl LintRequest {
         scope: &mut Vec<String>,
     ) -> Result<Vec<Finding>, AppError> {
         let config = LintConfig::default();
-        let options = self.options(&config);
-        let read = self.read_directory(dir, &options)?;
+        // The embedded catalog is indexed (its first use) while the directory is listed.
+        let (catalog, files) = std::thread::scope(|scope| {
+            let catalog = scope.spawn(Catalog::embedded);
+            let files = json_files(dir);
+            (catalog.join(), files)
+        });
+        let catalog = catalog.map_err(|_| {
+            AppError::Io(std::io::Error::other(
+                "a thread indexing the catalog panicked",
+            ))
+        })?;
+        let options = LintOptions {
+            catalog,
+            config: &config,
+            today: self.today,
+        };
+        let read = self.read_files(&files?, &options)?;
         let mut findings = read.findings;
         append(&mut findings, warden_lint::lint(&read.subject, &options));
         scope.push(format!(
@@ -163,15 +178,17 @@ impl LintRequest {
         dir: &Path,
         options: &LintOptions<'_>,
     ) -> Result<DirectoryRead, AppError> {
-        let mut files = Vec::new();
-        collect_json(dir, &mut files)?;
-        if files.is_empty() {
-            return Err(AppError::NoJson {
-                dir: dir.display().to_string(),
-            });
-        }
+        self.read_files(&json_files(dir)?, options)
+    }
+
+    /// [`LintRequest::read_directory`] of files already listed.
+    fn read_files(
+        &self,
+        files: &[PathBuf],
+        options: &LintOptions<'_>,
+    ) -> Result<DirectoryRead, AppError> {
         let mut read = DirectoryRead::default();
-        for parsed in self.parse_files(&files, options.catalog)? {
+        for parsed in self.parse_files(files, options.catalog)? {
             match parsed {
                 Parsed::Policy(policy) => {
                     read.subject.policies.push(*policy);
@@ -240,10 +257,12 @@ impl LintRequest {
     }
 
     /// One file of a directory: a policy, an account export, or findings saying why it is
-    /// neither. Only text that may be an export (it names one of the export's lists) is
-    /// parsed as generic JSON first; policies go straight to the policy parser, and JSON it
-    /// rejects is parsed again for the JSON error's position. `text` is the buffer the file is
-    /// read into (its content on entry is dropped).
+    /// neither. Every file goes to the policy parser first; only text it rejects is parsed as
+    /// generic JSON, which tells an export (the policy grammar refuses an export's top-level
+    /// lists, so no export passes for a policy) and gives a JSON error's position. Looking for
+    /// an export's keys in every file's text first cost four scans of every file to spare the
+    /// rare export one failed policy parse. `text` is the buffer the file is read into (its content on entry is
+    /// dropped).
     fn parse_file(&self, path: &Path, text: &mut String) -> Result<Parsed, AppError> {
         use std::io::Read as _;
         text.clear();
@@ -254,27 +273,6 @@ impl LintRequest {
                 message: err.to_string(),
             })?;
         let file = display(path);
-        // Keys in quotes: `Policies` alone is in `iam:ListPolicies`, which would send a tenth
-        // of the AWS managed policies through the generic parse. A key spelled with escapes
-        // (`"\u0050olicies"`) is still found: the policy parser rejects an export, and the
-        // generic parse below then sees it.
-        let may_be_export = [
-            "\"RoleDetailList\"",
-            "\"UserDetailList\"",
-            "\"GroupDetailList\"",
-            "\"Policies\"",
-        ]
-        .iter()
-        .any(|key| text.contains(key));
-        if may_be_export {
-            return Ok(match json_value(file, text.clone()) {
-                Ok((file, text, value)) if warden_lint::export::looks_like_export(&value) => {
-                    Parsed::Export { file, text }
-                }
-                Ok((file, text, _)) => self.parse_policy(path, file, &text),
-                Err(findings) => Parsed::Unreadable(findings),
-            });
-        }
         Ok(match self.parse_policy(path, file, text) {
             Parsed::Unreadable(findings) => match json_value(display(path), text.clone()) {
                 Err(json) => Parsed::Unreadable(json),
@@ -449,6 +447,18 @@ fn rooted(mut findings: Vec<Finding>, root: &str) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Every `*.json` below `dir`, in path order; none is an error.
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
+    let mut files = Vec::new();
+    collect_json(dir, &mut files)?;
+    if files.is_empty() {
+        return Err(AppError::NoJson {
+            dir: dir.display().to_string(),
+        });
+    }
+    Ok(files)
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), AppError> {
@@ -677,6 +687,52 @@ mod tests {
             linted.scope[0].starts_with("3 policy files"),
             "{:?}",
             linted.scope
+        );
+    }
+
+    /// An export in a directory is told from a policy after the policy parser rejects it, and
+    /// linted as an export; a policy naming `iam:ListPolicies` stays a policy file.
+    #[test]
+    fn an_export_in_a_directory_is_linted_as_an_export() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("export.json"),
+            r#"{"UserDetailList": [], "GroupDetailList": [], "Policies": [], "RoleDetailList": [
+  {"Path": "/", "RoleName": "vendor", "Arn": "arn:aws:iam::111122223333:role/vendor",
+   "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Sid": "Vendor",
+     "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+     "Action": "sts:AssumeRole"}]},
+   "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("list.json"),
+            r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Policies", "Effect": "Allow",
+  "Action": "iam:ListPolicies", "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        let mut request = request();
+        request.cwd = dir.path().to_path_buf();
+        let linted = request.lint_paths(&[dir.path().to_path_buf()]).unwrap();
+        assert!(
+            linted.scope[0].starts_with("1 policy file under"),
+            "{:?}",
+            linted.scope
+        );
+        assert!(
+            linted
+                .findings
+                .iter()
+                .any(|f| f.file.ends_with("export.json")
+                    && f.principal.as_deref() == Some("vendor")
+                    && f.account.as_deref() == Some("111122223333")),
+            "{:#?}",
+            linted.findings
+        );
+        assert!(
+            !linted.findings.iter().any(|f| f.rule == "WL104"),
+            "{:#?}",
+            linted.findings
         );
     }
 
