@@ -12,7 +12,7 @@ use warden_catalog::Catalog;
 use warden_lint::{Date, Finding, LintConfig, lint_rendered_account, lint_rendered_scps};
 use warden_plan::live::{LiveAccount, LiveScp};
 use warden_plan::saved::{Plan, PlanHeader, Unreadable};
-use warden_plan::{AccountPlan, Change, DesiredAccount, Ownership, from_spec};
+use warden_plan::{AccountPlan, Change, Ownership, from_spec};
 use warden_spec::Definitions;
 use warden_spec::defs::Config;
 use warden_spec::org::{Account, AccountStatus, Organization};
@@ -266,8 +266,10 @@ struct Stream<'a> {
     blocked: bool,
     /// Selected accounts found before the gate opened.
     held: Vec<Account>,
-    /// Desired state of each account sent to be read, until its read arrives.
-    desired: HashMap<String, DesiredAccount>,
+    /// Each account sent to be read and checked, until its read arrives. Its desired state is
+    /// rendered again then, not kept: accounts are listed faster than they are read, and
+    /// thousands of desired states waiting for their reads cost far more than the plan.
+    pending: HashMap<String, Account>,
     selected: usize,
     done: usize,
     accounts: Vec<AccountPlan>,
@@ -296,7 +298,7 @@ impl<'a> Stream<'a> {
             open: false,
             blocked: false,
             held: Vec::new(),
-            desired: HashMap::new(),
+            pending: HashMap::new(),
             selected: 0,
             done: 0,
             accounts: Vec::new(),
@@ -445,8 +447,7 @@ impl<'a> Stream<'a> {
                     return;
                 }
             }
-            self.desired
-                .insert(account.id.clone(), from_spec::desired_account(&rendered));
+            self.pending.insert(account.id.clone(), account.clone());
         }
         (self.progress)(ProgressEvent::Started {
             account_id: account.id.clone(),
@@ -469,9 +470,23 @@ impl<'a> Stream<'a> {
         });
         match read.result {
             ReadResult::Read(live) => {
-                let Some(desired) = self.desired.remove(&read.account_id) else {
+                let Some(account) = self.pending.remove(&read.account_id) else {
                     return;
                 };
+                // It rendered when it was sent; should it not now, it is not planned, and says so.
+                self.view.accounts = vec![account.clone()];
+                let rendered = match self.definitions.render_for_account(&self.view, &account) {
+                    Ok(rendered) => rendered,
+                    Err(err) => {
+                        self.unreadable.push(Unreadable {
+                            account_id: read.account_id,
+                            account_name: read.account_name,
+                            reason: err.to_string(),
+                        });
+                        return;
+                    }
+                };
+                let desired = from_spec::desired_account(&rendered);
                 let plan = warden_plan::plan_account(&desired, &live, &self.ownership);
                 if let Some(kept) = kept_live(live, &plan, self.keep_live) {
                     self.live.push(kept);
