@@ -473,7 +473,7 @@ impl CompiledPolicySet {
         let rcps_apply = !request.resource_in_management_account
             && !principal.service_linked
             && !request.resource_is_aws_owned()
-            && rcp_supported(request.service());
+            && warden_policy::rcp::applies_to(request.service());
         if !self.scps.is_empty() && !scps_apply {
             recorder.not_applicable(Layer::Scp, scp_exemption(request));
         }
@@ -921,31 +921,10 @@ fn scp_exemption(request: &Request) -> &'static str {
     }
 }
 
-/// The services whose resources RCPs govern; requests to any other service are not checked
-/// against them.
-/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services>
-pub(crate) fn rcp_supported(service: &str) -> bool {
-    const SUPPORTED: [&str; 10] = [
-        "s3",
-        "sts",
-        "kms",
-        "sqs",
-        "secretsmanager",
-        "cognito-idp",
-        "logs",
-        "dynamodb",
-        "ecr",
-        "aoss",
-    ];
-    SUPPORTED
-        .iter()
-        .any(|supported| supported.eq_ignore_ascii_case(service))
-}
-
 fn rcp_exemption(request: &Request) -> &'static str {
     if request.principal.service_linked {
         "RCPs do not apply to service-linked roles"
-    } else if !rcp_supported(request.service()) {
+    } else if !warden_policy::rcp::applies_to(request.service()) {
         "RCPs do not apply to this service (only S3, STS, KMS, SQS, Secrets Manager, Cognito user pools, CloudWatch Logs, DynamoDB, ECR and OpenSearch Serverless)"
     } else if request.resource_is_aws_owned() {
         "RCPs do not apply to AWS-owned resources"

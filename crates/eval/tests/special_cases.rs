@@ -254,6 +254,12 @@ fn rcps_reach_only_the_services_that_support_them() {
     };
     let s3 = request("s3:GetObject", "arn:aws:s3:::b/k");
     assert_eq!(s3.decision, ExplicitDeny, "{s3}");
+    // CodeBuild joined the list after the five services RCPs launched with.
+    let codebuild = request(
+        "codebuild:StartBuild",
+        "arn:aws:codebuild:us-east-1:111122223333:project/p",
+    );
+    assert_eq!(codebuild.decision, ExplicitDeny, "{codebuild}");
     let ec2 = request(
         "ec2:StartInstances",
         "arn:aws:ec2:us-east-1:111122223333:instance/i-1",

@@ -9,7 +9,8 @@
 //!   linting need; [`locate()`] maps a JSON path back to a position for diagnostics.
 //! - The IAM basics every crate shares, written once: [`Partition`] (and the partition of a
 //!   region), [`Arn`] parsing and builders, [`AccountId`], [`ExternalId`], [`quota`] (the one
-//!   quota table) and [`decode_document`] (documents as IAM APIs return them).
+//!   quota table), [`rcp`] (the services RCPs govern) and [`decode_document`] (documents as
+//!   IAM APIs return them).
 //!
 //! Pure: no I/O, no printing.
 //!
@@ -35,6 +36,7 @@ pub mod model;
 pub mod parse;
 pub mod partition;
 pub mod quota;
+pub mod rcp;
 mod serialize;
 pub mod size;
 pub mod size_report;

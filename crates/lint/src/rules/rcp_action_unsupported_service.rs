@@ -41,75 +41,6 @@ static META: RuleMeta = RuleMeta {
     summary: "rcp action of a service rcps do not support, or of no named service",
 };
 
-/// The service prefixes RCPs apply to, from "List of AWS services that support RCPs"
-/// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services,
-/// as published on 2026-09-26). AWS adds services to it; one missing here is reported wrongly,
-/// so keep it in step with the page.
-pub(crate) const RCP_SERVICES: &[&str] = &[
-    "aoss",
-    "appconfig",
-    "appstream",
-    "autoscaling",
-    "autoscaling-plans",
-    "budgets",
-    "clouddirectory",
-    "cloudfront",
-    "cloudsearch",
-    "cloudtrail-data",
-    "codeartifact",
-    "codebuild",
-    "codecommit",
-    "codepipeline",
-    "cognito-identity",
-    "cognito-idp",
-    "comprehend",
-    "comprehendmedical",
-    "compute-optimizer",
-    "cost-optimization-hub",
-    "dax",
-    "dsql",
-    "dynamodb",
-    "ecr",
-    "ecr-public",
-    "events",
-    "firehose",
-    "fis",
-    "fms",
-    "gamelift",
-    "health",
-    "inspector-scan",
-    "kendra",
-    "kinesisvideo",
-    "kms",
-    "logs",
-    "memorydb",
-    "networkmonitor",
-    "notifications",
-    "opensearch",
-    "pca-connector-ad",
-    "personalize",
-    "polly",
-    "pricing",
-    "resource-groups",
-    "rolesanywhere",
-    "s3",
-    "secretsmanager",
-    "servicediscovery",
-    "signin",
-    "sqs",
-    "sts",
-    "support",
-    "swf",
-    "textract",
-    "timestream-influxdb",
-    "transcribe",
-    "transfer",
-    "translate",
-    "wafv2",
-    "workspaces",
-    "xray",
-];
-
 impl Rule for RcpActionUnsupportedService {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -158,7 +89,7 @@ fn problem(action: &str) -> Option<String> {
             "has a pattern for its service (`{service}`): an rcp must name the services it denies, each one rcps support"
         ));
     }
-    if supported(service) {
+    if warden_policy::rcp::applies_to(service) {
         return None;
     }
     Some(format!(
@@ -166,27 +97,22 @@ fn problem(action: &str) -> Option<String> {
     ))
 }
 
-/// Is `service` one of [`RCP_SERVICES`] (prefixes compare ignoring ASCII case, as IAM does)?
-fn supported(service: &str) -> bool {
-    RCP_SERVICES
-        .iter()
-        .any(|known| known.eq_ignore_ascii_case(service))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn supported_services_are_catalog_prefixes_sorted_once() {
+    fn rcp_services_are_catalog_prefixes_sorted_once() {
         let catalog = warden_catalog::Catalog::embedded();
-        let unknown: Vec<_> = RCP_SERVICES
+        let unknown: Vec<_> = warden_policy::rcp::SERVICES
             .iter()
             .filter(|service| catalog.service(service).is_none())
             .collect();
         assert!(unknown.is_empty(), "not in the catalog: {unknown:?}");
         assert!(
-            RCP_SERVICES.windows(2).all(|pair| pair[0] < pair[1]),
+            warden_policy::rcp::SERVICES
+                .windows(2)
+                .all(|pair| pair[0] < pair[1]),
             "keep the list sorted, without repeats"
         );
     }
