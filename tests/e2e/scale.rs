@@ -545,7 +545,9 @@ async fn a_member_read_is_two_round_trips_within_the_concurrency_and_naming_acco
 /// under their boundary, and the bench's definitions are those roles as they are, so the plan
 /// has no change and keeps no account's live state; seeded otherwise, every account has
 /// changes. The in-sync run holds the injected latency over moto's time and admits two
-/// requests into moto at a time, and every account is still read whole (four calls).
+/// requests into moto at a time, and every account is still read whole (four calls). The
+/// built `xtask` plans again as a fresh process: its exit status says the same, and its
+/// memory is read from outside it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bench_organization_in_sync_plans_no_change_and_keeps_no_live_state() {
     const ACCOUNTS: usize = 3;
@@ -558,6 +560,7 @@ async fn the_bench_organization_in_sync_plans_no_change_and_keeps_no_live_state(
         in_sync,
         latency_covers_emulator: in_sync,
         emulator_admission: in_sync.then_some(2),
+        plan_exe: Some(crate::cli::xtask_binary().to_path_buf()),
     };
     for in_sync in [true, false] {
         let server = warden_e2e::moto();
@@ -569,6 +572,20 @@ async fn the_bench_organization_in_sync_plans_no_change_and_keeps_no_live_state(
         assert_eq!(figures.unreadable(), 0);
         let members: Vec<_> = figures.member_calls().collect();
         assert_eq!(members.len(), ACCOUNTS);
+        let fresh = figures.fresh_plan().expect("the bench had the binary");
+        assert_eq!(
+            fresh.exit_code,
+            Some(if in_sync { 0 } else { 2 }),
+            "{figures}"
+        );
+        let (start, peak) = (fresh.start_rss_kib.unwrap(), fresh.peak_rss_kib.unwrap());
+        assert!(start > 0 && start <= peak, "{figures}");
+        // Every member account read: at least AssumeRole, GAAD and ListRoles each.
+        assert!(fresh.calls >= 3 * ACCOUNTS as u64, "{figures}");
+        assert!(fresh.plan_json_bytes > 0);
+        let one = figures.fresh_plan_of_one_account().unwrap();
+        assert_eq!(one.exit_code, fresh.exit_code, "{figures}");
+        assert!(one.calls < fresh.calls, "{figures}");
         if in_sync {
             assert_eq!(figures.changes(), 0, "{figures}");
             assert_eq!(figures.kept_live(), 0);

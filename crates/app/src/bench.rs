@@ -2,9 +2,11 @@
 //! latency-adding proxy (streamed, against the latency floor calls × latency ÷ concurrency and
 //! the emulator floor, the same run without latency, with peak memory, the CPU of the emulator
 //! and of Warden per run, and where each run's time went from the proxy's call log:
-//! `bench_timeline.rs`), and an evidence bundle for a synthetic organization. Seeding and
-//! reads go through a proxy that names each call's account to moto, which would otherwise look
-//! every call's access key up across all its accounts (a cost AWS does not have).
+//! `bench_timeline.rs`; the memory claim is that of the same plan run again as a fresh
+//! process, read from outside it: `bench_process.rs`), and an evidence bundle for a synthetic
+//! organization. Seeding and reads go through a proxy that names each call's account to moto,
+//! which would otherwise look every call's access key up across all its accounts (a cost AWS
+//! does not have).
 //!
 //! The latency model: by default the proxy answers each call L after it arrived, moto working
 //! within that time (a call takes max(L, moto's time)), as an AWS call's latency holds the
@@ -16,7 +18,7 @@
 //! the two floors are close.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use warden_aws::fixture::{self, SeedAccount, SeedSpec};
@@ -31,11 +33,14 @@ use warden_spec::Definitions;
 use warden_spec::org::{AccountStatus, Organization};
 
 use crate::err::AppError;
+#[path = "bench_process.rs"]
+mod process;
 #[path = "bench_timeline.rs"]
 mod timeline;
 use crate::evidence::{Inputs, Selection, write_bundle};
 use crate::plan::{KeepLive, PlanOptions};
 use crate::{LiveOrganization, PlanRequest};
+pub use process::FreshPlan;
 use timeline::Timeline;
 
 /// `bench plan`: the seeded organization and the proxy's latency.
@@ -61,6 +66,10 @@ pub struct PlanBench {
     pub latency_covers_emulator: bool,
     /// At most this many requests inside moto at once (`None`: no limit).
     pub emulator_admission: Option<usize>,
+    /// The Warden binary (`xtask`): after the timed runs it plans once more as a fresh
+    /// process, whose memory is the plan's own (this process's holds what seeding left).
+    /// `None`: no such run.
+    pub plan_exe: Option<PathBuf>,
 }
 
 /// `bench evidence`: the synthetic organization.
@@ -130,7 +139,9 @@ fn in_sync_role(index: usize) -> String {
 /// yet, or with `in_sync` the seeded workload roles and their boundary as they are.
 pub fn write_plan_definitions(root: &Path, bench: &PlanBench) -> Result<(), AppError> {
     std::fs::create_dir_all(root)?;
-    std::fs::write(root.join("warden.yaml"), CONFIG)?;
+    // The fresh-process plan reads its concurrency here, as `plan` does.
+    let config = format!("{CONFIG}concurrency: {}\n", bench.concurrency);
+    std::fs::write(root.join("warden.yaml"), config)?;
     let files: Vec<(String, String)> = if bench.in_sync {
         std::iter::once((
             "boundaries/workload-boundary.yaml".to_owned(),
@@ -340,6 +351,10 @@ pub struct Figures {
     moto_peak_rss_kib: Option<u64>,
     /// Streamed plans keeping only changed live state (what `plan` does), seeded once.
     runs: Vec<Run>,
+    /// `plan` once more as a fresh process, its memory read from outside, and the same with
+    /// one account selected.
+    fresh: Option<FreshPlan>,
+    fresh_one: Option<FreshPlan>,
     /// The same read after the whole inventory, keeping every account's live state (as plan
     /// did before streaming), when measured.
     batch: Option<Run>,
@@ -404,9 +419,12 @@ fn process_peak_rss_kib(pid: &str) -> Option<u64> {
 }
 
 /// Seeds `server` with N member accounts of M roles in one OU, each with the access role
-/// trusting the bench ExternalId; returns the seeded organization and how long seeding took.
+/// trusting the bench ExternalId; in sync, the roles and their boundary carry the managed
+/// marker of `ownership` (the configuration the plan reads). Returns the seeded organization
+/// and how long seeding took.
 pub(crate) async fn seed_bench_organization(
     args: &PlanBench,
+    ownership: &warden_plan::Ownership,
     server: &MotoServer,
 ) -> Result<(fixture::SeededOrg, ExternalId, Duration), AppError> {
     let external_id = ExternalId::new(BENCH_EXTERNAL_ID)?;
@@ -417,12 +435,7 @@ pub(crate) async fn seed_bench_organization(
     proxy.name_accounts_to_emulator(MOTO_DEFAULT_ACCOUNT);
     let direct = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
     // In sync: the roles carry the managed marker and the boundary its mark, as Warden writes
-    // them (the default marker of `warden.yaml`, which the bench's does not change).
-    let ownership = warden_plan::Ownership {
-        marker_key: "warden:managed".into(),
-        marker_value: "true".into(),
-        access_role_name: "WardenAccess".into(),
-    };
+    // them.
     let accounts = (0..args.accounts)
         .map(|index| {
             let mut account = SeedAccount::new(format!("bench-{index:03}"), "Workloads");
@@ -460,13 +473,15 @@ pub async fn plan_bench(
     repo: &Path,
 ) -> Result<Figures, AppError> {
     let load_before = load_average();
-    let (seeded, external_id, seed_time) = seed_bench_organization(args, server).await?;
+    let definitions = load(repo)?;
+    let ownership = from_spec::ownership(&definitions.config);
+    let (seeded, external_id, seed_time) =
+        seed_bench_organization(args, &ownership, server).await?;
 
     let latency = Duration::from_millis(args.latency_ms);
     let proxy = FaultProxy::start(server.addr(), FaultConfig::default())?;
     proxy.name_accounts_to_emulator(MOTO_DEFAULT_ACCOUNT);
     let aws = Aws::connect(AwsOptions::emulator(proxy.endpoint_url())).await?;
-    let definitions = load(repo)?;
     let access = AccessRole {
         role_name: "WardenAccess".into(),
         external_id,
@@ -569,6 +584,22 @@ pub async fn plan_bench(
     let (Some(outcome), Some(stats)) = (first, stats) else {
         return Err(AppError::Source("the bench made no run".into()));
     };
+    // The memory claim: the same plan in a process of its own, at the same latency; then with
+    // one account selected (the same inventory), so the difference is what the other
+    // accounts cost.
+    let external = (
+        definitions.config.external_id_env.as_str(),
+        BENCH_EXTERNAL_ID,
+    );
+    let (fresh, fresh_one) = match &args.plan_exe {
+        Some(exe) => {
+            let whole = process::plan_in_fresh_process(exe, repo, external, None, &proxy).await?;
+            let first = seeded.accounts.first().map(|account| account.id.as_str());
+            let one = process::plan_in_fresh_process(exe, repo, external, first, &proxy).await?;
+            (Some(whole), Some(one))
+        }
+        None => (None, None),
+    };
     let (batch, plan_cpu) = if args.accounts <= REPEATED_UP_TO {
         let batch = PlanOptions {
             keep_live: KeepLive::All,
@@ -576,7 +607,6 @@ pub async fn plan_bench(
         };
         let (run, whole) = timed(&live, batch, latency).await?;
         // The planning step alone (CPU, all cores), on the state just read.
-        let ownership = from_spec::ownership(&definitions.config);
         let pairs: Vec<_> = whole
             .live
             .iter()
@@ -644,6 +674,8 @@ pub async fn plan_bench(
         emulator_admission: args.emulator_admission,
         moto_peak_rss_kib: process_peak_rss_kib(&moto_pid),
         runs,
+        fresh,
+        fresh_one,
         batch,
         plan_cpu,
         member_calls,
@@ -685,11 +717,81 @@ impl Figures {
         self.kept_live
     }
 
+    /// The plan run as a fresh process, when the bench had the binary.
+    pub fn fresh_plan(&self) -> Option<&FreshPlan> {
+        self.fresh.as_ref()
+    }
+
+    /// The same with only the first member account selected.
+    pub fn fresh_plan_of_one_account(&self) -> Option<&FreshPlan> {
+        self.fresh_one.as_ref()
+    }
+
     /// Calls of each member account in the first run, by action.
     pub fn member_calls(&self) -> impl Iterator<Item = (&str, &[(String, u64)])> {
         self.member_calls
             .iter()
             .map(|(id, _, actions)| (id.as_str(), actions.as_slice()))
+    }
+}
+
+impl Figures {
+    fn write_fresh(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+        fresh: &FreshPlan,
+        one: Option<&FreshPlan>,
+        judged: f64,
+    ) -> std::fmt::Result {
+        let outcome = |fresh: &FreshPlan| match fresh.exit_code {
+            Some(0) => "exit 0, no change".to_owned(),
+            Some(2) => "exit 2, changes".to_owned(),
+            Some(code) => format!("exit {code}, failed"),
+            None => "killed by a signal".to_owned(),
+        };
+        writeln!(
+            f,
+            "  plan as a fresh process (`plan --format json`, this binary, the same proxy and latency): {:.2?} ({:.2} × judged floor, process start and definitions included), {}, {} calls, CPU {}",
+            fresh.wall,
+            fresh.wall.as_secs_f64() / judged.max(f64::EPSILON),
+            outcome(fresh),
+            fresh.calls,
+            seconds(fresh.cpu),
+        )?;
+        writeln!(
+            f,
+            "    its memory, read from outside (/proc/PID/status every {} ms, {} samples): {} at its first call, peak {} (VmHWM), {} after its first call; the plan as JSON {:.2} MiB",
+            process::SAMPLE_EVERY.as_millis(),
+            fresh.samples,
+            mib(fresh.start_rss_kib),
+            mib(fresh.peak_rss_kib),
+            mib(fresh.growth_kib()),
+            fresh.plan_json_bytes as f64 / 1_048_576.0,
+        )?;
+        if let Some(one) = one {
+            let per_account = fresh.peak_rss_kib.zip(one.peak_rss_kib).map_or_else(
+                || "unavailable".to_owned(),
+                |(all, one)| {
+                    format!(
+                        "{:.2} KiB",
+                        (all as f64 - one as f64) / self.accounts.saturating_sub(1).max(1) as f64
+                    )
+                },
+            );
+            writeln!(
+                f,
+                "    the same with one account selected (the whole inventory still listed): {:.2?}, {}, peak {}; per further account (peak − this peak) ÷ (accounts − 1): {per_account}",
+                one.wall,
+                outcome(one),
+                mib(one.peak_rss_kib),
+            )?;
+        }
+        for failed in [Some(fresh), one].into_iter().flatten() {
+            if let Some(error) = &failed.error {
+                writeln!(f, "    its stderr (end):\n{error}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -877,6 +979,9 @@ impl std::fmt::Display for Figures {
                         .as_secs_f64()
                 )?;
             }
+        }
+        if let Some(fresh) = &self.fresh {
+            self.write_fresh(f, fresh, self.fresh_one.as_ref(), judged)?;
         }
         if let Some(batch) = &self.batch {
             writeln!(

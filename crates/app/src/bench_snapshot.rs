@@ -44,7 +44,14 @@ pub async fn snapshot_bench(
     server: &MotoServer,
     work: &Path,
 ) -> Result<String, AppError> {
-    let (seeded, external_id, seed_time) = seed_bench_organization(args, server).await?;
+    // The repository import writes into; its configuration names the marker seeding uses.
+    let repo = work.join("repo");
+    std::fs::create_dir_all(&repo)?;
+    std::fs::write(repo.join("warden.yaml"), CONFIG)?;
+    let definitions = load(&repo)?;
+    let ownership = warden_plan::from_spec::ownership(&definitions.config);
+    let (seeded, external_id, seed_time) =
+        seed_bench_organization(args, &ownership, server).await?;
     let latency = Duration::from_millis(args.latency_ms);
     let proxy = FaultProxy::start(
         server.addr(),
@@ -108,10 +115,6 @@ pub async fn snapshot_bench(
         })
         .unwrap_or_default();
 
-    let repo = work.join("repo");
-    std::fs::create_dir_all(&repo)?;
-    std::fs::write(repo.join("warden.yaml"), CONFIG)?;
-    let definitions = load(&repo)?;
     let offline = crate::snapshot::SnapshotOrganization::open(&out)?;
     reset_peak_rss();
     // On a thread of its own with a deadline: the lint pass import makes (WL790's escalation

@@ -3,7 +3,7 @@
 //! `bench plan` seeds moto with N member accounts of M workload roles each, puts the fault
 //! proxy in front of it answering each call L ms after it (AWS latency), and measures the whole
 //! read + plan: wall time, API calls per member account (counted by the proxy), CPU time of
-//! the planning step alone, and peak memory.
+//! the planning step alone, and the peak memory of the plan run again as a fresh process.
 
 use std::process::ExitCode;
 
@@ -115,6 +115,7 @@ fn bench_of(args: &PlanBench) -> Bench {
         in_sync: args.in_sync,
         latency_covers_emulator: !args.latency_before_emulator,
         emulator_admission: args.emulator_admission,
+        plan_exe: std::env::current_exe().ok(),
     }
 }
 
