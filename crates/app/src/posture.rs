@@ -31,6 +31,17 @@ pub struct PostureRequest<'a> {
     pub definitions: Option<&'a Definitions>,
 }
 
+impl PostureRequest<'_> {
+    /// The lint options every posture lint runs with.
+    fn options(&self) -> LintOptions<'_> {
+        LintOptions {
+            catalog: self.catalog,
+            config: &self.config,
+            today: self.today,
+        }
+    }
+}
+
 /// Findings over every account read, and the accounts that were not.
 #[derive(Debug, Clone, Default)]
 pub struct PostureLint {
@@ -112,12 +123,7 @@ pub fn lint_snapshot_account(
 /// rules of every policy document), findings at `file`. They apply across accounts, so
 /// `--account` does not narrow them.
 pub fn lint_rcps(rcps: &[LiveScp], file: &str, request: &PostureRequest<'_>) -> Vec<Finding> {
-    let options = LintOptions {
-        catalog: request.catalog,
-        config: &request.config,
-        today: request.today,
-    };
-    warden_lint::live_input::lint_rcps(rcps, file, &options)
+    warden_lint::live_input::lint_rcps(rcps, file, &request.options())
 }
 
 /// The id of the account `wanted` names in `organization`, by id or by name (the management
@@ -221,12 +227,7 @@ pub(crate) fn lint_one(
         posture: request.posture.clone(),
         exceptions: exceptions(request.definitions),
     };
-    let options = LintOptions {
-        catalog: request.catalog,
-        config: &request.config,
-        today: request.today,
-    };
-    warden_lint::live_input::lint_live(&input, &options)
+    warden_lint::live_input::lint_live(&input, &request.options())
 }
 
 /// The posture rules proper (users, keys, root, password policy, unused roles, trust from
