@@ -40,15 +40,11 @@ impl Rule for QuotaRcpSize {
 
     fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
         let limit = cx.env.config.quotas.rcp_chars;
-        let size = cx.policy.size.minified;
-        if cx.policy.kind == PolicyKind::ResourceControl && size > limit {
-            out.push(cx.document_finding(
-                &META,
-                format!(
-                    "rcp `{}` has {size} characters minified; the quota is {limit}",
-                    cx.policy.name
-                ),
-            ));
-        }
+        out.extend(super::quota_scp_size::over_organizations_quota(
+            cx,
+            &META,
+            PolicyKind::ResourceControl,
+            limit,
+        ));
     }
 }

@@ -36,15 +36,32 @@ impl Rule for QuotaScpSize {
 
     fn check_document(&self, cx: &DocumentCx<'_>, out: &mut Vec<Finding>) {
         let limit = cx.env.config.quotas.scp_chars;
-        let size = cx.policy.size.minified;
-        if cx.policy.kind == PolicyKind::ServiceControl && size > limit {
-            out.push(cx.document_finding(
-                &META,
-                format!(
-                    "scp `{}` has {size} characters minified; the quota is {limit}",
-                    cx.policy.name
-                ),
-            ));
-        }
+        out.extend(over_organizations_quota(
+            cx,
+            &META,
+            PolicyKind::ServiceControl,
+            limit,
+        ));
     }
+}
+
+/// An organization policy of `kind` longer than `limit` characters minified (SCPs and RCPs
+/// are counted alike), as a finding of `meta`.
+pub(super) fn over_organizations_quota(
+    cx: &DocumentCx<'_>,
+    meta: &RuleMeta,
+    kind: PolicyKind,
+    limit: usize,
+) -> Option<Finding> {
+    let size = cx.policy.size.minified;
+    (cx.policy.kind == kind && size > limit).then(|| {
+        cx.document_finding(
+            meta,
+            format!(
+                "{} `{}` has {size} characters minified; the quota is {limit}",
+                kind.as_str(),
+                cx.policy.name
+            ),
+        )
+    })
 }
