@@ -138,23 +138,20 @@ impl LintRequest {
         scope: &mut Vec<String>,
     ) -> Result<Vec<Finding>, AppError> {
         let config = LintConfig::default();
-        // The embedded catalog is indexed (its first use) while the directory is listed.
-        let (catalog, files) = std::thread::scope(|scope| {
-            let catalog = scope.spawn(Catalog::embedded);
-            let files = json_files(dir);
-            (catalog.join(), files)
-        });
-        let catalog = catalog.map_err(|_| {
-            AppError::Io(std::io::Error::other(
-                "a thread indexing the catalog panicked",
-            ))
-        })?;
+        // The embedded catalog is indexed and then every service decoded (a directory of
+        // policies touches most of them) on a thread of its own, started before the directory
+        // is listed: while one core lists, the other works on the catalog instead of idling,
+        // and no parse worker waits on it. Rules that reach a service first decode it
+        // themselves.
+        std::thread::spawn(|| std::hint::black_box(Catalog::embedded().services().count()));
+        let files = json_files(dir);
+        let catalog = Catalog::embedded();
         let options = LintOptions {
             catalog,
             config: &config,
             today: self.today,
         };
-        let read = self.read_files(&files?, &options)?;
+        let read = self.read_files(&files?, &options, Decode::Started)?;
         let mut findings = read.findings;
         append(&mut findings, warden_lint::lint(&read.subject, &options));
         scope.push(format!(
@@ -178,7 +175,7 @@ impl LintRequest {
         dir: &Path,
         options: &LintOptions<'_>,
     ) -> Result<DirectoryRead, AppError> {
-        self.read_files(&json_files(dir)?, options)
+        self.read_files(&json_files(dir)?, options, Decode::Here)
     }
 
     /// [`LintRequest::read_directory`] of files already listed.
@@ -186,9 +183,10 @@ impl LintRequest {
         &self,
         files: &[PathBuf],
         options: &LintOptions<'_>,
+        decode: Decode,
     ) -> Result<DirectoryRead, AppError> {
         let mut read = DirectoryRead::default();
-        for parsed in self.parse_files(files, options.catalog)? {
+        for parsed in self.parse_files(files, options.catalog, decode)? {
             match parsed {
                 Parsed::Policy(policy) => {
                     read.subject.policies.push(*policy);
@@ -207,19 +205,20 @@ impl LintRequest {
         Ok(read)
     }
 
-    /// Reads and parses `files` on every core, in their order, while one thread first reads the
-    /// catalog's services (a directory of policies touches most of them; read lazily they
-    /// would be read by the rules, on the critical path). Threads take the files a few at a
-    /// time from a shared counter, so the one that read the catalog joins in after it and no
-    /// thread waits on a slower share. The first error in file order is returned.
-    fn parse_files(&self, files: &[PathBuf], catalog: &Catalog) -> Result<Vec<Parsed>, AppError> {
+    /// Reads and parses `files` on every core, in their order, with the catalog's services
+    /// decoded beside them (`decode`). Threads take the files a few at a time from a shared
+    /// counter, so no thread waits on a slower share. The first error in file order is
+    /// returned.
+    fn parse_files(
+        &self,
+        files: &[PathBuf],
+        catalog: &Catalog,
+        decode: Decode,
+    ) -> Result<Vec<Parsed>, AppError> {
         const BATCH: usize = 8;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = |catalog_first: bool| {
-            if catalog_first {
-                std::hint::black_box(catalog.services().count());
-            }
+        let work = || {
             let mut done = Vec::new();
             // One buffer per thread for the files' text: the documents keep none of it, and a
             // fresh buffer per file cost an allocation and new pages for every file.
@@ -239,9 +238,10 @@ impl LintRequest {
             done
         };
         let mut done = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|worker| scope.spawn(move || work(worker == 0)))
-                .collect();
+            if decode == Decode::Here {
+                scope.spawn(|| std::hint::black_box(catalog.services().count()));
+            }
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
             let mut done = Vec::with_capacity(files.len());
             for worker in workers {
                 done.extend(worker.join().map_err(|_| {
@@ -266,8 +266,10 @@ impl LintRequest {
     fn parse_file(&self, path: &Path, text: &mut String) -> Result<Parsed, AppError> {
         use std::io::Read as _;
         text.clear();
+        // Through `take`: `File`'s own `read_to_string` first asks for the file's size and
+        // position (a `statx` and an `lseek` per file); into the reused buffer two reads do.
         fs::File::open(path)
-            .and_then(|mut file| file.read_to_string(text))
+            .and_then(|file| file.take(u64::MAX).read_to_string(text))
             .map_err(|err| AppError::Read {
                 path: path.display().to_string(),
                 message: err.to_string(),
@@ -374,6 +376,15 @@ pub struct DirectoryRead {
     pub findings: Vec<Finding>,
     /// Policy files, parsed or not (exports are not counted).
     pub files: usize,
+}
+
+/// Where the catalog's services are decoded while a directory's files are parsed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decode {
+    /// On a thread of its own beside the parse workers.
+    Here,
+    /// Already under way (see `lint_directory`).
+    Started,
 }
 
 /// One file of a directory, read and parsed.

@@ -283,34 +283,34 @@ impl Facts<'_> {
             .flat_map(crate::rules::action_values)
             .map(String::as_str)
             .collect();
-        let shards: Vec<Vec<(u64, u32)>> = texts
+        let hashes: Vec<u64> = texts
             .par_iter()
-            .enumerate()
             .with_min_len(4096)
-            .fold(
-                || vec![Vec::new(); SHARDS],
-                |mut shards: Vec<Vec<(u64, u32)>>, (at, text)| {
-                    let hash = hasher.hash_one(text);
-                    let shard = (hash >> 58) as usize % SHARDS;
-                    if let (Some(shard), Ok(at)) = (shards.get_mut(shard), u32::try_from(at)) {
-                        shard.push((hash, at));
-                    }
-                    shards
-                },
-            )
-            .reduce(
-                || vec![Vec::new(); SHARDS],
-                |mut into, from| {
-                    for (into, from) in into.iter_mut().zip(from) {
-                        if into.is_empty() {
-                            *into = from;
-                        } else {
-                            into.extend(from);
-                        }
-                    }
-                    into
-                },
-            );
+            .map(|text| hasher.hash_one(text))
+            .collect();
+        // The occurrences grouped by shard in one list (a counting sort: per shard, its
+        // occurrences in order), each shard a range of it.
+        let shard_of = |hash: u64| (hash >> 58) as usize % SHARDS;
+        let mut bounds = [0usize; SHARDS + 1];
+        for hash in &hashes {
+            bounds[shard_of(*hash) + 1] += 1;
+        }
+        for shard in 1..=SHARDS {
+            bounds[shard] += bounds[shard - 1];
+        }
+        let mut next = bounds;
+        let mut grouped = vec![(0u64, 0u32); hashes.len()];
+        for (at, hash) in hashes.iter().enumerate() {
+            let slot = &mut next[shard_of(*hash)];
+            if let (Some(into), Ok(at)) = (grouped.get_mut(*slot), u32::try_from(at)) {
+                *into = (*hash, at);
+            }
+            *slot += 1;
+        }
+        let shards: Vec<&[(u64, u32)]> = bounds
+            .windows(2)
+            .map(|range| grouped.get(range[0]..range[1]).unwrap_or_default())
+            .collect();
         // Per shard: its distinct patterns resolved, and each occurrence's local index.
         let resolved: Vec<Shard> = shards
             .par_iter()
@@ -323,7 +323,7 @@ impl Facts<'_> {
                 let mut resolutions = Vec::new();
                 let mut local = Vec::with_capacity(shard.len());
                 let mut scratch = Vec::new();
-                for (hash, at) in shard {
+                for (hash, at) in shard.iter() {
                     let text = texts.get(*at as usize).copied().unwrap_or_default();
                     let key = Key { hash: *hash, text };
                     let index = *distinct.entry(key).or_insert_with(|| {

@@ -143,7 +143,9 @@ pub struct PolicySubject {
     pub managed: bool,
     /// The JSON text the document was parsed from, kept so that a finding on one value (a
     /// `Resource` entry) can point at it; the model keeps spans only down to statements and
-    /// condition keys. `None` for documents read from another form.
+    /// condition keys. Kept only where a rule may point at a value (see
+    /// [`values_may_be_pointed_at`]): a copy of every file's text was most of a directory
+    /// lint's memory. `None` for documents read from another form.
     pub source: Option<std::sync::Arc<str>>,
 }
 
@@ -160,6 +162,7 @@ impl PolicySubject {
             .map_err(|errors| LintError::policy(&file, &errors))?;
         let kind = kind.unwrap_or_else(|| PolicyKind::infer(&document));
         let size = DocumentSize::of(&document);
+        let source = values_may_be_pointed_at(kind, text).then(|| text.into());
         Ok(PolicySubject {
             name: name.into(),
             kind,
@@ -168,7 +171,7 @@ impl PolicySubject {
             statement_locations: Vec::new(),
             size,
             managed: true,
-            source: Some(text.into()),
+            source,
         })
     }
 
@@ -208,6 +211,15 @@ impl PolicySubject {
             _ => self.location.clone(),
         }
     }
+}
+
+/// Whether a rule may place a finding on one value of a document of `kind` written as `text`
+/// (through [`crate::rule::DocumentCx::value_finding`]): the resource control policy rules
+/// (WL707, WL709, WL710) point at principals and actions of an RCP, WL108 at `Resource` values
+/// holding a malformed policy variable, which needs `${` in the text or a `\u` escape that
+/// may spell it. Elsewhere a value finding would fall back to its statement's position.
+pub fn values_may_be_pointed_at(kind: PolicyKind, text: &str) -> bool {
+    kind == PolicyKind::ResourceControl || text.contains("${") || text.contains("\\u")
 }
 
 /// A managed policy attached to a role: its ARN, and its document when known.
@@ -400,5 +412,40 @@ mod tests {
             minified.chars().filter(|c| !c.is_whitespace()).count()
         );
         assert!(size.minified > size.non_whitespace, "{size:?}");
+    }
+
+    /// The text is kept where a rule may point at a value, and only there; a malformed
+    /// variable is found at its value whether `$` is written plainly or as an escape.
+    #[test]
+    fn value_findings_keep_their_position_without_every_text_kept() {
+        let options = crate::LintOptions {
+            catalog: warden_catalog::Catalog::embedded(),
+            config: &crate::LintConfig::default(),
+            today: time::macros::date!(2026 - 01 - 01),
+        };
+        // Written in pieces for tidy's ARN check.
+        let home = ["arn:aws:s3:", "::home/"].concat();
+        for dollar in ["$", "\\u0024"] {
+            let text = format!(
+                "{{\"Version\": \"2012-10-17\", \"Statement\": [\n  {{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\",\n   \"Resource\": [\"{home}a\",\n     \"{home}{dollar}{{aws:username\"]}}]}}"
+            );
+            let policy = PolicySubject::from_json_text("p", None, "p.json", &text).unwrap();
+            assert!(policy.source.is_some(), "{text}");
+            let findings = crate::lint_policy_text("p.json", &text, None, &options).unwrap();
+            let at: Vec<(u32, u32)> = findings
+                .iter()
+                .filter(|finding| finding.rule == "WL108")
+                .map(|finding| (finding.line, finding.column))
+                .collect();
+            // The statement starts on line 2; the second `Resource` value on line 4.
+            assert_eq!(at, [(4, 6)], "{text}\n{findings:#?}");
+        }
+        let plain = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}"#;
+        let policy = PolicySubject::from_json_text("p", None, "p.json", plain).unwrap();
+        assert!(policy.source.is_none(), "nothing to point at");
+        let rcp =
+            PolicySubject::from_json_text("p", Some(PolicyKind::ResourceControl), "p.json", plain)
+                .unwrap();
+        assert!(rcp.source.is_some(), "the RCP rules point at values");
     }
 }
