@@ -13,7 +13,7 @@ use crate::condition::key_matches;
 use crate::err::{CatalogError, LookupError};
 use crate::model::{
     Action, ConditionKeyType, Counts, GlobalConditionKey, GlobalConditionKeys, Manifest,
-    ResourceType, Service, SourceInfo, cmp_ignore_ascii_case,
+    ResourceType, Service, SourceInfo, Text, cmp_ignore_ascii_case,
 };
 use crate::resource::{Reading, could_match};
 
@@ -431,7 +431,7 @@ impl Catalog {
             .position(action_part)
             .and_then(|position| service.actions.get(position))
             .ok_or_else(|| LookupError::UnknownAction {
-                service: service.prefix.clone(),
+                service: service.prefix.to_string(),
                 action: action_part.to_string(),
                 input: name.to_string(),
             })
@@ -669,7 +669,7 @@ impl Catalog {
     /// `aws:ResourceTag/…` is false for an action whose resources carry no tags (a condition on
     /// it would never see the key).
     pub fn condition_key_listed(&self, action: &Action, key: &str) -> bool {
-        let fits = |keys: &[String]| keys.iter().any(|candidate| key_matches(candidate, key));
+        let fits = |keys: &[Text]| keys.iter().any(|candidate| key_matches(candidate, key));
         if fits(&action.condition_keys) {
             return true;
         }

@@ -1,7 +1,8 @@
 //! The compact form of `services.jsonl` that `build.rs` prepares: the embedded catalog decodes a
-//! service from it by copying strings, with no JSON to scan (parsing every service's JSON line
-//! was the largest fixed cost of a lint run) and no UTF-8 to check (the strings come from one
-//! table embedded with `include_str!`, checked when the crate compiles).
+//! service from it with every string borrowed from the embedded table (no copy), with no JSON
+//! to scan (parsing every service's JSON line was the largest fixed cost of a lint run) and no
+//! UTF-8 to check (the strings come from one table embedded with `include_str!`, checked when
+//! the crate compiles).
 //!
 //! Layout, integers little-endian `u32`: `strings.txt` holds every distinct string once, end
 //! to end; `services.bin` is one record per line of `services.jsonl`,
@@ -17,6 +18,7 @@ use std::ops::Range;
 
 use crate::model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, ResourceType, Service,
+    Text,
 };
 
 /// The compact form of the embedded `services.jsonl`, prepared by `build.rs`.
@@ -52,7 +54,7 @@ pub(crate) fn decode(record: &[u8]) -> Option<Service> {
     let name = reader.string()?;
     let actions = reader.list(|reader| {
         Some(Action {
-            service: String::new(),
+            service: Text::default(),
             name: reader.string()?,
             description: reader.str()?.into(),
             access_level: AccessLevel::parse(reader.str()?)?,
@@ -128,11 +130,11 @@ impl<'d> Reader<'d> {
         self.strings.get(offset..offset.checked_add(len)?)
     }
 
-    fn string(&mut self) -> Option<String> {
-        self.str().map(str::to_string)
+    fn string(&mut self) -> Option<Text> {
+        self.str().map(Text::borrowed)
     }
 
-    fn strings(&mut self) -> Option<Vec<String>> {
+    fn strings(&mut self) -> Option<Vec<Text>> {
         self.list(Reader::string)
     }
 
@@ -196,6 +198,23 @@ mod tests {
             "descriptions are borrowed from the embedded strings"
         );
         assert!(!action.description.is_empty());
+        let service = catalog.service("s3").unwrap();
+        let names = [
+            &action.name,
+            &action.service,
+            &service.prefix,
+            &service.name,
+        ]
+        .into_iter()
+        .chain(action.resource_types.iter().map(|row| &row.name))
+        .chain(action.condition_keys.iter())
+        .chain(service.resource_types.iter().flat_map(|r| &r.arn_patterns));
+        for name in names {
+            assert!(
+                name.is_borrowed(),
+                "`{name}` is a copy of the embedded text"
+            );
+        }
         // Other lines (here one service of the embedded data) never use the embedded records.
         let line = EMBEDDED.services.lines().next().unwrap().to_string();
         let one = crate::DataFiles {

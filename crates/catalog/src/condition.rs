@@ -204,10 +204,15 @@ mod tests {
             .global_condition_keys()
             .keys
             .iter()
-            .map(|key| key.name.clone())
+            .map(|key| key.name.to_string())
             .collect();
         for service in catalog.services() {
-            names.extend(service.condition_keys.iter().map(|key| key.name.clone()));
+            names.extend(
+                service
+                    .condition_keys
+                    .iter()
+                    .map(|key| key.name.to_string()),
+            );
         }
         let templates: Vec<&String> = names
             .iter()

@@ -16,8 +16,13 @@ use crate::catalog::{CONDITION_KEY_PREFIXES_FILE, MANIFEST_FILE, SERVICES_FILE};
 use crate::err::ConvertError;
 use crate::model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, Counts, Manifest,
-    ResourceType, Service, SourceInfo, cmp_ignore_ascii_case, sort_actions,
+    ResourceType, Service, SourceInfo, Text, cmp_ignore_ascii_case, sort_actions,
 };
+
+/// Strings of the AWS data as catalog text.
+fn texts(strings: Vec<String>) -> Vec<Text> {
+    strings.into_iter().map(Text::from).collect()
+}
 
 /// Bump when the line format of `services.jsonl` changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -280,9 +285,9 @@ fn convert_service(
     let mut resource_types: Vec<ResourceType> = source_resources
         .into_values()
         .map(|resource| ResourceType {
-            name: resource.key,
-            arn_patterns: vec![resource.arn],
-            condition_keys: resource.condition_keys,
+            name: resource.key.into(),
+            arn_patterns: vec![resource.arn.into()],
+            condition_keys: texts(resource.condition_keys),
         })
         .collect();
     resource_types
@@ -297,7 +302,7 @@ fn convert_service(
             }
         })?;
         condition_keys.push(ConditionKey {
-            name: key.key,
+            name: key.key.into(),
             value_type,
         });
     }
@@ -318,28 +323,28 @@ fn convert_service(
             }
         }
         actions.push(Action {
-            service: prefix.to_string(),
+            service: prefix.into(),
             access_level: AccessLevel::resolve(&source.access_level)?,
-            name: source.name,
+            name: source.name.into(),
             description: source.description.into(),
             resource_types: source
                 .resource_types
                 .into_iter()
                 .map(|row| ActionResourceType {
-                    name: row.name,
+                    name: row.name.into(),
                     required: row.required,
-                    condition_keys: row.condition_keys,
-                    dependent_actions: row.dependent_actions,
+                    condition_keys: texts(row.condition_keys),
+                    dependent_actions: texts(row.dependent_actions),
                 })
                 .collect(),
-            condition_keys: source.condition_keys,
-            dependent_actions: source.dependent_actions,
+            condition_keys: texts(source.condition_keys),
+            dependent_actions: texts(source.dependent_actions),
         });
     }
     sort_actions(&mut actions);
     Ok(Service {
-        prefix: prefix.to_string(),
-        name,
+        prefix: prefix.into(),
+        name: name.into(),
         actions,
         resource_types,
         condition_keys,
@@ -416,7 +421,7 @@ fn merge_dependent_actions(
                         .map(|ours| &mut ours.dependent_actions)
                 };
                 match target {
-                    Some(list) if list.is_empty() => *list = row.dependent_actions,
+                    Some(list) if list.is_empty() => *list = texts(row.dependent_actions),
                     Some(_) => {}
                     None => skipped.push(format!(
                         "{}:{} ({row_name})",
@@ -451,7 +456,7 @@ fn foreign_prefixes(services: &[Service]) -> BTreeMap<String, BTreeSet<String>> 
             if !is_service && !prefix.eq_ignore_ascii_case("aws") {
                 map.entry(prefix.to_string())
                     .or_default()
-                    .insert(service.prefix.clone());
+                    .insert(service.prefix.to_string());
             }
         }
     }

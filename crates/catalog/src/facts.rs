@@ -279,7 +279,7 @@ fn arns_pick_the_right_resource_type() {
         catalog()
             .resource_types_for_arn(action, arn)
             .iter()
-            .map(|resource| resource.name.clone())
+            .map(|resource| resource.name.to_string())
             .collect()
     };
     assert_eq!(types(get_object, "arn:aws:s3:::bucket/key"), ["object"]);
@@ -541,7 +541,7 @@ fn expansion_by_head_run_equals_matching_every_action_and_ids_order_by_name() {
         .iter()
         .map(|id| {
             let action = catalog.action_by_id(*id).unwrap();
-            (action.service.clone(), action.name.clone())
+            (action.service.to_string(), action.name.to_string())
         })
         .collect();
     assert!(names.windows(2).all(|pair| pair[0] < pair[1]));

@@ -71,6 +71,6 @@ pub use err::{CatalogError, ConvertError, LookupError};
 pub use model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, Counts,
     GlobalConditionKey, GlobalConditionKeys, Manifest, OidcProviderKeys, ResourceType, Service,
-    SourceInfo,
+    SourceInfo, Text,
 };
 pub use verify::VerifyError;

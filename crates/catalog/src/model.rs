@@ -197,11 +197,138 @@ impl fmt::Display for ConditionKeyType {
     }
 }
 
+/// A name or list entry of the catalog: borrowed from the embedded string table when decoded
+/// from it (no copy and no allocation: decoding every service used to copy some 200,000
+/// strings, a fixed cost of every lint run), owned when parsed from JSON. Reads as a `str`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Text(Cow<'static, str>);
+
+impl Text {
+    /// Text of the embedded data, not copied.
+    pub const fn borrowed(text: &'static str) -> Text {
+        Text(Cow::Borrowed(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Not a copy: it points into the embedded data.
+    #[cfg(test)]
+    pub(crate) fn is_borrowed(&self) -> bool {
+        matches!(self.0, Cow::Borrowed(_))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(Cow::Owned(text))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text(Cow::Owned(text.to_string()))
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.0.into_owned()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+        String::deserialize(deserializer).map(Text::from)
+    }
+}
+
 /// A condition key with its value type. Names may be templates such as
 /// `aws:ResourceTag/${TagKey}` or `s3:ExistingObjectTag/<key>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConditionKey {
-    pub name: String,
+    pub name: Text,
     #[serde(rename = "type")]
     pub value_type: ConditionKeyType,
 }
@@ -209,27 +336,27 @@ pub struct ConditionKey {
 /// A resource type a service defines, e.g. S3 `object`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceType {
-    pub name: String,
+    pub name: Text,
     /// ARN formats, e.g. `arn:${Partition}:s3:::${BucketName}/${ObjectName}`.
-    pub arn_patterns: Vec<String>,
+    pub arn_patterns: Vec<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub condition_keys: Vec<String>,
+    pub condition_keys: Vec<Text>,
 }
 
 /// One resource type an action accepts (a row of the action's table in the reference).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionResourceType {
     /// Name of a [`ResourceType`] of the same service.
-    pub name: String,
+    pub name: Text,
     /// Marked with `*` in the reference: the request always names a resource of this type.
     #[serde(default, skip_serializing_if = "is_false")]
     pub required: bool,
     /// Condition keys that apply when the request names this resource type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub condition_keys: Vec<String>,
+    pub condition_keys: Vec<Text>,
     /// Other actions the caller also needs when naming this resource type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dependent_actions: Vec<String>,
+    pub dependent_actions: Vec<Text>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -249,9 +376,9 @@ fn is_empty_text(text: &Cow<'static, str>) -> bool {
 pub struct Action {
     /// Prefix of the service the action belongs to (`s3`). Not stored per action on disk.
     #[serde(skip_serializing, default)]
-    pub service: String,
+    pub service: Text,
     /// Canonical case, e.g. `GetObject`.
-    pub name: String,
+    pub name: Text,
     /// Borrowed from the embedded data when read from it (descriptions are most of the
     /// catalog's bytes and rules never read them), owned when parsed from JSON.
     #[serde(default, skip_serializing_if = "is_empty_text")]
@@ -262,9 +389,9 @@ pub struct Action {
     pub resource_types: Vec<ActionResourceType>,
     /// Condition keys of the row without a resource type (they apply to every request).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub condition_keys: Vec<String>,
+    pub condition_keys: Vec<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dependent_actions: Vec<String>,
+    pub dependent_actions: Vec<Text>,
 }
 
 impl Action {
@@ -307,9 +434,9 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     /// Action prefix, e.g. `s3` (lowercase).
-    pub prefix: String,
+    pub prefix: Text,
     /// Display name, e.g. `Amazon S3`.
-    pub name: String,
+    pub name: Text,
     /// Sorted by lowercase name, so lookups can binary-search.
     #[serde(default)]
     pub actions: Vec<Action>,

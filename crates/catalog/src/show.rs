@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::catalog::Catalog;
-use crate::model::Action;
+use crate::model::{Action, Text};
 
 /// `show --format json`: the action with its service, resource types' ARN formats and the types
 /// of its condition keys.
@@ -73,9 +73,9 @@ pub fn action_text(catalog: &Catalog, action: &Action) -> String {
                 .map(|resource| resource.arn_patterns.join(" | "))
                 .unwrap_or_default();
             let _ = writeln!(out, "  {label:<width$}  {arns}");
-            let mut keys: Vec<&str> = row.condition_keys.iter().map(String::as_str).collect();
+            let mut keys: Vec<&str> = row.condition_keys.iter().map(Text::as_str).collect();
             if let Some(resource) = defined {
-                keys.extend(resource.condition_keys.iter().map(String::as_str));
+                keys.extend(resource.condition_keys.iter().map(Text::as_str));
             }
             if !keys.is_empty() {
                 let _ = writeln!(out, "  {:<width$}  keys: {}", "", keys.join(", "));

@@ -196,7 +196,7 @@ pub fn statements_from_activity(
             continue;
         };
         if !action.supports_resource_level_permissions() {
-            star.entry(action.service.clone())
+            star.entry(action.service.to_string())
                 .or_default()
                 .push(action.full_name());
             continue;
@@ -209,7 +209,7 @@ pub fn statements_from_activity(
         if resources.is_empty() && !action.resource_types.iter().any(|row| row.required) {
             // Its resource types are optional and the calls named none: AWS authorized them
             // against `*`, so a resource ARN would deny them.
-            star.entry(action.service.clone())
+            star.entry(action.service.to_string())
                 .or_default()
                 .push(action.full_name());
             continue;
@@ -224,7 +224,7 @@ pub fn statements_from_activity(
         }
         let resources = generalize_object_keys(resources, name, &mut warnings);
         groups
-            .entry((action.service.clone(), resources))
+            .entry((action.service.to_string(), resources))
             .or_default()
             .push(action.full_name());
     }
@@ -289,7 +289,7 @@ fn resource_type_names(actions: &[String], resources: &[String], catalog: &Catal
                 catalog
                     .resource_types_for_arn(action, arn)
                     .into_iter()
-                    .map(|t| t.name.clone()),
+                    .map(|t| t.name.to_string()),
             );
         }
     }

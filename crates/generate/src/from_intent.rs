@@ -432,7 +432,8 @@ fn supports_condition_key(catalog: &Catalog, action: &Action, key: &str) -> bool
     if !tag_key {
         return catalog.condition_key_valid(action, key);
     }
-    let listed = |keys: &[String]| keys.iter().any(|candidate| key_matches(candidate, key));
+    let listed =
+        |keys: &[warden_catalog::Text]| keys.iter().any(|candidate| key_matches(candidate, key));
     let service = catalog.service(&action.service);
     listed(&action.condition_keys)
         || action.resource_types.iter().any(|row| {
@@ -449,12 +450,12 @@ fn resource_types_of(catalog: &Catalog, action: &Action, resource: &Resolved) ->
     match &resource.declared_type {
         Some(declared) => action
             .resource_type(declared)
-            .map(|row| vec![row.name.clone()])
+            .map(|row| vec![row.name.to_string()])
             .unwrap_or_default(),
         None => catalog
             .resource_types_for_arn(action, &resource.arn)
             .into_iter()
-            .map(|resource_type| resource_type.name.clone())
+            .map(|resource_type| resource_type.name.to_string())
             .collect(),
     }
 }
@@ -777,7 +778,7 @@ fn resolve_resource(
             let arn = fill_arn(found, fields, context, pos, warnings).map_err(invalid)?;
             Ok(Resolved {
                 arn,
-                declared_type: Some(found.name.clone()),
+                declared_type: Some(found.name.to_string()),
                 pos,
             })
         }
