@@ -271,6 +271,8 @@ fn condition_signature(statement: &Statement) -> Vec<String> {
 struct Sides<'a> {
     actions: Entries<'a>,
     resources: Option<Entries<'a>>,
+    /// The services its action entries name.
+    services: ServiceMask,
 }
 
 impl<'a> Sides<'a> {
@@ -287,7 +289,52 @@ impl<'a> Sides<'a> {
         Sides {
             actions: Entries::of(actions, Case::Insensitive),
             resources,
+            services: ServiceMask::of(actions),
         }
+    }
+}
+
+/// The services a list of action entries names, one bit per service of a 64-bit mask (an
+/// entry's text before its first `:`, lowercased, hashed to a bit), and whether some entry is
+/// a wildcard before its first `:` (`*`, `s3*`, `*:Get*`), which may cover entries of any
+/// service. An entry is covered only by an equal entry or by a wildcard whose literal head it
+/// starts with, so by a list whose mask has its service's bit unless that list may cover any
+/// service: two integers reject most pairs of statements before any text is compared (long
+/// policies compare every statement of a group with every other).
+#[derive(Clone, Copy)]
+struct ServiceMask {
+    bits: u64,
+    any: bool,
+}
+
+impl ServiceMask {
+    fn of(entries: &[String]) -> ServiceMask {
+        let mut mask = ServiceMask {
+            bits: 0,
+            any: false,
+        };
+        for entry in entries {
+            let service = entry
+                .split_once(':')
+                .map_or(entry.as_str(), |(service, _)| service);
+            if service.contains(['*', '?']) {
+                mask.any = true;
+            }
+            // Case-insensitive matching lowercases other text as Unicode (`K`, the Kelvin
+            // sign, then matches `k`): the bit is that of the lowercased text.
+            let bit = if service.is_ascii() {
+                hash(service, Case::Insensitive)
+            } else {
+                hash(&service.to_lowercase(), Case::Sensitive)
+            } % 64;
+            mask.bits |= 1 << bit;
+        }
+        mask
+    }
+
+    /// Can these entries cover every entry of `other`, as far as services tell?
+    fn may_cover(self, other: ServiceMask) -> bool {
+        self.any || other.bits & !self.bits == 0
     }
 }
 
@@ -402,6 +449,18 @@ fn statement_covered_by(
     b: &Statement,
     b_sides: &Sides<'_>,
 ) -> bool {
+    let services = match (&a.action, &b.action) {
+        (ActionClause::Action(_), ActionClause::Action(_)) => {
+            b_sides.services.may_cover(a_sides.services)
+        }
+        (ActionClause::NotAction(_), ActionClause::NotAction(_)) => {
+            a_sides.services.may_cover(b_sides.services)
+        }
+        _ => true,
+    };
+    if !services {
+        return false;
+    }
     let resources = match (
         &a.resource,
         &b.resource,
@@ -769,5 +828,51 @@ mod tests {
             &strings(&["arn:aws:s3:::Data/x"]),
             &Entries::of(&data, cs)
         ));
+    }
+
+    /// The service masks reject a pair of lists only when no entry-by-entry coverage exists:
+    /// every pair of these lists that `all_covered` finds covered passes the masks, among them
+    /// wildcards before the first `:` and a Kelvin sign that matches `k` case-insensitively.
+    #[test]
+    fn service_masks_never_reject_a_covering_list() {
+        let lists: Vec<Vec<String>> = [
+            &["*"][..],
+            &["s3*"],
+            &["*:Get*"],
+            &["s3:*"],
+            &["S3:GetObject"],
+            &["s3:getobject", "kms:Decrypt"],
+            &["kms:*"],
+            &["\u{212A}ms:Decrypt"],
+            &["s3:Get*", "KMS:decrypt"],
+            &["${aws:PrincipalTag/x}:Get"],
+            &["s3"],
+            &["ec2:Describe*", "s3:List*"],
+        ]
+        .iter()
+        .map(|list| strings(list))
+        .collect();
+        let mut rejected = 0;
+        for a in &lists {
+            for b in &lists {
+                let by = Entries::of(b, Case::Insensitive);
+                let may = ServiceMask::of(b).may_cover(ServiceMask::of(a));
+                if all_covered(a, &by) {
+                    assert!(may, "{a:?} is covered by {b:?} but the masks reject it");
+                }
+                rejected += usize::from(!may);
+            }
+        }
+        assert!(
+            all_covered(
+                &strings(&["\u{212A}ms:Decrypt"]),
+                &Entries::of(&strings(&["kms:*"]), Case::Insensitive)
+            ),
+            "the Kelvin sign case is a real coverage"
+        );
+        assert!(
+            rejected > 60,
+            "{rejected} pairs rejected: the masks must reject something"
+        );
     }
 }
