@@ -195,6 +195,7 @@ pub fn lint_phases(dir: &Path, today: warden_lint::Date) -> Result<Phases, AppEr
         account: None,
         today,
         cwd: dir.to_path_buf(),
+        process_exits_after: false,
     };
     let options = LintOptions {
         catalog: &fresh,

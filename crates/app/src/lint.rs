@@ -153,6 +153,22 @@ pub fn render(
     }
 }
 
+/// [`render`] written to `out`, JSON part by part (a large report is not joined first).
+///
+/// # Errors
+/// When `out` refuses a write.
+pub fn write(
+    format: warden_lint::emit::Format,
+    findings: &[Finding],
+    cwd: &std::path::Path,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        warden_lint::emit::Format::Json => warden_lint::emit::json::write(findings, out),
+        _ => out.write_all(render(format, findings, cwd).as_bytes()),
+    }
+}
+
 /// The lint of an organization file's worth of accounts.
 #[derive(Debug, Clone)]
 pub struct OrganizationLint {

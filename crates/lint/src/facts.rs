@@ -237,26 +237,44 @@ pub(crate) struct PatternTable {
 }
 
 impl PatternTable {
-    /// What each pattern of document `number` (as given to [`Facts::resolve_all`]) resolves
-    /// to, per statement.
+    /// The patterns of document `number` (as given to [`Facts::resolve_all`]), per statement.
     pub(crate) fn document(
         &self,
         number: usize,
         document: &PolicyDocument,
-    ) -> Vec<Vec<Resolution>> {
+    ) -> DocumentPatterns<'_> {
         let mut at = self.starts.get(number).copied().unwrap_or(usize::MAX);
-        document
-            .statements
-            .iter()
-            .map(|statement| {
-                let count = crate::rules::action_values(statement).len();
-                let ids = self.ids.get(at..at + count).unwrap_or_default();
-                at += count;
-                ids.iter()
-                    .filter_map(|id| self.resolutions.get(*id as usize).cloned())
-                    .collect()
-            })
-            .collect()
+        let mut bounds = Vec::with_capacity(document.statements.len() + 1);
+        bounds.push(at);
+        for statement in &document.statements {
+            at = at.saturating_add(crate::rules::action_values(statement).len());
+            bounds.push(at);
+        }
+        DocumentPatterns {
+            table: self,
+            bounds,
+        }
+    }
+}
+
+/// One document's share of a [`PatternTable`]: borrowed, so that no resolution is copied
+/// (each copy of an `Arc` is an atomic count that the cores contend for on common patterns).
+pub(crate) struct DocumentPatterns<'t> {
+    table: &'t PatternTable,
+    /// Per statement its first occurrence, and the end of the last.
+    bounds: Vec<usize>,
+}
+
+impl<'t> DocumentPatterns<'t> {
+    /// What each pattern of statement `index` resolves to, in written order.
+    pub(crate) fn statement(&self, index: usize) -> impl Iterator<Item = &'t Resolution> + use<'t> {
+        let table = self.table;
+        let ids = match (self.bounds.get(index), self.bounds.get(index + 1)) {
+            (Some(start), Some(end)) => table.ids.get(*start..*end).unwrap_or_default(),
+            _ => &[],
+        };
+        ids.iter()
+            .filter_map(move |id| table.resolutions.get(*id as usize))
     }
 }
 
@@ -314,6 +332,7 @@ impl Facts<'_> {
         // Per shard: its distinct patterns resolved, and each occurrence's local index.
         let resolved: Vec<Shard> = shards
             .par_iter()
+            .with_max_len(1)
             .map(|shard| {
                 let mut distinct: HashMap<Key<'_>, u32, BuildHasherDefault<Passed>> =
                     HashMap::with_capacity_and_hasher(
@@ -426,8 +445,8 @@ mod tests {
         let mut kinds = std::collections::BTreeSet::new();
         for (number, policy) in documents.iter().enumerate() {
             let resolved = table.document(number, &policy.document);
-            assert_eq!(resolved.len(), policy.document.statements.len());
-            for (statement, resolutions) in policy.document.statements.iter().zip(&resolved) {
+            for (index, statement) in policy.document.statements.iter().enumerate() {
+                let resolutions: Vec<&Resolution> = resolved.statement(index).collect();
                 let values = crate::rules::action_values(statement);
                 assert_eq!(values.len(), resolutions.len());
                 for (pattern, resolution) in values.iter().zip(resolutions) {

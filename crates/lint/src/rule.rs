@@ -7,7 +7,7 @@ use warden_catalog::{Action, ActionId, Catalog};
 use warden_policy::Statement;
 
 use crate::config::LintConfig;
-use crate::facts::{Facts, Resolution};
+use crate::facts::{DocumentPatterns, Facts, Resolution};
 use crate::finding::{Finding, Severity};
 use crate::subject::{Exception, Location, PolicySubject, RoleSubject, Subject};
 
@@ -102,13 +102,21 @@ impl<'a> Env<'a> {
     }
 }
 
+/// Where a document's pattern resolutions come from.
+enum Patterns<'a> {
+    /// Resolved through the facts' cache when a rule first asks, per statement.
+    Lazy(Vec<OnceCell<Vec<Resolution>>>),
+    /// Resolved beforehand with the other documents of the subject.
+    Table(DocumentPatterns<'a>),
+}
+
 /// One policy document, and the role it belongs to when it is a role's trust or inline policy.
 pub struct DocumentCx<'a> {
     pub env: &'a Env<'a>,
     pub policy: &'a PolicySubject,
     pub role: Option<&'a RoleSubject>,
-    /// What each `Action`/`NotAction` pattern resolves to, per statement, computed once.
-    resolutions: Vec<OnceCell<Vec<Resolution>>>,
+    /// What each `Action`/`NotAction` pattern resolves to, per statement.
+    patterns: Patterns<'a>,
     /// Known actions of each statement's `Action`, computed once for all rules.
     expansions: Vec<OnceCell<Vec<&'a Action>>>,
 }
@@ -124,34 +132,45 @@ impl<'a> DocumentCx<'a> {
             env,
             policy,
             role,
-            resolutions: (0..count).map(|_| OnceCell::new()).collect(),
+            patterns: Patterns::Lazy((0..count).map(|_| OnceCell::new()).collect()),
             expansions: (0..count).map(|_| OnceCell::new()).collect(),
         }
     }
 
-    /// A document whose patterns are already resolved, per statement (see
+    /// A document whose patterns are already resolved (see
     /// [`crate::facts::PatternTable::document`]).
     pub(crate) fn resolved(
         env: &'a Env<'a>,
         policy: &'a PolicySubject,
         role: Option<&'a RoleSubject>,
-        resolutions: Vec<Vec<Resolution>>,
+        patterns: DocumentPatterns<'a>,
     ) -> DocumentCx<'a> {
         let count = policy.document.statements.len();
         DocumentCx {
             env,
             policy,
             role,
-            resolutions: resolutions.into_iter().map(OnceCell::from).collect(),
+            patterns: Patterns::Table(patterns),
             expansions: (0..count).map(|_| OnceCell::new()).collect(),
         }
     }
 
     /// What each `Action` (or `NotAction`) pattern of statement `index` names, in written order.
-    pub fn resolutions(&self, index: usize) -> &[Resolution] {
-        let Some(cell) = self.resolutions.get(index) else {
-            return &[];
+    pub fn resolutions(&self, index: usize) -> impl Iterator<Item = &Resolution> + '_ {
+        let (own, table): (&[Resolution], _) = match &self.patterns {
+            Patterns::Lazy(cells) => (
+                cells
+                    .get(index)
+                    .map_or(&[][..], |cell| self.resolve(cell, index)),
+                None,
+            ),
+            Patterns::Table(table) => (&[][..], Some(table.statement(index))),
         };
+        own.iter().chain(table.into_iter().flatten())
+    }
+
+    /// Statement `index`'s patterns resolved through the facts' cache, once.
+    fn resolve<'c>(&self, cell: &'c OnceCell<Vec<Resolution>>, index: usize) -> &'c [Resolution] {
         cell.get_or_init(|| {
             self.policy
                 .document
@@ -184,19 +203,16 @@ impl<'a> DocumentCx<'a> {
             if !is_action {
                 return Vec::new();
             }
-            let resolutions = self.resolutions(index);
             let mut ids: Vec<ActionId> = Vec::new();
-            for resolution in resolutions {
+            let mut lists = 0;
+            for resolution in self.resolutions(index) {
                 if let Resolution::Actions(found) = resolution {
                     ids.extend_from_slice(found);
+                    lists += 1;
                 }
             }
             // Ids order as (service, name): one sort of integers, no string comparisons.
-            let several = resolutions
-                .iter()
-                .filter(|resolution| matches!(resolution, Resolution::Actions(_)))
-                .nth(1)
-                .is_some();
+            let several = lists > 1;
             if several {
                 ids.sort_unstable();
                 ids.dedup();

@@ -113,6 +113,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         account: args.account.clone(),
         today,
         cwd: std::env::current_dir().unwrap_or_default(),
+        process_exits_after: true,
     };
     let paths = match root {
         Some(root) => vec![root],
@@ -135,11 +136,10 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     if matches!(format, Format::Table) {
         eprintln!("lint: {}", scope.join("; "));
     }
-    let text = warden_app::lint::render(format, &findings, &request.cwd);
-    super::write_stdout(&text)?;
+    super::write_stdout_with(|out| warden_app::lint::write(format, &findings, &request.cwd, out))?;
     let errors = warden_lint::has_errors(&findings);
     // The process exits next: freeing thousands of findings one by one only delays it.
-    std::mem::forget((findings, text));
+    std::mem::forget(findings);
     Ok(if errors {
         ExitCode::from(1)
     } else {

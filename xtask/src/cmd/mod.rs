@@ -57,8 +57,20 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     write_quietly(&mut std::io::stdout().lock(), text)
 }
 
+/// [`write_stdout`] of output that `write` produces in parts.
+pub fn write_stdout_with(
+    write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    quietly(write(&mut out).and_then(|()| std::io::Write::flush(&mut out)))
+}
+
 fn write_quietly(out: &mut impl std::io::Write, text: &str) -> anyhow::Result<()> {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    quietly(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+fn quietly(written: std::io::Result<()>) -> anyhow::Result<()> {
+    match written {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }

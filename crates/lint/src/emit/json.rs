@@ -39,8 +39,30 @@ impl RuleNames {
 }
 
 pub fn render(findings: &[Finding]) -> String {
-    // Chunks of findings render on every core and are joined in order; each keeps its own
-    // rule-name memory (a chunk boundary only costs one more registry lookup).
+    let parts = render_parts(findings);
+    let mut out = String::with_capacity(parts.iter().map(String::len).sum());
+    for part in &parts {
+        out.push_str(part);
+    }
+    out
+}
+
+/// [`render`] written part by part to `out`: the report of a large corpus is megabytes that
+/// need not be joined into one buffer first.
+///
+/// # Errors
+/// When `out` refuses a write.
+pub fn write(findings: &[Finding], out: &mut impl std::io::Write) -> std::io::Result<()> {
+    for part in render_parts(findings) {
+        out.write_all(part.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The report in order: its head, each chunk of findings, the summary.
+fn render_parts(findings: &[Finding]) -> Vec<String> {
+    // Chunks of findings render on every core, in order; each keeps its own rule-name memory
+    // (a chunk boundary only costs one more registry lookup).
     const CHUNK: usize = 1024;
     let parts: Vec<String> = findings
         .par_chunks(CHUNK)
@@ -60,27 +82,26 @@ pub fn render(findings: &[Finding]) -> String {
             out
         })
         .collect();
-    let mut out =
-        String::with_capacity(parts.iter().map(|part| part.len() + 2).sum::<usize>() + 160);
+    let mut report = Vec::with_capacity(parts.len() + 2);
     if findings.is_empty() {
-        out.push_str("{\n  \"findings\": [],\n");
+        report.push("{\n  \"findings\": [],\n".to_string());
     } else {
-        out.push_str("{\n  \"findings\": [\n");
-        for (index, part) in parts.iter().enumerate() {
-            if index > 0 {
-                out.push_str(",\n");
-            }
-            out.push_str(part);
+        report.push("{\n  \"findings\": [\n".to_string());
+        let last = parts.len().saturating_sub(1);
+        for (index, mut part) in parts.into_iter().enumerate() {
+            part.push_str(if index < last { ",\n" } else { "\n  ],\n" });
+            report.push(part);
         }
-        out.push_str("\n  ],\n");
     }
     let summary = Summary::of(findings);
+    let mut out = String::new();
     let _ = write!(
         out,
         "  \"summary\": {{\n    \"errors\": {},\n    \"warnings\": {},\n    \"infos\": {},\n    \"excepted\": {}\n  }}\n}}\n",
         summary.errors, summary.warnings, summary.infos, summary.excepted
     );
-    out
+    report.push(out);
+    report
 }
 
 /// One finding at the array's indent (six spaces for its fields).
@@ -242,7 +263,8 @@ mod tests {
         assert!(render(&findings).contains("\"name\": \"\""), "unknown rule");
     }
 
-    /// Past one chunk, the chunks are joined with the same separators as one buffer.
+    /// Past one chunk, the chunks are joined (or written one after another) with the same
+    /// separators as one buffer.
     #[test]
     fn a_report_of_several_chunks_is_serde_pretty_byte_for_byte() {
         let rules = ["WL201", "WL301", "WL101"];
@@ -253,11 +275,16 @@ mod tests {
                 finding
             })
             .collect();
-        for len in [1_023, 1_024, 1_025, 2_048, 2_500] {
+        for len in [0, 1, 1_023, 1_024, 1_025, 2_048, 2_500] {
+            let expected = render_with_serde(&findings[..len]);
+            assert_eq!(render(&findings[..len]), expected, "{len}");
+            // Written part by part, as `lint` writes to stdout: the same bytes.
+            let mut written = Vec::new();
+            write(&findings[..len], &mut written).unwrap();
             assert_eq!(
-                render(&findings[..len]),
-                render_with_serde(&findings[..len]),
-                "{len}"
+                String::from_utf8(written).unwrap(),
+                expected,
+                "{len} written"
             );
         }
     }

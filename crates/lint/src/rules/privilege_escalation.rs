@@ -72,8 +72,10 @@ impl Rule for PrivilegeEscalation {
             .filter(|policy| policy.kind == PolicyKind::Identity)
             .collect();
         // Each standalone policy alone: findings on the statements.
+        // Jobs of a few policies, so that an idle core always finds one to steal.
         let alone: Vec<(usize, Vec<Found<'static>>)> = standalone
             .par_iter()
+            .with_max_len(16)
             .enumerate()
             .map(|(index, policy)| {
                 let holder = Holder {
@@ -144,6 +146,7 @@ impl Rule for PrivilegeEscalation {
         }
         let combined: Vec<Finding> = principals
             .par_iter()
+            .with_max_len(4)
             .filter_map(|(what, name, location, holder)| {
                 let found: Vec<Found<'static>> = holder
                     .escalations()
