@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 use warden_policy::wildcard::{Case, matches};
-use warden_policy::{ActionClause, Effect, ResourceClause, Statement};
+use warden_policy::{ActionClause, Effect, PolicyDocument, ResourceClause, Statement};
 
 use crate::subject::PolicySubject;
 
@@ -389,22 +389,56 @@ impl NamedServices<'_> {
     }
 }
 
+/// The services of the methods' actions a document's `Allow` statements can name, as bits over
+/// the methods' services (all of them for `NotAction` or a service wildcard); `None` when the
+/// methods' services do not fit the bits. Worked out when a policy is read, while its action
+/// texts are in cache (they are thousands of separate strings by the time the rules run); a
+/// holder reaches what any of its policies reaches.
+pub(crate) fn method_services_reached(document: &PolicyDocument) -> Option<u128> {
+    let table = METHOD_SERVICES.as_ref()?;
+    Some(named_services_of(std::slice::from_ref(&document)).mask(&table.services))
+}
+
 impl Holder<'_> {
     /// Every method the holder's effective permissions allow, keeping only the smallest: a
     /// method whose actions include all of another found method's is left out.
     pub fn escalations(&self) -> Vec<Found<'static>> {
-        let named = self.named_services();
         let mut found: Vec<(Found<'static>, Vec<&'static str>)> = Vec::new();
         // Built when a first method is reachable: most policies reach none.
         let mut grants: Option<Grants<'_>> = None;
         let table = METHOD_SERVICES.as_ref();
-        let reached = table.map(|table| named.mask(&table.services));
+        // What the policies reach, as read with them; the services named are only listed
+        // when the bits are unknown.
+        let reached = table.and_then(|_| {
+            self.policies.iter().try_fold(0u128, |reached, policy| {
+                policy.method_services.map(|bits| reached | bits)
+            })
+        });
+        let reached = reached.or_else(|| {
+            table.map(|table| {
+                let documents: Vec<&PolicyDocument> = self
+                    .policies
+                    .iter()
+                    .map(|policy| &policy.document)
+                    .collect();
+                named_services_of(&documents).mask(&table.services)
+            })
+        });
+        let named = std::cell::OnceCell::new();
         for (number, method) in methods().iter().enumerate() {
             // Most policies name a few services: skip methods they cannot reach at once.
             let needs = table.and_then(|table| table.needs.get(number));
             let reachable = match (reached, needs) {
                 (Some(reached), Some(needs)) => needs.met_by(reached),
                 _ => {
+                    let named = named.get_or_init(|| {
+                        let documents: Vec<&PolicyDocument> = self
+                            .policies
+                            .iter()
+                            .map(|policy| &policy.document)
+                            .collect();
+                        named_services_of(&documents)
+                    });
                     let reachable = |action: &String| named.reaches(action.as_str());
                     method.required_actions.iter().all(reachable)
                         && method
@@ -438,50 +472,51 @@ impl Holder<'_> {
             .map(|(_, (hit, _))| hit)
             .collect()
     }
+}
 
-    /// The services the holder's `Allow` statements can name.
-    fn named_services(&self) -> NamedServices<'_> {
-        let mut named = NamedServices {
-            any: false,
-            services: Vec::new(),
-        };
-        for statement in self
-            .policies
-            .iter()
-            .flat_map(|policy| &policy.document.statements)
-            .filter(|statement| statement.effect == Effect::Allow)
-        {
-            match &statement.action {
-                ActionClause::NotAction(_) => named.any = true,
-                ActionClause::Action(patterns) => {
-                    for pattern in patterns.iter() {
-                        match service_part(pattern) {
-                            // Patterns of one service usually come together: a repeat of
-                            // the last one is left out before sorting.
-                            Some((service, false)) => {
-                                if !named
-                                    .services
-                                    .last()
-                                    .is_some_and(|last| last.eq_ignore_ascii_case(service))
-                                {
-                                    named.services.push(service);
-                                }
+/// The services the `Allow` statements of `documents` can name.
+fn named_services_of<'p>(documents: &[&'p PolicyDocument]) -> NamedServices<'p> {
+    let mut named = NamedServices {
+        any: false,
+        services: Vec::new(),
+    };
+    for statement in documents
+        .iter()
+        .flat_map(|document| &document.statements)
+        .filter(|statement| statement.effect == Effect::Allow)
+    {
+        match &statement.action {
+            ActionClause::NotAction(_) => named.any = true,
+            ActionClause::Action(patterns) => {
+                for pattern in patterns.iter() {
+                    match service_part(pattern) {
+                        // Patterns of one service usually come together: a repeat of
+                        // the last one is left out before sorting.
+                        Some((service, false)) => {
+                            if !named
+                                .services
+                                .last()
+                                .is_some_and(|last| last.eq_ignore_ascii_case(service))
+                            {
+                                named.services.push(service);
                             }
-                            // `*` grants nothing here (see `names_action`); `s*:Get*` any.
-                            _ if pattern == "*" || pattern == "*:*" => {}
-                            _ => named.any = true,
                         }
+                        // `*` grants nothing here (see `names_action`); `s*:Get*` any.
+                        _ if pattern == "*" || pattern == "*:*" => {}
+                        _ => named.any = true,
                     }
                 }
             }
         }
-        named
-            .services
-            .sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
-        named.services.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        named
     }
+    named
+        .services
+        .sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
+    named.services.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    named
+}
 
+impl Holder<'_> {
     /// `grant`, remembered per action: `iam:PassRole` alone is in 51 methods.
     fn cached_grant(
         &self,
@@ -872,6 +907,58 @@ mod tests {
 
     /// 2026-06-01.
     const NOW: i64 = 1_780_272_000_000;
+
+    /// The bits kept with each policy, combined, are what listing the services of all the
+    /// holder's policies gives; and a holder whose policies carry none (read another way)
+    /// finds the same methods as one whose policies carry them.
+    #[test]
+    fn services_read_with_each_policy_combine_to_the_holders() {
+        let policies = [
+            policy(
+                json!([{"Effect": "Allow", "Action": ["IAM:PassRole", "ec2:RunInstances"], "Resource": "*"}]),
+            ),
+            policy(
+                json!([{"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"},
+                          {"Effect": "Deny", "Action": "sts:*", "Resource": "*"}]),
+            ),
+            policy(
+                json!([{"Effect": "Allow", "Action": ["s3:GetObject", "nosuch:Thing", "SSM:StartSession"], "Resource": "*"}]),
+            ),
+            policy(json!([{"Effect": "Allow", "Action": "iam:Create*", "Resource": "*"}])),
+            policy(json!([{"Effect": "Allow", "Action": "i?m:AttachUserPolicy", "Resource": "*"}])),
+            policy(json!([{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}])),
+        ];
+        let table = METHOD_SERVICES
+            .as_ref()
+            .expect("the methods' services fit the bits");
+        let mut some_found = false;
+        for size in 1..=policies.len() {
+            for start in 0..=policies.len() - size {
+                let held: Vec<&PolicySubject> = policies[start..start + size].iter().collect();
+                let kept = held
+                    .iter()
+                    .fold(0u128, |bits, policy| bits | policy.method_services.unwrap());
+                let documents: Vec<&PolicyDocument> =
+                    held.iter().map(|policy| &policy.document).collect();
+                assert_eq!(kept, named_services_of(&documents).mask(&table.services));
+                let unknown: Vec<PolicySubject> = held
+                    .iter()
+                    .map(|policy| PolicySubject {
+                        method_services: None,
+                        ..(*policy).clone()
+                    })
+                    .collect();
+                let with_bits = found(&held, None);
+                assert_eq!(with_bits, found(&unknown.iter().collect::<Vec<_>>(), None));
+                some_found |= !with_bits.is_empty();
+            }
+        }
+        assert!(some_found, "some holder escalates");
+        // A service wildcard and `NotAction` reach every method's services.
+        assert_eq!(policies[4].method_services, Some(u128::MAX));
+        assert_eq!(policies[5].method_services, Some(u128::MAX));
+        assert_ne!(policies[2].method_services, Some(u128::MAX));
+    }
 
     fn found(policies: &[&PolicySubject], boundary: Option<&PolicySubject>) -> Vec<String> {
         let holder = Holder {

@@ -64,6 +64,7 @@ fn rendered_policy(
             .map(|origin| location(&origin.location))
             .collect(),
         size: DocumentSize::of(&document.parsed),
+        method_services: crate::escalation::method_services_reached(&document.parsed),
         managed: kind != PolicyKind::Trust,
         source: None,
     }

@@ -141,6 +141,9 @@ pub struct PolicySubject {
     /// A standalone managed policy (customer managed, boundary, policy file) rather than a
     /// user's or group's inline policy; only managed policies have the 6,144 quota.
     pub managed: bool,
+    /// Which services of the privilege-escalation methods its `Allow` statements can name
+    /// (see [`crate::escalation::method_services_reached`]), worked out with the document.
+    pub(crate) method_services: Option<u128>,
     /// The JSON text the document was parsed from, kept so that a finding on one value (a
     /// `Resource` entry) can point at it; the model keeps spans only down to statements and
     /// condition keys. Kept only where a rule may point at a value (see
@@ -162,6 +165,7 @@ impl PolicySubject {
             .map_err(|errors| LintError::policy(&file, &errors))?;
         let kind = kind.unwrap_or_else(|| PolicyKind::infer(&document));
         let size = DocumentSize::of(&document);
+        let method_services = crate::escalation::method_services_reached(&document);
         let source = values_may_be_pointed_at(kind, text).then(|| text.into());
         Ok(PolicySubject {
             name: name.into(),
@@ -170,6 +174,7 @@ impl PolicySubject {
             location: Location::file(file),
             statement_locations: Vec::new(),
             size,
+            method_services,
             managed: true,
             source,
         })
@@ -185,6 +190,7 @@ impl PolicySubject {
         let document = warden_policy::parse_value(value)
             .map_err(|errors| LintError::policy_at(&location, &errors))?;
         let size = DocumentSize::of(&document);
+        let method_services = crate::escalation::method_services_reached(&document);
         Ok(PolicySubject {
             name: name.into(),
             kind,
@@ -192,6 +198,7 @@ impl PolicySubject {
             location,
             statement_locations: Vec::new(),
             size,
+            method_services,
             managed: true,
             source: None,
         })
