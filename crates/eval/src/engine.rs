@@ -925,7 +925,7 @@ fn rcp_exemption(request: &Request) -> &'static str {
     if request.principal.service_linked {
         "RCPs do not apply to service-linked roles"
     } else if !warden_policy::rcp::applies_to(request.service()) {
-        "RCPs do not apply to this service (only S3, STS, KMS, SQS, Secrets Manager, Cognito user pools, CloudWatch Logs, DynamoDB, ECR and OpenSearch Serverless)"
+        "RCPs do not apply to this service (it is not on the list of services that support RCPs)"
     } else if request.resource_is_aws_owned() {
         "RCPs do not apply to AWS-owned resources"
     } else {
