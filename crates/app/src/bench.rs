@@ -83,8 +83,17 @@ pub struct EvidenceBench {
 
 /// Peak resident set size of this process (`VmHWM`), in KiB.
 pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    status_kib(&process_status("self")?, "VmHWM:")
+}
+
+/// `/proc/PID/status` of a process (`self` for this one); `None` once it has exited.
+pub(crate) fn process_status(pid: &str) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).ok()
+}
+
+/// A field of a process's status given in kB (`VmHWM:`, `VmRSS:`), in KiB.
+pub(crate) fn status_kib(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -413,9 +422,7 @@ const SEED_CREATE_CONCURRENCY: usize = 8;
 
 /// Peak resident memory of another process (`VmHWM` of `/proc/PID/status`), in KiB.
 fn process_peak_rss_kib(pid: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    status_kib(&process_status(pid)?, "VmHWM:")
 }
 
 /// Seeds `server` with N member accounts of M roles in one OU, each with the access role

@@ -52,12 +52,11 @@ impl FreshPlan {
 
 /// `VmRSS` and `VmHWM` of a process, in KiB; `None` once it has exited (a zombie has neither).
 fn memory_kib(pid: &str) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| -> Option<u64> {
-        let line = status.lines().find(|line| line.starts_with(name))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
+    let status = super::process_status(pid)?;
+    Some((
+        super::status_kib(&status, "VmRSS:")?,
+        super::status_kib(&status, "VmHWM:")?,
+    ))
 }
 
 /// Runs `exe plan` on the definitions in `repo` through `proxy` (its latency as set), the

@@ -148,12 +148,7 @@ impl LintRequest {
         // themselves.
         std::thread::spawn(|| std::hint::black_box(Catalog::embedded().services().count()));
         let files = json_files(dir);
-        let catalog = Catalog::embedded();
-        let options = LintOptions {
-            catalog,
-            config: &config,
-            today: self.today,
-        };
+        let options = self.options(&config);
         let read = self.read_files(&files?, &options, Decode::Started)?;
         let mut findings = read.findings;
         append(&mut findings, warden_lint::lint(&read.subject, &options));
@@ -268,8 +263,8 @@ impl LintRequest {
     /// generic JSON, which tells an export (the policy grammar refuses an export's top-level
     /// lists, so no export passes for a policy) and gives a JSON error's position. Looking for
     /// an export's keys in every file's text first cost four scans of every file to spare the
-    /// rare export one failed policy parse. `text` is the buffer the file is read into (its content on entry is
-    /// dropped).
+    /// rare export one failed policy parse. `text` is the buffer the file is read into (its
+    /// content on entry is dropped).
     fn parse_file(&self, path: &Path, text: &mut String) -> Result<Parsed, AppError> {
         use std::io::Read as _;
         text.clear();
@@ -756,6 +751,35 @@ mod tests {
             "{:#?}",
             linted.findings
         );
+    }
+
+    /// Sorting each directory's entries by name lists the files in the order of their whole
+    /// paths compared component by component, nested directories included: `a/b/c.json`
+    /// before `a-b.json`, which comparing the paths' text would put first.
+    #[test]
+    fn files_are_listed_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            "a.json",
+            "a-b.json",
+            "a/z.json",
+            "a/b/c.json",
+            "a/B.json",
+            "A.json",
+            "b.json",
+            "ab/x.json",
+            "a.b/y.json",
+        ];
+        for file in files {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "{}").unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+        let listed = json_files(dir.path()).unwrap();
+        let mut expected: Vec<PathBuf> = files.iter().map(|file| dir.path().join(file)).collect();
+        expected.sort();
+        assert_eq!(listed, expected);
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn document_findings(
         .with_max_len(8)
         .enumerate()
         .flat_map_iter(|(number, (policy, role))| {
-            let resolved = table.document(number, &policy.document);
+            let resolved = table.document(number);
             let cx = DocumentCx::resolved(env, policy, *role, resolved);
             let mut out = Vec::new();
             for rule in rules {

@@ -396,7 +396,7 @@ impl NamedServices<'_> {
 /// holder reaches what any of its policies reaches.
 pub(crate) fn method_services_reached(document: &PolicyDocument) -> Option<u128> {
     let table = METHOD_SERVICES.as_ref()?;
-    Some(named_services_of(std::slice::from_ref(&document)).mask(&table.services))
+    Some(named_services_of([document]).mask(&table.services))
 }
 
 impl Holder<'_> {
@@ -407,38 +407,29 @@ impl Holder<'_> {
         // Built when a first method is reachable: most policies reach none.
         let mut grants: Option<Grants<'_>> = None;
         let table = METHOD_SERVICES.as_ref();
-        // What the policies reach, as read with them; the services named are only listed
-        // when the bits are unknown.
-        let reached = table.and_then(|_| {
-            self.policies.iter().try_fold(0u128, |reached, policy| {
-                policy.method_services.map(|bits| reached | bits)
-            })
-        });
-        let reached = reached.or_else(|| {
-            table.map(|table| {
-                let documents: Vec<&PolicyDocument> = self
-                    .policies
-                    .iter()
-                    .map(|policy| &policy.document)
-                    .collect();
-                named_services_of(&documents).mask(&table.services)
-            })
-        });
+        // The services named are listed only where no bits were kept with the policies, or
+        // the methods' services do not fit them.
         let named = std::cell::OnceCell::new();
+        let named = || {
+            named.get_or_init(|| {
+                named_services_of(self.policies.iter().map(|policy| &policy.document))
+            })
+        };
+        let reached = table.map(|table| {
+            self.policies
+                .iter()
+                .try_fold(0u128, |reached, policy| {
+                    policy.method_services.map(|bits| reached | bits)
+                })
+                .unwrap_or_else(|| named().mask(&table.services))
+        });
         for (number, method) in methods().iter().enumerate() {
             // Most policies name a few services: skip methods they cannot reach at once.
             let needs = table.and_then(|table| table.needs.get(number));
             let reachable = match (reached, needs) {
                 (Some(reached), Some(needs)) => needs.met_by(reached),
                 _ => {
-                    let named = named.get_or_init(|| {
-                        let documents: Vec<&PolicyDocument> = self
-                            .policies
-                            .iter()
-                            .map(|policy| &policy.document)
-                            .collect();
-                        named_services_of(&documents)
-                    });
+                    let named = named();
                     let reachable = |action: &String| named.reaches(action.as_str());
                     method.required_actions.iter().all(reachable)
                         && method
@@ -472,51 +463,6 @@ impl Holder<'_> {
             .map(|(_, (hit, _))| hit)
             .collect()
     }
-}
-
-/// The services the `Allow` statements of `documents` can name.
-fn named_services_of<'p>(documents: &[&'p PolicyDocument]) -> NamedServices<'p> {
-    let mut named = NamedServices {
-        any: false,
-        services: Vec::new(),
-    };
-    for statement in documents
-        .iter()
-        .flat_map(|document| &document.statements)
-        .filter(|statement| statement.effect == Effect::Allow)
-    {
-        match &statement.action {
-            ActionClause::NotAction(_) => named.any = true,
-            ActionClause::Action(patterns) => {
-                for pattern in patterns.iter() {
-                    match service_part(pattern) {
-                        // Patterns of one service usually come together: a repeat of
-                        // the last one is left out before sorting.
-                        Some((service, false)) => {
-                            if !named
-                                .services
-                                .last()
-                                .is_some_and(|last| last.eq_ignore_ascii_case(service))
-                            {
-                                named.services.push(service);
-                            }
-                        }
-                        // `*` grants nothing here (see `names_action`); `s*:Get*` any.
-                        _ if pattern == "*" || pattern == "*:*" => {}
-                        _ => named.any = true,
-                    }
-                }
-            }
-        }
-    }
-    named
-        .services
-        .sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
-    named.services.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    named
-}
-
-impl Holder<'_> {
     /// `grant`, remembered per action: `iam:PassRole` alone is in 51 methods.
     fn cached_grant(
         &self,
@@ -628,6 +574,50 @@ impl Holder<'_> {
         }
         grant
     }
+}
+
+/// The services the `Allow` statements of `documents` can name.
+fn named_services_of<'p>(
+    documents: impl IntoIterator<Item = &'p PolicyDocument>,
+) -> NamedServices<'p> {
+    let mut named = NamedServices {
+        any: false,
+        services: Vec::new(),
+    };
+    for statement in documents
+        .into_iter()
+        .flat_map(|document| &document.statements)
+        .filter(|statement| statement.effect == Effect::Allow)
+    {
+        match &statement.action {
+            ActionClause::NotAction(_) => named.any = true,
+            ActionClause::Action(patterns) => {
+                for pattern in patterns.iter() {
+                    match service_part(pattern) {
+                        // Patterns of one service usually come together: a repeat of
+                        // the last one is left out before sorting.
+                        Some((service, false)) => {
+                            if !named
+                                .services
+                                .last()
+                                .is_some_and(|last| last.eq_ignore_ascii_case(service))
+                            {
+                                named.services.push(service);
+                            }
+                        }
+                        // `*` grants nothing here (see `names_action`); `s*:Get*` any.
+                        _ if pattern == "*" || pattern == "*:*" => {}
+                        _ => named.any = true,
+                    }
+                }
+            }
+        }
+    }
+    named
+        .services
+        .sort_unstable_by(|a, b| cmp_ignore_ascii_case(a, b));
+    named.services.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    named
 }
 
 /// The patterns of an `Action` that may name a service (by position; see
@@ -938,9 +928,8 @@ mod tests {
                 let kept = held
                     .iter()
                     .fold(0u128, |bits, policy| bits | policy.method_services.unwrap());
-                let documents: Vec<&PolicyDocument> =
-                    held.iter().map(|policy| &policy.document).collect();
-                assert_eq!(kept, named_services_of(&documents).mask(&table.services));
+                let listed = named_services_of(held.iter().map(|policy| &policy.document));
+                assert_eq!(kept, listed.mask(&table.services));
                 let unknown: Vec<PolicySubject> = held
                     .iter()
                     .map(|policy| PolicySubject {

@@ -232,27 +232,27 @@ pub(crate) struct PatternTable {
     resolutions: Vec<Resolution>,
     /// Per occurrence (documents, statements and patterns in order), its resolution.
     ids: Vec<u32>,
-    /// Per document, its first occurrence.
-    starts: Vec<usize>,
+    /// Per statement (documents and statements in order), its first occurrence, and the end
+    /// of the last.
+    statement_starts: Vec<usize>,
+    /// Per document, its first statement.
+    document_starts: Vec<usize>,
 }
 
 impl PatternTable {
     /// The patterns of document `number` (as given to [`Facts::resolve_all`]), per statement.
-    pub(crate) fn document(
-        &self,
-        number: usize,
-        document: &PolicyDocument,
-    ) -> DocumentPatterns<'_> {
-        let mut at = self.starts.get(number).copied().unwrap_or(usize::MAX);
-        let mut bounds = Vec::with_capacity(document.statements.len() + 1);
-        bounds.push(at);
-        for statement in &document.statements {
-            at = at.saturating_add(crate::rules::action_values(statement).len());
-            bounds.push(at);
-        }
+    pub(crate) fn document(&self, number: usize) -> DocumentPatterns<'_> {
+        let statements = match (
+            self.document_starts.get(number),
+            self.document_starts.get(number + 1),
+        ) {
+            // One bound more than statements: the end of the document's last.
+            (Some(first), Some(next)) => self.statement_starts.get(*first..=*next),
+            _ => None,
+        };
         DocumentPatterns {
             table: self,
-            bounds,
+            bounds: statements.unwrap_or_default(),
         }
     }
 }
@@ -262,7 +262,7 @@ impl PatternTable {
 pub(crate) struct DocumentPatterns<'t> {
     table: &'t PatternTable,
     /// Per statement its first occurrence, and the end of the last.
-    bounds: Vec<usize>,
+    bounds: &'t [usize],
 }
 
 impl<'t> DocumentPatterns<'t> {
@@ -284,16 +284,18 @@ impl Facts<'_> {
     /// keeps its distinct patterns in a small map and resolves each once.
     pub(crate) fn resolve_all(&self, documents: &[&PolicyDocument]) -> PatternTable {
         let hasher = BuildHasherDefault::<Fx>::default();
-        let mut starts = Vec::with_capacity(documents.len());
+        let mut document_starts = Vec::with_capacity(documents.len() + 1);
+        let mut statement_starts = Vec::new();
         let mut total = 0;
         for document in documents {
-            starts.push(total);
-            total += document
-                .statements
-                .iter()
-                .map(|statement| crate::rules::action_values(statement).len())
-                .sum::<usize>();
+            document_starts.push(statement_starts.len());
+            for statement in &document.statements {
+                statement_starts.push(total);
+                total += crate::rules::action_values(statement).len();
+            }
         }
+        document_starts.push(statement_starts.len());
+        statement_starts.push(total);
         // Every occurrence's text in order, and per shard its `(hash, occurrence)` pairs.
         let texts: Vec<&str> = documents
             .iter()
@@ -368,7 +370,8 @@ impl Facts<'_> {
         PatternTable {
             resolutions,
             ids,
-            starts,
+            statement_starts,
+            document_starts,
         }
     }
 }
@@ -444,7 +447,7 @@ mod tests {
         );
         let mut kinds = std::collections::BTreeSet::new();
         for (number, policy) in documents.iter().enumerate() {
-            let resolved = table.document(number, &policy.document);
+            let resolved = table.document(number);
             for (index, statement) in policy.document.statements.iter().enumerate() {
                 let resolutions: Vec<&Resolution> = resolved.statement(index).collect();
                 let values = crate::rules::action_values(statement);

@@ -11,8 +11,8 @@ use warden_spec::{
 use crate::config::LintConfig;
 use crate::err::LintError;
 use crate::subject::{
-    AttachedPolicy, DocumentSize, Exception, Location, PolicyKind, PolicySubject, RoleSubject,
-    ScpTarget, Subject, TextField,
+    AttachedPolicy, Exception, Location, PolicyKind, PolicySubject, RoleSubject, ScpTarget,
+    Subject, TextField,
 };
 
 impl LintConfig {
@@ -53,21 +53,15 @@ fn rendered_policy(
     source: &warden_spec::Location,
     document: &RenderedDocument,
 ) -> PolicySubject {
-    PolicySubject {
-        name: name.to_string(),
-        kind,
-        document: document.parsed.clone(),
-        location: location(source),
-        statement_locations: document
-            .statements
-            .iter()
-            .map(|origin| location(&origin.location))
-            .collect(),
-        size: DocumentSize::of(&document.parsed),
-        method_services: crate::escalation::method_services_reached(&document.parsed),
-        managed: kind != PolicyKind::Trust,
-        source: None,
-    }
+    let mut policy =
+        PolicySubject::of_document(name, kind, document.parsed.clone(), location(source));
+    policy.statement_locations = document
+        .statements
+        .iter()
+        .map(|origin| location(&origin.location))
+        .collect();
+    policy.managed = kind != PolicyKind::Trust;
+    policy
 }
 
 /// Statement justifications as texts for the hygiene rule.

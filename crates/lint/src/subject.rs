@@ -153,6 +153,28 @@ pub struct PolicySubject {
 }
 
 impl PolicySubject {
+    /// A managed policy of `kind` at `location`, with what is measured of its document once
+    /// (its size, the escalation methods' services it names); no statement positions of its
+    /// own and no text.
+    pub(crate) fn of_document(
+        name: impl Into<String>,
+        kind: PolicyKind,
+        document: PolicyDocument,
+        location: Location,
+    ) -> PolicySubject {
+        PolicySubject {
+            name: name.into(),
+            kind,
+            size: DocumentSize::of(&document),
+            method_services: crate::escalation::method_services_reached(&document),
+            document,
+            location,
+            statement_locations: Vec::new(),
+            managed: true,
+            source: None,
+        }
+    }
+
     /// Parses a policy JSON text; statement positions point into `file`.
     pub fn from_json_text(
         name: impl Into<String>,
@@ -164,20 +186,9 @@ impl PolicySubject {
         let document = warden_policy::parse_policy(text)
             .map_err(|errors| LintError::policy(&file, &errors))?;
         let kind = kind.unwrap_or_else(|| PolicyKind::infer(&document));
-        let size = DocumentSize::of(&document);
-        let method_services = crate::escalation::method_services_reached(&document);
-        let source = values_may_be_pointed_at(kind, text).then(|| text.into());
-        Ok(PolicySubject {
-            name: name.into(),
-            kind,
-            document,
-            location: Location::file(file),
-            statement_locations: Vec::new(),
-            size,
-            method_services,
-            managed: true,
-            source,
-        })
+        let mut policy = PolicySubject::of_document(name, kind, document, Location::file(file));
+        policy.source = values_may_be_pointed_at(kind, text).then(|| text.into());
+        Ok(policy)
     }
 
     /// Parses a policy from a JSON value (an account export, a rendered definition).
@@ -189,19 +200,7 @@ impl PolicySubject {
     ) -> Result<PolicySubject, LintError> {
         let document = warden_policy::parse_value(value)
             .map_err(|errors| LintError::policy_at(&location, &errors))?;
-        let size = DocumentSize::of(&document);
-        let method_services = crate::escalation::method_services_reached(&document);
-        Ok(PolicySubject {
-            name: name.into(),
-            kind,
-            document,
-            location,
-            statement_locations: Vec::new(),
-            size,
-            method_services,
-            managed: true,
-            source: None,
-        })
+        Ok(PolicySubject::of_document(name, kind, document, location))
     }
 
     /// Where statement `index` starts, as precisely as known.

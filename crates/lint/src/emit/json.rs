@@ -39,12 +39,7 @@ impl RuleNames {
 }
 
 pub fn render(findings: &[Finding]) -> String {
-    let parts = render_parts(findings);
-    let mut out = String::with_capacity(parts.iter().map(String::len).sum());
-    for part in &parts {
-        out.push_str(part);
-    }
-    out
+    render_parts(findings).concat()
 }
 
 /// [`render`] written part by part to `out`: the report of a large corpus is megabytes that
