@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use warden_policy::wildcard::{self, Case};
 
 use crate::compact;
-use crate::condition::key_matches;
+use crate::condition::{key_matches, matches_only_itself};
 use crate::err::{CatalogError, LookupError};
 use crate::model::{
     Action, ConditionKeyType, Counts, GlobalConditionKey, GlobalConditionKeys, Manifest,
@@ -54,9 +54,9 @@ pub struct Catalog {
     /// Global keys by the part of their name before `:`, lowercase and sorted: each head with
     /// the indexes (into `global.keys`, in order) of its keys and of the keys whose head is a
     /// placeholder, which any head may match.
-    global_by_head: Vec<(String, Vec<usize>)>,
-    /// Indexes of the keys whose head is a placeholder, for heads no key has.
-    global_templated: Vec<usize>,
+    global_by_head: Vec<(String, HeadKeys)>,
+    /// The keys whose head is a placeholder, for heads no key has.
+    global_templated: HeadKeys,
     /// Non-service condition key prefixes (`token.actions.githubusercontent.com`) → services
     /// that define keys with them.
     foreign_prefixes: Vec<(String, Vec<String>)>,
@@ -738,15 +738,30 @@ impl Catalog {
             .binary_search_by(|(head, _)| cmp_ignore_ascii_case(head, wanted))
             .ok()
             .and_then(|index| self.global_by_head.get(index))
-            .map_or(self.global_templated.as_slice(), |(_, keys)| {
-                keys.as_slice()
-            });
-        let keys = candidates
-            .iter()
-            .filter_map(|index| self.global.keys.get(*index));
-        keys.clone()
-            .find(|global| global.name.eq_ignore_ascii_case(key))
-            .or_else(|| keys.clone().find(|global| key_matches(&global.name, key)))
+            .map_or(&self.global_templated, |(_, keys)| keys);
+        let name = |index: &usize| {
+            self.global
+                .keys
+                .get(*index)
+                .map_or("", |global| global.name.as_str())
+        };
+        // The first candidate of that name in list order: the lowest index of the run of equal
+        // names, which the order puts first.
+        let first_equal = candidates
+            .by_name
+            .partition_point(|index| cmp_ignore_ascii_case(name(index), key).is_lt());
+        let exact = candidates
+            .by_name
+            .get(first_equal)
+            .filter(|index| name(index).eq_ignore_ascii_case(key));
+        exact
+            .or_else(|| {
+                candidates
+                    .templates
+                    .iter()
+                    .find(|index| key_matches(name(index), key))
+            })
+            .and_then(|index| self.global.keys.get(*index))
     }
 
     /// Every global condition key, with the page the list follows.
@@ -810,10 +825,40 @@ fn cmp_bytes_ignore_ascii_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
+/// The global keys one head may name ([`Catalog::global_condition_key`]).
+#[derive(Debug, Default)]
+struct HeadKeys {
+    /// Indexes into the global keys, sorted by lowercase name and then index: an exact name
+    /// is found by binary search instead of comparing every key of a head (`aws` has dozens).
+    by_name: Vec<usize>,
+    /// Indexes of the templates among them (`aws:RequestTag/${TagKey}`), in list order: the
+    /// only keys a name can fit without being equal to.
+    templates: Vec<usize>,
+}
+
+impl HeadKeys {
+    fn of(global: &GlobalConditionKeys, indexes: Vec<usize>) -> HeadKeys {
+        let name = |index: &usize| {
+            global
+                .keys
+                .get(*index)
+                .map_or("", |global| global.name.as_str())
+        };
+        let templates = indexes
+            .iter()
+            .copied()
+            .filter(|index| !matches_only_itself(name(index)))
+            .collect();
+        let mut by_name = indexes;
+        by_name.sort_by(|a, b| cmp_ignore_ascii_case(name(a), name(b)).then(a.cmp(b)));
+        HeadKeys { by_name, templates }
+    }
+}
+
 /// The global keys grouped by head for [`Catalog::global_condition_key`]: per lowercase head
-/// (sorted), the indexes of the keys with that head or a placeholder head, in list order; and
-/// the indexes of the placeholder-head keys alone.
-fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, Vec<usize>)>, Vec<usize>) {
+/// (sorted), the keys with that head or a placeholder head; and the placeholder-head keys
+/// alone.
+fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, HeadKeys)>, HeadKeys) {
     let templated_head = |name: &str| key_head(name).contains(['$', '<']);
     let templated: Vec<usize> = global
         .keys
@@ -842,10 +887,10 @@ fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, Vec<usize>)>
                 })
                 .map(|(index, _)| index)
                 .collect();
-            (head, keys)
+            (head, HeadKeys::of(global, keys))
         })
         .collect();
-    (by_head, templated)
+    (by_head, HeadKeys::of(global, templated))
 }
 
 /// A condition key's part before `:` (`aws` of `aws:SourceIp`), or all of it.

@@ -35,6 +35,12 @@ pub fn key_matches(template: &str, key: &str) -> bool {
     matches_pieces(&pieces, key.as_bytes())
 }
 
+/// Is `template` a plain name, which [`key_matches`] only finds equal to itself (ignoring
+/// ASCII case)? Neither a placeholder nor a literal `tag-key` part.
+pub(crate) fn matches_only_itself(template: &str) -> bool {
+    !template.contains(['$', '<']) && !ends_with_tag_key(template)
+}
+
 /// The first key in `keys` whose name `key` fits: an exact (case-insensitive) name wins over a
 /// template.
 pub(crate) fn find_key<'a>(keys: &'a [ConditionKey], key: &str) -> Option<&'a ConditionKey> {

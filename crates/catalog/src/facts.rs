@@ -562,7 +562,10 @@ fn global_key_lookup_by_head_equals_scanning_every_key() {
             })
             .map(|global| global.name.clone())
     };
-    let mut asked: Vec<String> = keys.iter().map(|global| global.name.clone()).collect();
+    let mut asked: Vec<String> = keys
+        .iter()
+        .flat_map(|global| [global.name.clone(), global.name.to_ascii_uppercase()])
+        .collect();
     asked.extend(
         [
             "aws:PrincipalTag/Team",

@@ -43,48 +43,80 @@ pub enum Reading {
 /// Could `policy_arn` (with IAM wildcards and policy variables) name a resource whose ARN has the
 /// format `arn_format` under `reading`?
 pub fn could_match(policy_arn: &str, arn_format: &str, reading: Reading) -> bool {
-    if fields_conflict(policy_arn, arn_format) {
-        return false;
+    match compare_fields(policy_arn, arn_format) {
+        Fields::Conflict => false,
+        // Both sides' first five colons are fixed and line up: only the resource parts are
+        // searched, a fraction of the pairs of positions.
+        Fields::Agree(policy, format) => {
+            intersects(&policy_tokens(policy), &format_tokens(format, reading))
+        }
+        Fields::Undecided => search(policy_arn, arn_format, reading),
     }
-    let policy = policy_tokens(policy_arn);
-    let format = format_tokens(arn_format, reading);
-    intersects(&policy, &format)
+}
+
+/// [`could_match`] by the search over the whole texts, without the quick checks.
+fn search(policy_arn: &str, arn_format: &str, reading: Reading) -> bool {
+    intersects(
+        &policy_tokens(policy_arn),
+        &format_tokens(arn_format, reading),
+    )
 }
 
 /// Placeholders that may stand in the first five fields of a format for the quick check: each
 /// is one non-empty field without `:` in both readings.
 const FIELD_PLACEHOLDERS: &[&str] = &["${Partition}", "${Region}", "${Account}", "${AccountId}"];
 
-/// Quick rejection without the search, for the common case of a policy ARN whose first five
+/// What the quick check found of the first five fields.
+enum Fields<'a> {
+    /// They cannot both match one ARN.
+    Conflict,
+    /// Literal in the policy ARN and fitting the format's field by field, so any ARN both
+    /// match has the same first five fields: the question is whether the two resource parts
+    /// (given) intersect.
+    Agree(&'a str, &'a str),
+    /// Only the search can tell.
+    Undecided,
+}
+
+/// Quick check without the search, for the common case of a policy ARN whose first five
 /// fields are literal: the service, region and account fields must fit the format's, and the
-/// literal starts of the resource parts must agree. `false` means "undecided", never "matches".
-fn fields_conflict(policy_arn: &str, arn_format: &str) -> bool {
+/// literal starts of the resource parts must agree.
+fn compare_fields<'a>(policy_arn: &'a str, arn_format: &'a str) -> Fields<'a> {
     use warden_policy::arn::ArnRef;
     let (Some(policy), Some(format)) = (
         ArnRef::components(policy_arn),
         ArnRef::components(arn_format),
     ) else {
-        return false;
+        return Fields::Undecided;
     };
+    let mut aligned = true;
     for (left, right) in policy.iter().zip(&format).take(5) {
         if left.contains(['*', '?', '$']) {
-            return false;
+            return Fields::Undecided;
         }
         if FIELD_PLACEHOLDERS.contains(right) {
             if left.is_empty() {
-                return true;
+                return Fields::Conflict;
             }
+            // The placeholder holds no `/`: left to the search, which says so.
+            aligned &= !left.contains('/');
         } else if right.contains(['$', '*']) {
-            return false;
+            return Fields::Undecided;
         } else if left != right {
-            return true;
+            return Fields::Conflict;
         }
     }
     let (left, right) = (policy[5], format[5]);
-    let left = &left[..left.find(['*', '?', '$']).unwrap_or(left.len())];
-    let right = &right[..right.find(['$', '*']).unwrap_or(right.len())];
-    let common = left.len().min(right.len());
-    left.as_bytes()[..common] != right.as_bytes()[..common]
+    let left_head = &left[..left.find(['*', '?', '$']).unwrap_or(left.len())];
+    let right_head = &right[..right.find(['$', '*']).unwrap_or(right.len())];
+    let common = left_head.len().min(right_head.len());
+    if left_head.as_bytes()[..common] != right_head.as_bytes()[..common] {
+        Fields::Conflict
+    } else if aligned {
+        Fields::Agree(left, right)
+    } else {
+        Fields::Undecided
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,22 +348,31 @@ mod tests {
             "arn:aws:ssm:eu-west-1:123456789012:parameter/a/b",
             "arn:aws:ssm:eu-west-1::parameter/a",
             "arn:aws:s3:::",
+            "arn:aws:iam::12/34:role/x",
+            "arn:aws:iam::${aws:PrincipalAccount}:role/x",
+            "arn:aws:s3:::bucket/${aws:username}/*",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:a:log-stream:b",
         ];
+        let mut agreed = 0;
         for format in formats {
             for arn in arns {
                 for reading in [Reading::Strict, Reading::Permissive] {
-                    let searched = intersects(&policy_tokens(arn), &format_tokens(format, reading));
+                    let searched = search(arn, format, reading);
                     assert_eq!(
                         could_match(arn, format, reading),
                         searched,
                         "{arn} against {format}"
                     );
-                    if fields_conflict(arn, format) {
-                        assert!(!searched, "{arn} rejected against {format}");
+                    match compare_fields(arn, format) {
+                        Fields::Conflict => assert!(!searched, "{arn} rejected against {format}"),
+                        Fields::Agree(..) => agreed += 1,
+                        Fields::Undecided => {}
                     }
                 }
             }
         }
+        // The resource-part-only search was taken, not only the rejections.
+        assert!(agreed > 10, "{agreed}");
     }
 
     #[test]
