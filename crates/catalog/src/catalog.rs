@@ -65,7 +65,9 @@ pub struct Catalog {
 #[derive(Debug)]
 struct Slot {
     prefix: String,
-    line: Range<usize>,
+    /// The service's JSON line in the services text; `None` for slots made from the compact
+    /// records, whose line is only looked for if a record fails to decode.
+    line: Option<Range<usize>>,
     /// The service's record in [`compact::EMBEDDED_SERVICES`], when the lines are the embedded
     /// ones: decoded instead of parsing the line.
     compact: Option<Range<usize>>,
@@ -101,16 +103,19 @@ impl NameTable {
         table.exact = vec![0u32; (table.ends.len() * 2).next_power_of_two().max(2)];
         let mask = table.exact.len() - 1;
         for index in 0..table.ends.len() {
-            // The first of names equal ignoring case keeps the slot (the data has none: the
-            // lookup test compares every name with the binary search).
-            if table.position(table.name(index)).is_some() {
-                continue;
-            }
-            let mut at = name_hash(table.name(index)) as usize & mask;
-            while table.exact.get(at).is_some_and(|slot| *slot != 0) {
-                at = (at + 1) & mask;
-            }
-            if let Some(slot) = table.exact.get_mut(at) {
+            let name = table.name(index);
+            let mut at = name_hash(name) as usize & mask;
+            // One probe: the first of names equal ignoring case keeps the slot (the data has
+            // none: the lookup test compares every name with the binary search).
+            let free = loop {
+                match table.exact.get(at) {
+                    Some(0) => break Some(at),
+                    Some(slot) if table.name(*slot as usize - 1) == name => break None,
+                    Some(_) => at = (at + 1) & mask,
+                    None => break None,
+                }
+            };
+            if let Some(slot) = free.and_then(|at| table.exact.get_mut(at)) {
                 *slot = u32::try_from(index + 1).unwrap_or(u32::MAX);
             }
         }
@@ -310,7 +315,15 @@ impl Catalog {
         let prefixes: BTreeMap<String, Vec<String>> =
             serde_json::from_str(files.condition_key_prefixes)
                 .map_err(|err| invalid(CONDITION_KEY_PREFIXES_FILE, &err))?;
-        let mut slots = index_lines(&services_text)?;
+        // The embedded lines have compact records, which name their prefixes: the slots are
+        // made from those without reading the megabytes of lines.
+        let mut slots = match is_embedded_services(files.services)
+            .then(compact_slots)
+            .flatten()
+        {
+            Some(slots) => slots,
+            None => index_lines(&services_text)?,
+        };
         if is_embedded_services(files.services) {
             attach_compact(&mut slots);
         }
@@ -333,7 +346,7 @@ impl Catalog {
         for (number, slot) in self.slots.iter().enumerate() {
             if slot.service.get().is_none() {
                 let service =
-                    parse_service(&self.services_text[slot.line.clone()]).map_err(|message| {
+                    parse_service(self.service_line(number, slot)).map_err(|message| {
                         CatalogError::InvalidServiceLine {
                             line: number + 1,
                             message,
@@ -769,6 +782,26 @@ impl Catalog {
         &self.global
     }
 
+    /// The JSON line of the slot at `number` (its line when indexed, else the `number`th
+    /// non-empty line of the text).
+    fn service_line(&self, number: usize, slot: &Slot) -> &str {
+        let range = slot.line.clone().or_else(|| {
+            line_ranges(&self.services_text)
+                .filter(|range| !range.is_empty())
+                .nth(number)
+        });
+        range
+            .and_then(|range| self.services_text.get(range))
+            .unwrap_or_default()
+    }
+
+    fn slot_number(&self, slot: &Slot) -> usize {
+        self.slots
+            .iter()
+            .position(|candidate| std::ptr::eq(candidate, slot))
+            .unwrap_or(usize::MAX)
+    }
+
     #[expect(
         clippy::expect_used,
         reason = "lines of the embedded data are parsed by the crate's tests and `catalog check`; `Catalog::load` parses every line before returning"
@@ -785,7 +818,7 @@ impl Catalog {
                     service.finish_loading();
                     service
                 }
-                None => parse_service(&self.services_text[slot.line.clone()])
+                None => parse_service(self.service_line(self.slot_number(slot), slot))
                     .expect("catalog service line is unreadable: run `cargo xtask catalog check`"),
             };
             Loaded::new(service)
@@ -974,17 +1007,42 @@ fn attach_compact(slots: &mut [Slot]) {
     }
 }
 
+/// One slot per compact record of the embedded services, in order, its prefix read from the
+/// record; `None` when the records do not read.
+fn compact_slots() -> Option<Vec<Slot>> {
+    compact::records(compact::EMBEDDED_SERVICES)?
+        .into_iter()
+        .map(|range| {
+            let prefix = compact::EMBEDDED_SERVICES
+                .get(range)
+                .and_then(compact::record_prefix)?;
+            Some(Slot {
+                prefix: prefix.to_string(),
+                line: None,
+                compact: None,
+                service: OnceLock::new(),
+            })
+        })
+        .collect()
+}
+
+/// Each line's byte range in `text`, without its `\n`.
+fn line_ranges(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    text.split_inclusive('\n').map(move |line| {
+        let range = start..start + line.trim_end_matches('\n').len();
+        start += line.len();
+        range
+    })
+}
+
 /// One slot per line: the prefix is read from the line's fixed opening `{"prefix":"…"`, so
 /// building the index parses no JSON.
 fn index_lines(text: &str) -> Result<Vec<Slot>, CatalogError> {
     const OPENING: &str = "{\"prefix\":\"";
     let mut slots: Vec<Slot> = Vec::with_capacity(512);
-    let mut start = 0;
-    for (number, line) in text.split_inclusive('\n').enumerate() {
-        let end = start + line.len();
-        let content = line.trim_end_matches('\n');
-        let range = start..start + content.len();
-        start = end;
+    for (number, range) in line_ranges(text).enumerate() {
+        let content = text.get(range.clone()).unwrap_or_default();
         if content.is_empty() {
             continue;
         }
@@ -1008,7 +1066,7 @@ fn index_lines(text: &str) -> Result<Vec<Slot>, CatalogError> {
         }
         slots.push(Slot {
             prefix: prefix.to_string(),
-            line: range,
+            line: Some(range),
             compact: None,
             service: OnceLock::new(),
         });
@@ -1035,6 +1093,32 @@ mod tests {
             texts.push(format!("{}_", &name[..last]));
         }
         texts
+    }
+
+    /// The embedded catalog's slots, made from the compact records, are the lines' slots: same
+    /// prefixes in the same (sorted) order, and each slot's line found on demand is its line.
+    #[test]
+    fn slots_from_records_are_the_slots_of_the_lines() {
+        let from_records = compact_slots().unwrap();
+        let from_lines = index_lines(EMBEDDED.services).unwrap();
+        assert!(from_lines.len() > 400, "{}", from_lines.len());
+        let prefixes = |slots: &[Slot]| {
+            slots
+                .iter()
+                .map(|slot| slot.prefix.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(prefixes(&from_records), prefixes(&from_lines));
+        let catalog = Catalog::embedded();
+        assert!(catalog.slots.iter().all(|slot| slot.line.is_none()));
+        for (number, slot) in catalog.slots.iter().enumerate().step_by(37) {
+            let expected = from_lines[number].line.clone().unwrap();
+            assert_eq!(
+                catalog.service_line(number, slot),
+                &EMBEDDED.services[expected]
+            );
+            assert_eq!(catalog.slot_number(slot), number);
+        }
     }
 
     /// The hash index answers as the binary search for every service prefix and every action
