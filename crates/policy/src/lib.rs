@@ -60,3 +60,4 @@ pub use model::*;
 pub use parse::{parse_policy, parse_value};
 pub use partition::Partition;
 pub use quota::Quotas;
+pub use serialize::escape_free;

@@ -8,7 +8,7 @@
 //! gives the stricter count for documents with Latin-1 characters.
 
 use crate::model::PolicyDocument;
-use crate::serialize::{Escape, Sink, escape_of, write_document};
+use crate::serialize::{Escape, Sink, equal_bytes, escape_of, word_of, write_document, zero_bytes};
 
 use crate::quota;
 
@@ -119,19 +119,12 @@ impl Sink for MinifiedSize {
 /// time with exact per-byte tests (no borrow crosses a byte): the per-byte loop was most of
 /// measuring a document.
 fn plain_ascii_spaces(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte of `word` that is zero, and only of those.
-    let zero_bytes = |word: u64| !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS);
-    let equal_bytes = |word: u64, byte: u8| zero_bytes(word ^ (ONES * u64::from(byte)));
     let mut special = 0;
     let mut spaces = 0;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(eight);
+        let word = word_of(chunk);
         special |= (word & HIGHS)
             | zero_bytes(word & 0xe0e0_e0e0_e0e0_e0e0)
             | equal_bytes(word, 0x7f)

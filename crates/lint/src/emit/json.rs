@@ -144,10 +144,7 @@ fn optional(out: &mut String, value: Option<&str>) {
 /// A JSON string literal, escaped as serde_json escapes it; text without anything to escape
 /// (nearly all of it) is copied as is.
 fn string(out: &mut String, value: &str) {
-    let plain = value
-        .bytes()
-        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
-    if plain {
+    if warden_policy::escape_free(value) {
         out.push('"');
         out.push_str(value);
         out.push('"');
