@@ -10,15 +10,46 @@ use crate::model::ConditionKey;
 
 /// Does the key name `key` (as written in a policy) fit the catalog name `template`?
 pub fn key_matches(template: &str, key: &str) -> bool {
+    let (bytes, wanted) = (template.as_bytes(), key.as_bytes());
+    // The template's text before its first `$` or `<` (and before a literal `tag-key`) is
+    // part of its first literal piece, which the key must start with. Compared in one walk
+    // that stops at the first difference: most templates a key is tried against differ a few
+    // bytes in, before a marker is looked for or pieces are built.
+    let literal_end = if ends_with_tag_key(template) {
+        bytes.len() + 1 - TAG_KEY.len()
+    } else {
+        bytes.len()
+    };
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at).filter(|_| at < literal_end) {
+        if matches!(byte, b'$' | b'<') {
+            break;
+        }
+        if !wanted
+            .get(at)
+            .is_some_and(|other| other.eq_ignore_ascii_case(&byte))
+        {
+            return false;
+        }
+        at += 1;
+    }
+    if at == bytes.len() {
+        // A plain name: equal when the key has nothing more.
+        return wanted.len() == bytes.len();
+    }
+    matches_pieces(&template_pieces(template), wanted)
+}
+
+/// [`key_matches`] as it was first written (marker found, head compared, then pieces): what
+/// the one-walk version is checked against.
+#[cfg(test)]
+fn key_matches_by_head(template: &str, key: &str) -> bool {
     let bytes = template.as_bytes();
     let marker = bytes.iter().position(|byte| matches!(byte, b'$' | b'<'));
     let tag_key = ends_with_tag_key(template);
     if marker.is_none() && !tag_key {
         return template.eq_ignore_ascii_case(key);
     }
-    // The template's text before its first `$` or `<` (and before a literal `tag-key`) is
-    // part of its first literal piece, which the key must start with: most templates a key
-    // is tried against fail here, before their pieces are built.
     let mut head = marker.unwrap_or(bytes.len());
     if tag_key {
         head = head.min(bytes.len() + 1 - TAG_KEY.len());
@@ -28,11 +59,7 @@ pub fn key_matches(template: &str, key: &str) -> bool {
         .get(..head)
         .zip(bytes.get(..head))
         .is_some_and(|(start, literal)| start.eq_ignore_ascii_case(literal));
-    if !fits_head {
-        return false;
-    }
-    let pieces = template_pieces(template);
-    matches_pieces(&pieces, key.as_bytes())
+    fits_head && matches_pieces(&template_pieces(template), key.as_bytes())
 }
 
 /// Is `template` a plain name, which [`key_matches`] only finds equal to itself (ignoring
@@ -136,6 +163,59 @@ fn matches_pieces(pieces: &[Piece<'_>], text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-walk comparison answers as the head-first one for every condition key name of
+    /// the catalog as a template, against names, their case variants, filled-in templates and
+    /// texts one byte off.
+    #[test]
+    fn one_walk_matching_equals_the_head_first_matching() {
+        let catalog = crate::Catalog::embedded();
+        let mut templates: Vec<String> = catalog
+            .global_condition_keys()
+            .keys
+            .iter()
+            .map(|key| key.name.to_string())
+            .collect();
+        for service in catalog.services() {
+            templates.extend(
+                service
+                    .condition_keys
+                    .iter()
+                    .map(|key| key.name.to_string()),
+            );
+        }
+        templates.sort();
+        templates.dedup();
+        assert!(templates.len() > 1_000, "{}", templates.len());
+        let mut keys: Vec<String> = Vec::new();
+        for template in templates.iter().step_by(23) {
+            let filled = template
+                .replace("${TagKey}", "Team")
+                .replace("<key>", "k")
+                .replace("tag-key", "Owner");
+            keys.extend([
+                template.clone(),
+                template.to_ascii_uppercase(),
+                filled.clone(),
+                format!("{filled}/more"),
+                filled[..filled.len() - 1].to_string(),
+                format!("{template}x"),
+            ]);
+        }
+        let mut matched = 0;
+        for template in &templates {
+            for key in &keys {
+                let expected = key_matches_by_head(template, key);
+                assert_eq!(
+                    key_matches(template, key),
+                    expected,
+                    "`{key}` against `{template}`"
+                );
+                matched += usize::from(expected);
+            }
+        }
+        assert!(matched >= keys.len() / 3, "{matched} of {}", keys.len());
+    }
 
     #[test]
     fn plain_names_compare_case_insensitively() {

@@ -703,6 +703,7 @@ fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
     // Stable: within a service, the wildcards stay in written order.
     keyed.sort_by(|(a, _), (b, _)| compare(a, b, case));
     let earlier = first_equal(entries, case);
+    let mut last_run: Option<(&str, (usize, usize))> = None;
     for (entry, earlier) in entries.iter().zip(earlier) {
         if let Some(earlier) = earlier {
             found.push((entry.as_str(), entries[earlier].as_str()));
@@ -722,14 +723,24 @@ fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
                 && matches(other, entry, case)
         };
         // The first fitting wildcard in written order: the earlier of the first of its
-        // service and the first of the others.
+        // service and the first of the others. Lists run service by service, so the run of
+        // the previous entry's service is reused instead of searched for again.
         let of_service = entry.split_once(':').and_then(|(service, _)| {
-            let start = keyed.partition_point(|(key, _)| compare(key, service, case).is_lt());
-            keyed[start..]
-                .iter()
-                .take_while(|(key, _)| compare(key, service, case).is_eq())
-                .map(|(_, at)| *at)
-                .find(fits)
+            let run = match last_run {
+                Some((last, run)) if equal(last, service, case) => run,
+                _ => {
+                    let start =
+                        keyed.partition_point(|(key, _)| compare(key, service, case).is_lt());
+                    let len = keyed[start..]
+                        .iter()
+                        .take_while(|(key, _)| compare(key, service, case).is_eq())
+                        .count();
+                    let run = (start, start + len);
+                    last_run = Some((service, run));
+                    run
+                }
+            };
+            keyed[run.0..run.1].iter().map(|(_, at)| *at).find(fits)
         });
         let other = general.iter().copied().find(fits);
         let first = match (of_service, other) {
