@@ -215,7 +215,9 @@ fn placeholder_class(name: &str, reading: Reading) -> Class {
 fn intersects(policy: &[PolicyToken], format: &[FormatToken]) -> bool {
     let width = format.len() + 1;
     let mut seen = vec![false; (policy.len() + 1) * width];
-    let mut queue = vec![(0usize, 0usize)];
+    // Most searches visit about as many pairs as the two lists are long.
+    let mut queue = Vec::with_capacity(policy.len() + format.len() + 2);
+    queue.push((0usize, 0usize));
     while let Some((p, f)) = queue.pop() {
         let slot = p * width + f;
         if seen[slot] {

@@ -95,7 +95,7 @@ pub fn decide_pattern(
                 continue;
             };
             for value in &clause.values().items {
-                if value.contains("${") {
+                if warden_policy::variables::has_opening(value) {
                     continue;
                 }
                 if let Some(witness) = intersection(&pattern, value)

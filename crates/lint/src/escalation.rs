@@ -442,7 +442,8 @@ impl Holder<'_> {
                 continue;
             }
             let grants = grants.get_or_insert_with(|| Grants {
-                known: Vec::new(),
+                // A holder reached by any method is asked about a few dozen actions.
+                known: Vec::with_capacity(64),
                 statements: StatementIndex::of(&self.policies),
             });
             if let Some(hit) = self.allows_method(method, grants) {

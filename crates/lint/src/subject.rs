@@ -225,7 +225,9 @@ impl PolicySubject {
 /// holding a malformed policy variable, which needs `${` in the text or a `\u` escape that
 /// may spell it. Elsewhere a value finding would fall back to its statement's position.
 pub fn values_may_be_pointed_at(kind: PolicyKind, text: &str) -> bool {
-    kind == PolicyKind::ResourceControl || text.contains("${") || text.contains("\\u")
+    kind == PolicyKind::ResourceControl
+        || warden_policy::variables::has_opening(text)
+        || text.contains("\\u")
 }
 
 /// A managed policy attached to a role: its ARN, and its document when known.

@@ -141,7 +141,7 @@ fn canonical_key_name(key: &mut String) {
 
 /// Lowercases the key names of `${…}` policy variables (not their defaults, not escapes).
 fn canonical_variable_names(text: &mut String) {
-    if !text.contains("${") {
+    if !crate::variables::has_opening(text) {
         return;
     }
     let found = crate::variables::variables(text);

@@ -90,6 +90,8 @@ pub fn parse(source: &str) -> Result<Node<'_>, SyntaxError> {
         bytes: source.as_bytes(),
         pos: 0,
         depth: 0,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     parser.skip_whitespace();
     let node = parser.value()?;
@@ -105,6 +107,12 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: u32,
+    /// The items of the arrays and the members of the objects being read, innermost last:
+    /// each list is collected here and moved out at its end into a vector of exactly its
+    /// length, instead of growing a vector of its own (long `Action` lists grew and were
+    /// copied a dozen times).
+    items: Vec<Node<'a>>,
+    members: Vec<Member<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -176,17 +184,17 @@ impl<'a> Parser<'a> {
     fn object(&mut self) -> Result<Kind<'a>, SyntaxError> {
         self.enter()?;
         self.pos += 1;
-        let mut members = Vec::new();
+        let start = self.members.len();
         self.skip_whitespace();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Kind::Object(members));
+            return Ok(Kind::Object(Vec::new()));
         }
         loop {
             self.skip_whitespace();
             if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.after_comma(!members.is_empty(), "a string key"));
+                return Err(self.after_comma(self.members.len() > start, "a string key"));
             }
             let key_offset = self.offset();
             let key = self.string()?;
@@ -197,7 +205,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.skip_whitespace();
             let value = self.value()?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_offset,
                 value,
@@ -213,25 +221,26 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Kind::Object(members))
+        Ok(Kind::Object(self.members.split_off(start)))
     }
 
     fn array(&mut self) -> Result<Kind<'a>, SyntaxError> {
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let start = self.items.len();
         self.skip_whitespace();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Kind::Array(items));
+            return Ok(Kind::Array(Vec::new()));
         }
         loop {
             self.skip_whitespace();
-            if !items.is_empty() && self.bytes.get(self.pos) == Some(&b']') {
+            if self.items.len() > start && self.bytes.get(self.pos) == Some(&b']') {
                 return Err(self.after_comma(true, "a json value"));
             }
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.skip_whitespace();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -243,7 +252,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Kind::Array(items))
+        Ok(Kind::Array(self.items.split_off(start)))
     }
 
     fn literal(&mut self, word: &str, kind: Kind<'a>) -> Result<Kind<'a>, SyntaxError> {

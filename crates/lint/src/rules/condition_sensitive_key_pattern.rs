@@ -152,7 +152,7 @@ fn is_one_variable(text: &str) -> bool {
 /// A policy variable whose value is not a sensitive key AWS sets (`${aws:PrincipalTag/…}`,
 /// `${aws:username}`), so it can take values nobody named.
 fn caller_set_variable(text: &str) -> bool {
-    text.contains("${")
+    warden_policy::variables::has_opening(text)
         && warden_policy::variables::variables(text)
             .iter()
             .any(|variable| {

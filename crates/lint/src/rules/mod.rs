@@ -263,14 +263,14 @@ pub(crate) fn names_no_tag(key: &str) -> bool {
 
 /// A value contains a policy variable (`${aws:username}`), so it cannot be judged statically.
 pub(crate) fn has_policy_variable(value: &str) -> bool {
-    value.contains("${")
+    warden_policy::variables::has_opening(value)
 }
 
 /// A `${…}` that is an IAM policy variable: its name has a service prefix (`aws:`, `saml:`…),
 /// unlike the escapes `${*}`, `${?}`, `${$}` and the Warden variables of definitions as written
 /// (`${account_id}`), which rendering replaces.
 pub(crate) fn names_policy_variable(text: &str) -> bool {
-    text.contains("${")
+    warden_policy::variables::has_opening(text)
         && warden_policy::variables::variables(text)
             .iter()
             .any(|variable| variable.key.contains(':'))

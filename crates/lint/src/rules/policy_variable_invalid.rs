@@ -135,7 +135,7 @@ impl Rule for PolicyVariableInvalid {
 /// What is wrong with the first malformed variable of `text`; a text without `${` is not
 /// looked at further.
 fn malformed(text: &str) -> Option<String> {
-    if !text.contains("${") {
+    if !warden_policy::variables::has_opening(text) {
         return None;
     }
     let found = warden_policy::variables::malformed_variable(text)?;

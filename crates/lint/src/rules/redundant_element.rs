@@ -682,7 +682,11 @@ fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
     // Each wildcard with its literal head (`s3:Get` of `s3:Get*`), compared before matching.
     let wildcards: Vec<(&str, &str)> = entries
         .iter()
-        .filter(|entry| may_have_wildcard(entry) && has_wildcard(entry) && !entry.contains("${"))
+        .filter(|entry| {
+            may_have_wildcard(entry)
+                && has_wildcard(entry)
+                && !warden_policy::variables::has_opening(entry)
+        })
         .map(|entry| {
             let head = &entry[..entry.find(['*', '?']).unwrap_or(entry.len())];
             (head, entry.as_str())
@@ -711,7 +715,7 @@ fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
         }
         if wildcards.is_empty()
             || (may_have_wildcard(entry) && has_wildcard(entry))
-            || entry.contains("${")
+            || warden_policy::variables::has_opening(entry)
         {
             continue;
         }
