@@ -145,6 +145,12 @@ impl<'a> Parser<'a> {
     }
 
     fn skip_whitespace(&mut self) {
+        // Indented documents start most lines with a run of spaces: eight at a time.
+        while let Some(eight) = self.bytes.get(self.pos..self.pos + 8)
+            && eight == b"        "
+        {
+            self.pos += 8;
+        }
         while let Some(&byte) = self.bytes.get(self.pos) {
             if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
                 self.pos += 1;
@@ -311,7 +317,7 @@ impl<'a> Parser<'a> {
         };
         let end = start + length;
         let segment = &self.bytes[start..end];
-        let printable_ascii = segment.iter().all(|&b| (0x20..0x7F).contains(&b));
+        let printable_ascii = crate::serialize::printable_ascii(segment);
         if !printable_ascii && let Some(control) = segment.iter().position(|&b| b < 0x20) {
             self.pos = start + control;
             return Err(self.control_character(segment[control]));

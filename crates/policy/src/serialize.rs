@@ -217,6 +217,24 @@ pub fn escape_free(text: &str) -> bool {
             .all(|byte| *byte >= 0x20 && *byte != b'"' && *byte != b'\\')
 }
 
+/// Is every byte of `bytes` printable ASCII (space to `~`)? Eight bytes at a time: asked of
+/// every string the JSON reader reads.
+pub(crate) fn printable_ascii(bytes: &[u8]) -> bool {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut outside = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = word_of(chunk);
+        outside |=
+            (word & HIGHS) | zero_bytes(word & 0xe0e0_e0e0_e0e0_e0e0) | equal_bytes(word, 0x7f);
+    }
+    outside == 0
+        && chunks
+            .remainder()
+            .iter()
+            .all(|byte| (0x20..0x7f).contains(byte))
+}
+
 /// Eight bytes as one little-endian word.
 pub(crate) fn word_of(chunk: &[u8]) -> u64 {
     let mut eight = [0; 8];
@@ -427,6 +445,20 @@ mod tests {
 
     /// The word-at-a-time check answers as the byte loop for every byte at every position of
     /// texts up to 19 bytes, multi-byte characters included.
+    #[test]
+    fn printable_ascii_equals_the_byte_loop() {
+        for len in 1..20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = byte;
+                    let expected = bytes.iter().all(|byte| (0x20..0x7f).contains(byte));
+                    assert_eq!(super::printable_ascii(&bytes), expected, "{bytes:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn escape_free_equals_the_byte_loop() {
         let reference = |bytes: &[u8]| {
