@@ -52,11 +52,14 @@ pub struct Catalog {
     prefixes: NameTable,
     global: GlobalConditionKeys,
     /// Global keys by the part of their name before `:`, lowercase and sorted: each head with
-    /// the indexes (into `global.keys`, in order) of its keys and of the keys whose head is a
-    /// placeholder, which any head may match.
+    /// the templates (indexes into `global.keys`, in order) among its keys and the keys whose
+    /// head is a placeholder, which any head may match.
     global_by_head: Vec<(String, HeadKeys)>,
     /// The keys whose head is a placeholder, for heads no key has.
     global_templated: HeadKeys,
+    /// Every global key's name in list order, for the exact lookup (a name equal to a key's
+    /// has that key's head, so it is among the head's candidates).
+    global_names: NameTable,
     /// Non-service condition key prefixes (`token.actions.githubusercontent.com`) → services
     /// that define keys with them.
     foreign_prefixes: Vec<(String, Vec<String>)>,
@@ -329,6 +332,7 @@ impl Catalog {
         }
         let names = NameTable::of(slots.iter().map(|slot| slot.prefix.as_str()));
         let (global_by_head, global_templated) = index_global_keys(&global);
+        let global_names = NameTable::of(global.keys.iter().map(|key| key.name.as_str()));
         Ok(Catalog {
             manifest,
             services_text,
@@ -337,6 +341,7 @@ impl Catalog {
             global,
             global_by_head,
             global_templated,
+            global_names,
             foreign_prefixes: prefixes.into_iter().collect(),
         })
     }
@@ -742,9 +747,13 @@ impl Catalog {
     /// The global condition key `key` names (`aws:PrincipalTag/Team` names
     /// `aws:PrincipalTag/${TagKey}`), case-insensitively.
     pub fn global_condition_key(&self, key: &str) -> Option<&GlobalConditionKey> {
-        // Most keys asked about are service keys (`s3:prefix`): only the keys with the same
-        // part before `:` (and those whose part before `:` is a placeholder) can match, and
-        // they are listed per head once, when the catalog is built.
+        // The first key of that name in list order (the table keeps the first of equal names).
+        if let Some(exact) = self.global_names.position(key) {
+            return self.global.keys.get(exact);
+        }
+        // Otherwise a template: most keys asked about are service keys (`s3:prefix`), and only
+        // the templates with the same part before `:` (and those whose part before `:` is a
+        // placeholder) can match, listed per head once, when the catalog is built.
         let wanted = key_head(key);
         let candidates = self
             .global_by_head
@@ -752,29 +761,11 @@ impl Catalog {
             .ok()
             .and_then(|index| self.global_by_head.get(index))
             .map_or(&self.global_templated, |(_, keys)| keys);
-        let name = |index: &usize| {
-            self.global
-                .keys
-                .get(*index)
-                .map_or("", |global| global.name.as_str())
-        };
-        // The first candidate of that name in list order: the lowest index of the run of equal
-        // names, which the order puts first.
-        let first_equal = candidates
-            .by_name
-            .partition_point(|index| cmp_ignore_ascii_case(name(index), key).is_lt());
-        let exact = candidates
-            .by_name
-            .get(first_equal)
-            .filter(|index| name(index).eq_ignore_ascii_case(key));
-        exact
-            .or_else(|| {
-                candidates
-                    .templates
-                    .iter()
-                    .find(|index| key_matches(name(index), key))
-            })
-            .and_then(|index| self.global.keys.get(*index))
+        candidates
+            .templates
+            .iter()
+            .filter_map(|index| self.global.keys.get(*index))
+            .find(|global| key_matches(&global.name, key))
     }
 
     /// Every global condition key, with the page the list follows.
@@ -858,33 +849,26 @@ fn cmp_bytes_ignore_ascii_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
-/// The global keys one head may name ([`Catalog::global_condition_key`]).
+/// The global keys one head may name ([`Catalog::global_condition_key`]) beyond an equal
+/// name: the templates among the head's keys (`aws:RequestTag/${TagKey}`), in list order,
+/// the only keys a name can fit without being equal to (`aws` has dozens of plain keys).
 #[derive(Debug, Default)]
 struct HeadKeys {
-    /// Indexes into the global keys, sorted by lowercase name and then index: an exact name
-    /// is found by binary search instead of comparing every key of a head (`aws` has dozens).
-    by_name: Vec<usize>,
-    /// Indexes of the templates among them (`aws:RequestTag/${TagKey}`), in list order: the
-    /// only keys a name can fit without being equal to.
     templates: Vec<usize>,
 }
 
 impl HeadKeys {
     fn of(global: &GlobalConditionKeys, indexes: Vec<usize>) -> HeadKeys {
-        let name = |index: &usize| {
-            global
-                .keys
-                .get(*index)
-                .map_or("", |global| global.name.as_str())
-        };
         let templates = indexes
-            .iter()
-            .copied()
-            .filter(|index| !matches_only_itself(name(index)))
+            .into_iter()
+            .filter(|index| {
+                global
+                    .keys
+                    .get(*index)
+                    .is_some_and(|global| !matches_only_itself(&global.name))
+            })
             .collect();
-        let mut by_name = indexes;
-        by_name.sort_by(|a, b| cmp_ignore_ascii_case(name(a), name(b)).then(a.cmp(b)));
-        HeadKeys { by_name, templates }
+        HeadKeys { templates }
     }
 }
 
