@@ -54,9 +54,9 @@ pub struct Catalog {
     /// Global keys by the part of their name before `:`, lowercase and sorted: each head with
     /// the templates (indexes into `global.keys`, in order) among its keys and the keys whose
     /// head is a placeholder, which any head may match.
-    global_by_head: Vec<(String, HeadKeys)>,
+    global_by_head: Vec<(String, Vec<usize>)>,
     /// The keys whose head is a placeholder, for heads no key has.
-    global_templated: HeadKeys,
+    global_templated: Vec<usize>,
     /// Every global key's name in list order, for the exact lookup (a name equal to a key's
     /// has that key's head, so it is among the head's candidates).
     global_names: NameTable,
@@ -320,16 +320,13 @@ impl Catalog {
                 .map_err(|err| invalid(CONDITION_KEY_PREFIXES_FILE, &err))?;
         // The embedded lines have compact records, which name their prefixes: the slots are
         // made from those without reading the megabytes of lines.
-        let mut slots = match is_embedded_services(files.services)
+        let slots = match is_embedded_services(files.services)
             .then(compact_slots)
             .flatten()
         {
             Some(slots) => slots,
             None => index_lines(&services_text)?,
         };
-        if is_embedded_services(files.services) {
-            attach_compact(&mut slots);
-        }
         let names = NameTable::of(slots.iter().map(|slot| slot.prefix.as_str()));
         let (global_by_head, global_templated) = index_global_keys(&global);
         let global_names = NameTable::of(global.keys.iter().map(|key| key.name.as_str()));
@@ -760,9 +757,8 @@ impl Catalog {
             .binary_search_by(|(head, _)| cmp_ignore_ascii_case(head, wanted))
             .ok()
             .and_then(|index| self.global_by_head.get(index))
-            .map_or(&self.global_templated, |(_, keys)| keys);
+            .map_or(&self.global_templated, |(_, templates)| templates);
         candidates
-            .templates
             .iter()
             .filter_map(|index| self.global.keys.get(*index))
             .find(|global| key_matches(&global.name, key))
@@ -849,33 +845,24 @@ fn cmp_bytes_ignore_ascii_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
-/// The global keys one head may name ([`Catalog::global_condition_key`]) beyond an equal
-/// name: the templates among the head's keys (`aws:RequestTag/${TagKey}`), in list order,
-/// the only keys a name can fit without being equal to (`aws` has dozens of plain keys).
-#[derive(Debug, Default)]
-struct HeadKeys {
-    templates: Vec<usize>,
-}
-
-impl HeadKeys {
-    fn of(global: &GlobalConditionKeys, indexes: Vec<usize>) -> HeadKeys {
-        let templates = indexes
-            .into_iter()
-            .filter(|index| {
-                global
-                    .keys
-                    .get(*index)
-                    .is_some_and(|global| !matches_only_itself(&global.name))
-            })
-            .collect();
-        HeadKeys { templates }
-    }
+/// The templates among `indexes` (`aws:RequestTag/${TagKey}`), in list order: beyond an equal
+/// name, the only keys a name can fit (`aws` has dozens of plain keys).
+fn templates_of(global: &GlobalConditionKeys, indexes: Vec<usize>) -> Vec<usize> {
+    indexes
+        .into_iter()
+        .filter(|index| {
+            global
+                .keys
+                .get(*index)
+                .is_some_and(|global| !matches_only_itself(&global.name))
+        })
+        .collect()
 }
 
 /// The global keys grouped by head for [`Catalog::global_condition_key`]: per lowercase head
-/// (sorted), the keys with that head or a placeholder head; and the placeholder-head keys
-/// alone.
-fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, HeadKeys)>, HeadKeys) {
+/// (sorted), the templates with that head or a placeholder head; and the placeholder-head
+/// templates alone.
+fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, Vec<usize>)>, Vec<usize>) {
     let templated_head = |name: &str| key_head(name).contains(['$', '<']);
     let templated: Vec<usize> = global
         .keys
@@ -904,10 +891,10 @@ fn index_global_keys(global: &GlobalConditionKeys) -> (Vec<(String, HeadKeys)>, 
                 })
                 .map(|(index, _)| index)
                 .collect();
-            (head, HeadKeys::of(global, keys))
+            (head, templates_of(global, keys))
         })
         .collect();
-    (by_head, HeadKeys::of(global, templated))
+    (by_head, templates_of(global, templated))
 }
 
 /// A condition key's part before `:` (`aws` of `aws:SourceIp`), or all of it.
@@ -971,39 +958,21 @@ fn is_embedded_services(services: &str) -> bool {
     std::ptr::eq(services, EMBEDDED.services) || services == EMBEDDED.services
 }
 
-/// Points each slot at its record of the compact form, when the records are the lines' (one
-/// per line, same prefixes); otherwise the slots keep parsing their lines.
-fn attach_compact(slots: &mut [Slot]) {
-    let Some(records) = compact::records(compact::EMBEDDED_SERVICES) else {
-        return;
-    };
-    let matches = records.len() == slots.len()
-        && records.iter().zip(slots.iter()).all(|(range, slot)| {
-            compact::EMBEDDED_SERVICES
-                .get(range.clone())
-                .and_then(compact::record_prefix)
-                == Some(slot.prefix.as_str())
-        });
-    if matches {
-        for (slot, range) in slots.iter_mut().zip(records) {
-            slot.compact = Some(range);
-        }
-    }
-}
-
-/// One slot per compact record of the embedded services, in order, its prefix read from the
-/// record; `None` when the records do not read.
+/// One slot per compact record of the embedded services, in order, decoded from its record
+/// and with its prefix read from it (`build.rs` derives the records from the embedded lines,
+/// so they are the lines' services; a test compares the two indexes); `None` when the
+/// records do not read.
 fn compact_slots() -> Option<Vec<Slot>> {
     compact::records(compact::EMBEDDED_SERVICES)?
         .into_iter()
         .map(|range| {
             let prefix = compact::EMBEDDED_SERVICES
-                .get(range)
+                .get(range.clone())
                 .and_then(compact::record_prefix)?;
             Some(Slot {
                 prefix: prefix.to_string(),
                 line: None,
-                compact: None,
+                compact: Some(range),
                 service: OnceLock::new(),
             })
         })
@@ -1094,7 +1063,12 @@ mod tests {
         };
         assert_eq!(prefixes(&from_records), prefixes(&from_lines));
         let catalog = Catalog::embedded();
-        assert!(catalog.slots.iter().all(|slot| slot.line.is_none()));
+        assert!(
+            catalog
+                .slots
+                .iter()
+                .all(|slot| slot.line.is_none() && slot.compact.is_some())
+        );
         for (number, slot) in catalog.slots.iter().enumerate().step_by(37) {
             let expected = from_lines[number].line.clone().unwrap();
             assert_eq!(

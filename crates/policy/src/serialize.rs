@@ -444,7 +444,7 @@ mod tests {
     use crate::parse::parse_policy;
 
     /// The word-at-a-time check answers as the byte loop for every byte at every position of
-    /// texts up to 19 bytes, multi-byte characters included.
+    /// texts up to 19 bytes.
     #[test]
     fn printable_ascii_equals_the_byte_loop() {
         for len in 1..20 {
@@ -459,6 +459,7 @@ mod tests {
         }
     }
 
+    /// As above for what a JSON string escapes, multi-byte characters included.
     #[test]
     fn escape_free_equals_the_byte_loop() {
         let reference = |bytes: &[u8]| {
