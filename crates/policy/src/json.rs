@@ -317,7 +317,7 @@ impl<'a> Parser<'a> {
         };
         let end = start + length;
         let segment = &self.bytes[start..end];
-        let printable_ascii = crate::serialize::printable_ascii(segment);
+        let printable_ascii = crate::bytes::printable_ascii(segment);
         if !printable_ascii && let Some(control) = segment.iter().position(|&b| b < 0x20) {
             self.pos = start + control;
             return Err(self.control_character(segment[control]));

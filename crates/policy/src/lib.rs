@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod arn;
+mod bytes;
 pub mod canonical;
 pub mod date;
 pub mod diff;

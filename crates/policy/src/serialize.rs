@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::bytes::{control_bytes, equal_bytes, word_of};
+
 use crate::model::{
     Condition, ConditionValue, PolicyDocument, Principal, SetQualifier, Statement, Values,
 };
@@ -206,55 +208,13 @@ pub fn escape_free(text: &str) -> bool {
     let mut chunks = text.as_bytes().chunks_exact(8);
     for chunk in &mut chunks {
         let word = word_of(chunk);
-        special |= zero_bytes(word & 0xe0e0_e0e0_e0e0_e0e0)
-            | equal_bytes(word, b'"')
-            | equal_bytes(word, b'\\');
+        special |= control_bytes(word) | equal_bytes(word, b'"') | equal_bytes(word, b'\\');
     }
     special == 0
         && chunks
             .remainder()
             .iter()
             .all(|byte| *byte >= 0x20 && *byte != b'"' && *byte != b'\\')
-}
-
-/// Is every byte of `bytes` printable ASCII (space to `~`)? Eight bytes at a time: asked of
-/// every string the JSON reader reads.
-pub(crate) fn printable_ascii(bytes: &[u8]) -> bool {
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut outside = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = word_of(chunk);
-        outside |=
-            (word & HIGHS) | zero_bytes(word & 0xe0e0_e0e0_e0e0_e0e0) | equal_bytes(word, 0x7f);
-    }
-    outside == 0
-        && chunks
-            .remainder()
-            .iter()
-            .all(|byte| (0x20..0x7f).contains(byte))
-}
-
-/// Eight bytes as one little-endian word.
-pub(crate) fn word_of(chunk: &[u8]) -> u64 {
-    let mut eight = [0; 8];
-    for (into, byte) in eight.iter_mut().zip(chunk) {
-        *into = *byte;
-    }
-    u64::from_le_bytes(eight)
-}
-
-const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// The high bit of each byte of `word` that is zero, and only of those (no borrow crosses a
-/// byte, unlike the shorter test that only answers "any").
-pub(crate) fn zero_bytes(word: u64) -> u64 {
-    !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
-}
-
-/// The high bit of each byte of `word` equal to `byte`.
-pub(crate) fn equal_bytes(word: u64, byte: u8) -> u64 {
-    zero_bytes(word ^ (0x0101_0101_0101_0101 * u64::from(byte)))
 }
 
 /// How serde_json escapes a byte inside a string.
@@ -444,22 +404,7 @@ mod tests {
     use crate::parse::parse_policy;
 
     /// The word-at-a-time check answers as the byte loop for every byte at every position of
-    /// texts up to 19 bytes.
-    #[test]
-    fn printable_ascii_equals_the_byte_loop() {
-        for len in 1..20 {
-            for at in 0..len {
-                for byte in 0..=255u8 {
-                    let mut bytes = vec![b'a'; len];
-                    bytes[at] = byte;
-                    let expected = bytes.iter().all(|byte| (0x20..0x7f).contains(byte));
-                    assert_eq!(super::printable_ascii(&bytes), expected, "{bytes:?}");
-                }
-            }
-        }
-    }
-
-    /// As above for what a JSON string escapes, multi-byte characters included.
+    /// texts up to 19 bytes, multi-byte characters included.
     #[test]
     fn escape_free_equals_the_byte_loop() {
         let reference = |bytes: &[u8]| {

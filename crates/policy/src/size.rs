@@ -7,8 +7,9 @@
 //! the SCP limit as bytes; for ASCII documents the two agree, and [`organizations_bytes`]
 //! gives the stricter count for documents with Latin-1 characters.
 
+use crate::bytes::{equal_bytes, unprintable_bytes, word_of};
 use crate::model::PolicyDocument;
-use crate::serialize::{Escape, Sink, equal_bytes, escape_of, word_of, write_document, zero_bytes};
+use crate::serialize::{Escape, Sink, escape_of, write_document};
 
 use crate::quota;
 
@@ -119,17 +120,12 @@ impl Sink for MinifiedSize {
 /// time with exact per-byte tests (no borrow crosses a byte): the per-byte loop was most of
 /// measuring a document.
 fn plain_ascii_spaces(bytes: &[u8]) -> Option<usize> {
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut special = 0;
     let mut spaces = 0;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let word = word_of(chunk);
-        special |= (word & HIGHS)
-            | zero_bytes(word & 0xe0e0_e0e0_e0e0_e0e0)
-            | equal_bytes(word, 0x7f)
-            | equal_bytes(word, b'"')
-            | equal_bytes(word, b'\\');
+        special |= unprintable_bytes(word) | equal_bytes(word, b'"') | equal_bytes(word, b'\\');
         spaces += equal_bytes(word, b' ').count_ones() as usize;
     }
     for byte in chunks.remainder() {

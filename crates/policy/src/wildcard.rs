@@ -54,8 +54,12 @@ pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
     match_segments(&segments, text, case)
 }
 
-/// Does the pattern contain a wildcard (after resolving escapes)?
+/// Does the pattern contain a wildcard (after resolving escapes)? Most patterns hold no `*`
+/// or `?` byte at all, which is told eight bytes at a time before escapes are looked at.
 pub fn has_wildcard(pattern: &str) -> bool {
+    if !crate::bytes::has_wildcard_byte(pattern) {
+        return false;
+    }
     let mut any = false;
     for_each_segment(pattern, true, |segment| {
         any |= !matches!(segment, SegmentRef::Literal(_));

@@ -54,23 +54,21 @@ pub fn say_text(text: &str) {
 /// Writes command output to stdout. A closed pipe (`… | head`) ends the output quietly; `print!`
 /// panics on it.
 pub fn write_stdout(text: &str) -> anyhow::Result<()> {
-    write_quietly(&mut std::io::stdout().lock(), text)
+    write_stdout_with(|out| std::io::Write::write_all(out, text.as_bytes()))
 }
 
 /// [`write_stdout`] of output that `write` produces in parts.
 pub fn write_stdout_with(
     write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    quietly(write(&mut out).and_then(|()| std::io::Write::flush(&mut out)))
+    write_quietly(&mut std::io::stdout().lock(), write)
 }
 
-fn write_quietly(out: &mut impl std::io::Write, text: &str) -> anyhow::Result<()> {
-    quietly(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
-}
-
-fn quietly(written: std::io::Result<()>) -> anyhow::Result<()> {
-    match written {
+fn write_quietly<W: std::io::Write>(
+    out: &mut W,
+    write: impl FnOnce(&mut W) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match write(out).and_then(|()| out.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }
@@ -78,6 +76,8 @@ fn quietly(written: std::io::Result<()>) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     /// A writer whose reader went away (`… | head`), or that fails otherwise.
     struct Failing(std::io::ErrorKind);
 
@@ -92,12 +92,16 @@ mod tests {
 
     #[test]
     fn a_closed_pipe_ends_output_quietly() {
-        let closed = super::write_quietly(&mut Failing(std::io::ErrorKind::BrokenPipe), "x");
+        let closed = super::write_quietly(&mut Failing(std::io::ErrorKind::BrokenPipe), |out| {
+            out.write_all(b"x")
+        });
         assert!(closed.is_ok());
-        let full = super::write_quietly(&mut Failing(std::io::ErrorKind::StorageFull), "x");
+        let full = super::write_quietly(&mut Failing(std::io::ErrorKind::StorageFull), |out| {
+            out.write_all(b"x")
+        });
         assert!(full.is_err());
         let mut written = Vec::new();
-        super::write_quietly(&mut written, "text\n").unwrap();
+        super::write_quietly(&mut written, |out| out.write_all(b"text\n")).unwrap();
         assert_eq!(written, b"text\n");
     }
 }

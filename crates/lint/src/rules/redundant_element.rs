@@ -374,8 +374,7 @@ impl<'a> Entries<'a> {
             let judged = self
                 .items
                 .iter()
-                // Eight bytes at a time first: most entries have no wildcard at all.
-                .filter(|pattern| may_have_wildcard(pattern) && is_judged(pattern))
+                .filter(|pattern| is_judged(pattern))
                 .map(|pattern| {
                     let head = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
                     (head, pattern.as_str())
@@ -411,15 +410,9 @@ impl<'a> Entries<'a> {
 
 /// A wildcard pattern coverage is judged with: a `*` or `?`, and no `$` (variables, escapes).
 fn is_judged(pattern: &str) -> bool {
-    let mut wildcard = false;
-    for byte in pattern.bytes() {
-        match byte {
-            b'$' => return false,
-            b'*' | b'?' => wildcard = true,
-            _ => {}
-        }
-    }
-    wildcard
+    // Without `$` there is no escape, so a wildcard byte is a wildcard; `has_wildcard` tells
+    // most entries (no wildcard at all) eight bytes at a time.
+    has_wildcard(pattern) && !pattern.contains('$')
 }
 
 /// Orders as comparing the entries with ASCII letters lowercased (actions) or as written.
@@ -582,32 +575,6 @@ fn why(entry: &str, by: &str) -> String {
     }
 }
 
-/// Can `entry` hold a wildcard? Only with a `*` or `?` byte ([`has_wildcard`] then decides,
-/// escapes aside): a cheap pass before the full one.
-fn may_have_wildcard(entry: &str) -> bool {
-    // Eight bytes at a time: a byte of `word` equal to `byte` leaves a zero byte in the xor,
-    // which the subtraction borrows through (the classic zero-byte test, exact for "any").
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let holds = |word: u64, byte: u8| {
-        let xor = word ^ (ONES * u64::from(byte));
-        xor.wrapping_sub(ONES) & !xor & HIGHS != 0
-    };
-    let mut chunks = entry.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
-        if holds(word, b'*') || holds(word, b'?') {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|byte| *byte == b'*' || *byte == b'?')
-}
-
 /// For each entry, the first earlier entry equal to it (ignoring ASCII case for actions).
 /// Short lists are compared pairwise; long ones (statements of `ReadOnlyAccess` list over a
 /// thousand actions) sorted once, nothing allocated per entry.
@@ -686,11 +653,7 @@ fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
     // Each wildcard with its literal head (`s3:Get` of `s3:Get*`), compared before matching.
     let wildcards: Vec<(&str, &str)> = entries
         .iter()
-        .filter(|entry| {
-            may_have_wildcard(entry)
-                && has_wildcard(entry)
-                && !warden_policy::variables::has_opening(entry)
-        })
+        .filter(|entry| has_wildcard(entry) && !warden_policy::variables::has_opening(entry))
         .map(|entry| {
             let head = &entry[..entry.find(['*', '?']).unwrap_or(entry.len())];
             (head, entry.as_str())
@@ -718,7 +681,7 @@ fn covered(entries: &[String], case: Case) -> Vec<(&str, &str)> {
             continue;
         }
         if wildcards.is_empty()
-            || (may_have_wildcard(entry) && has_wildcard(entry))
+            || has_wildcard(entry)
             || warden_policy::variables::has_opening(entry)
         {
             continue;
@@ -791,28 +754,6 @@ mod tests {
             "arn:aws:s3:::home/x/y",
         ]);
         assert!(covered(&variables, Case::Sensitive).is_empty());
-    }
-
-    /// The eight-bytes-at-a-time test finds `*` and `?` wherever they are, and nothing else.
-    #[test]
-    fn wildcard_bytes_are_found_at_every_position() {
-        for length in 0..40 {
-            for at in 0..length {
-                for (wild, byte) in [(true, b'*'), (true, b'?'), (false, b'+'), (false, b'j')] {
-                    let mut bytes = vec![b'a'; length];
-                    bytes[at] = byte;
-                    // Bytes next to the searched ones in value, which a sloppy test would take.
-                    if at + 1 < length {
-                        bytes[at + 1] = b'+';
-                    }
-                    let entry = String::from_utf8(bytes).unwrap();
-                    assert_eq!(may_have_wildcard(&entry), wild, "{entry:?}");
-                }
-            }
-        }
-        assert!(!may_have_wildcard("arn:aws:s3:::data/report.csv"));
-        assert!(may_have_wildcard("arn:aws:s3:::data/report-?.csv"));
-        assert!(!may_have_wildcard("arn:aws:s3:::data/é/ü/°/)+>@"));
     }
 
     #[test]

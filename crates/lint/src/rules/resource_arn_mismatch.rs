@@ -71,7 +71,7 @@ impl Rule for ResourceArnMismatch {
             // permissive reading alone decides whether some type matches.
             let mut formats = Formats::new(catalog, actions);
             for resource in resources {
-                let arn_service = resource.split(':').nth(2).unwrap_or_default();
+                let arn_service = third_field(resource);
                 let fits = |(format, format_service): &(&str, &str)| {
                     format_service_possible(format_service, arn_service)
                         && cx.env.facts.arn_could_match(resource, format)
@@ -192,8 +192,8 @@ impl<'c> Formats<'c> {
     }
 }
 
-/// The text between the second and third `:` of a format (its service part; the end when
-/// there is no third), as `split(':').nth(2)` answers, in one scan of the format's start.
+/// The text between the second and third `:` of an ARN or format (its service part; the end
+/// when there is no third), as `split(':').nth(2)` answers, in one scan of the text's start.
 fn third_field(format: &str) -> &str {
     if let Some([_, second, third]) = colons::<3>(format) {
         return format.get(second + 1..third).unwrap_or_default();
